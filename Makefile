@@ -1,0 +1,42 @@
+# venus: build venusc (the compiler), run the demo and the tests.
+#   make            build ./venusc
+#   make demo       compile examples/tiny-kjv and generate text
+#   make test       every test area (tests/run.sh all)
+#   make bench      benchmarks
+#   make install    PREFIX=/usr/local DESTDIR=
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PKGS    := lua5.4 jansson libutf8proc libffi
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs lua5.4 jansson libutf8proc 2>/dev/null)
+VN_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+              -I. -Igraph -Iops -Icodegen -Iruntime -Itargets $(PKG_CFLAGS)
+
+# venusc links the runtime's tokenizer so that `venusc tokenize` runs the
+# model binary's own code.
+VENUSC_SRC := $(wildcard graph/*.c ops/*.c ops/ref/*.c codegen/*.c) runtime/tokenizer.c
+VENUSC_OBJ := $(patsubst %.c,build/%.o,$(VENUSC_SRC))
+
+all: venusc
+
+venusc: $(VENUSC_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm -ldl
+
+build/%.o: %.c $(wildcard */*.h runtime/*.h ops/*.def)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(VN_CFLAGS) -c -o $@ $<
+
+deps:
+	@tools/deps.sh
+
+test: deps
+	$(MAKE) venusc
+	tests/run.sh all
+
+clean:
+	rm -rf build venusc tests/out
+
+.PHONY: all deps test clean
