@@ -17,13 +17,29 @@ VN_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-mi
 
 # venusc links the runtime's tokenizer so that `venusc tokenize` runs the
 # model binary's own code.
-VENUSC_SRC := $(wildcard graph/*.c ops/*.c ops/ref/*.c codegen/*.c) runtime/tokenizer.c
-VENUSC_OBJ := $(patsubst %.c,build/%.o,$(VENUSC_SRC))
+VENUSC_SRC := $(wildcard graph/*.c ops/*.c ops/ref/*.c codegen/*.c targets/*.c) runtime/tokenizer.c
+VENUSC_OBJ := $(patsubst %.c,build/%.o,$(VENUSC_SRC)) build/embedded.o
+
+# Specs, runtime and target sources are compiled into venusc, so that it
+# needs no data files at run time.
+EMBED_FILES := $(sort $(wildcard archspecs/*.lua archspecs/lib/*.lua)) \
+  runtime/runtime.h runtime/tokenizer.h runtime/cli.c runtime/kernels.c runtime/threads.c \
+  runtime/weights.c runtime/sampler.c runtime/tokenizer.c $(sort $(wildcard targets/*/*.h))
 
 all: venusc
 
 venusc: $(VENUSC_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm -ldl
+
+build/embed: tools/embed.c
+	@mkdir -p build
+	$(CC) -O2 -o $@ $<
+
+build/embedded.c: build/embed $(EMBED_FILES)
+	build/embed $@ $(EMBED_FILES)
+
+build/embedded.o: build/embedded.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 build/%.o: %.c $(wildcard */*.h runtime/*.h ops/*.def)
 	@mkdir -p $(dir $@)

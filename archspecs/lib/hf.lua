@@ -1,0 +1,56 @@
+-- archspecs/lib/hf.lua: reading Hugging Face config.json conventions shared by
+-- many families (key names, defaults, activation names). Exports: need,
+-- common, act_name, sliding_windows.
+local H = {}
+
+-- need(cfg, key): a required config value, or a clear error naming the file.
+function H.need(cfg, key)
+  local v = cfg[key]
+  if v == nil then error(config_file .. ": missing '" .. key .. "'", 0) end
+  return v
+end
+
+-- HF activation names -> venus activations.
+local acts = {
+  silu = "silu", swish = "silu", gelu = "gelu", gelu_new = "gelu_tanh",
+  gelu_pytorch_tanh = "gelu_tanh", gelu_fast = "gelu_tanh", relu = "relu",
+  gelu_python = "gelu", sigmoid = "sigmoid", tanh = "tanh", relu2 = "relu2",
+}
+function H.act_name(name)
+  local a = acts[name]
+  if not a then error(config_file .. ": unsupported activation '" .. tostring(name) .. "'", 0) end
+  return a
+end
+
+-- common(cfg): the hyperparameters most decoders name the same way.
+function H.common(cfg)
+  local need = H.need
+  local c = {
+    hidden   = need(cfg, "hidden_size"),
+    layers   = need(cfg, "num_hidden_layers"),
+    heads    = need(cfg, "num_attention_heads"),
+    ffn      = cfg.intermediate_size,
+    vocab    = need(cfg, "vocab_size"),
+    max_pos  = cfg.max_position_embeddings or 2048,
+    bos      = cfg.bos_token_id,
+    eos      = cfg.eos_token_id,
+  }
+  c.kv_heads = cfg.num_key_value_heads or c.heads
+  c.head_dim = cfg.head_dim or c.hidden // c.heads
+  c.act = H.act_name(cfg.hidden_act or cfg.hidden_activation or "silu")
+  return c
+end
+
+-- sliding_windows(cfg): per-layer windows for configs that switch sliding
+-- attention with use_sliding_window and pick layers by layer_types (or,
+-- lacking those, every layer from max_window_layers on). nil when off.
+function H.sliding_windows(cfg)
+  if not cfg.use_sliding_window or not cfg.sliding_window then return nil end
+  return function(i)
+    local lt = cfg.layer_types and cfg.layer_types[i + 1]
+    if lt then return lt == "sliding_attention" and cfg.sliding_window or 0 end
+    return i >= (cfg.max_window_layers or 0) and cfg.sliding_window or 0
+  end
+end
+
+return { need = H.need, common = H.common, act_name = H.act_name, sliding_windows = H.sliding_windows }

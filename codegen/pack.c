@@ -1,0 +1,271 @@
+/* pack.c: writes the weight file. Each WEIGHT node's expression (graph.h
+ * VnWx) is evaluated row by row to float32 from the model file's tensors,
+ * then converted to the node's packed dtype (f32, f16, bf16, q8_0, q4_0)
+ * in the target's byte order and written at the offset plan gave it. The
+ * file's id is a hash of everything written, stamped in the header and
+ * into the binary, so a binary refuses any other weight file. */
+#include "codegen.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- float conversions ---- */
+static float h2f(uint16_t h) {
+  uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, u;
+  if (e == 0) {
+    if (!m) u = s;
+    else { e = 113; while (!(m & 0x400)) { m <<= 1; e--; } u = s | (e << 23) | ((m & 0x3ff) << 13); }
+  } else if (e == 31) u = s | 0x7f800000u | (m << 13);
+  else u = s | ((e + 112) << 23) | (m << 13);
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static uint16_t f2h(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  uint32_t s = (x >> 16) & 0x8000, e = (x >> 23) & 0xff, m = x & 0x7fffff;
+  if (e == 0xff) return (uint16_t)(s | 0x7c00 | (m ? 0x200 : 0));
+  int ee = (int)e - 112;
+  if (ee >= 31) return (uint16_t)(s | 0x7c00);
+  if (ee <= 0) {
+    if (ee < -10) return (uint16_t)s;
+    m |= 0x800000;
+    uint32_t sh = (uint32_t)(14 - ee), r = m >> sh, rem = m & ((1u << sh) - 1), half = 1u << (sh - 1);
+    if (rem > half || (rem == half && (r & 1))) r++;
+    return (uint16_t)(s | r);
+  }
+  uint32_t r = (uint32_t)ee << 10 | (m >> 13), rem = m & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (r & 1))) r++;
+  return (uint16_t)(s | r);
+}
+
+static uint16_t f2bf(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  if ((x & 0x7fffffff) > 0x7f800000) return (uint16_t)((x >> 16) | 0x40);
+  x += 0x7fff + ((x >> 16) & 1);
+  return (uint16_t)(x >> 16);
+}
+
+static uint32_t rd32le(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint16_t rd16le(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+/* ---- expression evaluation: n elements from flat offset off ---- */
+typedef struct Eval {
+  VnCtx *ctx;
+  const VnSource *src;
+  /* materialized arguments of transposes, by expression */
+  struct { const VnWx *w; float *data; } cache[16];
+  int ncache;
+} Eval;
+
+static int64_t wx_count(const VnWx *w) {
+  int64_t c = 1;
+  for (int i = 0; i < w->nd; i++) c *= w->dim[i];
+  return c;
+}
+
+static int64_t wx_rowlen(const VnWx *w) { return w->nd >= 2 ? wx_count(w) / w->dim[0] : 1; }
+
+static VnStatus wx_read(Eval *e, const VnWx *w, int64_t off, int64_t n, float *dst);
+
+static float *materialize(Eval *e, const VnWx *w) {
+  for (int i = 0; i < e->ncache; i++) if (e->cache[i].w == w) return e->cache[i].data;
+  int64_t c = wx_count(w);
+  float *d = malloc((size_t)c * sizeof *d);
+  if (!d) return NULL;
+  if (wx_read(e, w, 0, c, d) != VN_OK) { free(d); return NULL; }
+  if (e->ncache == 16) { free(e->cache[0].data); memmove(e->cache, e->cache + 1, 15 * sizeof e->cache[0]); e->ncache--; }
+  e->cache[e->ncache].w = w;
+  e->cache[e->ncache++].data = d;
+  return d;
+}
+
+static VnStatus wx_read(Eval *e, const VnWx *w, int64_t off, int64_t n, float *dst) {
+  switch (w->kind) {
+  case VN_WX_TENSOR: {
+    const VnTensorInfo *ti = vn_source_find(e->src, w->tensor);
+    if (!ti) return vn_internal(e->ctx, "tensor %s vanished", w->tensor);
+    const uint8_t *p = ti->data;
+    switch (ti->dtype) {
+    case VN_F32: for (int64_t i = 0; i < n; i++) { uint32_t u = rd32le(p + 4 * (off + i)); memcpy(&dst[i], &u, 4); } break;
+    case VN_F16: for (int64_t i = 0; i < n; i++) dst[i] = h2f(rd16le(p + 2 * (off + i))); break;
+    case VN_BF16: for (int64_t i = 0; i < n; i++) { uint32_t u = (uint32_t)rd16le(p + 2 * (off + i)) << 16; memcpy(&dst[i], &u, 4); } break;
+    case VN_I32: for (int64_t i = 0; i < n; i++) dst[i] = (float)(int32_t)rd32le(p + 4 * (off + i)); break;
+    default:
+      return vn_errorf(e->ctx, VN_ERR_INPUT, (VnLoc){ti->file, 0}, "tensor '%s': its dtype cannot be used as a weight", ti->name);
+    }
+    return VN_OK;
+  }
+  case VN_WX_ZEROS:
+    memset(dst, 0, (size_t)n * sizeof *dst);
+    return VN_OK;
+  case VN_WX_ADD:
+  case VN_WX_SCALE:
+    VN_TRY(wx_read(e, w->args[0], off, n, dst));
+    for (int64_t i = 0; i < n; i++) dst[i] = w->kind == VN_WX_ADD ? (float)(dst[i] + w->c) : (float)(dst[i] * w->c);
+    return VN_OK;
+  case VN_WX_RESHAPE:
+    return wx_read(e, w->args[0], off, n, dst);
+  case VN_WX_CAT: {
+    int64_t base = 0;
+    for (int a = 0; a < w->nargs && n > 0; a++) {
+      int64_t c = wx_count(w->args[a]);
+      if (off < base + c) {
+        int64_t k = base + c - off < n ? base + c - off : n;
+        VN_TRY(wx_read(e, w->args[a], off - base, k, dst));
+        dst += k; off += k; n -= k;
+      }
+      base += c;
+    }
+    return VN_OK;
+  }
+  case VN_WX_ROWS:
+    return wx_read(e, w->args[0], off + w->a * wx_rowlen(w->args[0]), n, dst);
+  case VN_WX_PAIRS: {
+    int64_t rl = wx_rowlen(w);
+    while (n > 0) {
+      int64_t r = off / rl, c = off % rl, k = rl - c < n ? rl - c : n;
+      VN_TRY(wx_read(e, w->args[r % 2], (r / 2) * rl + c, k, dst));
+      dst += k; off += k; n -= k;
+    }
+    return VN_OK;
+  }
+  case VN_WX_T: {
+    const VnWx *a = w->args[0];
+    float *m = materialize(e, a);
+    if (!m) return e->ctx->status ? e->ctx->status : vn_errorf(e->ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory transposing a weight");
+    int64_t R = a->dim[0], C = a->dim[1];  /* a is [R][C]; w is [C][R] */
+    for (int64_t i = 0; i < n; i++) {
+      int64_t r = (off + i) / R, c = (off + i) % R;
+      dst[i] = m[c * C + r];
+    }
+    return VN_OK;
+  }
+  }
+  return vn_internal(e->ctx, "bad weight expression");
+}
+
+/* ---- output ---- */
+typedef struct Out {
+  FILE *f;
+  int be;
+  uint64_t h;  /* running hash */
+  int err;
+} Out;
+
+static void hash_bytes(Out *o, const uint8_t *p, size_t n) {
+  uint64_t h = o->h;
+  for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 0x100000001b3ull; }
+  o->h = h;
+}
+
+static void put(Out *o, const void *p, size_t n) {
+  hash_bytes(o, p, n);
+  if (fwrite(p, 1, n, o->f) != n) o->err = 1;
+}
+
+static void put16(Out *o, uint16_t v) {
+  uint8_t b[2];
+  if (o->be) { b[0] = (uint8_t)(v >> 8); b[1] = (uint8_t)v; } else { b[0] = (uint8_t)v; b[1] = (uint8_t)(v >> 8); }
+  put(o, b, 2);
+}
+
+static void put32(Out *o, uint32_t v) {
+  uint8_t b[4];
+  for (int i = 0; i < 4; i++) b[o->be ? 3 - i : i] = (uint8_t)(v >> (8 * i));
+  put(o, b, 4);
+}
+
+static void put_row(Out *o, int dt, const float *x, int64_t n) {
+  switch (dt) {
+  case VN_F32: for (int64_t i = 0; i < n; i++) { uint32_t u; memcpy(&u, &x[i], 4); put32(o, u); } break;
+  case VN_F16: for (int64_t i = 0; i < n; i++) put16(o, f2h(x[i])); break;
+  case VN_BF16: for (int64_t i = 0; i < n; i++) put16(o, f2bf(x[i])); break;
+  case VN_Q8_0:
+    for (int64_t b = 0; b < n / 32; b++) {
+      float amax = 0;
+      for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[b * 32 + j]));
+      float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
+      put16(o, f2h(d));
+      int8_t q[32];
+      for (int j = 0; j < 32; j++) q[j] = (int8_t)roundf(x[b * 32 + j] * id);
+      put(o, q, 32);
+    }
+    break;
+  case VN_Q4_0:
+    for (int64_t b = 0; b < n / 32; b++) {
+      float amax = 0, mx = 0;
+      for (int j = 0; j < 32; j++) { float v = x[b * 32 + j]; if (fabsf(v) > amax) { amax = fabsf(v); mx = v; } }
+      float d = mx / -8.0f, id = d ? 1.0f / d : 0.0f;
+      put16(o, f2h(d));
+      uint8_t q[16];
+      for (int j = 0; j < 16; j++) {
+        int a = (int)(x[b * 32 + j] * id + 8.5f), c = (int)(x[b * 32 + j + 16] * id + 8.5f);
+        a = a < 0 ? 0 : a > 15 ? 15 : a;
+        c = c < 0 ? 0 : c > 15 ? 15 : c;
+        q[j] = (uint8_t)(a | c << 4);
+      }
+      put(o, q, 16);
+    }
+    break;
+  }
+}
+
+static void pad_to(Out *o, int64_t pos, int64_t target) {
+  static const uint8_t z[64] = {0};
+  while (pos < target) {
+    int64_t k = target - pos < 64 ? target - pos : 64;
+    put(o, z, (size_t)k);
+    pos += k;
+  }
+}
+
+VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, const VnTarget *t, const char *path, uint64_t *id) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){path, 0}, "cannot write");
+  Out o = {f, t->big_endian, 0xcbf29ce484222325ull, 0};
+  /* header placeholder; rewritten once the hash is known */
+  uint8_t hdr[4096] = {0};
+  if (fwrite(hdr, 1, sizeof hdr, f) != sizeof hdr) o.err = 1;
+  Eval e = {ctx, src, {{0}}, 0};
+  int64_t pos = 4096;
+  VnStatus rc = VN_OK;
+  float *row = NULL;
+  int64_t rowcap = 0;
+  for (uint32_t i = 0; i < g->n && rc == VN_OK; i++) {
+    const VnNode *n = &g->nodes[i];
+    if (n->op != VN_OP_WEIGHT) continue;
+    pad_to(&o, pos, n->offset);
+    pos = n->offset;
+    int64_t cols = n->dim[n->nd - 1], rows = 1;
+    for (int k = 0; k < n->nd - 1; k++) rows *= n->dim[k];
+    if (cols > rowcap) { free(row); rowcap = cols; row = malloc((size_t)cols * sizeof *row); }
+    for (int64_t r = 0; r < rows && rc == VN_OK; r++) {
+      rc = wx_read(&e, n->wx, r * cols, cols, row);
+      if (rc == VN_OK) put_row(&o, n->dtype, row, cols);
+    }
+    pos += (int64_t)vn_dtype_row_bytes(n->dtype, cols) * rows;
+  }
+  if (rc == VN_OK) pad_to(&o, pos, g->weight_bytes);
+  free(row);
+  for (int i = 0; i < e.ncache; i++) free(e.cache[i].data);
+  if (rc == VN_OK) {
+    *id = o.h ^ (uint64_t)g->weight_bytes * 0x9e3779b97f4a7c15ull;
+    /* the header, in the target's byte order */
+    Out h = {NULL, t->big_endian, 0, 0};
+    memcpy(hdr, "VENUSWT1", 8);
+    uint32_t v32[2] = {0x01020304u, 1};
+    uint64_t v64[2] = {*id, (uint64_t)g->weight_bytes};
+    for (int k = 0; k < 2; k++) for (int b = 0; b < 4; b++) hdr[8 + 4 * k + (h.be ? 3 - b : b)] = (uint8_t)(v32[k] >> (8 * b));
+    for (int k = 0; k < 2; k++) for (int b = 0; b < 8; b++) hdr[16 + 8 * k + (h.be ? 7 - b : b)] = (uint8_t)(v64[k] >> (8 * b));
+    snprintf((char *)hdr + 32, 32, "%s", g->info.arch ? g->info.arch : "");
+    if (fseek(f, 0, SEEK_SET) || fwrite(hdr, 1, sizeof hdr, f) != sizeof hdr) o.err = 1;
+  }
+  if (fclose(f)) o.err = 1;
+  if (rc == VN_OK && o.err) rc = vn_errorf(ctx, VN_ERR_IO, (VnLoc){path, 0}, "write failed (disk full?)");
+  if (rc != VN_OK) remove(path);
+  return rc;
+}

@@ -1,0 +1,118 @@
+/* dump.c: the graph as text (venusc compile -d PASS) and as Graphviz (--dot).
+ * One line per node:
+ *   %7 = matmul %5, %6, _, %2  [T,64] f32  act=silu glu  L0  archspecs/lib/decoder.lua:60
+ * After plan, @arena+OFF / @weights+OFF give the buffer. */
+#include "graph.h"
+#include "ops.h"
+#include <string.h>
+
+static void dims(FILE *f, const VnNode *n) {
+  fputc('[', f);
+  for (int i = 0; i < n->nd; i++) {
+    int64_t d = n->dim[i];
+    if (i) fputc(',', f);
+    if (d == VN_T) fputs("T", f);
+    else if (d == VN_TOUT) fputs("Tout", f);
+    else if (d == VN_CTX) fputs("CTX", f);
+    else fprintf(f, "%lld", (long long)d);
+  }
+  fputc(']', f);
+}
+
+void vn_wx_print(const VnWx *w, FILE *f) {
+  static const char *kn[] = {"", "cat", "pairs", "rows", "t", "add", "scale", "zeros", "reshape"};
+  if (w->kind == VN_WX_TENSOR) { fputs(w->tensor, f); return; }
+  fprintf(f, "%s(", kn[w->kind]);
+  for (int i = 0; i < w->nargs; i++) {
+    if (i) fputs(", ", f);
+    vn_wx_print(w->args[i], f);
+  }
+  if (w->kind == VN_WX_ROWS) fprintf(f, ", %lld, %lld", (long long)w->a, (long long)w->b);
+  if (w->kind == VN_WX_ADD || w->kind == VN_WX_SCALE) fprintf(f, ", %g", w->c);
+  if (w->kind == VN_WX_ZEROS) {
+    for (int i = 0; i < w->nd; i++) fprintf(f, "%s%lld", i ? "x" : "", (long long)w->dim[i]);
+  }
+  fputc(')', f);
+}
+
+static void params(FILE *f, const VnGraph *g, const VnNode *n) {
+  const VnParams *p = &n->p;
+  if (p->act) fprintf(f, " act=%s", vn_act_name(p->act));
+  if (p->glu) fprintf(f, " glu");
+  if (p->group) fprintf(f, " group=%d", p->group);
+  if (p->heads) fprintf(f, " heads=%d/%d hd=%d", p->heads, p->kv_heads, p->head_dim);
+  if (p->v_head_dim) fprintf(f, " vd=%d", p->v_head_dim);
+  if (n->op == VN_OP_ATTENTION) fprintf(f, " %s", p->causal ? "causal" : "bidir");
+  if (p->window) fprintf(f, " window=%d", p->window);
+  if (n->op == VN_OP_ROPE || (n->op == VN_OP_ATTENTION && p->rope)) {
+    int r = n->op == VN_OP_ROPE ? p->rope : p->rope - 1;
+    const VnRope *ro = &g->ropes[r];
+    fprintf(f, " rope=%d(rot=%d%s%s)", r, ro->rot_dim, ro->interleaved ? " interleaved" : "", ro->dynamic ? " dynamic" : "");
+  }
+  if (n->op == VN_OP_VIEW) fprintf(f, " col0=%d", p->col0);
+  if (p->eps) fprintf(f, " eps=%g", p->eps);
+  if (p->scale) fprintf(f, " scale=%g", p->scale);
+  if (p->cap) fprintf(f, " cap=%g", p->cap);
+}
+
+void vn_graph_dump(const VnGraph *g, FILE *f) {
+  fprintf(f, "# graph: %u nodes, %d rope tables, output %%%u\n", g->n, g->nropes, g->output);
+  for (uint32_t i = 0; i < g->n; i++) {
+    const VnNode *n = &g->nodes[i];
+    fprintf(f, "%%%u = %s", i, vn_ops[n->op].name);
+    int first = 1;
+    for (int k = 0; k < vn_ops[n->op].nin; k++) {
+      fputs(first ? " " : ", ", f);
+      first = 0;
+      if (n->src[k] == VN_NONE) fputc('_', f);
+      else fprintf(f, "%%%u", n->src[k]);
+    }
+    if (n->op == VN_OP_WEIGHT) { fputc(' ', f); vn_wx_print(n->wx, f); }
+    if (n->op == VN_OP_STATE && n->name) fprintf(f, " %s", n->name);
+    fputs("  ", f);
+    dims(f, n);
+    fprintf(f, " %s", vn_dtype_name(n->dtype));
+    params(f, g, n);
+    if (n->layer >= 0) fprintf(f, "  L%d", n->layer);
+    if (n->loc.file) fprintf(f, "  %s:%d", n->loc.file, n->loc.line);
+    if (n->op == VN_OP_WEIGHT && n->offset >= 0) fprintf(f, "  @weights+%lld", (long long)n->offset);
+    else if (n->op == VN_OP_STATE && g->state_row_bytes) fprintf(f, "  @state+%lld*ctx", (long long)n->state_off);
+    else if (n->offset >= 0) fprintf(f, "  @arena+%lld", (long long)n->offset);
+    fputc('\n', f);
+  }
+  if (g->arena_bytes)
+    fprintf(f, "# plan: arena %lld bytes for %lld tokens, state %lld bytes per position, weights %lld bytes\n",
+            (long long)g->arena_bytes, (long long)g->t_max, (long long)g->state_row_bytes, (long long)g->weight_bytes);
+}
+
+/* Graphviz: labels are escaped (tensor names come from model files). */
+static void dot_str(FILE *f, const char *s) {
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') fputc('\\', f);
+    if ((unsigned char)*s < 0x20) continue;
+    fputc(*s, f);
+  }
+}
+
+void vn_graph_dot(const VnGraph *g, FILE *f) {
+  fprintf(f, "digraph venus {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n");
+  for (uint32_t i = 0; i < g->n; i++) {
+    const VnNode *n = &g->nodes[i];
+    const char *style = n->op == VN_OP_WEIGHT ? ", style=filled, fillcolor=\"#e8e8e8\""
+                      : n->op == VN_OP_STATE ? ", style=filled, fillcolor=\"#ffe8c0\"" : "";
+    fprintf(f, "  n%u [label=\"%%%u %s", i, i, vn_ops[n->op].name);
+    if (n->name) { fputs("\\n", f); dot_str(f, n->name); }
+    fputs("\\n", f);
+    char buf[256];
+    FILE *m = fmemopen(buf, sizeof buf, "w");
+    dims(m, n);
+    params(m, g, n);
+    fclose(m);
+    buf[sizeof buf - 1] = 0;
+    dot_str(f, buf);
+    fprintf(f, "\"%s];\n", style);
+    for (int k = 0; k < VN_MAXSRC; k++)
+      if (n->src[k] != VN_NONE) fprintf(f, "  n%u -> n%u;\n", n->src[k], i);
+  }
+  fprintf(f, "}\n");
+}

@@ -1,0 +1,303 @@
+/* graph.h: the one IR of venus, and the compile context it lives in.
+ *
+ * A VnGraph is a flat array of VnNode in topological order; operands are
+ * uint32 indices into that array (VN_NONE when an optional operand is absent).
+ * Leaves are WEIGHT (a weight expression over the model file's tensors),
+ * INPUT (token ids of one step) and STATE (values that live across steps:
+ * KV cache, SSM state). Every shape is static except two symbols: VN_T, the
+ * token count of a step, and VN_CTX, the context length chosen when the model
+ * binary starts. Passes are `VnStatus vn_pass_x(VnCtx *, VnGraph *)`, listed
+ * in graph/pipeline.c.
+ *
+ * Nothing here knows a model: no architecture name appears in the C core. */
+#ifndef VN_GRAPH_H
+#define VN_GRAPH_H
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- status and errors (graph/ctx.c) ---- */
+typedef enum {
+  VN_OK = 0,
+  VN_ERR_SPEC,     /* an archspec is wrong (Lua error, bad builder call) */
+  VN_ERR_SHAPE,    /* operand shapes do not fit */
+  VN_ERR_IO,       /* a file cannot be read or written */
+  VN_ERR_INPUT,    /* a model file is malformed (config, safetensors, GGUF) */
+  VN_ERR_USAGE,    /* bad command line */
+  VN_ERR_NOMEM,
+  VN_ERR_TARGET,   /* the target cannot do it (no toolchain, compile failed) */
+  VN_ERR_INTERNAL  /* a broken invariant: a venus bug */
+} VnStatus;
+
+/* Where a node came from: the spec file and line that built it. */
+typedef struct VnLoc {
+  const char *file;
+  int line;
+} VnLoc;
+
+/* Bump allocator, freed all at once (VnArena in STYLE.md). */
+typedef struct VnArenaChunk VnArenaChunk;
+typedef struct VnArena {
+  VnArenaChunk *head;
+  size_t used_total;
+} VnArena;
+
+void *vn_arena_alloc(VnArena *a, size_t n);          /* zeroed, 16-byte aligned */
+char *vn_arena_strdup(VnArena *a, const char *s);
+char *vn_arena_printf(VnArena *a, const char *fmt, ...);
+void vn_arena_free(VnArena *a);
+
+typedef struct VnCtx {
+  VnArena arena;     /* long-lived: graph, strings, tensor index */
+  VnArena scratch;   /* reset after each pass */
+  VnStatus status;   /* first error */
+  int nerr;          /* errors seen (only the first message is kept) */
+  char msg[2048];
+  int verbose;
+} VnCtx;
+
+/* Record an error (the first one wins) and return its status, so callers
+ * write `return vn_errorf(ctx, st, loc, ...)`. loc.file may be NULL. */
+VnStatus vn_errorf(VnCtx *ctx, VnStatus st, VnLoc loc, const char *fmt, ...);
+#define VN_NOLOC ((VnLoc){NULL, 0})
+/* Internal error: names the C file and line. */
+#define vn_internal(ctx, ...) vn_errorf((ctx), VN_ERR_INTERNAL, (VnLoc){__FILE__, __LINE__}, __VA_ARGS__)
+#define VN_TRY(x) do { VnStatus st_ = (x); if (st_ != VN_OK) return st_; } while (0)
+
+/* ---- element types ---- */
+typedef enum {
+  VN_F32, VN_F16, VN_BF16, VN_Q8_0, VN_Q4_0, VN_I32, VN_DTYPE_COUNT
+} VnDType;
+const char *vn_dtype_name(VnDType t);
+int vn_dtype_parse(const char *s, VnDType *out);
+/* Bytes of `n` elements of a row (n a multiple of the block size for blocks). */
+size_t vn_dtype_row_bytes(VnDType t, int64_t n);
+int vn_dtype_block(VnDType t);  /* elements per block: 1, or 32 for q8_0/q4_0 */
+
+/* ---- activations (unary functions and matmul epilogues) ---- */
+#define VN_ACTS(X) X(NONE, "none") X(SILU, "silu") X(GELU, "gelu") X(GELU_TANH, "gelu_tanh") \
+  X(RELU, "relu") X(SIGMOID, "sigmoid") X(TANH, "tanh") X(SOFTPLUS, "softplus") X(RELU2, "relu2")
+typedef enum {
+#define X(n, s) VN_ACT_##n,
+  VN_ACTS(X)
+#undef X
+  VN_ACT_COUNT
+} VnAct;
+const char *vn_act_name(int a);
+int vn_act_parse(const char *s);  /* -1 if unknown */
+
+/* ---- ops: ops/ops.def is the one list ---- */
+typedef enum {
+#define OP(NAME, name, nin, flags, sig, doc) VN_OP_##NAME,
+#include "ops.def"
+#undef OP
+  VN_OP_COUNT
+} VnOp;
+
+/* ---- shapes ----
+ * dim[0] of an activation is VN_T (the step's token count) or VN_TOUT (T
+ * when every position's logits are wanted, else 1); of a state tensor VN_CTX.
+ * Row-major: dim[nd-1] is contiguous. */
+#define VN_T    (-1)
+#define VN_TOUT (-2)
+#define VN_CTX  (-3)
+#define VN_MAXDIM 4
+#define VN_MAXSRC 6
+#define VN_NONE UINT32_MAX
+
+/* RoPE: one table per distinct configuration, referenced by index. The
+ * rotation of pair i at position p is by angle p * inv_freq[i] (float32, as
+ * the reference computes it), cos/sin scaled by attn_factor. With `dynamic`
+ * set, inv_freq is recomputed each step from the length seen so far
+ * (NTK-aware: base grows once that length passes dyn_max_pos). */
+typedef struct VnRope {
+  int32_t head_dim;     /* width of one head */
+  int32_t rot_dim;      /* rotated leading part of a head (partial rotary) */
+  int32_t interleaved;  /* pairs (2i, 2i+1) instead of (i, i + rot_dim/2) */
+  float attn_factor;    /* cos and sin are multiplied by this */
+  const float *inv_freq;/* [rot_dim/2] */
+  int32_t dynamic;      /* NTK dynamic: recompute from base each step */
+  double dyn_base, dyn_factor;
+  int32_t dyn_max_pos;
+} VnRope;
+
+/* Op parameters: one struct for all ops, zero means "not used". The dumper
+ * prints the non-zero fields. */
+typedef struct VnParams {
+  int32_t act;        /* VnAct: ACT, GLU, MATMUL epilogue */
+  int32_t glu;        /* MATMUL: W rows are (gate, up) pairs; out = act(gate) * up */
+  int32_t group;      /* norms: normalize each group of this many cols; 0 = the whole row */
+  int32_t heads, kv_heads, head_dim, v_head_dim;
+  int32_t causal;     /* ATTENTION: 1 causal, 0 bidirectional */
+  int32_t window;     /* ATTENTION: keys at distance >= window are masked; 0 = none */
+  int32_t rope;       /* ROPE: rope index; ATTENTION: rope index + 1 fused on q and k (0 = none) */
+  int32_t col0;       /* VIEW: first column */
+  float eps;          /* norms */
+  float scale;        /* ATTENTION score scale; SCALE factor; MATMUL output multiplier (0 = 1) */
+  float cap;          /* SOFTCAP / ATTENTION score soft-cap: cap * tanh(x / cap) */
+} VnParams;
+
+/* Weight expression: how venusc produces a weight from the model file at
+ * pack time (codegen/pack.c evaluates it). */
+typedef enum {
+  VN_WX_TENSOR,     /* a tensor of the model file, by name */
+  VN_WX_CAT,        /* rows of args[0], args[1], ... stacked (same cols) */
+  VN_WX_PAIRS,      /* rows of args[0] and args[1] interleaved: a0, b0, a1, b1, ... */
+  VN_WX_ROWS,       /* rows [a, a + b) of args[0] */
+  VN_WX_T,          /* 2-D transpose of args[0] */
+  VN_WX_ADD,        /* args[0] + scalar c (e.g. norm weights stored as w - 1) */
+  VN_WX_SCALE,      /* args[0] * scalar c */
+  VN_WX_ZEROS,      /* zeros of the given shape (e.g. a missing bias in a concatenation) */
+  VN_WX_RESHAPE,    /* args[0] with another shape of the same size */
+} VnWxKind;
+
+typedef struct VnWx {
+  VnWxKind kind;
+  int nargs;
+  struct VnWx **args;
+  const char *tensor;  /* VN_WX_TENSOR */
+  int dtype;           /* VN_WX_TENSOR: its dtype as stored (plan's default) */
+  int64_t a, b;
+  double c;
+  int nd;
+  int64_t dim[VN_MAXDIM];  /* result shape */
+} VnWx;
+
+typedef struct VnNode {
+  VnOp op;
+  VnDType dtype;            /* element type of the result (weights: as packed) */
+  int nd;
+  int64_t dim[VN_MAXDIM];
+  int nsrc;
+  uint32_t src[VN_MAXSRC];  /* operands; VN_NONE when an optional one is absent */
+  VnParams p;
+  const VnWx *wx;           /* WEIGHT: what to pack */
+  const char *name;         /* for dumps: weight tensor name or a short label */
+  int32_t layer;            /* block index, -1 outside blocks */
+  VnLoc loc;                /* spec line that built it */
+  /* set by passes */
+  int64_t key;              /* fuse: sort key that places new nodes (see vn_graph_reorder) */
+  uint32_t nuse;            /* consumers (verify/dce) */
+  int64_t offset;           /* plan: arena offset (activations), weights-file offset (weights) */
+  int64_t state_off;        /* plan: STATE byte offset per context position */
+  uint32_t last_use;        /* plan: index of the last consumer */
+  int dead;
+} VnNode;
+
+/* The tensors of a model file, as the frontend indexes them. data points
+ * into a read-only mapping owned by the source. */
+typedef struct VnTensorInfo {
+  const char *name;
+  const char *file;     /* the file it lives in (for messages) */
+  VnDType dtype;        /* as stored */
+  int nd;
+  int64_t dim[VN_MAXDIM];
+  const uint8_t *data;
+  uint64_t nbytes;
+} VnTensorInfo;
+
+typedef struct VnSource {
+  const char *path;     /* model directory or file */
+  int ntensors;
+  VnTensorInfo *tensors;
+  void *priv;           /* frontend's own */
+} VnSource;
+const VnTensorInfo *vn_source_find(const VnSource *s, const char *name);
+
+/* Model facts the spec declares beside the graph (what the runtime needs). */
+typedef struct VnModelInfo {
+  const char *arch;         /* spec name */
+  const char *spec_file;
+  int64_t vocab;
+  int64_t max_pos;          /* trained context length (default --ctx bound) */
+  int32_t bos, eos[8];
+  int neos;
+  int encoder_only;         /* no generation; logits at every position */
+} VnModelInfo;
+
+typedef struct VnGraph {
+  VnNode *nodes;
+  uint32_t n, cap;
+  VnRope *ropes;
+  int nropes, rope_cap;
+  VnModelInfo info;
+  uint32_t output;          /* the logits node */
+  /* plan results */
+  int64_t t_max;            /* rows of a prefill step (compile option --batch) */
+  int64_t arena_bytes;      /* activations for one step of t_max tokens */
+  int64_t state_row_bytes;  /* state bytes per context position */
+  int64_t weight_bytes;     /* packed weights, with alignment */
+  int wdtype;               /* dtype for 2-D weights, or -1: as the model file stores them */
+  int nfused[8];            /* fusion counters for inspect (VN_FUSE_*) */
+} VnGraph;
+
+/* ---- graph/build.c ---- */
+VnGraph *vn_graph_new(VnCtx *ctx);
+/* Append a node; its operands must exist. Returns the index. */
+uint32_t vn_graph_add(VnCtx *ctx, VnGraph *g, VnOp op, const uint32_t *src, int nsrc);
+VnNode *vn_node(VnGraph *g, uint32_t i);
+int vn_graph_add_rope(VnCtx *ctx, VnGraph *g, const VnRope *r);  /* deduplicates */
+/* Per-row element count of an activation (product of dims after the first). */
+int64_t vn_node_cols(const VnNode *n);
+int vn_node_is_act(const VnNode *n);   /* rows are VN_T / VN_TOUT */
+
+/* ---- ops/shape.c: infer the result shape of a node from its operands ---- */
+VnStatus vn_op_shape(VnCtx *ctx, VnGraph *g, uint32_t i);
+
+/* Fusion counters (g->nfused) */
+enum { VN_FUSE_GLU, VN_FUSE_SIBLINGS, VN_FUSE_ROPE, VN_FUSE_RESIDUAL, VN_FUSE_COUNT };
+extern const char *const vn_fuse_names[VN_FUSE_COUNT];
+
+/* Sort nodes by key (stable), drop dead and unreachable ones, remap operands,
+ * recount uses. Passes that add or retire nodes end with it. */
+VnStatus vn_graph_reorder(VnCtx *ctx, VnGraph *g);
+/* Replace every use of node `from` by `to` (operands and the output). */
+void vn_graph_replace_uses(VnGraph *g, uint32_t from, uint32_t to, uint32_t except);
+
+/* ---- passes (graph/pipeline.c lists them) ---- */
+VnStatus vn_pass_verify(VnCtx *ctx, VnGraph *g);
+VnStatus vn_pass_fuse(VnCtx *ctx, VnGraph *g);
+VnStatus vn_pass_dce(VnCtx *ctx, VnGraph *g);
+VnStatus vn_pass_plan(VnCtx *ctx, VnGraph *g);
+
+typedef struct VnPipeOpts {
+  const char *dump_after;   /* pass name for -d, or NULL */
+  FILE *dump_to;
+  int no_fuse;
+} VnPipeOpts;
+VnStatus vn_pipeline(VnCtx *ctx, VnGraph *g, const VnPipeOpts *o);
+const char *vn_pass_names(void);  /* "verify, fuse, dce, plan" for help text */
+
+/* ---- graph/dump.c ---- */
+void vn_graph_dump(const VnGraph *g, FILE *f);
+void vn_graph_dot(const VnGraph *g, FILE *f);
+void vn_wx_print(const VnWx *w, FILE *f);
+
+/* ---- graph/spec_lua.c: run an archspec, build the graph ---- */
+typedef struct VnSpecInfo {
+  const char *name;         /* arch name */
+  const char *file;         /* chunk name, e.g. archspecs/llama.lua */
+  const char *about;
+  const char **hf;  int nhf;         /* HF architecture classes */
+  const char **types; int ntypes;    /* model_type values */
+  const char *options;      /* one line on the options it reads */
+} VnSpecInfo;
+
+/* A spec source: the file name used in messages and its text. */
+typedef struct VnSpecSrc {
+  const char *file;
+  const char *text;
+  size_t len;
+} VnSpecSrc;
+
+/* Read the declarative header (name, hf classes, model types) of a spec. */
+VnStatus vn_spec_info(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs,
+                      VnSpecInfo *out);
+/* Run spec.build(cfg) with the builder bound to g and src. config_json is the
+ * model's config as JSON text (config.json, or one synthesized from GGUF). */
+VnStatus vn_spec_build(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs,
+                       const char *config_json, const char *config_file,
+                       const VnSource *src, VnGraph *g);
+
+#endif

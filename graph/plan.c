@@ -1,0 +1,145 @@
+/* plan.c: static memory. Three regions, all sized here, at compile time:
+ *   weights  every WEIGHT node's packed bytes at a 64-byte aligned offset of
+ *            the weight file (after its header page);
+ *   arena    every activation of one step of t_max tokens, placed by
+ *            liveness: a buffer is reused once its last reader has run;
+ *   state    per context position, the bytes of every STATE node (KV
+ *            cache); the runtime multiplies by --ctx.
+ * Views take their root's buffer. Weight dtypes are fixed here too: 2-D
+ * weights read by matmul/embed get g->wdtype (or their stored dtype), the
+ * rest stay f32. */
+#include "graph.h"
+#include "ops.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN 64
+#define WEIGHT_HEADER 4096  /* the weight file's header page (runtime/weights.c) */
+
+static int64_t align_up(int64_t x) { return (x + ALIGN - 1) & ~(int64_t)(ALIGN - 1); }
+
+static uint32_t root_of(const VnGraph *g, uint32_t i) {
+  while (vn_ops[g->nodes[i].op].flags & VN_OPF_VIEW) i = g->nodes[i].src[0];
+  return i;
+}
+
+/* The dtype a weight is stored with in the model file (its first tensor). */
+static int source_dtype(const VnWx *w) {
+  while (w && w->kind != VN_WX_TENSOR) w = w->nargs ? w->args[0] : NULL;
+  return w ? w->dtype : -1;
+}
+
+static void assign_weight_dtypes(VnGraph *g) {
+  for (uint32_t i = 0; i < g->n; i++) {
+    VnNode *n = &g->nodes[i];
+    if (n->op == VN_OP_WEIGHT) n->dtype = VN_F32;
+  }
+  for (uint32_t i = 0; i < g->n; i++) {
+    VnNode *n = &g->nodes[i];
+    uint32_t w = VN_NONE;
+    if (n->op == VN_OP_MATMUL) w = n->src[1];
+    else if (n->op == VN_OP_EMBED) w = n->src[0];
+    if (w == VN_NONE) continue;
+    VnNode *wn = &g->nodes[w];
+    if (wn->nd != 2) continue;
+    int dt = g->wdtype;
+    if (dt < 0) {
+      dt = source_dtype(wn->wx);
+      if (dt != VN_F16 && dt != VN_BF16) dt = VN_F32;
+    }
+    /* block formats need whole blocks per row; otherwise keep 16-bit floats */
+    if (wn->dim[1] % vn_dtype_block((VnDType)dt)) dt = VN_F16;
+    /* a table shared by embed and matmul keeps the first choice */
+    if (wn->dtype == VN_F32) wn->dtype = (VnDType)dt;
+  }
+}
+
+typedef struct { int64_t off, size; } Block;
+
+/* last_use of a buffer root: the last kernel that reads it (views read nothing). */
+static void liveness(VnGraph *g) {
+  for (uint32_t i = 0; i < g->n; i++) g->nodes[i].last_use = i;
+  for (uint32_t i = 0; i < g->n; i++) {
+    if (vn_ops[g->nodes[i].op].flags & VN_OPF_VIEW) continue;
+    for (int k = 0; k < VN_MAXSRC; k++) {
+      uint32_t s = g->nodes[i].src[k];
+      if (s == VN_NONE) continue;
+      uint32_t r = root_of(g, s);
+      if (g->nodes[r].last_use < i) g->nodes[r].last_use = i;
+    }
+  }
+}
+
+VnStatus vn_pass_plan(VnCtx *ctx, VnGraph *g) {
+  assign_weight_dtypes(g);
+  /* weights */
+  int64_t woff = WEIGHT_HEADER;
+  for (uint32_t i = 0; i < g->n; i++) {
+    VnNode *n = &g->nodes[i];
+    if (n->op != VN_OP_WEIGHT) continue;
+    int64_t rows = 1, cols = n->dim[n->nd - 1];
+    for (int k = 0; k < n->nd - 1; k++) rows *= n->dim[k];
+    n->offset = woff;
+    woff = align_up(woff + (int64_t)vn_dtype_row_bytes(n->dtype, cols) * rows);
+  }
+  g->weight_bytes = woff;
+  /* state */
+  int64_t srow = 0;
+  for (uint32_t i = 0; i < g->n; i++) {
+    VnNode *n = &g->nodes[i];
+    if (n->op != VN_OP_STATE) continue;
+    n->state_off = srow;
+    srow += vn_node_cols(n) * 4;
+  }
+  g->state_row_bytes = srow;
+  /* liveness: last reader of each buffer root (the output lives to the end) */
+  liveness(g);
+  g->nodes[root_of(g, g->output)].last_use = g->n;
+  /* first-fit over a sorted free list; buffers are freed after their last
+   * reader has been given its output buffer, so no kernel's output aliases
+   * one of its inputs */
+  int cap = 64, nfree = 0;
+  Block *fl = malloc((size_t)cap * sizeof *fl);
+  int64_t top = 0;
+  for (uint32_t i = 0; i < g->n; i++) {
+    VnNode *n = &g->nodes[i];
+    int f = vn_ops[n->op].flags;
+    if ((f & (VN_OPF_LEAF | VN_OPF_VIEW)) || !vn_node_is_act(n)) continue;
+    int64_t size = align_up(g->t_max * vn_node_cols(n) * 4);
+    int best = -1;
+    for (int b = 0; b < nfree; b++)
+      if (fl[b].size >= size && (best < 0 || fl[b].size < fl[best].size)) best = b;
+    if (best >= 0) {
+      n->offset = fl[best].off;
+      fl[best].off += size;
+      fl[best].size -= size;
+      if (!fl[best].size) fl[best] = fl[--nfree];
+    } else {
+      n->offset = top;
+      top += size;
+    }
+    /* free the buffers whose last reader is this node */
+    for (int k = 0; k < VN_MAXSRC; k++) {
+      uint32_t s = n->src[k];
+      if (s == VN_NONE) continue;
+      uint32_t r = root_of(g, s);
+      VnNode *rn = &g->nodes[r];
+      if (rn->last_use != i || rn->offset < 0 || (vn_ops[rn->op].flags & VN_OPF_LEAF)) continue;
+      int64_t rs = align_up(g->t_max * vn_node_cols(rn) * 4), ro = rn->offset;
+      rn->last_use = UINT32_MAX - 1;  /* freed once even if read twice */
+      /* merge with neighbours */
+      for (int b = 0; b < nfree; b++) {
+        if (fl[b].off + fl[b].size == ro) { ro = fl[b].off; rs += fl[b].size; fl[b--] = fl[--nfree]; }
+        else if (ro + rs == fl[b].off) { rs += fl[b].size; fl[b--] = fl[--nfree]; }
+      }
+      if (ro + rs == top) { top = ro; continue; }
+      if (nfree == cap) { cap *= 2; fl = realloc(fl, (size_t)cap * sizeof *fl); }
+      fl[nfree].off = ro;
+      fl[nfree++].size = rs;
+    }
+    if (n->offset + size > g->arena_bytes) g->arena_bytes = n->offset + size;
+  }
+  liveness(g);  /* again, for dumps */
+  free(fl);
+  return VN_OK;
+}

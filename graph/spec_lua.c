@@ -1,0 +1,981 @@
+/* spec_lua.c: runs an archspec in a sandboxed Lua 5.4 state and builds the
+ * graph through the builder API (one luaL_Reg array, `builder` below).
+ *
+ * Sandbox: the spec and archspecs/lib/ files see only the builder plus
+ * string (without dump), math, table, utf8 and the harmless base functions;
+ * no io, os, require, load, debug. Chunks load as text only. A counting hook
+ * bounds instructions and the allocator bounds memory. The lua_State closes
+ * when the spec returns; no pass calls Lua.
+ *
+ * luaL_error longjmps out of builder functions, so everything they allocate
+ * comes from the compile arena (never malloc). Tensors are userdata typed by
+ * metatable name: "venus.Tensor" (a graph node) and "venus.Weight" (a weight
+ * expression, made a WEIGHT node when an op first uses it). */
+#include "graph.h"
+#include "ops.h"
+#include <jansson.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SPEC_MEM_LIMIT  (256u << 20)   /* bytes of Lua heap */
+#define SPEC_INSN_LIMIT 200000000LL    /* VM instructions */
+#define HOOK_EVERY 10000
+
+typedef struct Builder {
+  VnCtx *ctx;
+  VnGraph *g;
+  const VnSource *src;
+  size_t mem, mem_limit;
+  long long insns;
+  int layer;
+  /* weight expressions by tensor name, and materialized WEIGHT nodes */
+  struct WCache { const char *name; VnWx *wx; } *wcache;
+  int nwcache, wcap;
+  struct WNode { const VnWx *wx; uint32_t node; } *wnodes;
+  int nwnodes, wncap;
+} Builder;
+
+typedef struct { uint32_t node; } LTensor;
+typedef struct { VnWx *wx; } LWeight;
+
+static Builder *B(lua_State *L) {
+  Builder *b;
+  lua_getallocf(L, (void **)&b);
+  return b;
+}
+
+/* ---- sandbox limits ---- */
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  Builder *b = ud;
+  if (!ptr) osize = 0;
+  if (nsize == 0) { free(ptr); b->mem -= osize; return NULL; }
+  if (nsize > osize && b->mem + (nsize - osize) > b->mem_limit) return NULL;
+  void *p = realloc(ptr, nsize);
+  if (p) b->mem = b->mem - osize + nsize;
+  return p;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  Builder *b = B(L);
+  b->insns += HOOK_EVERY;
+  if (b->insns > SPEC_INSN_LIMIT) luaL_error(L, "spec exceeded the instruction limit (%lld)", SPEC_INSN_LIMIT);
+}
+
+/* ---- locations ---- */
+static VnLoc caller_loc(lua_State *L) {
+  lua_Debug ar;
+  VnLoc loc = {NULL, 0};
+  for (int lv = 1; lua_getstack(L, lv, &ar); lv++) {
+    lua_getinfo(L, "Sl", &ar);
+    if (ar.currentline > 0 && ar.source[0] == '@') {
+      loc.file = vn_arena_strdup(&B(L)->ctx->arena, ar.source + 1);
+      loc.line = ar.currentline;
+      break;
+    }
+  }
+  return loc;
+}
+
+/* Raise the context's first error as a Lua error (its text already carries
+ * the location), leaving the context clean for the final report. */
+static int raise_ctx(lua_State *L) {
+  Builder *b = B(L);
+  lua_pushstring(L, b->ctx->msg);
+  b->ctx->status = VN_OK;
+  b->ctx->nerr = 0;
+  b->ctx->msg[0] = 0;
+  return lua_error(L);
+}
+
+/* ---- option tables ---- */
+/* Check that table at idx has only keys from `allowed` (space separated). */
+static void opts_check(lua_State *L, int idx, const char *fn, const char *allowed) {
+  if (lua_isnoneornil(L, idx)) return;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: option keys must be names", fn);
+    const char *k = lua_tostring(L, -1);
+    size_t kl = strlen(k);
+    int ok = 0;
+    for (const char *p = allowed; *p;) {
+      const char *e = strchr(p, ' ');
+      size_t l = e ? (size_t)(e - p) : strlen(p);
+      if (l == kl && !strncmp(p, k, l)) { ok = 1; break; }
+      p += l + (e ? 1 : 0);
+    }
+    if (!ok) luaL_error(L, "%s: unknown option '%s' (known: %s)", fn, k, allowed);
+  }
+}
+
+static int opt_field(lua_State *L, int idx, const char *k) {
+  if (lua_isnoneornil(L, idx)) return 0;
+  lua_getfield(L, idx, k);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); return 0; }
+  return 1;
+}
+
+static lua_Integer opt_int(lua_State *L, int idx, const char *k, lua_Integer def) {
+  if (!opt_field(L, idx, k)) return def;
+  int isnum;
+  lua_Integer v = lua_tointegerx(L, -1, &isnum);
+  if (!isnum) luaL_error(L, "option '%s' must be an integer", k);
+  lua_pop(L, 1);
+  return v;
+}
+
+static double opt_num(lua_State *L, int idx, const char *k, double def) {
+  if (!opt_field(L, idx, k)) return def;
+  int isnum;
+  double v = lua_tonumberx(L, -1, &isnum);
+  if (!isnum) luaL_error(L, "option '%s' must be a number", k);
+  lua_pop(L, 1);
+  return v;
+}
+
+static int opt_bool(lua_State *L, int idx, const char *k, int def) {
+  if (!opt_field(L, idx, k)) return def;
+  int v = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+static const char *opt_str(lua_State *L, int idx, const char *k, const char *def) {
+  if (!opt_field(L, idx, k)) return def;
+  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "option '%s' must be a string", k);
+  const char *s = vn_arena_strdup(&B(L)->ctx->arena, lua_tostring(L, -1));
+  lua_pop(L, 1);
+  return s;
+}
+
+static int act_arg(lua_State *L, const char *s) {
+  if (!s) return VN_ACT_NONE;
+  int a = vn_act_parse(s);
+  if (a < 0) {
+    char known[256] = "";
+    for (int i = 0; i < VN_ACT_COUNT; i++) {
+      strcat(known, i ? ", " : "");
+      strcat(known, vn_act_name(i));
+    }
+    luaL_error(L, "unknown activation '%s' (known: %s)", s, known);
+  }
+  return a;
+}
+
+/* ---- tensors and weights ---- */
+static void push_tensor(lua_State *L, uint32_t node) {
+  LTensor *t = lua_newuserdatauv(L, sizeof *t, 0);
+  t->node = node;
+  luaL_setmetatable(L, "venus.Tensor");
+}
+
+static void push_weight(lua_State *L, VnWx *wx) {
+  LWeight *w = lua_newuserdatauv(L, sizeof *w, 0);
+  w->wx = wx;
+  luaL_setmetatable(L, "venus.Weight");
+}
+
+static VnWx *check_weight(lua_State *L, int idx) {
+  return ((LWeight *)luaL_checkudata(L, idx, "venus.Weight"))->wx;
+}
+
+static uint32_t weight_node(lua_State *L, VnWx *wx) {
+  Builder *b = B(L);
+  for (int i = 0; i < b->nwnodes; i++)
+    if (b->wnodes[i].wx == wx) return b->wnodes[i].node;
+  uint32_t n = vn_graph_add(b->ctx, b->g, VN_OP_WEIGHT, NULL, 0);
+  VnNode *nd = vn_node(b->g, n);
+  nd->wx = wx;
+  nd->nd = wx->nd;
+  memcpy(nd->dim, wx->dim, sizeof nd->dim);
+  nd->dtype = VN_F32;
+  nd->loc = caller_loc(L);
+  nd->layer = b->layer;
+  if (wx->kind == VN_WX_TENSOR) nd->name = wx->tensor;
+  else {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    vn_wx_print(wx, f);
+    fclose(f);
+    nd->name = vn_arena_strdup(&b->ctx->arena, buf);
+    free(buf);
+  }
+  if (b->nwnodes == b->wncap) {
+    int cap = b->wncap ? b->wncap * 2 : 64;
+    struct WNode *nw = vn_arena_alloc(&b->ctx->arena, (size_t)cap * sizeof *nw);
+    if (b->nwnodes) memcpy(nw, b->wnodes, (size_t)b->nwnodes * sizeof *nw);
+    b->wnodes = nw;
+    b->wncap = cap;
+  }
+  b->wnodes[b->nwnodes].wx = wx;
+  b->wnodes[b->nwnodes++].node = n;
+  return n;
+}
+
+/* An operand: a Tensor, a Weight (made a node), or nil when optional. */
+static uint32_t operand(lua_State *L, int idx, int optional) {
+  if (optional && lua_isnoneornil(L, idx)) return VN_NONE;
+  void *p = luaL_testudata(L, idx, "venus.Tensor");
+  if (p) return ((LTensor *)p)->node;
+  p = luaL_testudata(L, idx, "venus.Weight");
+  if (p) return weight_node(L, ((LWeight *)p)->wx);
+  return (uint32_t)luaL_argerror(L, idx, optional ? "tensor, weight or nil expected" : "tensor or weight expected");
+}
+
+/* Add a node with operands, then infer its shape; a shape error becomes a
+ * Lua error at the calling line. */
+static uint32_t add_node(lua_State *L, VnOp op, const uint32_t *src, int nsrc, const VnParams *p, int rows, int cols) {
+  Builder *b = B(L);
+  uint32_t i = vn_graph_add(b->ctx, b->g, op, src, nsrc);
+  VnNode *n = vn_node(b->g, i);
+  if (p) n->p = *p;
+  n->loc = caller_loc(L);
+  n->layer = b->layer;
+  if (cols) { n->nd = 2; n->dim[0] = rows; n->dim[1] = cols; }
+  if (vn_op_shape(b->ctx, b->g, i) != VN_OK) raise_ctx(L);
+  return i;
+}
+
+static VnWx *new_wx(lua_State *L, VnWxKind k, int nargs) {
+  Builder *b = B(L);
+  VnWx *w = vn_arena_alloc(&b->ctx->arena, sizeof *w);
+  w->kind = k;
+  w->nargs = nargs;
+  if (nargs) w->args = vn_arena_alloc(&b->ctx->arena, (size_t)nargs * sizeof *w->args);
+  return w;
+}
+
+static const char *source_name(Builder *b) { return b->src && b->src->path ? b->src->path : "model"; }
+
+/* weight(name [, {optional = true}]) */
+static int l_weight(lua_State *L) {
+  Builder *b = B(L);
+  const char *name = luaL_checkstring(L, 1);
+  opts_check(L, 2, "weight", "optional");
+  int optional = opt_bool(L, 2, "optional", 0);
+  for (int i = 0; i < b->nwcache; i++)
+    if (!strcmp(b->wcache[i].name, name)) { push_weight(L, b->wcache[i].wx); return 1; }
+  const VnTensorInfo *ti = b->src ? vn_source_find(b->src, name) : NULL;
+  if (!ti) {
+    if (optional) { lua_pushnil(L); return 1; }
+    VnLoc loc = caller_loc(L);
+    return luaL_error(L, "%s: missing tensor '%s' (wanted by %s:%d)", source_name(b), name,
+                      loc.file ? loc.file : "?", loc.line);
+  }
+  VnWx *w = new_wx(L, VN_WX_TENSOR, 0);
+  w->tensor = ti->name;
+  w->dtype = (int)ti->dtype;
+  w->nd = ti->nd;
+  memcpy(w->dim, ti->dim, sizeof w->dim);
+  if (b->nwcache == b->wcap) {
+    int cap = b->wcap ? b->wcap * 2 : 64;
+    struct WCache *nc = vn_arena_alloc(&b->ctx->arena, (size_t)cap * sizeof *nc);
+    if (b->nwcache) memcpy(nc, b->wcache, (size_t)b->nwcache * sizeof *nc);
+    b->wcache = nc;
+    b->wcap = cap;
+  }
+  b->wcache[b->nwcache].name = ti->name;
+  b->wcache[b->nwcache++].wx = w;
+  push_weight(L, w);
+  return 1;
+}
+
+/* has(name): does the model file hold this tensor? */
+static int l_has(lua_State *L) {
+  Builder *b = B(L);
+  const char *name = luaL_checkstring(L, 1);
+  lua_pushboolean(L, b->src && vn_source_find(b->src, name) != NULL);
+  return 1;
+}
+
+static void push_dims(lua_State *L, int nd, const int64_t *dim) {
+  lua_createtable(L, nd, 0);
+  for (int i = 0; i < nd; i++) {
+    lua_pushinteger(L, dim[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+
+/* shape(name): dims of a model tensor, or nil */
+static int l_shape(lua_State *L) {
+  Builder *b = B(L);
+  const VnTensorInfo *ti = b->src ? vn_source_find(b->src, luaL_checkstring(L, 1)) : NULL;
+  if (!ti) { lua_pushnil(L); return 1; }
+  push_dims(L, ti->nd, ti->dim);
+  return 1;
+}
+
+/* cat(w1, w2, ...): rows stacked */
+static int l_cat(lua_State *L) {
+  int n = lua_gettop(L);
+  if (n < 1) return luaL_error(L, "cat: needs at least one weight");
+  VnWx *w = new_wx(L, VN_WX_CAT, n);
+  int64_t rows = 0;
+  for (int i = 0; i < n; i++) {
+    VnWx *a = check_weight(L, i + 1);
+    if (i && (a->nd != w->args[0]->nd || (a->nd == 2 && a->dim[1] != w->args[0]->dim[1])))
+      return luaL_error(L, "cat: weight %d has other columns than weight 1", i + 1);
+    w->args[i] = a;
+    rows += a->dim[0];
+  }
+  w->nd = w->args[0]->nd;
+  memcpy(w->dim, w->args[0]->dim, sizeof w->dim);
+  w->dim[0] = rows;
+  push_weight(L, w);
+  return 1;
+}
+
+/* zeros{d0, d1, ...} */
+static int l_zeros(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  VnWx *w = new_wx(L, VN_WX_ZEROS, 0);
+  w->nd = (int)luaL_len(L, 1);
+  if (w->nd < 1 || w->nd > VN_MAXDIM) return luaL_error(L, "zeros: 1 to %d dims", VN_MAXDIM);
+  for (int i = 0; i < w->nd; i++) {
+    lua_rawgeti(L, 1, i + 1);
+    w->dim[i] = luaL_checkinteger(L, -1);
+    if (w->dim[i] <= 0) return luaL_error(L, "zeros: dims must be positive");
+    lua_pop(L, 1);
+  }
+  push_weight(L, w);
+  return 1;
+}
+
+/* w:t() */
+static int lw_t(lua_State *L) {
+  VnWx *a = check_weight(L, 1);
+  if (a->nd != 2) return luaL_error(L, "t: needs a 2-D weight, got %d-D", a->nd);
+  VnWx *w = new_wx(L, VN_WX_T, 1);
+  w->args[0] = a;
+  w->nd = 2; w->dim[0] = a->dim[1]; w->dim[1] = a->dim[0];
+  push_weight(L, w);
+  return 1;
+}
+
+/* w:rows(first, count) — first is 0-based */
+static int lw_rows(lua_State *L) {
+  VnWx *a = check_weight(L, 1);
+  lua_Integer first = luaL_checkinteger(L, 2), count = luaL_checkinteger(L, 3);
+  if (first < 0 || count <= 0 || first + count > a->dim[0])
+    return luaL_error(L, "rows: [%lld, %lld) outside %lld rows", (long long)first, (long long)(first + count), (long long)a->dim[0]);
+  VnWx *w = new_wx(L, VN_WX_ROWS, 1);
+  w->args[0] = a; w->a = first; w->b = count;
+  w->nd = a->nd; memcpy(w->dim, a->dim, sizeof w->dim); w->dim[0] = count;
+  push_weight(L, w);
+  return 1;
+}
+
+static int lw_scalar(lua_State *L, VnWxKind k) {
+  VnWx *a = check_weight(L, 1);
+  VnWx *w = new_wx(L, k, 1);
+  w->args[0] = a; w->c = luaL_checknumber(L, 2);
+  w->nd = a->nd; memcpy(w->dim, a->dim, sizeof w->dim);
+  push_weight(L, w);
+  return 1;
+}
+static int lw_add(lua_State *L) { return lw_scalar(L, VN_WX_ADD); }
+static int lw_scale(lua_State *L) { return lw_scalar(L, VN_WX_SCALE); }
+
+/* w:reshape{d0, d1, ...} */
+static int lw_reshape(lua_State *L) {
+  VnWx *a = check_weight(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  VnWx *w = new_wx(L, VN_WX_RESHAPE, 1);
+  w->args[0] = a;
+  w->nd = (int)luaL_len(L, 2);
+  if (w->nd < 1 || w->nd > VN_MAXDIM) return luaL_error(L, "reshape: 1 to %d dims", VN_MAXDIM);
+  int64_t na = 1, nw = 1;
+  for (int i = 0; i < a->nd; i++) na *= a->dim[i];
+  for (int i = 0; i < w->nd; i++) {
+    lua_rawgeti(L, 2, i + 1);
+    w->dim[i] = luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+    nw *= w->dim[i];
+  }
+  if (na != nw) return luaL_error(L, "reshape: %lld elements cannot become %lld", (long long)na, (long long)nw);
+  push_weight(L, w);
+  return 1;
+}
+
+/* interleave(a, b): rows interleaved a0, b0, a1, b1 ... (gate/up for a fused GLU) */
+static int l_pairs(lua_State *L) {
+  VnWx *a = check_weight(L, 1), *c = check_weight(L, 2);
+  if (a->nd != c->nd || a->dim[0] != c->dim[0] || (a->nd == 2 && a->dim[1] != c->dim[1]))
+    return luaL_error(L, "interleave: weights must have the same shape");
+  VnWx *w = new_wx(L, VN_WX_PAIRS, 2);
+  w->args[0] = a; w->args[1] = c;
+  w->nd = a->nd; memcpy(w->dim, a->dim, sizeof w->dim); w->dim[0] *= 2;
+  push_weight(L, w);
+  return 1;
+}
+
+static int lw_index(lua_State *L) {
+  VnWx *w = check_weight(L, 1);
+  const char *k = luaL_checkstring(L, 2);
+  if (!strcmp(k, "shape")) { push_dims(L, w->nd, w->dim); return 1; }
+  if (!strcmp(k, "rows")) { lua_pushinteger(L, w->dim[0]); return 1; }
+  if (!strcmp(k, "cols")) { lua_pushinteger(L, w->nd >= 2 ? w->dim[w->nd - 1] : 1); return 1; }
+  luaL_getmetafield(L, 1, "methods");
+  lua_getfield(L, -1, k);
+  return 1;
+}
+
+static int lt_index(lua_State *L) {
+  LTensor *t = luaL_checkudata(L, 1, "venus.Tensor");
+  const char *k = luaL_checkstring(L, 2);
+  const VnNode *n = vn_node(B(L)->g, t->node);
+  if (!strcmp(k, "cols")) { lua_pushinteger(L, vn_node_cols(n)); return 1; }
+  if (!strcmp(k, "shape")) { push_dims(L, n->nd, n->dim); return 1; }
+  lua_pushnil(L);
+  return 1;
+}
+
+static int lt_tostring(lua_State *L) {
+  LTensor *t = luaL_checkudata(L, 1, "venus.Tensor");
+  const VnNode *n = vn_node(B(L)->g, t->node);
+  lua_pushfstring(L, "tensor %%%d (%s)", (int)t->node, vn_ops[n->op].name);
+  return 1;
+}
+
+/* ---- ops ---- */
+static int l_tokens(lua_State *L) {
+  push_tensor(L, add_node(L, VN_OP_INPUT, NULL, 0, NULL, 0, 0));
+  return 1;
+}
+
+/* embed(table, ids [, {scale=}]) */
+static int l_embed(lua_State *L) {
+  opts_check(L, 3, "embed", "scale");
+  VnParams p = {0};
+  p.scale = (float)opt_num(L, 3, "scale", 1.0);
+  uint32_t s[2] = {operand(L, 1, 0), operand(L, 2, 0)};
+  push_tensor(L, add_node(L, VN_OP_EMBED, s, 2, &p, 0, 0));
+  return 1;
+}
+
+static int norm(lua_State *L, VnOp op) {
+  int nw = op == VN_OP_RMSNORM ? 1 : 2;
+  int oi = 2 + nw;
+  opts_check(L, oi, op == VN_OP_RMSNORM ? "rmsnorm" : "layernorm", "eps group");
+  VnParams p = {0};
+  p.eps = (float)opt_num(L, oi, "eps", 1e-5);
+  p.group = (int32_t)opt_int(L, oi, "group", 0);
+  uint32_t s[3] = {operand(L, 1, 0), operand(L, 2, 1), nw > 1 ? operand(L, 3, 1) : VN_NONE};
+  push_tensor(L, add_node(L, op, s, 1 + nw, &p, 0, 0));
+  return 1;
+}
+/* rmsnorm(x, w|nil [, {eps=, group=}]) */
+static int l_rmsnorm(lua_State *L) { return norm(L, VN_OP_RMSNORM); }
+/* layernorm(x, w|nil, b|nil [, {eps=, group=}]) */
+static int l_layernorm(lua_State *L) { return norm(L, VN_OP_LAYERNORM); }
+
+/* linear(x, w [, b [, {act=, scale=, residual=}]]): x w^T + b */
+static int l_linear(lua_State *L) {
+  opts_check(L, 4, "linear", "act scale residual");
+  VnParams p = {0};
+  p.act = act_arg(L, opt_str(L, 4, "act", NULL));
+  p.scale = (float)opt_num(L, 4, "scale", 0);
+  uint32_t res = VN_NONE;
+  if (opt_field(L, 4, "residual")) { res = operand(L, lua_gettop(L), 0); lua_pop(L, 1); }
+  uint32_t s[4] = {operand(L, 1, 0), operand(L, 2, 0), operand(L, 3, 1), res};
+  push_tensor(L, add_node(L, VN_OP_MATMUL, s, 4, &p, 0, 0));
+  return 1;
+}
+
+static int binop(lua_State *L, VnOp op) {
+  uint32_t s[2] = {operand(L, 1, 0), operand(L, 2, 0)};
+  push_tensor(L, add_node(L, op, s, 2, NULL, 0, 0));
+  return 1;
+}
+static int l_add(lua_State *L) { return binop(L, VN_OP_ADD); }
+static int l_mul(lua_State *L) { return binop(L, VN_OP_MUL); }
+
+/* act(x, "silu") */
+static int l_act(lua_State *L) {
+  VnParams p = {0};
+  p.act = act_arg(L, luaL_checkstring(L, 2));
+  uint32_t s[1] = {operand(L, 1, 0)};
+  push_tensor(L, add_node(L, VN_OP_ACT, s, 1, &p, 0, 0));
+  return 1;
+}
+
+/* glu(x, "silu"): act(first half) * second half */
+static int l_glu(lua_State *L) {
+  VnParams p = {0};
+  p.act = act_arg(L, luaL_checkstring(L, 2));
+  uint32_t s[1] = {operand(L, 1, 0)};
+  push_tensor(L, add_node(L, VN_OP_GLU, s, 1, &p, 0, 0));
+  return 1;
+}
+
+/* scale(x, s) */
+static int l_scale(lua_State *L) {
+  VnParams p = {0};
+  p.scale = (float)luaL_checknumber(L, 2);
+  uint32_t s[1] = {operand(L, 1, 0)};
+  push_tensor(L, add_node(L, VN_OP_SCALE, s, 1, &p, 0, 0));
+  return 1;
+}
+
+/* softcap(x, cap) */
+static int l_softcap(lua_State *L) {
+  VnParams p = {0};
+  p.cap = (float)luaL_checknumber(L, 2);
+  uint32_t s[1] = {operand(L, 1, 0)};
+  push_tensor(L, add_node(L, VN_OP_SOFTCAP, s, 1, &p, 0, 0));
+  return 1;
+}
+
+/* view(x, first_col, ncols) — first_col 0-based */
+static int l_view(lua_State *L) {
+  VnParams p = {0};
+  p.col0 = (int32_t)luaL_checkinteger(L, 2);
+  lua_Integer nc = luaL_checkinteger(L, 3);
+  uint32_t s[1] = {operand(L, 1, 0)};
+  push_tensor(L, add_node(L, VN_OP_VIEW, s, 1, &p, VN_T, (int)nc));
+  return 1;
+}
+
+/* rope_table{head_dim=, rot_dim=, inv_freq={...}, attn_factor=, interleaved=,
+ *            dynamic={base=, factor=, max_pos=}} -> rope id */
+static int l_rope_table(lua_State *L) {
+  Builder *b = B(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  opts_check(L, 1, "rope_table", "head_dim rot_dim inv_freq attn_factor interleaved dynamic");
+  VnRope r = {0};
+  r.head_dim = (int32_t)opt_int(L, 1, "head_dim", 0);
+  r.rot_dim = (int32_t)opt_int(L, 1, "rot_dim", r.head_dim);
+  r.attn_factor = (float)opt_num(L, 1, "attn_factor", 1.0);
+  r.interleaved = opt_bool(L, 1, "interleaved", 0);
+  if (r.head_dim <= 0 || r.rot_dim <= 0 || r.rot_dim > r.head_dim || r.rot_dim % 2)
+    return luaL_error(L, "rope_table: need 0 < rot_dim (%d) <= head_dim (%d), rot_dim even", r.rot_dim, r.head_dim);
+  int nf = r.rot_dim / 2;
+  float *f = vn_arena_alloc(&b->ctx->arena, (size_t)nf * sizeof *f);
+  lua_getfield(L, 1, "inv_freq");
+  if (!lua_istable(L, -1) || luaL_len(L, -1) != nf)
+    return luaL_error(L, "rope_table: inv_freq must be a list of rot_dim/2 = %d numbers", nf);
+  for (int i = 0; i < nf; i++) {
+    lua_rawgeti(L, -1, i + 1);
+    f[i] = (float)luaL_checknumber(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  r.inv_freq = f;
+  lua_getfield(L, 1, "dynamic");
+  if (lua_istable(L, -1)) {
+    int t = lua_gettop(L);
+    opts_check(L, t, "rope_table.dynamic", "base factor max_pos");
+    r.dynamic = 1;
+    r.dyn_base = opt_num(L, t, "base", 10000);
+    r.dyn_factor = opt_num(L, t, "factor", 1);
+    r.dyn_max_pos = (int32_t)opt_int(L, t, "max_pos", 0);
+    if (r.dyn_max_pos <= 0 || r.dyn_factor <= 0) return luaL_error(L, "rope_table: dynamic needs factor > 0 and max_pos > 0");
+  }
+  lua_pop(L, 1);
+  lua_pushinteger(L, vn_graph_add_rope(b->ctx, b->g, &r));
+  return 1;
+}
+
+/* rope(x, id) */
+static int l_rope(lua_State *L) {
+  VnParams p = {0};
+  p.rope = (int32_t)luaL_checkinteger(L, 2);
+  uint32_t s[1] = {operand(L, 1, 0)};
+  push_tensor(L, add_node(L, VN_OP_ROPE, s, 1, &p, 0, 0));
+  return 1;
+}
+
+static uint32_t new_state(lua_State *L, int64_t cols, const char *name) {
+  Builder *b = B(L);
+  uint32_t i = vn_graph_add(b->ctx, b->g, VN_OP_STATE, NULL, 0);
+  VnNode *n = vn_node(b->g, i);
+  n->nd = 2; n->dim[0] = VN_CTX; n->dim[1] = cols;
+  n->loc = caller_loc(L);
+  n->layer = b->layer;
+  n->name = name;
+  return i;
+}
+
+/* attention(q, k, v, {heads=, kv_heads=, head_dim=, v_head_dim=, scale=,
+ *            window=, causal=, cap=}) — owns its K and V cache */
+static int l_attention(lua_State *L) {
+  Builder *b = B(L);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  opts_check(L, 4, "attention", "heads kv_heads head_dim v_head_dim scale window causal cap");
+  VnParams p = {0};
+  p.heads = (int32_t)opt_int(L, 4, "heads", 0);
+  p.kv_heads = (int32_t)opt_int(L, 4, "kv_heads", p.heads);
+  p.head_dim = (int32_t)opt_int(L, 4, "head_dim", 0);
+  p.v_head_dim = (int32_t)opt_int(L, 4, "v_head_dim", 0);
+  if (p.head_dim <= 0) return luaL_error(L, "attention: head_dim must be positive");
+  p.scale = (float)opt_num(L, 4, "scale", 1.0 / sqrt((double)p.head_dim));
+  p.window = (int32_t)opt_int(L, 4, "window", 0);
+  p.causal = opt_bool(L, 4, "causal", 1);
+  p.cap = (float)opt_num(L, 4, "cap", 0);
+  if (p.window < 0) return luaL_error(L, "attention: window must be >= 0");
+  uint32_t q = operand(L, 1, 0), k = operand(L, 2, 0), v = operand(L, 3, 0);
+  int vd = p.v_head_dim ? p.v_head_dim : p.head_dim;
+  const char *ln = b->layer >= 0 ? vn_arena_printf(&b->ctx->arena, "%d", b->layer) : "";
+  uint32_t kc = new_state(L, (int64_t)p.kv_heads * p.head_dim, vn_arena_printf(&b->ctx->arena, "k_cache%s", ln));
+  uint32_t vc = new_state(L, (int64_t)p.kv_heads * vd, vn_arena_printf(&b->ctx->arena, "v_cache%s", ln));
+  uint32_t s[5] = {q, k, v, kc, vc};
+  push_tensor(L, add_node(L, VN_OP_ATTENTION, s, 5, &p, 0, 0));
+  return 1;
+}
+
+/* last(x): the rows whose logits are wanted */
+static int l_last(lua_State *L) {
+  uint32_t s[1] = {operand(L, 1, 0)};
+  push_tensor(L, add_node(L, VN_OP_LAST, s, 1, NULL, 0, 0));
+  return 1;
+}
+
+/* output(logits) */
+static int l_output(lua_State *L) {
+  Builder *b = B(L);
+  uint32_t o = operand(L, 1, 0);
+  const VnNode *n = vn_node(b->g, o);
+  if (!vn_node_is_act(n) || n->nd != 2) return luaL_error(L, "output: logits must be an activation [rows, vocab]");
+  b->g->output = o;
+  return 0;
+}
+
+/* layer(i): tag the nodes built next with block index i (-1: none) */
+static int l_layer(lua_State *L) {
+  B(L)->layer = (int)luaL_checkinteger(L, 1);
+  return 0;
+}
+
+/* model{vocab=, max_pos=, bos=, eos=, encoder_only=} */
+static int l_model(lua_State *L) {
+  Builder *b = B(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  opts_check(L, 1, "model", "vocab max_pos bos eos encoder_only");
+  VnModelInfo *mi = &b->g->info;
+  mi->vocab = opt_int(L, 1, "vocab", mi->vocab);
+  mi->max_pos = opt_int(L, 1, "max_pos", mi->max_pos);
+  mi->bos = (int32_t)opt_int(L, 1, "bos", mi->bos);
+  mi->encoder_only = opt_bool(L, 1, "encoder_only", mi->encoder_only);
+  lua_getfield(L, 1, "eos");
+  if (lua_isinteger(L, -1)) { mi->eos[0] = (int32_t)lua_tointeger(L, -1); mi->neos = 1; }
+  else if (lua_istable(L, -1)) {
+    mi->neos = 0;
+    for (int i = 1; i <= luaL_len(L, -1) && mi->neos < 8; i++) {
+      lua_rawgeti(L, -1, i);
+      mi->eos[mi->neos++] = (int32_t)luaL_checkinteger(L, -1);
+      lua_pop(L, 1);
+    }
+  } else if (!lua_isnil(L, -1)) return luaL_error(L, "model: eos must be an integer or a list");
+  lua_pop(L, 1);
+  return 0;
+}
+
+/* arch{...}: the spec's declaration; returned as is after a check. */
+static int l_arch(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  opts_check(L, 1, "arch", "name hf model_type about options build");
+  lua_getfield(L, 1, "name");
+  if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "arch: 'name' must be a string");
+  lua_getfield(L, 1, "build");
+  if (!lua_isfunction(L, -1)) return luaL_error(L, "arch: 'build' must be a function(cfg)");
+  lua_pop(L, 2);
+  lua_settop(L, 1);
+  return 1;
+}
+
+static const luaL_Reg builder[] = {
+  {"arch", l_arch},         {"model", l_model},       {"layer", l_layer},
+  {"weight", l_weight},     {"has", l_has},           {"shape", l_shape},
+  {"cat", l_cat},           {"interleave", l_pairs},       {"zeros", l_zeros},
+  {"tokens", l_tokens},     {"embed", l_embed},       {"rmsnorm", l_rmsnorm},
+  {"layernorm", l_layernorm}, {"linear", l_linear},   {"add", l_add},
+  {"mul", l_mul},           {"act", l_act},           {"glu", l_glu},
+  {"scale", l_scale},       {"softcap", l_softcap},   {"view", l_view},
+  {"rope_table", l_rope_table}, {"rope", l_rope},     {"attention", l_attention},
+  {"last", l_last},         {"output", l_output},     {NULL, NULL},
+};
+
+static const luaL_Reg weight_methods[] = {
+  {"t", lw_t}, {"rows", lw_rows}, {"add", lw_add}, {"scale", lw_scale}, {"reshape", lw_reshape}, {NULL, NULL},
+};
+
+/* ---- the sandbox ---- */
+static void copy_fields(lua_State *L, int from, int to, const char *const *names) {
+  for (; *names; names++) {
+    lua_getfield(L, from, *names);
+    lua_setfield(L, to, *names);
+  }
+}
+
+/* Push a fresh environment table holding the builder and safe libraries. */
+static void push_env(lua_State *L) {
+  lua_newtable(L);
+  int env = lua_gettop(L);
+  static const char *const base[] = {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
+                                     "rawlen", "rawset", "select", "setmetatable", "getmetatable", "tonumber",
+                                     "tostring", "type", "xpcall", "print", NULL};
+  lua_pushglobaltable(L);
+  copy_fields(L, lua_gettop(L), env, base);
+  lua_pop(L, 1);
+  static const char *const libs[] = {LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_TABLIBNAME, LUA_UTF8LIBNAME, NULL};
+  for (const char *const *l = libs; *l; l++) {
+    lua_getglobal(L, *l);
+    lua_setfield(L, env, *l);
+  }
+  luaL_setfuncs(L, builder, 0);
+  lua_pushvalue(L, env);
+  lua_setfield(L, env, "_G");
+  lua_pushliteral(L, "config.json");
+  lua_setfield(L, env, "config_file");
+}
+
+static int msghandler(lua_State *L) {
+  if (!lua_isstring(L, 1)) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  return 1;
+}
+
+/* print() writes to stderr so specs can debug without touching stdout. */
+static int l_print(lua_State *L) {
+  int n = lua_gettop(L);
+  for (int i = 1; i <= n; i++) {
+    fprintf(stderr, "%s%s", i > 1 ? "\t" : "", luaL_tolstring(L, i, NULL));
+    lua_pop(L, 1);
+  }
+  fputc('\n', stderr);
+  return 0;
+}
+
+static lua_State *sandbox_open(Builder *b) {
+  b->mem_limit = SPEC_MEM_LIMIT;
+  lua_State *L = lua_newstate(limited_alloc, b);
+  if (!L) return NULL;
+  luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+  luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+  lua_settop(L, 0);
+  /* string.dump would expose bytecode; strings share this table as metatable */
+  lua_getglobal(L, LUA_STRLIBNAME);
+  lua_pushnil(L);
+  lua_setfield(L, -2, "dump");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, l_print);
+  lua_setglobal(L, "print");
+  luaL_newmetatable(L, "venus.Tensor");
+  lua_pushcfunction(L, lt_index);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, lt_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, "venus.Weight");
+  lua_pushcfunction(L, lw_index);
+  lua_setfield(L, -2, "__index");
+  luaL_newlib(L, weight_methods);
+  lua_setfield(L, -2, "methods");
+  lua_pop(L, 1);
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+  return L;
+}
+
+/* Load chunk text with env as its _ENV and run it; leaves its first result. */
+static int run_chunk(lua_State *L, const VnSpecSrc *s, int env) {
+  char *cname = malloc(strlen(s->file) + 2);
+  if (!cname) return LUA_ERRMEM;
+  cname[0] = '@';
+  strcpy(cname + 1, s->file);
+  int rc = luaL_loadbufferx(L, s->text, s->len, cname, "t");
+  free(cname);
+  if (rc != LUA_OK) return rc;
+  lua_pushvalue(L, env);
+  lua_setupvalue(L, -2, 1);
+  lua_pushcfunction(L, msghandler);
+  lua_insert(L, -2);
+  int base = lua_gettop(L) - 1;
+  rc = lua_pcall(L, 0, 1, base);
+  lua_remove(L, base);
+  return rc;
+}
+
+static VnStatus lua_fail(VnCtx *ctx, lua_State *L, const char *file) {
+  const char *m = lua_tostring(L, -1);
+  /* Lua prefixes "file:line:"; keep its text as the one-line message */
+  if (m && strchr(m, '\n')) {
+    char *c = vn_arena_strdup(&ctx->arena, m);
+    *strchr(c, '\n') = 0;
+    m = c;
+  }
+  if (m && strncmp(m, file, strlen(file)) && !strstr(m, ".lua:"))
+    return vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){file, 0}, "%s", m);
+  return vn_errorf(ctx, VN_ERR_SPEC, VN_NOLOC, "%s", m ? m : "spec failed");
+}
+
+/* Load the libraries into env, then the spec; leave the arch table on top. */
+static VnStatus load_spec(VnCtx *ctx, lua_State *L, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs) {
+  push_env(L);
+  int env = lua_gettop(L);
+  for (int i = 0; i < nlibs; i++) {
+    if (run_chunk(L, &libs[i], env) != LUA_OK) return lua_fail(ctx, L, libs[i].file);
+    if (lua_istable(L, -1)) {
+      lua_pushnil(L);
+      while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_settable(L, env);
+      }
+    }
+    lua_pop(L, 1);
+  }
+  if (run_chunk(L, spec, env) != LUA_OK) return lua_fail(ctx, L, spec->file);
+  if (!lua_istable(L, -1))
+    return vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){spec->file, 0}, "the spec must return arch{...}");
+  return VN_OK;
+}
+
+static const char **str_list(VnCtx *ctx, lua_State *L, int t, const char *k, int *n) {
+  *n = 0;
+  lua_getfield(L, t, k);
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    const char **v = vn_arena_alloc(&ctx->arena, sizeof *v);
+    v[0] = vn_arena_strdup(&ctx->arena, lua_tostring(L, -1));
+    *n = 1;
+    lua_pop(L, 1);
+    return v;
+  }
+  if (!lua_istable(L, -1)) { lua_pop(L, 1); return NULL; }
+  int len = (int)lua_rawlen(L, -1);
+  const char **v = vn_arena_alloc(&ctx->arena, (size_t)(len + 1) * sizeof *v);
+  for (int i = 1; i <= len; i++) {
+    lua_rawgeti(L, -1, i);
+    if (lua_type(L, -1) == LUA_TSTRING) v[(*n)++] = vn_arena_strdup(&ctx->arena, lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+static const char *str_field(VnCtx *ctx, lua_State *L, int t, const char *k) {
+  lua_getfield(L, t, k);
+  const char *s = lua_type(L, -1) == LUA_TSTRING ? vn_arena_strdup(&ctx->arena, lua_tostring(L, -1)) : NULL;
+  lua_pop(L, 1);
+  return s;
+}
+
+VnStatus vn_spec_info(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs, VnSpecInfo *out) {
+  Builder b = {0};
+  b.ctx = ctx;
+  b.layer = -1;
+  VnGraph scratch_g = {0};
+  b.g = &scratch_g;
+  lua_State *L = sandbox_open(&b);
+  if (!L) return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "cannot create a Lua state");
+  VnStatus st = load_spec(ctx, L, spec, libs, nlibs);
+  if (st == VN_OK) {
+    int t = lua_gettop(L);
+    memset(out, 0, sizeof *out);
+    out->name = str_field(ctx, L, t, "name");
+    out->about = str_field(ctx, L, t, "about");
+    out->options = str_field(ctx, L, t, "options");
+    out->file = vn_arena_strdup(&ctx->arena, spec->file);
+    out->hf = str_list(ctx, L, t, "hf", &out->nhf);
+    out->types = str_list(ctx, L, t, "model_type", &out->ntypes);
+    if (!out->name) st = vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){spec->file, 0}, "the spec has no name");
+  }
+  lua_close(L);
+  return st;
+}
+
+/* ---- config JSON -> Lua table (null becomes nil) ---- */
+static void push_json(lua_State *L, json_t *j, int depth) {
+  if (depth > 64) luaL_error(L, "config nests too deeply");
+  luaL_checkstack(L, 4, "config");
+  switch (json_typeof(j)) {
+  case JSON_OBJECT: {
+    lua_newtable(L);
+    const char *k;
+    json_t *v;
+    json_object_foreach(j, k, v) {
+      if (json_is_null(v)) continue;
+      push_json(L, v, depth + 1);
+      lua_setfield(L, -2, k);
+    }
+    break;
+  }
+  case JSON_ARRAY: {
+    lua_newtable(L);
+    size_t i;
+    json_t *v;
+    json_array_foreach(j, i, v) {
+      if (json_is_null(v)) continue;
+      push_json(L, v, depth + 1);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    break;
+  }
+  case JSON_STRING: lua_pushlstring(L, json_string_value(j), json_string_length(j)); break;
+  case JSON_INTEGER: lua_pushinteger(L, (lua_Integer)json_integer_value(j)); break;
+  case JSON_REAL: lua_pushnumber(L, json_real_value(j)); break;
+  case JSON_TRUE: lua_pushboolean(L, 1); break;
+  case JSON_FALSE: lua_pushboolean(L, 0); break;
+  case JSON_NULL: lua_pushnil(L); break;
+  }
+}
+
+typedef struct { json_t *cfg; } PushCfg;
+static int push_cfg_protected(lua_State *L) {
+  PushCfg *p = lua_touserdata(L, 1);
+  push_json(L, p->cfg, 0);
+  return 1;
+}
+
+VnStatus vn_spec_build(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs,
+                       const char *config_json, const char *config_file, const VnSource *src, VnGraph *g) {
+  json_error_t je;
+  json_t *cfg = json_loads(config_json, 0, &je);
+  if (!cfg || !json_is_object(cfg)) {
+    if (cfg) json_decref(cfg);
+    return vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){config_file, 0}, "%s",
+                     cfg ? "the config is not a JSON object" : je.text);
+  }
+  Builder b = {0};
+  b.ctx = ctx;
+  b.g = g;
+  b.src = src;
+  b.layer = -1;
+  lua_State *L = sandbox_open(&b);
+  if (!L) { json_decref(cfg); return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "cannot create a Lua state"); }
+  VnStatus st = load_spec(ctx, L, spec, libs, nlibs);
+  if (st == VN_OK) {
+    int at = lua_gettop(L);
+    lua_pushstring(L, config_file);
+    lua_setfield(L, 1, "config_file");  /* env: for messages that name the config */
+    g->info.arch = str_field(ctx, L, at, "name");
+    g->info.spec_file = vn_arena_strdup(&ctx->arena, spec->file);
+    lua_pushcfunction(L, msghandler);  /* at+1 */
+    lua_getfield(L, at, "build");      /* at+2 */
+    PushCfg pc = {cfg};
+    lua_pushcfunction(L, push_cfg_protected);
+    lua_pushlightuserdata(L, &pc);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK)
+      st = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){config_file, 0}, "%s", lua_tostring(L, -1));
+    else if (lua_pcall(L, 1, 0, at + 1) != LUA_OK)
+      st = lua_fail(ctx, L, spec->file);
+    else if (g->output == VN_NONE)
+      st = vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){spec->file, 0}, "build() made no output (call output(logits))");
+    else if (g->info.vocab <= 0)
+      g->info.vocab = vn_node_cols(vn_node(g, g->output));
+  }
+  lua_close(L);
+  json_decref(cfg);
+  return st;
+}

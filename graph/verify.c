@@ -1,0 +1,34 @@
+/* verify.c: the graph's invariants, checked after building and after every
+ * pass in debug builds: operands precede their users, arity matches the op
+ * table, shapes re-infer to what is recorded, the output is set. */
+#include "graph.h"
+#include "ops.h"
+#include <string.h>
+
+VnStatus vn_pass_verify(VnCtx *ctx, VnGraph *g) {
+  if (g->output == VN_NONE || g->output >= g->n) return vn_internal(ctx, "graph has no output");
+  for (uint32_t i = 0; i < g->n; i++) g->nodes[i].nuse = 0;
+  for (uint32_t i = 0; i < g->n; i++) {
+    VnNode *n = &g->nodes[i];
+    const VnOpInfo *oi = &vn_ops[n->op];
+    if ((unsigned)n->op >= VN_OP_COUNT) return vn_internal(ctx, "node %u: bad op", i);
+    for (int k = 0; k < VN_MAXSRC; k++) {
+      uint32_t s = n->src[k];
+      if (s == VN_NONE) continue;
+      if (k >= oi->nin) return vn_internal(ctx, "node %u (%s): operand %d beyond arity", i, oi->name, k);
+      if (s >= i) return vn_internal(ctx, "node %u (%s): operand %u does not precede it", i, oi->name, s);
+      g->nodes[s].nuse++;
+    }
+    if (n->op == VN_OP_WEIGHT && !n->wx) return vn_internal(ctx, "node %u: weight without expression", i);
+    if (!(oi->flags & VN_OPF_LEAF)) {
+      int nd = n->nd;
+      int64_t dim[VN_MAXDIM];
+      memcpy(dim, n->dim, sizeof dim);
+      VN_TRY(vn_op_shape(ctx, g, i));
+      if (nd != n->nd || memcmp(dim, n->dim, sizeof dim))
+        return vn_internal(ctx, "node %u (%s): recorded shape differs from inferred", i, oi->name);
+    }
+  }
+  g->nodes[g->output].nuse++;
+  return VN_OK;
+}

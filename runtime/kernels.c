@@ -1,0 +1,425 @@
+/* kernels.c: the op kernels every generated node function calls.
+ *
+ * Shapes: activations are row-major [T][C] float32 with a row stride (ld)
+ * so that column views of a fused output need no copy; the output is
+ * always dense. Weights are [N][K] in the packed dtype, already in the
+ * target's byte order. The inner loops are the target's micro-kernels from
+ * vn_target.h (dot products per dtype); each has a portable C fallback here,
+ * used when the target header does not define VN_HAVE_<NAME>. */
+#include "runtime.h"
+#include <math.h>
+#include <string.h>
+#include "vn_target.h"
+
+/* ---- float formats ---- */
+float vn_f16_to_f32(uint16_t h) {
+  uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, u;
+  if (e == 0) {
+    if (m == 0) u = s;
+    else { /* subnormal: normalize */
+      e = 127 - 15 + 1;
+      while (!(m & 0x400)) { m <<= 1; e--; }
+      u = s | (e << 23) | ((m & 0x3ff) << 13);
+    }
+  } else if (e == 31) u = s | 0x7f800000u | (m << 13);
+  else u = s | ((e + 127 - 15) << 23) | (m << 13);
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+float vn_bf16_to_f32(uint16_t h) {
+  uint32_t u = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static uint16_t f32_to_f16(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  uint32_t s = (x >> 16) & 0x8000, e = (x >> 23) & 0xff, m = x & 0x7fffff;
+  if (e == 0xff) return (uint16_t)(s | 0x7c00 | (m ? 0x200 : 0));
+  int ee = (int)e - 127 + 15;
+  if (ee >= 31) return (uint16_t)(s | 0x7c00);
+  if (ee <= 0) {
+    if (ee < -10) return (uint16_t)s;
+    m |= 0x800000;
+    uint32_t sh = (uint32_t)(14 - ee), r = m >> sh, rem = m & ((1u << sh) - 1), half = 1u << (sh - 1);
+    if (rem > half || (rem == half && (r & 1))) r++;
+    return (uint16_t)(s | r);
+  }
+  uint32_t r = (uint32_t)ee << 10 | (m >> 13), rem = m & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (r & 1))) r++;
+  return (uint16_t)(s | r);
+}
+
+/* ---- q8_0 / q4_0 blocks (32 values, an f16 scale) ---- */
+typedef struct { uint16_t d; int8_t qs[32]; } VnBlockQ8;
+typedef struct { uint16_t d; uint8_t qs[16]; } VnBlockQ4;  /* low nibbles: 0..15, high: 16..31 */
+
+static void quantize_row_q8(const float *x, VnBlockQ8 *y, int64_t n) {
+  for (int64_t b = 0; b < n / 32; b++) {
+    float amax = 0;
+    for (int j = 0; j < 32; j++) { float a = fabsf(x[b * 32 + j]); if (a > amax) amax = a; }
+    float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
+    y[b].d = f32_to_f16(d);
+    for (int j = 0; j < 32; j++) y[b].qs[j] = (int8_t)roundf(x[b * 32 + j] * id);
+  }
+}
+
+/* ---- micro-kernel fallbacks ---- */
+#ifndef VN_HAVE_DOT_F32
+static float vn_dot_f32(const float *x, const float *w, int64_t n) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) { s0 += x[i] * w[i]; s1 += x[i + 1] * w[i + 1]; s2 += x[i + 2] * w[i + 2]; s3 += x[i + 3] * w[i + 3]; }
+  for (; i < n; i++) s0 += x[i] * w[i];
+  return (s0 + s1) + (s2 + s3);
+}
+#endif
+#ifndef VN_HAVE_DOT_F16
+static float vn_dot_f16(const float *x, const uint16_t *w, int64_t n) {
+  float s0 = 0, s1 = 0;
+  int64_t i = 0;
+  for (; i + 2 <= n; i += 2) { s0 += x[i] * vn_f16_to_f32(w[i]); s1 += x[i + 1] * vn_f16_to_f32(w[i + 1]); }
+  for (; i < n; i++) s0 += x[i] * vn_f16_to_f32(w[i]);
+  return s0 + s1;
+}
+#endif
+#ifndef VN_HAVE_DOT_BF16
+static float vn_dot_bf16(const float *x, const uint16_t *w, int64_t n) {
+  float s0 = 0, s1 = 0;
+  int64_t i = 0;
+  for (; i + 2 <= n; i += 2) { s0 += x[i] * vn_bf16_to_f32(w[i]); s1 += x[i + 1] * vn_bf16_to_f32(w[i + 1]); }
+  for (; i < n; i++) s0 += x[i] * vn_bf16_to_f32(w[i]);
+  return s0 + s1;
+}
+#endif
+#ifndef VN_HAVE_DOT_Q8_0
+static float vn_dot_q8_0(const VnBlockQ8 *x, const VnBlockQ8 *w, int64_t nb) {
+  float s = 0;
+  for (int64_t b = 0; b < nb; b++) {
+    int32_t acc = 0;
+    for (int j = 0; j < 32; j++) acc += (int32_t)x[b].qs[j] * w[b].qs[j];
+    s += vn_f16_to_f32(x[b].d) * vn_f16_to_f32(w[b].d) * (float)acc;
+  }
+  return s;
+}
+#endif
+#ifndef VN_HAVE_DOT_Q4_0
+static float vn_dot_q4_0(const VnBlockQ8 *x, const VnBlockQ4 *w, int64_t nb) {
+  float s = 0;
+  for (int64_t b = 0; b < nb; b++) {
+    int32_t acc = 0;
+    for (int j = 0; j < 16; j++) {
+      acc += (int32_t)x[b].qs[j] * ((w[b].qs[j] & 0x0f) - 8);
+      acc += (int32_t)x[b].qs[j + 16] * ((w[b].qs[j] >> 4) - 8);
+    }
+    s += vn_f16_to_f32(x[b].d) * vn_f16_to_f32(w[b].d) * (float)acc;
+  }
+  return s;
+}
+#endif
+
+/* ---- activations, in float32 as the reference computes them ---- */
+float vn_act_f(int act, float x) {
+  switch (act) {
+  case VN_A_SILU: return x / (1.0f + expf(-x));
+  case VN_A_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+  case VN_A_GELU_TANH: return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+  case VN_A_RELU: return x > 0 ? x : 0;
+  case VN_A_SIGMOID: return 1.0f / (1.0f + expf(-x));
+  case VN_A_TANH: return tanhf(x);
+  case VN_A_SOFTPLUS: return x > 20.0f ? x : log1pf(expf(x));
+  case VN_A_RELU2: { float r = x > 0 ? x : 0; return r * r; }
+  default: return x;
+  }
+}
+
+/* ---- embed ---- */
+static void dequant_row(const void *W, int dt, int64_t row, int64_t K, float *out) {
+  switch (dt) {
+  case VN_DT_F32: memcpy(out, (const float *)W + row * K, (size_t)K * 4); break;
+  case VN_DT_F16: { const uint16_t *p = (const uint16_t *)W + row * K; for (int64_t i = 0; i < K; i++) out[i] = vn_f16_to_f32(p[i]); } break;
+  case VN_DT_BF16: { const uint16_t *p = (const uint16_t *)W + row * K; for (int64_t i = 0; i < K; i++) out[i] = vn_bf16_to_f32(p[i]); } break;
+  case VN_DT_Q8_0: {
+    const VnBlockQ8 *b = (const VnBlockQ8 *)W + row * (K / 32);
+    for (int64_t j = 0; j < K / 32; j++) { float d = vn_f16_to_f32(b[j].d); for (int i = 0; i < 32; i++) out[j * 32 + i] = d * b[j].qs[i]; }
+  } break;
+  case VN_DT_Q4_0: {
+    const VnBlockQ4 *b = (const VnBlockQ4 *)W + row * (K / 32);
+    for (int64_t j = 0; j < K / 32; j++) {
+      float d = vn_f16_to_f32(b[j].d);
+      for (int i = 0; i < 16; i++) { out[j * 32 + i] = d * ((b[j].qs[i] & 15) - 8); out[j * 32 + i + 16] = d * ((b[j].qs[i] >> 4) - 8); }
+    }
+  } break;
+  }
+}
+
+void vn_k_embed(VnRt *rt, float *out, const void *table, int dt, const int32_t *ids, int T, int64_t H, int64_t V, float scale) {
+  (void)rt;
+  for (int t = 0; t < T; t++) {
+    int64_t id = ids[t];
+    if (id < 0 || id >= V) id = 0; /* cli.c rejects such ids; never read outside the table */
+    dequant_row(table, dt, id, H, out + (int64_t)t * H);
+    if (scale != 1.0f) for (int64_t i = 0; i < H; i++) out[(int64_t)t * H + i] *= scale;
+  }
+}
+
+/* ---- norms: each group of `group` columns normalized on its own ---- */
+void vn_k_rmsnorm(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, int T, int64_t C, int64_t group, float eps) {
+  (void)rt;
+  if (!group) group = C;
+  for (int t = 0; t < T; t++)
+    for (int64_t g0 = 0; g0 < C; g0 += group) {
+      const float *xr = x + (int64_t)t * ldx + g0;
+      float *o = out + (int64_t)t * C + g0;
+      double ss = 0;
+      for (int64_t i = 0; i < group; i++) ss += (double)xr[i] * xr[i];
+      float r = 1.0f / sqrtf((float)(ss / (double)group) + eps);
+      for (int64_t i = 0; i < group; i++) o[i] = w ? w[i] * (xr[i] * r) : xr[i] * r;
+    }
+}
+
+void vn_k_layernorm(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, const float *b, int T, int64_t C, int64_t group, float eps) {
+  (void)rt;
+  if (!group) group = C;
+  for (int t = 0; t < T; t++)
+    for (int64_t g0 = 0; g0 < C; g0 += group) {
+      const float *xr = x + (int64_t)t * ldx + g0;
+      float *o = out + (int64_t)t * C + g0;
+      double s = 0, ss = 0;
+      for (int64_t i = 0; i < group; i++) s += xr[i];
+      float mean = (float)(s / (double)group);
+      for (int64_t i = 0; i < group; i++) { double d = xr[i] - mean; ss += d * d; }
+      float r = 1.0f / sqrtf((float)(ss / (double)group) + eps);
+      for (int64_t i = 0; i < group; i++) {
+        float v = (xr[i] - mean) * r;
+        if (w) v *= w[i];
+        if (b) v += b[i];
+        o[i] = v;
+      }
+    }
+}
+
+/* ---- matmul: out[t][n] = res + scale * act(x[t] . W[n] + bias[n]) ---- */
+typedef struct {
+  float *out;
+  const float *x;
+  int64_t ldx;
+  const void *W;
+  int dt;
+  const float *bias, *res;
+  int64_t ldres;
+  int T;
+  int64_t K, N, ncols;
+  int act, glu;
+  float scale;
+  const void *xq;   /* x as q8_0 blocks [T][K/32] for quantized W */
+} MatmulArgs;
+
+static inline float dot_row(const MatmulArgs *a, int t, int64_t n) {
+  switch (a->dt) {
+  case VN_DT_F32: return vn_dot_f32(a->x + (int64_t)t * a->ldx, (const float *)a->W + n * a->K, a->K);
+  case VN_DT_F16: return vn_dot_f16(a->x + (int64_t)t * a->ldx, (const uint16_t *)a->W + n * a->K, a->K);
+  case VN_DT_BF16: return vn_dot_bf16(a->x + (int64_t)t * a->ldx, (const uint16_t *)a->W + n * a->K, a->K);
+  case VN_DT_Q8_0:
+    return vn_dot_q8_0((const VnBlockQ8 *)a->xq + (int64_t)t * (a->K / 32), (const VnBlockQ8 *)a->W + n * (a->K / 32), a->K / 32);
+  case VN_DT_Q4_0:
+    return vn_dot_q4_0((const VnBlockQ8 *)a->xq + (int64_t)t * (a->K / 32), (const VnBlockQ4 *)a->W + n * (a->K / 32), a->K / 32);
+  }
+  return 0;
+}
+
+/* columns [c0, c1) of the output, every row */
+static void matmul_task(void *arg, int64_t c0, int64_t c1, int thread) {
+  (void)thread;
+  const MatmulArgs *a = arg;
+  enum { TB = 16 };  /* output columns per tile: their W rows stay in cache across all T rows */
+  for (int64_t cb = c0; cb < c1; cb += TB) {
+    int64_t ce = cb + TB < c1 ? cb + TB : c1;
+    for (int t = 0; t < a->T; t++) {
+      float *o = a->out + (int64_t)t * a->ncols;
+      const float *r = a->res ? a->res + (int64_t)t * a->ldres : NULL;
+      for (int64_t c = cb; c < ce; c++) {
+        float y;
+        if (a->glu) {
+          float g = dot_row(a, t, 2 * c), u = dot_row(a, t, 2 * c + 1);
+          if (a->bias) { g += a->bias[2 * c]; u += a->bias[2 * c + 1]; }
+          y = vn_act_f(a->act, g) * u;
+        } else {
+          y = dot_row(a, t, c);
+          if (a->bias) y += a->bias[c];
+          if (a->act) y = vn_act_f(a->act, y);
+        }
+        if (a->scale != 0.0f) y *= a->scale;
+        if (r) y += r[c];
+        o[c] = y;
+      }
+    }
+  }
+}
+
+static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
+  (void)thread;
+  const MatmulArgs *a = arg;
+  for (int64_t t = t0; t < t1; t++)
+    quantize_row_q8(a->x + t * a->ldx, (VnBlockQ8 *)a->xq + t * (a->K / 32), a->K);
+}
+
+void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *W, int dt, const float *bias,
+                 const float *res, int64_t ldres, int T, int64_t K, int64_t N, int act, int glu, float scale) {
+  MatmulArgs a = {out, x, ldx, W, dt, bias, res, ldres, T, K, N, glu ? N / 2 : N, act, glu, scale, NULL};
+  if (dt == VN_DT_Q8_0 || dt == VN_DT_Q4_0) {
+    a.xq = rt->qbuf;
+    vn_parallel(rt, T, quantize_task, &a);
+  }
+  /* small products are not worth waking threads for */
+  if ((int64_t)T * K * N < 65536) matmul_task(&a, 0, a.ncols, 0);
+  else vn_parallel(rt, a.ncols, matmul_task, &a);
+}
+
+/* ---- rope ---- */
+static inline void rotate(float *o, const float *x, const float *cs, const VnRtRope *r) {
+  int half = r->rot_dim / 2;
+  if (r->interleaved) {
+    for (int i = 0; i < half; i++) {
+      float c = cs[2 * i], s = cs[2 * i + 1], x0 = x[2 * i], x1 = x[2 * i + 1];
+      o[2 * i] = x0 * c - x1 * s;
+      o[2 * i + 1] = x1 * c + x0 * s;
+    }
+  } else {
+    for (int i = 0; i < half; i++) {
+      float c = cs[2 * i], s = cs[2 * i + 1], x0 = x[i], x1 = x[i + half];
+      o[i] = x0 * c - x1 * s;
+      o[i + half] = x1 * c + x0 * s;
+    }
+  }
+  if (o != x) for (int i = r->rot_dim; i < r->head_dim; i++) o[i] = x[i];
+}
+
+static const float *rope_cs(VnRt *rt, int rope, int t) {
+  const VnModel *m = rt->m;
+  int64_t off = 0;
+  for (int i = 0; i < rope; i++) off += m->t_max * m->ropes[i].rot_dim;
+  return rt->rope_cs + off + (int64_t)t * m->ropes[rope].rot_dim;
+}
+
+void vn_k_rope(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int rope) {
+  const VnRtRope *r = &rt->m->ropes[rope];
+  for (int t = 0; t < T; t++) {
+    const float *cs = rope_cs(rt, rope, t);
+    for (int64_t h = 0; h < C; h += r->head_dim) rotate(out + (int64_t)t * C + h, x + (int64_t)t * ldx + h, cs, r);
+  }
+}
+
+/* ---- attention ---- */
+typedef struct {
+  VnRt *rt;
+  float *out;
+  const float *q;
+  int64_t ldq;
+  const float *kc, *vc;
+  int T, pos;
+  const VnAttn *p;
+} AttnArgs;
+
+/* (head, row) pairs [i0, i1): i = t * heads + h */
+static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
+  const AttnArgs *a = arg;
+  const VnAttn *p = a->p;
+  int hd = p->head_dim, vd = p->v_head_dim ? p->v_head_dim : hd;
+  int64_t kvw = (int64_t)p->kv_heads * hd, vvw = (int64_t)p->kv_heads * vd;
+  int group = p->heads / p->kv_heads;
+  float *sc = a->rt->scratch + (int64_t)thread * (a->rt->ctx + VN_MAX_HEAD_DIM);
+  float *qr = sc + a->rt->ctx;  /* rotated q (venusc checks head_dim <= VN_MAX_HEAD_DIM) */
+  for (int64_t i = i0; i < i1; i++) {
+    int t = (int)(i / p->heads), h = (int)(i % p->heads), kh = h / group;
+    int qpos = a->pos + t;
+    const float *q = a->q + (int64_t)t * a->ldq + (int64_t)h * hd;
+    if (p->rope >= 0) { rotate(qr, q, rope_cs(a->rt, p->rope, t), &a->rt->m->ropes[p->rope]); q = qr; }
+    int j0 = 0, j1 = p->causal ? qpos : a->pos + a->T - 1;
+    if (p->window > 0 && p->causal && qpos - p->window + 1 > j0) j0 = qpos - p->window + 1;
+    float mx = -INFINITY;
+    for (int j = j0; j <= j1; j++) {
+      float s = vn_dot_f32(q, a->kc + (int64_t)j * kvw + (int64_t)kh * hd, hd) * p->scale;
+      if (p->cap > 0) s = p->cap * tanhf(s / p->cap);
+      sc[j] = s;
+      if (s > mx) mx = s;
+    }
+    float sum = 0;
+    for (int j = j0; j <= j1; j++) { sc[j] = expf(sc[j] - mx); sum += sc[j]; }
+    float inv = 1.0f / sum;
+    float *o = a->out + (int64_t)t * p->heads * vd + (int64_t)h * vd;
+    for (int d = 0; d < vd; d++) o[d] = 0;
+    for (int j = j0; j <= j1; j++) {
+      float w = sc[j] * inv;
+      const float *v = a->vc + (int64_t)j * vvw + (int64_t)kh * vd;
+      for (int d = 0; d < vd; d++) o[d] += w * v[d];
+    }
+  }
+}
+
+void vn_k_attention(VnRt *rt, float *out, const float *q, int64_t ldq, const float *k, int64_t ldk, const float *v,
+                    int64_t ldv, float *kc, float *vc, int T, int pos, const VnAttn *p) {
+  int hd = p->head_dim, vd = p->v_head_dim ? p->v_head_dim : hd;
+  int64_t kvw = (int64_t)p->kv_heads * hd, vvw = (int64_t)p->kv_heads * vd;
+  /* write this step's keys (rotated) and values into the cache */
+  for (int t = 0; t < T; t++) {
+    float *kd = kc + (int64_t)(pos + t) * kvw;
+    const float *ks = k + (int64_t)t * ldk;
+    if (p->rope >= 0) {
+      const float *cs = rope_cs(rt, p->rope, t);
+      for (int h = 0; h < p->kv_heads; h++) rotate(kd + (int64_t)h * hd, ks + (int64_t)h * hd, cs, &rt->m->ropes[p->rope]);
+    } else memcpy(kd, ks, (size_t)kvw * 4);
+    memcpy(vc + (int64_t)(pos + t) * vvw, v + (int64_t)t * ldv, (size_t)vvw * 4);
+  }
+  AttnArgs a = {rt, out, q, ldq, kc, vc, T, pos, p};
+  int64_t n = (int64_t)T * p->heads;
+  if (n * (pos + T) * hd < 32768) attn_task(&a, 0, n, 0);
+  else vn_parallel(rt, n, attn_task, &a);
+}
+
+/* ---- elementwise ---- */
+void vn_k_act(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int act) {
+  (void)rt;
+  for (int t = 0; t < T; t++)
+    for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = vn_act_f(act, x[(int64_t)t * ldx + i]);
+}
+
+void vn_k_add(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C) {
+  (void)rt;
+  for (int t = 0; t < T; t++)
+    for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = a[(int64_t)t * lda + i] + b[(int64_t)t * ldb + i];
+}
+
+void vn_k_mul(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C) {
+  (void)rt;
+  for (int t = 0; t < T; t++)
+    for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = a[(int64_t)t * lda + i] * b[(int64_t)t * ldb + i];
+}
+
+void vn_k_glu(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int act) {
+  (void)rt;
+  for (int t = 0; t < T; t++)
+    for (int64_t i = 0; i < C; i++)
+      out[(int64_t)t * C + i] = vn_act_f(act, x[(int64_t)t * ldx + i]) * x[(int64_t)t * ldx + C + i];
+}
+
+void vn_k_scale(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float s) {
+  (void)rt;
+  for (int t = 0; t < T; t++)
+    for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = x[(int64_t)t * ldx + i] * s;
+}
+
+void vn_k_softcap(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float cap) {
+  (void)rt;
+  for (int t = 0; t < T; t++)
+    for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = cap * tanhf(x[(int64_t)t * ldx + i] / cap);
+}
+
+void vn_k_last(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int Tout, int64_t C) {
+  (void)rt;
+  for (int t = 0; t < Tout; t++) memcpy(out + (int64_t)t * C, x + (int64_t)(T - Tout + t) * ldx, (size_t)C * 4);
+}

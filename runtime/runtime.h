@@ -1,0 +1,147 @@
+/* runtime.h: the only header generated model code includes.
+ *
+ * The runtime is linked into every model binary: weight file loading
+ * (weights.c), kernels (kernels.c, over the target's micro-kernels in
+ * vn_target.h), the thread pool (threads.c), the sampler (sampler.c), the
+ * tokenizer (tokenizer.c) and the command line (cli.c). It depends on libc
+ * alone. No allocation happens in the generation loop: the arena, the state
+ * (KV cache) and every scratch buffer are allocated once at start.
+ *
+ * The generated model.c defines vn_model (sizes, tables) and vn_model_step
+ * (one forward step over T tokens at positions pos..pos+T-1). */
+#ifndef VN_RUNTIME_H
+#define VN_RUNTIME_H
+#include <stddef.h>
+#include <stdint.h>
+#include "tokenizer.h"
+
+/* element types of packed weights (same numbering as venusc's VnDType) */
+enum { VN_DT_F32 = 0, VN_DT_F16 = 1, VN_DT_BF16 = 2, VN_DT_Q8_0 = 3, VN_DT_Q4_0 = 4 };
+/* activations (same numbering as venusc's VnAct) */
+enum {
+  VN_A_NONE, VN_A_SILU, VN_A_GELU, VN_A_GELU_TANH, VN_A_RELU, VN_A_SIGMOID, VN_A_TANH, VN_A_SOFTPLUS, VN_A_RELU2
+};
+
+#define VN_WEIGHT_HEADER 4096   /* bytes before the first weight in the weight file */
+#define VN_WEIGHT_MAGIC "VENUSWT1"
+#define VN_MAX_HEAD_DIM 1024    /* widest attention head the kernels take */
+
+/* A RoPE table: see graph.h VnRope. */
+typedef struct VnRtRope {
+  int32_t head_dim, rot_dim, interleaved;
+  float attn_factor;
+  const float *inv_freq;      /* [rot_dim/2] */
+  int32_t dynamic;
+  double dyn_base, dyn_factor;
+  int32_t dyn_max_pos;
+} VnRtRope;
+
+/* Attention parameters of one ATTENTION node. */
+typedef struct VnAttn {
+  int32_t heads, kv_heads, head_dim, v_head_dim;
+  int32_t causal, window;
+  float scale, cap;
+  int32_t rope;               /* rope table index, -1 none */
+} VnAttn;
+
+typedef struct VnModel {
+  const char *arch;           /* spec name */
+  const char *target;         /* target name it was compiled for */
+  int64_t vocab;
+  int64_t t_max;              /* most tokens in one step (prefill batch) */
+  int64_t arena_bytes;        /* activations of a t_max step */
+  int64_t state_row_bytes;    /* state bytes per context position */
+  int64_t weight_bytes;       /* size of the weight file */
+  uint64_t weights_id;        /* must equal the weight file's header */
+  int64_t max_pos;            /* trained context length */
+  int32_t bos, eos[8], neos;
+  int32_t encoder_only;
+  int32_t big_endian;         /* weights packed big-endian */
+  int64_t logits_off;         /* arena offset of the logits [Tout][vocab] */
+  int64_t qbuf_bytes;         /* scratch for activations quantized to q8_0 */
+  int32_t nropes;
+  const VnRtRope *ropes;
+  const unsigned char *tok_blob; /* NULL: compiled without a tokenizer */
+  size_t tok_len;
+  const unsigned char *weights_data; /* bare metal: weights linked in; else NULL */
+} VnModel;
+
+typedef struct VnPool VnPool;
+
+/* Everything a step needs, allocated once. */
+typedef struct VnRt {
+  const VnModel *m;
+  const uint8_t *w;           /* weight file (mapped) */
+  uint8_t *arena;             /* [arena_bytes] */
+  uint8_t *state;             /* [ctx][state_row_bytes] */
+  int ctx;                    /* context length (positions the state holds) */
+  int nthreads;
+  VnPool *pool;
+  float *rope_cs;             /* per rope table: [t_max][rot_dim/2][2] cos, sin of this step */
+  float *scratch;             /* per thread: attention scores [ctx] */
+  void *wmap; size_t wmap_len;/* for unmapping */
+  void *qbuf;                 /* per step: x quantized for q8_0/q4_0 matmuls */
+  size_t qbuf_len;
+} VnRt;
+
+extern const VnModel vn_model;
+void vn_model_step(VnRt *rt, const int32_t *tok, int T, int pos, int all_logits);
+
+/* ---- weights.c ---- */
+/* Open the weight file, check it belongs to this binary; 0 or -1 with a
+ * message in err. */
+int vn_rt_init(VnRt *rt, const VnModel *m, const char *weights_path, int ctx, int nthreads, char *err, size_t errcap);
+void vn_rt_free(VnRt *rt);
+/* Prepare per-step tables (RoPE cos/sin) for T tokens from pos. */
+void vn_rt_begin_step(VnRt *rt, int T, int pos);
+float *vn_rt_logits(VnRt *rt);
+
+/* ---- threads.c ---- */
+typedef void (*VnTask)(void *arg, int64_t begin, int64_t end, int thread);
+VnPool *vn_pool_new(int nthreads);
+void vn_pool_free(VnPool *p);
+/* Run task over [0, n) split in contiguous ranges, one per thread (in the
+ * calling thread too); returns when all are done. */
+void vn_parallel(VnRt *rt, int64_t n, VnTask task, void *arg);
+
+/* ---- kernels.c (the micro-kernels they use are in vn_target.h) ---- */
+void vn_k_embed(VnRt *rt, float *out, const void *table, int dt, const int32_t *ids, int T, int64_t H, int64_t V, float scale);
+void vn_k_rmsnorm(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, int T, int64_t C, int64_t group, float eps);
+void vn_k_layernorm(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, const float *b, int T, int64_t C, int64_t group, float eps);
+void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *W, int dt, const float *bias,
+                 const float *res, int64_t ldres, int T, int64_t K, int64_t N, int act, int glu, float scale);
+void vn_k_rope(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int rope);
+void vn_k_attention(VnRt *rt, float *out, const float *q, int64_t ldq, const float *k, int64_t ldk, const float *v,
+                    int64_t ldv, float *kc, float *vc, int T, int pos, const VnAttn *p);
+void vn_k_act(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int act);
+void vn_k_add(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C);
+void vn_k_mul(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C);
+void vn_k_glu(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int act);
+void vn_k_scale(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float s);
+void vn_k_softcap(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float cap);
+void vn_k_last(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int Tout, int64_t C);
+float vn_act_f(int act, float x);
+
+/* dtype helpers shared with the kernels */
+float vn_f16_to_f32(uint16_t h);
+float vn_bf16_to_f32(uint16_t h);
+
+/* ---- sampler.c ---- */
+typedef struct VnSampler {
+  float temp, top_p, min_p, repeat_penalty;
+  int top_k, repeat_last_n;
+  uint64_t rng;
+  int64_t vocab;
+  int32_t *idx;               /* [vocab] scratch */
+  float *prob;                /* [vocab] scratch */
+} VnSampler;
+int vn_sampler_init(VnSampler *s, int64_t vocab, uint64_t seed);
+void vn_sampler_free(VnSampler *s);
+/* Pick the next token from logits (modified in place by penalties);
+ * recent: the last n tokens for the repetition penalty. */
+int32_t vn_sample(VnSampler *s, float *logits, const int32_t *recent, int nrecent);
+
+/* ---- cli.c ---- */
+int vn_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,193 @@
+/* weights.c: start-up of a model binary. Maps the weight file read-only and
+ * checks that it is the one written for this binary (magic, byte order,
+ * the id venusc stamped into both, and its length), then allocates, once,
+ * every buffer a step uses: the activation arena, the state (KV cache) for
+ * ctx positions, the RoPE tables and per-thread scratch.
+ *
+ * Weight file header (VN_WEIGHT_HEADER bytes, integers in the target's byte
+ * order): "VENUSWT1", u32 0x01020304, u32 version 1, u64 id, u64 total
+ * bytes, char arch[32]; the packed weights follow at the offsets the
+ * generated code holds. Targets without mmap (VN_NO_MMAP) read the file
+ * into memory; bare-metal binaries carry the weights linked in. */
+#include "runtime.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifndef VN_NO_MMAP
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+static void *alloc64(size_t n) {
+  if (n == 0) n = 64;
+  n = (n + 63) & ~(size_t)63;
+#ifdef VN_NO_MMAP
+  void *p = malloc(n + 64);
+  if (!p) return NULL;
+  uintptr_t a = ((uintptr_t)p + 64) & ~(uintptr_t)63;
+  ((void **)a)[-1] = p;
+  return (void *)a;
+#else
+  void *p = NULL;
+  if (posix_memalign(&p, 64, n)) return NULL;
+  return p;
+#endif
+}
+
+static void free64(void *p) {
+  if (!p) return;
+#ifdef VN_NO_MMAP
+  free(((void **)p)[-1]);
+#else
+  free(p);
+#endif
+}
+
+static int check_header(const VnModel *m, const uint8_t *h, uint64_t len, const char *path, char *err, size_t cap) {
+  if (len < VN_WEIGHT_HEADER || memcmp(h, VN_WEIGHT_MAGIC, 8)) {
+    snprintf(err, cap, "%s: not a venus weight file", path);
+    return -1;
+  }
+  uint32_t marker, version;
+  uint64_t id, total;
+  memcpy(&marker, h + 8, 4);
+  memcpy(&version, h + 12, 4);
+  memcpy(&id, h + 16, 8);
+  memcpy(&total, h + 24, 8);
+  if (marker != 0x01020304u) {
+    snprintf(err, cap, "%s: packed for a target of the other byte order", path);
+    return -1;
+  }
+  if (version != 1) {
+    snprintf(err, cap, "%s: weight file version %u, this binary reads version 1", path, version);
+    return -1;
+  }
+  if (id != m->weights_id || total != (uint64_t)m->weight_bytes) {
+    snprintf(err, cap, "%s: this weight file belongs to another model binary (id %016llx, expected %016llx); "
+                       "use the .vnw written beside this binary by the same venusc compile",
+             path, (unsigned long long)id, (unsigned long long)m->weights_id);
+    return -1;
+  }
+  if (len < total) {
+    snprintf(err, cap, "%s: truncated: %llu bytes, expected %llu", path, (unsigned long long)len, (unsigned long long)total);
+    return -1;
+  }
+  return 0;
+}
+
+int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthreads, char *err, size_t cap) {
+  memset(rt, 0, sizeof *rt);
+  rt->m = m;
+  rt->ctx = ctx;
+  rt->nthreads = nthreads < 1 ? 1 : nthreads;
+  if (m->weights_data) {
+    rt->w = m->weights_data;
+  } else {
+#ifdef VN_NO_MMAP
+    FILE *f = fopen(path, "rb");
+    if (!f) { snprintf(err, cap, "%s: cannot open the weight file", path); return -1; }
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = len > 0 ? alloc64((size_t)len) : NULL;
+    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+      fclose(f);
+      free64(buf);
+      snprintf(err, cap, "%s: cannot read the weight file", path);
+      return -1;
+    }
+    fclose(f);
+    if (check_header(m, buf, (uint64_t)len, path, err, cap)) { free64(buf); return -1; }
+    rt->w = buf;
+    rt->wmap = buf;
+    rt->wmap_len = 0;
+#else
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+      snprintf(err, cap, "%s: cannot open the weight file (it is written beside the binary by venusc compile; --weights FILE names another)", path);
+      return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) || st.st_size < VN_WEIGHT_HEADER) {
+      close(fd);
+      snprintf(err, cap, "%s: not a venus weight file (too short)", path);
+      return -1;
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) { snprintf(err, cap, "%s: cannot map the weight file", path); return -1; }
+    if (check_header(m, p, (uint64_t)st.st_size, path, err, cap)) { munmap(p, (size_t)st.st_size); return -1; }
+    rt->w = p;
+    rt->wmap = p;
+    rt->wmap_len = (size_t)st.st_size;
+#endif
+  }
+  size_t rope_floats = 0;
+  for (int i = 0; i < m->nropes; i++) rope_floats += (size_t)m->t_max * (size_t)m->ropes[i].rot_dim;
+  rt->arena = alloc64((size_t)m->arena_bytes);
+  rt->state = alloc64((size_t)ctx * (size_t)m->state_row_bytes);
+  rt->rope_cs = alloc64(rope_floats * 4);
+  rt->scratch = alloc64((size_t)rt->nthreads * (size_t)(ctx + VN_MAX_HEAD_DIM) * 4);
+  rt->qbuf = alloc64((size_t)m->qbuf_bytes);
+  if (!rt->arena || !rt->state || !rt->rope_cs || !rt->scratch || !rt->qbuf) {
+    vn_rt_free(rt);
+    snprintf(err, cap, "out of memory for the activations and a context of %d positions (try a smaller --ctx)", ctx);
+    return -1;
+  }
+  memset(rt->state, 0, (size_t)ctx * (size_t)m->state_row_bytes);
+  rt->pool = vn_pool_new(rt->nthreads);
+  if (!rt->pool) rt->nthreads = 1;
+  return 0;
+}
+
+void vn_rt_free(VnRt *rt) {
+  vn_pool_free(rt->pool);
+  free64(rt->arena);
+  free64(rt->state);
+  free64(rt->rope_cs);
+  free64(rt->scratch);
+  free64(rt->qbuf);
+#ifdef VN_NO_MMAP
+  if (rt->wmap) free64(rt->wmap);
+#else
+  if (rt->wmap && rt->wmap_len) munmap(rt->wmap, rt->wmap_len);
+#endif
+  memset(rt, 0, sizeof *rt);
+}
+
+/* cos/sin of every rotated pair for positions pos..pos+T-1. Angles are
+ * float32 products pos * inv_freq, as the reference computes them; dynamic
+ * NTK tables recompute inv_freq for the length seen so far (pos + T). */
+void vn_rt_begin_step(VnRt *rt, int T, int pos) {
+  const VnModel *m = rt->m;
+  float *cs = rt->rope_cs;
+  for (int r = 0; r < m->nropes; r++) {
+    const VnRtRope *ro = &m->ropes[r];
+    int half = ro->rot_dim / 2;
+    float invbuf[VN_MAX_HEAD_DIM / 2];
+    const float *inv = ro->inv_freq;
+    if (ro->dynamic) {
+      double L = (double)(pos + T);
+      if (L < ro->dyn_max_pos) L = ro->dyn_max_pos;
+      float base = (float)(ro->dyn_base * pow(ro->dyn_factor * L / ro->dyn_max_pos - (ro->dyn_factor - 1),
+                                               (double)ro->rot_dim / (ro->rot_dim - 2)));
+      for (int i = 0; i < half; i++) invbuf[i] = (float)(1.0 / pow((double)base, (double)(float)(2.0 * i / ro->rot_dim)));
+      inv = invbuf;
+    }
+    for (int t = 0; t < T; t++) {
+      float p = (float)(pos + t);
+      float *o = cs + (size_t)t * ro->rot_dim;
+      for (int i = 0; i < half; i++) {
+        float ang = p * inv[i];
+        o[2 * i] = (float)cos((double)ang) * ro->attn_factor;
+        o[2 * i + 1] = (float)sin((double)ang) * ro->attn_factor;
+      }
+    }
+    cs += (size_t)m->t_max * ro->rot_dim;
+  }
+}
+
+float *vn_rt_logits(VnRt *rt) { return (float *)(rt->arena + rt->m->logits_off); }
