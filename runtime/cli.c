@@ -16,7 +16,7 @@
 
 typedef struct Opts {
   const char *prompt, *prompt_file, *ids, *logits, *ppl, *weights;
-  int n, ctx, threads, chunks, print_ids, stats;
+  int n, ctx, threads, chunks, print_ids, stats, ignore_eos;
   float temp, top_p, min_p, repeat_penalty;
   int top_k, repeat_last_n;
   unsigned long long seed;
@@ -43,7 +43,9 @@ static void usage(FILE *f) {
           "  --repeat-penalty X     penalize the last --repeat-last-n tokens (default 1.0 = off)\n"
           "  --repeat-last-n N      (default 64)\n"
           "  --seed S               random seed (default: from the clock)\n"
-          "  --print-ids            print the generated ids on one line instead of text\n"
+          "  --print-ids            print the generated ids on one line instead of text; generates\n"
+          "                         exactly -n tokens (end-of-sequence tokens do not stop it)\n"
+          "  --ignore-eos           keep generating past end-of-sequence tokens\n"
           "Evaluate:\n"
           "  --ids ... --logits FILE  one pass over the ids; write float32 little-endian\n"
           "                         [n_ids][vocab] logits of every position to FILE\n"
@@ -252,7 +254,8 @@ int vn_main(int argc, char **argv) {
     else if (!strcmp(a, "--repeat-penalty")) FLT(o.repeat_penalty);
     else if (!strcmp(a, "--repeat-last-n")) INT(o.repeat_last_n, 0, 1 << 30);
     else if (!strcmp(a, "--seed")) { NEED(); if (parse_int(v, 0, 0x7fffffffffffffffLL, &iv)) return die(2, "option --seed: '%s' is not a non-negative integer", v); o.seed = (unsigned long long)iv; o.seed_set = 1; }
-    else if (!strcmp(a, "--print-ids")) o.print_ids = 1;
+    else if (!strcmp(a, "--print-ids")) o.print_ids = o.ignore_eos = 1;
+    else if (!strcmp(a, "--ignore-eos")) o.ignore_eos = 1;
     else if (!strcmp(a, "--logits")) { NEED(); o.logits = v; }
     else if (!strcmp(a, "--perplexity")) { NEED(); o.ppl = v; }
     else if (!strcmp(a, "--chunks")) INT(o.chunks, 1, 1 << 30);
@@ -406,7 +409,7 @@ int vn_main(int argc, char **argv) {
         fwrite(obuf, 1, k, stdout);
       }
       fflush(stdout);
-      if (is_eos(have_tok ? &tok : NULL, next)) break;
+      if (!o.ignore_eos && is_eos(have_tok ? &tok : NULL, next)) break;
       if (gen == o.n) break;
       vn_rt_begin_step(&rt, 1, n - 1);
       vn_model_step(&rt, &seq[n - 1], 1, n - 1, 0);
