@@ -30,7 +30,9 @@ typedef struct VnTokStream {
   const VnTok *tok;
   int32_t n_done;             /* ids fed so far */
   int32_t pend_len;
-  unsigned char pend[16];     /* incomplete UTF-8 bytes waiting for the rest */
+  unsigned char pend[64];     /* bytes held back: an incomplete UTF-8 character, or a
+                                 run of byte-fallback tokens whose validity decides
+                                 whether they print as text or as U+FFFD each */
   int64_t ipriv[4];
 } VnTokStream;
 
@@ -61,5 +63,99 @@ size_t vn_tok_stream_flush(VnTokStream *s, char *out, size_t cap);
 
 /* Is `id` an end-of-generation token (eos or another the tokenizer marks so)? */
 int vn_tok_is_eog(const VnTok *t, int32_t id);
+
+/* The raw bytes vn_tok_decode would give for `id` on its own, before any decoder
+ * step that spans tokens (NULL and *len = 0 for an unknown id). For debugging and
+ * for printing tokens; the pointer points into the blob. */
+const char *vn_tok_piece(const VnTok *t, int32_t id, size_t *len);
+
+/* ---- blob format (shared by codegen/tokc.c, the writer, and tokenizer.c) ----
+ * Little-endian throughout; the reader reads it byte by byte, so the blob needs
+ * no alignment. Layout:
+ *   "VNTK"  u32 version  u32 n_sections  u32 blob_len
+ *   n_sections x { u32 tag, u32 offset, u32 length }    offsets from blob start
+ *   section payloads
+ * docs/tokenizers.md describes every section. */
+#define VN_TOK_MAGIC "VNTK"
+#define VN_TOK_VERSION 1
+
+enum {                        /* section tags */
+  VN_TOKSEC_PARAMS = 1,       /* u32[VN_TOKPAR_COUNT] */
+  VN_TOKSEC_VOFF,             /* u32[n_vocab+1]: piece i is vstr[voff[i]..voff[i+1]) */
+  VN_TOKSEC_VSTR,             /* bytes: the pieces, raw bytes (byte-level mapped back) */
+  VN_TOKSEC_VFLAGS,           /* u8[n_vocab]: VN_TOKV_* */
+  VN_TOKSEC_VHASH,            /* u32 nslots (power of 2), u32[nslots] id+1 (0 empty):
+                                 model vocab piece -> id, FNV-1a 32, linear probing */
+  VN_TOKSEC_BYTEIDS,          /* u32[256]: id of the one-byte piece b (byte-level), or ~0 */
+  VN_TOKSEC_FBIDS,            /* u32[256]: id of "<0xXX>" (byte fallback), or ~0 */
+  VN_TOKSEC_MIDX,             /* u32[n_vocab+1]: merges whose left id is i are
+                                 medge[midx[i]..midx[i+1]) */
+  VN_TOKSEC_MEDGE,            /* {u32 right, u32 rank}, sorted by right within a left id */
+  VN_TOKSEC_MRES,             /* u32[n_merges]: result id of the merge of that rank */
+  VN_TOKSEC_ADDED,            /* u32 n, n x {u32 id, u32 VN_TOKADD_* flags} */
+  VN_TOKSEC_TRIE_RAW,         /* added tokens matched on the raw text (see below) */
+  VN_TOKSEC_TRIE_NORM,        /* added tokens matched on normalized text */
+  VN_TOKSEC_NORM,             /* step lists: u32 n, n x VnTokStep record */
+  VN_TOKSEC_PRE,
+  VN_TOKSEC_DEC,
+  VN_TOKSEC_POST,             /* u32 n_prefix, ids, u32 n_suffix, ids */
+  VN_TOKSEC_EOG,              /* u32 n, ids ascending */
+  VN_TOKSEC_UCLASS,           /* u8[256] classes of U+0000..U+00FF, u32 n,
+                                 n x u32 (first_cp << 8 | VN_TOKU_* class) ascending */
+  VN_TOKSEC_NFC_DEC,          /* u32 n, n x {u32 cp, u32 off << 8 | len} ascending, then
+                                 u32 pool_len, u32[pool_len]: full canonical decompositions */
+  VN_TOKSEC_NFC_CCC,          /* u32 n, n x u32 (first_cp << 8 | ccc) ascending */
+  VN_TOKSEC_NFC_COMP,         /* u32 n, n x {u32 first, u32 second, u32 composite}
+                                 ascending by (first, second) */
+  VN_TOKSEC_END_
+};
+/* Trie: u32 n_nodes, u32 root[256] (child node or 0), n_nodes x {u32 edge_start,
+ * u32 n_edges, u32 added index + 1 or 0}, u32 n_edges, n_edges x u32
+ * (child << 8 | byte) sorted by byte. Node 0 is the root. */
+
+enum {                        /* VN_TOKSEC_PARAMS indices */
+  VN_TOKPAR_FLAGS, VN_TOKPAR_NVOCAB, VN_TOKPAR_NMERGES, VN_TOKPAR_UNK, VN_TOKPAR_BOS,
+  VN_TOKPAR_EOS, VN_TOKPAR_NORM_MUL, VN_TOKPAR_NORM_ADD, VN_TOKPAR_PRE_MUL,
+  VN_TOKPAR_PRE_ADD, VN_TOKPAR_MAXPIECE, VN_TOKPAR_COUNT
+};
+enum {                        /* VN_TOKPAR_FLAGS bits */
+  VN_TOKF_BYTE_LEVEL = 1,     /* the model's symbols are bytes (GPT-2 ByteLevel) */
+  VN_TOKF_BYTE_FALLBACK = 2, VN_TOKF_IGNORE_MERGES = 4, VN_TOKF_FUSE_UNK = 8
+};
+enum {                        /* VN_TOKSEC_VFLAGS bits */
+  VN_TOKV_PRESENT = 1, VN_TOKV_ADDED = 2, VN_TOKV_SPECIAL = 4, VN_TOKV_BYTE = 8
+};
+enum {                        /* added token flags */
+  VN_TOKADD_SPECIAL = 1, VN_TOKADD_LSTRIP = 2, VN_TOKADD_RSTRIP = 4,
+  VN_TOKADD_SINGLE_WORD = 8, VN_TOKADD_NORMALIZED = 16
+};
+enum {                        /* character classes (VN_TOKSEC_UCLASS) */
+  VN_TOKU_L = 1, VN_TOKU_N = 2, VN_TOKU_WS = 4, VN_TOKU_M = 8, VN_TOKU_W = 16
+};
+/* A step record: u32 kind, u32 a, u32 b, u32 c, u32 len1, bytes1 padded to 4,
+ * u32 len2, bytes2 padded to 4. */
+enum {                        /* normalizer step kinds */
+  VN_TOKNORM_NFC = 1, VN_TOKNORM_NFD, VN_TOKNORM_PREPEND /* s1 */,
+  VN_TOKNORM_REPLACE /* s1 -> s2 */
+};
+enum {                        /* pre-tokenizer step kinds */
+  VN_TOKPRE_SPLIT_REGEX = 1,  /* a regex id, b behaviour, c invert */
+  VN_TOKPRE_SPLIT_STRING,     /* s1 pattern, b behaviour, c invert */
+  VN_TOKPRE_BYTELEVEL,        /* a add_prefix_space, b use_regex (GPT-2) */
+  VN_TOKPRE_METASPACE,        /* s1 replacement, a prepend scheme, b split */
+  VN_TOKPRE_DIGITS            /* a individual_digits */
+};
+enum { VN_TOKRE_GPT2 = 1, VN_TOKRE_LLAMA3, VN_TOKRE_QWEN2 };
+enum {                        /* split behaviours, as HF's SplitDelimiterBehavior */
+  VN_TOKSPLIT_REMOVED, VN_TOKSPLIT_ISOLATED, VN_TOKSPLIT_MERGED_PREV,
+  VN_TOKSPLIT_MERGED_NEXT, VN_TOKSPLIT_CONTIGUOUS
+};
+enum { VN_TOKPREPEND_ALWAYS, VN_TOKPREPEND_FIRST, VN_TOKPREPEND_NEVER };
+enum {                        /* decoder step kinds */
+  VN_TOKDEC_BYTELEVEL = 1, VN_TOKDEC_REPLACE /* s1 (one char) -> s2 */,
+  VN_TOKDEC_BYTEFALLBACK, VN_TOKDEC_FUSE, VN_TOKDEC_STRIP /* s1 char, a start */,
+  VN_TOKDEC_METASPACE /* s1 replacement, a prepend scheme */,
+  VN_TOKDEC_JOIN_SPACE        /* no decoder: pieces joined by ' ' */
+};
 
 #endif
