@@ -61,6 +61,9 @@ VnStatus vn_safetensors_load(VnCtx *ctx, const char *path, VnSource *src);
 VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, const VnTarget *t,
                          const char *path, uint64_t *id);
 
+/* Pack one row of n floats as dtype dt (target byte order be) into out. */
+void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out);
+
 /* ---- emit.c: graph -> C ---- */
 typedef struct VnEmitOpts {
   const VnTarget *target;

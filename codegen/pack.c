@@ -214,6 +214,20 @@ static void put_row(Out *o, int dt, const float *x, int64_t n) {
   }
 }
 
+/* Pack n floats as dtype dt into out (vn_dtype_row_bytes(dt, n) bytes),
+ * in big-endian order when be is set: the kernel harness packs its
+ * random weights with the very code that packs model weights. */
+void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  Out o = {f, be, 0, 0};
+  put_row(&o, dt, x, n);
+  fclose(f);
+  memcpy(out, buf, len);
+  free(buf);
+}
+
 static void pad_to(Out *o, int64_t pos, int64_t target) {
   static const uint8_t z[64] = {0};
   while (pos < target) {
