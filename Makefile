@@ -48,11 +48,32 @@ build/%.o: %.c $(wildcard */*.h runtime/*.h ops/*.def)
 deps:
 	@tools/deps.sh
 
+# The demo: compile the example model and continue "In the beginning".
+demo: deps
+	@$(MAKE) --no-print-directory venusc
+	./venusc compile examples/tiny-kjv -o build/tiny-kjv -v
+	build/tiny-kjv -p "In the beginning" -n 48 --temp 0 --stats
+
 test: deps
-	$(MAKE) venusc
+	@$(MAKE) --no-print-directory venusc
 	tests/run.sh all
+
+bench: deps
+	@$(MAKE) --no-print-directory venusc
+	bench/run.sh
+
+install: venusc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/venus/archspecs/lib $(DESTDIR)$(PREFIX)/share/doc/venus
+	install -m 755 venusc $(DESTDIR)$(PREFIX)/bin/venusc
+	install -m 644 archspecs/*.lua $(DESTDIR)$(PREFIX)/share/venus/archspecs/
+	install -m 644 archspecs/lib/*.lua $(DESTDIR)$(PREFIX)/share/venus/archspecs/lib/
+	install -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(PREFIX)/share/doc/venus/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/venusc
+	rm -rf $(DESTDIR)$(PREFIX)/share/venus $(DESTDIR)$(PREFIX)/share/doc/venus
 
 clean:
 	rm -rf build venusc tests/out
 
-.PHONY: all deps test clean
+.PHONY: all deps demo test bench install uninstall clean

@@ -30,7 +30,7 @@ char *vn_read_file(const char *path, size_t *len);  /* malloc'ed, NUL-terminated
 
 /* ---- embedded files (archspecs, runtime and target sources; build/embedded.c) ---- */
 typedef struct VnEmbedded {
-  const char *name;  /* path in the source tree, e.g. "archspecs/llama.lua" */
+  const char *name;  /* path in the source tree, e.g. "archspecs/lib/decoder.lua" */
   const char *data;
   size_t len;
 } VnEmbedded;

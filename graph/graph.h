@@ -277,7 +277,7 @@ void vn_wx_print(const VnWx *w, FILE *f);
 /* ---- graph/spec_lua.c: run an archspec, build the graph ---- */
 typedef struct VnSpecInfo {
   const char *name;         /* arch name */
-  const char *file;         /* chunk name, e.g. archspecs/llama.lua */
+  const char *file;         /* chunk name, e.g. archspecs/<family>.lua */
   const char *about;
   const char **hf;  int nhf;         /* HF architecture classes */
   const char **types; int ntypes;    /* model_type values */

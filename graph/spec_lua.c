@@ -60,10 +60,15 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 }
 
 static void count_hook(lua_State *L, lua_Debug *ar) {
-  (void)ar;
   Builder *b = B(L);
   b->insns += HOOK_EVERY;
-  if (b->insns > SPEC_INSN_LIMIT) luaL_error(L, "spec exceeded the instruction limit (%lld)", SPEC_INSN_LIMIT);
+  if (b->insns > SPEC_INSN_LIMIT) {
+    lua_getinfo(L, "Sl", ar);  /* the running function: where the spec loops */
+    lua_pushfstring(L, "%s:%d: spec exceeded the instruction limit (%d million)",
+                    ar->source[0] == '@' ? ar->source + 1 : ar->short_src, ar->currentline,
+                    (int)(SPEC_INSN_LIMIT / 1000000));
+    lua_error(L);
+  }
 }
 
 /* ---- locations ---- */
@@ -266,8 +271,9 @@ static int l_weight(lua_State *L) {
   if (!ti) {
     if (optional) { lua_pushnil(L); return 1; }
     VnLoc loc = caller_loc(L);
-    return luaL_error(L, "%s: missing tensor '%s' (wanted by %s:%d)", source_name(b), name,
-                      loc.file ? loc.file : "?", loc.line);
+    /* the message names the model file; the spec line goes in parentheses */
+    lua_pushfstring(L, "%s: missing tensor '%s' (wanted by %s:%d)", source_name(b), name, loc.file ? loc.file : "?", loc.line);
+    return lua_error(L);
   }
   VnWx *w = new_wx(L, VN_WX_TENSOR, 0);
   w->tensor = ti->name;
@@ -815,8 +821,13 @@ static VnStatus lua_fail(VnCtx *ctx, lua_State *L, const char *file) {
     *strchr(c, '\n') = 0;
     m = c;
   }
-  if (m && strncmp(m, file, strlen(file)) && !strstr(m, ".lua:"))
-    return vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){file, 0}, "%s", m);
+  /* a message that already starts with "some/file:" stands as it is */
+  int located = 0;
+  if (m) {
+    const char *c = strstr(m, ": ");
+    located = c && c > m && memchr(m, ' ', (size_t)(c - m)) == NULL && (memchr(m, '/', (size_t)(c - m)) || memchr(m, '.', (size_t)(c - m)));
+  }
+  if (m && !located) return vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){file, 0}, "%s", m);
   return vn_errorf(ctx, VN_ERR_SPEC, VN_NOLOC, "%s", m ? m : "spec failed");
 }
 

@@ -1,7 +1,8 @@
 /* cli.c: the model binary's command line (DESIGN.md, "The model binary's
  * interface"): generation from a prompt or from token ids, every position's
- * logits, perplexity over a text file. Flags follow llama.cpp's so users
- * feel at home. Exit status: 0 ok, 1 runtime failure (files, memory), 2 bad
+ * logits, perplexity over a text file. Flags follow the common CPU
+ * inference tools (-p, -n, -t, --temp, --top-k, ...) so users feel at home.
+ * Exit status: 0 ok, 1 runtime failure (files, memory), 2 bad
  * usage. Nothing is allocated inside the generation loop. */
 #include "runtime.h"
 #include <errno.h>
@@ -420,6 +421,7 @@ int vn_main(int argc, char **argv) {
       fwrite(obuf, 1, k, stdout);
     }
     printf("\n");
+    fflush(stdout);
     if (o.stats) {
       fprintf(stderr, "prefill: %ld tokens in %.3f s, %.1f tokens/s\n", nids, t1 - t0, nids / (t1 - t0));
       if (gen > 1) fprintf(stderr, "decode:  %d tokens in %.3f s, %.1f tokens/s\n", gen - 1, t2 - t1, (gen - 1) / (t2 - t1));

@@ -1,7 +1,7 @@
-/* sampler.c: picking the next token from logits. The chain follows
- * llama.cpp's order: repetition penalty, top-k, top-p and min-p (on
- * probabilities at temperature 1), then temperature, then a draw from a
- * seeded generator. Temperature 0 is greedy (argmax, first index on ties).
+/* sampler.c: picking the next token from logits. The chain follows the
+ * usual order of CPU inference tools: repetition penalty, top-k, top-p and
+ * min-p (on probabilities at temperature 1), then temperature, then a draw
+ * from a seeded generator. Temperature 0 is greedy (argmax, first index on ties).
  * All scratch is allocated once in vn_sampler_init. */
 #include "runtime.h"
 #include <math.h>

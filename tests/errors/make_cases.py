@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Write malformed model directories for tests/errors/run.sh.
+usage: make_cases.py GOOD_MODEL_DIR OUT_DIR
+Each case is OUT_DIR/<name>/ (a model directory) or OUT_DIR/<name>.lua (a spec)."""
+import json, os, shutil, struct, sys
+
+good, out = sys.argv[1], sys.argv[2]
+st = open(os.path.join(good, "model.safetensors"), "rb").read()
+hlen = struct.unpack("<Q", st[:8])[0]
+header = json.loads(st[8:8 + hlen])
+data = st[8 + hlen:]
+
+
+def model(name, config=None, tensors=None, raw=None):
+    d = os.path.join(out, name)
+    os.makedirs(d, exist_ok=True)
+    if config is None:
+        shutil.copy(os.path.join(good, "config.json"), d)
+    else:
+        open(os.path.join(d, "config.json"), "w").write(config)
+    if raw is None:
+        h = json.dumps(tensors if tensors is not None else header).encode()
+        raw = struct.pack("<Q", len(h)) + h + data
+    open(os.path.join(d, "model.safetensors"), "wb").write(raw)
+
+
+cfg = json.load(open(os.path.join(good, "config.json")))
+model("bad_config_json", config='{"architectures": ["LlamaForCausalLM"], "hidden_size": 64,')
+model("config_not_object", config='[1, 2, 3]')
+c = dict(cfg); c["architectures"] = ["FrobnicatorForCausalLM"]; c["model_type"] = "frobnicator"
+model("unknown_arch", config=json.dumps(c))
+c = dict(cfg); del c["hidden_size"]
+model("config_missing_key", config=json.dumps(c))
+h = dict(header); k = next(k for k in h if k.endswith("q_proj.weight")); h2 = {x: y for x, y in h.items() if x != k}
+model("missing_tensor", tensors=h2)
+h = json.loads(json.dumps(header)); k = next(k for k in h if k != "__metadata__"); h[k]["data_offsets"][1] = len(data) + 4096
+model("offsets_past_end", tensors=h)
+h = json.loads(json.dumps(header)); ks = sorted((k for k in h if k != "__metadata__"), key=lambda k: h[k]["data_offsets"][0])
+a, b = h[ks[0]], h[ks[1]]; n = b["data_offsets"][1] - b["data_offsets"][0]; b["data_offsets"] = [a["data_offsets"][0], a["data_offsets"][0] + n]
+model("overlapping_tensors", tensors=h)
+h = json.loads(json.dumps(header)); k = next(k for k in h if k != "__metadata__"); h[k]["dtype"] = "F12"
+model("unknown_dtype", tensors=h)
+model("header_too_long", raw=struct.pack("<Q", len(st) * 10) + st[8:])
+model("header_not_json", raw=struct.pack("<Q", 12) + b"{not json!!}" + data)
+model("truncated", raw=st[: len(st) // 2])
+model("tiny_file", raw=b"\x01\x02")
+h = json.loads(json.dumps(header)); k = next(k for k in h if k != "__metadata__"); h[k]["shape"] = [3, 3]
+model("shape_size_mismatch", tensors=h)
+d = os.path.join(out, "no_weights"); os.makedirs(d, exist_ok=True); shutil.copy(os.path.join(good, "config.json"), d)
+
+spec = lambda body: 'return arch { name = "bad", hf = { "LlamaForCausalLM" }, build = function(cfg)\n' + body + '\nend }\n'
+open(os.path.join(out, "spec_lua_error.lua"), "w").write(spec("  local x = nil\n  return x.field"))
+open(os.path.join(out, "spec_os_execute.lua"), "w").write(spec('  os.execute("touch /tmp/venus-pwned")'))
+open(os.path.join(out, "spec_io.lua"), "w").write(spec('  io.open("/etc/passwd")'))
+open(os.path.join(out, "spec_require.lua"), "w").write(spec('  require("os")'))
+open(os.path.join(out, "spec_load.lua"), "w").write(spec('  load("return 1")()'))
+open(os.path.join(out, "spec_loop.lua"), "w").write(spec('  while true do end'))
+open(os.path.join(out, "spec_memory.lua"), "w").write(spec('  local t = {}\n  for i = 1, 1e9 do t[i] = string.rep("x", 1000) .. i end'))
+open(os.path.join(out, "spec_syntax.lua"), "w").write('return arch { name = "bad" build = 1 }\n')
+open(os.path.join(out, "spec_no_output.lua"), "w").write(spec('  local x = embed(weight("model.embed_tokens.weight"), tokens())'))
+open(os.path.join(out, "spec_bad_shape.lua"), "w").write(spec('  local x = embed(weight("model.embed_tokens.weight"), tokens())\n  output(linear(x, weight("model.layers.0.mlp.down_proj.weight")))'))
+open(os.path.join(out, "spec_bytecode.lua"), "w").write("\x1bLua\x54\x00garbage")
