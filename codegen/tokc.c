@@ -541,13 +541,57 @@ unsigned char *vn_tokc_compile_desc(const VnTokDesc *d, size_t *len, char *err, 
       }
       if (!slots[h]) slots[h] = (uint32_t)i + 1;
     }
+    /* wall bitset: character pairs that occur inside some piece */
+    {
+      size_t npairs = 0, nbits = 64, pass, j;
+      unsigned char *bits = NULL;
+      for (pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+          while (nbits < 32 * npairs && nbits < ((size_t)1 << 24)) nbits *= 2;
+          if (!(bits = calloc(nbits / 8, 1))) { free(slots); fail(err, errcap, file, "out of memory"); goto done; }
+        }
+        for (i = 0; i < d->n_vocab; i++) {
+          const unsigned char *key;
+          long kl;
+          size_t prev = 0, cur;
+          if (!d->vocab[i].s) continue;
+          if (d->byte_level) {
+            if ((kl = bl_unmap(d->vocab[i].s, d->vocab[i].len, tmp)) < 0) continue;
+            key = tmp;
+          } else {
+            key = (const unsigned char *)d->vocab[i].s;
+            kl = (long)d->vocab[i].len;
+          }
+          for (j = 0, cur = 0; j < (size_t)kl; j = cur) {
+            utf8proc_int32_t cp;
+            utf8proc_ssize_t cl = 1;
+            if (!d->byte_level) {
+              cl = utf8proc_iterate(key + j, kl - (long)j, &cp);
+              if (cl <= 0) cl = 1;
+            }
+            cur = j + (size_t)cl;
+            if (j > 0) {
+              if (pass == 0) npairs++;
+              else {
+                uint32_t hb = fnv1a(key + prev, cur - prev) & (uint32_t)(nbits - 1);
+                bits[hb / 8] |= (unsigned char)(1u << (hb % 8));
+              }
+            }
+            prev = j;
+          }
+        }
+      }
+      b_u32(&sec[VN_TOKSEC_WALL - 1], (uint32_t)nbits);
+      b_put(&sec[VN_TOKSEC_WALL - 1], bits, nbits / 8);
+      free(bits);
+    }
     b_u32(&sec[VN_TOKSEC_VHASH - 1], (uint32_t)nslots);
     for (k = 0; k < nslots; k++) b_u32(&sec[VN_TOKSEC_VHASH - 1], slots[k]);
     /* byte tables */
     for (s = 0; s < 256; s++) {
       uint32_t v = 0xFFFFFFFFu, f = 0xFFFFFFFFu, h;
       char hex[8];
-      if (d->byte_level) {
+      {                                    /* the one-byte piece, if the model has it */
         unsigned char c = (unsigned char)s;
         for (h = fnv1a(&c, 1) & mask; slots[h]; h = (h + 1) & mask) {
           uint32_t o = slots[h] - 1;
@@ -843,12 +887,12 @@ static int norm_json(Front *f, json_t *n) {
   return add_step(f, d->norm, &d->n_norm, "normalizer", st);
 }
 
-static const char *const RE_GPT2 =
+static const char *const RE_BYTELEVEL =
     "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-static const char *const RE_LLAMA3 =
+static const char *const RE_CL100K =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
     "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-static const char *const RE_QWEN2 =
+static const char *const RE_CL100K_N1 =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
     "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
@@ -894,13 +938,13 @@ static int pre_json(Front *f, json_t *n) {
     if (re && !regex_literal(st.s1)) {
       char buf[64];
       st.kind = VN_TOKPRE_SPLIT_REGEX;
-      if (!strcmp(st.s1.s, RE_GPT2)) st.a = VN_TOKRE_GPT2;
-      else if (!strcmp(st.s1.s, RE_LLAMA3)) st.a = VN_TOKRE_LLAMA3;
-      else if (!strcmp(st.s1.s, RE_QWEN2)) st.a = VN_TOKRE_QWEN2;
+      if (!strcmp(st.s1.s, RE_BYTELEVEL)) st.a = VN_TOKRE_BYTELEVEL;
+      else if (!strcmp(st.s1.s, RE_CL100K)) st.a = VN_TOKRE_CL100K;
+      else if (!strcmp(st.s1.s, RE_CL100K_N1)) st.a = VN_TOKRE_CL100K_N1;
       else {
         snprintf(buf, sizeof buf, "%s", st.s1.s);
         return fail(f->err, f->errcap, f->file,
-                    "unsupported split regex \"%s%s\" (known: GPT-2, Llama-3, Qwen2)", buf,
+                    "unsupported split regex \"%s%s\" (known: GPT-2 ByteLevel, cl100k with \\p{N}{1,3} or \\p{N})", buf,
                     st.s1.len >= sizeof buf ? "..." : "");
       }
       st.s1.s = NULL;

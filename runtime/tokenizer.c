@@ -14,7 +14,8 @@
  * - BPE is HF's algorithm: a min-heap of (rank, position) over a linked list of
  *   symbols, entries checked for staleness when popped, so any word, including
  *   a 1 MB run of one character, is O(n log n).
- * - the split regexes are hand-written matchers (GPT-2, Llama-3, Qwen2) with the
+ * - the split regexes are hand-written matchers (the GPT-2 ByteLevel pattern and
+ *   the cl100k pattern with \p{N}{1,3} or \p{N}) with the
  *   leftmost-first alternation semantics of the regex engine HF uses. */
 #include "tokenizer.h"
 #include <string.h>
@@ -268,10 +269,12 @@ static void emit(Enc *e, int32_t id) {
 
 /* ---- BPE ---- */
 
+/* Min-heap of (rank << 32 | position), 4-ary like HF's: half the depth of a
+ * binary heap and the four children of a node share a cache line. */
 static void hpush(uint64_t *h, size_t *hn, uint64_t v) {
   size_t i = (*hn)++, p;
   while (i > 0) {
-    p = (i - 1) / 2;
+    p = (i - 1) / 4;
     if (h[p] <= v) break;
     h[i] = h[p];
     i = p;
@@ -281,15 +284,69 @@ static void hpush(uint64_t *h, size_t *hn, uint64_t v) {
 
 static uint64_t hpop(uint64_t *h, size_t *hn) {
   uint64_t top = h[0], v = h[--*hn];
-  size_t i = 0, c, n = *hn;
-  while ((c = 2 * i + 1) < n) {
-    if (c + 1 < n && h[c + 1] < h[c]) c++;
-    if (v <= h[c]) break;
-    h[i] = h[c];
-    i = c;
+  size_t i = 0, c, k, best, n = *hn;
+  while ((c = 4 * i + 1) < n) {
+    best = c;
+    for (k = c + 1; k < c + 4 && k < n; k++)
+      if (h[k] < h[best]) best = k;
+    if (v <= h[best]) break;
+    h[i] = h[best];
+    i = best;
   }
   if (n) h[i] = v;
   return top;
+}
+
+typedef struct Sym {
+  int32_t id;            /* token id; -1 once merged into the symbol on its left */
+  int32_t prev, next;    /* neighbours, -1 at the ends */
+  int32_t off;           /* byte offset of its character, -1 for unk/byte-fallback */
+} Sym;
+
+/* May a word be cut between the characters at s[a..b) and s[b..]? Only if no
+ * vocabulary piece has them side by side (the WALL bitset says so), since
+ * then no merge can ever join the two sides and BPE on each side alone gives
+ * the same tokens. */
+static int wall_at(const VnTok *t, const uc *s, size_t n, size_t a, size_t b, int bl) {
+  const uc *w = SEC(t, VN_TOKSEC_WALL);
+  uint32_t cp, h, nbits = rd32(w);
+  size_t l2 = bl ? 1 : u8get(s, n, b, &cp);
+  if ((bl ? 1 : u8get(s, n, a, &cp)) != b - a) return 0;   /* a character was dropped */
+  h = fnv1a(s + a, b - a + l2) & (nbits - 1);
+  return !(w[4 + h / 8] >> (h % 8) & 1);
+}
+
+/* HF's merge loop on symbols sy[a..b), then their ids out. */
+static void bpe_merge(Enc *e, Sym *sy, size_t a, size_t b, uint64_t *heap) {
+  const VnTok *t = e->t;
+  const uc *mres = SEC(t, VN_TOKSEC_MRES);
+  size_t i, hn = 0;
+  int64_t r;
+  sy[a].prev = -1;
+  sy[b - 1].next = -1;
+  for (i = a; i + 1 < b; i++) {
+    r = merge_find(t, (uint32_t)sy[i].id, (uint32_t)sy[i + 1].id);
+    if (r >= 0) hpush(heap, &hn, (uint64_t)r << 32 | i);
+  }
+  while (hn) {
+    uint64_t v = hpop(heap, &hn);
+    uint32_t rank = (uint32_t)(v >> 32), pos = (uint32_t)v, newid;
+    int32_t nx, nn, pv;
+    if (sy[pos].id < 0 || (nx = sy[pos].next) < 0) continue;
+    newid = rd32(mres + 4 * (size_t)rank);
+    r = merge_find(t, (uint32_t)sy[pos].id, (uint32_t)sy[nx].id);
+    if (r < 0 || rd32(mres + 4 * (size_t)r) != newid) continue;   /* stale */
+    sy[pos].id = (int32_t)newid;
+    nn = sy[nx].next;
+    sy[pos].next = nn;
+    sy[nx].id = -1;
+    if (nn >= 0) sy[nn].prev = (int32_t)pos;
+    if ((pv = sy[pos].prev) >= 0 && (r = merge_find(t, (uint32_t)sy[pv].id, newid)) >= 0)
+      hpush(heap, &hn, (uint64_t)r << 32 | (uint32_t)pv);
+    if (nn >= 0 && (r = merge_find(t, newid, (uint32_t)sy[nn].id)) >= 0)
+      hpush(heap, &hn, (uint64_t)r << 32 | pos);
+  }
+  for (r = (int64_t)a; r >= 0; r = sy[r].next) emit(e, sy[r].id);
 }
 
 /* One word through the model: symbols (bytes for byte-level vocabularies,
@@ -298,78 +355,61 @@ static uint64_t hpop(uint64_t *h, size_t *hn) {
 static void bpe_word(Enc *e, const uc *s, size_t n) {
   const VnTok *t = e->t;
   const uc *byteids = SEC(t, VN_TOKSEC_BYTEIDS), *fbids = SEC(t, VN_TOKSEC_FBIDS);
-  const uc *mres = SEC(t, VN_TOKSEC_MRES);
   uint32_t unk = par(t, VN_TOKPAR_UNK);
-  int fuse = (e->flags & VN_TOKF_FUSE_UNK) != 0;
-  size_t mark = e->wtop, i, m = 0, hn = 0, clen, k;
-  int32_t *sid, *prv, *nxt, pend_unk = 0;
+  int fuse = (e->flags & VN_TOKF_FUSE_UNK) != 0, bl = (e->flags & VN_TOKF_BYTE_LEVEL) != 0;
+  size_t mark = e->wtop, i, m = 0, clen, k, a;
+  int32_t pend_unk = 0;
+  Sym *sy;
   uint64_t *heap;
   uint32_t cp;
-  int64_t r;
 
   if (e->flags & VN_TOKF_IGNORE_MERGES) {
     int32_t id = vocab_find(t, s, n);
     if (id >= 0) { emit(e, id); return; }
   }
-  sid = wget(e, 4 * n); prv = wget(e, 4 * n); nxt = wget(e, 4 * n);
+  sy = wget(e, sizeof(Sym) * n);
   heap = wget(e, 16 * n);
   if (!heap) return;
-#define ADD(id_) (sid[m] = (id_), prv[m] = (int32_t)m - 1, nxt[m] = -1, \
-                  m ? (void)(nxt[m - 1] = (int32_t)m) : (void)0, m++)
+#define ADD(id_, off_) (sy[m].id = (id_), sy[m].off = (off_), sy[m].prev = (int32_t)m - 1, \
+                        sy[m].next = -1, m ? (void)(sy[m - 1].next = (int32_t)m) : (void)0, m++)
   for (i = 0; i < n; i += clen) {
     int32_t id = -1;
-    if (e->flags & VN_TOKF_BYTE_LEVEL) {
+    uint32_t b1 = rd32(byteids + 4 * (size_t)s[i]);
+    if (bl || s[i] < 0x80) {             /* one-byte piece: table, no hashing */
       clen = 1;
-      if (rd32(byteids + 4 * (size_t)s[i]) != NONE) id = (int32_t)rd32(byteids + 4 * (size_t)s[i]);
+      if (b1 != NONE) id = (int32_t)b1;
     } else {
       clen = u8get(s, n, i, &cp);
       id = vocab_find(t, s + i, clen);
     }
     if (id >= 0) {
-      if (pend_unk) { ADD((int32_t)unk); pend_unk = 0; }
-      ADD(id);
+      if (pend_unk) { ADD((int32_t)unk, -1); pend_unk = 0; }
+      ADD(id, (int32_t)i);
       continue;
     }
     if (e->flags & VN_TOKF_BYTE_FALLBACK) {
       for (k = 0; k < clen && rd32(fbids + 4 * (size_t)s[i + k]) != NONE; k++) {}
       if (k == clen) {                 /* HF leaves a pending unk pending here */
-        for (k = 0; k < clen; k++) ADD((int32_t)rd32(fbids + 4 * (size_t)s[i + k]));
+        for (k = 0; k < clen; k++) ADD((int32_t)rd32(fbids + 4 * (size_t)s[i + k]), -1);
         continue;
       }
     }
     if (unk != NONE) {
-      if (pend_unk && !fuse) ADD((int32_t)unk);
+      if (pend_unk && !fuse) ADD((int32_t)unk, -1);
       pend_unk = 1;
     }
   }
-  if (pend_unk) ADD((int32_t)unk);
+  if (pend_unk) ADD((int32_t)unk, -1);
 #undef ADD
-  for (i = 0; i + 1 < m; i++) {
-    r = merge_find(t, (uint32_t)sid[i], (uint32_t)sid[i + 1]);
-    if (r >= 0) hpush(heap, &hn, (uint64_t)r << 32 | i);
-  }
-  while (hn) {
-    uint64_t v = hpop(heap, &hn);
-    uint32_t rank = (uint32_t)(v >> 32), pos = (uint32_t)v, newid;
-    int32_t nx, nn, pv;
-    if (sid[pos] < 0 || (nx = nxt[pos]) < 0) continue;
-    newid = rd32(mres + 4 * (size_t)rank);
-    r = merge_find(t, (uint32_t)sid[pos], (uint32_t)sid[nx]);
-    if (r < 0 || rd32(mres + 4 * (size_t)r) != newid) continue;   /* stale */
-    sid[pos] = (int32_t)newid;
-    nn = nxt[nx];
-    nxt[pos] = nn;
-    sid[nx] = -1;
-    if (nn >= 0) prv[nn] = (int32_t)pos;
-    if ((pv = prv[pos]) >= 0 && (r = merge_find(t, (uint32_t)sid[pv], newid)) >= 0)
-      hpush(heap, &hn, (uint64_t)r << 32 | (uint32_t)pv);
-    if (nn >= 0 && (r = merge_find(t, newid, (uint32_t)sid[nn])) >= 0)
-      hpush(heap, &hn, (uint64_t)r << 32 | pos);
-  }
-  if (m) {
-    int32_t j = 0;
-    while (j >= 0) { emit(e, sid[j]); j = nxt[j]; }
-  }
+  a = 0;
+  if (m > 64 && t->priv[VN_TOKSEC_WALL - 1])
+    for (i = 1; i < m; i++)
+      if (i - a >= 32 && sy[i - 1].off >= 0 && sy[i].off >= 0 &&
+          wall_at(t, s, n, (size_t)sy[i - 1].off, (size_t)sy[i].off, bl)) {
+        bpe_merge(e, sy, a, i, heap);
+        a = i;
+      }
+  if (m) bpe_merge(e, sy, a, m, heap);
   e->wtop = mark;
 }
 
@@ -419,8 +459,8 @@ static size_t contraction(const uc *s, size_t n, size_t i, int fold) {
   return 0;
 }
 
-/* Whitespace tail shared by the patterns: \s+(?!\S)|\s+ (and, for Llama-3 and
- * Qwen2 first, \s*[\r\n]+): from i over the run of \s. */
+/* Whitespace tail shared by the patterns: \s+(?!\S)|\s+ (and, for the cl100k
+ * patterns first, \s*[\r\n]+): from i over the run of \s. */
 static size_t ws_tail(const VnTok *t, const uc *s, size_t n, size_t i, int crlf) {
   size_t j = i, last = i, nl = (size_t)-1, l;
   uint32_t cp;
@@ -439,7 +479,7 @@ static size_t ws_tail(const VnTok *t, const uc *s, size_t n, size_t i, int crlf)
   return j;
 }
 
-static size_t re_gpt2(const VnTok *t, const uc *s, size_t n, size_t i) {
+static size_t re_bytelevel(const VnTok *t, const uc *s, size_t n, size_t i) {
   uint32_t c0, c1;
   size_t l0 = u8get(s, n, i, &c0), k;
   unsigned k0 = CLS(c0), k1;
@@ -458,8 +498,8 @@ static size_t re_gpt2(const VnTok *t, const uc *s, size_t n, size_t i) {
   return ws_tail(t, s, n, i, 0);
 }
 
-/* Llama-3 (ndig 3) and Qwen2 (ndig 1). */
-static size_t re_llama3(const VnTok *t, const uc *s, size_t n, size_t i, int ndig) {
+/* The cl100k pattern with \p{N}{1,3} (ndig 3) or \p{N} (ndig 1). */
+static size_t re_cl100k(const VnTok *t, const uc *s, size_t n, size_t i, int ndig) {
   uint32_t c0, c1 = 0;
   size_t l0 = u8get(s, n, i, &c0), k, j;
   unsigned k0 = CLS(c0), k1 = 0;
@@ -485,8 +525,8 @@ static size_t re_llama3(const VnTok *t, const uc *s, size_t n, size_t i, int ndi
 static size_t re_match(const VnTok *t, uint32_t re, const uc *s, size_t n, size_t i) {
   size_t e;
   uint32_t cp;
-  if (re == VN_TOKRE_GPT2) e = re_gpt2(t, s, n, i);
-  else e = re_llama3(t, s, n, i, re == VN_TOKRE_LLAMA3 ? 3 : 1);
+  if (re == VN_TOKRE_BYTELEVEL) e = re_bytelevel(t, s, n, i);
+  else e = re_cl100k(t, s, n, i, re == VN_TOKRE_CL100K ? 3 : 1);
   return e > i ? e : i + u8get(s, n, i, &cp);
 }
 
@@ -598,7 +638,7 @@ static void pretok(Enc *e, uint32_t k, const uc *s, size_t n, int at0) {
       s = buf;
       n++;
     }
-    if (st.b) split_by(e, k, s, n, at0, 0, VN_TOKRE_GPT2, NULL, 0, VN_TOKSPLIT_ISOLATED, 0);
+    if (st.b) split_by(e, k, s, n, at0, 0, VN_TOKRE_BYTELEVEL, NULL, 0, VN_TOKSPLIT_ISOLATED, 0);
     else pretok(e, k + 1, s, n, at0);
     break;
   case VN_TOKPRE_METASPACE:
@@ -881,7 +921,7 @@ static int steps_ok(const VnTok *t, int tag, int *has_nfc) {
       if (st.kind <= VN_TOKNORM_NFD) *has_nfc = 1;
     } else if (tag == VN_TOKSEC_PRE) {
       if (st.kind < VN_TOKPRE_SPLIT_REGEX || st.kind > VN_TOKPRE_DIGITS) return 0;
-      if (st.kind == VN_TOKPRE_SPLIT_REGEX && (st.a < VN_TOKRE_GPT2 || st.a > VN_TOKRE_QWEN2)) return 0;
+      if (st.kind == VN_TOKPRE_SPLIT_REGEX && (st.a < VN_TOKRE_BYTELEVEL || st.a > VN_TOKRE_CL100K_N1)) return 0;
       if ((st.kind == VN_TOKPRE_SPLIT_REGEX || st.kind == VN_TOKPRE_SPLIT_STRING) &&
           st.b > VN_TOKSPLIT_CONTIGUOUS) return 0;
       if (st.kind == VN_TOKPRE_METASPACE && (st.l1 == 0 || st.l1 > 4)) return 0;
@@ -1017,6 +1057,10 @@ int vn_tok_load(VnTok *t, const unsigned char *blob, size_t len) {
     x = rd32(SEC(t, VN_TOKSEC_NFC_COMP));
     if (x > (SECLEN(t, VN_TOKSEC_NFC_COMP) - 4) / 12) return -1;
   }
+  if (t->priv[VN_TOKSEC_WALL - 1]) {
+    x = SECLEN(t, VN_TOKSEC_WALL) >= 4 ? rd32(SEC(t, VN_TOKSEC_WALL)) : 0;
+    if (x < 8 || (x & (x - 1)) || SECLEN(t, VN_TOKSEC_WALL) < 4 + (size_t)x / 8) return -1;
+  }
   /* post-processor, eog, classes */
   p = SEC(t, VN_TOKSEC_POST);
   x = rd32(p);
@@ -1061,7 +1105,7 @@ size_t vn_tok_work_size(const VnTok *t, size_t len) {
   pb = nb * par(t, VN_TOKPAR_PRE_MUL) + par(t, VN_TOKPAR_PRE_ADD) + 8;
   pre = 0;
   for (k = 0; k < npre; k++) pre += pb + 8;
-  pre += 28 * pb + 64;                 /* BPE: 3 x int32 per symbol + 2 heap slots */
+  pre += 32 * pb + 64;                 /* BPE: a Sym per symbol + 2 heap slots */
   return norm + (nfc > pre ? nfc : pre) + 256;
 }
 

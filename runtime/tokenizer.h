@@ -86,7 +86,7 @@ enum {                        /* section tags */
   VN_TOKSEC_VFLAGS,           /* u8[n_vocab]: VN_TOKV_* */
   VN_TOKSEC_VHASH,            /* u32 nslots (power of 2), u32[nslots] id+1 (0 empty):
                                  model vocab piece -> id, FNV-1a 32, linear probing */
-  VN_TOKSEC_BYTEIDS,          /* u32[256]: id of the one-byte piece b (byte-level), or ~0 */
+  VN_TOKSEC_BYTEIDS,          /* u32[256]: id of the model's one-byte piece b, or ~0 */
   VN_TOKSEC_FBIDS,            /* u32[256]: id of "<0xXX>" (byte fallback), or ~0 */
   VN_TOKSEC_MIDX,             /* u32[n_vocab+1]: merges whose left id is i are
                                  medge[midx[i]..midx[i+1]) */
@@ -107,6 +107,11 @@ enum {                        /* section tags */
   VN_TOKSEC_NFC_CCC,          /* u32 n, n x u32 (first_cp << 8 | ccc) ascending */
   VN_TOKSEC_NFC_COMP,         /* u32 n, n x {u32 first, u32 second, u32 composite}
                                  ascending by (first, second) */
+  VN_TOKSEC_WALL,             /* optional: u32 nbits (power of 2), u8[nbits / 8]: bit
+                                 fnv1a(c1 c2) & (nbits - 1) is set when characters c1 c2
+                                 (bytes, for byte-level models) stand side by side in a
+                                 vocabulary piece; no merge can cross a clear one, so BPE
+                                 may cut a long word there */
   VN_TOKSEC_END_
 };
 /* Trie: u32 n_nodes, u32 root[256] (child node or 0), n_nodes x {u32 edge_start,
@@ -145,7 +150,7 @@ enum {                        /* pre-tokenizer step kinds */
   VN_TOKPRE_METASPACE,        /* s1 replacement, a prepend scheme, b split */
   VN_TOKPRE_DIGITS            /* a individual_digits */
 };
-enum { VN_TOKRE_GPT2 = 1, VN_TOKRE_LLAMA3, VN_TOKRE_QWEN2 };
+enum { VN_TOKRE_BYTELEVEL = 1, VN_TOKRE_CL100K, VN_TOKRE_CL100K_N1 };
 enum {                        /* split behaviours, as HF's SplitDelimiterBehavior */
   VN_TOKSPLIT_REMOVED, VN_TOKSPLIT_ISOLATED, VN_TOKSPLIT_MERGED_PREV,
   VN_TOKSPLIT_MERGED_NEXT, VN_TOKSPLIT_CONTIGUOUS
