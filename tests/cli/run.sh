@@ -1,0 +1,93 @@
+#!/bin/sh
+# tests/cli/run.sh: one check per flag of venusc and of a model binary.
+cd "$(dirname "$0")/../.." || exit 2
+[ -x ./venusc ] || { echo "cli: build ./venusc first (make)"; exit 2; }
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+pass=0; fail=0
+ok() { pass=$((pass+1)); echo "ok    $1"; }
+no() { fail=$((fail+1)); echo "FAIL  $1"; [ -f "$work/err" ] && sed 's/^/      /' "$work/err" | head -5; }
+# t NAME COMMAND...: the command must succeed
+t() { n=$1; shift; if "$@" >"$work/out" 2>"$work/err"; then ok "$n"; else no "$n (exit $?)"; fi; }
+# has NAME PATTERN FILE: FILE must match PATTERN
+has() { if grep -qE -- "$2" "$3"; then ok "$1"; else no "$1: no /$2/ in output"; sed 's/^/      /' "$3" | head -5; fi; }
+# same_logits NAME A B TOL: two logits files agree within TOL
+same_logits() {
+  if python3 - "$2" "$3" "$4" <<'PY'
+import struct, sys
+a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+assert len(a) == len(b) and len(a) > 0, "sizes %d %d" % (len(a), len(b))
+x, y = struct.unpack("<%df" % (len(a) // 4), a), struct.unpack("<%df" % (len(b) // 4), b)
+d = max(abs(p - q) for p, q in zip(x, y))
+assert d <= float(sys.argv[3]), "max diff %g" % d
+PY
+  then ok "$1"; else no "$1"; fi
+}
+
+M=tests/fixtures/hf/llama
+IDS=$(python3 -c "import json; print(','.join(map(str, json.load(open('$M/reference.json'))['input_ids'])))")
+
+# ---- venusc ----
+t "venusc --help" ./venusc --help; has "venusc --help lists compile" "compile MODEL -o OUT" "$work/out"
+t "venusc --version" ./venusc --version; has "venusc --version" "^venusc [0-9]" "$work/out"
+t "venusc specs" ./venusc specs; has "specs lists llama" "^llama +LlamaForCausalLM" "$work/out"
+has "specs lists qwen3" "Qwen3ForCausalLM" "$work/out"
+t "venusc targets" ./venusc targets; has "targets lists generic" "^generic " "$work/out"; has "targets names native" "^native = " "$work/out"
+t "venusc inspect" ./venusc inspect $M; has "inspect: arena" "^arena: +[0-9]+ bytes" "$work/out"
+has "inspect: fusions" "fusions: +glu 2 qkv 2 rope 2 residual 4" "$work/out"
+has "inspect: weights" "^weights: +[0-9]+ bytes \(f32" "$work/out"
+t "compile -d fuse" ./venusc compile $M -d fuse; has "-d fuse shows the glu matmul" "= matmul .* act=silu glu" "$work/out"
+t "compile -d plan" ./venusc compile $M -d plan; has "-d plan shows the arena" "^# plan: arena [0-9]+ bytes" "$work/out"
+t "compile -d build" ./venusc compile $M -d build; has "-d build is unfused" "= mul " "$work/out"
+if ./venusc compile $M -d nopass >"$work/out" 2>"$work/err"; then no "-d nopass fails"; else has "-d nopass names the passes" "no such pass.*fuse" "$work/err"; fi
+t "compile --dot" ./venusc compile $M --dot "$work/g.dot"; has "--dot writes Graphviz" "^digraph venus" "$work/g.dot"
+t "compile --no-fuse" ./venusc compile $M --no-fuse -d plan; has "--no-fuse keeps mul" "= mul " "$work/out"
+t "compile -v" ./venusc compile $M -o "$work/a" -v; has "-v reports progress" "^venusc: wrote " "$work/err"
+t "logits" "$work/a" --ids "$IDS" --logits "$work/a.logits"
+t "compile --target generic" ./venusc compile $M -o "$work/g" --target generic
+t "generic logits" "$work/g" --ids "$IDS" --logits "$work/g.logits"
+same_logits "generic target = native target" "$work/a.logits" "$work/g.logits" 1e-4
+t "compile --batch 7" ./venusc compile $M -o "$work/b7" --batch 7
+t "batch-7 logits" "$work/b7" --ids "$IDS" --logits "$work/b7.logits"
+same_logits "prefill in chunks of 7 = one pass" "$work/a.logits" "$work/b7.logits" 1e-4
+t "compile --emit-c" ./venusc compile $M -o "$work/e" --emit-c "$work/src"
+has "--emit-c writes a Makefile" "^SRC = model.c" "$work/src/Makefile"
+t "make in the emitted tree" make -s -C "$work/src"
+t "emitted tree binary runs" "$work/src/e" --weights "$work/e.vnw" --ids "$IDS" --logits "$work/e.logits"
+same_logits "emitted tree binary = compiled binary" "$work/a.logits" "$work/e.logits" 0
+for d in f16 bf16 q8_0 q4_0; do
+  t "compile --dtype $d" ./venusc compile $M -o "$work/$d" --dtype $d
+  t "$d logits" "$work/$d" --ids "$IDS" --logits "$work/$d.logits"
+done
+same_logits "f16 weights close to f32" "$work/a.logits" "$work/f16.logits" 0.05
+same_logits "bf16 weights close to f32" "$work/a.logits" "$work/bf16.logits" 0.2
+same_logits "q8_0 weights close to f32" "$work/a.logits" "$work/q8_0.logits" 0.2
+./venusc inspect $M --dtype q8_0 >"$work/out" 2>&1; has "inspect shows q8_0 weights" "q8_0 [0-9]+" "$work/out"
+
+# ---- the model binary ----
+t "OUT --help" "$work/a" --help; has "OUT --help lists --perplexity" "--perplexity FILE" "$work/out"
+t "-t 1" "$work/a" --ids "$IDS" --logits "$work/t1.logits" -t 1
+same_logits "-t 1 = all threads" "$work/a.logits" "$work/t1.logits" 1e-5
+t "--print-ids" "$work/a" --ids "$IDS" -n 5 --temp 0 --print-ids; has "--print-ids prints 5 ids" "^[0-9]+( [0-9]+){4}$" "$work/out"
+cp "$work/out" "$work/greedy"
+t "--top-k 1 is greedy" "$work/a" --ids "$IDS" -n 5 --temp 0.7 --top-k 1 --print-ids
+if cmp -s "$work/out" "$work/greedy"; then ok "--top-k 1 = --temp 0"; else no "--top-k 1 = --temp 0"; fi
+t "--seed 7" "$work/a" --ids "$IDS" -n 12 --temp 1.0 --seed 7 --print-ids; cp "$work/out" "$work/s7"
+t "--seed 7 again" "$work/a" --ids "$IDS" -n 12 --temp 1.0 --seed 7 --print-ids
+if cmp -s "$work/out" "$work/s7"; then ok "--seed repeats"; else no "--seed repeats"; fi
+t "--top-p --min-p --repeat-penalty" "$work/a" --ids "$IDS" -n 8 --temp 0.9 --top-p 0.5 --min-p 0.1 --repeat-penalty 1.3 --repeat-last-n 16 --seed 3 --print-ids
+has "sampled 8 ids" "^[0-9]+( [0-9]+){7}$" "$work/out"
+t "-n 0" "$work/a" --ids "$IDS" -n 0 --print-ids; has "-n 0 prints no ids" "^$" "$work/out"
+t "--stats" "$work/a" --ids "$IDS" -n 4 --temp 0 --print-ids --stats; has "--stats prefill" "^prefill: 40 tokens" "$work/err"; has "--stats decode" "^decode: +3 tokens" "$work/err"
+if "$work/a" --ids "$IDS" -n 4 --ctx 16 >"$work/out" 2>"$work/err"; then no "--ctx 16 refuses 40 ids"; else has "--ctx 16 refuses 40 ids" "more than the context of 16" "$work/err"; fi
+t "--ctx 42 stops at the end" "$work/a" --ids "$IDS" -n 10 --temp 0 --ctx 42 --print-ids; has "context full after 2" "^[0-9]+ [0-9]+$" "$work/out"
+# the demo model's text interface
+./venusc compile examples/tiny-kjv -o "$work/kjv" || exit 1
+t "-p" "$work/kjv" -p "And God said" -n 8 --temp 0; has "-p echoes the prompt" "^And God said unto you" "$work/out"
+printf 'And God said' > "$work/prompt.txt"
+t "-f" "$work/kjv" -f "$work/prompt.txt" -n 8 --temp 0; has "-f reads the prompt" "^And God said unto you" "$work/out"
+t "--ignore-eos" "$work/kjv" -p "And" -n 4 --temp 0 --ignore-eos
+t "--perplexity --chunks" "$work/kjv" --perplexity examples/tiny-kjv/kjv-val.txt --ctx 64 --chunks 2; has "--perplexity prints" "^perplexity: [0-9.]+$" "$work/out"
+t "tokenize" ./venusc tokenize examples/tiny-kjv -- "In the beginning"; has "tokenize ids" "^1134 259 2034$" "$work/out"
+t "detokenize" ./venusc detokenize examples/tiny-kjv -- 1134,259,2034; has "detokenize text" "^In the beginning$" "$work/out"
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
