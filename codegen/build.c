@@ -85,7 +85,7 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, common_cflags(t)));
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->cflags));
   argv[n++] = vn_arena_printf(&ctx->scratch, "-I%s", dir);
-  if (blas) { argv[n++] = "-DVN_USE_BLAS"; argv[n++] = "-I/usr/include/openblas"; }
+  if (blas) argv[n++] = "-DVN_USE_BLAS";
   if (shared) { argv[n++] = "-shared"; argv[n++] = "-fPIC"; }
   argv[n++] = "-o";
   argv[n++] = out;

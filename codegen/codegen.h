@@ -70,6 +70,7 @@ typedef struct VnEmitOpts {
   uint64_t weights_id;
   const unsigned char *tok_blob;  /* may be NULL */
   size_t tok_len;
+  int blas;                       /* float32 prefill products through OpenBLAS */
 } VnEmitOpts;
 VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf *out);
 /* One node as an exported function `name` (the libffi kernel harness). */

@@ -212,12 +212,17 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
     uint32_t r = root_of(g, g->output, &col);
     logits_off = g->nodes[r].offset + col * 4;
   }
-  int64_t qbuf = 64, maxk = 0;
+  /* scratch: activations quantized for q8_0/q4_0 weights, or with BLAS
+   * the raw product of a glu matmul */
+  int64_t qbuf = 64, maxk = 0, maxn = 0;
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];
-    if (n->op == VN_OP_MATMUL && g->nodes[n->src[1]].dim[1] > maxk) maxk = g->nodes[n->src[1]].dim[1];
+    if (n->op != VN_OP_MATMUL) continue;
+    if (g->nodes[n->src[1]].dim[1] > maxk) maxk = g->nodes[n->src[1]].dim[1];
+    if (n->p.glu && g->nodes[n->src[1]].dim[0] > maxn) maxn = g->nodes[n->src[1]].dim[0];
   }
   qbuf += g->t_max * (maxk / 32 + 1) * 36;
+  if (o->blas && g->t_max * maxn * 4 > qbuf) qbuf = g->t_max * maxn * 4;
   vn_buf_puts(b, "\nconst VnModel vn_model = {\n  .arch = ");
   vn_buf_cstr(b, mi->arch ? mi->arch : "?");
   vn_buf_puts(b, ",\n  .target = ");

@@ -282,6 +282,8 @@ static int cmd_compile(int argc, char **argv) {
   VnGraph *g = NULL;
   const VnTarget *t = vn_target_find(j.target ? j.target : "native");
   if (!t) return usage_error("--target %s: unknown target (venusc targets lists them)", j.target);
+  if (j.blas && t->kind != VN_TK_LINUX)
+    return usage_error("--blas: target %s has no OpenBLAS", t->name);
   if (make_graph(&ctx, &j, &md, &g) != VN_OK) { vn_hf_close(&md); return fail(&ctx); }
   if (!j.out && !j.emit) { vn_hf_close(&md); return 0; }  /* -d / --dot only */
   /* the tokenizer */
@@ -320,7 +322,7 @@ static int cmd_compile(int argc, char **argv) {
   }
   VnBuf src = {0};
   if (rc == VN_OK) {
-    VnEmitOpts eo = {t, id, blob, blen};
+    VnEmitOpts eo = {t, id, blob, blen, j.blas};
     rc = vn_emit_model(&ctx, g, &eo, &src);
   }
   if (rc == VN_OK) {

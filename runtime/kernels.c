@@ -10,6 +10,9 @@
 #include <math.h>
 #include <string.h>
 #include "vn_target.h"
+#ifdef VN_USE_BLAS
+#include <cblas.h>
+#endif
 
 /* ---- float formats ---- */
 float vn_f16_to_f32(uint16_t h) {
@@ -54,9 +57,7 @@ static uint16_t f32_to_f16(float f) {
   return (uint16_t)(s | r);
 }
 
-/* ---- q8_0 / q4_0 blocks (32 values, an f16 scale) ---- */
-typedef struct { uint16_t d; int8_t qs[32]; } VnBlockQ8;
-typedef struct { uint16_t d; uint8_t qs[16]; } VnBlockQ4;  /* low nibbles: 0..15, high: 16..31 */
+/* ---- q8_0 / q4_0 blocks: see runtime.h ---- */
 
 static void quantize_row_q8(const float *x, VnBlockQ8 *y, int64_t n) {
   for (int64_t b = 0; b < n / 32; b++) {
@@ -78,6 +79,18 @@ static float vn_dot_f32(const float *x, const float *w, int64_t n) {
   return (s0 + s1) + (s2 + s3);
 }
 #endif
+#ifndef VN_HAVE_DOT4_F32
+/* four rows of x (stride ldx) against one row w: out[r] = x_r . w */
+static void vn_dot4_f32(const float *x, int64_t ldx, const float *w, int64_t n, float *out) {
+  for (int r = 0; r < 4; r++) out[r] = vn_dot_f32(x + r * ldx, w, n);
+}
+#endif
+#ifndef VN_HAVE_AXPY_F32
+/* y += a * x */
+static void vn_axpy_f32(float *y, float a, const float *x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
+}
+#endif
 #ifndef VN_HAVE_DOT_F16
 static float vn_dot_f16(const float *x, const uint16_t *w, int64_t n) {
   float s0 = 0, s1 = 0;
@@ -94,6 +107,16 @@ static float vn_dot_bf16(const float *x, const uint16_t *w, int64_t n) {
   for (; i + 2 <= n; i += 2) { s0 += x[i] * vn_bf16_to_f32(w[i]); s1 += x[i + 1] * vn_bf16_to_f32(w[i + 1]); }
   for (; i < n; i++) s0 += x[i] * vn_bf16_to_f32(w[i]);
   return s0 + s1;
+}
+#endif
+#ifndef VN_HAVE_DOT4_F16
+static void vn_dot4_f16(const float *x, int64_t ldx, const uint16_t *w, int64_t n, float *out) {
+  for (int r = 0; r < 4; r++) out[r] = vn_dot_f16(x + r * ldx, w, n);
+}
+#endif
+#ifndef VN_HAVE_DOT4_BF16
+static void vn_dot4_bf16(const float *x, int64_t ldx, const uint16_t *w, int64_t n, float *out) {
+  for (int r = 0; r < 4; r++) out[r] = vn_dot_bf16(x + r * ldx, w, n);
 }
 #endif
 #ifndef VN_HAVE_DOT_Q8_0
@@ -232,30 +255,57 @@ static inline float dot_row(const MatmulArgs *a, int t, int64_t n) {
   return 0;
 }
 
-/* columns [c0, c1) of the output, every row */
+/* four rows t..t+3 against W row n (float weights only) */
+static inline void dot4_row(const MatmulArgs *a, int t, int64_t n, float *o4) {
+  const float *x = a->x + (int64_t)t * a->ldx;
+  switch (a->dt) {
+  case VN_DT_F32: vn_dot4_f32(x, a->ldx, (const float *)a->W + n * a->K, a->K, o4); return;
+  case VN_DT_F16: vn_dot4_f16(x, a->ldx, (const uint16_t *)a->W + n * a->K, a->K, o4); return;
+  case VN_DT_BF16: vn_dot4_bf16(x, a->ldx, (const uint16_t *)a->W + n * a->K, a->K, o4); return;
+  default: for (int r = 0; r < 4; r++) o4[r] = dot_row(a, t + r, n);
+  }
+}
+
+/* the epilogue of one output element from its dot product(s) */
+static inline float epilogue(const MatmulArgs *a, int t, int64_t c, float g, float u) {
+  float y;
+  if (a->glu) {
+    if (a->bias) { g += a->bias[2 * c]; u += a->bias[2 * c + 1]; }
+    y = vn_act_f(a->act, g) * u;
+  } else {
+    y = g;
+    if (a->bias) y += a->bias[c];
+    if (a->act) y = vn_act_f(a->act, y);
+  }
+  if (a->scale != 0.0f) y *= a->scale;
+  if (a->res) y += a->res[(int64_t)t * a->ldres + c];
+  return y;
+}
+
+/* columns [c0, c1) of the output, every row. Tiles of TB output columns keep
+ * their W rows in cache while all T rows pass; rows go four at a time so
+ * each W element loaded serves four dot products. */
 static void matmul_task(void *arg, int64_t c0, int64_t c1, int thread) {
   (void)thread;
   const MatmulArgs *a = arg;
-  enum { TB = 16 };  /* output columns per tile: their W rows stay in cache across all T rows */
+  enum { TB = 16 };
+  int quad = a->dt == VN_DT_F32 || a->dt == VN_DT_F16 || a->dt == VN_DT_BF16;
   for (int64_t cb = c0; cb < c1; cb += TB) {
     int64_t ce = cb + TB < c1 ? cb + TB : c1;
-    for (int t = 0; t < a->T; t++) {
-      float *o = a->out + (int64_t)t * a->ncols;
-      const float *r = a->res ? a->res + (int64_t)t * a->ldres : NULL;
-      for (int64_t c = cb; c < ce; c++) {
-        float y;
-        if (a->glu) {
-          float g = dot_row(a, t, 2 * c), u = dot_row(a, t, 2 * c + 1);
-          if (a->bias) { g += a->bias[2 * c]; u += a->bias[2 * c + 1]; }
-          y = vn_act_f(a->act, g) * u;
-        } else {
-          y = dot_row(a, t, c);
-          if (a->bias) y += a->bias[c];
-          if (a->act) y = vn_act_f(a->act, y);
+    int t = 0;
+    if (quad)
+      for (; t + 4 <= a->T; t += 4)
+        for (int64_t c = cb; c < ce; c++) {
+          float g[4], u[4] = {0, 0, 0, 0};
+          dot4_row(a, t, a->glu ? 2 * c : c, g);
+          if (a->glu) dot4_row(a, t, 2 * c + 1, u);
+          for (int r = 0; r < 4; r++) a->out[(int64_t)(t + r) * a->ncols + c] = epilogue(a, t + r, c, g[r], u[r]);
         }
-        if (a->scale != 0.0f) y *= a->scale;
-        if (r) y += r[c];
-        o[c] = y;
+    for (; t < a->T; t++) {
+      float *o = a->out + (int64_t)t * a->ncols;
+      for (int64_t c = cb; c < ce; c++) {
+        float g = dot_row(a, t, a->glu ? 2 * c : c), u = a->glu ? dot_row(a, t, 2 * c + 1) : 0;
+        o[c] = epilogue(a, t, c, g, u);
       }
     }
   }
@@ -275,6 +325,20 @@ void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *
     a.xq = rt->qbuf;
     vn_parallel(rt, T, quantize_task, &a);
   }
+#ifdef VN_USE_BLAS
+  /* prefill with float32 weights: one sgemm, then the epilogue in place
+   * (glu products go through the scratch buffer venusc sized for them) */
+  if (dt == VN_DT_F32 && T >= 8) {
+    float *y = glu ? (float *)rt->qbuf : out;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, (int)N, (int)K, 1.0f, x, (int)ldx, (const float *)W, (int)K,
+                0.0f, y, (int)N);
+    for (int t = 0; t < T; t++)
+      for (int64_t c = 0; c < a.ncols; c++)
+        out[(int64_t)t * a.ncols + c] = glu ? epilogue(&a, t, c, y[(int64_t)t * N + 2 * c], y[(int64_t)t * N + 2 * c + 1])
+                                            : epilogue(&a, t, c, y[(int64_t)t * N + c], 0);
+    return;
+  }
+#endif
   /* small products are not worth waking threads for */
   if ((int64_t)T * K * N < 65536) matmul_task(&a, 0, a.ncols, 0);
   else vn_parallel(rt, a.ncols, matmul_task, &a);
@@ -353,11 +417,7 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
     float inv = 1.0f / sum;
     float *o = a->out + (int64_t)t * p->heads * vd + (int64_t)h * vd;
     for (int d = 0; d < vd; d++) o[d] = 0;
-    for (int j = j0; j <= j1; j++) {
-      float w = sc[j] * inv;
-      const float *v = a->vc + (int64_t)j * vvw + (int64_t)kh * vd;
-      for (int d = 0; d < vd; d++) o[d] += w * v[d];
-    }
+    for (int j = j0; j <= j1; j++) vn_axpy_f32(o, sc[j] * inv, a->vc + (int64_t)j * vvw + (int64_t)kh * vd, vd);
   }
 }
 

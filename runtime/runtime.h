@@ -26,6 +26,11 @@ enum {
 #define VN_WEIGHT_MAGIC "VENUSWT1"
 #define VN_MAX_HEAD_DIM 1024    /* widest attention head the kernels take */
 
+/* Quantized blocks of 32 values with an f16 scale d: q8_0 holds d * qs[i];
+ * q4_0 holds d * (nibble - 8), low nibbles are values 0..15, high 16..31. */
+typedef struct { uint16_t d; int8_t qs[32]; } VnBlockQ8;
+typedef struct { uint16_t d; uint8_t qs[16]; } VnBlockQ4;
+
 /* A RoPE table: see graph.h VnRope. */
 typedef struct VnRtRope {
   int32_t head_dim, rot_dim, interleaved;
