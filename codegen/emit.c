@@ -34,10 +34,11 @@ static uint32_t root_of(const VnGraph *g, uint32_t i, int64_t *col) {
   return i;
 }
 
-/* row stride of operand k of node n */
+/* row stride of operand k of node n (0: a weight vector used for every row) */
 static int64_t ld_of(const VnGraph *g, const VnNode *n, int k) {
   int64_t col;
   uint32_t r = root_of(g, n->src[k], &col);
+  if (g->nodes[r].op == VN_OP_WEIGHT && g->nodes[r].nd == 1) return 0;
   return vn_node_cols(&g->nodes[r]);
 }
 
@@ -60,6 +61,9 @@ static VnStatus emit_body(VnCtx *ctx, const VnGraph *g, uint32_t i, VnBuf *b) {
   const VnParams *p = &n->p;
   int64_t C = vn_node_cols(n);
   switch (n->op) {
+  case VN_OP_POSITIONS:
+    vn_buf_printf(b, "  vn_k_positions(rt, (int32_t *)out, T, pos, %d);\n", p->col0);
+    return VN_OK;
   case VN_OP_EMBED: {
     const VnNode *t = &g->nodes[n->src[0]];
     vn_buf_printf(b, "  vn_k_embed(rt, out, in0, %s, (const int32_t *)in1, T, %lld, %lld, ", dt_c(t->dtype),
@@ -93,12 +97,20 @@ static VnStatus emit_body(VnCtx *ctx, const VnGraph *g, uint32_t i, VnBuf *b) {
     vn_buf_printf(b, "  vn_k_rope(rt, out, " F(0) ", %lld, T, %lld, %d);\n", (long long)ld_of(g, n, 0), (long long)C, p->rope);
     return VN_OK;
   case VN_OP_ATTENTION:
+    if (p->alibi) {
+      vn_buf_printf(b, "  static const float slopes[%d] = {", n->ntable);
+      for (int k = 0; k < n->ntable; k++) {
+        if (k) vn_buf_puts(b, ", ");
+        flt(b, n->table[k]);
+      }
+      vn_buf_puts(b, "};\n");
+    }
     vn_buf_printf(b, "  static const VnAttn a = {%d, %d, %d, %d, %d, %d, ", p->heads, p->kv_heads, p->head_dim,
                   p->v_head_dim, p->causal, p->window);
     flt(b, p->scale);
     vn_buf_puts(b, ", ");
     flt(b, p->cap);
-    vn_buf_printf(b, ", %d};\n", p->rope - 1);
+    vn_buf_printf(b, ", %d, %s};\n", p->rope - 1, p->alibi ? "slopes" : "NULL");
     vn_buf_printf(b, "  vn_k_attention(rt, out, " F(0) ", %lld, " F(1) ", %lld, " F(2) ", %lld, (float *)in3, (float *)in4, T, pos, &a);\n",
                   (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), (long long)ld_of(g, n, 2));
     return VN_OK;

@@ -133,6 +133,21 @@ static VnStatus wx_read(Eval *e, const VnWx *w, int64_t off, int64_t n, float *d
     }
     return VN_OK;
   }
+  case VN_WX_PERMUTE: {
+    const VnWx *a = w->args[0];
+    float *m = materialize(e, a);
+    if (!m) return e->ctx->status ? e->ctx->status : vn_errorf(e->ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory permuting a weight");
+    int64_t astride[VN_MAXDIM], idx[VN_MAXDIM];
+    astride[a->nd - 1] = 1;
+    for (int k = a->nd - 2; k >= 0; k--) astride[k] = astride[k + 1] * a->dim[k + 1];
+    for (int64_t i = 0; i < n; i++) {
+      int64_t f = off + i, src = 0;
+      for (int k = w->nd - 1; k >= 0; k--) { idx[k] = f % w->dim[k]; f /= w->dim[k]; }
+      for (int k = 0; k < w->nd; k++) src += idx[k] * astride[w->perm[k]];
+      dst[i] = m[src];
+    }
+    return VN_OK;
+  }
   case VN_WX_T: {
     const VnWx *a = w->args[0];
     float *m = materialize(e, a);

@@ -20,7 +20,7 @@ static void dims(FILE *f, const VnNode *n) {
 }
 
 void vn_wx_print(const VnWx *w, FILE *f) {
-  static const char *kn[] = {"", "cat", "pairs", "rows", "t", "add", "scale", "zeros", "reshape"};
+  static const char *kn[] = {"", "cat", "pairs", "rows", "t", "add", "scale", "zeros", "reshape", "permute"};
   if (w->kind == VN_WX_TENSOR) { fputs(w->tensor, f); return; }
   fprintf(f, "%s(", kn[w->kind]);
   for (int i = 0; i < w->nargs; i++) {
@@ -29,7 +29,10 @@ void vn_wx_print(const VnWx *w, FILE *f) {
   }
   if (w->kind == VN_WX_ROWS) fprintf(f, ", %lld, %lld", (long long)w->a, (long long)w->b);
   if (w->kind == VN_WX_ADD || w->kind == VN_WX_SCALE) fprintf(f, ", %g", w->c);
-  if (w->kind == VN_WX_ZEROS) {
+  if (w->kind == VN_WX_PERMUTE)
+    for (int i = 0; i < w->nd; i++) fprintf(f, "%s%d", i ? "," : ", ", w->perm[i] + 1);
+  if (w->kind == VN_WX_ZEROS || w->kind == VN_WX_RESHAPE) {
+    if (w->kind == VN_WX_RESHAPE) fputs(", ", f);
     for (int i = 0; i < w->nd; i++) fprintf(f, "%s%lld", i ? "x" : "", (long long)w->dim[i]);
   }
   fputc(')', f);
@@ -50,6 +53,8 @@ static void params(FILE *f, const VnGraph *g, const VnNode *n) {
     fprintf(f, " rope=%d(rot=%d%s%s)", r, ro->rot_dim, ro->interleaved ? " interleaved" : "", ro->dynamic ? " dynamic" : "");
   }
   if (n->op == VN_OP_VIEW) fprintf(f, " col0=%d", p->col0);
+  if (n->op == VN_OP_POSITIONS && p->col0) fprintf(f, " offset=%d", p->col0);
+  if (p->alibi) fprintf(f, " alibi");
   if (p->eps) fprintf(f, " eps=%g", p->eps);
   if (p->scale) fprintf(f, " scale=%g", p->scale);
   if (p->cap) fprintf(f, " cap=%g", p->cap);

@@ -132,7 +132,8 @@ typedef struct VnParams {
   int32_t causal;     /* ATTENTION: 1 causal, 0 bidirectional */
   int32_t window;     /* ATTENTION: keys at distance >= window are masked; 0 = none */
   int32_t rope;       /* ROPE: rope index; ATTENTION: rope index + 1 fused on q and k (0 = none) */
-  int32_t col0;       /* VIEW: first column */
+  int32_t col0;       /* VIEW: first column; POSITIONS: offset added to positions */
+  int32_t alibi;      /* ATTENTION: add slope[h] * (key position) to scores (slopes in node->table) */
   float eps;          /* norms */
   float scale;        /* ATTENTION score scale; SCALE factor; MATMUL output multiplier (0 = 1) */
   float cap;          /* SOFTCAP / ATTENTION score soft-cap: cap * tanh(x / cap) */
@@ -150,6 +151,7 @@ typedef enum {
   VN_WX_SCALE,      /* args[0] * scalar c */
   VN_WX_ZEROS,      /* zeros of the given shape (e.g. a missing bias in a concatenation) */
   VN_WX_RESHAPE,    /* args[0] with another shape of the same size */
+  VN_WX_PERMUTE,    /* args[0] with its dims reordered: result dim i is arg dim perm[i] */
 } VnWxKind;
 
 typedef struct VnWx {
@@ -160,6 +162,7 @@ typedef struct VnWx {
   int dtype;           /* VN_WX_TENSOR: its dtype as stored (plan's default) */
   int64_t a, b;
   double c;
+  int perm[VN_MAXDIM];      /* VN_WX_PERMUTE */
   int nd;
   int64_t dim[VN_MAXDIM];  /* result shape */
 } VnWx;
@@ -173,6 +176,8 @@ typedef struct VnNode {
   uint32_t src[VN_MAXSRC];  /* operands; VN_NONE when an optional one is absent */
   VnParams p;
   const VnWx *wx;           /* WEIGHT: what to pack */
+  const float *table;       /* op constants (ATTENTION: ALiBi slopes [heads]) */
+  int ntable;
   const char *name;         /* for dumps: weight tensor name or a short label */
   int32_t layer;            /* block index, -1 outside blocks */
   VnLoc loc;                /* spec line that built it */

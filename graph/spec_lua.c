@@ -410,6 +410,27 @@ static int lw_reshape(lua_State *L) {
   return 1;
 }
 
+/* w:permute{d1, d2, ...}: dims reordered; result dim i is input dim d_i (1-based) */
+static int lw_permute(lua_State *L) {
+  VnWx *a = check_weight(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  if ((int)luaL_len(L, 2) != a->nd) return luaL_error(L, "permute: give %d dims", a->nd);
+  VnWx *w = new_wx(L, VN_WX_PERMUTE, 1);
+  w->args[0] = a;
+  w->nd = a->nd;
+  int seen[VN_MAXDIM] = {0};
+  for (int i = 0; i < a->nd; i++) {
+    lua_rawgeti(L, 2, i + 1);
+    lua_Integer d = luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+    if (d < 1 || d > a->nd || seen[d - 1]++) return luaL_error(L, "permute: {...} must order the dims 1..%d", a->nd);
+    w->perm[i] = (int)d - 1;
+    w->dim[i] = a->dim[d - 1];
+  }
+  push_weight(L, w);
+  return 1;
+}
+
 /* interleave(a, b): rows interleaved a0, b0, a1, b1 ... (gate/up for a fused GLU) */
 static int l_pairs(lua_State *L) {
   VnWx *a = check_weight(L, 1), *c = check_weight(L, 2);
@@ -453,6 +474,16 @@ static int lt_tostring(lua_State *L) {
 /* ---- ops ---- */
 static int l_tokens(lua_State *L) {
   push_tensor(L, add_node(L, VN_OP_INPUT, NULL, 0, NULL, 0, 0));
+  return 1;
+}
+
+/* positions([{offset=}]): the step's positions as ids, for learned
+ * position embeddings (embed(wpe, positions())) */
+static int l_positions(lua_State *L) {
+  opts_check(L, 1, "positions", "offset");
+  VnParams p = {0};
+  p.col0 = (int32_t)opt_int(L, 1, "offset", 0);
+  push_tensor(L, add_node(L, VN_OP_POSITIONS, NULL, 0, &p, 0, 0));
   return 1;
 }
 
@@ -614,7 +645,7 @@ static uint32_t new_state(lua_State *L, int64_t cols, const char *name) {
 static int l_attention(lua_State *L) {
   Builder *b = B(L);
   luaL_checktype(L, 4, LUA_TTABLE);
-  opts_check(L, 4, "attention", "heads kv_heads head_dim v_head_dim scale window causal cap");
+  opts_check(L, 4, "attention", "heads kv_heads head_dim v_head_dim scale window causal cap alibi");
   VnParams p = {0};
   p.heads = (int32_t)opt_int(L, 4, "heads", 0);
   p.kv_heads = (int32_t)opt_int(L, 4, "kv_heads", p.heads);
@@ -632,7 +663,30 @@ static int l_attention(lua_State *L) {
   uint32_t kc = new_state(L, (int64_t)p.kv_heads * p.head_dim, vn_arena_printf(&b->ctx->arena, "k_cache%s", ln));
   uint32_t vc = new_state(L, (int64_t)p.kv_heads * vd, vn_arena_printf(&b->ctx->arena, "v_cache%s", ln));
   uint32_t s[5] = {q, k, v, kc, vc};
-  push_tensor(L, add_node(L, VN_OP_ATTENTION, s, 5, &p, 0, 0));
+  /* alibi = {slope per head}: scores get slope[h] * key position */
+  float *slopes = NULL;
+  int nsl = 0;
+  lua_getfield(L, 4, "alibi");
+  if (lua_istable(L, -1)) {
+    nsl = (int)luaL_len(L, -1);
+    slopes = vn_arena_alloc(&b->ctx->arena, (size_t)(nsl ? nsl : 1) * sizeof *slopes);
+    for (int i = 0; i < nsl; i++) {
+      lua_rawgeti(L, -1, i + 1);
+      slopes[i] = (float)luaL_checknumber(L, -1);
+      lua_pop(L, 1);
+    }
+    p.alibi = 1;
+  } else if (!lua_isnil(L, -1)) return luaL_error(L, "attention: alibi must be a list of slopes, one per head");
+  lua_pop(L, 1);
+  uint32_t i = vn_graph_add(b->ctx, b->g, VN_OP_ATTENTION, s, 5);
+  VnNode *n = vn_node(b->g, i);
+  n->p = p;
+  n->table = slopes;
+  n->ntable = nsl;
+  n->loc = caller_loc(L);
+  n->layer = b->layer;
+  if (vn_op_shape(b->ctx, b->g, i) != VN_OK) raise_ctx(L);
+  push_tensor(L, i);
   return 1;
 }
 
@@ -700,7 +754,7 @@ static const luaL_Reg builder[] = {
   {"arch", l_arch},         {"model", l_model},       {"layer", l_layer},
   {"weight", l_weight},     {"has", l_has},           {"shape", l_shape},
   {"cat", l_cat},           {"interleave", l_pairs},       {"zeros", l_zeros},
-  {"tokens", l_tokens},     {"embed", l_embed},       {"rmsnorm", l_rmsnorm},
+  {"tokens", l_tokens},     {"positions", l_positions}, {"embed", l_embed},       {"rmsnorm", l_rmsnorm},
   {"layernorm", l_layernorm}, {"linear", l_linear},   {"add", l_add},
   {"mul", l_mul},           {"act", l_act},           {"glu", l_glu},
   {"scale", l_scale},       {"softcap", l_softcap},   {"view", l_view},
@@ -709,7 +763,8 @@ static const luaL_Reg builder[] = {
 };
 
 static const luaL_Reg weight_methods[] = {
-  {"t", lw_t}, {"rows", lw_rows}, {"add", lw_add}, {"scale", lw_scale}, {"reshape", lw_reshape}, {NULL, NULL},
+  {"t", lw_t}, {"rows", lw_rows}, {"add", lw_add}, {"scale", lw_scale}, {"reshape", lw_reshape},
+  {"permute", lw_permute}, {NULL, NULL},
 };
 
 /* ---- the sandbox ---- */

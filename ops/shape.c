@@ -45,6 +45,7 @@ VnStatus vn_op_shape(VnCtx *ctx, VnGraph *g, uint32_t i) {
   }
   switch (n->op) {
   case VN_OP_INPUT:
+  case VN_OP_POSITIONS:
     n->nd = 1; n->dim[0] = VN_T; n->dtype = VN_I32;
     return VN_OK;
   case VN_OP_WEIGHT:
@@ -111,6 +112,7 @@ VnStatus vn_op_shape(VnCtx *ctx, VnGraph *g, uint32_t i) {
     if (!d || d->op != VN_OP_STATE || d->dim[1] != (int64_t)KV * hd) return bad(ctx, n, "k cache must be state [CTX, kv_heads*head_dim], got", d);
     if (!e || e->op != VN_OP_STATE || e->dim[1] != (int64_t)KV * vd) return bad(ctx, n, "v cache must be state [CTX, kv_heads*v_head_dim], got", e);
     if (a->dim[0] != VN_T) return bad(ctx, n, "q must have a row per token, got", a);
+    if (n->p.alibi && n->ntable != H) return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "attention: alibi needs %d slopes", H);
     set2(n, VN_T, (int64_t)H * vd);
     return VN_OK;
   }
@@ -124,6 +126,10 @@ VnStatus vn_op_shape(VnCtx *ctx, VnGraph *g, uint32_t i) {
   case VN_OP_ADD:
   case VN_OP_MUL:
     if (!is_act(a)) return bad(ctx, n, "first operand must be an activation, got", a);
+    if (b && b->op == VN_OP_WEIGHT && is_vec(b, a->dim[1])) {  /* a row vector, added to every row */
+      set2(n, a->dim[0], a->dim[1]);
+      return VN_OK;
+    }
     if (!is_act(b) || b->dim[0] != a->dim[0] || b->dim[1] != a->dim[1]) {
       char s1[96], s2[96];
       dims_str(a, s1, sizeof s1); dims_str(b, s2, sizeof s2);

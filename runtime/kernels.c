@@ -180,6 +180,11 @@ static void dequant_row(const void *W, int dt, int64_t row, int64_t K, float *ou
   }
 }
 
+void vn_k_positions(VnRt *rt, int32_t *out, int T, int pos, int offset) {
+  (void)rt;
+  for (int t = 0; t < T; t++) out[t] = pos + t + offset;
+}
+
 void vn_k_embed(VnRt *rt, float *out, const void *table, int dt, const int32_t *ids, int T, int64_t H, int64_t V, float scale) {
   (void)rt;
   for (int t = 0; t < T; t++) {
@@ -409,6 +414,7 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
     for (int j = j0; j <= j1; j++) {
       float s = vn_dot_f32(q, a->kc + (int64_t)j * kvw + (int64_t)kh * hd, hd) * p->scale;
       if (p->cap > 0) s = p->cap * tanhf(s / p->cap);
+      if (p->alibi) s += p->alibi[h] * (float)j;
       sc[j] = s;
       if (s > mx) mx = s;
     }

@@ -47,6 +47,7 @@ typedef struct VnAttn {
   int32_t causal, window;
   float scale, cap;
   int32_t rope;               /* rope table index, -1 none */
+  const float *alibi;         /* [heads] slopes: score += slope * key position; NULL none */
 } VnAttn;
 
 typedef struct VnModel {
@@ -110,6 +111,7 @@ void vn_pool_free(VnPool *p);
 void vn_parallel(VnRt *rt, int64_t n, VnTask task, void *arg);
 
 /* ---- kernels.c (the micro-kernels they use are in vn_target.h) ---- */
+void vn_k_positions(VnRt *rt, int32_t *out, int T, int pos, int offset);
 void vn_k_embed(VnRt *rt, float *out, const void *table, int dt, const int32_t *ids, int T, int64_t H, int64_t V, float scale);
 void vn_k_rmsnorm(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, int T, int64_t C, int64_t group, float eps);
 void vn_k_layernorm(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, const float *b, int T, int64_t C, int64_t group, float eps);
