@@ -4,23 +4,41 @@
 --
 -- decoder{
 --   hidden, layers, heads, kv_heads, head_dim, vocab, max_pos, bos, eos,
---   norm      = { kind = "rmsnorm" | "layernorm", eps = 1e-6 },
---   attention = { rope = id | function(i) -> id, window = n | function(i) -> n,
---                 qk_norm = false, scale = nil },
---   mlp       = { act = "silu", gated = true },
---   tie       = false,                       -- lm head = embedding table
---   names     = { ... },                     -- tensor names, llama defaults below
+--   norm       = { kind = "rmsnorm" | "layernorm", eps = 1e-6, plus1 = false },
+--                  plus1: the weight is stored as w - 1 (the norm uses 1 + w)
+--   embed      = { scale = nil, positions = nil | { offset = 0 }, norm = false },
+--                  positions: learned position embeddings (names.positions);
+--                  norm: a norm right after the embedding (names.embed_norm)
+--   residual   = "sequential" | "parallel" | "parallel2",
+--                  parallel: attention and MLP both read one norm of x and
+--                  their outputs add to x; parallel2: each has its own norm
+--   pre_norm   = true,            -- norms before attention and MLP
+--   post_norm  = { attn = false, mlp = false },  -- norms on each branch output
+--   residual_scale = nil,         -- each branch output times this before the add
+--   attention  = { rope = id | function(i) -> id | nil, window = n | function(i),
+--                  qk_norm = false | "head" | "all", scale = nil, cap = nil,
+--                  alibi = nil | {slopes}, project = nil | function(h, prefix, i) -> q, k, v },
+--   mlp        = { act = "silu", gated = true, project = nil | function(h, prefix, i) -> out },
+--   final_norm = true,
+--   tie        = false,           -- lm head = embedding table
+--   logits     = { scale = nil, cap = nil },
+--   names      = { ... },         -- tensor names, llama defaults below
 -- }
--- Biases are taken when the model file has them (q/k/v/o and MLP).
+-- Biases are taken when the model file has them (projections, norms, head).
+-- project hooks replace the q/k/v or MLP projections for checkpoints that
+-- store them fused or in another layout; they return activations.
 
 local llama_names = {
   embed = "model.embed_tokens.weight",
+  positions = "model.embed_positions.weight",
+  embed_norm = "model.embed_layernorm",
   layer = "model.layers.%d.",
   attn_norm = "input_layernorm", mlp_norm = "post_attention_layernorm",
+  attn_post_norm = "post_attention_layernorm", mlp_post_norm = "post_feedforward_layernorm",
   q = "self_attn.q_proj", k = "self_attn.k_proj", v = "self_attn.v_proj", o = "self_attn.o_proj",
   q_norm = "self_attn.q_norm", k_norm = "self_attn.k_norm",
   gate = "mlp.gate_proj", up = "mlp.up_proj", down = "mlp.down_proj",
-  final_norm = "model.norm", head = "lm_head.weight",
+  final_norm = "model.norm", head = "lm_head.weight", head_bias = "lm_head.bias",
 }
 
 local function per_layer(v, i)
@@ -34,10 +52,15 @@ local function decoder(o)
   local eps = nrm.eps or 1e-6
   local at = o.attention or {}
   local ml = o.mlp or {}
+  local em = o.embed or {}
+  local post = o.post_norm or {}
+  local residual = o.residual or "sequential"
+  local pre = o.pre_norm ~= false
   model { vocab = o.vocab, max_pos = o.max_pos, bos = o.bos, eos = o.eos }
 
   local function norm(x, prefix, group)
-    local w = weight(prefix .. ".weight")
+    local w = weight(prefix .. ".weight", { optional = nrm.kind == "layernorm" })
+    if w and nrm.plus1 then w = w:add(1) end
     if nrm.kind == "layernorm" then
       return layernorm(x, w, weight(prefix .. ".bias", { optional = true }), { eps = eps, group = group })
     end
@@ -46,39 +69,76 @@ local function decoder(o)
   local function proj(x, name, opts)
     return linear(x, weight(name .. ".weight"), weight(name .. ".bias", { optional = true }), opts)
   end
+  local function branch_out(x, y)  -- the residual add of one branch
+    if o.residual_scale then y = scale(y, o.residual_scale) end
+    return add(x, y)
+  end
 
-  local E = weight(n.embed)
-  local x = embed(E, tokens())
-  local hd = o.head_dim
-  for i = 0, o.layers - 1 do
-    layer(i)
-    local p = string.format(n.layer, i)
-    local h = norm(x, p .. n.attn_norm)
-    local q, k, v = proj(h, p .. n.q), proj(h, p .. n.k), proj(h, p .. n.v)
+  local function attention_block(h, p, i)
+    local q, k, v
+    if at.project then q, k, v = at.project(h, p, i)
+    else q, k, v = proj(h, p .. n.q), proj(h, p .. n.k), proj(h, p .. n.v) end
     if at.qk_norm then
-      q = norm(q, p .. n.q_norm, hd)
-      k = norm(k, p .. n.k_norm, hd)
+      local g = at.qk_norm == "all" and 0 or o.head_dim
+      q = norm(q, p .. n.q_norm, g)
+      k = norm(k, p .. n.k_norm, g)
     end
     local r = per_layer(at.rope, i)
     if r then q, k = rope(q, r), rope(k, r) end
     local a = attention(q, k, v, {
-      heads = o.heads, kv_heads = o.kv_heads, head_dim = hd,
-      window = per_layer(at.window, i) or 0, scale = at.scale,
+      heads = o.heads, kv_heads = o.kv_heads, head_dim = o.head_dim,
+      window = per_layer(at.window, i) or 0, scale = at.scale, cap = at.cap, alibi = at.alibi,
     })
-    x = add(x, proj(a, p .. n.o))
-    h = norm(x, p .. n.mlp_norm)
+    local out = proj(a, p .. n.o)
+    if post.attn then out = norm(out, p .. n.attn_post_norm) end
+    return out
+  end
+
+  local function mlp_block(h, p, i)
     local f
+    if ml.project then return ml.project(h, p, i) end
     if ml.gated == false then
       f = proj(h, p .. n.up, { act = ml.act })
     else
       f = mul(act(proj(h, p .. n.gate), ml.act or "silu"), proj(h, p .. n.up))
     end
-    x = add(x, proj(f, p .. n.down))
+    local out = proj(f, p .. n.down)
+    if post.mlp then out = norm(out, p .. n.mlp_post_norm) end
+    return out
+  end
+
+  local E = weight(n.embed)
+  local x = embed(E, tokens(), { scale = em.scale })
+  if em.positions then
+    x = add(x, embed(weight(n.positions), positions({ offset = em.positions.offset })))
+  end
+  if em.norm then x = norm(x, n.embed_norm) end
+
+  for i = 0, o.layers - 1 do
+    layer(i)
+    local p = string.format(n.layer, i)
+    if residual == "parallel" then
+      local h = norm(x, p .. n.attn_norm)
+      x = branch_out(branch_out(x, attention_block(h, p, i)), mlp_block(h, p, i))
+    elseif residual == "parallel2" then
+      local a = attention_block(norm(x, p .. n.attn_norm), p, i)
+      local f = mlp_block(norm(x, p .. n.mlp_norm), p, i)
+      x = branch_out(branch_out(x, a), f)
+    else
+      local h = pre and norm(x, p .. n.attn_norm) or x
+      x = branch_out(x, attention_block(h, p, i))
+      h = pre and norm(x, p .. n.mlp_norm) or x
+      x = branch_out(x, mlp_block(h, p, i))
+    end
   end
   layer(-1)
-  x = norm(last(x), n.final_norm)
+  x = last(x)
+  if o.final_norm ~= false then x = norm(x, n.final_norm) end
   local head = o.tie and E or weight(n.head)
-  output(linear(x, head))
+  local lo = o.logits or {}
+  local logits = linear(x, head, weight(n.head_bias, { optional = true }), { scale = lo.scale })
+  if lo.cap then logits = softcap(logits, lo.cap) end
+  output(logits)
 end
 
 return { decoder = decoder }
