@@ -14,7 +14,7 @@
 #include <time.h>
 
 static const char *const TOK_USAGE =
-    "usage: venusc tokenize MODEL_DIR|tokenizer.json [--special] [--file PATH | -- TEXT...]\n";
+    "usage: venusc tokenize MODEL_DIR|tokenizer.json [--special] [--file PATH... | -- TEXT...]\n";
 static const char *const DETOK_USAGE = "usage: venusc detokenize MODEL_DIR|tokenizer.json -- IDS...\n";
 
 static void tok_help(void) {
@@ -23,7 +23,8 @@ static void tok_help(void) {
         "line, separated by single spaces, as HF tokenizers' encode(text) does.\n"
         "  MODEL_DIR        a directory holding tokenizer.json (and maybe tokenizer_config.json)\n"
         "  --special        add the post-processor's special tokens (add_special_tokens=True)\n"
-        "  --file PATH      tokenize the bytes of PATH instead of TEXT\n"
+        "  --file PATH      tokenize the bytes of PATH instead of TEXT; repeatable: one\n"
+        "                   output line per file, the tokenizer compiled once\n"
         "  --count          print only the number of ids\n"
         "  --time           also print bytes, ids and speed on stderr\n"
         "testing aids:\n"
@@ -64,6 +65,7 @@ static int is_file(const char *p) {
 static int load_tok(const char *model, VnTok *t, unsigned char **blob, size_t *blen) {
   char tj[4096], tc[4096], err[512];
   const char *slash;
+  if (!model) return 1;
   if (is_dir(model)) {
     snprintf(tj, sizeof tj, "%s/tokenizer.json", model);
     snprintf(tc, sizeof tc, "%s/tokenizer_config.json", model);
@@ -210,8 +212,8 @@ static double now_s(void) {
 }
 
 int vn_cmd_tokenize(int argc, char **argv) {
-  const char *model = NULL, *file = NULL, *bj = NULL, *eb = NULL;
-  int special = 0, count = 0, timing = 0, i, j, rc = 0, have_text = 0;
+  const char *model = NULL, *files[64], *bj = NULL, *eb = NULL;
+  int special = 0, count = 0, timing = 0, i, j, rc = 0, have_text = 0, nfiles = 0, fi;
   char *text = NULL;
   size_t tl = 0;
   unsigned char *blob;
@@ -225,23 +227,28 @@ int vn_cmd_tokenize(int argc, char **argv) {
     else if (!strcmp(argv[i], "--time")) timing = 1;
     else if (!strcmp(argv[i], "--file") || !strcmp(argv[i], "--batch-json") || !strcmp(argv[i], "--emit-blob")) {
       if (i + 1 >= argc) return usage_err(TOK_USAGE, "%s needs an argument", argv[i]);
-      if (argv[i][2] == 'f') file = argv[++i];
-      else if (argv[i][2] == 'b') bj = argv[++i];
+      if (argv[i][2] == 'f') {
+        if (nfiles == 64) return usage_err(TOK_USAGE, "%s", "at most 64 --file");
+        files[nfiles++] = argv[++i];
+      } else if (argv[i][2] == 'b') bj = argv[++i];
       else eb = argv[++i];
     } else if (argv[i][0] == '-' && argv[i][1]) return usage_err(TOK_USAGE, "unknown flag '%s'", argv[i]);
     else if (!model) model = argv[i];
     else return usage_err(TOK_USAGE, "unexpected argument '%s' (put the text after --)", argv[i]);
   }
   if (!model) return usage_err(TOK_USAGE, "%s", "tokenize needs a model directory or tokenizer.json");
-  if ((have_text != 0) + (file != NULL) + (bj != NULL) > 1)
+  if ((have_text != 0) + (nfiles > 0) + (bj != NULL) > 1)
     return usage_err(TOK_USAGE, "%s", "give the text once: -- TEXT, --file or --batch-json");
-  if (!have_text && !file && !bj && !eb) return usage_err(TOK_USAGE, "%s", "no text (use -- TEXT or --file PATH)");
-  if (file) {
-    if (!(text = read_file(file, &tl))) {
-      fprintf(stderr, "venusc: %s: cannot read: %s\n", file, strerror(errno));
+  if (!have_text && !nfiles && !bj && !eb) return usage_err(TOK_USAGE, "%s", "no text (use -- TEXT or --file PATH)");
+  for (fi = 0; fi < nfiles; fi++) {      /* fail early on an unreadable file */
+    FILE *f = fopen(files[fi], "rb");
+    if (!f) {
+      fprintf(stderr, "venusc: %s: cannot read: %s\n", files[fi], strerror(errno));
       return 1;
     }
-  } else if (have_text) {
+    fclose(f);
+  }
+  if (have_text) {
     size_t cap = 1;
     for (j = i; j < argc; j++) cap += strlen(argv[j]) + 1;
     if (!(text = malloc(cap))) return 1;
@@ -262,10 +269,17 @@ int vn_cmd_tokenize(int argc, char **argv) {
     }
   }
   if (!rc && bj) rc = batch(&t, bj);
-  if (!rc && text) {
+  for (fi = 0; !rc && fi < (have_text ? 1 : nfiles); fi++) {
     long n = 0, k;
-    double t0 = now_s(), dt;
-    int32_t *ids = encode(&t, text, tl, special, &n);
+    double t0, dt;
+    int32_t *ids;
+    if (!have_text && !(text = read_file(files[fi], &tl))) {
+      fprintf(stderr, "venusc: %s: cannot read: %s\n", files[fi], strerror(errno));
+      rc = 1;
+      break;
+    }
+    t0 = now_s();
+    ids = encode(&t, text, tl, special, &n);
     dt = now_s() - t0;
     if (!ids) {
       fprintf(stderr, "venusc: out of memory\n");
@@ -278,10 +292,11 @@ int vn_cmd_tokenize(int argc, char **argv) {
         putchar('\n');
       }
       if (timing)
-        fprintf(stderr, "tokenize: %zu bytes, %ld ids, %.3f s, %.2f MB/s, %.0f tokens/s\n", tl, n, dt,
-                dt > 0 ? tl / dt / 1e6 : 0.0, dt > 0 ? n / dt : 0.0);
+        fprintf(stderr, "tokenize: %s: %zu bytes, %ld ids, %.3f s, %.2f MB/s, %.0f tokens/s\n",
+                have_text ? "text" : files[fi], tl, n, dt, dt > 0 ? tl / dt / 1e6 : 0.0, dt > 0 ? n / dt : 0.0);
       free(ids);
     }
+    if (!have_text) { free(text); text = NULL; }
   }
   free(text);
   free(blob);

