@@ -1,6 +1,6 @@
 -- archspecs/lib/hf.lua: reading Hugging Face config.json conventions shared by
 -- many families (key names, defaults, activation names). Exports: need,
--- common, act_name, sliding_windows.
+-- with_defaults, common, act_name, sliding_windows.
 local H = {}
 
 -- need(cfg, key): a required config value, or a clear error naming the file.
@@ -8,6 +8,19 @@ function H.need(cfg, key)
   local v = cfg[key]
   if v == nil then error(config_file .. ": missing '" .. key .. "'", 0) end
   return v
+end
+
+-- with_defaults(cfg, d): cfg with every key of d that config.json leaves out
+-- set to d's value: the defaults of the family's configuration_<family>.py,
+-- so that a missing key falls back exactly as transformers does. A key that
+-- config.json sets to null stays nil (null is not "missing" to transformers).
+function H.with_defaults(cfg, d)
+  local mt = getmetatable(cfg)
+  local nulls = mt and mt.__null or {}
+  for k, v in pairs(d) do
+    if cfg[k] == nil and not nulls[k] then cfg[k] = v end
+  end
+  return cfg
 end
 
 -- HF activation names -> venus activations.
@@ -53,4 +66,4 @@ function H.sliding_windows(cfg)
   end
 end
 
-return { need = H.need, common = H.common, act_name = H.act_name, sliding_windows = H.sliding_windows }
+return { need = H.need, with_defaults = H.with_defaults, common = H.common, act_name = H.act_name, sliding_windows = H.sliding_windows }
