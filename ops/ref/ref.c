@@ -6,7 +6,8 @@
  * runtime/kernels.c. Operands are dense row-major float32 (weights already
  * dequantized); sums, norms and softmax are done in double so that the
  * reference is closer to exact than any float32 kernel. Shapes: T rows of
- * the step, C columns; the step's row t is at position pos + t. */
+ * the step, C columns; the step's row t is at position pos + t. An op whose
+ * result is int32 (POSITIONS) stores int32 values in the out buffer. */
 #include "ops.h"
 #include <math.h>
 #include <stdlib.h>
@@ -74,6 +75,14 @@ static void rotate_head(float *o, const float *x, const VnRope *r, const float *
     o[i1] = (float)((double)t[i1] * c[i] + (double)t[i0] * s[i]);
   }
   for (int i = r->rot_dim; i < r->head_dim; i++) o[i] = t[i];
+}
+
+/* ---- positions: out [T] (int32) = pos + t + offset (p.col0) ---- */
+static void ref_positions(const VnRefArgs *a) {
+  for (int t = 0; t < a->T; t++) {
+    int32_t v = a->pos + t + a->n->p.col0;
+    memcpy(a->out + t, &v, sizeof v);
+  }
 }
 
 /* ---- embed: table [V][H], ids [T] -> out [T][H] = table[id] * scale ---- */
@@ -175,8 +184,9 @@ static void ref_rope(const VnRefArgs *a) {
  *   causal: j <= P, and P - j < window when window > 0;
  *   bidirectional: |P - j| < window when window > 0 (HF's bidirectional
  *   sliding-window overlay), every key otherwise.
- * Score s = (q . k_j) * scale, soft-capped to cap * tanh(s / cap) when cap > 0;
- * out = softmax(s) . v over the visible keys. */
+ * Score s = (q . k_j) * scale, soft-capped to cap * tanh(s / cap) when cap > 0,
+ * plus slope[h] * j with ALiBi (p.alibi; slopes [H] in n->table; added after
+ * the cap, as HF adds its masks); out = softmax(s) . v over the visible keys. */
 static void ref_attention(const VnRefArgs *a) {
   const VnParams *p = &a->n->p;
   int H = p->heads, KV = p->kv_heads, hd = p->head_dim, vd = p->v_head_dim ? p->v_head_dim : hd;
@@ -211,6 +221,7 @@ static void ref_attention(const VnRefArgs *a) {
         if ((p->causal && j > P) || (p->window > 0 && dist >= p->window)) { w[j] = NAN; continue; }
         double sc = dot_row(qh, kc + (int64_t)j * kw + (int64_t)kh * hd, hd) * p->scale;
         if (p->cap > 0) sc = p->cap * tanh(sc / p->cap);
+        if (p->alibi) sc += (double)a->n->table[h] * j;
         w[j] = sc;
         if (sc > mx) mx = sc;
       }
@@ -227,21 +238,25 @@ static void ref_attention(const VnRefArgs *a) {
   free(w);
 }
 
-/* ---- elementwise and row ops: x, a, b [T][C] -> out [T][C] ---- */
+/* ---- elementwise and row ops: x, a [T][C] -> out [T][C] ---- */
 static void ref_act(const VnRefArgs *a) {
   int64_t n = (int64_t)a->T * ncols(a->n);
   for (int64_t i = 0; i < n; i++) a->out[i] = vn_ref_act(a->n->p.act, a->in[0][i]);
 }
 
-static void ref_add(const VnRefArgs *a) {
-  int64_t n = (int64_t)a->T * ncols(a->n);
-  for (int64_t i = 0; i < n; i++) a->out[i] = a->in[0][i] + a->in[1][i];
+/* b is [T][C], or a 1-D weight [C] applied to every row */
+static void ref_add_mul(const VnRefArgs *a, int mul) {
+  int64_t C = ncols(a->n);
+  const VnNode *b = opnd(a, 1);
+  int64_t ldb = b->op == VN_OP_WEIGHT && b->nd == 1 ? 0 : C;
+  for (int t = 0; t < a->T; t++)
+    for (int64_t i = 0; i < C; i++) {
+      float x = a->in[0][t * C + i], y = a->in[1][t * ldb + i];
+      a->out[t * C + i] = mul ? x * y : x + y;
+    }
 }
-
-static void ref_mul(const VnRefArgs *a) {
-  int64_t n = (int64_t)a->T * ncols(a->n);
-  for (int64_t i = 0; i < n; i++) a->out[i] = a->in[0][i] * a->in[1][i];
-}
+static void ref_add(const VnRefArgs *a) { ref_add_mul(a, 0); }
+static void ref_mul(const VnRefArgs *a) { ref_add_mul(a, 1); }
 
 /* x [T][2C] -> out [T][C] = act(x[:, :C]) * x[:, C:] */
 static void ref_glu(const VnRefArgs *a) {
@@ -271,6 +286,7 @@ static void ref_last(const VnRefArgs *a) {
 }
 
 static const VnRefFn refs[VN_OP_COUNT] = {
+  [VN_OP_POSITIONS] = ref_positions,
   [VN_OP_EMBED] = ref_embed,     [VN_OP_RMSNORM] = ref_rmsnorm, [VN_OP_LAYERNORM] = ref_layernorm,
   [VN_OP_MATMUL] = ref_matmul,   [VN_OP_ROPE] = ref_rope,       [VN_OP_ATTENTION] = ref_attention,
   [VN_OP_ACT] = ref_act,         [VN_OP_ADD] = ref_add,         [VN_OP_MUL] = ref_mul,
