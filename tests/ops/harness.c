@@ -93,7 +93,20 @@ static uint32_t leaf(Gen *G, VnOp op, VnDType dt, int nd, int64_t d0, int64_t d1
   }
   return i;
 }
-static uint32_t act_in(Gen *G, int64_t cols) { return leaf(G, VN_OP_INPUT, VN_F32, 2, VN_T, cols); }
+/* An activation [T, cols]: dense, or (one time in four) a column view of a
+ * wider one, so the kernel gets a row stride larger than its width as it
+ * does for the parts of a fused QKV or gate/up product. */
+static uint32_t act_in(Gen *G, int64_t cols) {
+  if (irand(&G->r, 0, 3)) return leaf(G, VN_OP_INPUT, VN_F32, 2, VN_T, cols);
+  int extra = irand(&G->r, 1, 40);
+  uint32_t root = leaf(G, VN_OP_INPUT, VN_F32, 2, VN_T, cols + extra);
+  uint32_t v = vn_graph_add(G->ctx, G->c->g, VN_OP_VIEW, &root, 1);
+  VnNode *n = vn_node(G->c->g, v);
+  n->p.col0 = irand(&G->r, 0, extra);
+  n->dim[1] = cols;
+  if (vn_op_shape(G->ctx, G->c->g, v) != VN_OK) { fprintf(stderr, "harness: view: %s\n", G->ctx->msg); exit(2); }
+  return v;
+}
 static uint32_t ids_in(Gen *G) { return leaf(G, VN_OP_INPUT, VN_I32, 1, VN_T, 0); }
 static uint32_t vec_w(Gen *G, int64_t n) { return leaf(G, VN_OP_WEIGHT, VN_F32, 1, n, 0); }
 static uint32_t mat_w(Gen *G, VnDType dt, int64_t rows, int64_t cols) { return leaf(G, VN_OP_WEIGHT, dt, 2, rows, cols); }
@@ -105,6 +118,9 @@ static void op_node(Gen *G, VnOp op, const uint32_t *src, const VnParams *p) {
   G->c->g->nodes[i].p = *p;
   G->c->g->nodes[i].table = G->table;
   G->c->g->nodes[i].ntable = G->ntable;
+  int views = 0;
+  for (int k = 0; k < vn_ops[op].nin; k++) views += src[k] != VN_NONE && G->c->g->nodes[src[k]].op == VN_OP_VIEW;
+  if (views) snprintf(G->c->desc + strlen(G->c->desc), sizeof G->c->desc - strlen(G->c->desc), " views=%d", views);
   if (vn_op_shape(G->ctx, G->c->g, i) != VN_OK) {
     fprintf(stderr, "harness: %s case (%s) is malformed: %s\n", vn_ops[op].name, G->c->desc, G->ctx->msg);
     exit(2);
@@ -370,6 +386,7 @@ static void unpack_row(int dt, const uint8_t *p, int64_t n, int be, float *out) 
 /* ---- a case's data: what the kernel gets and what the reference gets ---- */
 typedef struct Data {
   void *kin[VN_MAXSRC];     /* kernel operands: packed weights, ids, floats */
+  float *kmem[VN_MAXSRC];   /* the rows a view's kin points into */
   float *rin[VN_MAXSRC];    /* reference operands: float32 */
   float *st0[VN_MAXSRC];    /* STATE operands as they were before the step */
   int64_t stcols[VN_MAXSRC];/* their columns (0: not a state) */
@@ -414,6 +431,12 @@ static void make_data(const Case *c, int be, Data *d) {
     } else if (s->op == VN_OP_INPUT) {
       d->rin[k] = randf(&r, (int64_t)c->T * cols, c->amp);
       d->kin[k] = fdup(d->rin[k], (int64_t)c->T * cols);
+    } else if (s->op == VN_OP_VIEW) {  /* rows of the wider input; the reference gets the columns copied out */
+      int64_t ld = vn_node_cols(&g->nodes[s->src[0]]), c0 = s->p.col0;
+      d->kmem[k] = randf(&r, (int64_t)c->T * ld, c->amp);
+      d->kin[k] = d->kmem[k] + c0;
+      d->rin[k] = xalloc((size_t)(c->T * cols) * sizeof(float));
+      for (int t = 0; t < c->T; t++) memcpy(d->rin[k] + t * cols, d->kmem[k] + t * ld + c0, (size_t)cols * sizeof(float));
     } else if (s->op == VN_OP_WEIGHT) {
       int64_t rows = s->nd > 1 ? s->dim[0] : 1;
       if (rows > d->maxrows) d->maxrows = rows;
@@ -440,7 +463,8 @@ static void make_data(const Case *c, int be, Data *d) {
 
 static void free_data(Data *d) {
   for (int k = 0; k < VN_MAXSRC; k++) {
-    if (d->kin[k] != d->ids) free(d->kin[k]);
+    if (d->kmem[k]) free(d->kmem[k]);
+    else if (d->kin[k] != d->ids) free(d->kin[k]);
     free(d->rin[k]);
     free(d->st0[k]);
   }
