@@ -447,7 +447,6 @@ static int lw_index(lua_State *L) {
   VnWx *w = check_weight(L, 1);
   const char *k = luaL_checkstring(L, 2);
   if (!strcmp(k, "shape")) { push_dims(L, w->nd, w->dim); return 1; }
-  if (!strcmp(k, "rows")) { lua_pushinteger(L, w->dim[0]); return 1; }
   if (!strcmp(k, "cols")) { lua_pushinteger(L, w->nd >= 2 ? w->dim[w->nd - 1] : 1); return 1; }
   luaL_getmetafield(L, 1, "methods");
   lua_getfield(L, -1, k);
