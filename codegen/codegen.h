@@ -49,11 +49,39 @@ typedef struct VnModelDir {
   int32_t gen_eos[8];         /* generation_config.json eos ids */
   int ngen_eos;
   VnSource src;               /* every tensor of the checkpoint */
+  struct VnGguf *gguf;        /* when the model is a GGUF file */
 } VnModelDir;
 VnStatus vn_hf_open(VnCtx *ctx, const char *dir, VnModelDir *md);
 void vn_hf_close(VnModelDir *md);
 /* Parse one safetensors file into the source (exposed for tests/fuzzing). */
 VnStatus vn_safetensors_load(VnCtx *ctx, const char *path, VnSource *src);
+
+/* ---- gguf.c: the GGUF frontend ---- */
+#include <jansson.h>
+#define VN_GGUF_MAX_ARRAYS 64
+typedef struct VnGguf {
+  const char *path;
+  void *map;
+  size_t len;
+  uint32_t version;
+  json_t *meta;               /* metadata; arrays longer than 1024 are left out */
+  VnSource src;               /* tensors under their GGUF names */
+  struct { const char *key; uint64_t off; } arrays[VN_GGUF_MAX_ARRAYS];
+  int narrays;
+} VnGguf;
+typedef struct VnGgufIter { const uint8_t *p; uint64_t off, len; } VnGgufIter;
+VnStatus vn_gguf_open(VnCtx *ctx, const char *path, VnGguf *g);
+void vn_gguf_close(VnGguf *g);
+int vn_gguf_array(const VnGguf *g, const char *key, uint32_t *type, uint64_t *count, VnGgufIter *it);
+const char *vn_gguf_next_str(VnGgufIter *it, uint64_t *n);
+double vn_gguf_next_num(VnGgufIter *it, uint32_t type);
+
+/* ---- gguf_tok.c: the GGUF tokenizer, compiled into a tokenizer blob ---- */
+unsigned char *vn_gguf_tokenizer(const VnGguf *g, size_t *len, char *err, size_t errcap);
+
+/* ---- quants.c: block formats -> float32 ---- */
+/* n values (whole blocks) of dtype t, stored little-endian at src; 0 or -1 */
+int vn_dequant_row(int t, const uint8_t *src, int64_t n, float *y);
 
 /* ---- pack.c: weights into the weight file ---- */
 /* Write the weight file of g (offsets and dtypes from plan) to path;

@@ -253,6 +253,14 @@ VnStatus vn_hf_open(VnCtx *ctx, const char *dir, VnModelDir *md) {
 }
 
 void vn_hf_close(VnModelDir *md) {
+  if (md->gguf) {
+    vn_gguf_close(md->gguf);
+    free(md->gguf);
+    md->gguf = NULL;
+    free(md->config_json);
+    md->config_json = NULL;
+    return;
+  }
   for (Mapping *m = md->src.priv; m; m = m->next) munmap(m->p, m->len);
   md->src.priv = NULL;
   free(md->config_json);

@@ -71,6 +71,32 @@ static int64_t wx_rowlen(const VnWx *w) { return w->nd >= 2 ? wx_count(w) / w->d
 
 static VnStatus wx_read(Eval *e, const VnWx *w, int64_t off, int64_t n, float *dst);
 
+/* VN_WX_UNPAIR: the stored row that holds result row r */
+static int64_t unpair_row(const VnWx *w, int64_t r) {
+  int64_t hd = w->dim[0] / w->a, h = r / hd, rem = r % hd, j = rem / (hd / 2), i = rem % (hd / 2);
+  return h * hd + 2 * i + j;
+}
+
+/* Row r of w as a row of one stored tensor, when w only selects, stacks or
+ * reorders whole rows (so blocks can be copied as they are). */
+static const VnWx *row_source(const VnWx *w, int64_t r, int64_t *srow) {
+  for (;;) {
+    switch (w->kind) {
+    case VN_WX_TENSOR: *srow = r; return w->nd == 2 ? w : NULL;
+    case VN_WX_ROWS: r += w->a; w = w->args[0]; break;
+    case VN_WX_PAIRS: w = w->args[r % 2]; r /= 2; break;
+    case VN_WX_UNPAIR: r = unpair_row(w, r); w = w->args[0]; break;
+    case VN_WX_CAT: {
+      int a = 0;
+      while (a < w->nargs && r >= w->args[a]->dim[0]) r -= w->args[a++]->dim[0];
+      if (a == w->nargs) return NULL;
+      w = w->args[a];
+    } break;
+    default: return NULL;
+    }
+  }
+}
+
 static float *materialize(Eval *e, const VnWx *w) {
   for (int i = 0; i < e->ncache; i++) if (e->cache[i].w == w) return e->cache[i].data;
   int64_t c = wx_count(w);
@@ -94,6 +120,17 @@ static VnStatus wx_read(Eval *e, const VnWx *w, int64_t off, int64_t n, float *d
     case VN_F16: for (int64_t i = 0; i < n; i++) dst[i] = h2f(rd16le(p + 2 * (off + i))); break;
     case VN_BF16: for (int64_t i = 0; i < n; i++) { uint32_t u = (uint32_t)rd16le(p + 2 * (off + i)) << 16; memcpy(&dst[i], &u, 4); } break;
     case VN_I32: for (int64_t i = 0; i < n; i++) dst[i] = (float)(int32_t)rd32le(p + 4 * (off + i)); break;
+    case VN_Q8_0: case VN_Q4_0: case VN_Q4_1: case VN_Q5_0: case VN_Q5_1: case VN_IQ4_NL:
+    case VN_Q2_K: case VN_Q3_K: case VN_Q4_K: case VN_Q5_K: case VN_Q6_K: {
+      /* decode the whole blocks that cover [off, off + n) */
+      int64_t bs = vn_dtype_block(ti->dtype), bb = vn_dtype_block_bytes(ti->dtype);
+      int64_t b0 = off / bs, b1 = (off + n + bs - 1) / bs;
+      float *tmp = malloc((size_t)((b1 - b0) * bs) * sizeof *tmp);
+      if (!tmp) return vn_errorf(e->ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory decoding '%s'", ti->name);
+      if (vn_dequant_row(ti->dtype, p + b0 * bb, (b1 - b0) * bs, tmp)) { free(tmp); return vn_internal(e->ctx, "dequant %s", ti->name); }
+      memcpy(dst, tmp + (off - b0 * bs), (size_t)n * sizeof *dst);
+      free(tmp);
+    } break;
     default:
       return vn_errorf(e->ctx, VN_ERR_INPUT, (VnLoc){ti->file, 0}, "tensor '%s': its dtype cannot be used as a weight", ti->name);
     }
@@ -109,6 +146,15 @@ static VnStatus wx_read(Eval *e, const VnWx *w, int64_t off, int64_t n, float *d
     return VN_OK;
   case VN_WX_RESHAPE:
     return wx_read(e, w->args[0], off, n, dst);
+  case VN_WX_UNPAIR: {
+    int64_t rl = wx_rowlen(w);
+    while (n > 0) {
+      int64_t r = off / rl, c = off % rl, k = rl - c < n ? rl - c : n;
+      VN_TRY(wx_read(e, w->args[0], unpair_row(w, r) * rl + c, k, dst));
+      dst += k; off += k; n -= k;
+    }
+    return VN_OK;
+  }
   case VN_WX_CAT: {
     int64_t base = 0;
     for (int a = 0; a < w->nargs && n > 0; a++) {
@@ -273,6 +319,19 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
     for (int k = 0; k < n->nd - 1; k++) rows *= n->dim[k];
     if (cols > rowcap) { free(row); rowcap = cols; row = malloc((size_t)cols * sizeof *row); }
     for (int64_t r = 0; r < rows && rc == VN_OK; r++) {
+      /* blocks the kernels read as stored are copied, not re-quantized */
+      int64_t sr;
+      const VnWx *tw = (n->dtype == VN_Q8_0 || n->dtype == VN_Q4_0) && n->nd == 2 ? row_source(n->wx, r, &sr) : NULL;
+      const VnTensorInfo *ti = tw ? vn_source_find(src, tw->tensor) : NULL;
+      if (ti && (int)ti->dtype == (int)n->dtype && ti->nd == 2 && ti->dim[1] == cols) {
+        size_t rb = vn_dtype_row_bytes(n->dtype, cols), bb = (size_t)vn_dtype_block_bytes(n->dtype);
+        const uint8_t *sp = ti->data + (size_t)sr * rb;
+        for (size_t b = 0; b < rb; b += bb) {
+          put16(&o, (uint16_t)(sp[b] | sp[b + 1] << 8));  /* the f16 scale, in the target's order */
+          put(&o, sp + b + 2, bb - 2);
+        }
+        continue;
+      }
       rc = wx_read(&e, n->wx, r * cols, cols, row);
       if (rc == VN_OK) put_row(&o, n->dtype, row, cols);
     }

@@ -168,6 +168,35 @@ static VnStatus choose_spec(VnCtx *ctx, const Specs *s, const VnModelDir *md, co
                    md->arch_class ? md->arch_class : "?", md->model_type ? md->model_type : "?");
 }
 
+static int is_gguf(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char m[4] = {0};
+  if (!f) return 0;
+  size_t n = fread(m, 1, 4, f);
+  fclose(f);
+  return n == 4 && !memcmp(m, "GGUF", 4);
+}
+
+/* A GGUF file: its metadata becomes an HF config and its tensor names HF
+ * names (archspecs/lib/gguf.lua), so the same specs build it. */
+static VnStatus open_gguf(VnCtx *ctx, const char *path, VnModelDir *md, const Specs *s) {
+  memset(md, 0, sizeof *md);
+  md->gguf = calloc(1, sizeof *md->gguf);
+  VN_TRY(vn_gguf_open(ctx, path, md->gguf));
+  md->dir = path;
+  md->config_file = path;
+  md->src = md->gguf->src;
+  VN_TRY(vn_spec_gguf(ctx, s->libs, s->nlibs, md->gguf->meta, path, &md->src, &md->config_json));
+  json_t *cfg = json_loads(md->config_json, 0, NULL);
+  json_t *a = json_object_get(cfg, "architectures");
+  if (json_is_array(a) && json_is_string(json_array_get(a, 0)))
+    md->arch_class = vn_arena_strdup(&ctx->arena, json_string_value(json_array_get(a, 0)));
+  json_t *mt = json_object_get(cfg, "model_type");
+  if (json_is_string(mt)) md->model_type = vn_arena_strdup(&ctx->arena, json_string_value(mt));
+  json_decref(cfg);
+  return VN_OK;
+}
+
 typedef struct Job {
   const char *model, *out, *target, *dtype, *spec, *emit, *dump, *dot;
   int batch, blas, no_fuse;
@@ -177,12 +206,16 @@ typedef struct Job {
 static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **gp) {
   struct stat st;
   if (stat(j->model, &st)) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){j->model, 0}, "no such file or directory");
-  if (S_ISREG(st.st_mode) && ends(j->model, ".gguf"))
-    return vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){j->model, 0}, "GGUF input is not supported yet: give a Hugging Face model directory");
-  VN_TRY(vn_hf_open(ctx, j->model, md));
-  progress("%s: %d tensors", md->src.path, md->src.ntensors);
   Specs s;
   load_specs(&s);
+  if (S_ISREG(st.st_mode) && (ends(j->model, ".gguf") || is_gguf(j->model))) {
+    VnStatus rc = open_gguf(ctx, j->model, md, &s);
+    if (rc != VN_OK) { free(s.specs); free(s.libs); return rc; }
+  } else {
+    VnStatus rc = vn_hf_open(ctx, j->model, md);
+    if (rc != VN_OK) { free(s.specs); free(s.libs); return rc; }
+  }
+  progress("%s: %d tensors", md->src.path, md->src.ntensors);
   VnSpecSrc spec;
   VnStatus rc = choose_spec(ctx, &s, md, j->spec, &spec);
   VnGraph *g = NULL;
@@ -203,7 +236,7 @@ static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **g
   g->t_max = j->batch;
   if (j->dtype) {
     VnDType dt;
-    if (!vn_dtype_parse(j->dtype, &dt) || dt == VN_I32)
+    if (!vn_dtype_parse(j->dtype, &dt) || dt >= VN_KERNEL_DTYPES)
       return vn_errorf(ctx, VN_ERR_USAGE, VN_NOLOC, "--dtype %s: not one of f32 f16 bf16 q8_0 q4_0", j->dtype);
     g->wdtype = dt;
   }
@@ -289,10 +322,11 @@ static int cmd_compile(int argc, char **argv) {
   /* the tokenizer */
   unsigned char *blob = NULL;
   size_t blen = 0;
-  if (md.tokenizer_json) {
+  if (md.tokenizer_json || md.gguf) {
     char err[1024];
-    progress("tokenizer %s", md.tokenizer_json);
-    blob = vn_tokc_compile_json(md.tokenizer_json, md.tokenizer_config, &blen, err, sizeof err);
+    progress("tokenizer %s", md.tokenizer_json ? md.tokenizer_json : md.gguf->path);
+    blob = md.gguf ? vn_gguf_tokenizer(md.gguf, &blen, err, sizeof err)
+                   : vn_tokc_compile_json(md.tokenizer_json, md.tokenizer_config, &blen, err, sizeof err);
     if (!blob) { fprintf(stderr, "venusc: %s\n", err); vn_hf_close(&md); return 1; }
   }
   /* the work tree: --emit-c DIR, or a temporary directory */
@@ -354,6 +388,37 @@ static int cmd_compile(int argc, char **argv) {
   return 0;
 }
 
+/* GGUF: the metadata (long arrays summarized) and the tensor types */
+static void print_gguf(const VnGguf *gg) {
+  printf("gguf:        version %u, %d tensors\n", gg->version, gg->src.ntensors);
+  const char *k;
+  json_t *v;
+  json_object_foreach(gg->meta, k, v) {
+    char *txt = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    size_t l = txt ? strlen(txt) : 0;
+    printf("  %-44s %.*s%s\n", k, (int)(l > 100 ? 100 : l), txt ? txt : "?", l > 100 ? "..." : "");
+    free(txt);
+  }
+  for (int i = 0; i < gg->narrays; i++)
+    if (!json_object_get(gg->meta, gg->arrays[i].key)) {
+      uint32_t ty;
+      uint64_t n;
+      VnGgufIter it;
+      if (vn_gguf_array(gg, gg->arrays[i].key, &ty, &n, &it)) printf("  %-44s [%llu values]\n", gg->arrays[i].key, (unsigned long long)n);
+    }
+  int count[VN_DTYPE_COUNT] = {0};
+  for (int i = 0; i < gg->src.ntensors; i++) count[gg->src.tensors[i].dtype]++;
+  printf("tensor types:");
+  for (int t = 0; t < VN_DTYPE_COUNT; t++) if (count[t]) printf(" %s %d", vn_dtype_name((VnDType)t), count[t]);
+  printf("\n");
+  for (int i = 0; i < gg->src.ntensors; i++) {
+    const VnTensorInfo *ti = &gg->src.tensors[i];
+    printf("  %-44s %-6s [", ti->name, vn_dtype_name(ti->dtype));
+    for (int d = 0; d < ti->nd; d++) printf("%s%lld", d ? "," : "", (long long)ti->dim[d]);
+    printf("]\n");
+  }
+}
+
 static int cmd_inspect(int argc, char **argv) {
   Job j;
   int u = parse_job(argc, argv, &j, 0);
@@ -370,7 +435,8 @@ static int cmd_inspect(int argc, char **argv) {
   printf("eos:        ");
   for (int k = 0; k < g->info.neos; k++) printf(" %d", g->info.eos[k]);
   printf("%s\n", g->info.neos ? "" : " none");
-  printf("tokenizer:   %s\n", md.tokenizer_json ? md.tokenizer_json : "none (the binary takes --ids)");
+  printf("tokenizer:   %s\n", md.tokenizer_json ? md.tokenizer_json : md.gguf ? "from the GGUF metadata (tokenizer.ggml.*)" : "none (the binary takes --ids)");
+  if (md.gguf) print_gguf(md.gguf);
   int count[VN_OP_COUNT] = {0};
   int64_t wb[VN_DTYPE_COUNT] = {0};
   int layers = 0;
@@ -392,6 +458,23 @@ static int cmd_inspect(int argc, char **argv) {
   for (int d = 0; d < VN_DTYPE_COUNT; d++)
     if (wb[d]) { printf("%s%s %lld", first ? "" : ", ", vn_dtype_name((VnDType)d), (long long)wb[d]); first = 0; }
   printf(")\n");
+  /* where the packed type differs from the stored one, say so */
+  {
+    int conv[VN_DTYPE_COUNT][VN_DTYPE_COUNT];
+    memset(conv, 0, sizeof conv);
+    for (uint32_t i = 0; i < g->n; i++) {
+      const VnNode *n = &g->nodes[i];
+      if (n->op != VN_OP_WEIGHT) continue;
+      const VnWx *w = n->wx;
+      while (w && w->kind != VN_WX_TENSOR) w = w->nargs ? w->args[0] : NULL;
+      if (w && w->dtype >= 0 && w->dtype < VN_DTYPE_COUNT && w->dtype != (int)n->dtype) conv[w->dtype][n->dtype]++;
+    }
+    for (int a = 0; a < VN_DTYPE_COUNT; a++)
+      for (int b = 0; b < VN_DTYPE_COUNT; b++)
+        if (conv[a][b])
+          printf("converted:   %d weights stored as %s are packed as %s%s\n", conv[a][b], vn_dtype_name((VnDType)a),
+                 vn_dtype_name((VnDType)b), a >= VN_KERNEL_DTYPES ? " (the nearest format the kernels run)" : "");
+  }
   printf("arena:       %lld bytes (activations of a %lld-token step)\n", (long long)g->arena_bytes, (long long)g->t_max);
   printf("state:       %lld bytes per context position (%lld bytes at --ctx 4096)\n", (long long)g->state_row_bytes,
          (long long)g->state_row_bytes * 4096);

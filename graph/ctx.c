@@ -72,11 +72,15 @@ VnStatus vn_errorf(VnCtx *ctx, VnStatus st, VnLoc loc, const char *fmt, ...) {
 
 /* ---- dtypes ---- */
 static const struct { const char *name; int block; int bytes; } dtypes[VN_DTYPE_COUNT] = {
-  [VN_F32] = {"f32", 1, 4},    [VN_F16] = {"f16", 1, 2}, [VN_BF16] = {"bf16", 1, 2},
-  [VN_Q8_0] = {"q8_0", 32, 34}, [VN_Q4_0] = {"q4_0", 32, 18}, [VN_I32] = {"i32", 1, 4},
+  [VN_F32] = {"f32", 1, 4},      [VN_F16] = {"f16", 1, 2},      [VN_BF16] = {"bf16", 1, 2},
+  [VN_Q8_0] = {"q8_0", 32, 34},  [VN_Q4_0] = {"q4_0", 32, 18},  [VN_I32] = {"i32", 1, 4},
+  [VN_Q4_1] = {"q4_1", 32, 20},  [VN_Q5_0] = {"q5_0", 32, 22},  [VN_Q5_1] = {"q5_1", 32, 24},
+  [VN_IQ4_NL] = {"iq4_nl", 32, 18}, [VN_Q2_K] = {"q2_k", 256, 84}, [VN_Q3_K] = {"q3_k", 256, 110},
+  [VN_Q4_K] = {"q4_k", 256, 144}, [VN_Q5_K] = {"q5_k", 256, 176}, [VN_Q6_K] = {"q6_k", 256, 210},
 };
 
 const char *vn_dtype_name(VnDType t) { return (unsigned)t < VN_DTYPE_COUNT ? dtypes[t].name : "?"; }
+int vn_dtype_block_bytes(VnDType t) { return dtypes[t].bytes; }
 int vn_dtype_block(VnDType t) { return dtypes[t].block; }
 
 int vn_dtype_parse(const char *s, VnDType *out) {

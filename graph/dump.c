@@ -20,7 +20,7 @@ static void dims(FILE *f, const VnNode *n) {
 }
 
 void vn_wx_print(const VnWx *w, FILE *f) {
-  static const char *kn[] = {"", "cat", "pairs", "rows", "t", "add", "scale", "zeros", "reshape", "permute"};
+  static const char *kn[] = {"", "cat", "pairs", "rows", "t", "add", "scale", "zeros", "reshape", "permute", "unpair"};
   if (w->kind == VN_WX_TENSOR) { fputs(w->tensor, f); return; }
   fprintf(f, "%s(", kn[w->kind]);
   for (int i = 0; i < w->nargs; i++) {
@@ -28,6 +28,7 @@ void vn_wx_print(const VnWx *w, FILE *f) {
     vn_wx_print(w->args[i], f);
   }
   if (w->kind == VN_WX_ROWS) fprintf(f, ", %lld, %lld", (long long)w->a, (long long)w->b);
+  if (w->kind == VN_WX_UNPAIR) fprintf(f, ", %lld heads", (long long)w->a);
   if (w->kind == VN_WX_ADD || w->kind == VN_WX_SCALE) fprintf(f, ", %g", w->c);
   if (w->kind == VN_WX_PERMUTE)
     for (int i = 0; i < w->nd; i++) fprintf(f, "%s%d", i ? "," : ", ", w->perm[i] + 1);

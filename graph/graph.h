@@ -66,14 +66,20 @@ VnStatus vn_errorf(VnCtx *ctx, VnStatus st, VnLoc loc, const char *fmt, ...);
 #define VN_TRY(x) do { VnStatus st_ = (x); if (st_ != VN_OK) return st_; } while (0)
 
 /* ---- element types ---- */
+/* The first five are what kernels compute with (runtime.h VN_DT_*); the
+ * rest are formats model files store, converted at pack time. */
 typedef enum {
-  VN_F32, VN_F16, VN_BF16, VN_Q8_0, VN_Q4_0, VN_I32, VN_DTYPE_COUNT
+  VN_F32, VN_F16, VN_BF16, VN_Q8_0, VN_Q4_0, VN_I32,
+  VN_Q4_1, VN_Q5_0, VN_Q5_1, VN_IQ4_NL, VN_Q2_K, VN_Q3_K, VN_Q4_K, VN_Q5_K, VN_Q6_K,
+  VN_DTYPE_COUNT
 } VnDType;
+#define VN_KERNEL_DTYPES 5  /* dtypes below this the kernels read */
 const char *vn_dtype_name(VnDType t);
 int vn_dtype_parse(const char *s, VnDType *out);
 /* Bytes of `n` elements of a row (n a multiple of the block size for blocks). */
 size_t vn_dtype_row_bytes(VnDType t, int64_t n);
-int vn_dtype_block(VnDType t);  /* elements per block: 1, or 32 for q8_0/q4_0 */
+int vn_dtype_block(VnDType t);  /* elements per block: 1, 32, or 256 for k-quants */
+int vn_dtype_block_bytes(VnDType t);
 
 /* ---- activations (unary functions and matmul epilogues) ---- */
 #define VN_ACTS(X) X(NONE, "none") X(SILU, "silu") X(GELU, "gelu") X(GELU_TANH, "gelu_tanh") \
@@ -152,6 +158,8 @@ typedef enum {
   VN_WX_ZEROS,      /* zeros of the given shape (e.g. a missing bias in a concatenation) */
   VN_WX_RESHAPE,    /* args[0] with another shape of the same size */
   VN_WX_PERMUTE,    /* args[0] with its dims reordered: result dim i is arg dim perm[i] */
+  VN_WX_UNPAIR,     /* rows of args[0] regrouped per head (a heads): stored row h*hd + 2i + j
+                       becomes row h*hd + j*hd/2 + i */
 } VnWxKind;
 
 typedef struct VnWx {
@@ -195,7 +203,9 @@ typedef struct VnNode {
 typedef struct VnTensorInfo {
   const char *name;
   const char *file;     /* the file it lives in (for messages) */
-  VnDType dtype;        /* as stored */
+  VnDType dtype;        /* as stored (VN_DTYPE_COUNT: a type venus cannot read) */
+  int32_t pair_heads;   /* >0: rows stored per head as interleaved pairs (i, j) of the
+                           halves (j, i) layout; the builder regroups them */
   int nd;
   int64_t dim[VN_MAXDIM];
   const uint8_t *data;
@@ -304,5 +314,12 @@ VnStatus vn_spec_info(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs, 
 VnStatus vn_spec_build(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs,
                        const char *config_json, const char *config_file,
                        const VnSource *src, VnGraph *g);
+
+/* GGUF: run archspecs/lib's gguf_config(meta, tensor shapes), which maps
+ * metadata to an HF config (returned as JSON text, malloc'ed) and renames
+ * src's tensors to HF names. meta is a jansson object. */
+struct json_t;
+VnStatus vn_spec_gguf(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, struct json_t *meta, const char *file,
+                      VnSource *src, char **config_json);
 
 #endif

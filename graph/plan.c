@@ -44,8 +44,11 @@ static void assign_weight_dtypes(VnGraph *g) {
     if (wn->nd != 2) continue;
     int dt = g->wdtype;
     if (dt < 0) {
+      /* as stored when the kernels read that format; other block formats
+       * become q8_0 (the nearest the kernels run, losing next to nothing) */
       dt = source_dtype(wn->wx);
-      if (dt != VN_F16 && dt != VN_BF16) dt = VN_F32;
+      if (dt >= VN_KERNEL_DTYPES && dt != VN_I32) dt = VN_Q8_0;
+      else if (dt < 0 || dt == VN_I32) dt = VN_F32;
     }
     /* block formats need whole blocks per row; otherwise keep 16-bit floats */
     if (wn->dim[1] % vn_dtype_block((VnDType)dt)) dt = VN_F16;

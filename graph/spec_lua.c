@@ -287,6 +287,16 @@ static int l_weight(lua_State *L) {
     b->wcache = nc;
     b->wcap = cap;
   }
+  if (ti->pair_heads > 0) {  /* rows stored as per-head interleaved pairs: regroup to halves */
+    VnWx *u = new_wx(L, VN_WX_UNPAIR, 1);
+    u->args[0] = w;
+    u->a = ti->pair_heads;
+    u->nd = w->nd;
+    memcpy(u->dim, w->dim, sizeof u->dim);
+    if (w->nd > 2 || w->dim[0] % (2 * ti->pair_heads))
+      return luaL_error(L, "%s: tensor '%s' cannot be regrouped into %d heads", source_name(b), name, ti->pair_heads);
+    w = u;
+  }
   b->wcache[b->nwcache].name = ti->name;
   b->wcache[b->nwcache++].wx = w;
   push_weight(L, w);
@@ -1056,5 +1066,135 @@ VnStatus vn_spec_build(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs,
   }
   lua_close(L);
   json_decref(cfg);
+  return st;
+}
+
+/* ---- GGUF: metadata and tensor names -> an HF config and HF tensor names ---- */
+static int to_json_d(lua_State *L, int idx, json_t **out, int depth);
+#define to_json(L, idx, out) to_json_d(L, idx, out, 0)
+static int to_json_d(lua_State *L, int idx, json_t **out, int depth) {
+  idx = lua_absindex(L, idx);
+  if (depth > 32) return -1;
+  switch (lua_type(L, idx)) {
+  case LUA_TNIL: *out = json_null(); return 0;
+  case LUA_TBOOLEAN: *out = json_boolean(lua_toboolean(L, idx)); return 0;
+  case LUA_TNUMBER:
+    *out = lua_isinteger(L, idx) ? json_integer((json_int_t)lua_tointeger(L, idx)) : json_real(lua_tonumber(L, idx));
+    return 0;
+  case LUA_TSTRING: {
+    size_t n;
+    const char *sv = lua_tolstring(L, idx, &n);
+    *out = json_stringn_nocheck(sv, n);
+    return 0;
+  }
+  case LUA_TTABLE: {
+    lua_Integer len = (lua_Integer)lua_rawlen(L, idx);
+    int is_array = len > 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+      lua_pop(L, 1);
+      if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > len) is_array = 0;
+    }
+    json_t *j = is_array ? json_array() : json_object();
+    if (is_array) {
+      for (lua_Integer i = 1; i <= len; i++) {
+        lua_rawgeti(L, idx, i);
+        json_t *v;
+        if (to_json_d(L, -1, &v, depth + 1)) { json_decref(j); return -1; }
+        json_array_append_new(j, v);
+        lua_pop(L, 1);
+      }
+    } else {
+      lua_pushnil(L);
+      while (lua_next(L, idx)) {
+        if (lua_type(L, -2) == LUA_TSTRING) {
+          json_t *v;
+          if (to_json_d(L, -1, &v, depth + 1)) { json_decref(j); return -1; }
+          json_object_set_new(j, lua_tostring(L, -2), v);
+        }
+        lua_pop(L, 1);
+      }
+    }
+    *out = j;
+    return 0;
+  }
+  default: return -1;
+  }
+}
+
+typedef struct { json_t *meta; VnSource *src; } GgufArgs;
+static int push_gguf_args(lua_State *L) {
+  GgufArgs *a = lua_touserdata(L, 1);
+  push_json(L, a->meta, 0);
+  lua_createtable(L, 0, a->src->ntensors);
+  for (int i = 0; i < a->src->ntensors; i++) {
+    push_dims(L, a->src->tensors[i].nd, a->src->tensors[i].dim);
+    lua_setfield(L, -2, a->src->tensors[i].name);
+  }
+  return 2;
+}
+
+VnStatus vn_spec_gguf(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, json_t *meta, const char *file, VnSource *src,
+                      char **config_json) {
+  Builder b = {0};
+  b.ctx = ctx;
+  b.layer = -1;
+  VnGraph scratch_g = {0};
+  b.g = &scratch_g;
+  lua_State *L = sandbox_open(&b);
+  if (!L) return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "cannot create a Lua state");
+  push_env(L);
+  int env = lua_gettop(L);
+  VnStatus st = VN_OK;
+  for (int i = 0; i < nlibs && st == VN_OK; i++) {
+    if (run_chunk(L, &libs[i], env) != LUA_OK) { st = lua_fail(ctx, L, libs[i].file); break; }
+    if (lua_istable(L, -1)) {
+      lua_pushnil(L);
+      while (lua_next(L, -2)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_settable(L, env); }
+    }
+    lua_pop(L, 1);
+  }
+  if (st == VN_OK) {
+    lua_pushstring(L, file);
+    lua_setfield(L, env, "config_file");
+    lua_pushcfunction(L, msghandler);
+    int mh = lua_gettop(L);
+    lua_getfield(L, env, "gguf_config");
+    if (!lua_isfunction(L, -1)) st = vn_internal(ctx, "archspecs/lib defines no gguf_config");
+    else {
+      GgufArgs ga = {meta, src};
+      lua_pushcfunction(L, push_gguf_args);
+      lua_pushlightuserdata(L, &ga);
+      if (lua_pcall(L, 1, 2, 0) != LUA_OK) st = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){file, 0}, "%s", lua_tostring(L, -1));
+      else if (lua_pcall(L, 2, 2, mh) != LUA_OK) st = lua_fail(ctx, L, "archspecs/lib/gguf.lua");
+    }
+    if (st == VN_OK) {
+      /* stack: config, names */
+      json_t *cfg = NULL;
+      if (!lua_istable(L, -2) || to_json(L, -2, &cfg) || !json_is_object(cfg)) {
+        if (cfg) json_decref(cfg);
+        st = vn_internal(ctx, "gguf_config returned no config table");
+      } else {
+        *config_json = json_dumps(cfg, JSON_COMPACT);
+        json_decref(cfg);
+        if (lua_istable(L, -1)) {
+          for (int i = 0; i < src->ntensors; i++) {
+            VnTensorInfo *ti = &src->tensors[i];
+            lua_getfield(L, -1, ti->name);
+            if (lua_type(L, -1) == LUA_TSTRING) ti->name = vn_arena_strdup(&ctx->arena, lua_tostring(L, -1));
+            else if (lua_istable(L, -1)) {
+              lua_getfield(L, -1, "name");
+              if (lua_type(L, -1) == LUA_TSTRING) ti->name = vn_arena_strdup(&ctx->arena, lua_tostring(L, -1));
+              lua_getfield(L, -2, "pair_heads");
+              ti->pair_heads = (int32_t)lua_tointeger(L, -1);
+              lua_pop(L, 2);
+            }
+            lua_pop(L, 1);
+          }
+        }
+      }
+    }
+  }
+  lua_close(L);
   return st;
 }
