@@ -82,6 +82,14 @@ local function alibi_slopes(heads)
   return s
 end
 
+-- sinusoid_rope(head_dim, rot_dim [, interleaved]): the fixed base-10000
+-- rotary table of GPT-J and CodeGen (create_sinusoidal_positions) -> rope id
+local function sinusoid_rope(head_dim, rot_dim, interleaved)
+  local f = {}
+  for i = 0, rot_dim // 2 - 1 do f[i + 1] = 1.0 / 10000 ^ ((2 * i) / rot_dim) end
+  return rope_table { head_dim = head_dim, rot_dim = rot_dim, inv_freq = f, interleaved = interleaved or false }
+end
+
 local function gpt(o)
   local n = setmetatable(o.names or {}, { __index = gpt_names })
   local eps = o.eps or 1e-5
@@ -166,4 +174,4 @@ local function gpt(o)
   output(linear(x, head, weight(n.head_bias, { optional = true })))
 end
 
-return { gpt = gpt, need_any = need_any, alibi_slopes = alibi_slopes }
+return { gpt = gpt, need_any = need_any, alibi_slopes = alibi_slopes, sinusoid_rope = sinusoid_rope }
