@@ -22,7 +22,10 @@
 --   final_norm = true,
 --   tie        = false,           -- lm head = embedding table
 --   logits     = { scale = nil, cap = nil },
---   names      = { ... },         -- tensor names, llama defaults below
+--   names      = { ... },         -- tensor names, llama defaults below; also
+--                  qkv = "self_attn.qkv_proj": q, k, v stored as one tensor,
+--                  rows [q; k; v] (split by heads, kv_heads, head_dim);
+--                  gate_up = "mlp.gate_up_proj": gate and up as one tensor [gate; up]
 -- }
 -- Biases are taken when the model file has them (projections, norms, head).
 -- project hooks replace the q/k/v or MLP projections for checkpoints that
@@ -74,9 +77,20 @@ local function decoder(o)
     return add(x, y)
   end
 
+  -- q, k, v as row blocks of one fused tensor (names.qkv): [q; k; v]
+  local function fused_qkv(h, name)
+    local w, b = weight(name .. ".weight"), weight(name .. ".bias", { optional = true })
+    local nq, nk = o.heads * o.head_dim, o.kv_heads * o.head_dim
+    local function part(first, count)
+      return linear(h, w:rows(first, count), b and b:rows(first, count))
+    end
+    return part(0, nq), part(nq, nk), part(nq + nk, w.shape[1] - nq - nk)
+  end
+
   local function attention_block(h, p, i)
     local q, k, v
     if at.project then q, k, v = at.project(h, p, i)
+    elseif n.qkv then q, k, v = fused_qkv(h, p .. n.qkv)
     else q, k, v = proj(h, p .. n.q), proj(h, p .. n.k), proj(h, p .. n.v) end
     if at.qk_norm then
       local g = at.qk_norm == "all" and 0 or o.head_dim
@@ -99,6 +113,11 @@ local function decoder(o)
     if ml.project then return ml.project(h, p, i) end
     if ml.gated == false then
       f = proj(h, p .. n.up, { act = ml.act })
+    elseif n.gate_up then         -- one fused tensor [gate; up], split so fuse sees the GLU
+      local w, b = weight(p .. n.gate_up .. ".weight"), weight(p .. n.gate_up .. ".bias", { optional = true })
+      local F = w.shape[1] // 2
+      local gate = linear(h, w:rows(0, F), b and b:rows(0, F))
+      f = mul(act(gate, ml.act or "silu"), linear(h, w:rows(F, F), b and b:rows(F, F)))
     else
       f = mul(act(proj(h, p .. n.gate), ml.act or "silu"), proj(h, p .. n.up))
     end
