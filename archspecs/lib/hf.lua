@@ -1,6 +1,6 @@
 -- archspecs/lib/hf.lua: reading Hugging Face config.json conventions shared by
 -- many families (key names, defaults, activation names). Exports: need,
--- with_defaults, common, act_name, sliding_windows.
+-- with_defaults, common, act_name, sliding_windows, layer_types, windows.
 local H = {}
 
 -- need(cfg, key): a required config value, or a clear error naming the file.
@@ -66,4 +66,26 @@ function H.sliding_windows(cfg)
   end
 end
 
-return { need = H.need, with_defaults = H.with_defaults, common = H.common, act_name = H.act_name, sliding_windows = H.sliding_windows }
+-- layer_types(cfg, sliding): the attention kind of each layer, a list
+-- indexed 1..layers of "sliding_attention" | "full_attention": config.json's
+-- layer_types, or, lacking it, sliding(i) (0-based layer index) -> bool, the
+-- family's __post_init__ default.
+function H.layer_types(cfg, sliding)
+  if cfg.layer_types then return cfg.layer_types end
+  local lt = {}
+  for i = 0, H.need(cfg, "num_hidden_layers") - 1 do
+    lt[i + 1] = sliding(i) and "sliding_attention" or "full_attention"
+  end
+  return lt
+end
+
+-- windows(cfg, lt): the decoder's attention.window for layer types lt:
+-- cfg.sliding_window on sliding layers, 0 (full) elsewhere or when unset.
+function H.windows(cfg, lt)
+  return function(i)
+    return lt[i + 1] == "sliding_attention" and (cfg.sliding_window or 0) or 0
+  end
+end
+
+return { need = H.need, with_defaults = H.with_defaults, common = H.common, act_name = H.act_name, sliding_windows = H.sliding_windows,
+         layer_types = H.layer_types, windows = H.windows }
