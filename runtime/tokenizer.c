@@ -253,7 +253,10 @@ typedef struct Enc {
   int oom;
   uint32_t flags, npre;
   Trie raw, norm;
+  uint32_t *mcache;      /* MCACHE x {left, right, rank or NONE}: recent merge lookups */
 } Enc;
+
+enum { MCACHE = 4096 };
 
 static void *wget(Enc *e, size_t n) {
   size_t a = e->wtop + ((8 - (size_t)((uintptr_t)(e->w + e->wtop) & 7)) & 7);
@@ -316,6 +319,19 @@ static int wall_at(const VnTok *t, const uc *s, size_t n, size_t a, size_t b, in
   return !(w[4 + h / 8] >> (h % 8) & 1);
 }
 
+/* merge_find through the per-call cache (natural text repeats pairs a lot). */
+static int64_t merge_look(Enc *e, uint32_t left, uint32_t right) {
+  uint32_t h = ((left * 2654435761u) ^ (right * 2246822519u)) >> 20 & (MCACHE - 1);
+  uint32_t *c = e->mcache + 3 * (size_t)h;
+  int64_t r;
+  if (c[0] == left && c[1] == right) return c[2] == NONE ? -1 : (int64_t)c[2];
+  r = merge_find(e->t, left, right);
+  c[0] = left;
+  c[1] = right;
+  c[2] = r < 0 ? NONE : (uint32_t)r;
+  return r;
+}
+
 /* HF's merge loop on symbols sy[a..b), then their ids out. */
 static void bpe_merge(Enc *e, Sym *sy, size_t a, size_t b, uint64_t *heap) {
   const VnTok *t = e->t;
@@ -325,7 +341,7 @@ static void bpe_merge(Enc *e, Sym *sy, size_t a, size_t b, uint64_t *heap) {
   sy[a].prev = -1;
   sy[b - 1].next = -1;
   for (i = a; i + 1 < b; i++) {
-    r = merge_find(t, (uint32_t)sy[i].id, (uint32_t)sy[i + 1].id);
+    r = merge_look(e, (uint32_t)sy[i].id, (uint32_t)sy[i + 1].id);
     if (r >= 0) hpush(heap, &hn, (uint64_t)r << 32 | i);
   }
   while (hn) {
@@ -334,16 +350,16 @@ static void bpe_merge(Enc *e, Sym *sy, size_t a, size_t b, uint64_t *heap) {
     int32_t nx, nn, pv;
     if (sy[pos].id < 0 || (nx = sy[pos].next) < 0) continue;
     newid = rd32(mres + 4 * (size_t)rank);
-    r = merge_find(t, (uint32_t)sy[pos].id, (uint32_t)sy[nx].id);
+    r = merge_look(e, (uint32_t)sy[pos].id, (uint32_t)sy[nx].id);
     if (r < 0 || rd32(mres + 4 * (size_t)r) != newid) continue;   /* stale */
     sy[pos].id = (int32_t)newid;
     nn = sy[nx].next;
     sy[pos].next = nn;
     sy[nx].id = -1;
     if (nn >= 0) sy[nn].prev = (int32_t)pos;
-    if ((pv = sy[pos].prev) >= 0 && (r = merge_find(t, (uint32_t)sy[pv].id, newid)) >= 0)
+    if ((pv = sy[pos].prev) >= 0 && (r = merge_look(e, (uint32_t)sy[pv].id, newid)) >= 0)
       hpush(heap, &hn, (uint64_t)r << 32 | (uint32_t)pv);
-    if (nn >= 0 && (r = merge_find(t, newid, (uint32_t)sy[nn].id)) >= 0)
+    if (nn >= 0 && (r = merge_look(e, newid, (uint32_t)sy[nn].id)) >= 0)
       hpush(heap, &hn, (uint64_t)r << 32 | pos);
   }
   for (r = (int64_t)a; r >= 0; r = sy[r].next) emit(e, sy[r].id);
@@ -1106,7 +1122,7 @@ size_t vn_tok_work_size(const VnTok *t, size_t len) {
   pre = 0;
   for (k = 0; k < npre; k++) pre += pb + 8;
   pre += 32 * pb + 64;                 /* BPE: a Sym per symbol + 2 heap slots */
-  return norm + (nfc > pre ? nfc : pre) + 256;
+  return 12 * MCACHE + norm + (nfc > pre ? nfc : pre) + 256;
 }
 
 long vn_tok_encode(const VnTok *t, const char *text, size_t len, int add_special,
@@ -1124,6 +1140,8 @@ long vn_tok_encode(const VnTok *t, const char *text, size_t len, int add_special
   e.npre = nsteps(t, VN_TOKSEC_PRE);
   trie_get(t, VN_TOKSEC_TRIE_RAW, &e.raw);
   trie_get(t, VN_TOKSEC_TRIE_NORM, &e.norm);
+  if ((e.mcache = wget(&e, 12 * MCACHE)) != NULL)
+    memset(e.mcache, 0xFF, 12 * MCACHE);   /* left = NONE: no valid id */
   if (add_special)
     for (i = 0; i < np; i++) emit(&e, (int32_t)rd32(post + 4 + 4 * (size_t)i));
   if (text && len) split_added(&e, &e.raw, 0, (const uc *)text, len, 1);

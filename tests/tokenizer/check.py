@@ -223,6 +223,145 @@ def check_speed(venusc, models):
         say("%-8s speed: %s" % (name, "; ".join(line)))
 
 
+def check_synthetic(venusc):
+    """Pipeline pieces the four real tokenizers do not use, on small synthetic
+    tokenizer.json files. With ignore_merges and a vocabulary holding each
+    expected piece, every piece the pipeline produces becomes one id, so the
+    ids show the segmentation; the expected pieces are HF's own examples (its
+    docs and unit tests for Split, Metaspace, Digits and AddedVocabulary)."""
+    ok = total = 0
+
+    def tok(name, text, pieces, pre=None, norm=None, added=(), post=None, dec=None, special=False,
+            byte_level=False, decode_ids=None, want_text=None):
+        nonlocal ok, total
+        vocab = {}
+        for piece in [c for c in text] + list(pieces) + ["<s>", "</s>"]:
+            if piece not in vocab and piece not in [a["content"] for a in added]:
+                vocab[piece] = len(vocab)
+        at = []
+        for a in added:
+            d = {"id": len(vocab) + len(at), "content": a["content"], "single_word": a.get("single_word", False),
+                 "lstrip": a.get("lstrip", False), "rstrip": a.get("rstrip", False),
+                 "normalized": a.get("normalized", False), "special": a.get("special", True)}
+            at.append(d)
+        if byte_level:                          # vocab in GPT-2's byte alphabet
+            bs = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+            cs, n = bs[:], 0
+            for b in range(256):
+                if b not in bs:
+                    bs.append(b)
+                    cs.append(256 + n)
+                    n += 1
+            m = dict(zip(bs, map(chr, cs)))
+            vocab = {"".join(m[b] for b in k.encode()): v for k, v in vocab.items()}
+            for b in range(256):
+                vocab.setdefault(m[b], len(vocab) + len(at) + b)
+        if callable(post):
+            post = post(vocab)
+        tj = {"version": "1.0", "added_tokens": at, "normalizer": norm, "pre_tokenizer": pre,
+              "post_processor": post, "decoder": dec,
+              "model": {"type": "BPE", "vocab": vocab, "merges": [], "ignore_merges": True}}
+        path = os.path.join(OUT, "synth-%s.json" % name)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(tj, f)
+        total += 1
+        ids_of = dict(vocab)
+        ids_of.update({a["content"]: a["id"] for a in at})
+        if byte_level:
+            pieces = ["".join(m[b] for b in p.encode()) for p in pieces]
+        want = [ids_of[p] if isinstance(p, str) else p for p in pieces]
+        r = run([venusc, "tokenize", path] + (["--special"] if special else []) + ["--", text])
+        got = [int(x) for x in r.stdout.split()]
+        good = r.returncode == 0 and got == want
+        if good and decode_ids is not None:
+            r = run([venusc, "detokenize", path, "--", ",".join(str(ids_of[p]) for p in decode_ids)])
+            good = r.returncode == 0 and r.stdout == want_text.encode("utf-8")
+            if not good:
+                fail("synthetic %s: decode gave %r, want %r" % (name, r.stdout, want_text))
+                return
+        if good:
+            ok += 1
+        else:
+            inv = {v: k for k, v in ids_of.items()}
+            fail("synthetic %s: %r -> %r, want %r (%s)" % (name, text, [inv.get(i, i) for i in got], list(pieces),
+                                                          r.stderr.decode(errors="replace").strip()))
+
+    def split(pattern, behavior, invert=False):
+        return {"type": "Split", "pattern": {"String": pattern}, "behavior": behavior, "invert": invert}
+
+    # HF NormalizedString::split docs: "the-final--countdown" split on '-'
+    t = "the-final--countdown"
+    tok("removed", t, ["the", "final", "countdown"], pre=split("-", "Removed"))
+    tok("isolated", t, ["the", "-", "final", "-", "-", "countdown"], pre=split("-", "Isolated"))
+    tok("mergedprev", t, ["the-", "final-", "-", "countdown"], pre=split("-", "MergedWithPrevious"))
+    tok("mergednext", t, ["the", "-final", "-", "-countdown"], pre=split("-", "MergedWithNext"))
+    tok("contiguous", t, ["the", "-", "final", "--", "countdown"], pre=split("-", "Contiguous"))
+    tok("inverted", t, ["the", "-", "final", "-", "-", "countdown"], pre=split("-", "Isolated", True))
+    # Metaspace (HF tests: basic, multiple_spaces, prepend_scheme first with a special token)
+    ms = {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}
+    tok("metaspace", "Hey friend!", ["\u2581Hey", "\u2581friend!"], pre=ms)
+    tok("metaspace2", "Hey   friend!", ["\u2581Hey", "\u2581", "\u2581", "\u2581friend!"], pre=ms)
+    first = dict(ms, prepend_scheme="first", split=False)
+    tok("msfirst", "Hey my friend <s>how\u2581are you",
+        ["\u2581Hey\u2581my\u2581friend\u2581", "<s>", "how\u2581are\u2581you"], pre=first,
+        added=[{"content": "<s>"}])
+    tok("msfirst2", " Hey <s>how", ["\u2581Hey\u2581", "<s>", "how"], pre=first, added=[{"content": "<s>"}])
+    tok("msnever", "Hey friend", ["Hey", "\u2581friend"], pre=dict(ms, prepend_scheme="never"))
+    # Digits
+    tok("digits", "Call 123 please", ["Call ", "1", "2", "3", " please"],
+        pre={"type": "Digits", "individual_digits": True})
+    tok("digits2", "Call 123 please", ["Call ", "123", " please"], pre={"type": "Digits", "individual_digits": False})
+    # ByteLevel with add_prefix_space and the GPT-2 split
+    tok("bytelevel", "Hello my friend, how", [" Hello", " my", " friend", ",", " how"],
+        pre={"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+        dec={"type": "ByteLevel"}, byte_level=True)
+    # AddedVocabulary tests: lstrip/rstrip, single_word, unicode whitespace
+    # (an added token's piece is its content; lstrip/rstrip only widen what it swallows)
+    tok("addedopts", "[CLS] my name is anthony [SEP]", ["[CLS]", "my", "name", " is anthony ", "[SEP]"],
+        added=[{"content": "my", "lstrip": True, "rstrip": True, "special": False}, {"content": "name", "special": False},
+               {"content": "ony", "single_word": True, "special": False}, {"content": "[CLS]"}, {"content": "[SEP]"}])
+    tok("singleword", "<mask> my name <mask> a<mask> <mask>ony <mask>",
+        ["<mask>", " my name ", "<mask>", " a<mask> <mask>ony ", "<mask>"],
+        added=[{"content": "<mask>", "single_word": True, "special": False}])
+    tok("singleword2", "<mask>, <mask>- \u25cc\u0330<mask>", ["<mask>", ", ", "<mask>", "- \u25cc\u0330<mask>"],
+        added=[{"content": "<mask>", "single_word": True, "special": False}])
+    tok("lstripws", "Hi <mask> there\t<mask>\t<mask>\u2000",
+        ["Hi", "<mask>", "there", "<mask>", "<mask>"],
+        added=[{"content": "<mask>", "lstrip": True, "rstrip": True, "single_word": True, "special": False}])
+    # a normalized added token matches the normalized text
+    tok("normalized", "x a b y", ["x", "a b", "y"],
+        norm={"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"},
+        pre=split("\u2581", "Removed"), added=[{"content": "a b", "normalized": True, "special": False}])
+    # post-processors
+    tok("roberta", "ab", ["<s>", "ab", "</s>"], special=True,
+        post=lambda v: {"type": "RobertaProcessing", "sep": ["</s>", v["</s>"]], "cls": ["<s>", v["<s>"]]})
+    tok("template", "ab", ["<s>", "ab", "</s>", "</s>"], special=True,
+        post=lambda v: {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                                                 {"Sequence": {"id": "A", "type_id": 0}},
+                                                                 {"SpecialToken": {"id": "E", "type_id": 0}}],
+                        "special_tokens": {"<s>": {"id": "<s>", "ids": [v["<s>"]], "tokens": ["<s>"]},
+                                           "E": {"id": "E", "ids": [v["</s>"], v["</s>"]], "tokens": []}}})
+    # decoders: none (pieces joined by spaces), Metaspace, per-token Strip
+    tok("nodecoder", "ab", ["ab"], decode_ids=["ab", "a", "b"], want_text="ab a b")
+    tok("msdecoder", "Hey friend!", ["\u2581Hey", "\u2581friend!"], pre=ms,
+        dec={"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True},
+        decode_ids=["\u2581Hey", "\u2581friend!"], want_text="Hey friend!")
+    tok("msdecoder2", "Hey friend!", ["\u2581Hey", "\u2581friend!"], pre=ms,
+        dec={"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "never", "split": True},
+        decode_ids=["\u2581Hey", "\u2581friend!"], want_text=" Hey friend!")
+    tok("stripdecoder", "Hey friend!", ["\u2581Hey", "\u2581friend!"], pre=ms,
+        dec={"type": "Sequence", "decoders": [
+            {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+            {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},
+        decode_ids=["\u2581Hey", "\u2581friend!"], want_text="Heyfriend!")
+    tok("fusestrip", "Hey friend!", ["\u2581Hey", "\u2581friend!"], pre=ms,
+        dec={"type": "Sequence", "decoders": [
+            {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "}, {"type": "Fuse"},
+            {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},
+        decode_ids=["\u2581Hey", "\u2581friend!"], want_text="Hey friend!")
+    say("synthetic pipelines: %d/%d as HF documents them" % (ok, total))
+
+
 def check_errors(venusc):
     kjv = os.path.join(FIX, "tiny-kjv", "tokenizer.json")
     base = json.load(open(kjv, encoding="utf-8"))
@@ -323,6 +462,7 @@ def main():
     t1 = time.time()
     check_speed(venusc, [("tiny-kjv", os.path.join(FIX, "tiny-kjv"))] + models)
     t2 = time.time()
+    check_synthetic(venusc)
     check_errors(venusc)
     t3 = time.time()
     check_unit(models)
