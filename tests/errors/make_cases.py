@@ -60,3 +60,18 @@ open(os.path.join(out, "spec_syntax.lua"), "w").write('return arch { name = "bad
 open(os.path.join(out, "spec_no_output.lua"), "w").write(spec('  local x = embed(weight("model.embed_tokens.weight"), tokens())'))
 open(os.path.join(out, "spec_bad_shape.lua"), "w").write(spec('  local x = embed(weight("model.embed_tokens.weight"), tokens())\n  output(linear(x, weight("model.layers.0.mlp.down_proj.weight")))'))
 open(os.path.join(out, "spec_bytecode.lua"), "w").write("\x1bLua\x54\x00garbage")
+
+# GGUF files: a good one cut, corrupted or byte-swapped
+gg = os.path.join(os.path.dirname(good.rstrip("/")), "..", "gguf", "tiny-kjv-q8_0.gguf")
+if os.path.exists(gg):
+    g = open(gg, "rb").read()
+    w = lambda name, data: open(os.path.join(out, name), "wb").write(data)
+    w("gguf_truncated.gguf", g[: len(g) // 3])
+    w("gguf_header_only.gguf", g[:100])
+    w("gguf_bad_version.gguf", g[:4] + struct.pack("<I", 7) + g[8:])
+    w("gguf_big_endian.gguf", g[:4] + struct.pack(">I", 3) + g[8:])
+    w("gguf_huge_counts.gguf", g[:8] + struct.pack("<QQ", 1 << 60, 1 << 60) + g[24:])
+    w("gguf_not_gguf.gguf", b"GGML" + g[4:])
+    i = g.find(b"general.architecture")
+    j = g.find(b"llama", i)
+    w("gguf_unknown_arch.gguf", g[:j] + b"lxama" + g[j + 5:])

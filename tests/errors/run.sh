@@ -61,6 +61,14 @@ expect bad_dtype 2 "--dtype q3_x: not one of" -- $C $good $O --dtype q3_x
 expect bad_target 2 "--target vax: unknown target" -- $C $good $O --target vax
 expect no_output_flag 2 "-o OUT is required" -- $C $good
 expect unknown_command 2 "unknown command 'compiel'" -- ./venusc compiel $good
+G="$work/cases"
+expect gguf_truncated 1 "gguf_truncated.gguf: (truncated|tensor '.*': data .* runs past the end)" -- $C $G/gguf_truncated.gguf $O
+expect gguf_header_only 1 "gguf_header_only.gguf: (truncated|claims [0-9]+ tensors)" -- $C $G/gguf_header_only.gguf $O
+expect gguf_bad_version 1 "gguf_bad_version.gguf: GGUF version 7" -- $C $G/gguf_bad_version.gguf $O
+expect gguf_big_endian 1 "gguf_big_endian.gguf: a big-endian GGUF file" -- $C $G/gguf_big_endian.gguf $O
+expect gguf_huge_counts 1 "gguf_huge_counts.gguf: claims [0-9]+ tensors" -- $C $G/gguf_huge_counts.gguf $O
+expect gguf_not_gguf 1 "gguf_not_gguf.gguf: not a GGUF file" -- $C $G/gguf_not_gguf.gguf $O
+expect gguf_unknown_arch 1 "gguf_unknown_arch.gguf: GGUF architecture 'lxama' has no mapping" -- $C $G/gguf_unknown_arch.gguf $O
 [ -e /tmp/venus-pwned ] && { echo "FAIL  a spec ran os.execute"; fail=$((fail+1)); }
 
 # the model binary: wrong, truncated and missing weight files
