@@ -67,12 +67,14 @@ local function yarn(f, p, base, dim, cfg)
   return af
 end
 
--- rope_from_config(cfg, head_dim [, {layer_type=, interleaved=, theta=}]) -> rope id
+-- rope_from_config(cfg, head_dim [, {layer_type=, interleaved=, theta=, params=}]) -> rope id
+-- params: rope parameters already standardized by the family (rope_type,
+-- rope_theta, partial_rotary_factor, factor, ...) instead of rope_params(cfg).
 local function rope_from_config(cfg, head_dim, o)
   o = o or {}
-  local p = rope_params(cfg, o.layer_type)
+  local p = o.params or rope_params(cfg, o.layer_type)
   local base = o.theta or p.rope_theta
-  local dim = math.floor(head_dim * p.partial_rotary_factor)
+  local dim = math.floor(head_dim * (p.partial_rotary_factor or 1.0))
   dim = dim - dim % 2
   local f = base_freqs(base, dim)
   local t = { head_dim = head_dim, rot_dim = dim, inv_freq = f, interleaved = o.interleaved or false }
