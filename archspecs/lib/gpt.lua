@@ -8,8 +8,10 @@
 --   hidden, layers, heads, kv_heads, head_dim, vocab, max_pos, bos, eos,
 --   eps        = 1e-5,          -- every LayerNorm
 --   affine     = true,          -- LayerNorms have weight and bias (OPT can turn them off)
---   base       = "transformer.",-- prefix of the tensor names below; dropped when the
---                                  checkpoint was saved without it (bare GPT2Model, BloomModel...)
+--   base       = "transformer." | { "model.decoder.", "decoder." },
+--                                  prefix of the tensor names below: the first whose embedding
+--                                  the checkpoint has (a string also tries "": a checkpoint
+--                                  saved from the bare GPT2Model, BloomModel...)
 --   names      = { ... },       -- tensor names relative to base, GPT-2 defaults below;
 --                                  head / head_bias are absolute
 --   conv1d     = false,         -- matrices stored [in, out] (GPT-2's Conv1D): transposed when packed
@@ -95,8 +97,11 @@ local function gpt(o)
   local eps = o.eps or 1e-5
   local residual = o.residual or "sequential"
   local layout = o.qkv or "separate"
-  local base = o.base or ""
-  if base ~= "" and not has(base .. n.embed .. ".weight") and has(n.embed .. ".weight") then base = "" end
+  local bases = type(o.base) == "table" and o.base or { o.base or "", "" }
+  local base = bases[1]
+  for _, b in ipairs(bases) do
+    if has(b .. n.embed .. ".weight") then base = b; break end
+  end
   model { vocab = o.vocab, max_pos = o.max_pos, bos = o.bos, eos = o.eos }
 
   local function W(name)
