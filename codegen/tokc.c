@@ -541,15 +541,19 @@ unsigned char *vn_tokc_compile_desc(const VnTokDesc *d, size_t *len, char *err, 
       }
       if (!slots[h]) slots[h] = (uint32_t)i + 1;
     }
-    /* wall bitset: character pairs that occur inside some piece */
+    /* wall bitset: character pairs that occur inside some piece; sized 32 bits
+     * per distinct pair (counted in a first pass at the largest size) */
     {
-      size_t npairs = 0, nbits = 64, pass, j;
+      size_t npairs = 0, nbits = (size_t)1 << 24, pass, j;
       unsigned char *bits = NULL;
       for (pass = 0; pass < 2; pass++) {
         if (pass == 1) {
-          while (nbits < 32 * npairs && nbits < ((size_t)1 << 24)) nbits *= 2;
-          if (!(bits = calloc(nbits / 8, 1))) { free(slots); fail(err, errcap, file, "out of memory"); goto done; }
+          for (j = 0; j < nbits / 8; j++)
+            for (k = 0; k < 8; k++) npairs += bits[j] >> k & 1;
+          free(bits);
+          for (nbits = 64; nbits < 32 * npairs && nbits < ((size_t)1 << 24); nbits *= 2) {}
         }
+        if (!(bits = calloc(nbits / 8, 1))) { free(slots); fail(err, errcap, file, "out of memory"); goto done; }
         for (i = 0; i < d->n_vocab; i++) {
           const unsigned char *key;
           long kl;
@@ -571,11 +575,8 @@ unsigned char *vn_tokc_compile_desc(const VnTokDesc *d, size_t *len, char *err, 
             }
             cur = j + (size_t)cl;
             if (j > 0) {
-              if (pass == 0) npairs++;
-              else {
-                uint32_t hb = fnv1a(key + prev, cur - prev) & (uint32_t)(nbits - 1);
-                bits[hb / 8] |= (unsigned char)(1u << (hb % 8));
-              }
+              uint32_t hb = fnv1a(key + prev, cur - prev) & (uint32_t)(nbits - 1);
+              bits[hb / 8] |= (unsigned char)(1u << (hb % 8));
             }
             prev = j;
           }
