@@ -1,0 +1,74 @@
+-- archspecs/lib/encoder.lua: the BERT-style encoder (post-LayerNorm blocks,
+-- bidirectional attention, word + position + token-type embeddings, a
+-- masked-LM head) as one template. The model gives every position's logits
+-- and does not generate (model{encoder_only = true}).
+--
+-- encoder{
+--   hidden, layers, heads, head_dim, vocab, max_pos, bos, eos,
+--   eps        = 1e-12,         -- every LayerNorm
+--   act        = "gelu",        -- the MLP and the head transform
+--   base       = { "bert.", "" },   -- prefix of the body's tensor names: the first the checkpoint has
+--   names      = { ... },       -- body names relative to base, head names absolute (BERT defaults below)
+--   positions  = { offset = 0 },-- learned absolute positions
+--   token_type = true,          -- add row 0 of the token-type table (token_type_ids default to 0)
+--   causal     = false,         -- is_decoder configs attend causally
+--   tie        = true,          -- the MLM decoder is the word embedding table
+-- }
+-- Biases are taken when the checkpoint has them.
+
+local bert_names = {
+  embed = "embeddings.word_embeddings", positions = "embeddings.position_embeddings",
+  token_type = "embeddings.token_type_embeddings", embed_norm = "embeddings.LayerNorm",
+  layer = "encoder.layer.%d.",
+  q = "attention.self.query", k = "attention.self.key", v = "attention.self.value",
+  o = "attention.output.dense", attn_norm = "attention.output.LayerNorm",
+  up = "intermediate.dense", down = "output.dense", mlp_norm = "output.LayerNorm",
+  transform = "cls.predictions.transform.dense", transform_norm = "cls.predictions.transform.LayerNorm",
+  decoder = "cls.predictions.decoder", head_bias = "cls.predictions.bias",
+}
+
+local function encoder(o)
+  local n = setmetatable(o.names or {}, { __index = bert_names })
+  local eps = o.eps or 1e-12
+  local bases = o.base or { "bert.", "" }
+  local base = bases[1]
+  for _, b in ipairs(bases) do
+    if has(b .. n.embed .. ".weight") then base = b; break end
+  end
+  model { vocab = o.vocab, max_pos = o.max_pos, bos = o.bos, eos = o.eos, encoder_only = true }
+
+  local function proj(x, name, opts)
+    return linear(x, weight(name .. ".weight"), weight(name .. ".bias", { optional = true }), opts)
+  end
+  local function norm(x, name)
+    return layernorm(x, weight(name .. ".weight"), weight(name .. ".bias"), { eps = eps })
+  end
+
+  local E = weight(base .. n.embed .. ".weight")
+  local x = embed(E, tokens())
+  if o.token_type ~= false and has(base .. n.token_type .. ".weight") then
+    local tt = weight(base .. n.token_type .. ".weight")
+    x = add(x, tt:rows(0, 1):reshape{ tt.cols })
+  end
+  local po = o.positions or {}
+  x = add(x, embed(weight(base .. n.positions .. ".weight"), positions({ offset = po.offset })))
+  x = norm(x, base .. n.embed_norm)
+
+  for i = 0, o.layers - 1 do
+    layer(i)
+    local p = base .. string.format(n.layer, i)
+    local q, k, v = proj(x, p .. n.q), proj(x, p .. n.k), proj(x, p .. n.v)
+    local a = attention(q, k, v, { heads = o.heads, kv_heads = o.heads, head_dim = o.head_dim, causal = o.causal == true })
+    x = norm(add(x, proj(a, p .. n.o)), p .. n.attn_norm)
+    local f = proj(proj(x, p .. n.up, { act = o.act or "gelu" }), p .. n.down)
+    x = norm(add(x, f), p .. n.mlp_norm)
+  end
+  layer(-1)
+  x = last(x)
+  x = norm(proj(x, n.transform, { act = o.act or "gelu" }), n.transform_norm)
+  local head = (o.tie ~= false) and E or weight(n.decoder .. ".weight")
+  local hb = weight(n.decoder .. ".bias", { optional = true }) or weight(n.head_bias, { optional = true })
+  output(linear(x, head, hb))
+end
+
+return { encoder = encoder }
