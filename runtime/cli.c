@@ -311,6 +311,10 @@ int vn_main(int argc, char **argv) {
 
   int ctx = o.ctx ? o.ctx : 4096;
   if (m->encoder_only && !o.ctx) ctx = (int)(nids > 0 ? nids : 1);
+  /* bidirectional attention needs every token in one step: no chunked prefill */
+  if (m->encoder_only && nids > m->t_max)
+    return die(2, "this encoder model sees its whole input in one step: %ld ids, more than the %lld it was compiled for (venusc compile --batch N)",
+               nids, (long long)m->t_max);
   if (o.ids || o.prompt || o.prompt_file) {
     if (nids > ctx) return die(2, "the prompt has %ld tokens, more than the context of %d (raise --ctx)", nids, ctx);
   }
