@@ -939,6 +939,7 @@ int main(int argc, char **argv) {
       c->T = 1;
       c->ctx = 1;
       c->tout = 1;
+      c->vocab = 1;
       c->amp = 1;
       c->tol = TOL_FLOAT;
       c->seed = next(&r);
