@@ -140,14 +140,13 @@ static char *decode(const VnTok *t, const int32_t *ids, size_t n, size_t *len) {
 
 static char *decode_stream(const VnTok *t, const int32_t *ids, size_t n, size_t *len) {
   VnTokStream s;
-  size_t cap = 64, o = 0, i, k;
-  char *out = malloc(cap), *q;
-  char buf[512];
-  if (!out) return NULL;
+  size_t cap = 64, o = 0, i, k, room = vn_tok_stream_room(t);
+  char *out = malloc(cap), *q, *buf = malloc(room);
+  if (!out || !buf) { free(out); free(buf); return NULL; }
   vn_tok_stream_init(&s, t);
   for (i = 0; i <= n; i++) {
-    k = i < n ? vn_tok_stream_next(&s, ids[i], buf, sizeof buf) : vn_tok_stream_flush(&s, buf, sizeof buf);
-    if (k > sizeof buf) k = sizeof buf;  /* one token never yields this much here */
+    k = i < n ? vn_tok_stream_next(&s, ids[i], buf, room) : vn_tok_stream_flush(&s, buf, room);
+    if (k > room) { free(out); free(buf); return NULL; }   /* vn_tok_stream_room broken */
     if (o + k + 1 > cap) {
       while (o + k + 1 > cap) cap *= 2;
       if (!(q = realloc(out, cap))) { free(out); return NULL; }
@@ -156,6 +155,7 @@ static char *decode_stream(const VnTok *t, const int32_t *ids, size_t n, size_t 
     memcpy(out + o, buf, k);
     o += k;
   }
+  free(buf);
   out[o] = 0;
   *len = o;
   return out;

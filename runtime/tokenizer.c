@@ -791,7 +791,7 @@ static size_t norm_unicode(Enc *e, const uc *s, size_t n, uc *out, int compose) 
     for (i = 1; i < m; i++) {
       cc = nfc_ccc(t, cps[i]);
       c2 = nfc_compose(t, cps[sp], cps[i]);
-      if (c2 != NONE && (last < cc || last == 0) && !(last == 256)) {
+      if (c2 != NONE && (last < cc || last == 0)) {   /* not blocked (last 256: no starter) */
         cps[sp] = c2;
         continue;
       }
@@ -1491,6 +1491,18 @@ size_t vn_tok_stream_next(VnTokStream *s, int32_t id, char *out, size_t cap) {
 
 size_t vn_tok_stream_flush(VnTokStream *s, char *out, size_t cap) {
   return stream_feed(s, -1, 1, out, cap);
+}
+
+size_t vn_tok_stream_room(const VnTok *t) {
+  /* a held run of U+FFFD, then one piece whose bytes may each become U+FFFD
+   * or (text mode) one Replace content per character */
+  uint32_t n = nsteps(t, VN_TOKSEC_DEC), k, grow = 1;
+  Step st;
+  for (k = 0; k < n; k++) {
+    step_get(t, VN_TOKSEC_DEC, k, &st);
+    if (st.kind == VN_TOKDEC_REPLACE && st.l2 > grow) grow = st.l2;
+  }
+  return 3 * sizeof(((VnTokStream *)0)->pend) + 3 * ((size_t)par(t, VN_TOKPAR_MAXPIECE) + 4) * grow + 16;
 }
 
 int vn_tok_is_eog(const VnTok *t, int32_t id) {

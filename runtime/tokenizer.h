@@ -61,6 +61,9 @@ void vn_tok_stream_init(VnTokStream *s, const VnTok *t);
 size_t vn_tok_stream_next(VnTokStream *s, int32_t id, char *out, size_t cap);
 size_t vn_tok_stream_flush(VnTokStream *s, char *out, size_t cap);
 
+/* A cap that always holds what one stream_next or stream_flush writes. */
+size_t vn_tok_stream_room(const VnTok *t);
+
 /* Is `id` an end-of-generation token (eos or another the tokenizer marks so)? */
 int vn_tok_is_eog(const VnTok *t, int32_t id);
 

@@ -50,11 +50,14 @@ static char *dec(const VnTok *t, const int32_t *ids, size_t n, size_t *len) {
 
 static char *dec_stream(const VnTok *t, const int32_t *ids, size_t n, size_t *len) {
   VnTokStream s;
-  size_t cap = 64 + n * 64, o = 0, i;
+  size_t room = vn_tok_stream_room(t), cap = room * (n + 1) + 1, o = 0, i, k;
   char *out = malloc(cap);
   vn_tok_stream_init(&s, t);
-  for (i = 0; i < n; i++) o += vn_tok_stream_next(&s, ids[i], out + o, cap - o);
-  o += vn_tok_stream_flush(&s, out + o, cap - o);
+  for (i = 0; i <= n; i++) {            /* each call fits in vn_tok_stream_room */
+    k = i < n ? vn_tok_stream_next(&s, ids[i], out + o, room) : vn_tok_stream_flush(&s, out + o, room);
+    if (k > room) { printf("FAIL: stream wrote %zu > room %zu\n", k, room); exit(1); }
+    o += k;
+  }
   out[o] = 0;
   *len = o;
   return out;
