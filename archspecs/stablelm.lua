@@ -23,25 +23,15 @@ return arch {
       for h = 0, nheads - 1 do ws[h + 1] = weight(string.format("%s.norms.%d.weight", prefix, h)) end
       return mul(layernorm(x, nil, nil, { eps = eps, group = hd }), cat(table.unpack(ws)))
     end
-    local function project(x, p)
-      local function proj(name)
-        return linear(x, weight(p .. name .. ".weight"), weight(p .. name .. ".bias", { optional = true }))
-      end
-      local q, k, v = proj("self_attn.q_proj"), proj("self_attn.k_proj"), proj("self_attn.v_proj")
-      if cfg.qk_layernorm then
-        q = head_norm(q, p .. "self_attn.q_layernorm", c.heads)
-        k = head_norm(k, p .. "self_attn.k_layernorm", c.kv_heads)
-      end
-      return q, k, v
-    end
     decoder {
       hidden = c.hidden, layers = c.layers, heads = c.heads, kv_heads = c.kv_heads,
       head_dim = hd, vocab = c.vocab, max_pos = c.max_pos, bos = c.bos, eos = c.eos,
       norm = { kind = "layernorm", eps = eps },
       residual = cfg.use_parallel_residual and "parallel" or "sequential",
-      attention = { rope = rope_from_config(cfg, hd), project = project },
+      attention = { rope = rope_from_config(cfg, hd), qk_norm = cfg.qk_layernorm and head_norm },
       mlp = { act = c.act },
       tie = cfg.tie_word_embeddings,
+      names = { q_norm = "self_attn.q_layernorm", k_norm = "self_attn.k_layernorm" },
     }
   end,
 }

@@ -16,7 +16,11 @@
 --   post_norm  = { attn = false, mlp = false },  -- norms on each branch output
 --   residual_scale = nil,         -- each branch output times this before the add
 --   attention  = { rope = id | function(i) -> id | nil, window = n | function(i),
---                  qk_norm = false | "head" | "all", scale = nil, cap = nil,
+--                  qk_norm = false | "head" | "all" | function(x, prefix, nheads) -> x,
+--                    head: one norm weight shared by every head; all: one norm
+--                    over all heads at once; a function: the family's own
+--                    (e.g. a weight per head), prefix = layer prefix .. names.q_norm
+--                  scale = nil, cap = nil,
 --                  alibi = nil | {slopes}, project = nil | function(h, prefix, i) -> q, k, v },
 --   mlp        = { act = "silu", gated = true, project = nil | function(h, prefix, i) -> out },
 --   final_norm = true,
@@ -92,7 +96,10 @@ local function decoder(o)
     if at.project then q, k, v = at.project(h, p, i)
     elseif n.qkv then q, k, v = fused_qkv(h, p .. n.qkv)
     else q, k, v = proj(h, p .. n.q), proj(h, p .. n.k), proj(h, p .. n.v) end
-    if at.qk_norm then
+    if type(at.qk_norm) == "function" then
+      q = at.qk_norm(q, p .. n.q_norm, o.heads)
+      k = at.qk_norm(k, p .. n.k_norm, o.kv_heads)
+    elseif at.qk_norm then
       local g = at.qk_norm == "all" and 0 or o.head_dim
       q = norm(q, p .. n.q_norm, g)
       k = norm(k, p .. n.k_norm, g)
