@@ -131,6 +131,53 @@ static VnStatus emit_body(VnCtx *ctx, const VnGraph *g, uint32_t i, VnBuf *b) {
     flt(b, n->op == VN_OP_SCALE ? p->scale : p->cap);
     vn_buf_puts(b, ");\n");
     return VN_OK;
+  case VN_OP_ROUTE:
+    vn_buf_printf(b, "  vn_k_route(rt, out, " F(0) ", %lld, " F(1) ", T, %lld, %d, %d, %d, ", (long long)ld_of(g, n, 0),
+                  (long long)g->nodes[n->src[0]].dim[1], p->top_k, p->route, p->renorm);
+    flt(b, p->scale);
+    vn_buf_printf(b, ", %d, %d);\n", p->groups, p->top_groups);
+    return VN_OK;
+  case VN_OP_MOE: {
+    const VnNode *wg = &g->nodes[n->src[2]], *wd = &g->nodes[n->src[3]];
+    vn_buf_printf(b, "  vn_k_moe(rt, out, " F(0) ", %lld, " F(1) ", %lld, in2, %s, in3, %s, T, %lld, %lld, %lld, %d, %s);\n",
+                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), dt_c(wg->dtype), dt_c(wd->dtype),
+                  (long long)wg->dim[2], (long long)wd->dim[2], (long long)wg->dim[0], p->top_k, act_c(p->act));
+    return VN_OK;
+  }
+  case VN_OP_CONV1D: {
+    const VnNode *w = &g->nodes[n->src[1]];
+    vn_buf_printf(b, "  vn_k_conv1d(rt, out, " F(0) ", %lld, " F(1) ", " F(2) ", (float *)in3, T, pos, %lld, %lld, %s);\n",
+                  (long long)ld_of(g, n, 0), (long long)C, (long long)w->dim[1], act_c(p->act));
+    return VN_OK;
+  }
+  case VN_OP_SSM_SCAN: {
+    const VnNode *A = &g->nodes[n->src[2]], *Bn = &g->nodes[n->src[3]];
+    int G = p->groups ? p->groups : 1;
+    vn_buf_printf(b, "  vn_k_ssm_scan(rt, out, " F(0) ", %lld, " F(1) ", %lld, " F(2) ", %d, " F(3) ", %lld, " F(4)
+                  ", %lld, " F(5) ", " F(6) ", (float *)in7, T, pos, %lld, %d, %d, %lld, %d, ",
+                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), A->nd == 2, (long long)ld_of(g, n, 3),
+                  (long long)ld_of(g, n, 4), (long long)C, p->heads, G, (long long)(Bn->dim[1] / G), p->softplus);
+    flt(b, p->lo);
+    vn_buf_puts(b, ", ");
+    flt(b, p->hi);
+    vn_buf_puts(b, ");\n");
+    return VN_OK;
+  }
+  case VN_OP_SHIFT:
+    vn_buf_printf(b, "  vn_k_shift(rt, out, " F(0) ", %lld, (float *)in1, T, pos, %lld);\n", (long long)ld_of(g, n, 0), (long long)C);
+    return VN_OK;
+  case VN_OP_WKV:
+    vn_buf_printf(b, "  vn_k_wkv(rt, out, " F(0) ", %lld, " F(1) ", %lld, " F(2) ", " F(3) ", (float *)in4, T, pos, %lld);\n",
+                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), (long long)C);
+    return VN_OK;
+  case VN_OP_MLA:
+    vn_buf_printf(b, "  static const VnMla a = {%d, %d, %d, %d, %lld, ", p->heads, p->head_dim, p->rope_dim, p->v_head_dim,
+                  (long long)g->nodes[n->src[1]].dim[1]);
+    flt(b, p->scale);
+    vn_buf_printf(b, ", %d};\n", p->rope - 1);
+    vn_buf_printf(b, "  vn_k_mla(rt, out, " F(0) ", %lld, " F(1) ", %lld, " F(2) ", %lld, " F(3) ", (float *)in4, (float *)in5, T, pos, &a);\n",
+                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), (long long)ld_of(g, n, 2));
+    return VN_OK;
   case VN_OP_LAST:
     /* T here is the step's row count; the output has Tout rows */
     vn_buf_printf(b, "  vn_k_last(rt, out, " F(0) ", %lld, T, pos, %lld);\n", (long long)ld_of(g, n, 0), (long long)C);
@@ -179,7 +226,10 @@ static void operand_ptr(const VnGraph *g, uint32_t s, VnBuf *b) {
   switch (rn->op) {
   case VN_OP_INPUT: vn_buf_puts(b, "tok"); return;
   case VN_OP_WEIGHT: vn_buf_printf(b, "W + %lld", (long long)rn->offset); return;
-  case VN_OP_STATE: vn_buf_printf(b, "S + C * %lld", (long long)rn->state_off); return;
+  case VN_OP_STATE:
+    if (rn->dim[0] == VN_CTX) vn_buf_printf(b, "S + C * %lld", (long long)rn->state_off);
+    else vn_buf_printf(b, "S + C * %lld + %lld", (long long)g->state_row_bytes, (long long)rn->state_off);
+    return;
   default: vn_buf_printf(b, "A + %lld", (long long)(rn->offset + col * 4)); return;
   }
 }
@@ -226,9 +276,16 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
   }
   /* scratch: activations quantized for q8_0/q4_0 weights, or with BLAS
    * the raw product of a glu matmul */
-  int64_t qbuf = 64, maxk = 0, maxn = 0;
+  int64_t qbuf = 64, maxk = 0, maxn = 0, ops = 64;
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];
+    if (n->op == VN_OP_MOE) {
+      int64_t H = g->nodes[n->src[2]].dim[2], F = g->nodes[n->src[3]].dim[2];
+      if (H > maxk) maxk = H;
+      if (F > maxk) maxk = F;
+      if (g->t_max * (2 + 2 * H + F) * 4 > ops) ops = g->t_max * (2 + 2 * H + F) * 4;
+    }
+    if (n->op == VN_OP_ROUTE && 2 * g->nodes[n->src[0]].dim[1] * 4 > ops) ops = 2 * g->nodes[n->src[0]].dim[1] * 4;
     if (n->op != VN_OP_MATMUL) continue;
     if (g->nodes[n->src[1]].dim[1] > maxk) maxk = g->nodes[n->src[1]].dim[1];
     if (n->p.glu && g->nodes[n->src[1]].dim[0] > maxn) maxn = g->nodes[n->src[1]].dim[0];
@@ -247,6 +304,7 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
   for (int k = 0; k < mi->neos; k++) vn_buf_printf(b, "%s%d", k ? ", " : "", mi->eos[k]);
   vn_buf_printf(b, "},\n  .encoder_only = %d, .big_endian = %d, .logits_off = %lld, .qbuf_bytes = %lld,\n",
                 mi->encoder_only, o->target->big_endian, (long long)logits_off, (long long)qbuf);
+  vn_buf_printf(b, "  .state_fixed_bytes = %lld, .op_scratch_bytes = %lld,\n", (long long)g->state_fixed_bytes, (long long)ops);
   vn_buf_printf(b, "  .nropes = %d, .ropes = %s,\n", g->nropes, g->nropes ? "vn_ropes" : "NULL");
   if (o->tok_blob) vn_buf_puts(b, "  .tok_blob = vn_tok_blob, .tok_len = sizeof vn_tok_blob,\n");
   vn_buf_puts(b, "};\n\n");

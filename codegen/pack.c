@@ -146,6 +146,10 @@ static VnStatus wx_read(Eval *e, const VnWx *w, int64_t off, int64_t n, float *d
     return VN_OK;
   case VN_WX_RESHAPE:
     return wx_read(e, w->args[0], off, n, dst);
+  case VN_WX_EXP:
+    VN_TRY(wx_read(e, w->args[0], off, n, dst));
+    for (int64_t i = 0; i < n; i++) dst[i] = expf(dst[i]);
+    return VN_OK;
   case VN_WX_UNPAIR: {
     int64_t rl = wx_rowlen(w);
     while (n > 0) {

@@ -20,7 +20,7 @@ static void dims(FILE *f, const VnNode *n) {
 }
 
 void vn_wx_print(const VnWx *w, FILE *f) {
-  static const char *kn[] = {"", "cat", "pairs", "rows", "t", "add", "scale", "zeros", "reshape", "permute", "unpair"};
+  static const char *kn[] = {"", "cat", "pairs", "rows", "t", "add", "scale", "zeros", "reshape", "permute", "unpair", "exp"};
   if (w->kind == VN_WX_TENSOR) { fputs(w->tensor, f); return; }
   fprintf(f, "%s(", kn[w->kind]);
   for (int i = 0; i < w->nargs; i++) {
@@ -56,6 +56,11 @@ static void params(FILE *f, const VnGraph *g, const VnNode *n) {
   if (n->op == VN_OP_VIEW) fprintf(f, " col0=%d", p->col0);
   if (n->op == VN_OP_POSITIONS && p->col0) fprintf(f, " offset=%d", p->col0);
   if (p->alibi) fprintf(f, " alibi");
+  if (p->top_k) fprintf(f, " top_k=%d", p->top_k);
+  if (n->op == VN_OP_ROUTE) fprintf(f, " %s%s", p->route == VN_ROUTE_SIGMOID ? "sigmoid" : "softmax", p->renorm ? " renorm" : "");
+  if (p->groups > 1) fprintf(f, " groups=%d/%d", p->top_groups, p->groups);
+  if (p->softplus) fprintf(f, " softplus");
+  if (p->rope_dim) fprintf(f, " rope_dim=%d", p->rope_dim);
   if (p->eps) fprintf(f, " eps=%g", p->eps);
   if (p->scale) fprintf(f, " scale=%g", p->scale);
   if (p->cap) fprintf(f, " cap=%g", p->cap);
@@ -82,13 +87,15 @@ void vn_graph_dump(const VnGraph *g, FILE *f) {
     if (n->layer >= 0) fprintf(f, "  L%d", n->layer);
     if (n->loc.file) fprintf(f, "  %s:%d", n->loc.file, n->loc.line);
     if (n->op == VN_OP_WEIGHT && n->offset >= 0) fprintf(f, "  @weights+%lld", (long long)n->offset);
-    else if (n->op == VN_OP_STATE && g->state_row_bytes) fprintf(f, "  @state+%lld*ctx", (long long)n->state_off);
+    else if (n->op == VN_OP_STATE && n->dim[0] == VN_CTX && g->state_row_bytes) fprintf(f, "  @state+%lld*ctx", (long long)n->state_off);
+    else if (n->op == VN_OP_STATE && n->dim[0] != VN_CTX) fprintf(f, "  @state+ctx*%lld+%lld", (long long)g->state_row_bytes, (long long)n->state_off);
     else if (n->offset >= 0) fprintf(f, "  @arena+%lld", (long long)n->offset);
     fputc('\n', f);
   }
   if (g->arena_bytes)
-    fprintf(f, "# plan: arena %lld bytes for %lld tokens, state %lld bytes per position, weights %lld bytes\n",
-            (long long)g->arena_bytes, (long long)g->t_max, (long long)g->state_row_bytes, (long long)g->weight_bytes);
+    fprintf(f, "# plan: arena %lld bytes for %lld tokens, state %lld bytes per position + %lld, weights %lld bytes\n",
+            (long long)g->arena_bytes, (long long)g->t_max, (long long)g->state_row_bytes, (long long)g->state_fixed_bytes,
+            (long long)g->weight_bytes);
 }
 
 /* Graphviz: labels are escaped (tensor names come from model files). */

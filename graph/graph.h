@@ -109,8 +109,9 @@ typedef enum {
 #define VN_TOUT (-2)
 #define VN_CTX  (-3)
 #define VN_MAXDIM 4
-#define VN_MAXSRC 6
+#define VN_MAXSRC 8
 #define VN_NONE UINT32_MAX
+#define VN_MAX_LATENT 1024  /* widest MLA latent (runtime scratch) */
 
 /* RoPE: one table per distinct configuration, referenced by index. The
  * rotation of pair i at position p is by angle p * inv_freq[i] (float32, as
@@ -128,6 +129,8 @@ typedef struct VnRope {
   int32_t dyn_max_pos;
 } VnRope;
 
+enum { VN_ROUTE_SOFTMAX, VN_ROUTE_SIGMOID };
+
 /* Op parameters: one struct for all ops, zero means "not used". The dumper
  * prints the non-zero fields. */
 typedef struct VnParams {
@@ -136,10 +139,19 @@ typedef struct VnParams {
   int32_t group;      /* norms: normalize each group of this many cols; 0 = the whole row */
   int32_t heads, kv_heads, head_dim, v_head_dim;
   int32_t causal;     /* ATTENTION: 1 causal, 0 bidirectional */
-  int32_t window;     /* ATTENTION: keys at distance >= window are masked; 0 = none */
+  int32_t window;     /* ATTENTION: causal: keys at distance >= window are masked;
+                         bidirectional: keys at distance > window; 0 = none */
   int32_t rope;       /* ROPE: rope index; ATTENTION: rope index + 1 fused on q and k (0 = none) */
   int32_t col0;       /* VIEW: first column; POSITIONS: offset added to positions */
   int32_t alibi;      /* ATTENTION: add slope[h] * (key position) to scores (slopes in node->table) */
+  int32_t top_k;      /* ROUTE, MOE: experts per token */
+  int32_t route;      /* ROUTE: VN_ROUTE_* */
+  int32_t renorm;     /* ROUTE: chosen weights divided by their sum */
+  int32_t groups;     /* ROUTE: expert groups (group-limited top-k); SSM_SCAN: B/C groups */
+  int32_t top_groups; /* ROUTE: groups kept */
+  int32_t softplus;   /* SSM_SCAN: dt = softplus(dt + dt_bias) */
+  int32_t rope_dim;   /* MLA: rotated part of each q head and of the shared key */
+  float lo, hi;       /* SSM_SCAN: dt clamped to [lo, hi] (hi 0: no upper bound) */
   float eps;          /* norms */
   float scale;        /* ATTENTION score scale; SCALE factor; MATMUL output multiplier (0 = 1) */
   float cap;          /* SOFTCAP / ATTENTION score soft-cap: cap * tanh(x / cap) */
@@ -160,6 +172,7 @@ typedef enum {
   VN_WX_PERMUTE,    /* args[0] with its dims reordered: result dim i is arg dim perm[i] */
   VN_WX_UNPAIR,     /* rows of args[0] regrouped per head (a heads): stored row h*hd + 2i + j
                        becomes row h*hd + j*hd/2 + i */
+  VN_WX_EXP,        /* exp(args[0]) elementwise (e.g. A = -exp(A_log)) */
 } VnWxKind;
 
 typedef struct VnWx {
@@ -242,6 +255,7 @@ typedef struct VnGraph {
   int64_t t_max;            /* rows of a prefill step (compile option --batch) */
   int64_t arena_bytes;      /* activations for one step of t_max tokens */
   int64_t state_row_bytes;  /* state bytes per context position */
+  int64_t state_fixed_bytes;/* state of fixed size (recurrent, conv), after ctx rows */
   int64_t weight_bytes;     /* packed weights, with alignment */
   int wdtype;               /* dtype for 2-D weights, or -1: as the model file stores them */
   int nfused[8];            /* fusion counters for inspect (VN_FUSE_*) */

@@ -37,11 +37,14 @@ static void assign_weight_dtypes(VnGraph *g) {
   for (uint32_t i = 0; i < g->n; i++) {
     VnNode *n = &g->nodes[i];
     uint32_t w = VN_NONE;
+    uint32_t w2 = VN_NONE;
     if (n->op == VN_OP_MATMUL) w = n->src[1];
     else if (n->op == VN_OP_EMBED) w = n->src[0];
+    else if (n->op == VN_OP_MOE) { w = n->src[2]; w2 = n->src[3]; }
+    for (int pass = 0; pass < 2; pass++, w = w2) {
     if (w == VN_NONE) continue;
     VnNode *wn = &g->nodes[w];
-    if (wn->nd != 2) continue;
+    if (wn->nd < 2) continue;
     int dt = g->wdtype;
     if (dt < 0) {
       /* as stored when the kernels read that format; other block formats
@@ -51,9 +54,10 @@ static void assign_weight_dtypes(VnGraph *g) {
       else if (dt < 0 || dt == VN_I32) dt = VN_F32;
     }
     /* block formats need whole blocks per row; otherwise keep 16-bit floats */
-    if (wn->dim[1] % vn_dtype_block((VnDType)dt)) dt = VN_F16;
+    if (wn->dim[wn->nd - 1] % vn_dtype_block((VnDType)dt)) dt = VN_F16;
     /* a table shared by embed and matmul keeps the first choice */
     if (wn->dtype == VN_F32) wn->dtype = (VnDType)dt;
+    }
   }
 }
 
@@ -86,15 +90,21 @@ VnStatus vn_pass_plan(VnCtx *ctx, VnGraph *g) {
     woff = align_up(woff + (int64_t)vn_dtype_row_bytes(n->dtype, cols) * rows);
   }
   g->weight_bytes = woff;
-  /* state */
-  int64_t srow = 0;
+  /* state: per-position (KV cache) rows, then the fixed-size state */
+  int64_t srow = 0, sfix = 0;
   for (uint32_t i = 0; i < g->n; i++) {
     VnNode *n = &g->nodes[i];
     if (n->op != VN_OP_STATE) continue;
-    n->state_off = srow;
-    srow += vn_node_cols(n) * 4;
+    if (n->dim[0] == VN_CTX) {
+      n->state_off = srow;
+      srow += vn_node_cols(n) * 4;
+    } else {
+      n->state_off = sfix;
+      sfix = align_up(sfix + n->dim[0] * vn_node_cols(n) * 4);
+    }
   }
   g->state_row_bytes = srow;
+  g->state_fixed_bytes = sfix;
   /* liveness: last reader of each buffer root (the output lives to the end) */
   liveness(g);
   g->nodes[root_of(g, g->output)].last_use = g->n;

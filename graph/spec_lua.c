@@ -397,6 +397,16 @@ static int lw_scalar(lua_State *L, VnWxKind k) {
   return 1;
 }
 static int lw_add(lua_State *L) { return lw_scalar(L, VN_WX_ADD); }
+/* w:exp(): exp of every element (e.g. A = w:exp():scale(-1) from A_log) */
+static int lw_exp(lua_State *L) {
+  VnWx *a = check_weight(L, 1);
+  VnWx *w = new_wx(L, VN_WX_EXP, 1);
+  w->args[0] = a;
+  w->nd = a->nd;
+  memcpy(w->dim, a->dim, sizeof w->dim);
+  push_weight(L, w);
+  return 1;
+}
 static int lw_scale(lua_State *L) { return lw_scalar(L, VN_WX_SCALE); }
 
 /* w:reshape{d0, d1, ...} */
@@ -649,6 +659,124 @@ static uint32_t new_state(lua_State *L, int64_t cols, const char *name) {
   return i;
 }
 
+/* state of fixed size [rows, cols] (recurrent and conv state) */
+static uint32_t new_fixed_state(lua_State *L, int64_t rows, int64_t cols, const char *what) {
+  Builder *b = B(L);
+  uint32_t i = new_state(L, cols, NULL);
+  VnNode *n = vn_node(b->g, i);
+  n->dim[0] = rows;
+  n->name = b->layer >= 0 ? vn_arena_printf(&b->ctx->arena, "%s%d", what, b->layer) : what;
+  return i;
+}
+
+/* route(logits, bias|nil, {top_k=, kind="softmax"|"sigmoid", renorm=, scale=,
+ *       groups=, top_groups=}) -> [T, 2k]: k expert ids, then k weights */
+static int l_route(lua_State *L) {
+  opts_check(L, 3, "route", "top_k kind renorm scale groups top_groups");
+  VnParams p = {0};
+  p.top_k = (int32_t)opt_int(L, 3, "top_k", 0);
+  const char *k = opt_str(L, 3, "kind", "softmax");
+  if (!strcmp(k, "softmax")) p.route = VN_ROUTE_SOFTMAX;
+  else if (!strcmp(k, "sigmoid")) p.route = VN_ROUTE_SIGMOID;
+  else return luaL_error(L, "route: kind must be softmax or sigmoid, not '%s'", k);
+  p.renorm = opt_bool(L, 3, "renorm", 0);
+  p.scale = (float)opt_num(L, 3, "scale", 0);
+  p.groups = (int32_t)opt_int(L, 3, "groups", 0);
+  p.top_groups = (int32_t)opt_int(L, 3, "top_groups", p.groups);
+  uint32_t s2[2] = {operand(L, 1, 0), operand(L, 2, 1)};
+  push_tensor(L, add_node(L, VN_OP_ROUTE, s2, 2, &p, 0, 0));
+  return 1;
+}
+
+/* moe(x, routes, gate_up [E, 2F, H] (rows in (gate, up) pairs), down [E, H, F], {act=, top_k=}) */
+static int l_moe(lua_State *L) {
+  opts_check(L, 5, "moe", "act top_k");
+  VnParams p = {0};
+  p.act = act_arg(L, opt_str(L, 5, "act", "silu"));
+  p.top_k = (int32_t)opt_int(L, 5, "top_k", 0);
+  uint32_t s4[4] = {operand(L, 1, 0), operand(L, 2, 0), operand(L, 3, 0), operand(L, 4, 0)};
+  if (!p.top_k) p.top_k = (int32_t)(vn_node_cols(vn_node(B(L)->g, s4[1])) / 2);
+  push_tensor(L, add_node(L, VN_OP_MOE, s4, 4, &p, 0, 0));
+  return 1;
+}
+
+/* conv1d(x, w [cols, kernel], b|nil [, {act=}]): causal, per column; owns its state */
+static int l_conv1d(lua_State *L) {
+  opts_check(L, 4, "conv1d", "act");
+  VnParams p = {0};
+  p.act = act_arg(L, opt_str(L, 4, "act", NULL));
+  uint32_t x = operand(L, 1, 0), w = operand(L, 2, 0), bb = operand(L, 3, 1);
+  const VnNode *wn = vn_node(B(L)->g, w);
+  if (wn->nd != 2 || wn->dim[1] < 1) return luaL_error(L, "conv1d: weight must be [cols, kernel]");
+  uint32_t st = new_fixed_state(L, wn->dim[1] - 1 > 0 ? wn->dim[1] - 1 : 1, vn_node_cols(vn_node(B(L)->g, x)), "conv_state");
+  uint32_t s4[4] = {x, w, bb, st};
+  push_tensor(L, add_node(L, VN_OP_CONV1D, s4, 4, &p, 0, 0));
+  return 1;
+}
+
+/* ssm_scan(x, dt, A, B, C, D|nil, dt_bias|nil, {heads=, groups=, softplus=, dt_min=, dt_max=}) */
+static int l_ssm_scan(lua_State *L) {
+  opts_check(L, 8, "ssm_scan", "heads groups softplus dt_min dt_max");
+  VnParams p = {0};
+  p.heads = (int32_t)opt_int(L, 8, "heads", 0);
+  p.groups = (int32_t)opt_int(L, 8, "groups", 1);
+  p.softplus = opt_bool(L, 8, "softplus", 1);
+  p.lo = (float)opt_num(L, 8, "dt_min", 0);
+  double hi = opt_num(L, 8, "dt_max", 0);
+  p.hi = isfinite(hi) ? (float)hi : 0;
+  uint32_t x = operand(L, 1, 0), Bm = operand(L, 4, 0);
+  int64_t D = vn_node_cols(vn_node(B(L)->g, x)), G = p.groups > 0 ? p.groups : 1;
+  int64_t N = vn_node_cols(vn_node(B(L)->g, Bm)) / G;
+  uint32_t st = new_fixed_state(L, D, N > 0 ? N : 1, "ssm_state");
+  uint32_t s8[8] = {x, operand(L, 2, 0), operand(L, 3, 0), Bm, operand(L, 5, 0), operand(L, 6, 1), operand(L, 7, 1), st};
+  push_tensor(L, add_node(L, VN_OP_SSM_SCAN, s8, 8, &p, 0, 0));
+  return 1;
+}
+
+/* shift(x): each row's previous row (token shift); owns its state */
+static int l_shift(lua_State *L) {
+  uint32_t x = operand(L, 1, 0);
+  uint32_t st = new_fixed_state(L, 1, vn_node_cols(vn_node(B(L)->g, x)), "shift_state");
+  uint32_t s2[2] = {x, st};
+  push_tensor(L, add_node(L, VN_OP_SHIFT, s2, 2, NULL, 0, 0));
+  return 1;
+}
+
+/* wkv(k, v, decay, first): RWKV-4 time mixing; decay is used as stored (-exp(w)) */
+static int l_wkv(lua_State *L) {
+  uint32_t k = operand(L, 1, 0);
+  uint32_t st = new_fixed_state(L, 3, vn_node_cols(vn_node(B(L)->g, k)), "wkv_state");
+  uint32_t s5[5] = {k, operand(L, 2, 0), operand(L, 3, 0), operand(L, 4, 0), st};
+  push_tensor(L, add_node(L, VN_OP_WKV, s5, 5, NULL, 0, 0));
+  return 1;
+}
+
+/* mla(q, latent, rope_key, w_kv, {heads=, head_dim=, rope_dim=, v_head_dim=, scale=, rope=}):
+ * attention whose cache holds the latent and the shared rope key */
+static int l_mla(lua_State *L) {
+  Builder *b = B(L);
+  luaL_checktype(L, 5, LUA_TTABLE);
+  opts_check(L, 5, "mla", "heads head_dim rope_dim v_head_dim scale rope");
+  VnParams p = {0};
+  p.heads = (int32_t)opt_int(L, 5, "heads", 0);
+  p.head_dim = (int32_t)opt_int(L, 5, "head_dim", 0);
+  p.rope_dim = (int32_t)opt_int(L, 5, "rope_dim", 0);
+  p.v_head_dim = (int32_t)opt_int(L, 5, "v_head_dim", p.head_dim);
+  p.scale = (float)opt_num(L, 5, "scale", 1.0 / sqrt((double)(p.head_dim + p.rope_dim > 0 ? p.head_dim + p.rope_dim : 1)));
+  lua_Integer r = opt_int(L, 5, "rope", -1);
+  p.rope = r >= 0 ? (int32_t)r + 1 : 0;
+  p.causal = 1;
+  uint32_t q = operand(L, 1, 0), lat = operand(L, 2, 0), kpe = operand(L, 3, 0), w = operand(L, 4, 0);
+  const char *ln = b->layer >= 0 ? vn_arena_printf(&b->ctx->arena, "%d", b->layer) : "";
+  uint32_t c1 = new_state(L, vn_node_cols(vn_node(b->g, lat)), vn_arena_printf(&b->ctx->arena, "latent_cache%s", ln));
+  uint32_t c2 = new_state(L, vn_node_cols(vn_node(b->g, kpe)), vn_arena_printf(&b->ctx->arena, "rope_key_cache%s", ln));
+  if (p.rope && (p.rope - 1 >= b->g->nropes || b->g->ropes[p.rope - 1].head_dim != p.rope_dim))
+    return luaL_error(L, "mla: rope table must have head_dim = rope_dim (%d)", p.rope_dim);
+  uint32_t s6[6] = {q, lat, kpe, w, c1, c2};
+  push_tensor(L, add_node(L, VN_OP_MLA, s6, 6, &p, 0, 0));
+  return 1;
+}
+
 /* attention(q, k, v, {heads=, kv_heads=, head_dim=, v_head_dim=, scale=,
  *            window=, causal=, cap=}) — owns its K and V cache */
 static int l_attention(lua_State *L) {
@@ -768,12 +896,15 @@ static const luaL_Reg builder[] = {
   {"mul", l_mul},           {"act", l_act},           {"glu", l_glu},
   {"scale", l_scale},       {"softcap", l_softcap},   {"view", l_view},
   {"rope_table", l_rope_table}, {"rope", l_rope},     {"attention", l_attention},
-  {"last", l_last},         {"output", l_output},     {NULL, NULL},
+  {"last", l_last},         {"output", l_output},     {"route", l_route},
+  {"moe", l_moe},           {"conv1d", l_conv1d},     {"ssm_scan", l_ssm_scan},
+  {"shift", l_shift},       {"wkv", l_wkv},           {"mla", l_mla},
+  {NULL, NULL},
 };
 
 static const luaL_Reg weight_methods[] = {
   {"t", lw_t}, {"rows", lw_rows}, {"add", lw_add}, {"scale", lw_scale}, {"reshape", lw_reshape},
-  {"permute", lw_permute}, {NULL, NULL},
+  {"permute", lw_permute}, {"exp", lw_exp}, {NULL, NULL},
 };
 
 /* ---- the sandbox ---- */

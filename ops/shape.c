@@ -141,6 +141,86 @@ VnStatus vn_op_shape(VnCtx *ctx, VnGraph *g, uint32_t i) {
     if (!is_act(a) || a->dim[1] % 2) return bad(ctx, n, "input must be an activation of even width, got", a);
     set2(n, a->dim[0], a->dim[1] / 2);
     return VN_OK;
+  case VN_OP_ROUTE: {
+    if (!is_act(a)) return bad(ctx, n, "logits must be an activation, got", a);
+    int64_t E = a->dim[1];
+    if (n->p.top_k < 1 || n->p.top_k > E)
+      return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "route: top_k %d must be in [1, %lld experts]", n->p.top_k, (long long)E);
+    if (b && !is_vec(b, E)) return bad(ctx, n, "bias must be a vector of the experts, got", b);
+    if (n->p.groups && (E % n->p.groups || n->p.top_groups < 1 || n->p.top_groups > n->p.groups))
+      return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "route: %d groups must divide %lld experts, keeping 1..groups", n->p.groups, (long long)E);
+    set2(n, a->dim[0], 2 * (int64_t)n->p.top_k);
+    return VN_OK;
+  }
+  case VN_OP_MOE: {
+    if (!is_act(a)) return bad(ctx, n, "input must be an activation, got", a);
+    if (!is_act(b) || b->dim[1] != 2 * (int64_t)n->p.top_k || b->dim[0] != a->dim[0])
+      return bad(ctx, n, "routes must be route() of the same rows with the same top_k, got", b);
+    if (!c || c->op != VN_OP_WEIGHT || c->nd != 3 || c->dim[2] != a->dim[1] || c->dim[1] % 2)
+      return bad(ctx, n, "gate/up experts must be a weight [experts, 2*ffn, hidden], got", c);
+    if (!d || d->op != VN_OP_WEIGHT || d->nd != 3 || d->dim[0] != c->dim[0] || d->dim[1] != a->dim[1] || d->dim[2] != c->dim[1] / 2)
+      return bad(ctx, n, "down experts must be a weight [experts, hidden, ffn], got", d);
+    set2(n, a->dim[0], a->dim[1]);
+    return VN_OK;
+  }
+  case VN_OP_CONV1D: {
+    const VnNode *st = S(g, n, 3);
+    if (!is_act(a)) return bad(ctx, n, "input must be an activation, got", a);
+    if (!b || b->op != VN_OP_WEIGHT || b->nd != 2 || b->dim[0] != a->dim[1]) return bad(ctx, n, "weight must be [cols, kernel], got", b);
+    if (c && !is_vec(c, a->dim[1])) return bad(ctx, n, "bias must be a vector of the columns, got", c);
+    if (!st || st->op != VN_OP_STATE || st->dim[0] != b->dim[1] - 1 || st->dim[1] != a->dim[1])
+      return bad(ctx, n, "state must be [kernel-1, cols], got", st);
+    if (a->dim[0] != VN_T) return bad(ctx, n, "input must have a row per token, got", a);
+    set2(n, VN_T, a->dim[1]);
+    return VN_OK;
+  }
+  case VN_OP_SSM_SCAN: {
+    const VnNode *D = S(g, n, 5), *db = S(g, n, 6), *st = S(g, n, 7);
+    int64_t H = n->p.heads, G = n->p.groups ? n->p.groups : 1;
+    if (!is_act(a) || a->dim[0] != VN_T || H < 1 || a->dim[1] % H) return bad(ctx, n, "x must be [T, heads*head_dim], got", a);
+    if (!is_act(b) || b->dim[1] != H) return bad(ctx, n, "dt must be [T, heads], got", b);
+    if (!is_act(d) || d->dim[1] % G) return bad(ctx, n, "B must be [T, groups*state], got", d);
+    int64_t N = d->dim[1] / G;
+    const VnNode *C = S(g, n, 4);
+    if (!is_act(C) || C->dim[1] != d->dim[1]) return bad(ctx, n, "C must be shaped as B, got", C);
+    if (!c || c->op != VN_OP_WEIGHT || !(is_vec(c, H) || (c->nd == 2 && c->dim[0] == H && c->dim[1] == N)))
+      return bad(ctx, n, "A must be a weight [heads] or [heads, state], got", c);
+    if (H % G) return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "ssm_scan: %lld groups must divide %lld heads", (long long)G, (long long)H);
+    if (D && !is_vec(D, H)) return bad(ctx, n, "D must be a vector of the heads, got", D);
+    if (db && !is_vec(db, H)) return bad(ctx, n, "dt_bias must be a vector of the heads, got", db);
+    if (!st || st->op != VN_OP_STATE || st->dim[0] != a->dim[1] || st->dim[1] != N)
+      return bad(ctx, n, "state must be [heads*head_dim, state], got", st);
+    set2(n, VN_T, a->dim[1]);
+    return VN_OK;
+  }
+  case VN_OP_SHIFT:
+    if (!is_act(a) || a->dim[0] != VN_T) return bad(ctx, n, "input must have a row per token, got", a);
+    if (!b || b->op != VN_OP_STATE || b->dim[0] != 1 || b->dim[1] != a->dim[1]) return bad(ctx, n, "state must be [1, cols], got", b);
+    set2(n, VN_T, a->dim[1]);
+    return VN_OK;
+  case VN_OP_WKV: {
+    const VnNode *st = S(g, n, 4);
+    if (!is_act(a) || a->dim[0] != VN_T) return bad(ctx, n, "k must have a row per token, got", a);
+    if (!is_act(b) || b->dim[1] != a->dim[1]) return bad(ctx, n, "v must be shaped as k, got", b);
+    if (!is_vec(c, a->dim[1]) || !is_vec(d, a->dim[1])) return bad(ctx, n, "decay and first must be vectors of the columns", NULL);
+    if (!st || st->op != VN_OP_STATE || st->dim[0] != 3 || st->dim[1] != a->dim[1]) return bad(ctx, n, "state must be [3, cols], got", st);
+    set2(n, VN_T, a->dim[1]);
+    return VN_OK;
+  }
+  case VN_OP_MLA: {
+    const VnNode *kc = S(g, n, 4), *pc = S(g, n, 5);
+    int64_t H = n->p.heads, dn = n->p.head_dim, r = n->p.rope_dim, dv = n->p.v_head_dim;
+    if (H < 1 || dn < 1 || r < 0 || dv < 1) return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "mla: heads, head_dim, v_head_dim must be positive");
+    if (!is_act(a) || a->dim[0] != VN_T || a->dim[1] != H * (dn + r)) return bad(ctx, n, "q must be [T, heads*(head_dim+rope_dim)], got", a);
+    if (!is_act(b) || b->dim[1] > VN_MAX_LATENT) return bad(ctx, n, "latent must be [T, rank] (rank at most 1024), got", b);
+    if (!is_act(c) || c->dim[1] != r) return bad(ctx, n, "rope key must be [T, rope_dim], got", c);
+    if (!d || d->op != VN_OP_WEIGHT || d->nd != 2 || d->dim[0] != H * (dn + dv) || d->dim[1] != b->dim[1])
+      return bad(ctx, n, "kv weight must be [heads*(head_dim+v_head_dim), rank], got", d);
+    if (!kc || kc->op != VN_OP_STATE || kc->dim[1] != b->dim[1] || !pc || pc->op != VN_OP_STATE || pc->dim[1] != r)
+      return bad(ctx, n, "caches must be state [CTX, rank] and [CTX, rope_dim]", NULL);
+    set2(n, VN_T, H * dv);
+    return VN_OK;
+  }
   case VN_OP_LAST:
     if (!is_act(a) || a->dim[0] != VN_T) return bad(ctx, n, "input must have a row per token, got", a);
     set2(n, VN_TOUT, a->dim[1]);

@@ -410,6 +410,10 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
     if (p->rope >= 0) { rotate(qr, q, rope_cs(a->rt, p->rope, t), &a->rt->m->ropes[p->rope]); q = qr; }
     int j0 = 0, j1 = p->causal ? qpos : a->pos + a->T - 1;
     if (p->window > 0 && p->causal && qpos - p->window + 1 > j0) j0 = qpos - p->window + 1;
+    if (p->window > 0 && !p->causal) {  /* bidirectional: |qpos - j| <= window */
+      if (qpos - p->window > j0) j0 = qpos - p->window;
+      if (qpos + p->window < j1) j1 = qpos + p->window;
+    }
     float mx = -INFINITY;
     for (int j = j0; j <= j1; j++) {
       float s = vn_dot_f32(q, a->kc + (int64_t)j * kvw + (int64_t)kh * hd, hd) * p->scale;
@@ -488,4 +492,234 @@ void vn_k_softcap(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int6
 void vn_k_last(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int Tout, int64_t C) {
   (void)rt;
   for (int t = 0; t < Tout; t++) memcpy(out + (int64_t)t * C, x + (int64_t)(T - Tout + t) * ldx, (size_t)C * 4);
+}
+
+/* ---- mixture of experts ---- */
+size_t vn_row_bytes(int dt, int64_t n) {
+  switch (dt) {
+  case VN_DT_F32: return (size_t)n * 4;
+  case VN_DT_F16: case VN_DT_BF16: return (size_t)n * 2;
+  case VN_DT_Q8_0: return (size_t)(n / 32) * sizeof(VnBlockQ8);
+  case VN_DT_Q4_0: return (size_t)(n / 32) * sizeof(VnBlockQ4);
+  }
+  return 0;
+}
+
+/* out[t] = k expert ids (as floats, exact below 2^24), then their k weights.
+ * softmax: weights are the chosen probabilities; sigmoid: the chosen
+ * sigmoids, picked by sigmoid + bias within the best groups (a group's score
+ * is the sum of its two best). renorm divides the weights by their sum;
+ * scale multiplies them. */
+void vn_k_route(VnRt *rt, float *out, const float *logits, int64_t ld, const float *bias, int T, int64_t E, int k,
+                int kind, int renorm, float scale, int groups, int top_groups) {
+  float *pr = (float *)rt->opbuf, *ch = pr + E;  /* [E] probabilities, [E] choice scores */
+  for (int t = 0; t < T; t++) {
+    const float *l = logits + (int64_t)t * ld;
+    if (kind == 0) {
+      float mx = l[0], sum = 0;
+      for (int64_t e = 1; e < E; e++) if (l[e] > mx) mx = l[e];
+      for (int64_t e = 0; e < E; e++) { pr[e] = expf(l[e] - mx); sum += pr[e]; }
+      for (int64_t e = 0; e < E; e++) pr[e] /= sum;
+    } else {
+      for (int64_t e = 0; e < E; e++) pr[e] = 1.0f / (1.0f + expf(-l[e]));
+    }
+    for (int64_t e = 0; e < E; e++) ch[e] = pr[e] + (bias ? bias[e] : 0.0f);
+    if (groups > 1) {
+      int64_t per = E / groups;
+      float gs[256];
+      int keep[256] = {0};
+      for (int gi = 0; gi < groups && gi < 256; gi++) {
+        float b1 = -INFINITY, b2 = -INFINITY;
+        for (int64_t e = gi * per; e < (gi + 1) * per; e++) {
+          if (ch[e] > b1) { b2 = b1; b1 = ch[e]; } else if (ch[e] > b2) b2 = ch[e];
+        }
+        gs[gi] = per > 1 ? b1 + b2 : b1;
+      }
+      for (int r = 0; r < top_groups; r++) {
+        int best = -1;
+        for (int gi = 0; gi < groups && gi < 256; gi++)
+          if (!keep[gi] && (best < 0 || gs[gi] > gs[best])) best = gi;
+        if (best >= 0) keep[best] = 1;
+      }
+      for (int64_t e = 0; e < E; e++) if (!keep[e / per]) ch[e] = 0.0f;
+    }
+    float *o = out + (int64_t)t * 2 * k, sum = 0;
+    for (int j = 0; j < k; j++) {
+      int64_t best = -1;
+      for (int64_t e = 0; e < E; e++) {
+        int taken = 0;
+        for (int i = 0; i < j; i++) if ((int64_t)o[i] == e) taken = 1;
+        if (!taken && (best < 0 || ch[e] > ch[best])) best = e;
+      }
+      o[j] = (float)best;
+      o[k + j] = pr[best];
+      sum += pr[best];
+    }
+    for (int j = 0; j < k; j++) {
+      if (renorm) o[k + j] /= kind == 0 ? sum : sum + 1e-20f;
+      if (scale != 0.0f) o[k + j] *= scale;
+    }
+  }
+}
+
+/* Tokens are grouped by expert: each expert runs its gate/up and down
+ * products once over the rows routed to it (gathered into scratch), then
+ * scatters its weighted output back. */
+void vn_k_moe(VnRt *rt, float *out, const float *x, int64_t ldx, const float *routes, int64_t ldr, const void *Wgu,
+              int dt_gu, const void *Wdn, int dt_dn, int T, int64_t H, int64_t F, int64_t E, int k, int act) {
+  int32_t *tok = (int32_t *)rt->opbuf;
+  float *wt = (float *)(tok + T), *xs = wt + T, *hs = xs + (int64_t)T * H, *ys = hs + (int64_t)T * F;
+  memset(out, 0, (size_t)T * (size_t)H * 4);
+  size_t gu_bytes = vn_row_bytes(dt_gu, H) * (size_t)(2 * F), dn_bytes = vn_row_bytes(dt_dn, F) * (size_t)H;
+  for (int64_t e = 0; e < E; e++) {
+    int n = 0;
+    for (int t = 0; t < T; t++)
+      for (int j = 0; j < k; j++)
+        if ((int64_t)routes[(int64_t)t * ldr + j] == e) { tok[n] = t; wt[n] = routes[(int64_t)t * ldr + k + j]; n++; }
+    if (!n) continue;
+    for (int i = 0; i < n; i++) memcpy(xs + (int64_t)i * H, x + (int64_t)tok[i] * ldx, (size_t)H * 4);
+    vn_k_matmul(rt, hs, xs, H, (const uint8_t *)Wgu + (size_t)e * gu_bytes, dt_gu, NULL, NULL, 0, n, H, 2 * F, act, 1, 0.0f);
+    vn_k_matmul(rt, ys, hs, F, (const uint8_t *)Wdn + (size_t)e * dn_bytes, dt_dn, NULL, NULL, 0, n, F, H, 0, 0, 0.0f);
+    for (int i = 0; i < n; i++) vn_axpy_f32(out + (int64_t)tok[i] * H, wt[i], ys + (int64_t)i * H, H);
+  }
+}
+
+/* ---- recurrent ops: their state starts from zero at position 0 ---- */
+/* out[t][c] = act(b[c] + sum_j w[c][j] * in[t - (K-1) + j][c]), rows before
+ * the step from state (the last K-1 inputs of the step before) */
+void vn_k_conv1d(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, const float *b, float *state, int T,
+                 int pos, int64_t C, int K, int act) {
+  (void)rt;
+  int S = K - 1;
+  if (pos == 0) memset(state, 0, (size_t)(S > 0 ? S : 1) * (size_t)C * 4);
+  for (int t = 0; t < T; t++)
+    for (int64_t c = 0; c < C; c++) {
+      float s = b ? b[c] : 0.0f;
+      for (int j = 0; j < K; j++) {
+        int src = t - S + j;
+        float v = src >= 0 ? x[(int64_t)src * ldx + c] : state[(int64_t)(S + src) * C + c];
+        s += w[c * K + j] * v;
+      }
+      out[(int64_t)t * C + c] = act ? vn_act_f(act, s) : s;
+    }
+  for (int i = 0; i < S; i++) {  /* keep the last S inputs */
+    int src = T - S + i;
+    if (src >= 0) memcpy(state + (int64_t)i * C, x + (int64_t)src * ldx, (size_t)C * 4);
+    else memmove(state + (int64_t)i * C, state + (int64_t)(i + T) * C, (size_t)C * 4);
+  }
+}
+
+/* h[c][n] = exp(dt A) h + dt B[n] x[c];  y[c] = sum_n C[n] h[c][n] + D x[c].
+ * Channels c of head h share its dt (and A when A is per head); heads of a
+ * group share B and C. */
+void vn_k_ssm_scan(VnRt *rt, float *out, const float *x, int64_t ldx, const float *dt, int64_t lddt, const float *A,
+                   int a_per_state, const float *B, int64_t ldb, const float *Cm, int64_t ldc, const float *Dskip,
+                   const float *dt_bias, float *state, int T, int pos, int64_t D, int H, int G, int N, int softplus,
+                   float lo, float hi) {
+  (void)rt;
+  int64_t P = D / H;
+  int hpg = H / G;
+  if (pos == 0) memset(state, 0, (size_t)D * (size_t)N * 4);
+  for (int t = 0; t < T; t++)
+    for (int h = 0; h < H; h++) {
+      float d = dt[(int64_t)t * lddt + h] + (dt_bias ? dt_bias[h] : 0.0f);
+      if (softplus) d = vn_act_f(VN_A_SOFTPLUS, d);
+      if (d < lo) d = lo;
+      if (hi > 0 && d > hi) d = hi;
+      const float *bv = B + (int64_t)t * ldb + (int64_t)(h / hpg) * N, *cv = Cm + (int64_t)t * ldc + (int64_t)(h / hpg) * N;
+      for (int64_t p = 0; p < P; p++) {
+        int64_t c = (int64_t)h * P + p;
+        float xv = x[(int64_t)t * ldx + c], y = 0;
+        float *s = state + c * N;
+        for (int n = 0; n < N; n++) {
+          float a = a_per_state ? A[(int64_t)h * N + n] : A[h];
+          s[n] = expf(d * a) * s[n] + d * bv[n] * xv;
+          y += s[n] * cv[n];
+        }
+        out[(int64_t)t * D + c] = y + (Dskip ? Dskip[h] * xv : 0.0f);
+      }
+    }
+}
+
+/* out[t] = x[t-1]; row -1 is the last row of the step before (zero at 0) */
+void vn_k_shift(VnRt *rt, float *out, const float *x, int64_t ldx, float *state, int T, int pos, int64_t C) {
+  (void)rt;
+  if (pos == 0) memset(state, 0, (size_t)C * 4);
+  memcpy(out, state, (size_t)C * 4);
+  for (int t = 1; t < T; t++) memcpy(out + (int64_t)t * C, x + (int64_t)(t - 1) * ldx, (size_t)C * 4);
+  memcpy(state, x + (int64_t)(T - 1) * ldx, (size_t)C * 4);
+}
+
+/* RWKV-4: numerator, denominator and their running max per column */
+void vn_k_wkv(VnRt *rt, float *out, const float *k, int64_t ldk, const float *v, int64_t ldv, const float *decay,
+              const float *first, float *state, int T, int pos, int64_t C) {
+  (void)rt;
+  float *num = state, *den = state + C, *mx = state + 2 * C;
+  if (pos == 0)
+    for (int64_t c = 0; c < C; c++) { num[c] = 0; den[c] = 0; mx[c] = -1e38f; }
+  for (int t = 0; t < T; t++)
+    for (int64_t c = 0; c < C; c++) {
+      float kk = k[(int64_t)t * ldk + c], vv = v[(int64_t)t * ldv + c];
+      float m = fmaxf(mx[c], kk + first[c]);
+      float e1 = expf(mx[c] - m), e2 = expf(kk + first[c] - m);
+      out[(int64_t)t * C + c] = (e1 * num[c] + e2 * vv) / (e1 * den[c] + e2);
+      float m2 = fmaxf(mx[c] + decay[c], kk);
+      e1 = expf(mx[c] + decay[c] - m2);
+      e2 = expf(kk - m2);
+      num[c] = e1 * num[c] + e2 * vv;
+      den[c] = e1 * den[c] + e2;
+      mx[c] = m2;
+    }
+}
+
+/* ---- attention over a cached latent (multi-head latent attention) ----
+ * Per head h, with W's rows for h = [k part (head_dim) | v part (v_head_dim)]:
+ * score_j = (W_k^T q_nope) . latent_j + q_rope . rope_key_j, and the output
+ * is W_v (sum_j p_j latent_j): the cache holds the latent, never full K/V. */
+typedef struct { VnRt *rt; float *out; const float *q; int64_t ldq; const float *W, *lc, *pc; int T, pos; const VnMla *p; } MlaArgs;
+
+static void mla_task(void *arg, int64_t i0, int64_t i1, int thread) {
+  const MlaArgs *a = arg;
+  const VnMla *p = a->p;
+  int L = p->rank, dn = p->head_dim, r = p->rope_dim, dv = p->v_head_dim;
+  float *sc = a->rt->scratch + (int64_t)thread * (a->rt->ctx + 3 * VN_MAX_HEAD_DIM);
+  float *ql = sc + a->rt->ctx, *ol = ql + VN_MAX_HEAD_DIM, *qr = ol + VN_MAX_HEAD_DIM;
+  for (int64_t i = i0; i < i1; i++) {
+    int t = (int)(i / p->heads), h = (int)(i % p->heads), qpos = a->pos + t;
+    const float *q = a->q + (int64_t)t * a->ldq + (int64_t)h * (dn + r);
+    const float *Wh = a->W + (int64_t)h * (dn + dv) * L;
+    for (int l = 0; l < L; l++) ql[l] = 0;
+    for (int d = 0; d < dn; d++) vn_axpy_f32(ql, q[d], Wh + (int64_t)d * L, L);
+    const float *qp = q + dn;
+    if (p->rope >= 0 && r > 0) { rotate(qr, qp, rope_cs(a->rt, p->rope, t), &a->rt->m->ropes[p->rope]); qp = qr; }
+    float mx = -INFINITY;
+    for (int j = 0; j <= qpos; j++) {
+      float s = vn_dot_f32(ql, a->lc + (int64_t)j * L, L) + (r ? vn_dot_f32(qp, a->pc + (int64_t)j * r, r) : 0.0f);
+      s *= p->scale;
+      sc[j] = s;
+      if (s > mx) mx = s;
+    }
+    float sum = 0;
+    for (int j = 0; j <= qpos; j++) { sc[j] = expf(sc[j] - mx); sum += sc[j]; }
+    for (int l = 0; l < L; l++) ol[l] = 0;
+    for (int j = 0; j <= qpos; j++) vn_axpy_f32(ol, sc[j] / sum, a->lc + (int64_t)j * L, L);
+    float *o = a->out + (int64_t)t * p->heads * dv + (int64_t)h * dv;
+    for (int d = 0; d < dv; d++) o[d] = vn_dot_f32(Wh + (int64_t)(dn + d) * L, ol, L);
+  }
+}
+
+void vn_k_mla(VnRt *rt, float *out, const float *q, int64_t ldq, const float *lat, int64_t ldl, const float *kpe,
+              int64_t ldk, const float *W, float *lat_cache, float *pe_cache, int T, int pos, const VnMla *p) {
+  int L = p->rank, r = p->rope_dim;
+  for (int t = 0; t < T; t++) {
+    memcpy(lat_cache + (int64_t)(pos + t) * L, lat + (int64_t)t * ldl, (size_t)L * 4);
+    if (r) {
+      if (p->rope >= 0) rotate(pe_cache + (int64_t)(pos + t) * r, kpe + (int64_t)t * ldk, rope_cs(rt, p->rope, t), &rt->m->ropes[p->rope]);
+      else memcpy(pe_cache + (int64_t)(pos + t) * r, kpe + (int64_t)t * ldk, (size_t)r * 4);
+    }
+  }
+  MlaArgs a = {rt, out, q, ldq, W, lat_cache, pe_cache, T, pos, p};
+  int64_t n = (int64_t)T * p->heads;
+  if (n * (pos + T) * L < 32768) mla_task(&a, 0, n, 0);
+  else vn_parallel(rt, n, mla_task, &a);
 }

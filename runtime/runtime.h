@@ -65,6 +65,8 @@ typedef struct VnModel {
   int32_t big_endian;         /* weights packed big-endian */
   int64_t logits_off;         /* arena offset of the logits [Tout][vocab] */
   int64_t qbuf_bytes;         /* scratch for activations quantized to q8_0 */
+  int64_t state_fixed_bytes;  /* recurrent state of fixed size, after the ctx rows */
+  int64_t op_scratch_bytes;   /* scratch of ops that gather rows (moe) */
   int32_t nropes;
   const VnRtRope *ropes;
   const unsigned char *tok_blob; /* NULL: compiled without a tokenizer */
@@ -79,7 +81,7 @@ typedef struct VnRt {
   const VnModel *m;
   const uint8_t *w;           /* weight file (mapped) */
   uint8_t *arena;             /* [arena_bytes] */
-  uint8_t *state;             /* [ctx][state_row_bytes] */
+  uint8_t *state;             /* [ctx][state_row_bytes], then state_fixed_bytes */
   int ctx;                    /* context length (positions the state holds) */
   int nthreads;
   VnPool *pool;
@@ -87,6 +89,7 @@ typedef struct VnRt {
   float *scratch;             /* per thread: attention scores [ctx] */
   void *wmap; size_t wmap_len;/* for unmapping */
   void *qbuf;                 /* per step: x quantized for q8_0/q4_0 matmuls */
+  void *opbuf;                /* [op_scratch_bytes] */
   size_t qbuf_len;
 } VnRt;
 
@@ -127,6 +130,27 @@ void vn_k_glu(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t 
 void vn_k_scale(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float s);
 void vn_k_softcap(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float cap);
 void vn_k_last(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int Tout, int64_t C);
+void vn_k_route(VnRt *rt, float *out, const float *logits, int64_t ld, const float *bias, int T, int64_t E, int k,
+                int kind, int renorm, float scale, int groups, int top_groups);
+void vn_k_moe(VnRt *rt, float *out, const float *x, int64_t ldx, const float *routes, int64_t ldr, const void *Wgu,
+              int dt_gu, const void *Wdn, int dt_dn, int T, int64_t H, int64_t F, int64_t E, int k, int act);
+void vn_k_conv1d(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, const float *b, float *state, int T,
+                 int pos, int64_t C, int K, int act);
+void vn_k_ssm_scan(VnRt *rt, float *out, const float *x, int64_t ldx, const float *dt, int64_t lddt, const float *A,
+                   int a_per_state, const float *B, int64_t ldb, const float *Cm, int64_t ldc, const float *Dskip,
+                   const float *dt_bias, float *state, int T, int pos, int64_t D, int H, int G, int N, int softplus,
+                   float lo, float hi);
+void vn_k_shift(VnRt *rt, float *out, const float *x, int64_t ldx, float *state, int T, int pos, int64_t C);
+void vn_k_wkv(VnRt *rt, float *out, const float *k, int64_t ldk, const float *v, int64_t ldv, const float *decay,
+              const float *first, float *state, int T, int pos, int64_t C);
+typedef struct VnMla {
+  int32_t heads, head_dim, rope_dim, v_head_dim, rank;
+  float scale;
+  int32_t rope;               /* rope table index for q's and the key's rotated part, -1 none */
+} VnMla;
+void vn_k_mla(VnRt *rt, float *out, const float *q, int64_t ldq, const float *lat, int64_t ldl, const float *kpe,
+              int64_t ldk, const float *W, float *lat_cache, float *pe_cache, int T, int pos, const VnMla *p);
+size_t vn_row_bytes(int dt, int64_t n);
 float vn_act_f(int act, float x);
 
 /* dtype helpers shared with the kernels */

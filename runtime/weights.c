@@ -128,16 +128,18 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   size_t rope_floats = 0;
   for (int i = 0; i < m->nropes; i++) rope_floats += (size_t)m->t_max * (size_t)m->ropes[i].rot_dim;
   rt->arena = alloc64((size_t)m->arena_bytes);
-  rt->state = alloc64((size_t)ctx * (size_t)m->state_row_bytes);
+  size_t state_bytes = (size_t)ctx * (size_t)m->state_row_bytes + (size_t)m->state_fixed_bytes;
+  rt->state = alloc64(state_bytes);
   rt->rope_cs = alloc64(rope_floats * 4);
-  rt->scratch = alloc64((size_t)rt->nthreads * (size_t)(ctx + VN_MAX_HEAD_DIM) * 4);
+  rt->scratch = alloc64((size_t)rt->nthreads * (size_t)(ctx + 3 * VN_MAX_HEAD_DIM) * 4);
   rt->qbuf = alloc64((size_t)m->qbuf_bytes);
-  if (!rt->arena || !rt->state || !rt->rope_cs || !rt->scratch || !rt->qbuf) {
+  rt->opbuf = alloc64((size_t)m->op_scratch_bytes);
+  if (!rt->arena || !rt->state || !rt->rope_cs || !rt->scratch || !rt->qbuf || !rt->opbuf) {
     vn_rt_free(rt);
     snprintf(err, cap, "out of memory for the activations and a context of %d positions (try a smaller --ctx)", ctx);
     return -1;
   }
-  memset(rt->state, 0, (size_t)ctx * (size_t)m->state_row_bytes);
+  memset(rt->state, 0, state_bytes);
   rt->pool = vn_pool_new(rt->nthreads);
   if (!rt->pool) rt->nthreads = 1;
   return 0;
@@ -150,6 +152,7 @@ void vn_rt_free(VnRt *rt) {
   free64(rt->rope_cs);
   free64(rt->scratch);
   free64(rt->qbuf);
+  free64(rt->opbuf);
 #ifdef VN_NO_MMAP
   if (rt->wmap) free64(rt->wmap);
 #else

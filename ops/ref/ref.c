@@ -182,8 +182,8 @@ static void ref_rope(const VnRefArgs *a) {
  * Query head h reads kv head h / (H/KV) (GQA). The query of row t, at
  * position P = pos + t (turned by the same rope), sees key j < pos + T iff
  *   causal: j <= P, and P - j < window when window > 0;
- *   bidirectional: |P - j| < window when window > 0 (HF's bidirectional
- *   sliding-window overlay), every key otherwise.
+ *   bidirectional: |P - j| <= window when window > 0 (HF's bidirectional
+ *   sliding-window overlay is inclusive), every key otherwise.
  * Score s = (q . k_j) * scale, soft-capped to cap * tanh(s / cap) when cap > 0,
  * plus slope[h] * j with ALiBi (p.alibi; slopes [H] in n->table; added after
  * the cap, as HF adds its masks); out = softmax(s) . v over the visible keys. */
@@ -218,7 +218,7 @@ static void ref_attention(const VnRefArgs *a) {
       double mx = -INFINITY;
       for (int j = 0; j < L; j++) {
         int dist = p->causal ? P - j : abs(P - j);
-        if ((p->causal && j > P) || (p->window > 0 && dist >= p->window)) { w[j] = NAN; continue; }
+        if ((p->causal && j > P) || (p->window > 0 && (p->causal ? dist >= p->window : dist > p->window))) { w[j] = NAN; continue; }
         double sc = dot_row(qh, kc + (int64_t)j * kw + (int64_t)kh * hd, hd) * p->scale;
         if (p->cap > 0) sc = p->cap * tanh(sc / p->cap);
         if (p->alibi) sc += (double)a->n->table[h] * j;
