@@ -76,8 +76,15 @@ local function decoder(o)
   local function proj(x, name, opts)
     return linear(x, weight(name .. ".weight"), weight(name .. ".bias", { optional = true }), opts)
   end
-  local function branch_out(x, y)  -- the residual add of one branch
-    if o.residual_scale then y = scale(y, o.residual_scale) end
+  -- residual_scale: folded into the branch's output projection (so the
+  -- residual add still fuses into it) unless a post-norm comes after it.
+  local rs = o.residual_scale ~= 1 and o.residual_scale or nil
+  local function out_proj(x, name, post_norm)
+    if post_norm or not rs then return proj(x, name) end
+    return proj(x, name, { scale = rs })
+  end
+  local function branch_out(x, y, scaled)  -- the residual add of one branch
+    if rs and not scaled then y = scale(y, rs) end
     return add(x, y)
   end
 
@@ -110,14 +117,14 @@ local function decoder(o)
       heads = o.heads, kv_heads = o.kv_heads, head_dim = o.head_dim,
       window = per_layer(at.window, i) or 0, scale = at.scale, cap = at.cap, alibi = at.alibi,
     })
-    local out = proj(a, p .. n.o)
+    local out = out_proj(a, p .. n.o, post.attn)
     if post.attn then out = norm(out, p .. n.attn_post_norm) end
-    return out
+    return out, not post.attn    -- the output, already times residual_scale?
   end
 
   local function mlp_block(h, p, i)
     local f
-    if ml.project then return ml.project(h, p, i) end
+    if ml.project then return ml.project(h, p, i), false end
     if ml.gated == false then
       f = proj(h, p .. n.up, { act = ml.act })
     elseif n.gate_up then         -- one fused tensor [gate; up], split so fuse sees the GLU
@@ -128,9 +135,9 @@ local function decoder(o)
     else
       f = mul(act(proj(h, p .. n.gate), ml.act or "silu"), proj(h, p .. n.up))
     end
-    local out = proj(f, p .. n.down)
+    local out = out_proj(f, p .. n.down, post.mlp)
     if post.mlp then out = norm(out, p .. n.mlp_post_norm) end
-    return out
+    return out, not post.mlp
   end
 
   local E = weight(n.embed)
@@ -147,9 +154,9 @@ local function decoder(o)
       local h = norm(x, p .. n.attn_norm)
       x = branch_out(branch_out(x, attention_block(h, p, i)), mlp_block(h, p, i))
     elseif residual == "parallel2" then
-      local a = attention_block(norm(x, p .. n.attn_norm), p, i)
-      local f = mlp_block(norm(x, p .. n.mlp_norm), p, i)
-      x = branch_out(branch_out(x, a), f)
+      local a, as = attention_block(norm(x, p .. n.attn_norm), p, i)
+      local f, fs = mlp_block(norm(x, p .. n.mlp_norm), p, i)
+      x = branch_out(branch_out(x, a, as), f, fs)
     else
       local h = pre and norm(x, p .. n.attn_norm) or x
       x = branch_out(x, attention_block(h, p, i))
