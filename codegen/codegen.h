@@ -50,6 +50,7 @@ typedef struct VnModelDir {
   int ngen_eos;
   VnSource src;               /* every tensor of the checkpoint */
   struct VnGguf *gguf;        /* when the model is a GGUF file */
+  char *gguf_tok;             /* its tokenizer kind (JSON), from archspecs/lib/gguf.lua */
 } VnModelDir;
 VnStatus vn_hf_open(VnCtx *ctx, const char *dir, VnModelDir *md);
 void vn_hf_close(VnModelDir *md);
@@ -77,7 +78,9 @@ const char *vn_gguf_next_str(VnGgufIter *it, uint64_t *n);
 double vn_gguf_next_num(VnGgufIter *it, uint32_t type);
 
 /* ---- gguf_tok.c: the GGUF tokenizer, compiled into a tokenizer blob ---- */
-unsigned char *vn_gguf_tokenizer(const VnGguf *g, size_t *len, char *err, size_t errcap);
+/* tok_json: the kind archspecs/lib/gguf.lua named ({"model": "byte_bpe" |
+ * "spm_bpe", "split": "bytelevel" | "cl100k" | "cl100k_n1", "nfc": bool}) */
+unsigned char *vn_gguf_tokenizer(const VnGguf *g, const char *tok_json, size_t *len, char *err, size_t errcap);
 
 /* ---- quants.c: block formats -> float32 ---- */
 /* n values (whole blocks) of dtype t, stored little-endian at src; 0 or -1 */

@@ -110,7 +110,7 @@ static VnStatus emit_body(VnCtx *ctx, const VnGraph *g, uint32_t i, VnBuf *b) {
     flt(b, p->scale);
     vn_buf_puts(b, ", ");
     flt(b, p->cap);
-    vn_buf_printf(b, ", %d, %s};\n", p->rope - 1, p->alibi ? "slopes" : "NULL");
+    vn_buf_printf(b, ", %d, %s, %d};\n", p->rope - 1, p->alibi ? "slopes" : "NULL", p->alibi == 2);
     vn_buf_printf(b, "  vn_k_attention(rt, out, " F(0) ", %lld, " F(1) ", %lld, " F(2) ", %lld, (float *)in3, (float *)in4, T, pos, &a);\n",
                   (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), (long long)ld_of(g, n, 2));
     return VN_OK;
@@ -121,8 +121,9 @@ static VnStatus emit_body(VnCtx *ctx, const VnGraph *g, uint32_t i, VnBuf *b) {
     return VN_OK;
   case VN_OP_ADD:
   case VN_OP_MUL:
-    vn_buf_printf(b, "  vn_k_%s(rt, out, " F(0) ", %lld, " F(1) ", %lld, T, %lld);\n", n->op == VN_OP_ADD ? "add" : "mul",
-                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), (long long)C);
+    vn_buf_printf(b, "  vn_k_%s(rt, out, " F(0) ", %lld, " F(1) ", %lld, T, %lld, %d);\n", n->op == VN_OP_ADD ? "add" : "mul",
+                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), (long long)C,
+                  vn_node_is_act(&g->nodes[n->src[1]]) && vn_node_cols(&g->nodes[n->src[1]]) == 1 && C > 1);
     return VN_OK;
   case VN_OP_SCALE:
   case VN_OP_SOFTCAP:

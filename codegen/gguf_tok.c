@@ -1,12 +1,13 @@
 /* gguf_tok.c: the tokenizer of a GGUF file (tokenizer.ggml.* metadata) as a
  * VnTokDesc, compiled by the same blob writer as tokenizer.json, so the model
- * binary runs the same tokenizer code either way.
- *   model "gpt2": byte-level BPE; tokens in the byte-to-unicode alphabet,
- *                 merges "a b"; tokenizer.ggml.pre names the split regex.
- *   model "llama": SentencePiece-style BPE with byte fallback; no merges are
- *                 stored, so they are derived from the scores: every way to
- *                 join two pieces into a piece, ranked by the joined piece's
- *                 score (the order a SentencePiece BPE model merges in). */
+ * binary runs the same tokenizer code either way. Which kind a file holds is
+ * decided in archspecs/lib/gguf.lua:
+ *   byte_bpe: byte-level BPE; tokens in the byte-to-unicode alphabet,
+ *             merges "a b", split by the named regex.
+ *   spm_bpe:  SentencePiece-style BPE with byte fallback; no merges are
+ *             stored, so they are derived from the scores: every way to join
+ *             two pieces into a piece, ranked by the joined piece's score
+ *             (the order a SentencePiece BPE model merges in). */
 #include "codegen.h"
 #include "tokenizer.h"
 #include <stdlib.h>
@@ -68,15 +69,15 @@ static int cmp_cand(const void *x, const void *y) {
   return p->a - q->a;
 }
 
-unsigned char *vn_gguf_tokenizer(const VnGguf *g, size_t *len, char *err, size_t errcap) {
-  json_t *mj = json_object_get(g->meta, "tokenizer.ggml.model");
-  if (!json_is_string(mj)) { snprintf(err, errcap, "%s: no tokenizer in the GGUF metadata", g->path); return NULL; }
-  const char *model = json_string_value(mj);
-  int gpt2 = !strcmp(model, "gpt2"), spm = !strcmp(model, "llama");
-  if (!gpt2 && !spm) {
-    snprintf(err, errcap, "%s: tokenizer model '%s' is not supported (gpt2 and llama are)", g->path, model);
-    return NULL;
-  }
+unsigned char *vn_gguf_tokenizer(const VnGguf *g, const char *tok_json, size_t *len, char *err, size_t errcap) {
+  json_t *tk = tok_json ? json_loads(tok_json, 0, NULL) : NULL;
+  const char *model = json_string_value(json_object_get(tk, "model"));
+  const char *split = json_string_value(json_object_get(tk, "split"));
+  int bpe_bytes = model && !strcmp(model, "byte_bpe"), spm = model && !strcmp(model, "spm_bpe");
+  int re = split && !strcmp(split, "cl100k") ? VN_TOKRE_CL100K : split && !strcmp(split, "cl100k_n1") ? VN_TOKRE_CL100K_N1 : 0;
+  int nfc = json_is_true(json_object_get(tk, "nfc"));
+  if (tk) json_decref(tk);
+  if (!bpe_bytes && !spm) { snprintf(err, errcap, "%s: no tokenizer venus can build in the GGUF metadata", g->path); return NULL; }
   uint32_t ty;
   uint64_t nv;
   VnGgufIter it;
@@ -119,10 +120,10 @@ unsigned char *vn_gguf_tokenizer(const VnGguf *g, size_t *len, char *err, size_t
   if (add_bos && d.bos_id >= 0) d.prefix[d.n_prefix++] = d.bos_id;
   if (add_eos && d.eos_id >= 0) d.suffix[d.n_suffix++] = d.eos_id;
   Cand *cand = NULL;
-  if (gpt2) {
+  if (bpe_bytes) {
     d.byte_level = 1;
     if (!vn_gguf_array(g, "tokenizer.ggml.merges", &ty, &n2, &it) || ty != GT_STR) {
-      snprintf(err, errcap, "%s: a gpt2 tokenizer needs tokenizer.ggml.merges", g->path);
+      snprintf(err, errcap, "%s: a byte-level BPE tokenizer needs tokenizer.ggml.merges", g->path);
       goto fail;
     }
     d.merges = malloc(n2 * 2 * sizeof *d.merges);
@@ -136,14 +137,7 @@ unsigned char *vn_gguf_tokenizer(const VnGguf *g, size_t *len, char *err, size_t
       d.merges[2 * d.n_merges + 1] = b;
       d.n_merges++;
     }
-    json_t *pj = json_object_get(g->meta, "tokenizer.ggml.pre");
-    const char *pre = json_is_string(pj) ? json_string_value(pj) : "gpt-2";
-    int re = 0;
-    if (!strcmp(pre, "gpt-2") || !strcmp(pre, "default") || !strcmp(pre, "gpt2")) re = 0;
-    else if (!strcmp(pre, "llama-bpe") || !strcmp(pre, "llama3") || !strcmp(pre, "llama-v3")) re = VN_TOKRE_CL100K;
-    else if (!strcmp(pre, "qwen2")) re = VN_TOKRE_CL100K_N1;
-    else { snprintf(err, errcap, "%s: pre-tokenizer '%s' is not supported (gpt-2, llama-bpe and qwen2 are)", g->path, pre); goto fail; }
-    if (re == VN_TOKRE_CL100K_N1) { d.norm[d.n_norm].kind = VN_TOKNORM_NFC; d.n_norm++; }
+    if (nfc) { d.norm[d.n_norm].kind = VN_TOKNORM_NFC; d.n_norm++; }
     if (re) {
       d.pre[d.n_pre].kind = VN_TOKPRE_SPLIT_REGEX;
       d.pre[d.n_pre].a = re;

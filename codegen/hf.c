@@ -259,6 +259,8 @@ void vn_hf_close(VnModelDir *md) {
     md->gguf = NULL;
     free(md->config_json);
     md->config_json = NULL;
+    free(md->gguf_tok);
+    md->gguf_tok = NULL;
     return;
   }
   for (Mapping *m = md->src.priv; m; m = m->next) munmap(m->p, m->len);

@@ -186,7 +186,7 @@ static VnStatus open_gguf(VnCtx *ctx, const char *path, VnModelDir *md, const Sp
   md->dir = path;
   md->config_file = path;
   md->src = md->gguf->src;
-  VN_TRY(vn_spec_gguf(ctx, s->libs, s->nlibs, md->gguf->meta, path, &md->src, &md->config_json));
+  VN_TRY(vn_spec_gguf(ctx, s->libs, s->nlibs, md->gguf->meta, path, &md->src, &md->config_json, &md->gguf_tok));
   json_t *cfg = json_loads(md->config_json, 0, NULL);
   json_t *a = json_object_get(cfg, "architectures");
   if (json_is_array(a) && json_is_string(json_array_get(a, 0)))
@@ -322,10 +322,10 @@ static int cmd_compile(int argc, char **argv) {
   /* the tokenizer */
   unsigned char *blob = NULL;
   size_t blen = 0;
-  if (md.tokenizer_json || md.gguf) {
+  if (md.tokenizer_json || (md.gguf && md.gguf_tok)) {
     char err[1024];
     progress("tokenizer %s", md.tokenizer_json ? md.tokenizer_json : md.gguf->path);
-    blob = md.gguf ? vn_gguf_tokenizer(md.gguf, &blen, err, sizeof err)
+    blob = md.gguf ? vn_gguf_tokenizer(md.gguf, md.gguf_tok, &blen, err, sizeof err)
                    : vn_tokc_compile_json(md.tokenizer_json, md.tokenizer_config, &blen, err, sizeof err);
     if (!blob) { fprintf(stderr, "venusc: %s\n", err); vn_hf_close(&md); return 1; }
   }

@@ -233,6 +233,8 @@ static void fuse_residual(VnGraph *g) {
       uint32_t im = a->src[sw], ir = a->src[1 - sw];
       VnNode *m = &g->nodes[im];
       if (m->op != VN_OP_MATMUL || m->dead || m->src[3] != VN_NONE || m->nuse != 1 || im == ir) continue;
+      const VnNode *r = &g->nodes[ir];  /* only a full-width activation folds in (no broadcasts) */
+      if (!vn_node_is_act(r) || r->nd != 2 || r->dim[1] != m->dim[1] || r->dim[0] != m->dim[0] || m->dim[1] != a->dim[1]) continue;
       m->src[3] = ir;
       m->key = a->key;
       a->dead = 1;

@@ -143,7 +143,8 @@ typedef struct VnParams {
                          bidirectional: keys at distance > window; 0 = none */
   int32_t rope;       /* ROPE: rope index; ATTENTION: rope index + 1 fused on q and k (0 = none) */
   int32_t col0;       /* VIEW: first column; POSITIONS: offset added to positions */
-  int32_t alibi;      /* ATTENTION: add slope[h] * (key position) to scores (slopes in node->table) */
+  int32_t alibi;      /* ATTENTION: 1: add slope[h] * (key position) to the scaled scores; 2: add it rounded
+                         to bfloat16 to q.k before the scale; slopes in node->table */
   int32_t top_k;      /* ROUTE, MOE: experts per token */
   int32_t route;      /* ROUTE: VN_ROUTE_* */
   int32_t renorm;     /* ROUTE: chosen weights divided by their sum */
@@ -330,10 +331,11 @@ VnStatus vn_spec_build(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs,
                        const VnSource *src, VnGraph *g);
 
 /* GGUF: run archspecs/lib's gguf_config(meta, tensor shapes), which maps
- * metadata to an HF config (returned as JSON text, malloc'ed) and renames
- * src's tensors to HF names. meta is a jansson object. */
+ * metadata to an HF config (returned as JSON text, malloc'ed), renames src's
+ * tensors to HF names and says what kind of tokenizer it holds (JSON text,
+ * malloc'ed, or NULL). meta is a jansson object. */
 struct json_t;
 VnStatus vn_spec_gguf(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, struct json_t *meta, const char *file,
-                      VnSource *src, char **config_json);
+                      VnSource *src, char **config_json, char **tok_json);
 
 #endif

@@ -782,7 +782,7 @@ static int l_mla(lua_State *L) {
 static int l_attention(lua_State *L) {
   Builder *b = B(L);
   luaL_checktype(L, 4, LUA_TTABLE);
-  opts_check(L, 4, "attention", "heads kv_heads head_dim v_head_dim scale window causal cap alibi");
+  opts_check(L, 4, "attention", "heads kv_heads head_dim v_head_dim scale window causal cap alibi alibi_bf16");
   VnParams p = {0};
   p.heads = (int32_t)opt_int(L, 4, "heads", 0);
   p.kv_heads = (int32_t)opt_int(L, 4, "kv_heads", p.heads);
@@ -800,7 +800,8 @@ static int l_attention(lua_State *L) {
   uint32_t kc = new_state(L, (int64_t)p.kv_heads * p.head_dim, vn_arena_printf(&b->ctx->arena, "k_cache%s", ln));
   uint32_t vc = new_state(L, (int64_t)p.kv_heads * vd, vn_arena_printf(&b->ctx->arena, "v_cache%s", ln));
   uint32_t s[5] = {q, k, v, kc, vc};
-  /* alibi = {slope per head}: scores get slope[h] * key position */
+  /* alibi = {slope per head}: scores get slope[h] * key position; alibi_bf16:
+   * that bias rounded to bfloat16 and added to q.k before the scale (as some models compute ALiBi) */
   float *slopes = NULL;
   int nsl = 0;
   lua_getfield(L, 4, "alibi");
@@ -812,7 +813,7 @@ static int l_attention(lua_State *L) {
       slopes[i] = (float)luaL_checknumber(L, -1);
       lua_pop(L, 1);
     }
-    p.alibi = 1;
+    p.alibi = opt_bool(L, 4, "alibi_bf16", 0) ? 2 : 1;
   } else if (!lua_isnil(L, -1)) return luaL_error(L, "attention: alibi must be a list of slopes, one per head");
   lua_pop(L, 1);
   uint32_t i = vn_graph_add(b->ctx, b->g, VN_OP_ATTENTION, s, 5);
@@ -1266,7 +1267,7 @@ static int push_gguf_args(lua_State *L) {
 }
 
 VnStatus vn_spec_gguf(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, json_t *meta, const char *file, VnSource *src,
-                      char **config_json) {
+                      char **config_json, char **tok_json) {
   Builder b = {0};
   b.ctx = ctx;
   b.layer = -1;
@@ -1297,10 +1298,14 @@ VnStatus vn_spec_gguf(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, json_t *meta
       lua_pushcfunction(L, push_gguf_args);
       lua_pushlightuserdata(L, &ga);
       if (lua_pcall(L, 1, 2, 0) != LUA_OK) st = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){file, 0}, "%s", lua_tostring(L, -1));
-      else if (lua_pcall(L, 2, 2, mh) != LUA_OK) st = lua_fail(ctx, L, "archspecs/lib/gguf.lua");
+      else if (lua_pcall(L, 2, 3, mh) != LUA_OK) st = lua_fail(ctx, L, "archspecs/lib/gguf.lua");
     }
     if (st == VN_OK) {
-      /* stack: config, names */
+      /* stack: config, names, tokenizer kind */
+      json_t *tk = NULL;
+      *tok_json = NULL;
+      if (lua_istable(L, -1) && !to_json(L, -1, &tk)) { *tok_json = json_dumps(tk, JSON_COMPACT); json_decref(tk); }
+      lua_pop(L, 1);
       json_t *cfg = NULL;
       if (!lua_istable(L, -2) || to_json(L, -2, &cfg) || !json_is_object(cfg)) {
         if (cfg) json_decref(cfg);

@@ -130,6 +130,10 @@ VnStatus vn_op_shape(VnCtx *ctx, VnGraph *g, uint32_t i) {
       set2(n, a->dim[0], a->dim[1]);
       return VN_OK;
     }
+    if (is_act(b) && b->dim[0] == a->dim[0] && b->dim[1] == 1) {  /* a column, across every column */
+      set2(n, a->dim[0], a->dim[1]);
+      return VN_OK;
+    }
     if (!is_act(b) || b->dim[0] != a->dim[0] || b->dim[1] != a->dim[1]) {
       char s1[96], s2[96];
       dims_str(a, s1, sizeof s1); dims_str(b, s2, sizeof s2);

@@ -394,6 +394,15 @@ typedef struct {
   const VnAttn *p;
 } AttnArgs;
 
+/* x rounded to bfloat16 (nearest, ties to even), as torch's .bfloat16() */
+static inline float round_bf16(float x) {
+  uint32_t u;
+  memcpy(&u, &x, 4);
+  u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+  memcpy(&x, &u, 4);
+  return x;
+}
+
 /* (head, row) pairs [i0, i1): i = t * heads + h */
 static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
   const AttnArgs *a = arg;
@@ -416,9 +425,11 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
     }
     float mx = -INFINITY;
     for (int j = j0; j <= j1; j++) {
-      float s = vn_dot_f32(q, a->kc + (int64_t)j * kvw + (int64_t)kh * hd, hd) * p->scale;
+      float s = vn_dot_f32(q, a->kc + (int64_t)j * kvw + (int64_t)kh * hd, hd);
+      if (p->alibi_bf16) s += round_bf16(p->alibi[h] * (float)j);
+      s *= p->scale;
       if (p->cap > 0) s = p->cap * tanhf(s / p->cap);
-      if (p->alibi) s += p->alibi[h] * (float)j;
+      if (p->alibi && !p->alibi_bf16) s += p->alibi[h] * (float)j;
       sc[j] = s;
       if (s > mx) mx = s;
     }
@@ -458,16 +469,16 @@ void vn_k_act(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t 
     for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = vn_act_f(act, x[(int64_t)t * ldx + i]);
 }
 
-void vn_k_add(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C) {
+void vn_k_add(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C, int bcol) {
   (void)rt;
   for (int t = 0; t < T; t++)
-    for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = a[(int64_t)t * lda + i] + b[(int64_t)t * ldb + i];
+    for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = a[(int64_t)t * lda + i] + b[(int64_t)t * ldb + (bcol ? 0 : i)];
 }
 
-void vn_k_mul(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C) {
+void vn_k_mul(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C, int bcol) {
   (void)rt;
   for (int t = 0; t < T; t++)
-    for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = a[(int64_t)t * lda + i] * b[(int64_t)t * ldb + i];
+    for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = a[(int64_t)t * lda + i] * b[(int64_t)t * ldb + (bcol ? 0 : i)];
 }
 
 void vn_k_glu(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int act) {

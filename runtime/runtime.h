@@ -48,6 +48,7 @@ typedef struct VnAttn {
   float scale, cap;
   int32_t rope;               /* rope table index, -1 none */
   const float *alibi;         /* [heads] slopes: score += slope * key position; NULL none */
+  int32_t alibi_bf16;         /* instead score = (q.k + bf16(slope * key position)) * scale */
 } VnAttn;
 
 typedef struct VnModel {
@@ -124,8 +125,9 @@ void vn_k_rope(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t
 void vn_k_attention(VnRt *rt, float *out, const float *q, int64_t ldq, const float *k, int64_t ldk, const float *v,
                     int64_t ldv, float *kc, float *vc, int T, int pos, const VnAttn *p);
 void vn_k_act(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int act);
-void vn_k_add(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C);
-void vn_k_mul(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C);
+/* b: rows of C (ldb 0: one row for all), or with bcol one value per row for every column */
+void vn_k_add(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C, int bcol);
+void vn_k_mul(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C, int bcol);
 void vn_k_glu(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int act);
 void vn_k_scale(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float s);
 void vn_k_softcap(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float cap);

@@ -3,9 +3,11 @@
 -- spec serves both inputs. Exports gguf_config(meta, tensors):
 --   meta     the GGUF metadata (keys as in the file, e.g. "llama.block_count")
 --   tensors  GGUF tensor name -> dims (outermost first)
--- returns config (a config.json table with `architectures`) and names
+-- returns config (a config.json table with `architectures`), names
 -- (GGUF name -> HF name, or {name =, pair_heads =} for q/k rows that the
--- writer interleaved per head for its own rotary layout).
+-- writer interleaved per head for its own rotary layout) and the tokenizer
+-- kind: { model = "byte_bpe" | "spm_bpe", split = "bytelevel" | "cl100k" |
+-- "cl100k_n1", nfc = bool } from tokenizer.ggml.model and .pre.
 
 -- per GGUF architecture: the HF class, and whether q/k rows are interleaved
 local archs = {
@@ -22,6 +24,29 @@ local block_names = {
   ffn_gate = "mlp.gate_proj", ffn_up = "mlp.up_proj", ffn_down = "mlp.down_proj",
 }
 local top_names = { token_embd = "model.embed_tokens", output_norm = "model.norm", output = "lm_head" }
+
+-- tokenizer.ggml.model / .pre -> what the tokenizer compiler builds
+local tok_models = { gpt2 = "byte_bpe", llama = "spm_bpe" }
+local tok_splits = {
+  ["gpt-2"] = { split = "bytelevel" }, default = { split = "bytelevel" }, gpt2 = { split = "bytelevel" },
+  ["llama-bpe"] = { split = "cl100k" }, llama3 = { split = "cl100k" }, ["llama-v3"] = { split = "cl100k" },
+  qwen2 = { split = "cl100k_n1", nfc = true },
+}
+
+local function tokenizer_kind(meta)
+  local m = meta["tokenizer.ggml.model"]
+  if m == nil then return nil end
+  local model = tok_models[m]
+  if not model then error(config_file .. ": tokenizer model '" .. tostring(m) .. "' is not supported (gpt2 and llama are)", 0) end
+  local t = { model = model }
+  if model == "byte_bpe" then
+    local pre = meta["tokenizer.ggml.pre"] or "gpt-2"
+    local sp = tok_splits[pre]
+    if not sp then error(config_file .. ": pre-tokenizer '" .. tostring(pre) .. "' is not supported", 0) end
+    t.split, t.nfc = sp.split, sp.nfc or false
+  end
+  return t
+end
 
 local function gguf_config(meta, tensors)
   local arch = meta["general.architecture"]
@@ -88,7 +113,7 @@ local function gguf_config(meta, tensors)
       end
     end
   end
-  return cfg, names
+  return cfg, names, tokenizer_kind(meta)
 end
 
 return { gguf_config = gguf_config }

@@ -134,6 +134,15 @@ static void ref_layernorm(const VnRefArgs *a) {
  * out [T][Nout] = res + scale * act(x W^T + bias), scale 0 meaning 1.
  * glu: W rows are (gate, up) pairs 2c, 2c+1 and Nout = N/2:
  * out[c] = res + scale * act(gate_c) * up_c. ---- */
+/* x rounded to bfloat16 (nearest, ties to even) */
+static float bf16_round(float x) {
+  uint32_t u;
+  memcpy(&u, &x, 4);
+  u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+  memcpy(&x, &u, 4);
+  return x;
+}
+
 static double dot_row(const float *x, const float *w, int64_t K) {
   double s = 0;
   for (int64_t k = 0; k < K; k++) s += (double)x[k] * w[k];
@@ -186,7 +195,9 @@ static void ref_rope(const VnRefArgs *a) {
  *   sliding-window overlay is inclusive), every key otherwise.
  * Score s = (q . k_j) * scale, soft-capped to cap * tanh(s / cap) when cap > 0,
  * plus slope[h] * j with ALiBi (p.alibi; slopes [H] in n->table; added after
- * the cap, as HF adds its masks); out = softmax(s) . v over the visible keys. */
+ * the cap, as HF adds its masks); with p.alibi 2 the bias is rounded
+ * to bfloat16 and added to q . k before the scale instead;
+ * out = softmax(s) . v over the visible keys. */
 static void ref_attention(const VnRefArgs *a) {
   const VnParams *p = &a->n->p;
   int H = p->heads, KV = p->kv_heads, hd = p->head_dim, vd = p->v_head_dim ? p->v_head_dim : hd;
@@ -219,9 +230,11 @@ static void ref_attention(const VnRefArgs *a) {
       for (int j = 0; j < L; j++) {
         int dist = p->causal ? P - j : abs(P - j);
         if ((p->causal && j > P) || (p->window > 0 && (p->causal ? dist >= p->window : dist > p->window))) { w[j] = NAN; continue; }
-        double sc = dot_row(qh, kc + (int64_t)j * kw + (int64_t)kh * hd, hd) * p->scale;
+        double sc = dot_row(qh, kc + (int64_t)j * kw + (int64_t)kh * hd, hd);
+        if (p->alibi == 2) sc += bf16_round(a->n->table[h] * (float)j);
+        sc *= p->scale;
         if (p->cap > 0) sc = p->cap * tanh(sc / p->cap);
-        if (p->alibi) sc += (double)a->n->table[h] * j;
+        if (p->alibi == 1) sc += (double)a->n->table[h] * j;
         w[j] = sc;
         if (sc > mx) mx = sc;
       }
@@ -244,14 +257,16 @@ static void ref_act(const VnRefArgs *a) {
   for (int64_t i = 0; i < n; i++) a->out[i] = vn_ref_act(a->n->p.act, a->in[0][i]);
 }
 
-/* b is [T][C], or a 1-D weight [C] applied to every row */
+/* b is [T][C], a 1-D weight [C] applied to every row, or a column [T][1]
+ * applied to every column */
 static void ref_add_mul(const VnRefArgs *a, int mul) {
   int64_t C = ncols(a->n);
   const VnNode *b = opnd(a, 1);
-  int64_t ldb = b->op == VN_OP_WEIGHT && b->nd == 1 ? 0 : C;
+  int col = b->op != VN_OP_WEIGHT && ncols(b) == 1;
+  int64_t ldb = b->op == VN_OP_WEIGHT && b->nd == 1 ? 0 : col ? 1 : C;
   for (int t = 0; t < a->T; t++)
     for (int64_t i = 0; i < C; i++) {
-      float x = a->in[0][t * C + i], y = a->in[1][t * ldb + i];
+      float x = a->in[0][t * C + i], y = a->in[1][t * ldb + (col ? 0 : i)];
       a->out[t * C + i] = mul ? x * y : x + y;
     }
 }
@@ -272,7 +287,7 @@ static void ref_scale(const VnRefArgs *a) {
   for (int64_t i = 0; i < n; i++) a->out[i] = a->in[0][i] * a->n->p.scale;
 }
 
-/* cap * tanh(x / cap) (Gemma 2 logit soft-capping) */
+/* cap * tanh(x / cap) (logit soft-capping) */
 static void ref_softcap(const VnRefArgs *a) {
   int64_t n = (int64_t)a->T * ncols(a->n);
   double cap = a->n->p.cap;
