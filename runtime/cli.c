@@ -345,7 +345,7 @@ int vn_main(int argc, char **argv) {
   if (o.logits) {
     FILE *f = fopen(o.logits, "wb");
     if (!f) { vn_rt_free(&rt); return die(1, "%s: cannot write the logits file", o.logits); }
-    LogitsOut lo = {f, m->vocab, 0};
+    LogitsOut lo = {f, m->out_cols ? m->out_cols : m->vocab, 0};  /* rows of the output */
     double t0 = now_s();
     run_tokens(&rt, ids, (int)nids, 0, 1, write_logits, &lo);
     double t1 = now_s();

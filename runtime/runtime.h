@@ -65,6 +65,7 @@ typedef struct VnModel {
   int32_t encoder_only;
   int32_t big_endian;         /* weights packed big-endian */
   int64_t logits_off;         /* arena offset of the logits [Tout][vocab] */
+  int64_t out_cols;           /* width of an output row: vocab, or what a debug spec outputs */
   int64_t qbuf_bytes;         /* scratch for activations quantized to q8_0 */
   int64_t state_fixed_bytes;  /* recurrent state of fixed size, after the ctx rows */
   int64_t op_scratch_bytes;   /* scratch of ops that gather rows (moe) */

@@ -1,0 +1,86 @@
+-- archspecs/lib/ssm.lua: state-space blocks. Exports mamba_mixer,
+-- mamba2_mixer and ssm_model.
+--
+-- Sizes are read from the tensors themselves (in_proj, A_log, conv1d, ...),
+-- so only the norms' epsilons and switches come from the config.
+
+-- mamba_mixer(h, prefix, {act =, dt_norm = nil | {eps =, weights = bool}})
+-- Mamba-1: in_proj -> (x, z); x through a causal depthwise conv and act;
+-- x_proj -> (dt rank, B, C); dt_proj; selective scan with D; gated by act(z);
+-- out_proj. dt_norm: RMS norms of the dt/B/C parts (dt_layernorm,
+-- b_layernorm, c_layernorm; weightless unless weights = true).
+local function mamba_mixer(h, p, o)
+  o = o or {}
+  local a = o.act or "silu"
+  local inw = weight(p .. "in_proj.weight")
+  local D = inw.shape[1] // 2
+  local A_log = weight(p .. "A_log")
+  local N = A_log.shape[2]
+  local dtw = weight(p .. "dt_proj.weight")
+  local R = dtw.shape[2]
+  local cw = weight(p .. "conv1d.weight")
+  local K = cw.shape[#cw.shape]
+  local xz = linear(h, inw, weight(p .. "in_proj.bias", { optional = true }))
+  local x, z = view(xz, 0, D), view(xz, D, D)
+  x = conv1d(x, cw:reshape{ D, K }, weight(p .. "conv1d.bias", { optional = true }), { act = a })
+  local dbc = linear(x, weight(p .. "x_proj.weight"))
+  local ts, B, C = view(dbc, 0, R), view(dbc, R, N), view(dbc, R + N, N)
+  if o.dt_norm then
+    local function nw(name) return o.dt_norm.weights and weight(p .. name .. ".weight") or nil end
+    ts = rmsnorm(ts, nw("dt_layernorm"), { eps = o.dt_norm.eps })
+    B = rmsnorm(B, nw("b_layernorm"), { eps = o.dt_norm.eps })
+    C = rmsnorm(C, nw("c_layernorm"), { eps = o.dt_norm.eps })
+  end
+  local dt = linear(ts, dtw)
+  local y = ssm_scan(x, dt, A_log:exp():scale(-1), B, C, weight(p .. "D"), weight(p .. "dt_proj.bias"),
+                     { heads = D, groups = 1 })
+  y = mul(y, act(z, a))
+  return linear(y, weight(p .. "out_proj.weight"), weight(p .. "out_proj.bias", { optional = true }))
+end
+
+-- mamba2_mixer(h, prefix, {heads =, head_dim =, groups =, state =, eps =, act =,
+--                          dt_min =, dt_max =, chunk =})
+-- Mamba-2: in_proj -> (z, xBC, dt); xBC through the conv and act; split
+-- x, B, C; multi-head scan (one A and dt per head, B and C per group) with
+-- D; norm(y * silu(z)) (gated RMSNorm); out_proj.
+local function mamba2_mixer(h, p, o)
+  local H, P, G, N = o.heads, o.head_dim, o.groups or 1, o.state
+  local Di = H * P
+  local conv_dim = Di + 2 * G * N
+  local inw = weight(p .. "in_proj.weight")
+  if inw.shape[1] ~= Di + conv_dim + H then
+    error(string.format("%s: in_proj has %d rows, expected %d (z, xBC, dt)", p, inw.shape[1], Di + conv_dim + H), 0)
+  end
+  local proj = linear(h, inw, weight(p .. "in_proj.bias", { optional = true }))
+  local z, xbc, dt = view(proj, 0, Di), view(proj, Di, conv_dim), view(proj, Di + conv_dim, H)
+  local cw = weight(p .. "conv1d.weight")
+  local K = cw.shape[#cw.shape]
+  xbc = conv1d(xbc, cw:reshape{ conv_dim, K }, weight(p .. "conv1d.bias", { optional = true }), { act = o.act or "silu" })
+  local x, B, C = view(xbc, 0, Di), view(xbc, Di, G * N), view(xbc, Di + G * N, G * N)
+  local y = ssm_scan(x, dt, weight(p .. "A_log"):exp():scale(-1), B, C, weight(p .. "D"), weight(p .. "dt_bias"),
+                     { heads = H, groups = G, dt_min = o.dt_min, dt_max = o.dt_max })
+  y = rmsnorm(mul(y, act(z, "silu")), weight(p .. "norm.weight"), { eps = o.eps or 1e-6, group = o.norm_group })
+  return linear(y, weight(p .. "out_proj.weight"), weight(p .. "out_proj.bias", { optional = true }))
+end
+
+-- ssm_model{ layers, vocab, eps, mixer = function(h, prefix, i) -> out, names = {...}, tie = }
+-- A stack of pre-norm residual blocks around a mixer (the Mamba models).
+local function ssm_model(o)
+  local n = o.names or {}
+  local embed_name = n.embed or "backbone.embeddings.weight"
+  local layer_fmt = n.layer or "backbone.layers.%d."
+  model { vocab = o.vocab, max_pos = o.max_pos, bos = o.bos, eos = o.eos }
+  local E = weight(embed_name)
+  local x = embed(E, tokens())
+  for i = 0, o.layers - 1 do
+    layer(i)
+    local p = string.format(layer_fmt, i)
+    x = add(x, o.mixer(rmsnorm(x, weight(p .. (n.norm or "norm") .. ".weight"), { eps = o.eps }), p .. (n.mixer or "mixer."), i))
+  end
+  layer(-1)
+  x = rmsnorm(last(x), weight((n.final_norm or "backbone.norm_f") .. ".weight"), { eps = o.eps })
+  local head = (o.tie or not has("lm_head.weight")) and E or weight("lm_head.weight")
+  output(linear(x, head))
+end
+
+return { mamba_mixer = mamba_mixer, mamba2_mixer = mamba2_mixer, ssm_model = ssm_model }
