@@ -39,11 +39,12 @@ return arch {
     end
     names.embed, names.qkv, names.o = "word_embeddings", "self_attention.query_key_value", "self_attention.dense"
     names.up, names.down = "mlp.dense_h_to_4h", "mlp.dense_4h_to_h"
-    local rope, alibi
+    local rope, alibi, bf
     if cfg.alibi then
-      -- scores are (q.k + alibi) / sqrt(head_dim), the slopes taken in bfloat16
+      -- scores are (q.k + bf16(bf16(slope) * j)) / sqrt(head_dim): attention{alibi_bf16 = true}
       alibi = alibi_slopes(heads)
-      for i, s in ipairs(alibi) do alibi[i] = bf16(s) / math.sqrt(hd) end
+      for i, s in ipairs(alibi) do alibi[i] = bf16(s) end
+      bf = true
     else
       rope = rope_from_config(cfg, hd)
     end
@@ -51,7 +52,7 @@ return arch {
       hidden = hidden, layers = need(cfg, "num_hidden_layers"), heads = heads, kv_heads = kv, head_dim = hd,
       vocab = need(cfg, "vocab_size"), bos = cfg.bos_token_id or 11, eos = cfg.eos_token_id or 11,
       max_pos = cfg.max_position_embeddings or 2048,
-      base = "transformer.", qkv = layout, residual = residual, names = names, rope = rope, alibi = alibi,
+      base = "transformer.", qkv = layout, residual = residual, names = names, rope = rope, alibi = alibi, alibi_bf16 = bf,
       eps = cfg.layer_norm_epsilon or 1e-5,
       act = act_name(cfg.activation or "gelu"),
       tie = cfg.tie_word_embeddings ~= false,

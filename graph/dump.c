@@ -55,7 +55,7 @@ static void params(FILE *f, const VnGraph *g, const VnNode *n) {
   }
   if (n->op == VN_OP_VIEW) fprintf(f, " col0=%d", p->col0);
   if (n->op == VN_OP_POSITIONS && p->col0) fprintf(f, " offset=%d", p->col0);
-  if (p->alibi) fprintf(f, " alibi");
+  if (p->alibi) fprintf(f, p->alibi == 2 ? " alibi_bf16" : " alibi");
   if (p->top_k) fprintf(f, " top_k=%d", p->top_k);
   if (n->op == VN_OP_ROUTE) fprintf(f, " %s%s", p->route == VN_ROUTE_SIGMOID ? "sigmoid" : "softmax", p->renorm ? " renorm" : "");
   if (p->groups > 1) fprintf(f, " groups=%d/%d", p->top_groups, p->groups);

@@ -28,7 +28,8 @@
 --                                  do_layer_norm_before)
 --   norm_residual = false,      -- the normed input is the residual (BLOOM's
 --                                  apply_residual_connection_post_layernorm)
---   rope       = nil | id,  alibi = nil | {slope per head},  scale = nil | n | function(i)
+--   rope       = nil | id,  alibi = nil | {slope per head},  alibi_bf16 = false,
+--   scale      = nil | n | function(i)
 --   act        = "gelu_tanh",
 --   final_norm = true,  tie = false,
 -- }
@@ -135,6 +136,7 @@ local function gpt(o)
     if type(sc) == "function" then sc = sc(i) end
     local a = attention(q, k, v, {
       heads = o.heads, kv_heads = o.kv_heads, head_dim = o.head_dim, scale = sc, alibi = o.alibi,
+      alibi_bf16 = o.alibi_bf16,
     })
     return proj(a, p .. n.o)
   end

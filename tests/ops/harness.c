@@ -270,10 +270,10 @@ static void gen_attention(Gen *G, int k) {
   if (k % 9 == 4) {  /* ALiBi slopes 2^(-8 (h+1) / H), as Bloom's for a power-of-2 head count */
     float *sl = vn_arena_alloc(&G->ctx->arena, (size_t)p.heads * sizeof *sl);
     for (int h = 0; h < p.heads; h++) sl[h] = (float)pow(2.0, -8.0 * (h + 1) / p.heads);
-    p.alibi = 1;
+    p.alibi = k % 18 == 13 ? 2 : 1;  /* 2: Falcon's bfloat16 bias before the scale */
     G->table = sl;
     G->ntable = p.heads;
-    snprintf(rb + strlen(rb), sizeof rb - strlen(rb), " alibi");
+    snprintf(rb + strlen(rb), sizeof rb - strlen(rb), p.alibi == 2 ? " alibi_bf16" : " alibi");
   }
   int vd = p.v_head_dim ? p.v_head_dim : p.head_dim;
   uint32_t s[] = {act_in(G, (int64_t)p.heads * p.head_dim), act_in(G, (int64_t)p.kv_heads * p.head_dim),
