@@ -21,9 +21,14 @@
 --                    over all heads at once; a function: the family's own
 --                    (e.g. a weight per head), prefix = layer prefix .. names.q_norm
 --                  scale = nil, cap = nil,
---                  alibi = nil | {slopes}, project = nil | function(h, prefix, i) -> q, k, v },
+--                  alibi = nil | {slopes}, project = nil | function(h, prefix, i) -> q, k, v,
+--                  block = nil | function(h, prefix, i) -> out | nil: replaces the whole
+--                    attention branch of layer i when it returns an output (hybrids) },
 --   mlp        = { act = "silu", gated = true, project = nil | function(h, prefix, i) -> out },
 --   final_norm = true,
+--   output_hidden = false,        -- debugging: output the hidden state [T, hidden]
+--                                    instead of logits (with layers = k and
+--                                    final_norm = false: transformers' hidden_states[k])
 --   tie        = false,           -- lm head = embedding table
 --   logits     = { scale = nil, cap = nil },
 --   names      = { ... },         -- tensor names, llama defaults below; also
@@ -99,6 +104,10 @@ local function decoder(o)
   end
 
   local function attention_block(h, p, i)
+    if at.block then  -- a layer whose token mixer is not attention (e.g. an SSM)
+      local out = at.block(h, p, i)
+      if out then return out, false end
+    end
     local q, k, v
     if at.project then q, k, v = at.project(h, p, i)
     elseif n.qkv then q, k, v = fused_qkv(h, p .. n.qkv)
@@ -167,6 +176,7 @@ local function decoder(o)
   layer(-1)
   x = last(x)
   if o.final_norm ~= false then x = norm(x, n.final_norm) end
+  if o.output_hidden then output(x) return end
   local head = o.tie and E or weight(n.head)
   local lo = o.logits or {}
   local logits = linear(x, head, weight(n.head_bias, { optional = true }), { scale = lo.scale })
