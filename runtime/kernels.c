@@ -518,8 +518,8 @@ size_t vn_row_bytes(int dt, int64_t n) {
 
 /* out[t] = k expert ids (as floats, exact below 2^24), then their k weights.
  * softmax: weights are the chosen probabilities; sigmoid: the chosen
- * sigmoids, picked by sigmoid + bias within the best groups (a group's score
- * is the sum of its two best). renorm divides the weights by their sum;
+ * sigmoids, picked by sigmoid + bias among the experts of the best groups
+ * (a group's score is the sum of its two best; the others cannot be picked). renorm divides the weights by their sum;
  * scale multiplies them. */
 void vn_k_route(VnRt *rt, float *out, const float *logits, int64_t ld, const float *bias, int T, int64_t E, int k,
                 int kind, int renorm, float scale, int groups, int top_groups) {
@@ -552,7 +552,7 @@ void vn_k_route(VnRt *rt, float *out, const float *logits, int64_t ld, const flo
           if (!keep[gi] && (best < 0 || gs[gi] > gs[best])) best = gi;
         if (best >= 0) keep[best] = 1;
       }
-      for (int64_t e = 0; e < E; e++) if (!keep[e / per]) ch[e] = 0.0f;
+      for (int64_t e = 0; e < E; e++) if (!keep[e / per]) ch[e] = -INFINITY;
     }
     float *o = out + (int64_t)t * 2 * k, sum = 0;
     for (int j = 0; j < k; j++) {
