@@ -742,7 +742,7 @@ static int l_shift(lua_State *L) {
   return 1;
 }
 
-/* wkv(k, v, decay, first): RWKV-4 time mixing; decay is used as stored (-exp(w)) */
+/* wkv(k, v, decay, first): weighted key-value time mixing; decay is used as stored (-exp(w)) */
 static int l_wkv(lua_State *L) {
   uint32_t k = operand(L, 1, 0);
   uint32_t st = new_fixed_state(L, 3, vn_node_cols(vn_node(B(L)->g, k)), "wkv_state");

@@ -661,7 +661,7 @@ void vn_k_shift(VnRt *rt, float *out, const float *x, int64_t ldx, float *state,
   memcpy(state, x + (int64_t)(T - 1) * ldx, (size_t)C * 4);
 }
 
-/* RWKV-4: numerator, denominator and their running max per column */
+/* wkv: numerator, denominator and their running max per column (stable exp) */
 void vn_k_wkv(VnRt *rt, float *out, const float *k, int64_t ldk, const float *v, int64_t ldv, const float *decay,
               const float *first, float *state, int T, int pos, int64_t C) {
   (void)rt;
