@@ -46,6 +46,7 @@ return arch {
             heads = cfg.mamba_n_heads or 128, head_dim = cfg.mamba_d_head or 32, groups = cfg.mamba_n_groups or 1,
             state = cfg.mamba_d_state or 256, eps = eps, act = c.act,
             dt_min = type(lim[1]) == "number" and lim[1] or 0, dt_max = type(lim[2]) == "number" and lim[2] or nil,
+            chunk = cfg.mamba_chunk_size,
           })
         end,
       },

@@ -151,6 +151,7 @@ typedef struct VnParams {
   int32_t groups;     /* ROUTE: expert groups (group-limited top-k); SSM_SCAN: B/C groups */
   int32_t top_groups; /* ROUTE: groups kept */
   int32_t softplus;   /* SSM_SCAN: dt = softplus(dt + dt_bias) */
+  int32_t chunk;      /* SSM_SCAN: prefill in chunks of this many tokens (scalar A per head) */
   int32_t rope_dim;   /* MLA: rotated part of each q head and of the shared key */
   float lo, hi;       /* SSM_SCAN: dt clamped to [lo, hi] (hi 0: no upper bound) */
   float eps;          /* norms */

@@ -714,13 +714,17 @@ static int l_conv1d(lua_State *L) {
   return 1;
 }
 
-/* ssm_scan(x, dt, A, B, C, D|nil, dt_bias|nil, {heads=, groups=, softplus=, dt_min=, dt_max=}) */
+/* ssm_scan(x, dt, A, B, C, D|nil, dt_bias|nil, {heads=, groups=, softplus=, dt_min=, dt_max=, chunk=})
+ * chunk: with one A per head, prefill uses the chunked (SSD) form over
+ * blocks of this many tokens; decode and per-state A use the recurrence */
 static int l_ssm_scan(lua_State *L) {
-  opts_check(L, 8, "ssm_scan", "heads groups softplus dt_min dt_max");
+  opts_check(L, 8, "ssm_scan", "heads groups softplus dt_min dt_max chunk");
   VnParams p = {0};
   p.heads = (int32_t)opt_int(L, 8, "heads", 0);
   p.groups = (int32_t)opt_int(L, 8, "groups", 1);
   p.softplus = opt_bool(L, 8, "softplus", 1);
+  p.chunk = (int32_t)opt_int(L, 8, "chunk", 0);
+  if (p.chunk < 0 || p.chunk > 4096) return luaL_error(L, "ssm_scan: chunk must be in [0, 4096]");
   p.lo = (float)opt_num(L, 8, "dt_min", 0);
   double hi = opt_num(L, 8, "dt_max", 0);
   p.hi = isfinite(hi) ? (float)hi : 0;

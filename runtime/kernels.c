@@ -622,21 +622,68 @@ void vn_k_conv1d(VnRt *rt, float *out, const float *x, int64_t ldx, const float 
 
 /* h[c][n] = exp(dt A) h + dt B[n] x[c];  y[c] = sum_n C[n] h[c][n] + D x[c].
  * Channels c of head h share its dt (and A when A is per head); heads of a
- * group share B and C. */
+ * group share B and C. With one A per head and chunk > 0, a prefill runs in
+ * the chunked (state-space duality) form: within a chunk every output is a
+ * decay-weighted sum over the chunk's inputs (cum = running sum of dt A),
+ * plus the state carried in from the chunks before, which is advanced once
+ * per chunk. Decode (T = 1) and per-state A use the recurrence. */
+static float ssm_dt(const float *dt, int64_t lddt, const float *dt_bias, int t, int h, int softplus, float lo, float hi) {
+  float d = dt[(int64_t)t * lddt + h] + (dt_bias ? dt_bias[h] : 0.0f);
+  if (softplus) d = vn_act_f(VN_A_SOFTPLUS, d);
+  if (d < lo) d = lo;
+  if (hi > 0 && d > hi) d = hi;
+  return d;
+}
+
 void vn_k_ssm_scan(VnRt *rt, float *out, const float *x, int64_t ldx, const float *dt, int64_t lddt, const float *A,
                    int a_per_state, const float *B, int64_t ldb, const float *Cm, int64_t ldc, const float *Dskip,
                    const float *dt_bias, float *state, int T, int pos, int64_t D, int H, int G, int N, int softplus,
-                   float lo, float hi) {
+                   int chunk, float lo, float hi) {
   (void)rt;
   int64_t P = D / H;
   int hpg = H / G;
   if (pos == 0) memset(state, 0, (size_t)D * (size_t)N * 4);
+  if (chunk > 0 && T > 1 && !a_per_state) {
+    float cum[4096], dts[4096], w[4096];
+    for (int c0 = 0; c0 < T; c0 += chunk) {
+      int Q = T - c0 < chunk ? T - c0 : chunk;
+      for (int h = 0; h < H; h++) {
+        const float *Bg = B + (int64_t)(h / hpg) * N, *Cg = Cm + (int64_t)(h / hpg) * N;
+        float acc = 0;
+        for (int i = 0; i < Q; i++) {
+          dts[i] = ssm_dt(dt, lddt, dt_bias, c0 + i, h, softplus, lo, hi);
+          acc += dts[i] * A[h];
+          cum[i] = acc;
+        }
+        for (int i = 0; i < Q; i++) {
+          int t = c0 + i;
+          const float *ct = Cg + (int64_t)t * ldc;
+          for (int s = 0; s <= i; s++)
+            w[s] = expf(cum[i] - cum[s]) * dts[s] * vn_dot_f32(ct, Bg + (int64_t)(c0 + s) * ldb, N);
+          float carry = expf(cum[i]);
+          for (int64_t p = 0; p < P; p++) {
+            int64_t c = (int64_t)h * P + p;
+            float y = carry * vn_dot_f32(ct, state + c * N, N);
+            for (int s = 0; s <= i; s++) y += w[s] * x[(int64_t)(c0 + s) * ldx + c];
+            out[(int64_t)t * D + c] = y + (Dskip ? Dskip[h] * x[(int64_t)t * ldx + c] : 0.0f);
+          }
+        }
+        /* the state after the chunk */
+        for (int s = 0; s < Q; s++) w[s] = expf(cum[Q - 1] - cum[s]) * dts[s];
+        float decay = expf(cum[Q - 1]);
+        for (int64_t p = 0; p < P; p++) {
+          int64_t c = (int64_t)h * P + p;
+          float *st = state + c * N;
+          for (int n = 0; n < N; n++) st[n] *= decay;
+          for (int s = 0; s < Q; s++) vn_axpy_f32(st, w[s] * x[(int64_t)(c0 + s) * ldx + c], Bg + (int64_t)(c0 + s) * ldb, N);
+        }
+      }
+    }
+    return;
+  }
   for (int t = 0; t < T; t++)
     for (int h = 0; h < H; h++) {
-      float d = dt[(int64_t)t * lddt + h] + (dt_bias ? dt_bias[h] : 0.0f);
-      if (softplus) d = vn_act_f(VN_A_SOFTPLUS, d);
-      if (d < lo) d = lo;
-      if (hi > 0 && d > hi) d = hi;
+      float d = ssm_dt(dt, lddt, dt_bias, t, h, softplus, lo, hi);
       const float *bv = B + (int64_t)t * ldb + (int64_t)(h / hpg) * N, *cv = Cm + (int64_t)t * ldc + (int64_t)(h / hpg) * N;
       for (int64_t p = 0; p < P; p++) {
         int64_t c = (int64_t)h * P + p;

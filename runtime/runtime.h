@@ -74,6 +74,12 @@ typedef struct VnModel {
   const unsigned char *tok_blob; /* NULL: compiled without a tokenizer */
   size_t tok_len;
   const unsigned char *weights_data; /* bare metal: weights linked in; else NULL */
+  /* bare metal (VN_BAREMETAL): one static pool, sized by venusc, from which
+   * every buffer is carved at start (no malloc); ctx_max: the context it
+   * holds (venusc compile --ctx) */
+  uint8_t *pool;
+  int64_t pool_bytes;
+  int32_t ctx_max;
 } VnModel;
 
 typedef struct VnPool VnPool;
@@ -103,6 +109,9 @@ void vn_model_step(VnRt *rt, const int32_t *tok, int T, int pos, int all_logits)
  * message in err. */
 int vn_rt_init(VnRt *rt, const VnModel *m, const char *weights_path, int ctx, int nthreads, char *err, size_t errcap);
 void vn_rt_free(VnRt *rt);
+/* Bare metal: n bytes, 64-byte aligned, from vn_model's static pool (NULL
+ * when it is used up); nothing is ever given back. */
+void *vn_static_alloc(size_t n);
 /* Prepare per-step tables (RoPE cos/sin) for T tokens from pos. */
 void vn_rt_begin_step(VnRt *rt, int T, int pos);
 float *vn_rt_logits(VnRt *rt);
@@ -142,7 +151,7 @@ void vn_k_conv1d(VnRt *rt, float *out, const float *x, int64_t ldx, const float 
 void vn_k_ssm_scan(VnRt *rt, float *out, const float *x, int64_t ldx, const float *dt, int64_t lddt, const float *A,
                    int a_per_state, const float *B, int64_t ldb, const float *Cm, int64_t ldc, const float *Dskip,
                    const float *dt_bias, float *state, int T, int pos, int64_t D, int H, int G, int N, int softplus,
-                   float lo, float hi);
+                   int chunk, float lo, float hi);
 void vn_k_shift(VnRt *rt, float *out, const float *x, int64_t ldx, float *state, int T, int pos, int64_t C);
 void vn_k_wkv(VnRt *rt, float *out, const float *k, int64_t ldk, const float *v, int64_t ldv, const float *decay,
               const float *first, float *state, int T, int pos, int64_t C);

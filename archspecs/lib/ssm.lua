@@ -58,7 +58,7 @@ local function mamba2_mixer(h, p, o)
   xbc = conv1d(xbc, cw:reshape{ conv_dim, K }, weight(p .. "conv1d.bias", { optional = true }), { act = o.act or "silu" })
   local x, B, C = view(xbc, 0, Di), view(xbc, Di, G * N), view(xbc, Di + G * N, G * N)
   local y = ssm_scan(x, dt, weight(p .. "A_log"):exp():scale(-1), B, C, weight(p .. "D"), weight(p .. "dt_bias"),
-                     { heads = H, groups = G, dt_min = o.dt_min, dt_max = o.dt_max })
+                     { heads = H, groups = G, dt_min = o.dt_min, dt_max = o.dt_max, chunk = o.chunk or 256 })
   y = rmsnorm(mul(y, act(z, "silu")), weight(p .. "norm.weight"), { eps = o.eps or 1e-6, group = o.norm_group })
   return linear(y, weight(p .. "out_proj.weight"), weight(p .. "out_proj.bias", { optional = true }))
 end
