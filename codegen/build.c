@@ -2,8 +2,17 @@
  * the target's micro-kernel header (as vn_target.h) beside model.c, plus a
  * Makefile that builds the same binary with a plain `make` (so --emit-c
  * gives a tree a user can build with another toolchain), then runs the
- * target's compiler directly (argv, no shell: paths may hold anything). */
+ * target's compiler directly (argv, no shell: paths may hold anything).
+ *
+ * Per kind of target (targets/target.h):
+ *  - Linux: one executable (cross targets link -static for qemu-user).
+ *  - wasm: emcc writes a single-file node program; OUT is that program
+ *    behind a `#!/usr/bin/env node` line, so ./OUT runs it.
+ *  - bare metal: startup.c and the board's linker script join the tree,
+ *    the weights become model_weights.c (const data in flash), and the
+ *    flash and RAM the ELF takes are reported from its section headers. */
 #include "codegen.h"
+#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +25,7 @@ static const char *const runtime_files[] = {
   "runtime/weights.c", "runtime/sampler.c", "runtime/tokenizer.c", NULL,
 };
 static const char *const runtime_srcs[] = {"cli.c", "kernels.c", "threads.c", "weights.c", "sampler.c", "tokenizer.c", NULL};
+#define VN_STARTUP "targets/arm/cortexm/startup.c"
 
 static const char *base_name(const char *p) {
   const char *s = strrchr(p, '/');
@@ -28,10 +38,19 @@ static VnStatus put_file(VnCtx *ctx, const char *dir, const char *name, const ch
   return VN_OK;
 }
 
-/* C flags every target shares */
-static const char *common_cflags(const VnTarget *t) {
-  (void)t;
-  return "-O2 -std=gnu11 -fno-strict-aliasing";
+static VnStatus put_embedded(VnCtx *ctx, const char *dir, const char *src, const char *name) {
+  const VnEmbedded *e = vn_embedded_find(src);
+  if (!e) return vn_internal(ctx, "file %s is not embedded", src);
+  return put_file(ctx, dir, name, e->data, e->len);
+}
+
+/* C flags every target shares, and what its kind and byte order need */
+static const char *common_cflags(VnCtx *ctx, const VnTarget *t) {
+  const char *kind = t->kind == VN_TK_WASM ? " -DVN_NO_THREADS -DVN_NO_MMAP"
+                     : t->kind == VN_TK_BAREMETAL ? " -DVN_BAREMETAL -DVN_NO_THREADS -DVN_NO_MMAP -ffunction-sections -fdata-sections"
+                                                  : "";
+  return vn_arena_printf(&ctx->scratch, "-O2 -std=gnu11 -fno-strict-aliasing%s%s", kind,
+                         t->big_endian ? " -DVN_BIG_ENDIAN" : "");
 }
 
 static const char *link_flags(const VnTarget *t) {
@@ -39,34 +58,66 @@ static const char *link_flags(const VnTarget *t) {
   return "-lm";
 }
 
+static int bare(const VnTarget *t) { return t->kind == VN_TK_BAREMETAL; }
+
 VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int blas) {
-  for (const char *const *f = runtime_files; *f; f++) {
-    const VnEmbedded *e = vn_embedded_find(*f);
-    if (!e) return vn_internal(ctx, "runtime file %s is not embedded", *f);
-    VN_TRY(put_file(ctx, dir, base_name(*f), e->data, e->len));
+  for (const char *const *f = runtime_files; *f; f++) VN_TRY(put_embedded(ctx, dir, *f, base_name(*f)));
+  VN_TRY(put_embedded(ctx, dir, vn_arena_printf(&ctx->scratch, "targets/%s", t->header), "vn_target.h"));
+  if (bare(t)) {
+    VN_TRY(put_embedded(ctx, dir, VN_STARTUP, "startup.c"));
+    VN_TRY(put_embedded(ctx, dir, vn_arena_printf(&ctx->scratch, "targets/%s", t->board), "board.ld"));
   }
-  char *hn = vn_arena_printf(&ctx->scratch, "targets/%s", t->header);
-  const VnEmbedded *h = vn_embedded_find(hn);
-  if (!h) return vn_internal(ctx, "target header %s is not embedded", hn);
-  VN_TRY(put_file(ctx, dir, "vn_target.h", h->data, h->len));
   VnBuf mk = {0};
   vn_buf_printf(&mk, "# Makefile: builds the model binary from the sources venusc generated.\n"
                      "# Target %s (%s): %s. Any C11 compiler for it will do:\n"
                      "#   make CC=your-cc\n", t->name, t->triple, t->isa);
-  vn_buf_printf(&mk, "CC = %s\nCFLAGS = %s %s%s\nLDLIBS = %s%s %s\n", t->cc, common_cflags(t), t->cflags,
-                blas ? " -DVN_USE_BLAS" : "", t->ldflags, blas ? " -lopenblas" : "", link_flags(t));
+  if (t->kind == VN_TK_WASM) vn_buf_puts(&mk, "# The result is a node program: ./OUT runs it (OUT.vnw beside it).\n");
+  if (bare(t))
+    vn_buf_printf(&mk, "# Bare metal: startup.c and board.ld are for QEMU's model of the board;\n"
+                       "# the weights are const data in model_weights.c. Run it with\n"
+                       "#   %s -nographic -monitor none -serial null \\\n"
+                       "#     -semihosting-config enable=on,target=native,arg=OUT,arg=--ids,arg=1,,2,,3 -kernel OUT\n",
+                  t->runner);
+  vn_buf_printf(&mk, "CC = %s\nCFLAGS = %s %s%s\nLDLIBS = %s%s%s %s\n", t->cc, common_cflags(ctx, t), t->cflags,
+                blas ? " -DVN_USE_BLAS" : "", bare(t) ? "-T board.ld " : "", t->ldflags, blas ? " -lopenblas" : "",
+                link_flags(t));
   vn_buf_puts(&mk, "SRC = model.c");
   for (const char *const *s = runtime_srcs; *s; s++) vn_buf_printf(&mk, " %s", *s);
+  if (bare(t)) vn_buf_puts(&mk, " startup.c model_weights.c");
   vn_buf_puts(&mk, "\n\n");
   /* out_name is a file name chosen by the user: keep it out of make syntax */
   int safe = 1;
   for (const char *p = out_name; *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("._-+", *p))) safe = 0;
   const char *on = safe && *out_name ? out_name : "model";
-  vn_buf_printf(&mk, "%s: $(SRC) runtime.h tokenizer.h vn_target.h\n\t$(CC) $(CFLAGS) -o $@ $(SRC) $(LDLIBS)\n\n"
-                     "clean:\n\trm -f %s\n", on, on);
+  const char *deps = bare(t) ? " board.ld" : "";
+  if (t->kind == VN_TK_WASM)
+    vn_buf_printf(&mk, "%s: $(SRC) runtime.h tokenizer.h vn_target.h\n\t$(CC) $(CFLAGS) -o $@.js $(SRC) $(LDLIBS)\n"
+                       "\t{ echo '#!/usr/bin/env node'; cat $@.js; } > $@ && chmod +x $@ && rm -f $@.js\n\n",
+                  on);
+  else
+    vn_buf_printf(&mk, "%s: $(SRC) runtime.h tokenizer.h vn_target.h%s\n\t$(CC) $(CFLAGS) -o $@ $(SRC) $(LDLIBS)\n\n", on, deps);
+  vn_buf_printf(&mk, "clean:\n\trm -f %s\n", on);
   VnStatus st = put_file(ctx, dir, "Makefile", mk.p, mk.len);
   vn_buf_free(&mk);
+  return st;
+}
+
+/* Bare metal: the packed weight file as const data in its own section
+ * (.vn_weights, which the board's linker script puts in flash). */
+VnStatus vn_build_weights_c(VnCtx *ctx, const char *dir, const char *wfile) {
+  size_t len = 0;
+  char *data = vn_read_file(wfile, &len);
+  if (!data) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){wfile, 0}, "cannot read the packed weights");
+  VnBuf b = {0};
+  vn_buf_printf(&b, "/* model_weights.c: generated by venusc -- the packed weights (%zu bytes), linked into flash. */\n"
+                    "const unsigned char vn_weights_data[%zu] __attribute__((aligned(64), section(\".vn_weights\"))) = {\n",
+                len, len ? len : 1);
+  vn_buf_bytes(&b, (const unsigned char *)data, len);
+  vn_buf_puts(&b, "};\n");
+  free(data);
+  VnStatus st = put_file(ctx, dir, "model_weights.c", b.p, b.len);
+  vn_buf_free(&b);
   return st;
 }
 
@@ -76,39 +127,54 @@ static int add_words(const char **argv, int n, char *s) {
   return n;
 }
 
-VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out, int shared, int blas,
-                      const char *const *extra_src) {
-  const char *argv[128];
-  int n = 0;
-  char *cc = vn_arena_strdup(&ctx->scratch, t->cc);
-  n = add_words(argv, n, cc);
-  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, common_cflags(t)));
-  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->cflags));
-  argv[n++] = vn_arena_printf(&ctx->scratch, "-I%s", dir);
-  if (blas) argv[n++] = "-DVN_USE_BLAS";
-  if (shared) { argv[n++] = "-shared"; argv[n++] = "-fPIC"; }
-  argv[n++] = "-o";
-  argv[n++] = out;
-  if (!shared) argv[n++] = vn_arena_printf(&ctx->scratch, "%s/model.c", dir);
-  for (const char *const *s = runtime_srcs; *s; s++) {
-    if (shared && (!strcmp(*s, "cli.c") || !strcmp(*s, "tokenizer.c"))) continue;
-    argv[n++] = vn_arena_printf(&ctx->scratch, "%s/%s", dir, *s);
+/* Bare metal: flash and RAM from the ELF's allocated sections. Flash holds
+ * what is read-only plus the initial image of .data; RAM is .data + .bss
+ * (every buffer of the model is static); newlib's heap and the stack take
+ * what is left of the board's RAM. */
+static void report_sizes(const VnTarget *t, const char *elf) {
+  size_t len = 0;
+  char *p = vn_read_file(elf, &len);
+  if (!p) return;
+  const Elf32_Ehdr *eh = (const Elf32_Ehdr *)p;
+  if (len < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS32 ||
+      eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf32_Shdr) > len || eh->e_shstrndx >= eh->e_shnum) {
+    free(p);
+    return;
   }
-  for (const char *const *s = extra_src; s && *s; s++) argv[n++] = *s;
-  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->ldflags));
-  if (blas) argv[n++] = "-lopenblas";
-  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, link_flags(t)));
-  argv[n] = NULL;
+  const Elf32_Shdr *sh = (const Elf32_Shdr *)(p + eh->e_shoff);
+  const char *names = p + sh[eh->e_shstrndx].sh_offset;
+  unsigned long long flash = 0, ram = 0, weights = 0, bss = 0;
+  for (int i = 0; i < eh->e_shnum; i++) {
+    if (!(sh[i].sh_flags & SHF_ALLOC)) continue;
+    unsigned long long sz = sh[i].sh_size;
+    if (sh[i].sh_flags & SHF_WRITE) {
+      ram += sz;
+      if (sh[i].sh_type == SHT_NOBITS) bss += sz;
+      else flash += sz;
+    } else flash += sz;
+    if (sh[i].sh_name < len && !strcmp(names + sh[i].sh_name, ".vn_weights")) weights = sz;
+  }
+  printf("%s: flash %llu bytes (weights %llu, code and constants %llu); RAM %llu bytes static (.data %llu, .bss %llu)"
+         " + stack and newlib's heap\n", t->name, flash, weights, flash - weights, ram, ram - bss, bss);
+  free(p);
+}
+
+/* run argv; 0 ok, else a message in ctx */
+static VnStatus run_cc(VnCtx *ctx, const VnTarget *t, const char **argv, const char *dir) {
+  /* leading VAR=value words of the compiler command go to its environment */
+  int envn = 0;
+  while (argv[envn] && strchr(argv[envn], '=') && argv[envn][0] != '-') envn++;
   /* compiler messages go to a file; the first error line makes our message */
   char *log = vn_arena_printf(&ctx->scratch, "%s/cc.log", dir);
   pid_t pid = fork();
-  if (pid < 0) return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "cannot start %s", argv[0]);
+  if (pid < 0) return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "cannot start %s", argv[envn]);
   if (pid == 0) {
     FILE *lf = freopen(log, "w", stderr);
     (void)lf;
     dup2(2, 1);
-    execvp(argv[0], (char *const *)argv);
-    fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+    for (int i = 0; i < envn; i++) putenv((char *)argv[i]);
+    execvp(argv[envn], (char *const *)argv + envn);
+    fprintf(stderr, "cannot run %s: %s\n", argv[envn], strerror(errno));
     _exit(127);
   }
   int status;
@@ -126,6 +192,57 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
     free(msg);
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-    return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "target %s: compiler '%s' is not installed (%s)", t->name, argv[0], first);
-  return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "target %s: %s failed: %s (full log: %s)", t->name, argv[0], first, log);
+    return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "target %s: compiler '%s' is not installed (%s)", t->name, argv[envn], first);
+  return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "target %s: %s failed: %s (full log: %s)", t->name, argv[envn], first, log);
+}
+
+/* wasm: OUT is emcc's single-file program behind a node shebang line */
+static VnStatus make_launcher(VnCtx *ctx, const char *js, const char *out) {
+  size_t len = 0;
+  char *p = vn_read_file(js, &len);
+  if (!p) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){js, 0}, "cannot read emcc's output");
+  static const char she[] = "#!/usr/bin/env node\n";
+  FILE *f = fopen(out, "wb");
+  int bad = !f || fwrite(she, 1, sizeof she - 1, f) != sizeof she - 1 || fwrite(p, 1, len, f) != len;
+  if (f && fclose(f)) bad = 1;
+  free(p);
+  unlink(js);
+  if (bad || chmod(out, 0755)) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){out, 0}, "cannot write");
+  return VN_OK;
+}
+
+VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out, int shared, int blas,
+                      const char *const *extra_src) {
+  const char *argv[160];
+  int n = 0;
+  char *cc = vn_arena_strdup(&ctx->scratch, t->cc);
+  n = add_words(argv, n, cc);
+  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, common_cflags(ctx, t)));
+  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->cflags));
+  argv[n++] = vn_arena_printf(&ctx->scratch, "-I%s", dir);
+  if (blas) argv[n++] = "-DVN_USE_BLAS";
+  if (shared) { argv[n++] = "-shared"; argv[n++] = "-fPIC"; }
+  const char *js = t->kind == VN_TK_WASM && !shared ? vn_arena_printf(&ctx->scratch, "%s/model.js", dir) : NULL;
+  argv[n++] = "-o";
+  argv[n++] = js ? js : out;
+  if (!shared) argv[n++] = vn_arena_printf(&ctx->scratch, "%s/model.c", dir);
+  for (const char *const *s = runtime_srcs; *s; s++) {
+    if (shared && (!strcmp(*s, "cli.c") || !strcmp(*s, "tokenizer.c"))) continue;
+    argv[n++] = vn_arena_printf(&ctx->scratch, "%s/%s", dir, *s);
+  }
+  if (bare(t) && !shared) {
+    argv[n++] = vn_arena_printf(&ctx->scratch, "%s/startup.c", dir);
+    argv[n++] = vn_arena_printf(&ctx->scratch, "%s/model_weights.c", dir);
+    argv[n++] = "-T";
+    argv[n++] = vn_arena_printf(&ctx->scratch, "%s/board.ld", dir);
+  }
+  for (const char *const *s = extra_src; s && *s; s++) argv[n++] = *s;
+  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->ldflags));
+  if (blas) argv[n++] = "-lopenblas";
+  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, link_flags(t)));
+  argv[n] = NULL;
+  VN_TRY(run_cc(ctx, t, argv, dir));
+  if (js) VN_TRY(make_launcher(ctx, js, out));
+  if (bare(t) && !shared) report_sizes(t, out);
+  return VN_OK;
 }

@@ -102,6 +102,7 @@ typedef struct VnEmitOpts {
   const unsigned char *tok_blob;  /* may be NULL */
   size_t tok_len;
   int blas;                       /* float32 prefill products through OpenBLAS */
+  int ctx_max;                    /* bare metal: positions the static state holds */
 } VnEmitOpts;
 VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf *out);
 /* One node as an exported function `name` (the libffi kernel harness). */
@@ -110,6 +111,9 @@ VnStatus vn_emit_node_fn(VnCtx *ctx, const VnGraph *g, uint32_t i, const char *n
 /* ---- build.c: write the source tree and run the target's compiler ---- */
 /* Write runtime sources, vn_target.h and a Makefile into dir. */
 VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int blas);
+/* Bare metal: write the packed weight file wfile into dir as model_weights.c
+ * (const data in the .vn_weights section). */
+VnStatus vn_build_weights_c(VnCtx *ctx, const char *dir, const char *wfile);
 /* Compile dir's sources into out (an executable, or a shared object when
  * shared is set, for the kernel harness). */
 VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out, int shared, int blas,

@@ -54,7 +54,10 @@ static void usage(FILE *f) {
           "                          (default: as the model file stores them)\n"
           "      --spec FILE.lua     use this architecture spec instead of the built-in choice\n"
           "      --emit-c DIR        keep the generated C source tree (with a Makefile) in DIR\n"
-          "      --batch N           most tokens per forward step (prefill chunk; default 512)\n"
+          "      --batch N           most tokens per forward step (prefill chunk; default 512,\n"
+          "                          16 on bare-metal targets)\n"
+          "      --ctx N             bare-metal targets: the context the static state holds\n"
+          "                          (default: the trained context, at most 256)\n"
           "      --blas              use OpenBLAS for float32 prefill products\n"
           "      -d PASS             dump the graph after PASS (%s) to stdout\n"
           "      --dot FILE          write the final graph as Graphviz\n"
@@ -128,11 +131,17 @@ static int cmd_specs(void) {
 }
 
 static int cmd_targets(void) {
-  printf("%-15s %-20s %-6s %-4s %-9s %-22s %s\n", "target", "triple", "cc", "end", "installed", "vector ISA", "flags");
+  static const char *const kinds[] = {"linux", "wasm", "bare"};
+  printf("%-14s %-26s %-5s %-3s %-9s %s\n", "target", "triple", "kind", "end", "installed", "vector ISA");
   for (int i = 0; i < vn_ntargets; i++) {
     const VnTarget *t = &vn_targets[i];
-    printf("%-15s %-20s %-6s %-4s %-9s %-22s %s\n", t->name, t->triple, t->cc, t->big_endian ? "BE" : "LE",
-           vn_target_available(t) ? "yes" : "no", t->isa, t->cflags);
+    int cc = vn_target_available(t), run = vn_target_runner_available(t);
+    printf("%-14s %-26s %-5s %-3s %-9s %s\n", t->name, t->triple, kinds[t->kind], t->big_endian ? "BE" : "LE",
+           cc ? (run ? "yes" : "yes (no runner)") : "no", t->isa);
+    printf("%-14s   compiler: %s   flags: %s%s%s\n", "", t->cc, *t->cflags ? t->cflags : "(none)", *t->ldflags ? " | link: " : "",
+           t->ldflags);
+    printf("%-14s   runs: %s%s   (%s)\n", "", *t->runner ? t->runner : "natively", *t->runner && !run ? " (not installed)" : "",
+           t->note);
   }
   const VnTarget *nt = vn_target_find("native");
   printf("\nnative = %s on this machine\n", nt ? nt->name : "generic");
@@ -200,6 +209,7 @@ static VnStatus open_gguf(VnCtx *ctx, const char *path, VnModelDir *md, const Sp
 typedef struct Job {
   const char *model, *out, *target, *dtype, *spec, *emit, *dump, *dot;
   int batch, blas, no_fuse;
+  int batch_set, ctx;         /* --batch given; --ctx (bare metal) */
 } Job;
 
 /* frontend + spec + passes: the graph of a model */
@@ -277,6 +287,14 @@ static int parse_job(int argc, char **argv, Job *j, int need_out) {
       long b = strtol(s, &e, 10);
       if (*e || b < 1 || b > 65536) return usage_error("--batch %s: want an integer in [1, 65536]", s);
       j->batch = (int)b;
+      j->batch_set = 1;
+    } else if (!strcmp(a, "--ctx")) {
+      const char *s;
+      VAL(s);
+      char *e;
+      long c = strtol(s, &e, 10);
+      if (*e || c < 2 || c > (1 << 24)) return usage_error("--ctx %s: want an integer in [2, 16777216]", s);
+      j->ctx = (int)c;
     } else if (!strcmp(a, "--blas")) j->blas = 1;
     else if (!strcmp(a, "--no-fuse")) j->no_fuse = 1;
     else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
@@ -300,7 +318,8 @@ static int mkdir_p(const char *dir) {
 
 static void rm_tree_files(const char *dir) {
   static const char *const files[] = {"model.c", "runtime.h", "tokenizer.h", "cli.c", "kernels.c", "threads.c",
-                                      "weights.c", "sampler.c", "tokenizer.c", "vn_target.h", "Makefile", "cc.log", NULL};
+                                      "weights.c", "sampler.c", "tokenizer.c", "vn_target.h", "Makefile", "cc.log",
+                                      "startup.c", "board.ld", "model_weights.c", "model.vnw", "model.js", NULL};
   char p[4200];
   for (const char *const *f = files; *f; f++) { snprintf(p, sizeof p, "%s/%s", dir, *f); unlink(p); }
   rmdir(dir);
@@ -317,6 +336,10 @@ static int cmd_compile(int argc, char **argv) {
   if (!t) return usage_error("--target %s: unknown target (venusc targets lists them)", j.target);
   if (j.blas && t->kind != VN_TK_LINUX)
     return usage_error("--blas: target %s has no OpenBLAS", t->name);
+  int bare = t->kind == VN_TK_BAREMETAL;
+  if (j.ctx && !bare)
+    return usage_error("--ctx: only bare-metal targets fix the context at compile time (other binaries take --ctx when run)");
+  if (bare && !j.batch_set) j.batch = 16;
   if (make_graph(&ctx, &j, &md, &g) != VN_OK) { vn_hf_close(&md); return fail(&ctx); }
   if (!j.out && !j.emit) { vn_hf_close(&md); return 0; }  /* -d / --dot only */
   /* the tokenizer */
@@ -344,7 +367,15 @@ static int cmd_compile(int argc, char **argv) {
   char *wtmp = NULL, *btmp = NULL, *wfinal = NULL;
   VnStatus rc = VN_OK;
   uint64_t id = 0;
-  if (out) {
+  if (bare) {  /* the weights go into the binary (model_weights.c), not beside it */
+    wtmp = vn_arena_printf(&ctx.arena, "%s/model.vnw", dir);
+    if (out) btmp = vn_arena_printf(&ctx.arena, "%s.tmp%d", out, (int)getpid());
+    progress("packing %lld bytes of weights into the binary", (long long)g->weight_bytes);
+    rc = vn_pack_weights(&ctx, g, &md.src, t, wtmp, &id);
+    if (rc == VN_OK) rc = vn_build_weights_c(&ctx, dir, wtmp);
+    unlink(wtmp);
+    wtmp = NULL;
+  } else if (out) {
     wfinal = vn_arena_printf(&ctx.arena, "%s.vnw", out);
     wtmp = vn_arena_printf(&ctx.arena, "%s.vnw.tmp%d", out, (int)getpid());
     btmp = vn_arena_printf(&ctx.arena, "%s.tmp%d", out, (int)getpid());
@@ -356,7 +387,9 @@ static int cmd_compile(int argc, char **argv) {
   }
   VnBuf src = {0};
   if (rc == VN_OK) {
-    VnEmitOpts eo = {t, id, blob, blen, j.blas};
+    int cmax = j.ctx;
+    if (!cmax) cmax = g->info.max_pos > 0 && g->info.max_pos < 256 ? (int)g->info.max_pos : 256;
+    VnEmitOpts eo = {t, id, blob, blen, j.blas, cmax};
     rc = vn_emit_model(&ctx, g, &eo, &src);
   }
   if (rc == VN_OK) {
@@ -371,7 +404,7 @@ static int cmd_compile(int argc, char **argv) {
     rc = vn_build_run(&ctx, dir, t, btmp, 0, j.blas, NULL);
   }
   if (rc == VN_OK && out) {
-    if (rename(wtmp, wfinal) || rename(btmp, out))
+    if ((wtmp && rename(wtmp, wfinal)) || rename(btmp, out))
       rc = vn_errorf(&ctx, VN_ERR_IO, (VnLoc){out, 0}, "cannot write: %s", strerror(errno));
   }
   vn_buf_free(&src);
@@ -384,7 +417,7 @@ static int cmd_compile(int argc, char **argv) {
     return fail(&ctx);
   }
   if (!j.emit) rm_tree_files(dir);
-  if (out) progress("wrote %s and %s", out, wfinal);
+  if (out) progress("wrote %s%s%s", out, wfinal ? " and " : " (weights linked in)", wfinal ? wfinal : "");
   return 0;
 }
 

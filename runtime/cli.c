@@ -3,7 +3,13 @@
  * logits, perplexity over a text file. Flags follow the common CPU
  * inference tools (-p, -n, -t, --temp, --top-k, ...) so users feel at home.
  * Exit status: 0 ok, 1 runtime failure (files, memory), 2 bad
- * usage. Nothing is allocated inside the generation loop. */
+ * usage. Nothing is allocated inside the generation loop.
+ *
+ * Portability: on bare metal (VN_BAREMETAL) there is no heap use (buffers
+ * come from the static pool venusc sized, vn_static_alloc), no unistd, no
+ * threads; files go through the C library (newlib's semihosting). The
+ * --logits file is float32 little-endian on every target: big-endian ones
+ * (VN_BIG_ENDIAN, also set from the compiler's byte order) swap on output. */
 #include "runtime.h"
 #include <errno.h>
 #include <math.h>
@@ -11,8 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifndef VN_NO_THREADS
+#ifndef VN_BAREMETAL
 #include <unistd.h>
+#endif
+#if !defined(VN_BIG_ENDIAN) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define VN_BIG_ENDIAN 1
+#endif
+
+/* the C library's heap, or on bare metal the static pool (never freed) */
+#ifdef VN_BAREMETAL
+static void *cli_alloc(size_t n) { return vn_static_alloc(n); }
+static void cli_free(void *p) { (void)p; }
+static int stderr_tty(void) { return 0; }
+#else
+static void *cli_alloc(size_t n) { return malloc(n); }
+static void cli_free(void *p) { free(p); }
+static int stderr_tty(void) { return isatty(2); }
 #endif
 
 typedef struct Opts {
@@ -74,7 +94,7 @@ static int die(int code, const char *fmt, ...) {
 }
 
 static double now_s(void) {
-#if defined(CLOCK_MONOTONIC) && !defined(VN_NO_THREADS)
+#if defined(CLOCK_MONOTONIC) && !defined(VN_BAREMETAL)
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
@@ -129,6 +149,16 @@ static long parse_ids(const char *s, int32_t *out, long cap, int64_t vocab, char
 static char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
+#ifdef VN_BAREMETAL
+  /* one allocation of the file's size (semihosting knows it) */
+  long sz = fseek(f, 0, SEEK_END) ? -1 : ftell(f);
+  char *b = sz >= 0 && !fseek(f, 0, SEEK_SET) ? cli_alloc((size_t)sz + 1) : NULL;
+  if (!b || fread(b, 1, (size_t)sz, f) != (size_t)sz) { fclose(f); return NULL; }
+  fclose(f);
+  b[sz] = 0;
+  *len = (size_t)sz;
+  return b;
+#else
   size_t cap = 1 << 16, n = 0;
   char *buf = malloc(cap + 1);
   for (;;) {
@@ -145,6 +175,7 @@ static char *read_file(const char *path, size_t *len) {
   buf[n] = 0;
   *len = n;
   return buf;
+#endif
 }
 
 /* Run ids[0..n) from position pos in steps of at most t_max tokens. With
@@ -168,23 +199,24 @@ static int load_tok(VnTok *tok) {
   return vn_tok_load(tok, vn_model.tok_blob, vn_model.tok_len);
 }
 
-/* tokenize text; returns malloc'ed ids or NULL */
+/* tokenize text; returns cli_alloc'ed ids or NULL */
 static int32_t *tokenize(const VnTok *tok, const char *text, size_t len, int add_special, long *n) {
   size_t wcap = vn_tok_work_size(tok, len);
-  void *work = malloc(wcap ? wcap : 1);
+  void *work = cli_alloc(wcap ? wcap : 1);
   long cap = (long)len + 16;
-  int32_t *ids = malloc((size_t)cap * sizeof *ids);
-  if (!work || !ids) { free(work); free(ids); return NULL; }
+  int32_t *ids = cli_alloc((size_t)cap * sizeof *ids);
+  if (!work || !ids) { cli_free(work); cli_free(ids); return NULL; }
   long k = vn_tok_encode(tok, text, len, add_special, ids, cap, work, wcap);
   if (k > cap) {
-    int32_t *nid = realloc(ids, (size_t)k * sizeof *ids);
-    if (!nid) { free(work); free(ids); return NULL; }
+    int32_t *nid = cli_alloc((size_t)k * sizeof *ids);
+    cli_free(ids);
+    if (!nid) { cli_free(work); return NULL; }
     ids = nid;
     cap = k;
     k = vn_tok_encode(tok, text, len, add_special, ids, cap, work, wcap);
   }
-  free(work);
-  if (k < 0) { free(ids); return NULL; }
+  cli_free(work);
+  if (k < 0) { cli_free(ids); return NULL; }
   *n = k;
   return ids;
 }
@@ -195,11 +227,15 @@ static void write_logits(void *u, const float *l, int T, int pos) {
   LogitsOut *o = u;
   size_t n = (size_t)T * (size_t)o->vocab;
 #ifdef VN_BIG_ENDIAN
-  for (size_t i = 0; i < n; i++) {
-    uint32_t x;
-    memcpy(&x, &l[i], 4);
-    unsigned char b[4] = {(unsigned char)x, (unsigned char)(x >> 8), (unsigned char)(x >> 16), (unsigned char)(x >> 24)};
-    if (fwrite(b, 1, 4, o->f) != 4) o->err = 1;
+  unsigned char b[4096];
+  for (size_t i = 0; i < n;) {
+    size_t k = 0;
+    for (; i < n && k < sizeof b; i++, k += 4) {
+      uint32_t x;
+      memcpy(&x, &l[i], 4);
+      b[k] = (unsigned char)x; b[k + 1] = (unsigned char)(x >> 8); b[k + 2] = (unsigned char)(x >> 16); b[k + 3] = (unsigned char)(x >> 24);
+    }
+    if (fwrite(b, 1, k, o->f) != k) o->err = 1;
   }
 #else
   if (fwrite(l, 4, n, o->f) != n) o->err = 1;
@@ -294,7 +330,7 @@ int vn_main(int argc, char **argv) {
   size_t tlen = 0;
   if (o.ids) {
     long cap = (long)strlen(o.ids) / 2 + 2;
-    ids = malloc((size_t)cap * sizeof *ids);
+    ids = cli_alloc((size_t)cap * sizeof *ids);
     char bad[64];
     nids = ids ? parse_ids(o.ids, ids, cap, m->vocab, bad, sizeof bad) : -1;
     if (nids < 0) return die(2, "--ids: '%s' is not a token id in [0, %lld)", bad, (long long)m->vocab);
@@ -330,7 +366,7 @@ int vn_main(int argc, char **argv) {
   if (o.weights) snprintf(wpath, sizeof wpath, "%s", o.weights);
   else {
     wpath[0] = 0;
-#ifndef VN_NO_THREADS
+#ifdef __linux__
     ssize_t k = readlink("/proc/self/exe", wpath, sizeof wpath - 5);
     if (k > 0) wpath[k] = 0; else wpath[0] = 0;
 #endif
@@ -359,22 +395,33 @@ int vn_main(int argc, char **argv) {
     if (!all) { vn_rt_free(&rt); return die(1, "%s: cannot tokenize the text", o.ppl); }
     long nwin = nt / ctx;
     if (o.chunks && o.chunks < nwin) nwin = o.chunks;
-    if (nwin < 1) { free(all); vn_rt_free(&rt); return die(2, "%s: %ld tokens, fewer than one window of --ctx %d", o.ppl, nt, ctx); }
+    if (nwin < 1) { cli_free(all); vn_rt_free(&rt); return die(2, "%s: %ld tokens, fewer than one window of --ctx %d", o.ppl, nt, ctx); }
     PplAcc acc = {NULL, ctx, 0, 0, m->vocab};
     double t0 = now_s();
     for (long w = 0; w < nwin; w++) {
       acc.ids = all + w * ctx;
       run_tokens(&rt, acc.ids, ctx, 0, 1, ppl_step, &acc);
-      if (isatty(2)) fprintf(stderr, "\r[%ld/%ld] perplexity so far %.4f", w + 1, nwin, exp(acc.nll / acc.count));
+      if (stderr_tty()) fprintf(stderr, "\r[%ld/%ld] perplexity so far %.4f", w + 1, nwin, exp(acc.nll / acc.count));
     }
-    if (isatty(2)) fputc('\n', stderr);
+    if (stderr_tty()) fputc('\n', stderr);
     double t1 = now_s();
     printf("perplexity: %.4f\n", exp(acc.nll / acc.count));
     if (o.stats) fprintf(stderr, "%ld windows of %d tokens in %.3f s, %.1f tokens/s\n", nwin, ctx, t1 - t0, nwin * ctx / (t1 - t0));
-    free(all);
+    cli_free(all);
   } else {
     VnSampler s;
-    if (vn_sampler_init(&s, m->vocab, o.seed_set ? o.seed : (uint64_t)time(NULL) ^ 0x5deece66dull)) {
+    uint64_t seed = o.seed_set ? o.seed : (uint64_t)time(NULL) ^ 0x5deece66dull;
+#ifdef VN_BAREMETAL
+    /* vn_sampler_init would take its scratch from the heap: give it pool memory */
+    memset(&s, 0, sizeof s);
+    s.vocab = m->vocab;
+    s.idx = cli_alloc((size_t)m->vocab * sizeof *s.idx);
+    s.prob = cli_alloc((size_t)m->vocab * sizeof *s.prob);
+    s.rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+    if (!s.idx || !s.prob) {
+#else
+    if (vn_sampler_init(&s, m->vocab, seed)) {
+#endif
       vn_rt_free(&rt);
       return die(1, "out of memory");
     }
@@ -382,7 +429,8 @@ int vn_main(int argc, char **argv) {
     s.repeat_penalty = o.repeat_penalty; s.repeat_last_n = o.repeat_last_n;
     int total = (int)nids + o.n;
     if (total > ctx) total = ctx;
-    int32_t *seq = malloc((size_t)(total > nids ? total : nids) * sizeof *seq);
+    int32_t *seq = cli_alloc((size_t)(total > nids ? total : nids) * sizeof *seq);
+    if (!seq) { vn_rt_free(&rt); return die(1, "out of memory"); }
     memcpy(seq, ids, (size_t)nids * sizeof *seq);
     int print_text = !o.print_ids && have_tok;
     VnTokStream ts;
@@ -392,10 +440,10 @@ int vn_main(int argc, char **argv) {
       for (long i = 0; i < nids; i++) vn_tok_stream_next(&ts, ids[i], obuf, sizeof obuf); /* context for the decoder */
       if (o.prompt || o.prompt_file) fwrite(text ? text : o.prompt, 1, tlen, stdout);
       else {
-        char *pt = malloc(vn_tok_decode(&tok, ids, (size_t)nids, NULL, 0) + 1);
-        size_t pl = vn_tok_decode(&tok, ids, (size_t)nids, pt, (size_t)-1);
+        char *pt = cli_alloc(vn_tok_decode(&tok, ids, (size_t)nids, NULL, 0) + 1);
+        size_t pl = pt ? vn_tok_decode(&tok, ids, (size_t)nids, pt, (size_t)-1) : 0;
         fwrite(pt, 1, pl, stdout);
-        free(pt);
+        cli_free(pt);
       }
       fflush(stdout);
     }
@@ -431,11 +479,13 @@ int vn_main(int argc, char **argv) {
       if (gen > 1) fprintf(stderr, "decode:  %d tokens in %.3f s, %.1f tokens/s\n", gen - 1, t2 - t1, (gen - 1) / (t2 - t1));
       fprintf(stderr, "threads: %d, context: %d\n", rt.nthreads, ctx);
     }
-    free(seq);
+    cli_free(seq);
+#ifndef VN_BAREMETAL
     vn_sampler_free(&s);
+#endif
   }
-  free(ids);
-  free(text);
+  cli_free(ids);
+  cli_free(text);
   vn_rt_free(&rt);
   return rc;
 }

@@ -8,23 +8,42 @@
  * order): "VENUSWT1", u32 0x01020304, u32 version 1, u64 id, u64 total
  * bytes, char arch[32]; the packed weights follow at the offsets the
  * generated code holds. Targets without mmap (VN_NO_MMAP) read the file
- * into memory; bare-metal binaries carry the weights linked in. */
+ * into memory; bare-metal binaries (VN_BAREMETAL) carry the weights linked
+ * in and take every buffer from the static pool venusc sized (no malloc,
+ * no file). */
 #include "runtime.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifndef VN_NO_MMAP
+#if !defined(VN_NO_MMAP) && !defined(VN_BAREMETAL)
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
 
+#ifdef VN_BAREMETAL
+static size_t pool_used;
+void *vn_static_alloc(size_t n) {
+  n = (n + 63) & ~(size_t)63;
+  uintptr_t base = ((uintptr_t)vn_model.pool + 63) & ~(uintptr_t)63;
+  size_t skip = (size_t)(base - (uintptr_t)vn_model.pool);
+  if (!vn_model.pool || skip + pool_used + n > (size_t)vn_model.pool_bytes) return NULL;
+  void *p = (void *)(base + pool_used);
+  pool_used += n;
+  return p;
+}
+#else
+void *vn_static_alloc(size_t n) { (void)n; return NULL; }
+#endif
+
 static void *alloc64(size_t n) {
   if (n == 0) n = 64;
   n = (n + 63) & ~(size_t)63;
-#ifdef VN_NO_MMAP
+#if defined(VN_BAREMETAL)
+  return vn_static_alloc(n);
+#elif defined(VN_NO_MMAP)
   void *p = malloc(n + 64);
   if (!p) return NULL;
   uintptr_t a = ((uintptr_t)p + 64) & ~(uintptr_t)63;
@@ -39,7 +58,9 @@ static void *alloc64(size_t n) {
 
 static void free64(void *p) {
   if (!p) return;
-#ifdef VN_NO_MMAP
+#if defined(VN_BAREMETAL)
+  (void)p;  /* the static pool is never given back */
+#elif defined(VN_NO_MMAP)
   free(((void **)p)[-1]);
 #else
   free(p);
@@ -83,10 +104,28 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   rt->m = m;
   rt->ctx = ctx;
   rt->nthreads = nthreads < 1 ? 1 : nthreads;
+  {  /* the byte order it was compiled for must be this machine's */
+    const uint16_t one = 1;
+    if (*(const uint8_t *)&one == (m->big_endian ? 1 : 0)) {
+      snprintf(err, cap, "this binary was generated for a %s-endian target but built for a %s-endian one",
+               m->big_endian ? "big" : "little", m->big_endian ? "little" : "big");
+      return -1;
+    }
+  }
+#ifdef VN_BAREMETAL
+  if (ctx > m->ctx_max) {
+    snprintf(err, cap, "a context of %d positions: this build holds at most %d (venusc compile --ctx N)", ctx, (int)m->ctx_max);
+    return -1;
+  }
+#endif
   if (m->weights_data) {
+    if (check_header(m, m->weights_data, (uint64_t)m->weight_bytes, "the linked-in weights", err, cap)) return -1;
     rt->w = m->weights_data;
   } else {
-#ifdef VN_NO_MMAP
+#if defined(VN_BAREMETAL)
+    snprintf(err, cap, "%s: a bare-metal build reads no weight file; its weights are linked in", path);
+    return -1;
+#elif defined(VN_NO_MMAP)
     FILE *f = fopen(path, "rb");
     if (!f) { snprintf(err, cap, "%s: cannot open the weight file", path); return -1; }
     fseek(f, 0, SEEK_END);
@@ -136,7 +175,12 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   rt->opbuf = alloc64((size_t)m->op_scratch_bytes);
   if (!rt->arena || !rt->state || !rt->rope_cs || !rt->scratch || !rt->qbuf || !rt->opbuf) {
     vn_rt_free(rt);
+#ifdef VN_BAREMETAL
+    snprintf(err, cap, "the static pool (%lld bytes) is too small for the activations and a context of %d positions",
+             (long long)m->pool_bytes, ctx);
+#else
     snprintf(err, cap, "out of memory for the activations and a context of %d positions (try a smaller --ctx)", ctx);
+#endif
     return -1;
   }
   memset(rt->state, 0, state_bytes);
@@ -153,7 +197,8 @@ void vn_rt_free(VnRt *rt) {
   free64(rt->scratch);
   free64(rt->qbuf);
   free64(rt->opbuf);
-#ifdef VN_NO_MMAP
+#if defined(VN_BAREMETAL)
+#elif defined(VN_NO_MMAP)
   if (rt->wmap) free64(rt->wmap);
 #else
   if (rt->wmap && rt->wmap_len) munmap(rt->wmap, rt->wmap_len);
