@@ -339,4 +339,17 @@ struct json_t;
 VnStatus vn_spec_gguf(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, struct json_t *meta, const char *file,
                       VnSource *src, char **config_json, char **tok_json);
 
+/* Chat formats: the list archspecs/lib/chat.lua defines and the one that
+ * matches a chat template (chosen = -1: none matches or no template). */
+#define VN_MAX_CHAT_FORMATS 16
+typedef struct VnChatFormat {
+  const char *name, *system, *system_prefix, *user, *assistant, *assistant_end;  /* NULL: absent */
+  int bos, trim;
+} VnChatFormat;
+typedef struct VnChatFormats {
+  VnChatFormat f[VN_MAX_CHAT_FORMATS];
+  int n, chosen;
+} VnChatFormats;
+VnStatus vn_spec_chat(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, const char *template_text, VnChatFormats *out);
+
 #endif

@@ -1338,3 +1338,56 @@ VnStatus vn_spec_gguf(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, json_t *meta
   lua_close(L);
   return st;
 }
+
+/* ---- chat formats (archspecs/lib/chat.lua) ---- */
+VnStatus vn_spec_chat(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, const char *template_text, VnChatFormats *out) {
+  Builder b = {0};
+  b.ctx = ctx;
+  b.layer = -1;
+  VnGraph scratch_g = {0};
+  b.g = &scratch_g;
+  memset(out, 0, sizeof *out);
+  out->chosen = -1;
+  lua_State *L = sandbox_open(&b);
+  if (!L) return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "cannot create a Lua state");
+  push_env(L);
+  int env = lua_gettop(L);
+  VnStatus st = VN_OK;
+  for (int i = 0; i < nlibs && st == VN_OK; i++) {
+    if (run_chunk(L, &libs[i], env) != LUA_OK) { st = lua_fail(ctx, L, libs[i].file); break; }
+    if (lua_istable(L, -1)) {
+      lua_pushnil(L);
+      while (lua_next(L, -2)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_settable(L, env); }
+    }
+    lua_pop(L, 1);
+  }
+  if (st == VN_OK) {
+    lua_getfield(L, env, "chat_formats");
+    int t = lua_gettop(L);
+    int n = lua_istable(L, t) ? (int)lua_rawlen(L, t) : 0;
+    if (n > VN_MAX_CHAT_FORMATS) n = VN_MAX_CHAT_FORMATS;
+    for (int i = 0; i < n; i++) {
+      lua_rawgeti(L, t, i + 1);
+      int f = lua_gettop(L);
+      VnChatFormat *c = &out->f[out->n++];
+      c->name = str_field(ctx, L, f, "name");
+      c->system = str_field(ctx, L, f, "system");
+      c->system_prefix = str_field(ctx, L, f, "system_prefix");
+      c->user = str_field(ctx, L, f, "user");
+      c->assistant = str_field(ctx, L, f, "assistant");
+      c->assistant_end = str_field(ctx, L, f, "assistant_end");
+      lua_getfield(L, f, "bos"); c->bos = lua_toboolean(L, -1); lua_pop(L, 1);
+      lua_getfield(L, f, "trim"); c->trim = lua_toboolean(L, -1); lua_pop(L, 1);
+      if (!c->name || !c->user) { st = vn_internal(ctx, "chat format %d lacks name or user", i + 1); break; }
+      lua_pop(L, 1);
+    }
+    lua_getfield(L, env, "chat_format");
+    if (st == VN_OK && lua_isfunction(L, -1)) {
+      if (template_text) lua_pushstring(L, template_text); else lua_pushnil(L);
+      if (lua_pcall(L, 1, 1, 0) != LUA_OK) st = lua_fail(ctx, L, "archspecs/lib/chat.lua");
+      else if (lua_isinteger(L, -1)) out->chosen = (int)lua_tointeger(L, -1) - 1;
+    }
+  }
+  lua_close(L);
+  return st;
+}
