@@ -11,9 +11,11 @@
 
 -- per GGUF architecture: the HF class, and whether q/k rows are interleaved
 local archs = {
-  llama = { class = "LlamaForCausalLM", pair_qk = true },
+  llama = { class = "LlamaForCausalLM", pair_qk = true, moe_class = "MixtralForCausalLM" },
   qwen2 = { class = "Qwen2ForCausalLM" },
   qwen3 = { class = "Qwen3ForCausalLM" },
+  qwen2moe = { class = "Qwen2MoeForCausalLM", model_type = "qwen2_moe" },
+  qwen3moe = { class = "Qwen3MoeForCausalLM", model_type = "qwen3_moe" },
 }
 
 -- GGUF block tensor -> HF (Llama naming) tensor, without the .weight/.bias suffix
@@ -22,7 +24,14 @@ local block_names = {
   attn_q = "self_attn.q_proj", attn_k = "self_attn.k_proj", attn_v = "self_attn.v_proj",
   attn_output = "self_attn.o_proj", attn_q_norm = "self_attn.q_norm", attn_k_norm = "self_attn.k_norm",
   ffn_gate = "mlp.gate_proj", ffn_up = "mlp.up_proj", ffn_down = "mlp.down_proj",
+  -- experts, stacked 3-D; the router; a shared expert and its sigmoid gate
+  ffn_gate_inp = "mlp.gate", ffn_gate_exps = "mlp.experts.gate_proj",
+  ffn_up_exps = "mlp.experts.up_proj", ffn_down_exps = "mlp.experts.down_proj",
+  ffn_gate_shexp = "mlp.shared_expert.gate_proj", ffn_up_shexp = "mlp.shared_expert.up_proj",
+  ffn_down_shexp = "mlp.shared_expert.down_proj", ffn_gate_inp_shexp = "mlp.shared_expert_gate",
 }
+-- stacked expert tensors carry no .weight suffix on the HF side
+local no_suffix = { ffn_gate_exps = true, ffn_up_exps = true, ffn_down_exps = true }
 local top_names = { token_embd = "model.embed_tokens", output_norm = "model.norm", output = "lm_head" }
 
 -- tokenizer.ggml.model / .pre -> what the tokenizer compiler builds
@@ -70,9 +79,10 @@ local function gguf_config(meta, tensors)
   local hidden = need("embedding_length")
   local emb = tensors["token_embd.weight"]
   if not emb then error(config_file .. ": no token_embd.weight tensor", 0) end
+  local experts = m("expert_count", 0)
   local cfg = {
-    architectures = { a.class },
-    model_type = arch,
+    architectures = { experts > 0 and a.moe_class or a.class },
+    model_type = a.model_type or arch,
     hidden_size = hidden,
     num_hidden_layers = need("block_count"),
     intermediate_size = need("feed_forward_length"),
@@ -87,6 +97,14 @@ local function gguf_config(meta, tensors)
     bos_token_id = meta["tokenizer.ggml.bos_token_id"],
     eos_token_id = meta["tokenizer.ggml.eos_token_id"],
   }
+  if experts > 0 then
+    cfg.num_local_experts, cfg.num_experts = experts, experts
+    cfg.num_experts_per_tok = m("expert_used_count", 2)
+    cfg.moe_intermediate_size = m("expert_feed_forward_length")
+    cfg.shared_expert_intermediate_size = m("expert_shared_feed_forward_length")
+    local w = m("expert_weights_norm")
+    if w ~= nil then cfg.norm_topk_prob = w end
+  end
   local sw = m("attention.sliding_window")
   if sw and sw > 0 then
     cfg.sliding_window = sw
@@ -106,7 +124,7 @@ local function gguf_config(meta, tensors)
     else
       local i, role, sfx = gname:match("^blk%.(%d+)%.([%w_]+)%.(%a+)$")
       if i and block_names[role] then
-        local hf = "model.layers." .. i .. "." .. block_names[role] .. "." .. sfx
+        local hf = "model.layers." .. i .. "." .. block_names[role] .. (no_suffix[role] and "" or "." .. sfx)
         if a.pair_qk and role == "attn_q" then names[gname] = { name = hf, pair_heads = heads }
         elseif a.pair_qk and role == "attn_k" then names[gname] = { name = hf, pair_heads = kv }
         else names[gname] = hf end

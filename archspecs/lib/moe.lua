@@ -1,14 +1,21 @@
 -- archspecs/lib/moe.lua: mixture-of-experts feed-forward blocks. Exports
 -- experts(prefix, n, names) and sparse_moe(h, o).
 --
--- Checkpoints store experts either one tensor per expert
--- (PREFIX.<e>.<gate|up|down>.weight) or fused as 3-D tensors
+-- Checkpoints store experts one tensor per expert
+-- (PREFIX.<e>.<gate|up|down>.weight), fused as 3-D tensors
 -- (PREFIX.gate_up_proj [E, 2F, H] with gate rows before up rows, and
--- PREFIX.down_proj [E, H, F]). Both become what the moe op reads: gate/up
+-- PREFIX.down_proj [E, H, F]), or stacked 3-D per projection
+-- (PREFIX.gate_proj, PREFIX.up_proj [E, F, H], PREFIX.down_proj, as GGUF). Both become what the moe op reads: gate/up
 -- [E, 2F, H] in (gate, up) row pairs, down [E, H, F].
 
 local function experts(prefix, n, names)
   names = names or { gate = "gate_proj", up = "up_proj", down = "down_proj" }
+  if has(prefix .. ".gate_proj") then  -- stacked 3-D gate [E, F, H], up [E, F, H], down [E, H, F]
+    local g, u = weight(prefix .. ".gate_proj"), weight(prefix .. ".up_proj")
+    local s = g.shape
+    return interleave(g:reshape{ s[1] * s[2], s[3] }, u:reshape{ s[1] * s[2], s[3] }):reshape{ s[1], 2 * s[2], s[3] },
+           weight(prefix .. ".down_proj")
+  end
   if has(prefix .. ".gate_up_proj") then
     local gu, dn = weight(prefix .. ".gate_up_proj"), weight(prefix .. ".down_proj")
     local s = gu.shape

@@ -2,6 +2,7 @@
 """Hold one fixture case to the reference outputs of Hugging Face transformers.
 
 usage: check.py VENUSC CASE_DIR WORKDIR [--target T] [--dtype D] [--runner "qemu-... -cpu max"]
+                [--model PATH]   (compile PATH, e.g. a GGUF file of the case, instead of CASE_DIR)
 
 The rule (tests/fixtures/README.md): with S = max(1, largest |reference logit|),
   - logits at every prompt position within 1e-3 * S of the reference;
@@ -36,7 +37,10 @@ def main(argv):
             return None, "%s exit %d: %s" % (what, p.returncode, tail[0][:300])
         return p.stdout, None
 
-    cmd = [venusc, "compile", case, "-o", out]
+    if "--model" in opts:
+        name += "@" + os.path.basename(opts["--model"])
+        out += "_" + os.path.basename(opts["--model"]).replace(".", "_")
+    cmd = [venusc, "compile", opts.get("--model", case), "-o", out]
     for k in ("--target", "--dtype"):
         if k in opts:
             cmd += [k, opts[k]]
