@@ -33,7 +33,7 @@ const VnTarget vn_targets[] = {
   {"armv7", "arm-linux-gnueabihf", "arm-linux-gnueabihf-gcc", "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard -mfp16-format=ieee",
    "-static", "NEON (32-bit, VFPv4)", "arm/neon.h", "qemu-arm-static -cpu max", 0, VN_TK_LINUX,
    "Cortex-A7/A15 and later, hard float", "/usr/arm-linux-gnueabihf/lib/libc.a", NULL},
-  {"riscv64", "riscv64-linux-gnu", "clang-19 --target=riscv64-linux-gnu", "-march=rv64gcv", "-static",
+  {"riscv64", "riscv64-linux-gnu", "clang-19 --target=riscv64-linux-gnu", "-march=rv64gcv -fno-vectorize -fno-slp-vectorize", "-static",
    "RVV 1.0 (vector-length agnostic)", "riscv/rvv.h",
    "qemu-riscv64-static -cpu rv64,v=true,vlen=128,elen=64,vext_spec=v1.0", 0, VN_TK_LINUX,
    "RVA22 + V (clang-19: gcc 12 has no RVV intrinsics)", "/usr/riscv64-linux-gnu/lib/libc.a", NULL},
