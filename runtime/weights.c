@@ -206,6 +206,34 @@ void vn_rt_free(VnRt *rt) {
   memset(rt, 0, sizeof *rt);
 }
 
+#ifdef VN_OWN_SINCOS
+/* sin and cos without the C library (targets whose libm cannot run under
+ * their emulator: targets/ppc/altivec.h): x reduced by a multiple of pi/2
+ * with three-part constants (each product k * P exact for |k| < 2^20), then
+ * Taylor series on [-pi/4, pi/4] to the x^23 / x^22 terms, all in double.
+ * Rounded to float it equals glibc's sin/cos on every RoPE angle checked
+ * (8.3M: p < 16384, rotary dims 8..256, theta 1e4..1e6). */
+static void own_sincos(double x, double *s, double *c) {
+  static const double P1 = 1.57079632673412561417e+00, P2 = 6.07710050630396597660e-11, P3 = 2.02226624879595063154e-21;
+  double q = x * 0.63661977236758134308;
+  int64_t k = (int64_t)(q >= 0 ? q + 0.5 : q - 0.5);
+  double r = ((x - (double)k * P1) - (double)k * P2) - (double)k * P3;
+  double r2 = r * r, ts = r, tc = 1, sn = r, cs = 1;
+  for (int i = 1; i <= 11; i++) {
+    ts *= -r2 / ((2 * i) * (2 * i + 1));
+    sn += ts;
+    tc *= -r2 / ((2 * i - 1) * (2 * i));
+    cs += tc;
+  }
+  switch (k & 3) {
+  case 0: *s = sn; *c = cs; break;
+  case 1: *s = cs; *c = -sn; break;
+  case 2: *s = -sn; *c = -cs; break;
+  default: *s = -cs; *c = sn; break;
+  }
+}
+#endif
+
 /* cos/sin of every rotated pair for positions pos..pos+T-1. Angles are
  * float32 products pos * inv_freq, as the reference computes them; dynamic
  * NTK tables recompute inv_freq for the length seen so far (pos + T). */
@@ -230,8 +258,15 @@ void vn_rt_begin_step(VnRt *rt, int T, int pos) {
       float *o = cs + (size_t)t * ro->rot_dim;
       for (int i = 0; i < half; i++) {
         float ang = p * inv[i];
+#ifdef VN_OWN_SINCOS
+        double sv, cv;
+        own_sincos((double)ang, &sv, &cv);
+        o[2 * i] = (float)cv * ro->attn_factor;
+        o[2 * i + 1] = (float)sv * ro->attn_factor;
+#else
         o[2 * i] = (float)cos((double)ang) * ro->attn_factor;
         o[2 * i + 1] = (float)sin((double)ang) * ro->attn_factor;
+#endif
       }
     }
     cs += (size_t)m->t_max * ro->rot_dim;

@@ -40,7 +40,7 @@ const VnTarget vn_targets[] = {
   {"ppc64le", "powerpc64le-linux-gnu", "powerpc64le-linux-gnu-gcc", "-mcpu=power8", "-static", "VSX (POWER8)",
    "ppc/altivec.h", "qemu-ppc64le-static -cpu power8", 0, VN_TK_LINUX, "POWER8 and later",
    "/usr/powerpc64le-linux-gnu/lib/libc.a", NULL},
-  {"powerpc", "powerpc-linux-gnu", "powerpc-linux-gnu-gcc", "-mcpu=7400 -maltivec -mabi=altivec", "-static",
+  {"powerpc", "powerpc-linux-gnu", "powerpc-linux-gnu-gcc", "-mcpu=7400 -maltivec -mabi=altivec -DVN_OWN_SINCOS", "-static",
    "AltiVec (32-bit, big-endian)", "ppc/altivec.h", "qemu-ppc-static -cpu 7400", 1, VN_TK_LINUX,
    "PowerPC G4 (7400) and later", "/usr/powerpc-linux-gnu/lib/libc.a", NULL},
   {"s390x", "s390x-linux-gnu", "s390x-linux-gnu-gcc", "-march=z14 -mzvector", "-static",

@@ -57,6 +57,20 @@ static inline vn_vu vn_ppc_ld4u16(const uint16_t *p) {
 }
 #endif
 
+#if !defined(__VSX__) && !defined(_ARCH_PWR5X)
+/* 32-bit glibc's roundf (and sincos) save the rounding mode with mffscrni,
+ * which pre-3.0 CPUs execute as mffs but QEMU's G4 model rejects as an
+ * illegal instruction: kernels.c rounds with this exact equivalent instead
+ * (runtime/weights.c computes sin/cos itself under the target's
+ * -DVN_OWN_SINCOS). */
+static inline float vn_ppc_roundf(float x) {
+  if (!(x > -8388608.0f && x < 8388608.0f)) return x;  /* already an integer, inf or NaN */
+  float t = (float)(int32_t)x, d = x - t;
+  return d >= 0.5f ? t + 1.0f : d <= -0.5f ? t - 1.0f : t;
+}
+#define roundf(x) vn_ppc_roundf(x)
+#endif
+
 static inline float vn_ppc_hsum(vn_vf v) {
   return (vec_extract(v, 0) + vec_extract(v, 1)) + (vec_extract(v, 2) + vec_extract(v, 3));
 }
