@@ -66,7 +66,7 @@ static void usage(FILE *f) {
           "  inspect MODEL [--dtype D] [--spec FILE]\n"
           "                          architecture, spec, ops, fusions, arena and weight bytes\n"
           "  specs                   the architectures venus knows and the HF classes each handles\n"
-          "  targets                 the targets, their toolchains and whether they are installed\n"
+          "  targets [--tsv]         the targets, their toolchains and whether they are installed\n"
           "  tokenize MODEL|tokenizer.json [--special] -- TEXT      print token ids\n"
           "  detokenize MODEL|tokenizer.json -- 1,2,3               print the text\n"
           "  --version, --help\n"
@@ -130,8 +130,20 @@ static int cmd_specs(void) {
   return 0;
 }
 
-static int cmd_targets(void) {
+static int cmd_targets(int argc, char **argv) {
   static const char *const kinds[] = {"linux", "wasm", "bare"};
+  if (argc > 1 && !strcmp(argv[1], "--tsv")) {
+    /* for scripts (tests/targets/run.sh): one line per target, tab-separated */
+    printf("name\tkind\ttriple\tbig_endian\tinstalled\trunner_installed\tcc\tcflags\tldflags\theader\tboard\trunner\n");
+    for (int i = 0; i < vn_ntargets; i++) {
+      const VnTarget *t = &vn_targets[i];
+      printf("%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t->name, kinds[t->kind], t->triple, t->big_endian,
+             vn_target_available(t), vn_target_runner_available(t), t->cc, t->cflags, t->ldflags, t->header,
+             t->board ? t->board : "", t->runner);
+    }
+    return 0;
+  }
+  if (argc > 1) return usage_error("targets: unknown option '%s' (--tsv lists them for scripts)", argv[1]);
   printf("%-14s %-26s %-5s %-3s %-9s %s\n", "target", "triple", "kind", "end", "installed", "vector ISA");
   for (int i = 0; i < vn_ntargets; i++) {
     const VnTarget *t = &vn_targets[i];
@@ -523,7 +535,7 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "compile")) return cmd_compile(argc - 1, argv + 1);
   if (!strcmp(c, "inspect")) return cmd_inspect(argc - 1, argv + 1);
   if (!strcmp(c, "specs")) return cmd_specs();
-  if (!strcmp(c, "targets")) return cmd_targets();
+  if (!strcmp(c, "targets")) return cmd_targets(argc - 1, argv + 1);
   if (!strcmp(c, "tokenize")) return vn_cmd_tokenize(argc - 1, argv + 1);
   if (!strcmp(c, "detokenize")) return vn_cmd_detokenize(argc - 1, argv + 1);
   return usage_error("unknown command '%s'", c);
