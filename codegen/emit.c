@@ -272,6 +272,14 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
       flt(b, ro->inv_freq[k]);
     }
     vn_buf_puts(b, "};\n");
+    if (ro->long_after) {
+      vn_buf_printf(b, "static const float vn_rope%d_long[%d] = {", r, ro->rot_dim / 2 > 0 ? ro->rot_dim / 2 : 1);
+      for (int k = 0; k < ro->rot_dim / 2; k++) {
+        if (k) vn_buf_puts(b, ", ");
+        flt(b, ro->long_inv_freq[k]);
+      }
+      vn_buf_puts(b, "};\n");
+    }
   }
   if (g->nropes) {
     vn_buf_puts(b, "static const VnRtRope vn_ropes[] = {\n");
@@ -283,7 +291,9 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
       dbl(b, ro->dyn_base);
       vn_buf_puts(b, ", ");
       dbl(b, ro->dyn_factor);
-      vn_buf_printf(b, ", %d},\n", ro->dyn_max_pos);
+      vn_buf_printf(b, ", %d, ", ro->dyn_max_pos);
+      if (ro->long_after) vn_buf_printf(b, "vn_rope%d_long, %d},\n", r, ro->long_after);
+      else vn_buf_puts(b, "NULL, 0},\n");
     }
     vn_buf_puts(b, "};\n");
   }

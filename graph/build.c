@@ -44,8 +44,9 @@ int vn_graph_add_rope(VnCtx *ctx, VnGraph *g, const VnRope *r) {
     const VnRope *o = &g->ropes[i];
     if (o->head_dim == r->head_dim && o->rot_dim == r->rot_dim && o->interleaved == r->interleaved &&
         o->attn_factor == r->attn_factor && o->dynamic == r->dynamic && o->dyn_base == r->dyn_base &&
-        o->dyn_factor == r->dyn_factor && o->dyn_max_pos == r->dyn_max_pos &&
-        !memcmp(o->inv_freq, r->inv_freq, (size_t)nf * sizeof(float)))
+        o->dyn_factor == r->dyn_factor && o->dyn_max_pos == r->dyn_max_pos && o->long_after == r->long_after &&
+        !memcmp(o->inv_freq, r->inv_freq, (size_t)nf * sizeof(float)) &&
+        (!r->long_after || !memcmp(o->long_inv_freq, r->long_inv_freq, (size_t)nf * sizeof(float))))
       return i;
   }
   if (g->nropes == g->rope_cap) {
@@ -60,6 +61,11 @@ int vn_graph_add_rope(VnCtx *ctx, VnGraph *g, const VnRope *r) {
   float *f = vn_arena_alloc(&ctx->arena, (size_t)(nf > 0 ? nf : 1) * sizeof(float));
   memcpy(f, r->inv_freq, (size_t)nf * sizeof(float));
   d->inv_freq = f;
+  if (r->long_after) {
+    float *lf = vn_arena_alloc(&ctx->arena, (size_t)(nf > 0 ? nf : 1) * sizeof(float));
+    memcpy(lf, r->long_inv_freq, (size_t)nf * sizeof(float));
+    d->long_inv_freq = lf;
+  }
   return g->nropes++;
 }
 

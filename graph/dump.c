@@ -51,7 +51,8 @@ static void params(FILE *f, const VnGraph *g, const VnNode *n) {
   if (n->op == VN_OP_ROPE || (n->op == VN_OP_ATTENTION && p->rope)) {
     int r = n->op == VN_OP_ROPE ? p->rope : p->rope - 1;
     const VnRope *ro = &g->ropes[r];
-    fprintf(f, " rope=%d(rot=%d%s%s)", r, ro->rot_dim, ro->interleaved ? " interleaved" : "", ro->dynamic ? " dynamic" : "");
+    fprintf(f, " rope=%d(rot=%d%s%s%s)", r, ro->rot_dim, ro->interleaved ? " interleaved" : "", ro->dynamic ? " dynamic" : "",
+            ro->long_after ? " long" : "");
   }
   if (n->op == VN_OP_VIEW) fprintf(f, " col0=%d", p->col0);
   if (n->op == VN_OP_POSITIONS && p->col0) fprintf(f, " offset=%d", p->col0);

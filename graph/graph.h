@@ -127,6 +127,8 @@ typedef struct VnRope {
   int32_t dynamic;      /* NTK dynamic: recompute from base each step */
   double dyn_base, dyn_factor;
   int32_t dyn_max_pos;
+  const float *long_inv_freq; /* LongRoPE: [rot_dim/2] used instead of inv_freq */
+  int32_t long_after;   /* ... in a step whose length seen so far passes this (0: never) */
 } VnRope;
 
 enum { VN_ROUTE_SOFTMAX, VN_ROUTE_SIGMOID };

@@ -600,11 +600,13 @@ static int l_view(lua_State *L) {
 }
 
 /* rope_table{head_dim=, rot_dim=, inv_freq={...}, attn_factor=, interleaved=,
- *            dynamic={base=, factor=, max_pos=}} -> rope id */
+ *            dynamic={base=, factor=, max_pos=}, long={inv_freq={...}, after=}}
+ * -> rope id. long (LongRoPE): a step whose length seen so far passes
+ * `after` turns by long.inv_freq instead. */
 static int l_rope_table(lua_State *L) {
   Builder *b = B(L);
   luaL_checktype(L, 1, LUA_TTABLE);
-  opts_check(L, 1, "rope_table", "head_dim rot_dim inv_freq attn_factor interleaved dynamic");
+  opts_check(L, 1, "rope_table", "head_dim rot_dim inv_freq attn_factor interleaved dynamic long");
   VnRope r = {0};
   r.head_dim = (int32_t)opt_int(L, 1, "head_dim", 0);
   r.rot_dim = (int32_t)opt_int(L, 1, "rot_dim", r.head_dim);
@@ -633,6 +635,25 @@ static int l_rope_table(lua_State *L) {
     r.dyn_factor = opt_num(L, t, "factor", 1);
     r.dyn_max_pos = (int32_t)opt_int(L, t, "max_pos", 0);
     if (r.dyn_max_pos <= 0 || r.dyn_factor <= 0) return luaL_error(L, "rope_table: dynamic needs factor > 0 and max_pos > 0");
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "long");
+  if (lua_istable(L, -1)) {
+    int t = lua_gettop(L);
+    opts_check(L, t, "rope_table.long", "inv_freq after");
+    r.long_after = (int32_t)opt_int(L, t, "after", 0);
+    if (r.long_after <= 0) return luaL_error(L, "rope_table: long needs after > 0");
+    float *lf = vn_arena_alloc(&b->ctx->arena, (size_t)nf * sizeof *lf);
+    lua_getfield(L, t, "inv_freq");
+    if (!lua_istable(L, -1) || luaL_len(L, -1) != nf)
+      return luaL_error(L, "rope_table: long.inv_freq must be a list of rot_dim/2 = %d numbers", nf);
+    for (int i = 0; i < nf; i++) {
+      lua_rawgeti(L, -1, i + 1);
+      lf[i] = (float)luaL_checknumber(L, -1);
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    r.long_inv_freq = lf;
   }
   lua_pop(L, 1);
   lua_pushinteger(L, vn_graph_add_rope(b->ctx, b->g, &r));

@@ -39,6 +39,8 @@ typedef struct VnRtRope {
   int32_t dynamic;
   double dyn_base, dyn_factor;
   int32_t dyn_max_pos;
+  const float *long_inv_freq; /* LongRoPE: used once pos + T > long_after (0: never) */
+  int32_t long_after;
 } VnRtRope;
 
 /* Attention parameters of one ATTENTION node. */

@@ -253,6 +253,7 @@ void vn_rt_begin_step(VnRt *rt, int T, int pos) {
       for (int i = 0; i < half; i++) invbuf[i] = (float)(1.0 / pow((double)base, (double)(float)(2.0 * i / ro->rot_dim)));
       inv = invbuf;
     }
+    if (ro->long_after && pos + T > ro->long_after) inv = ro->long_inv_freq;  /* LongRoPE */
     for (int t = 0; t < T; t++) {
       float p = (float)(pos + t);
       float *o = cs + (size_t)t * ro->rot_dim;

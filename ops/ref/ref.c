@@ -55,6 +55,7 @@ void vn_ref_rope_angles(const VnRope *r, int pos, int seq_len, float *cosv, floa
   }
   for (int i = 0; i < half; i++) {
     float inv = r->inv_freq[i];
+    if (r->long_after && seq_len > r->long_after) inv = r->long_inv_freq[i];  /* LongRoPE */
     if (r->dynamic) inv = (float)(1.0 / pow((double)base, (double)((float)(2 * i) / (float)r->rot_dim)));
     float ang = (float)pos * inv;
     cosv[i] = (float)cos((double)ang) * r->attn_factor;
