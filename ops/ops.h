@@ -29,6 +29,11 @@ typedef struct VnRefArgs {
   const int32_t *ids;
   int T, pos;             /* rows of the step, position of its first row */
   int tout;               /* rows of LAST's output */
+  /* NULL, or: round a row of n floats through q8_0 (vn_pack_row's d and q)
+   * where the kernel quantizes it for q8_0/q4_0 weights (MOE: x before
+   * gate/up, the hidden row before down), for the harness's check of the
+   * quantized paths at float accuracy */
+  void (*round_q8)(float *x, int64_t n);
 } VnRefArgs;
 typedef void (*VnRefFn)(const VnRefArgs *a);
 VnRefFn vn_ref_kernel(VnOp op);
@@ -37,5 +42,16 @@ VnRefFn vn_ref_kernel(VnOp op);
 float vn_ref_act(int act, float x);
 /* RoPE: fill cos/sin [rot_dim/2] for one position, as the runtime does. */
 void vn_ref_rope_angles(const VnRope *r, int pos, int seq_len, float *cosv, float *sinv);
+/* One head of r->head_dim values turned by those angles (o may be x). */
+void vn_ref_rotate_head(float *o, const float *x, const VnRope *r, const float *c, const float *s);
+
+/* ops/ref/ref_seq.c: routing, experts and the ops with state across steps */
+void vn_ref_route(const VnRefArgs *a);
+void vn_ref_moe(const VnRefArgs *a);
+void vn_ref_conv1d(const VnRefArgs *a);
+void vn_ref_ssm_scan(const VnRefArgs *a);
+void vn_ref_shift(const VnRefArgs *a);
+void vn_ref_wkv(const VnRefArgs *a);
+void vn_ref_mla(const VnRefArgs *a);
 
 #endif

@@ -1,5 +1,6 @@
 /* ref.c: the scalar reference kernels, the truth every emitted kernel of
- * every target is checked against (tests/ops/harness.c).
+ * every target is checked against (tests/ops/harness.c); those of routing,
+ * experts and the ops with state across steps are in ref_seq.c.
  *
  * Each op's semantics come from its definition (ops.def, ops/shape.c,
  * graph.h) and from what Hugging Face transformers computes, not from
@@ -66,7 +67,7 @@ void vn_ref_rope_angles(const VnRope *r, int pos, int seq_len, float *cosv, floa
 /* One head of head_dim values: its first rot_dim turned, the rest copied.
  * Non-interleaved (rotate_half): pair (i, i + rot_dim/2); interleaved:
  * pair (2i, 2i+1). x' = x0 cos - x1 sin, y' = x1 cos + x0 sin. o may be x. */
-static void rotate_head(float *o, const float *x, const VnRope *r, const float *c, const float *s) {
+void vn_ref_rotate_head(float *o, const float *x, const VnRope *r, const float *c, const float *s) {
   float t[MAXHD];
   int half = r->rot_dim / 2;
   memcpy(t, x, (size_t)r->head_dim * sizeof *t);
@@ -181,7 +182,7 @@ static void ref_rope(const VnRefArgs *a) {
   float c[MAXHD / 2], s[MAXHD / 2];
   for (int t = 0; t < a->T; t++) {
     vn_ref_rope_angles(r, a->pos + t, a->pos + a->T, c, s);
-    for (int64_t h = 0; h < C; h += r->head_dim) rotate_head(a->out + t * C + h, a->in[0] + t * C + h, r, c, s);
+    for (int64_t h = 0; h < C; h += r->head_dim) vn_ref_rotate_head(a->out + t * C + h, a->in[0] + t * C + h, r, c, s);
   }
 }
 
@@ -212,7 +213,7 @@ static void ref_attention(const VnRefArgs *a) {
     float *kd = kc + (int64_t)(a->pos + t) * kw;
     if (r) {
       vn_ref_rope_angles(r, a->pos + t, L, c, s);
-      for (int h = 0; h < KV; h++) rotate_head(kd + (int64_t)h * hd, k + t * kw + (int64_t)h * hd, r, c, s);
+      for (int h = 0; h < KV; h++) vn_ref_rotate_head(kd + (int64_t)h * hd, k + t * kw + (int64_t)h * hd, r, c, s);
     } else {
       memcpy(kd, k + t * kw, (size_t)kw * sizeof *kd);
     }
@@ -226,7 +227,7 @@ static void ref_attention(const VnRefArgs *a) {
     for (int h = 0; h < H; h++) {
       int kh = h / group;
       const float *qh = q + (int64_t)t * H * hd + (int64_t)h * hd;
-      if (r) { rotate_head(qr, qh, r, c, s); qh = qr; }
+      if (r) { vn_ref_rotate_head(qr, qh, r, c, s); qh = qr; }
       double mx = -INFINITY;
       for (int j = 0; j < L; j++) {
         int dist = p->causal ? P - j : abs(P - j);
@@ -308,6 +309,9 @@ static const VnRefFn refs[VN_OP_COUNT] = {
   [VN_OP_ACT] = ref_act,         [VN_OP_ADD] = ref_add,         [VN_OP_MUL] = ref_mul,
   [VN_OP_GLU] = ref_glu,         [VN_OP_SCALE] = ref_scale,     [VN_OP_SOFTCAP] = ref_softcap,
   [VN_OP_LAST] = ref_last,
+  [VN_OP_ROUTE] = vn_ref_route,  [VN_OP_MOE] = vn_ref_moe,      [VN_OP_CONV1D] = vn_ref_conv1d,
+  [VN_OP_SSM_SCAN] = vn_ref_ssm_scan, [VN_OP_SHIFT] = vn_ref_shift, [VN_OP_WKV] = vn_ref_wkv,
+  [VN_OP_MLA] = vn_ref_mla,
 };
 
 VnRefFn vn_ref_kernel(VnOp op) { return (unsigned)op < VN_OP_COUNT ? refs[op] : NULL; }

@@ -10,12 +10,16 @@
  * the culprit when it fails to compile; matmul once more with OpenBLAS when
  * installed), dlopen()s it and calls each function through libffi with the
  * signature the op table gives: (VnRt *, float *out, one pointer per
- * operand, int T, int pos). No glue is written per op. Weights are packed
+ * operand, int T, int pos). No glue is written per op; where an op needs
+ * its data shaped (valid routes, negative decays, a state as steps leave
+ * it) the case's fixer rewrites the random data. Weights are packed
  * with vn_pack_row, the very packer of model weights; the reference gets
  * them unpacked back to float32, so the packing itself is not counted as
- * error. The output (and, for attention, the KV cache rows of the step)
- * must match the reference within an NMSE tolerance; cache rows outside the
- * step and the floats past the output must be left alone. Each case runs
+ * error. State starts random, so that a step at position 0 must ignore it
+ * and a later one must continue from it. The output and the state (the
+ * cache rows of the step, fixed-size state whole) must match the reference
+ * within an NMSE tolerance; cache rows outside the step and the floats past
+ * the output must be left alone. Each case runs
  * single-threaded and again on a 2-thread pool (the .so's own vn_pool_new).
  * Cases depend on --seed, the op and the case index only, so a failure is
  * reproduced with --op NAME --case N on any target.
@@ -56,6 +60,7 @@ static float frand(uint64_t *s, float amp) { return (float)((2 * unif(s) - 1) * 
 static int64_t pick_(uint64_t *s, const int64_t *v, size_t n) { return v[next(s) % n]; }
 
 /* ---- a case: one op node over leaves, in a graph of its own ---- */
+struct Data;
 typedef struct Case {
   VnGraph *g;
   uint32_t node;
@@ -64,6 +69,11 @@ typedef struct Case {
   double tol;
   int xq;               /* matmul on q8_0/q4_0 weights: also checked with x through q8_0 */
   uint64_t seed;        /* of its data */
+  int parts;            /* > 1: the output's columns are this many blocks, each held to the tolerance alone */
+  int mode;             /* what fix makes of the data (the op's own) */
+  /* NULL, or shapes the random data where the op needs it (valid routes,
+   * decays, ...): rewrites d->rin[] and calls sync_in() on what it changed */
+  void (*fix)(const struct Case *c, struct Data *d, uint64_t *r);
   char desc[200];
 } Case;
 
@@ -75,24 +85,25 @@ typedef struct Gen {
   int ntable;
 } Gen;
 
-static uint32_t leaf(Gen *G, VnOp op, VnDType dt, int nd, int64_t d0, int64_t d1) {
+static uint32_t leaf3(Gen *G, VnOp op, VnDType dt, int nd, int64_t d0, int64_t d1, int64_t d2) {
   uint32_t i = vn_graph_add(G->ctx, G->c->g, op, NULL, 0);
   VnNode *n = vn_node(G->c->g, i);
   n->dtype = dt;
   n->nd = nd;
   n->dim[0] = d0;
   n->dim[1] = nd > 1 ? d1 : 0;
+  n->dim[2] = nd > 2 ? d2 : 0;
   if (op == VN_OP_WEIGHT) {
     VnWx *w = vn_arena_alloc(&G->ctx->arena, sizeof *w);
     w->kind = VN_WX_ZEROS;
     w->nd = nd;
-    w->dim[0] = n->dim[0];
-    w->dim[1] = n->dim[1];
+    for (int k = 0; k < 3; k++) w->dim[k] = n->dim[k];
     n->wx = w;
     n->name = "w";
   }
   return i;
 }
+static uint32_t leaf(Gen *G, VnOp op, VnDType dt, int nd, int64_t d0, int64_t d1) { return leaf3(G, op, dt, nd, d0, d1, 0); }
 /* An activation [T, cols]: dense, or (one time in four) a column view of a
  * wider one, so the kernel gets a row stride larger than its width as it
  * does for the parts of a fused QKV or gate/up product. */
@@ -326,6 +337,202 @@ static void gen_last(Gen *G, int k) {
   op_node(G, VN_OP_LAST, s, &p);
 }
 
+/* ---- routing, experts and the ops with state across steps; their
+ * fixers (below make_data) shape the data these ops need ---- */
+static void fix_route(const Case *c, struct Data *d, uint64_t *r);
+static void fix_moe(const Case *c, struct Data *d, uint64_t *r);
+static void fix_ssm_scan(const Case *c, struct Data *d, uint64_t *r);
+static void fix_wkv(const Case *c, struct Data *d, uint64_t *r);
+
+/* kinds by k % 4: softmax, softmax renorm (Mixtral), sigmoid with a
+ * correction bias and groups (DeepSeek-V3), sigmoid without groups; mode 1
+ * (k / 4 % 3 == 2): pairs of experts with equal logits and bias (ties).
+ * The ids and the weights are held to the tolerance apart (parts 2). */
+static void gen_route(Gen *G, int k) {
+  Case *c = G->c;
+  uint64_t *r = &G->r;
+  VnParams p = {0};
+  int kind = k % 4;
+  p.route = kind < 2 ? VN_ROUTE_SOFTMAX : VN_ROUTE_SIGMOID;
+  p.renorm = kind == 1 || (kind >= 2 && irand(r, 0, 3) > 0);
+  int64_t E;
+  if (kind == 2 && k % 8 == 6) {  /* as DeepSeek-V3 has it, scaled down: 8 groups, 4 kept, 8 experts */
+    p.groups = 8;
+    E = 8 * PICK(r, 4, 8);
+    p.top_groups = 4;
+    p.top_k = 8;
+  } else if (kind == 2) {
+    p.groups = (int32_t)PICK(r, 1, 2, 4, 8);
+    int per = (int)PICK(r, 2, 3, 4, 8);
+    E = (int64_t)p.groups * per;
+    p.top_groups = irand(r, 1, p.groups);
+    p.top_k = irand(r, 1, p.top_groups * per < 8 ? p.top_groups * per : 8);
+  } else {
+    E = PICK(r, 2, 7, 8, 16, 60, 64, 128);
+    p.top_k = irand(r, 1, E < 8 ? (int)E : 8);
+  }
+  p.scale = kind >= 2 ? (float)PICK(r, 0, 1, 5) / 2 : k % 5 == 3 ? 1.5f : 0;
+  int hb = kind >= 2 && irand(r, 0, 3) > 0;
+  if (kind == 2 && k % 8 == 6) { p.renorm = 1; p.scale = 2.5f; hb = 1; }
+  c->T = k % 7 == 6 ? 16 : irand(r, 1, 9);
+  c->amp = (float)PICK(r, 1, 3, 6);
+  c->parts = 2;
+  c->mode = k / 4 % 3 == 2;
+  c->fix = fix_route;
+  uint32_t s[] = {act_in(G, E), hb ? vec_w(G, E) : VN_NONE};
+  DESC("%s E=%lld k=%d T=%d amp=%g groups=%d top_groups=%d%s%s scale=%g%s", p.route ? "sigmoid" : "softmax",
+       (long long)E, p.top_k, c->T, c->amp, p.groups, p.top_groups, hb ? " bias" : "", p.renorm ? " renorm" : "", p.scale,
+       c->mode ? " ties" : "");
+  op_node(G, VN_OP_ROUTE, s, &p);
+}
+
+/* gate/up and down of every dtype pair; routes are distinct random experts
+ * with random weights. Quantized down: the kernel rounds its own hidden
+ * rows through q8_0, so the check at float accuracy ("x through q8_0")
+ * needs them exact: mode 1 (grid) draws x and gate/up from grids whose
+ * q8_0/q4_0 blocks and dot products are exact in float32, act none; the
+ * other quantized-down cases hold to TOL_QUANT alone. */
+static void gen_moe(Gen *G, int k) {
+  Case *c = G->c;
+  uint64_t *r = &G->r;
+  VnDType dg = DTS[k % 5], dd = DTS[(k + k / 5) % 5];
+  int qg = vn_dtype_block(dg) > 1, qd = vn_dtype_block(dd) > 1, big = k >= 20;
+  VnParams p = {0};
+  int64_t E = PICK(r, 4, 8, 16), H, F;
+  if (qg || qd) { H = PICK(r, 32, 64, 96); F = PICK(r, 32, 64); }
+  else { H = PICK(r, 7, 33, 64); F = PICK(r, 1, 5, 31, 64); }
+  c->T = irand(r, 1, 9);
+  if (big) { E = 8; H = 128; F = 128; c->T = 16; }  /* past the matmul's threading threshold */
+  p.top_k = irand(r, 1, E < 4 ? (int)E : 4);
+  c->mode = qd && k % 2 == 0;
+  p.act = c->mode ? VN_ACT_NONE : irand(r, 0, VN_ACT_COUNT - 1);
+  c->tol = qg || qd ? TOL_QUANT : TOL_FLOAT;
+  c->xq = (qg && !qd) || c->mode;
+  c->fix = fix_moe;
+  uint32_t s[] = {act_in(G, H), act_in(G, 2 * (int64_t)p.top_k), leaf3(G, VN_OP_WEIGHT, dg, 3, E, 2 * F, H),
+                  leaf3(G, VN_OP_WEIGHT, dd, 3, E, H, F)};
+  DESC("%s/%s E=%lld k=%d H=%lld F=%lld T=%d act=%s%s", vn_dtype_name(dg), vn_dtype_name(dd), (long long)E, p.top_k,
+       (long long)H, (long long)F, c->T, vn_act_name(p.act), c->mode ? " grid" : qd ? " (TOL_QUANT only)" : "");
+  op_node(G, VN_OP_MOE, s, &p);
+}
+
+/* fixed-size state [rows, cols] */
+static uint32_t fixed_state(Gen *G, int64_t rows, int64_t cols) { return leaf(G, VN_OP_STATE, VN_F32, 2, rows, cols); }
+
+/* kernel widths 2..5, steps shorter than the state (T < K-1), every act */
+static void gen_conv1d(Gen *G, int k) {
+  Case *c = G->c;
+  uint64_t *r = &G->r;
+  VnParams p = {0};
+  int64_t C = PICK(r, NCOLS_ODD, 64);
+  int K = (int)PICK(r, 2, 3, 4, 4, 5);
+  c->T = k % 4 == 0 ? 1 : k % 4 == 1 ? irand(r, 1, K) : irand(r, 2, 9);
+  c->pos = k % 3 == 0 ? 0 : irand(r, 1, 500);
+  p.act = k % VN_ACT_COUNT;
+  int hb = k % 5 != 4;
+  uint32_t s[] = {act_in(G, C), mat_w(G, VN_F32, C, K), hb ? vec_w(G, C) : VN_NONE, fixed_state(G, K - 1, C)};
+  DESC("C=%lld K=%d T=%d pos=%d act=%s%s", (long long)C, K, c->T, c->pos, vn_act_name(p.act), hb ? " bias" : "");
+  op_node(G, VN_OP_CONV1D, s, &p);
+}
+
+/* Mamba-1 (k % 3 == 0: a head per channel, A [channels, N]) and Mamba-2
+ * (heads of P channels, B/C groups, A [heads], chunked prefill): T of one
+ * (decode), below the chunk, a multiple of it and not, from position 0
+ * and from a random state; with and without softplus, dt_bias and dt
+ * limits (D is required by ops.def); mode 1: dt past softplus's threshold
+ * of 20 */
+static void gen_ssm_scan(Gen *G, int k) {
+  Case *c = G->c;
+  uint64_t *r = &G->r;
+  VnParams p = {0};
+  int v1 = k % 3 == 0;
+  int64_t H, P, N, Gr = 1;
+  if (v1) {
+    H = PICK(r, 7, 16, 33); P = 1; N = PICK(r, 4, 16);
+    p.chunk = k % 2 ? 0 : 8;  /* ignored with A per state */
+  } else {
+    H = PICK(r, 1, 2, 4, 6); P = PICK(r, 1, 4, 8, 16); N = PICK(r, 8, 16, 17);
+    Gr = H % 2 ? 1 : PICK(r, 1, 2);
+    p.chunk = k % 4 == 1 ? 0 : (int32_t)PICK(r, 3, 4, 8, 16);
+  }
+  int Q = p.chunk;
+  switch (k % 5) {
+  case 0: c->T = 1; break;
+  case 1: c->T = Q > 2 ? irand(r, 2, Q - 1) : irand(r, 2, 9); break;
+  case 2: c->T = Q ? Q * irand(r, 1, 3) : irand(r, 2, 20); break;
+  case 3: c->T = Q ? Q * irand(r, 1, 3) + irand(r, 1, Q - 1 > 1 ? Q - 1 : 1) : irand(r, 2, 20); break;
+  default: c->T = irand(r, 2, 40);
+  }
+  c->pos = k % 2 ? irand(r, 1, 1000) : 0;
+  p.heads = (int32_t)H;
+  p.groups = (int32_t)Gr;
+  p.softplus = k % 7 != 6;
+  p.lo = p.softplus ? (float)PICK(r, 0, 0, 1) * 1e-3f : 0.05f;
+  p.hi = (float)PICK(r, 0, 0, 1) * 0.5f;
+  c->mode = k % 8 == 2;
+  c->fix = fix_ssm_scan;
+  int hb = k % 5 != 4;
+  uint32_t s[] = {act_in(G, H * P), act_in(G, H), v1 ? mat_w(G, VN_F32, H, N) : vec_w(G, H), act_in(G, Gr * N),
+                  act_in(G, Gr * N), vec_w(G, H), hb ? vec_w(G, H) : VN_NONE, fixed_state(G, H * P, N)};
+  DESC("%s H=%lld P=%lld G=%lld N=%lld T=%d pos=%d chunk=%d%s lo=%g hi=%g%s%s", v1 ? "A[H,N]" : "A[H]", (long long)H,
+       (long long)P, (long long)Gr, (long long)N, c->T, c->pos, p.chunk, p.softplus ? " softplus" : "", p.lo, p.hi,
+       hb ? " dt_bias" : "", c->mode ? " dt>20" : "");
+  op_node(G, VN_OP_SSM_SCAN, s, &p);
+}
+
+static void gen_shift(Gen *G, int k) {
+  Case *c = G->c;
+  VnParams p = {0};
+  int64_t C = PICK(&G->r, NCOLS_ODD, 64);
+  c->T = irand(&G->r, 1, 9);
+  c->pos = k % 2 ? irand(&G->r, 1, 500) : 0;
+  uint32_t s[] = {act_in(G, C), fixed_state(G, 1, C)};
+  DESC("C=%lld T=%d pos=%d", (long long)C, c->T, c->pos);
+  op_node(G, VN_OP_SHIFT, s, &p);
+}
+
+/* decay = -exp(w) < 0 as models store it; keys up to 30 (the running max
+ * keeps the exponentials finite); from position 0 or a valid state */
+static void gen_wkv(Gen *G, int k) {
+  Case *c = G->c;
+  VnParams p = {0};
+  int64_t C = PICK(&G->r, NCOLS_ODD, 64);
+  c->T = k % 6 == 5 ? 24 : irand(&G->r, 1, 9);
+  c->pos = k % 2 ? irand(&G->r, 1, 500) : 0;
+  c->amp = (float)PICK(&G->r, 1, 3, 30);
+  c->fix = fix_wkv;
+  uint32_t s[] = {act_in(G, C), act_in(G, C), vec_w(G, C), vec_w(G, C), fixed_state(G, 3, C)};
+  DESC("C=%lld T=%d pos=%d amp=%g", (long long)C, c->T, c->pos, c->amp);
+  op_node(G, VN_OP_WKV, s, &p);
+}
+
+static void gen_mla(Gen *G, int k) {
+  Case *c = G->c;
+  uint64_t *r = &G->r;
+  VnParams p = {0};
+  p.heads = (int32_t)PICK(r, 1, 2, 4);
+  p.head_dim = (int32_t)PICK(r, 16, 32, 48);
+  p.rope_dim = (int32_t)PICK(r, 8, 16, 32);
+  p.v_head_dim = (int32_t)PICK(r, 16, 32, 48);
+  int64_t L = PICK(r, 32, 64, 100, 512);
+  p.scale = k % 5 == 4 ? 0.3f : (float)(1.0 / sqrt((double)(p.head_dim + p.rope_dim)));
+  p.causal = 1;
+  c->T = irand(r, 1, 9);
+  c->pos = k % 3 == 0 ? 0 : irand(r, 1, 80);
+  c->ctx = c->pos + c->T + irand(r, 0, 4);
+  char rb[96] = "no rope";
+  if (k % 4 != 3) {
+    p.rope = 1 + some_rope(G, p.rope_dim, k);
+    rope_desc(c->g, p.rope - 1, rb, sizeof rb);
+  }
+  uint32_t s[] = {act_in(G, (int64_t)p.heads * (p.head_dim + p.rope_dim)), act_in(G, L), act_in(G, p.rope_dim),
+                  mat_w(G, VN_F32, (int64_t)p.heads * (p.head_dim + p.v_head_dim), L), state_in(G, L),
+                  state_in(G, p.rope_dim)};
+  DESC("H=%d dn=%d r=%d dv=%d L=%lld T=%d pos=%d ctx=%d scale=%g %s", p.heads, p.head_dim, p.rope_dim, p.v_head_dim,
+       (long long)L, c->T, c->pos, c->ctx, p.scale, rb);
+  op_node(G, VN_OP_MLA, s, &p);
+}
+
 /* The cases of each op. An op with a kernel but no line here fails the run:
  * every kernel is to be tested. */
 static const struct { VnOp op; int n; void (*gen)(Gen *, int); } GENS[] = {
@@ -335,6 +542,9 @@ static const struct { VnOp op; int n; void (*gen)(Gen *, int); } GENS[] = {
   {VN_OP_ACT, 18, gen_act},       {VN_OP_ADD, 10, gen_add},         {VN_OP_MUL, 10, gen_mul},
   {VN_OP_GLU, 18, gen_glu},       {VN_OP_SCALE, 6, gen_scale},      {VN_OP_SOFTCAP, 8, gen_softcap},
   {VN_OP_LAST, 9, gen_last},
+  {VN_OP_ROUTE, 24, gen_route},   {VN_OP_MOE, 22, gen_moe},         {VN_OP_CONV1D, 18, gen_conv1d},
+  {VN_OP_SSM_SCAN, 30, gen_ssm_scan}, {VN_OP_SHIFT, 8, gen_shift}, {VN_OP_WKV, 12, gen_wkv},
+  {VN_OP_MLA, 16, gen_mla},
 };
 
 /* ---- float formats, read back from the packed bytes (written here, apart
@@ -395,6 +605,7 @@ typedef struct Data {
   int32_t *ids;
   int64_t outn;             /* output elements (float, or int32 for an i32 result) */
   int64_t maxcols, maxrows; /* widest operand, most weight rows (scratch sizes) */
+  int be;                   /* weights packed big-endian */
 } Data;
 
 static void *xalloc(size_t n) {
@@ -421,6 +632,7 @@ static void make_data(const Case *c, int be, Data *d) {
   const VnNode *n = &g->nodes[c->node];
   uint64_t r = c->seed;
   memset(d, 0, sizeof *d);
+  d->be = be;
   for (int k = 0; k < vn_ops[n->op].nin; k++) {
     if (n->src[k] == VN_NONE) continue;
     const VnNode *s = &g->nodes[n->src[k]];
@@ -463,6 +675,187 @@ static void make_data(const Case *c, int be, Data *d) {
     }
   }
   d->outn = (int64_t)(n->dim[0] == VN_TOUT ? c->tout : c->T) * vn_node_cols(n);
+  if (c->fix) c->fix(c, d, &r);
+}
+
+/* operand k's reference values d->rin[k] (changed by a fixer) copied to the
+ * kernel's side: rows into a view's wider rows, weights packed (and
+ * unpacked back, so that the reference sees what the kernel reads), state
+ * as it was before the step */
+static void sync_in(const Case *c, Data *d, int k) {
+  const VnGraph *g = c->g;
+  const VnNode *s = &g->nodes[g->nodes[c->node].src[k]];
+  int64_t cols = s->nd > 1 ? vn_node_cols(s) : s->dim[0];
+  switch (s->op) {
+  case VN_OP_INPUT:
+    memcpy(d->kin[k], d->rin[k], (size_t)(c->T * cols) * sizeof(float));
+    break;
+  case VN_OP_VIEW: {
+    int64_t ld = vn_node_cols(&g->nodes[s->src[0]]), c0 = s->p.col0;
+    for (int t = 0; t < c->T; t++) memcpy(d->kmem[k] + t * ld + c0, d->rin[k] + t * cols, (size_t)cols * sizeof(float));
+    break;
+  }
+  case VN_OP_WEIGHT: {
+    int64_t rows = s->nd > 1 ? s->dim[0] : 1;
+    size_t rb = vn_dtype_row_bytes(s->dtype, cols);
+    for (int64_t i = 0; i < rows; i++) {
+      vn_pack_row(s->dtype, d->rin[k] + i * cols, cols, d->be, (uint8_t *)d->kin[k] + (size_t)i * rb);
+      unpack_row(s->dtype, (uint8_t *)d->kin[k] + (size_t)i * rb, cols, d->be, d->rin[k] + i * cols);
+    }
+    break;
+  }
+  case VN_OP_STATE:
+    memcpy(d->st0[k], d->rin[k], (size_t)(d->strows[k] * cols) * sizeof(float));
+    memcpy(d->kin[k], d->rin[k], (size_t)(d->strows[k] * cols) * sizeof(float));
+    break;
+  default:
+    break;
+  }
+}
+
+static int64_t in_cols(const Case *c, int k) {
+  const VnNode *s = &c->g->nodes[c->g->nodes[c->node].src[k]];
+  return s->nd > 1 ? vn_node_cols(s) : s->dim[0];
+}
+
+/* a and b differ, by less than a float32 kernel can be trusted to order them */
+static int near_tie(double a, double b, double abs_tol) {
+  double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+  return a != b && fabs(a - b) <= 1e-5 * m + abs_tol;
+}
+static int cmp_double(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* route: each logits row drawn again until no two choice scores (nor two
+ * group scores) are nearly but not exactly equal, so that the expert sets
+ * the float32 kernel and the double reference pick can only differ by a
+ * bug; mode 1: pairs (4i, 4i+1) get the same bias and, in about half the
+ * rows, the same logit: exact ties, the lower id first. Bias as small as
+ * a correction bias is (|b| < 0.2). */
+static void fix_route(const Case *c, Data *d, uint64_t *r) {
+  const VnParams *p = &c->g->nodes[c->node].p;
+  int64_t E = in_cols(c, 0), G = p->groups > 1 ? p->groups : 1, per = E / G;
+  float *l = d->rin[0], *bias = d->rin[1];
+  double *s = xalloc((size_t)E * sizeof *s), *gs = xalloc((size_t)G * sizeof *gs), *srt = xalloc((size_t)E * sizeof *srt);
+  if (bias) {
+    for (int64_t e = 0; e < E; e++) bias[e] *= 0.2f;
+    if (c->mode) for (int64_t e = 0; e + 1 < E; e += 4) bias[e + 1] = bias[e];
+    sync_in(c, d, 1);
+  }
+  double abs_tol = p->route == VN_ROUTE_SIGMOID ? 1e-6 : 0;
+  for (int t = 0; t < c->T; t++) {
+    float *lt = l + (int64_t)t * E;
+    for (int tries = 0;; tries++) {
+      if (tries > 10000) { fprintf(stderr, "harness: route: cannot draw logits without near ties (%s)\n", c->desc); exit(2); }
+      if (tries) for (int64_t e = 0; e < E; e++) lt[e] = frand(r, c->amp);
+      if (c->mode) for (int64_t e = 0; e + 1 < E; e += 4) if (next(r) & 1) lt[e + 1] = lt[e];
+      double mx = -INFINITY, sum = 0;
+      for (int64_t e = 0; e < E; e++) if (lt[e] > mx) mx = lt[e];
+      for (int64_t e = 0; e < E; e++) {
+        s[e] = p->route == VN_ROUTE_SOFTMAX ? exp(lt[e] - mx) : 1.0 / (1.0 + exp(-(double)lt[e]));
+        sum += s[e];
+      }
+      for (int64_t e = 0; e < E; e++) {
+        if (p->route == VN_ROUTE_SOFTMAX) s[e] /= sum;
+        s[e] += bias ? bias[e] : 0;
+        srt[e] = s[e];
+      }
+      qsort(srt, (size_t)E, sizeof *srt, cmp_double);
+      int bad = 0;
+      for (int64_t e = 0; e + 1 < E && !bad; e++) bad = near_tie(srt[e], srt[e + 1], abs_tol);
+      for (int64_t g = 0; g < G && G > 1 && !bad; g++) {
+        double b1 = -INFINITY, b2 = -INFINITY;
+        for (int64_t e = g * per; e < (g + 1) * per; e++) {
+          if (s[e] > b1) { b2 = b1; b1 = s[e]; }
+          else if (s[e] > b2) b2 = s[e];
+        }
+        gs[g] = per > 1 ? b1 + b2 : b1;
+        for (int64_t h = 0; h < g && !bad; h++) bad = near_tie(gs[h], gs[g], 2 * abs_tol);
+      }
+      if (!bad) break;
+    }
+  }
+  sync_in(c, d, 0);
+  free(s); free(gs); free(srt);
+}
+
+/* values v * 2^-e2 on a grid: every block of 32 holds +-lim (one at a random
+ * place; lim = 127, or -8 for q4_0), the rest integers in [-lim, lim]
+ * ([-8, 7] for q4_0), so that q8_0 and q4_0 blocks hold them exactly with
+ * a power-of-two scale */
+static void grid_row(float *x, int64_t n, int q4, int e2, uint64_t *r) {
+  for (int64_t b = 0; b < n; b += 32) {
+    int m = n - b < 32 ? (int)(n - b) : 32, at = irand(r, 0, m - 1);
+    for (int j = 0; j < m; j++) {
+      int v = q4 ? irand(r, -8, 7) : irand(r, -127, 127);
+      if (j == at) v = q4 ? -8 : (next(r) & 1 ? 127 : -127);
+      x[b + j] = ldexpf((float)v, -e2);
+    }
+  }
+}
+
+/* moe: routes of distinct experts, weights in (0.1, 1); mode 1 (grid): x
+ * (scale 2^-6) and gate/up (2^-7, q4_0 2^-3) on grids, where every gate
+ * and up dot product is exact in float32 and the hidden rows the kernel
+ * rounds through q8_0 are the reference's */
+static void fix_moe(const Case *c, Data *d, uint64_t *r) {
+  const VnNode *n = &c->g->nodes[c->node];
+  int k = n->p.top_k;
+  const VnNode *gu = &c->g->nodes[n->src[2]];
+  int64_t E = gu->dim[0], H = gu->dim[2];
+  int *perm = xalloc((size_t)E * sizeof *perm);
+  for (int t = 0; t < c->T; t++) {
+    float *rt = d->rin[1] + (int64_t)t * 2 * k;
+    for (int64_t e = 0; e < E; e++) perm[e] = (int)e;
+    for (int j = 0; j < k; j++) {  /* partial Fisher-Yates */
+      int i = j + (int)(next(r) % (uint64_t)(E - j)), tmp = perm[j];
+      perm[j] = perm[i];
+      perm[i] = tmp;
+      rt[j] = (float)perm[j];
+      rt[k + j] = (float)(0.1 + 0.9 * unif(r));
+    }
+  }
+  free(perm);
+  sync_in(c, d, 1);
+  if (c->mode) {
+    for (int t = 0; t < c->T; t++) grid_row(d->rin[0] + (int64_t)t * H, H, 0, 6, r);
+    int q4 = gu->dtype == VN_Q4_0;
+    for (int64_t i = 0; i < E * gu->dim[1]; i++) grid_row(d->rin[2] + i * H, H, q4, q4 ? 3 : 7, r);
+    sync_in(c, d, 0);
+    sync_in(c, d, 2);
+  }
+}
+
+/* ssm_scan: A = -exp(1.5 u) in [-4.5, -0.22] (A = -exp(A_log)); mode 1: dt
+ * times 25, past softplus's threshold */
+static void fix_ssm_scan(const Case *c, Data *d, uint64_t *r) {
+  (void)r;
+  const VnNode *A = &c->g->nodes[c->g->nodes[c->node].src[2]];
+  int64_t nA = A->nd > 1 ? A->dim[0] * A->dim[1] : A->dim[0];
+  for (int64_t i = 0; i < nA; i++) d->rin[2][i] = -expf(1.5f * d->rin[2][i]);
+  sync_in(c, d, 2);
+  if (c->mode) {
+    for (int64_t i = 0; i < c->T * in_cols(c, 1); i++) d->rin[1][i] *= 25;
+    sync_in(c, d, 1);
+  }
+}
+
+/* wkv: decay = -exp(2u) in [-7.4, -0.14]; a state as steps leave it:
+ * den = e^u (u in [-1, 2]) > 0, num = den * (a value within v's range),
+ * max within k's range */
+static void fix_wkv(const Case *c, Data *d, uint64_t *r) {
+  int64_t C = in_cols(c, 0);
+  for (int64_t i = 0; i < C; i++) d->rin[2][i] = -expf(2 * d->rin[2][i]);
+  sync_in(c, d, 2);
+  float *st = d->rin[4];
+  for (int64_t i = 0; i < C; i++) {
+    st[C + i] = expf((float)(3 * unif(r) - 1));
+    st[i] = st[C + i] * frand(r, c->amp);
+    st[2 * C + i] = frand(r, c->amp);
+  }
+  sync_in(c, d, 4);
 }
 
 static void free_data(Data *d) {
@@ -485,6 +878,25 @@ static double nmse(const float *a, const float *b, int64_t n) {
   }
   if (!isfinite(num)) return INFINITY;
   return num / (den > 1e-30 ? den : 1e-30);
+}
+
+/* nmse of [rows][cols] taken apart over parts blocks of columns: the worst */
+static double nmse_parts(const float *a, const float *b, int64_t rows, int64_t cols, int parts) {
+  if (parts <= 1) return nmse(a, b, rows * cols);
+  double worst = 0;
+  int64_t w = cols / parts;
+  for (int q = 0; q < parts; q++) {
+    double num = 0, den = 0;
+    for (int64_t t = 0; t < rows; t++)
+      for (int64_t i = q * w; i < (q + 1) * w; i++) {
+        double e = (double)a[t * cols + i] - b[t * cols + i];
+        num += e * e;
+        den += (double)b[t * cols + i] * b[t * cols + i];
+      }
+    double v = isfinite(num) ? num / (den > 1e-30 ? den : 1e-30) : INFINITY;
+    if (v > worst || isnan(v)) worst = v;
+  }
+  return worst;
 }
 
 /* the worst element, for the failure message */
@@ -567,13 +979,21 @@ static void run_kernel(const Case *c, const Lib *L, void *fn, ffi_cif *cif, cons
   m.ropes = ropes;
   /* x as q8_0 blocks, or with BLAS the raw [T][N] product of a glu matmul */
   m.qbuf_bytes = 64 + (int64_t)c->T * (d->maxcols / 32 + 1) * 36 + (int64_t)c->T * d->maxrows * 4;
+  /* op scratch as vn_emit_model sizes it (t_max = T): route's [2E], moe's gathered rows */
+  m.op_scratch_bytes = 64;
+  if (n->op == VN_OP_ROUTE) m.op_scratch_bytes = 2 * vn_node_cols(&g->nodes[n->src[0]]) * 4;
+  if (n->op == VN_OP_MOE) {
+    int64_t H = g->nodes[n->src[2]].dim[2], F = g->nodes[n->src[3]].dim[2];
+    m.op_scratch_bytes = (int64_t)c->T * (2 + 2 * H + F) * 4;
+  }
   VnRt rt = {0};
   rt.m = &m;
   rt.ctx = c->ctx;
   rt.nthreads = threads;
   rt.pool = threads > 1 ? L->pool : NULL;
   rt.rope_cs = xalloc(rope_floats * sizeof(float) + 64);
-  rt.scratch = xalloc((size_t)threads * (size_t)(c->ctx + VN_MAX_HEAD_DIM) * sizeof(float));
+  rt.scratch = xalloc((size_t)threads * (size_t)(c->ctx + 3 * VN_MAX_HEAD_DIM) * sizeof(float));  /* as vn_rt_init */
+  rt.opbuf = xalloc((size_t)m.op_scratch_bytes);
   rt.qbuf = xalloc((size_t)m.qbuf_bytes);
   rt.qbuf_len = (size_t)m.qbuf_bytes;
   L->begin_step(&rt, c->T, c->pos);
@@ -594,7 +1014,7 @@ static void run_kernel(const Case *c, const Lib *L, void *fn, ffi_cif *cif, cons
   if (n->dtype == VN_I32) got = i32_as_float(out, d->outn);
   for (int i = 0; i < nwant; i++) {
     float *ref = n->dtype == VN_I32 ? i32_as_float(want[i].out, d->outn) : (float *)want[i].out;
-    res->nmse[i] = nmse(got, ref, d->outn);
+    res->nmse[i] = nmse_parts(got, ref, d->outn / vn_node_cols(n), vn_node_cols(n), c->parts);
     if (!(res->nmse[i] <= want[i].tol) && res->ok) {
       res->ok = 0;
       worst_elem(got, ref, d->outn, vn_node_cols(n), w, sizeof w);
@@ -609,13 +1029,18 @@ static void run_kernel(const Case *c, const Lib *L, void *fn, ffi_cif *cif, cons
       snprintf(res->why, sizeof res->why, "wrote past the end of the output (%lld floats)", (long long)d->outn);
     }
   /* state: per-position state must have rows pos..pos+T-1 as the reference
-   * and every other row untouched; fixed-size state must match whole */
+   * and every other row untouched; fixed-size state must match whole, row
+   * by row (its rows may be different quantities: wkv's num, den, max) */
   for (int k = 0; k < nin; k++) {
     if (!d->st0[k]) continue;
     int per_pos = g->nodes[n->src[k]].dim[0] == VN_CTX;
     int64_t C = d->stcols[k], r0 = per_pos ? c->pos : 0, nr = per_pos ? c->T : d->strows[k];
     const float *ks = kd.kin[k];
-    double e = nmse(ks + r0 * C, rstate[k] + r0 * C, nr * C);
+    double e = per_pos ? nmse(ks + r0 * C, rstate[k] + r0 * C, nr * C) : 0;
+    for (int64_t i = 0; i < nr && !per_pos; i++) {
+      double ei = nmse(ks + i * C, rstate[k] + i * C, C);
+      if (ei > e || isnan(ei)) e = ei;
+    }
     if (e > res->nmse[0] || isnan(e)) res->nmse[0] = e;
     if (!(e <= c->tol) && res->ok) {
       res->ok = 0;
@@ -640,6 +1065,7 @@ static void run_kernel(const Case *c, const Lib *L, void *fn, ffi_cif *cif, cons
   free(rt.rope_cs);
   free(rt.scratch);
   free(rt.qbuf);
+  free(rt.opbuf);
 }
 
 /* ---- targets this host can run ---- */
@@ -784,6 +1210,8 @@ static void round_q8(float *x, int T, int64_t K) {
   free(blk);
 }
 
+static void round_row_q8(float *x, int64_t n) { round_q8(x, 1, n); }
+
 typedef struct Opts {
   uint64_t seed;
   int want_case, verbose;
@@ -824,13 +1252,18 @@ static int run_op(Build *b, int gi, Case *cases, const char *label, const Opts *
     Want want[2] = {{rout, c->tol, ""}};
     int nwant = 1;
     if (c->xq) {
-      int64_t K = c->g->nodes[c->g->nodes[c->node].src[0]].dim[1];
-      float *xq = fdup(d.rin[0], (int64_t)c->T * K);
-      round_q8(xq, c->T, K);
       rout_q = xalloc((size_t)d.outn * sizeof *rout_q);
       VnRefArgs rq = ra;
       rq.out = rout_q;
-      rq.in[0] = xq;
+      float *xq = NULL;
+      if (op == VN_OP_MOE) {
+        rq.round_q8 = round_row_q8;  /* x, and the hidden rows, where their weights are quantized */
+      } else {
+        int64_t K = c->g->nodes[c->g->nodes[c->node].src[0]].dim[1];
+        xq = fdup(d.rin[0], (int64_t)c->T * K);
+        round_q8(xq, c->T, K);
+        rq.in[0] = xq;
+      }
       vn_ref_kernel(op)(&rq);
       free(xq);
       want[nwant++] = (Want){rout_q, TOL_FLOAT, " with x through q8_0"};
