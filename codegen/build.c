@@ -22,9 +22,9 @@
 
 static const char *const runtime_files[] = {
   "runtime/runtime.h", "runtime/tokenizer.h", "runtime/cli.c", "runtime/kernels.c", "runtime/threads.c",
-  "runtime/weights.c", "runtime/sampler.c", "runtime/tokenizer.c", NULL,
+  "runtime/weights.c", "runtime/sampler.c", "runtime/tokenizer.c", "runtime/chat.c", NULL,
 };
-static const char *const runtime_srcs[] = {"cli.c", "kernels.c", "threads.c", "weights.c", "sampler.c", "tokenizer.c", NULL};
+static const char *const runtime_srcs[] = {"cli.c", "kernels.c", "threads.c", "weights.c", "sampler.c", "tokenizer.c", "chat.c", NULL};
 #define VN_STARTUP "targets/arm/cortexm/startup.c"
 
 static const char *base_name(const char *p) {
@@ -227,7 +227,7 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
   argv[n++] = js ? js : out;
   if (!shared) argv[n++] = vn_arena_printf(&ctx->scratch, "%s/model.c", dir);
   for (const char *const *s = runtime_srcs; *s; s++) {
-    if (shared && (!strcmp(*s, "cli.c") || !strcmp(*s, "tokenizer.c"))) continue;
+    if (shared && (!strcmp(*s, "cli.c") || !strcmp(*s, "tokenizer.c") || !strcmp(*s, "chat.c"))) continue;
     argv[n++] = vn_arena_printf(&ctx->scratch, "%s/%s", dir, *s);
   }
   if (bare(t) && !shared) {

@@ -103,7 +103,13 @@ typedef struct VnEmitOpts {
   size_t tok_len;
   int blas;                       /* float32 prefill products through OpenBLAS */
   int ctx_max;                    /* bare metal: positions the static state holds */
+  const VnChatFormats *chat;      /* chat formats for --chat (with a tokenizer), or NULL */
+  int chat_template;              /* the model has a chat template (recognized or not) */
 } VnEmitOpts;
+/* The model's chat template text: tokenizer_config.json chat_template (a
+ * string, or the "default" of a list) or GGUF tokenizer.chat_template;
+ * malloc'ed, NULL when there is none. */
+char *vn_chat_template(const VnModelDir *md);
 VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf *out);
 /* One node as an exported function `name` (the libffi kernel harness). */
 VnStatus vn_emit_node_fn(VnCtx *ctx, const VnGraph *g, uint32_t i, const char *name, int exported, VnBuf *out);

@@ -302,6 +302,23 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
     vn_buf_bytes(b, o->tok_blob, o->tok_len);
     vn_buf_puts(b, "};\n");
   }
+  /* chat formats (strings from archspecs/lib/chat.lua, escaped) */
+  if (o->chat && o->chat->n) {
+    vn_buf_puts(b, "static const VnChatFmt vn_chat[] = {\n");
+    for (int i = 0; i < o->chat->n; i++) {
+      const VnChatFormat *f = &o->chat->f[i];
+      const char *str[6] = {f->system, f->system_prefix, f->user, f->assistant, f->assistant_end, NULL};
+      vn_buf_puts(b, "  {");
+      vn_buf_cstr(b, f->name);
+      vn_buf_printf(b, ", %d, %d", f->bos, f->trim);
+      for (int k = 0; k < 5; k++) {
+        vn_buf_puts(b, ", ");
+        if (str[k]) vn_buf_cstr(b, str[k]); else vn_buf_puts(b, "NULL");
+      }
+      vn_buf_puts(b, "},\n");
+    }
+    vn_buf_puts(b, "};\n");
+  }
   /* the model description */
   int64_t logits_off;
   {
@@ -345,10 +362,15 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
   for (int k = 0; k < mi->neos; k++) vn_buf_printf(b, "%s%d", k ? ", " : "", mi->eos[k]);
   vn_buf_printf(b, "},\n  .encoder_only = %d, .big_endian = %d, .logits_off = %lld, .qbuf_bytes = %lld,\n",
                 mi->encoder_only, o->target->big_endian, (long long)logits_off, (long long)qbuf);
+  vn_buf_printf(b, "  .max_ctx = %lld,\n", (long long)mi->max_ctx);
   vn_buf_printf(b, "  .state_fixed_bytes = %lld, .op_scratch_bytes = %lld,\n", (long long)g->state_fixed_bytes, (long long)ops);
   vn_buf_printf(b, "  .out_cols = %lld,\n", (long long)vn_node_cols(&g->nodes[g->output]));
   vn_buf_printf(b, "  .nropes = %d, .ropes = %s,\n", g->nropes, g->nropes ? "vn_ropes" : "NULL");
   if (o->tok_blob) vn_buf_puts(b, "  .tok_blob = vn_tok_blob, .tok_len = sizeof vn_tok_blob,\n");
+  if (o->chat && o->chat->n)
+    vn_buf_printf(b, "  .chat = vn_chat, .nchat = %d, .chat_default = %d, .chat_template = %d,\n", o->chat->n,
+                  o->chat->chosen, o->chat_template);
+  else vn_buf_puts(b, "  .chat_default = -1,\n");
   if (o->target->kind == VN_TK_BAREMETAL)
     vn_buf_printf(b, "  .weights_data = vn_weights_data, .pool = vn_pool, .pool_bytes = sizeof vn_pool, .ctx_max = %d,\n",
                   o->ctx_max);

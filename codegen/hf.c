@@ -268,3 +268,27 @@ void vn_hf_close(VnModelDir *md) {
   free(md->config_json);
   md->config_json = NULL;
 }
+
+char *vn_chat_template(const VnModelDir *md) {
+  if (md->gguf) {
+    const char *t = json_string_value(json_object_get(md->gguf->meta, "tokenizer.chat_template"));
+    return t ? strdup(t) : NULL;
+  }
+  if (!md->tokenizer_config) return NULL;
+  json_t *j = json_load_file(md->tokenizer_config, JSON_DECODE_INT_AS_REAL, NULL);  /* model_max_length can exceed int64 */
+  if (!j) return NULL;
+  json_t *t = json_object_get(j, "chat_template");
+  const char *s = NULL;
+  if (json_is_string(t)) s = json_string_value(t);
+  else if (json_is_array(t)) {  /* [{name, template}, ...]: the default one */
+    size_t i;
+    json_t *e;
+    json_array_foreach(t, i, e) {
+      const char *nm = json_string_value(json_object_get(e, "name"));
+      if (!s || (nm && !strcmp(nm, "default"))) s = json_string_value(json_object_get(e, "template"));
+    }
+  }
+  char *r = s ? strdup(s) : NULL;
+  json_decref(j);
+  return r;
+}

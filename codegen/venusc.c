@@ -401,8 +401,19 @@ static int cmd_compile(int argc, char **argv) {
   if (rc == VN_OK) {
     int cmax = j.ctx;
     if (!cmax) cmax = g->info.max_pos > 0 && g->info.max_pos < 256 ? (int)g->info.max_pos : 256;
-    VnEmitOpts eo = {t, id, blob, blen, j.blas, cmax};
-    rc = vn_emit_model(&ctx, g, &eo, &src);
+    /* chat formats: the one the chat template matches is the default */
+    VnChatFormats *cf = vn_arena_alloc(&ctx.arena, sizeof *cf);
+    char *tmpl_text = blob ? vn_chat_template(&md) : NULL;
+    Specs cs;
+    load_specs(&cs);
+    rc = vn_spec_chat(&ctx, cs.libs, cs.nlibs, tmpl_text, cf);
+    free(cs.specs);
+    free(cs.libs);
+    if (tmpl_text && cf->chosen < 0)
+      fprintf(stderr, "venusc: note: the chat template is not one venus recognizes; --chat needs --chat-format\n");
+    VnEmitOpts eo = {t, id, blob, blen, j.blas, cmax, blob ? cf : NULL, tmpl_text != NULL};
+    free(tmpl_text);
+    if (rc == VN_OK) rc = vn_emit_model(&ctx, g, &eo, &src);
   }
   if (rc == VN_OK) {
     char *mc = vn_arena_printf(&ctx.arena, "%s/model.c", dir);
@@ -481,6 +492,17 @@ static int cmd_inspect(int argc, char **argv) {
   for (int k = 0; k < g->info.neos; k++) printf(" %d", g->info.eos[k]);
   printf("%s\n", g->info.neos ? "" : " none");
   printf("tokenizer:   %s\n", md.tokenizer_json ? md.tokenizer_json : md.gguf ? "from the GGUF metadata (tokenizer.ggml.*)" : "none (the binary takes --ids)");
+  {
+    char *tt = vn_chat_template(&md);
+    Specs cs;
+    load_specs(&cs);
+    VnChatFormats cf;
+    if (vn_spec_chat(&ctx, cs.libs, cs.nlibs, tt, &cf) == VN_OK)
+      printf("chat:        %s\n", !tt ? "no chat template" : cf.chosen >= 0 ? cf.f[cf.chosen].name : "template not recognized (--chat needs --chat-format)");
+    free(cs.specs);
+    free(cs.libs);
+    free(tt);
+  }
   if (md.gguf) print_gguf(md.gguf);
   int count[VN_OP_COUNT] = {0};
   int64_t wb[VN_DTYPE_COUNT] = {0};

@@ -243,6 +243,7 @@ typedef struct VnModelInfo {
   const char *spec_file;
   int64_t vocab;
   int64_t max_pos;          /* trained context length (default --ctx bound) */
+  int64_t max_ctx;          /* hard bound on the context (a learned position table's rows); 0: none */
   int32_t bos, eos[8];
   int neos;
   int encoder_only;         /* no generation; logits at every position */

@@ -876,14 +876,15 @@ static int l_layer(lua_State *L) {
   return 0;
 }
 
-/* model{vocab=, max_pos=, bos=, eos=, encoder_only=} */
+/* model{vocab=, max_pos=, max_ctx=, bos=, eos=, encoder_only=} */
 static int l_model(lua_State *L) {
   Builder *b = B(L);
   luaL_checktype(L, 1, LUA_TTABLE);
-  opts_check(L, 1, "model", "vocab max_pos bos eos encoder_only");
+  opts_check(L, 1, "model", "vocab max_pos max_ctx bos eos encoder_only");
   VnModelInfo *mi = &b->g->info;
   mi->vocab = opt_int(L, 1, "vocab", mi->vocab);
   mi->max_pos = opt_int(L, 1, "max_pos", mi->max_pos);
+  mi->max_ctx = opt_int(L, 1, "max_ctx", mi->max_ctx);
   mi->bos = (int32_t)opt_int(L, 1, "bos", mi->bos);
   mi->encoder_only = opt_bool(L, 1, "encoder_only", mi->encoder_only);
   lua_getfield(L, 1, "eos");

@@ -38,6 +38,8 @@ static int stderr_tty(void) { return isatty(2); }
 typedef struct Opts {
   const char *prompt, *prompt_file, *ids, *logits, *ppl, *weights;
   int n, ctx, threads, chunks, print_ids, stats, ignore_eos;
+  int chat, print_prompt;
+  const char *system, *chat_format;
   float temp, top_p, min_p, repeat_penalty;
   int top_k, repeat_last_n;
   unsigned long long seed;
@@ -77,6 +79,12 @@ static void usage(FILE *f) {
           "  -t, --threads N        threads (default: all cores)\n"
           "  --weights FILE         the weight file (default: this binary's path + .vnw)\n"
           "  --stats                print prefill and decode speed to stderr\n"
+          "Chat:\n"
+          "  --chat                 a conversation in the model's chat format: each line on stdin\n"
+          "                         is a user turn (or one turn from -p / -f), replies stream out\n"
+          "  --system TEXT          a system message for the conversation\n"
+          "  --chat-format NAME     use this format instead of the one the model's template names\n"
+          "  --print-prompt         print the first turn as the model would read it, then stop\n"
           "  -h, --help             this text\n",
           prog, m->arch, m->target, (long long)m->vocab, (long long)m->max_pos);
 }
@@ -263,6 +271,78 @@ static int is_eos(const VnTok *tok, int32_t id) {
   return tok && vn_tok_is_eog(tok, id);
 }
 
+#ifndef VN_BAREMETAL
+/* the ids of one chat turn: BOS first when the format starts with it */
+static int32_t *chat_ids(const VnTok *tok, const VnChatFmt *f, int first, const char *system, const char *msg, long *n) {
+  char *turn = vn_chat_turn(f, first, system, msg);
+  if (!turn) return NULL;
+  long k;
+  int32_t *t = tokenize(tok, turn, strlen(turn), 0, &k);
+  free(turn);
+  if (!t) return NULL;
+  int bos = first && f->bos && tok->bos_id >= 0;
+  int32_t *ids = malloc((size_t)(k + bos + 1) * sizeof *ids);
+  if (!ids) { free(t); return NULL; }
+  if (bos) ids[0] = tok->bos_id;
+  memcpy(ids + bos, t, (size_t)k * sizeof *ids);
+  free(t);
+  *n = k + bos;
+  return ids;
+}
+
+/* --chat: one turn from -p/-f, or a turn per line of stdin until EOF; the
+ * KV cache keeps the conversation, each turn appends to it. */
+static int chat_loop(VnRt *rt, const VnTok *tok, const VnChatFmt *f, const Opts *o, const char *first_msg, int ctx) {
+  VnSampler s;
+  if (vn_sampler_init(&s, vn_model.vocab, o->seed_set ? o->seed : (uint64_t)time(NULL) ^ 0x5deece66dull)) return die(1, "out of memory");
+  s.temp = o->temp; s.top_k = o->top_k; s.top_p = o->top_p; s.min_p = o->min_p;
+  s.repeat_penalty = o->repeat_penalty; s.repeat_last_n = o->repeat_last_n;
+  int32_t *seq = malloc((size_t)ctx * sizeof *seq);
+  char line[65536], obuf[1024];
+  int n = 0, first = 1, rc = 0;
+  int interactive = !first_msg;
+  for (;;) {
+    const char *msg = first_msg;
+    if (interactive) {
+      if (isatty(0)) { fputs("> ", stderr); fflush(stderr); }
+      if (!fgets(line, sizeof line, stdin)) break;
+      line[strcspn(line, "\n")] = 0;
+      msg = line;
+    }
+    long k;
+    int32_t *ids = chat_ids(tok, f, first, o->system, msg, &k);
+    if (!ids) { rc = die(1, "cannot format the chat turn"); break; }
+    if (n + k + 1 > ctx) { free(ids); rc = die(1, "the conversation is longer than the context of %d tokens (raise --ctx)", ctx); break; }
+    memcpy(seq + n, ids, (size_t)k * sizeof *seq);
+    free(ids);
+    run_tokens(rt, seq + n, (int)k, n, 0, NULL, NULL);
+    n += (int)k;
+    VnTokStream ts;
+    vn_tok_stream_init(&ts, tok);
+    for (int g = 0; g < o->n && n < ctx; g++) {
+      int32_t next = vn_sample(&s, vn_rt_logits(rt), seq, n);
+      if (is_eos(tok, next)) break;  /* the format's end-of-reply text is fed instead */
+      size_t w = vn_tok_stream_next(&ts, next, obuf, sizeof obuf);
+      fwrite(obuf, 1, w, stdout);
+      fflush(stdout);
+      seq[n] = next;
+      vn_rt_begin_step(rt, 1, n);
+      vn_model_step(rt, &seq[n], 1, n, 0);
+      n++;
+    }
+    size_t w = vn_tok_stream_flush(&ts, obuf, sizeof obuf);
+    fwrite(obuf, 1, w, stdout);
+    printf("\n");
+    fflush(stdout);
+    first = 0;
+    if (!interactive) break;
+  }
+  free(seq);
+  vn_sampler_free(&s);
+  return rc;
+}
+#endif
+
 int vn_main(int argc, char **argv) {
   const VnModel *m = &vn_model;
   if (argc > 0 && argv[0]) {
@@ -300,6 +380,10 @@ int vn_main(int argc, char **argv) {
     else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) INT(o.threads, 1, 1024);
     else if (!strcmp(a, "--weights")) { NEED(); o.weights = v; }
     else if (!strcmp(a, "--stats")) o.stats = 1;
+    else if (!strcmp(a, "--chat")) o.chat = 1;
+    else if (!strcmp(a, "--system")) { NEED(); o.system = v; }
+    else if (!strcmp(a, "--chat-format")) { NEED(); o.chat_format = v; }
+    else if (!strcmp(a, "--print-prompt")) o.print_prompt = 1;
     else return die(2, "unknown option '%s' (see --help)", a);
 #undef NEED
 #undef INT
@@ -310,7 +394,9 @@ int vn_main(int argc, char **argv) {
   if (o.prompt && o.prompt_file) return die(2, "give either -p or -f, not both");
   if (o.ppl && (o.prompt || o.prompt_file || o.ids || o.logits)) return die(2, "--perplexity takes no prompt, --ids or --logits");
   if (o.logits && !o.ids) return die(2, "--logits needs --ids");
-  if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl) { usage(stderr); return 2; }
+  if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat) { usage(stderr); return 2; }
+  if (o.chat && (o.ids || o.ppl || o.logits)) return die(2, "--chat takes -p, -f or lines on stdin, not --ids, --logits or --perplexity");
+  if ((o.system || o.chat_format || o.print_prompt) && !o.chat) return die(2, "--system, --chat-format and --print-prompt go with --chat");
   (void)nmodes;
   if (o.temp < 0 || o.top_p < 0 || o.top_p > 1 || o.min_p < 0 || o.min_p > 1 || o.repeat_penalty < 0)
     return die(2, "sampling options out of range (--temp >= 0, --top-p and --min-p in [0, 1], --repeat-penalty >= 0)");
@@ -322,6 +408,45 @@ int vn_main(int argc, char **argv) {
   if ((o.prompt || o.prompt_file || o.ppl) && !have_tok)
     return die(2, "%s needs a tokenizer, and this model was compiled without one (its directory had no tokenizer.json); give token ids with --ids",
                o.ppl ? "--perplexity" : "-p/-f");
+
+  /* chat: the format, and the first turn when it comes from -p / -f */
+  const VnChatFmt *fmt = NULL;
+  char *first_msg = NULL;
+#ifdef VN_BAREMETAL
+  if (o.chat) return die(2, "--chat is not available on bare metal");
+#else
+  if (o.chat) {
+    if (!have_tok) return die(2, "--chat needs a tokenizer, and this model was compiled without one");
+    fmt = vn_chat_find(o.chat_format);
+    if (!fmt) {
+      char names[256] = "";
+      for (int i = 0; i < m->nchat; i++) { strcat(names, i ? ", " : ""); strncat(names, m->chat[i].name, 40); }
+      if (o.chat_format) return die(2, "--chat-format %s: not one of %s", o.chat_format, names);
+      return die(2, "%s; give --chat-format NAME (one of %s)",
+                 m->chat_template ? "this model's chat template is not one venus recognizes" : "this model has no chat template", names);
+    }
+    if (o.prompt_file) {
+      size_t fl;
+      first_msg = read_file(o.prompt_file, &fl);
+      if (!first_msg) return die(1, "%s: cannot read the prompt file", o.prompt_file);
+    } else if (o.prompt) first_msg = strdup(o.prompt);
+    if (o.print_prompt) {
+      long n;
+      int32_t *ci = chat_ids(&tok, fmt, 1, o.system, first_msg ? first_msg : "", &n);
+      if (!ci) return die(1, "cannot format the chat prompt");
+      char *txt = malloc(vn_tok_decode(&tok, ci, (size_t)n, NULL, 0) + 1);
+      size_t tl = vn_tok_decode(&tok, ci, (size_t)n, txt, (size_t)-1);
+      fwrite(txt, 1, tl, stdout);
+      printf("\n");
+      for (long i = 0; i < n; i++) printf("%s%d", i ? " " : "", ci[i]);
+      printf("\n");
+      free(txt);
+      free(ci);
+      free(first_msg);
+      return 0;
+    }
+  }
+#endif
 
   /* the prompt */
   int32_t *ids = NULL;
@@ -335,7 +460,7 @@ int vn_main(int argc, char **argv) {
     nids = ids ? parse_ids(o.ids, ids, cap, m->vocab, bad, sizeof bad) : -1;
     if (nids < 0) return die(2, "--ids: '%s' is not a token id in [0, %lld)", bad, (long long)m->vocab);
     if (nids == 0) return die(2, "--ids: no ids given");
-  } else if (o.prompt || o.prompt_file) {
+  } else if (!o.chat && (o.prompt || o.prompt_file)) {
     if (o.prompt_file) {
       text = read_file(o.prompt_file, &tlen);
       if (!text) return die(1, "%s: cannot read the prompt file", o.prompt_file);
@@ -345,8 +470,16 @@ int vn_main(int argc, char **argv) {
     if (nids == 0) return die(2, "the prompt gives no tokens");
   }
 
+#ifdef VN_BAREMETAL
+  int ctx = o.ctx ? o.ctx : (int)m->ctx_max;  /* the state is static, sized for ctx_max */
+#else
   int ctx = o.ctx ? o.ctx : 4096;
+#endif
   if (m->encoder_only && !o.ctx) ctx = (int)(nids > 0 ? nids : 1);
+  if (m->max_ctx > 0 && ctx > m->max_ctx) {  /* no positions past a learned position table */
+    if (o.ctx) return die(2, "--ctx %d: this model has only %lld positions", ctx, (long long)m->max_ctx);
+    ctx = (int)m->max_ctx;
+  }
   /* bidirectional attention needs every token in one step: no chunked prefill */
   if (m->encoder_only && nids > m->t_max)
     return die(2, "this encoder model sees its whole input in one step: %ld ids, more than the %lld it was compiled for (venusc compile --batch N)",
@@ -378,7 +511,12 @@ int vn_main(int argc, char **argv) {
   if (vn_rt_init(&rt, m, wpath, ctx, threads, err, sizeof err)) return die(1, "%s", err);
 
   int rc = 0;
-  if (o.logits) {
+  if (o.chat) {
+#ifndef VN_BAREMETAL
+    rc = chat_loop(&rt, &tok, fmt, &o, first_msg, ctx);
+    free(first_msg);
+#endif
+  } else if (o.logits) {
     FILE *f = fopen(o.logits, "wb");
     if (!f) { vn_rt_free(&rt); return die(1, "%s: cannot write the logits file", o.logits); }
     LogitsOut lo = {f, m->out_cols ? m->out_cols : m->vocab, 0};  /* rows of the output */

@@ -53,6 +53,13 @@ typedef struct VnAttn {
   int32_t alibi_bf16;         /* instead score = (q.k + bf16(slope * key position)) * scale */
 } VnAttn;
 
+/* A chat format (archspecs/lib/chat.lua): "{}" marks the message; NULL absent */
+typedef struct VnChatFmt {
+  const char *name;
+  int32_t bos, trim;
+  const char *system, *system_prefix, *user, *assistant, *assistant_end;
+} VnChatFmt;
+
 typedef struct VnModel {
   const char *arch;           /* spec name */
   const char *target;         /* target name it was compiled for */
@@ -63,6 +70,7 @@ typedef struct VnModel {
   int64_t weight_bytes;       /* size of the weight file */
   uint64_t weights_id;        /* must equal the weight file's header */
   int64_t max_pos;            /* trained context length */
+  int64_t max_ctx;            /* positions the model has at all (learned position table); 0: no bound */
   int32_t bos, eos[8], neos;
   int32_t encoder_only;
   int32_t big_endian;         /* weights packed big-endian */
@@ -74,6 +82,9 @@ typedef struct VnModel {
   int32_t nropes;
   const VnRtRope *ropes;
   const unsigned char *tok_blob; /* NULL: compiled without a tokenizer */
+  const VnChatFmt *chat;      /* the chat formats venusc knows */
+  int32_t nchat, chat_default;/* chat_default: the one the model's template matches, or -1 */
+  int32_t chat_template;      /* the model has a chat template at all */
   size_t tok_len;
   const unsigned char *weights_data; /* bare metal: weights linked in; else NULL */
   /* bare metal (VN_BAREMETAL): one static pool, sized by venusc, from which
@@ -185,6 +196,12 @@ void vn_sampler_free(VnSampler *s);
 /* Pick the next token from logits (modified in place by penalties);
  * recent: the last n tokens for the repetition penalty. */
 int32_t vn_sample(VnSampler *s, float *logits, const int32_t *recent, int nrecent);
+
+/* ---- chat.c ---- */
+const VnChatFmt *vn_chat_find(const char *name);  /* NULL name: the model's own format */
+/* one turn's text (malloc'ed): end of the previous reply unless first, the
+ * user message (with the system text where the format puts it), the reply header */
+char *vn_chat_turn(const VnChatFmt *f, int first, const char *system, const char *msg);
 
 /* ---- cli.c ---- */
 int vn_main(int argc, char **argv);

@@ -89,5 +89,37 @@ t "--ignore-eos" "$work/kjv" -p "And" -n 4 --temp 0 --ignore-eos
 t "--perplexity --chunks" "$work/kjv" --perplexity examples/tiny-kjv/kjv-val.txt --ctx 64 --chunks 2; has "--perplexity prints" "^perplexity: [0-9.]+$" "$work/out"
 t "tokenize" ./venusc tokenize examples/tiny-kjv -- "In the beginning"; has "tokenize ids" "^1134 259 2034$" "$work/out"
 t "detokenize" ./venusc detokenize examples/tiny-kjv -- 1134,259,2034; has "detokenize text" "^In the beginning$" "$work/out"
+# --chat: the chat formats venus recognizes in real chat templates
+# (tests/fixtures/chat: the chat_template of three tokenizer_config.json files)
+for f in qwen3:chatml llama3:llama3 gemma3:gemma; do
+  t=${f%%:*}; want=${f#*:}
+  d="$work/chat_$t"; mkdir -p "$d"
+  cp examples/tiny-kjv/config.json examples/tiny-kjv/model.safetensors examples/tiny-kjv/tokenizer.json "$d/"
+  # the demo tokenizer's own config (its BOS) with the real model's chat template
+  python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c.update(json.load(open(sys.argv[2]))); json.dump(c, open(sys.argv[3], 'w'))" \
+    examples/tiny-kjv/tokenizer_config.json tests/fixtures/chat/$t.json "$d/tokenizer_config.json"
+  ./venusc inspect "$d" >"$work/out" 2>&1; has "inspect: $t template is $want" "^chat: +$want$" "$work/out"
+  ./venusc compile "$d" -o "$d/m" >/dev/null 2>&1 || no "compile with the $t chat template"
+  t "--chat --print-prompt ($t)" "$d/m" --chat -p " Hello " --system "Be brief." --print-prompt
+  python3 - "$work/out" "$want" <<'PY' && ok "--chat prompt in the $want format" || no "--chat prompt in the $want format"
+import sys
+got = open(sys.argv[1]).read().rsplit("\n", 2)[0]   # the text, without the ids line
+bos = "<|endoftext|>"  # the demo tokenizer's BOS
+want = {
+  "chatml": "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n Hello <|im_end|>\n<|im_start|>assistant\n",
+  "llama3": bos + "<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHello<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+  "gemma": bos + "<start_of_turn>user\nBe brief.\n\nHello<end_of_turn>\n<start_of_turn>model\n",
+}[sys.argv[2]]
+if got != want:
+    print("      got  %r\n      want %r" % (got, want))
+    sys.exit(1)
+PY
+done
+t "--chat -p generates a reply" "$work/chat_qwen3/m" --chat -p "And God said" -n 8 --temp 0
+if "$work/kjv" --chat -p hi >"$work/out" 2>"$work/err"; then no "--chat without a template refuses"; else has "--chat without a template names --chat-format" "no chat template; give --chat-format" "$work/err"; fi
+t "--chat-format mistral" "$work/kjv" --chat --chat-format mistral -p "Hello" --system "Be brief." --print-prompt
+has "--chat-format mistral prompt" "^<\|endoftext\|>\[INST\] Be brief\.$" "$work/out"
+printf 'And God said\nAnd Adam\n' | "$work/chat_qwen3/m" --chat -n 4 --temp 0 >"$work/out" 2>"$work/err" && ok "--chat reads turns from stdin" || no "--chat reads turns from stdin"
+has "--chat answered two turns" "." "$work/out"
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
