@@ -63,6 +63,9 @@ VnStatus vn_errorf(VnCtx *ctx, VnStatus st, VnLoc loc, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(ctx->msg + k, sizeof ctx->msg - k, fmt, ap);
   va_end(ap);
+  /* messages quote model files: keep their control bytes off the terminal */
+  for (char *c = ctx->msg; *c; c++)
+    if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
   if (st == VN_ERR_INTERNAL) {
     size_t m = strlen(ctx->msg);
     snprintf(ctx->msg + m, sizeof ctx->msg - m, " (internal error: please report)");

@@ -83,5 +83,7 @@ expect bin_bad_id 2 "--ids: '999999' is not a token id" -- "$work/a" --ids 1,999
 expect bin_bad_flag 2 "unknown option '--bogus'" -- "$work/a" --bogus
 expect bin_prompt_no_tokenizer 2 "-p/-f needs a tokenizer.*--ids" -- "$work/a" -p "hello"
 expect bin_bad_temp 2 "option --temp: 'hot' is not a number" -- "$work/a" --ids 1 --temp hot
+# random corruptions of a safetensors header, a GGUF file and a config.json
+if python3 tests/errors/mutate.py ./venusc "$work/mut" 150 1; then pass=$((pass+1)); else fail=$((fail+1)); fi
 echo "errors: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
