@@ -35,7 +35,10 @@ local function encoder(o)
   for _, b in ipairs(bases) do
     if has(b .. n.embed .. ".weight") then base = b; break end
   end
-  model { vocab = o.vocab, max_pos = o.max_pos, bos = o.bos, eos = o.eos, encoder_only = true }
+  local po = o.positions or {}
+  local ps = shape(base .. n.positions .. ".weight")
+  model { vocab = o.vocab, max_pos = o.max_pos, bos = o.bos, eos = o.eos, encoder_only = true,
+          max_ctx = ps and ps[1] - (po.offset or 0) }
 
   local function proj(x, name, opts)
     return linear(x, weight(name .. ".weight"), weight(name .. ".bias", { optional = true }), opts)
@@ -50,7 +53,6 @@ local function encoder(o)
     local tt = weight(base .. n.token_type .. ".weight")
     x = add(x, tt:rows(0, 1):reshape{ tt.cols })
   end
-  local po = o.positions or {}
   x = add(x, embed(weight(base .. n.positions .. ".weight"), positions({ offset = po.offset })))
   x = norm(x, base .. n.embed_norm)
 

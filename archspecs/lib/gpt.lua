@@ -103,7 +103,12 @@ local function gpt(o)
   for _, b in ipairs(bases) do
     if has(b .. n.embed .. ".weight") then base = b; break end
   end
-  model { vocab = o.vocab, max_pos = o.max_pos, bos = o.bos, eos = o.eos }
+  local max_ctx  -- a learned position table bounds the context
+  if o.positions then
+    local ps = shape(base .. n.positions .. ".weight")
+    if ps then max_ctx = ps[1] - (o.positions.offset or 0) end
+  end
+  model { vocab = o.vocab, max_pos = o.max_pos, max_ctx = max_ctx, bos = o.bos, eos = o.eos }
 
   local function W(name)
     local w = weight(name .. ".weight")
