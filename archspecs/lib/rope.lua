@@ -1,5 +1,5 @@
 -- archspecs/lib/rope.lua: RoPE frequency tables from a HF config, for every
--- rope_type venus knows (default, linear, dynamic, llama3, yarn). Both config
+-- rope_type venus knows (default, linear, dynamic, llama3, yarn, longrope). Both config
 -- layouts load: transformers 5 `rope_parameters` and transformers 4
 -- `rope_theta` + `rope_scaling`. Exports: rope_params, rope_from_config.
 
@@ -10,7 +10,9 @@ local function rope_params(cfg, lt)
   local rp = cfg.rope_parameters
   if lt and rp and type(rp[lt]) == "table" then rp = rp[lt] end
   for k, v in pairs(cfg.rope_scaling or {}) do p[k] = v end
-  for k, v in pairs(rp or {}) do if type(v) ~= "table" then p[k] = v end end
+  for k, v in pairs(rp or {}) do  -- not the per-layer-type dicts; lists (long_factor) yes
+    if type(v) ~= "table" or v[1] ~= nil then p[k] = v end
+  end
   p.rope_type = p.rope_type or p.type or "default"
   p.rope_theta = p.rope_theta or cfg.rope_theta or 10000.0
   p.partial_rotary_factor = p.partial_rotary_factor or cfg.partial_rotary_factor or 1.0
@@ -67,6 +69,22 @@ local function yarn(f, p, base, dim, cfg)
   return af
 end
 
+-- LongRoPE (Phi-3): inv_freq / short_factor, and / long_factor once the
+-- length seen so far passes original_max_position_embeddings; cos and sin
+-- times sqrt(1 + ln(factor) / ln(original max)) unless attention_factor is given.
+local function longrope(f, p, cfg)
+  local omax = p.original_max_position_embeddings
+  local factor = p.factor or cfg.max_position_embeddings / omax
+  local af = p.attention_factor
+  if af == nil then af = factor <= 1 and 1.0 or math.sqrt(1 + math.log(factor) / math.log(omax)) end
+  local short, long = {}, {}
+  for i, inv in ipairs(f) do
+    short[i] = inv / p.short_factor[i]
+    long[i] = inv / p.long_factor[i]
+  end
+  return short, { inv_freq = long, after = omax }, af
+end
+
 -- rope_from_config(cfg, head_dim [, {layer_type=, interleaved=, theta=, params=}]) -> rope id
 -- params: rope parameters already standardized by the family (rope_type,
 -- rope_theta, partial_rotary_factor, factor, ...) instead of rope_params(cfg).
@@ -88,6 +106,8 @@ local function rope_from_config(cfg, head_dim, o)
     llama3(f, p)
   elseif ty == "yarn" then
     t.attn_factor = yarn(f, p, base, dim, cfg)
+  elseif ty == "longrope" then
+    t.inv_freq, t.long, t.attn_factor = longrope(f, p, cfg)
   else
     error(config_file .. ": rope_type '" .. tostring(ty) .. "' is not supported", 0)
   end
