@@ -10,8 +10,8 @@ return arch {
     with_defaults(cfg, {            -- configuration_glm.py
       num_key_value_heads = 2, head_dim = 128, hidden_act = "silu", max_position_embeddings = 131072,
       rms_norm_eps = 0.00000015625, tie_word_embeddings = false, partial_rotary_factor = 0.5,
-      eos_token_id = { 151329, 151336, 151338 },
     })
+    cfg.eos_token_id = cfg.eos_token_id or { 151329, 151336, 151338 }  -- also when null
     local c = common(cfg)
     decoder {
       hidden = c.hidden, layers = c.layers, heads = c.heads, kv_heads = c.kv_heads,
