@@ -49,4 +49,4 @@ return arch {
 -- %23 = rmsnorm %21, %22  [Tout,64] f32 eps=1e-05  tests/graph/plan_block.lua:21  @arena+0
 -- %24 = weight lm_head.weight  [256,64] f32  tests/graph/plan_block.lua:21  @weights+217856
 -- %25 = matmul %23, %24, _, _  [Tout,256] f32  tests/graph/plan_block.lua:21  @arena+131072
--- # plan: arena 655360 bytes for 512 tokens, state 256 bytes per position, weights 283392 bytes
+-- # plan: arena 655360 bytes for 512 tokens, state 256 bytes per position + 0, weights 283392 bytes
