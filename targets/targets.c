@@ -5,7 +5,10 @@
  * sysroot; a target's probe is the libc its compiler needs (Debian's
  * libc6-dev-*-cross packages), so `venusc targets` says "no" when only half
  * of a toolchain is installed. docs/targets.md says what was verified for
- * each row. */
+ * each row. -DVN_OWN_SINCOS (powerpc, ppc64le): glibc's sin/cos/sincos
+ * there execute mffscrni, which real pre-POWER9 CPUs run as mffs but qemu
+ * 7.2's POWER8 and G4 models reject, so weights.c computes the RoPE
+ * tables' sin/cos itself. */
 #include "target.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +40,7 @@ const VnTarget vn_targets[] = {
    "RVV 1.0 (vector-length agnostic)", "riscv/rvv.h",
    "qemu-riscv64-static -cpu rv64,v=true,vlen=128,elen=64,vext_spec=v1.0", 0, VN_TK_LINUX,
    "RVA22 + V (clang-19: gcc 12 has no RVV intrinsics)", "/usr/riscv64-linux-gnu/lib/libc.a", NULL},
-  {"ppc64le", "powerpc64le-linux-gnu", "powerpc64le-linux-gnu-gcc", "-mcpu=power8", "-static", "VSX (POWER8)",
+  {"ppc64le", "powerpc64le-linux-gnu", "powerpc64le-linux-gnu-gcc", "-mcpu=power8 -DVN_OWN_SINCOS", "-static", "VSX (POWER8)",
    "ppc/altivec.h", "qemu-ppc64le-static -cpu power8", 0, VN_TK_LINUX, "POWER8 and later",
    "/usr/powerpc64le-linux-gnu/lib/libc.a", NULL},
   {"powerpc", "powerpc-linux-gnu", "powerpc-linux-gnu-gcc", "-mcpu=7400 -maltivec -mabi=altivec -DVN_OWN_SINCOS", "-static",
@@ -59,7 +62,7 @@ const VnTarget vn_targets[] = {
    "build only: needs a loong64 libc (Debian 12 has none); not run here",
    "/usr/loongarch64-linux-gnu/lib/libc.a", NULL},
   {"wasm32", "wasm32-unknown-emscripten", "NODE_PATH=/usr/share/nodejs emcc", "-msimd128",
-   "-sNODERAWFS=1 -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node -sSTACK_SIZE=1048576",
+   "-sNODERAWFS=1 -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node",
    "WebAssembly SIMD128", "wasm/simd128.h", "node", 0, VN_TK_WASM,
    "OUT is a node launcher (emscripten, host files through NODERAWFS)", NULL, NULL},
   {"cortex-m4", "arm-none-eabi", "arm-none-eabi-gcc", "-mthumb -mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard -mfp16-format=ieee",

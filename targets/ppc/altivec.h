@@ -61,8 +61,8 @@ static inline vn_vu vn_ppc_ld4u16(const uint16_t *p) {
 /* 32-bit glibc's roundf (and sincos) save the rounding mode with mffscrni,
  * which pre-3.0 CPUs execute as mffs but QEMU's G4 model rejects as an
  * illegal instruction: kernels.c rounds with this exact equivalent instead
- * (runtime/weights.c computes sin/cos itself under the target's
- * -DVN_OWN_SINCOS). */
+ * (runtime/weights.c computes sin/cos itself under the targets'
+ * -DVN_OWN_SINCOS; ppc64le needs only that: POWER8 rounds with frin). */
 static inline float vn_ppc_roundf(float x) {
   if (!(x > -8388608.0f && x < 8388608.0f)) return x;  /* already an integer, inf or NaN */
   float t = (float)(int32_t)x, d = x - t;
