@@ -2,6 +2,7 @@
 #   make            build ./venusc
 #   make demo       compile examples/tiny-kjv and generate text
 #   make test       every test area (tests/run.sh all)
+#   make test-targets  the cross targets alone (installs their toolchains as root)
 #   make bench      benchmarks
 #   make install    PREFIX=/usr/local DESTDIR=
 PREFIX  ?= /usr/local
@@ -59,6 +60,13 @@ test: deps
 	@$(MAKE) --no-print-directory venusc
 	tests/run.sh all
 
+# the cross targets alone (tests/targets); tools/cross-deps.sh installs their
+# toolchains and emulators when run as root, and targets without them are skipped
+test-targets: deps
+	@-tools/cross-deps.sh
+	@$(MAKE) --no-print-directory venusc
+	tests/run.sh targets
+
 bench: deps
 	@$(MAKE) --no-print-directory venusc
 	bench/run.sh
@@ -77,4 +85,4 @@ uninstall:
 clean:
 	rm -rf build venusc tests/out
 
-.PHONY: all deps demo test bench install uninstall clean
+.PHONY: all deps demo test test-targets bench install uninstall clean
