@@ -15,7 +15,9 @@
 --   pre_norm   = true,            -- norms before attention and MLP
 --   post_norm  = { attn = false, mlp = false },  -- norms on each branch output
 --   residual_scale = nil,         -- each branch output times this before the add
---   attention  = { rope = id | function(i) -> id | nil, window = n | function(i),
+--                                    (folded into the o / down projection)
+--   attention  = { rope = id | function(i) -> id | nil (nil: no RoPE in layer i),
+--                  window = n | function(i) (0: full attention),
 --                  qk_norm = false | "head" | "all" | function(x, prefix, nheads) -> x,
 --                    head: one norm weight shared by every head; all: one norm
 --                    over all heads at once; a function: the family's own
