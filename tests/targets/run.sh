@@ -49,9 +49,10 @@ EOF2
     wasm) run="node" ;;
     *) run=$runner ;;
   esac
+  prog=$(printf '%s\n' $cc | grep -v = | head -1)  # the compiler, past VAR=value words
   if [ "$inst" != 1 ]; then
     # compiler present but no C library: compile only
-    if [ -n "$cc" ] && command -v "${cc%% *}" >/dev/null 2>&1 && [ "$kind" = linux ]; then
+    if command -v "$prog" >/dev/null 2>&1 && [ "$kind" = linux ]; then
       for h in "$header" generic/generic.h; do
         d="$w/$(echo "$h" | tr / _)"; mkdir -p "$d"; cp "targets/$h" "$d/vn_target.h"
         fl=$cflags; [ "$h" = generic/generic.h ] && fl=$(echo "$cflags" | sed 's/-mlsx/-mno-lsx/')
@@ -63,7 +64,7 @@ EOF2
       [ $fail = 0 ] && echo "build-only" > "$st"
       return
     fi
-    note "skipped: toolchain not installed (${cc%% *}$( [ -n "$cc" ] && command -v "${cc%% *}" >/dev/null 2>&1 && echo ": its C library is missing"); tools/cross-deps.sh installs it)"
+    note "skipped: toolchain not installed ($prog$(command -v "$prog" >/dev/null 2>&1 && echo ": its C library is missing"); tools/cross-deps.sh installs it)"
     echo skip > "$st"; return
   fi
   if [ "$rinst" != 1 ]; then
