@@ -438,8 +438,8 @@ static void gen_conv1d(Gen *G, int k) {
 /* Mamba-1 (k % 3 == 0: a head per channel, A [channels, N]) and Mamba-2
  * (heads of P channels, B/C groups, A [heads], chunked prefill): T of one
  * (decode), below the chunk, a multiple of it and not, from position 0
- * and from a random state; with and without softplus, dt_bias and dt
- * limits (D is required by ops.def); mode 1: dt past softplus's threshold
+ * and from a random state; with and without softplus, D, dt_bias and dt
+ * limits; mode 1: dt past softplus's threshold
  * of 20, by the recurrence (the chunked form takes exp(cum_i - cum_s) of
  * float running sums, which at |dt A| of hundreds a chunk is off by
  * ~1e-5 relative) */
@@ -474,12 +474,12 @@ static void gen_ssm_scan(Gen *G, int k) {
   p.lo = p.softplus ? (float)PICK(r, 0, 0, 1) * 1e-3f : 0.05f;
   p.hi = (float)PICK(r, 0, 0, 1) * 0.5f;
   c->fix = fix_ssm_scan;
-  int hb = k % 5 != 4;
+  int hd = k % 4 != 3, hb = k % 5 != 4;
   uint32_t s[] = {act_in(G, H * P), act_in(G, H), v1 ? mat_w(G, VN_F32, H, N) : vec_w(G, H), act_in(G, Gr * N),
-                  act_in(G, Gr * N), vec_w(G, H), hb ? vec_w(G, H) : VN_NONE, fixed_state(G, H * P, N)};
-  DESC("%s H=%lld P=%lld G=%lld N=%lld T=%d pos=%d chunk=%d%s lo=%g hi=%g%s%s", v1 ? "A[H,N]" : "A[H]", (long long)H,
+                  act_in(G, Gr * N), hd ? vec_w(G, H) : VN_NONE, hb ? vec_w(G, H) : VN_NONE, fixed_state(G, H * P, N)};
+  DESC("%s H=%lld P=%lld G=%lld N=%lld T=%d pos=%d chunk=%d%s lo=%g hi=%g%s%s%s", v1 ? "A[H,N]" : "A[H]", (long long)H,
        (long long)P, (long long)Gr, (long long)N, c->T, c->pos, p.chunk, p.softplus ? " softplus" : "", p.lo, p.hi,
-       hb ? " dt_bias" : "", c->mode ? " dt>20" : "");
+       hd ? " D" : "", hb ? " dt_bias" : "", c->mode ? " dt>20" : "");
   op_node(G, VN_OP_SSM_SCAN, s, &p);
 }
 
