@@ -172,7 +172,7 @@ VnStatus vn_op_shape(VnCtx *ctx, VnGraph *g, uint32_t i) {
     if (!is_act(a)) return bad(ctx, n, "input must be an activation, got", a);
     if (!b || b->op != VN_OP_WEIGHT || b->nd != 2 || b->dim[0] != a->dim[1]) return bad(ctx, n, "weight must be [cols, kernel], got", b);
     if (c && !is_vec(c, a->dim[1])) return bad(ctx, n, "bias must be a vector of the columns, got", c);
-    if (!st || st->op != VN_OP_STATE || st->dim[0] != b->dim[1] - 1 || st->dim[1] != a->dim[1])
+    if (!st || st->op != VN_OP_STATE || st->dim[0] != (b->dim[1] > 1 ? b->dim[1] - 1 : 1) || st->dim[1] != a->dim[1])
       return bad(ctx, n, "state must be [kernel-1, cols], got", st);
     if (a->dim[0] != VN_T) return bad(ctx, n, "input must have a row per token, got", a);
     set2(n, VN_T, a->dim[1]);

@@ -644,23 +644,24 @@ void vn_k_ssm_scan(VnRt *rt, float *out, const float *x, int64_t ldx, const floa
   int hpg = H / G;
   if (pos == 0) memset(state, 0, (size_t)D * (size_t)N * 4);
   if (chunk > 0 && T > 1 && !a_per_state) {
-    float cum[4096], dts[4096], w[4096];
+    double cum[4096];  /* running sums of dt*A in double: their differences are the decays */
+    float dts[4096], w[4096];
     for (int c0 = 0; c0 < T; c0 += chunk) {
       int Q = T - c0 < chunk ? T - c0 : chunk;
       for (int h = 0; h < H; h++) {
         const float *Bg = B + (int64_t)(h / hpg) * N, *Cg = Cm + (int64_t)(h / hpg) * N;
-        float acc = 0;
+        double acc = 0;
         for (int i = 0; i < Q; i++) {
           dts[i] = ssm_dt(dt, lddt, dt_bias, c0 + i, h, softplus, lo, hi);
-          acc += dts[i] * A[h];
+          acc += (double)(dts[i] * A[h]);
           cum[i] = acc;
         }
         for (int i = 0; i < Q; i++) {
           int t = c0 + i;
           const float *ct = Cg + (int64_t)t * ldc;
           for (int s = 0; s <= i; s++)
-            w[s] = expf(cum[i] - cum[s]) * dts[s] * vn_dot_f32(ct, Bg + (int64_t)(c0 + s) * ldb, N);
-          float carry = expf(cum[i]);
+            w[s] = expf((float)(cum[i] - cum[s])) * dts[s] * vn_dot_f32(ct, Bg + (int64_t)(c0 + s) * ldb, N);
+          float carry = expf((float)cum[i]);
           for (int64_t p = 0; p < P; p++) {
             int64_t c = (int64_t)h * P + p;
             float y = carry * vn_dot_f32(ct, state + c * N, N);
@@ -669,8 +670,8 @@ void vn_k_ssm_scan(VnRt *rt, float *out, const float *x, int64_t ldx, const floa
           }
         }
         /* the state after the chunk */
-        for (int s = 0; s < Q; s++) w[s] = expf(cum[Q - 1] - cum[s]) * dts[s];
-        float decay = expf(cum[Q - 1]);
+        for (int s = 0; s < Q; s++) w[s] = expf((float)(cum[Q - 1] - cum[s])) * dts[s];
+        float decay = expf((float)cum[Q - 1]);
         for (int64_t p = 0; p < P; p++) {
           int64_t c = (int64_t)h * P + p;
           float *st = state + c * N;
