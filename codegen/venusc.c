@@ -348,6 +348,8 @@ static int cmd_compile(int argc, char **argv) {
   if (!t) return usage_error("--target %s: unknown target (venusc targets lists them)", j.target);
   if (j.blas && t->kind != VN_TK_LINUX)
     return usage_error("--blas: target %s has no OpenBLAS", t->name);
+  if (j.blas && *t->runner)  /* cross targets link statically; Debian has no cross OpenBLAS for them */
+    return usage_error("--blas: OpenBLAS is linked for host targets only (%s is a cross target)", t->name);
   int bare = t->kind == VN_TK_BAREMETAL;
   if (j.ctx && !bare)
     return usage_error("--ctx: only bare-metal targets fix the context at compile time (other binaries take --ctx when run)");
