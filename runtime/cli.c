@@ -192,12 +192,14 @@ static char *read_file(const char *path, size_t *len) {
 typedef void (*StepCb)(void *u, const float *logits, int T, int pos);
 static void run_tokens(VnRt *rt, const int32_t *ids, int n, int pos, int all_logits, StepCb cb, void *u) {
   int tmax = (int)rt->m->t_max;
+  rt->seq_len = pos + n;  /* RoPE that depends on the length sees the whole prompt, as one pass would */
   for (int i = 0; i < n; i += tmax) {
     int T = n - i < tmax ? n - i : tmax;
     vn_rt_begin_step(rt, T, pos + i);
     vn_model_step(rt, ids + i, T, pos + i, all_logits);
     if (cb) cb(u, vn_rt_logits(rt), T, pos + i);
   }
+  rt->seq_len = 0;
 }
 
 static int has_tokenizer(void) { return vn_model.tok_blob != NULL; }

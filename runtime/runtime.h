@@ -104,6 +104,8 @@ typedef struct VnRt {
   uint8_t *arena;             /* [arena_bytes] */
   uint8_t *state;             /* [ctx][state_row_bytes], then state_fixed_bytes */
   int ctx;                    /* context length (positions the state holds) */
+  int seq_len;                /* the length a prefill split into steps reaches (0: each step's
+                                 own end): length-dependent RoPE sees the whole prompt */
   int nthreads;
   VnPool *pool;
   float *rope_cs;             /* per rope table: [t_max][rot_dim/2][2] cos, sin of this step */

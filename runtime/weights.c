@@ -246,14 +246,14 @@ void vn_rt_begin_step(VnRt *rt, int T, int pos) {
     float invbuf[VN_MAX_HEAD_DIM / 2];
     const float *inv = ro->inv_freq;
     if (ro->dynamic) {
-      double L = (double)(pos + T);
+      double L = (double)(pos + T > rt->seq_len ? pos + T : rt->seq_len);
       if (L < ro->dyn_max_pos) L = ro->dyn_max_pos;
       float base = (float)(ro->dyn_base * pow(ro->dyn_factor * L / ro->dyn_max_pos - (ro->dyn_factor - 1),
                                                (double)ro->rot_dim / (ro->rot_dim - 2)));
       for (int i = 0; i < half; i++) invbuf[i] = (float)(1.0 / pow((double)base, (double)(float)(2.0 * i / ro->rot_dim)));
       inv = invbuf;
     }
-    if (ro->long_after && pos + T > ro->long_after) inv = ro->long_inv_freq;  /* LongRoPE */
+    if (ro->long_after && (pos + T > ro->long_after || rt->seq_len > ro->long_after)) inv = ro->long_inv_freq;  /* LongRoPE */
     for (int t = 0; t < T; t++) {
       float p = (float)(pos + t);
       float *o = cs + (size_t)t * ro->rot_dim;

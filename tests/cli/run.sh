@@ -49,6 +49,15 @@ same_logits "generic target = native target" "$work/a.logits" "$work/g.logits" 1
 t "compile --batch 7" ./venusc compile $M -o "$work/b7" --batch 7
 t "batch-7 logits" "$work/b7" --ids "$IDS" --logits "$work/b7.logits"
 same_logits "prefill in chunks of 7 = one pass" "$work/a.logits" "$work/b7.logits" 1e-4
+# length-dependent RoPE (dynamic NTK) sees the whole prompt even when it is
+# prefilled in chunks: the prompt of 40 is longer than the trained 32
+D=tests/fixtures/hf/llama_rope_dynamic
+DIDS=$(python3 -c "import json; print(','.join(map(str, json.load(open('$D/reference.json'))['input_ids'])))")
+t "dynamic NTK, one pass" ./venusc compile $D -o "$work/d1"
+t "dynamic NTK, one-pass logits" "$work/d1" --ids "$DIDS" --logits "$work/d1.logits"
+t "dynamic NTK, --batch 7" ./venusc compile $D -o "$work/d7" --batch 7
+t "dynamic NTK, chunked logits" "$work/d7" --ids "$DIDS" --logits "$work/d7.logits"
+same_logits "dynamic NTK: chunked prefill = one pass" "$work/d1.logits" "$work/d7.logits" 1e-4
 t "compile --emit-c" ./venusc compile $M -o "$work/e" --emit-c "$work/src"
 has "--emit-c writes a Makefile" "^SRC = model.c" "$work/src/Makefile"
 t "make in the emitted tree" make -s -C "$work/src"
