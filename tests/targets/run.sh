@@ -7,11 +7,13 @@
 #    micro-kernel and the matmul kernel against scalar loops, ragged tails.
 #    A target whose compiler is here but not its C library (loongarch64)
 #    is compiled only, against tests/targets/freestanding.
-#  - end to end (cross targets): the llama and qwen2 fixtures of
-#    tests/fixtures/hf and hf2 compiled with --target and held to
+#  - end to end (cross targets): the llama, qwen2, mixtral and mamba
+#    fixtures of tests/fixtures/hf and hf2 (TARGETS_FIXTURES overrides the
+#    list) compiled with --target and held to
 #    transformers' logits and greedy ids by tests/parity/check.py under the
 #    target's runner; then the speed (--stats) and binary size of hf/llama.
 #    Host targets are left to the ops and parity areas.
+#  - big-endian targets also: a little-endian weight file is refused.
 #  - bare metal also: the flash/RAM venusc reports, and that the runtime's
 #    objects call no malloc; aarch64 and cortex-m4 also: the --emit-c tree
 #    builds with its Makefile (aarch64 with clang, a compiler venus does not
@@ -25,7 +27,8 @@ else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 root=$(pwd)
 # fields are tab-separated; '|' (not a blank) keeps empty ones apart for read
 [ -s "$work/table" ] || ./venusc targets --tsv | tail -n +2 | tr '\t' '|' > "$work/table" || exit 2
-FIXTURES="tests/fixtures/hf/llama tests/fixtures/hf/qwen2 tests/fixtures/hf2/llama tests/fixtures/hf2/qwen2"
+FIXTURES=${TARGETS_FIXTURES:-"tests/fixtures/hf/llama tests/fixtures/hf/qwen2 tests/fixtures/hf2/llama tests/fixtures/hf2/qwen2
+  tests/fixtures/hf/mixtral tests/fixtures/hf2/mixtral tests/fixtures/hf/mamba tests/fixtures/hf2/mamba"}
 IDS=$(python3 -c 'import json; print(",".join(map(str, json.load(open("tests/fixtures/hf/llama/reference.json"))["input_ids"])))')
 start=$(date +%s)
 
@@ -104,6 +107,14 @@ EOF2
     pre=$(echo "$s" | sed -n 's/.*prefill: [0-9]* tokens in [0-9.]* s, \([0-9.]*\) tokens\/s.*/\1/p')
     dec=$(echo "$s" | sed -n 's/.*decode: *[0-9]* tokens in [0-9.]* s, \([0-9.]*\) tokens\/s.*/\1/p')
     note "hf/llama emulated: prefill ${pre:-?} tokens/s, decode ${dec:-?} tokens/s; binary $(wc -c < "$out") bytes"
+  fi
+  if [ "$be" = 1 ] && [ -e "$out" ]; then
+    ./venusc compile tests/fixtures/hf/llama -o "$w/host-llama" --target generic >/dev/null &&
+      msg=$($crun "$out" --ids 1,2,3 --logits "$w/x.f32" --weights "$w/host-llama.vnw" 2>&1)
+    case $msg in
+      *"other byte order"*) note "refuses a little-endian weight file: ${msg#*: }" ;;
+      *) bad "took a little-endian weight file: $msg" ;;
+    esac
   fi
   if [ "$kind" = bare ]; then
     ./venusc compile tests/fixtures/hf/llama -o "$w/llama" --target "$name" --emit-c "$w/tree" | sed "s/^/$name: hf\/llama: /"
