@@ -158,13 +158,22 @@ static char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
 #ifdef VN_BAREMETAL
-  /* one allocation of the file's size (semihosting knows it) */
+  /* one allocation of the file's size (semihosting knows it), at most the
+   * 16 bytes per position of ctx_max that venusc sized the pool's text and
+   * tokenizer room for: a longer file is cut after its last whole line there */
   long sz = fseek(f, 0, SEEK_END) ? -1 : ftell(f);
-  char *b = sz >= 0 && !fseek(f, 0, SEEK_SET) ? cli_alloc((size_t)sz + 1) : NULL;
-  if (!b || fread(b, 1, (size_t)sz, f) != (size_t)sz) { fclose(f); return NULL; }
+  long cap = 16L * vn_model.ctx_max, n = sz > cap ? cap : sz;
+  char *b = sz >= 0 && !fseek(f, 0, SEEK_SET) ? cli_alloc((size_t)n + 1) : NULL;
+  if (!b || fread(b, 1, (size_t)n, f) != (size_t)n) { fclose(f); return NULL; }
   fclose(f);
-  b[sz] = 0;
-  *len = (size_t)sz;
+  if (n < sz) {
+    long k = n;
+    while (k > 0 && b[k - 1] != '\n') k--;
+    if (k > 0) n = k;
+    fprintf(stderr, "%s: note: %s: using its first %ld of %ld bytes (what this bare-metal build holds)\n", prog, path, n, sz);
+  }
+  b[n] = 0;
+  *len = (size_t)n;
   return b;
 #else
   size_t cap = 1 << 16, n = 0;
