@@ -93,6 +93,18 @@ EOF2
     sed -n '1s/^micro-kernels of vn_target.h: /kernels used: /p' "$w/kt.out" | sed "s/^/$name: /"
     if [ $rc = 0 ] && tail -1 "$w/kt.out" | grep -q '^ok:'; then note "kernel test $(tail -1 "$w/kt.out") ($(( $(date +%s) - t0 ))s)"
     else bad "kernel test (exit $rc):"; tail -5 "$w/kt.out"; fi
+    # vector-length agnostic kernels: also at the other vector lengths
+    case $name in
+      aarch64-sve) vls="qemu-aarch64-static -cpu max,sve-default-vector-length=16|qemu-aarch64-static -cpu max,sve-default-vector-length=64" ;;
+      riscv64) vls="qemu-riscv64-static -cpu rv64,v=true,vlen=256,elen=64,vext_spec=v1.0|qemu-riscv64-static -cpu rv64,v=true,vlen=512,elen=64,vext_spec=v1.0" ;;
+      *) vls="" ;;
+    esac
+    echo "$vls" | tr '|' '\n' | while read -r r; do
+      [ -n "$r" ] || continue
+      if $r "$w/kt" > "$w/kt2.out" 2>&1 && tail -1 "$w/kt2.out" | grep -q '^ok:'; then note "kernel test under $r: ok"
+      else echo "FAIL $name: kernel test under $r:"; tail -3 "$w/kt2.out"; echo x > "$w/vlfail"; fi
+    done
+    [ -e "$w/vlfail" ] && fail=1
   fi
   [ -z "$runner" ] && { [ $fail = 0 ] && echo ok > "$st"; note "(host target: models are checked by the parity area)"; return; }
   # ---- end to end ----
