@@ -213,6 +213,10 @@ static VnStatus make_launcher(VnCtx *ctx, const char *js, const char *out) {
 
 VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out, int shared, int blas,
                       const char *const *extra_src) {
+  if (t->probe && access(t->probe, R_OK))
+    return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC,
+                     "target %s: its C library is not installed (no %s; tools/cross-deps.sh installs the ones "
+                     "Debian has); --emit-c DIR still writes the source tree", t->name, t->probe);
   const char *argv[160];
   int n = 0;
   char *cc = vn_arena_strdup(&ctx->scratch, t->cc);
