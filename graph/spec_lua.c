@@ -553,40 +553,39 @@ static int binop(lua_State *L, VnOp op) {
 static int l_add(lua_State *L) { return binop(L, VN_OP_ADD); }
 static int l_mul(lua_State *L) { return binop(L, VN_OP_MUL); }
 
+/* a one-operand op with its params */
+static int unary(lua_State *L, VnOp op, const VnParams *p) {
+  uint32_t s[1] = {operand(L, 1, 0)};
+  push_tensor(L, add_node(L, op, s, 1, p, 0, 0));
+  return 1;
+}
+
 /* act(x, "silu") */
 static int l_act(lua_State *L) {
   VnParams p = {0};
   p.act = act_arg(L, luaL_checkstring(L, 2));
-  uint32_t s[1] = {operand(L, 1, 0)};
-  push_tensor(L, add_node(L, VN_OP_ACT, s, 1, &p, 0, 0));
-  return 1;
+  return unary(L, VN_OP_ACT, &p);
 }
 
 /* glu(x, "silu"): act(first half) * second half */
 static int l_glu(lua_State *L) {
   VnParams p = {0};
   p.act = act_arg(L, luaL_checkstring(L, 2));
-  uint32_t s[1] = {operand(L, 1, 0)};
-  push_tensor(L, add_node(L, VN_OP_GLU, s, 1, &p, 0, 0));
-  return 1;
+  return unary(L, VN_OP_GLU, &p);
 }
 
 /* scale(x, s) */
 static int l_scale(lua_State *L) {
   VnParams p = {0};
   p.scale = (float)luaL_checknumber(L, 2);
-  uint32_t s[1] = {operand(L, 1, 0)};
-  push_tensor(L, add_node(L, VN_OP_SCALE, s, 1, &p, 0, 0));
-  return 1;
+  return unary(L, VN_OP_SCALE, &p);
 }
 
 /* softcap(x, cap) */
 static int l_softcap(lua_State *L) {
   VnParams p = {0};
   p.cap = (float)luaL_checknumber(L, 2);
-  uint32_t s[1] = {operand(L, 1, 0)};
-  push_tensor(L, add_node(L, VN_OP_SOFTCAP, s, 1, &p, 0, 0));
-  return 1;
+  return unary(L, VN_OP_SOFTCAP, &p);
 }
 
 /* view(x, first_col, ncols) — first_col 0-based */
@@ -1053,10 +1052,12 @@ static VnStatus lua_fail(VnCtx *ctx, lua_State *L, const char *file) {
   return vn_errorf(ctx, VN_ERR_SPEC, VN_NOLOC, "%s", m ? m : "spec failed");
 }
 
-/* Load the libraries into env, then the spec; leave the arch table on top. */
-static VnStatus load_spec(VnCtx *ctx, lua_State *L, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs) {
+/* Push a fresh environment and run archspecs/lib in it: each library's
+ * returned table is merged into the environment. Leaves env on the stack. */
+static VnStatus load_libs(VnCtx *ctx, lua_State *L, const VnSpecSrc *libs, int nlibs, int *env_out) {
   push_env(L);
   int env = lua_gettop(L);
+  *env_out = env;
   for (int i = 0; i < nlibs; i++) {
     if (run_chunk(L, &libs[i], env) != LUA_OK) return lua_fail(ctx, L, libs[i].file);
     if (lua_istable(L, -1)) {
@@ -1069,6 +1070,13 @@ static VnStatus load_spec(VnCtx *ctx, lua_State *L, const VnSpecSrc *spec, const
     }
     lua_pop(L, 1);
   }
+  return VN_OK;
+}
+
+/* Load the libraries into env, then the spec; leave the arch table on top. */
+static VnStatus load_spec(VnCtx *ctx, lua_State *L, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs) {
+  int env;
+  VN_TRY(load_libs(ctx, L, libs, nlibs, &env));
   if (run_chunk(L, spec, env) != LUA_OK) return lua_fail(ctx, L, spec->file);
   if (!lua_istable(L, -1))
     return vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){spec->file, 0}, "the spec must return arch{...}");
@@ -1301,17 +1309,8 @@ VnStatus vn_spec_gguf(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, json_t *meta
   b.g = &scratch_g;
   lua_State *L = sandbox_open(&b);
   if (!L) return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "cannot create a Lua state");
-  push_env(L);
-  int env = lua_gettop(L);
-  VnStatus st = VN_OK;
-  for (int i = 0; i < nlibs && st == VN_OK; i++) {
-    if (run_chunk(L, &libs[i], env) != LUA_OK) { st = lua_fail(ctx, L, libs[i].file); break; }
-    if (lua_istable(L, -1)) {
-      lua_pushnil(L);
-      while (lua_next(L, -2)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_settable(L, env); }
-    }
-    lua_pop(L, 1);
-  }
+  int env;
+  VnStatus st = load_libs(ctx, L, libs, nlibs, &env);
   if (st == VN_OK) {
     lua_pushstring(L, file);
     lua_setfield(L, env, "config_file");
@@ -1372,17 +1371,8 @@ VnStatus vn_spec_chat(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, const char *
   out->chosen = -1;
   lua_State *L = sandbox_open(&b);
   if (!L) return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "cannot create a Lua state");
-  push_env(L);
-  int env = lua_gettop(L);
-  VnStatus st = VN_OK;
-  for (int i = 0; i < nlibs && st == VN_OK; i++) {
-    if (run_chunk(L, &libs[i], env) != LUA_OK) { st = lua_fail(ctx, L, libs[i].file); break; }
-    if (lua_istable(L, -1)) {
-      lua_pushnil(L);
-      while (lua_next(L, -2)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_settable(L, env); }
-    }
-    lua_pop(L, 1);
-  }
+  int env;
+  VnStatus st = load_libs(ctx, L, libs, nlibs, &env);
   if (st == VN_OK) {
     lua_getfield(L, env, "chat_formats");
     int t = lua_gettop(L);
