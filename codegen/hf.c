@@ -218,6 +218,40 @@ static void read_gen_eos(VnCtx *ctx, const char *dir, VnModelDir *md) {
   json_decref(j);
 }
 
+/* Python's json (transformers 4 configs) writes Infinity, -Infinity and NaN
+ * as bare words, which JSON lacks; they become {"__float__": "Infinity"}
+ * etc., the form transformers 5 writes, so specs see one spelling. Text
+ * inside strings is left alone. Takes and returns a malloc'ed string. */
+static char *nonfinite_to_json(char *t, size_t *len) {
+  static const char *const words[] = {"-Infinity", "Infinity", "NaN"};
+  VnBuf b = {0};
+  int in_str = 0;
+  for (size_t i = 0; i < *len; i++) {
+    char c = t[i];
+    if (in_str) {
+      if (c == '\\' && i + 1 < *len) { vn_buf_put(&b, t + i, 2); i++; continue; }
+      if (c == '"') in_str = 0;
+      vn_buf_put(&b, &c, 1);
+      continue;
+    }
+    if (c == '"') { in_str = 1; vn_buf_put(&b, &c, 1); continue; }
+    int hit = 0;
+    for (int w = 0; w < 3 && !hit; w++) {
+      size_t n = strlen(words[w]);
+      if (i + n <= *len && !memcmp(t + i, words[w], n)) {
+        vn_buf_printf(&b, "{\"__float__\": \"%s\"}", words[w]);
+        i += n - 1;
+        hit = 1;
+      }
+    }
+    if (!hit) vn_buf_put(&b, &c, 1);
+  }
+  free(t);
+  if (!b.p) vn_buf_put(&b, "", 0);
+  *len = b.len;
+  return b.p;
+}
+
 VnStatus vn_hf_open(VnCtx *ctx, const char *dir, VnModelDir *md) {
   memset(md, 0, sizeof *md);
   md->dir = dir;
@@ -228,6 +262,7 @@ VnStatus vn_hf_open(VnCtx *ctx, const char *dir, VnModelDir *md) {
   size_t len;
   md->config_json = vn_read_file(md->config_file, &len);
   if (!md->config_json) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){md->config_file, 0}, "cannot read (a Hugging Face model directory has one)");
+  md->config_json = nonfinite_to_json(md->config_json, &len);
   json_error_t je;
   json_t *cfg = json_loadb(md->config_json, len, 0, &je);
   if (!cfg) return vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){md->config_file, je.line}, "not valid JSON: %s", je.text);

@@ -49,6 +49,15 @@ same_logits "generic target = native target" "$work/a.logits" "$work/g.logits" 1
 t "compile --batch 7" ./venusc compile $M -o "$work/b7" --batch 7
 t "batch-7 logits" "$work/b7" --ids "$IDS" --logits "$work/b7.logits"
 same_logits "prefill in chunks of 7 = one pass" "$work/a.logits" "$work/b7.logits" 1e-4
+# transformers 4 configs may hold bare Infinity (Python's json): same model as {"__float__": "Infinity"}
+mkdir -p "$work/inf" && cp tests/fixtures/hf/mamba2/* "$work/inf/"
+python3 -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); c['time_step_limit']=[0.0, float('inf')]; open(p,'w').write(json.dumps(c))" "$work/inf/config.json"
+t "config with a bare Infinity" ./venusc compile "$work/inf" -o "$work/inf/m"
+M2IDS=$(python3 -c "import json; print(','.join(map(str, json.load(open('tests/fixtures/hf/mamba2/reference.json'))['input_ids'])))")
+t "bare-Infinity model runs" "$work/inf/m" --ids "$M2IDS" --logits "$work/inf.logits"
+t "the same model as stored" ./venusc compile tests/fixtures/hf/mamba2 -o "$work/m2"
+t "stored model runs" "$work/m2" --ids "$M2IDS" --logits "$work/m2.logits"
+same_logits "bare Infinity = {__float__: Infinity}" "$work/inf.logits" "$work/m2.logits" 0
 # length-dependent RoPE (dynamic NTK) sees the whole prompt even when it is
 # prefilled in chunks: the prompt of 40 is longer than the trained 32
 D=tests/fixtures/hf/llama_rope_dynamic
