@@ -598,6 +598,23 @@ static int l_view(lua_State *L) {
   return 1;
 }
 
+/* The list of numbers at stack index idx as arena floats; want >= 0 demands
+ * that many. NULL (with *n = 0) when the value is not a table. */
+static float *number_list(lua_State *L, int idx, int want, const char *what, int *n) {
+  *n = 0;
+  if (!lua_istable(L, idx)) return NULL;
+  int len = (int)luaL_len(L, idx);
+  if (want >= 0 && len != want) luaL_error(L, "%s must be a list of %d numbers, got %d", what, want, len);
+  float *f = vn_arena_alloc(&B(L)->ctx->arena, (size_t)(len ? len : 1) * sizeof *f);
+  for (int i = 0; i < len; i++) {
+    lua_rawgeti(L, idx, i + 1);
+    f[i] = (float)luaL_checknumber(L, -1);
+    lua_pop(L, 1);
+  }
+  *n = len;
+  return f;
+}
+
 /* rope_table{head_dim=, rot_dim=, inv_freq={...}, attn_factor=, interleaved=,
  *            dynamic={base=, factor=, max_pos=}, long={inv_freq={...}, after=}}
  * -> rope id. long (LongRoPE): a step whose length seen so far passes
@@ -614,17 +631,11 @@ static int l_rope_table(lua_State *L) {
   if (r.head_dim <= 0 || r.rot_dim <= 0 || r.rot_dim > r.head_dim || r.rot_dim % 2)
     return luaL_error(L, "rope_table: need 0 < rot_dim (%d) <= head_dim (%d), rot_dim even", r.rot_dim, r.head_dim);
   int nf = r.rot_dim / 2;
-  float *f = vn_arena_alloc(&b->ctx->arena, (size_t)nf * sizeof *f);
+  int got;
   lua_getfield(L, 1, "inv_freq");
-  if (!lua_istable(L, -1) || luaL_len(L, -1) != nf)
-    return luaL_error(L, "rope_table: inv_freq must be a list of rot_dim/2 = %d numbers", nf);
-  for (int i = 0; i < nf; i++) {
-    lua_rawgeti(L, -1, i + 1);
-    f[i] = (float)luaL_checknumber(L, -1);
-    lua_pop(L, 1);
-  }
+  r.inv_freq = number_list(L, -1, nf, "rope_table: inv_freq (rot_dim/2 values)", &got);
+  if (!r.inv_freq) return luaL_error(L, "rope_table: inv_freq must be a list of rot_dim/2 = %d numbers", nf);
   lua_pop(L, 1);
-  r.inv_freq = f;
   lua_getfield(L, 1, "dynamic");
   if (lua_istable(L, -1)) {
     int t = lua_gettop(L);
@@ -642,17 +653,10 @@ static int l_rope_table(lua_State *L) {
     opts_check(L, t, "rope_table.long", "inv_freq after");
     r.long_after = (int32_t)opt_int(L, t, "after", 0);
     if (r.long_after <= 0) return luaL_error(L, "rope_table: long needs after > 0");
-    float *lf = vn_arena_alloc(&b->ctx->arena, (size_t)nf * sizeof *lf);
     lua_getfield(L, t, "inv_freq");
-    if (!lua_istable(L, -1) || luaL_len(L, -1) != nf)
-      return luaL_error(L, "rope_table: long.inv_freq must be a list of rot_dim/2 = %d numbers", nf);
-    for (int i = 0; i < nf; i++) {
-      lua_rawgeti(L, -1, i + 1);
-      lf[i] = (float)luaL_checknumber(L, -1);
-      lua_pop(L, 1);
-    }
+    r.long_inv_freq = number_list(L, -1, nf, "rope_table: long.inv_freq (rot_dim/2 values)", &got);
+    if (!r.long_inv_freq) return luaL_error(L, "rope_table: long.inv_freq must be a list of rot_dim/2 = %d numbers", nf);
     lua_pop(L, 1);
-    r.long_inv_freq = lf;
   }
   lua_pop(L, 1);
   lua_pushinteger(L, vn_graph_add_rope(b->ctx, b->g, &r));
@@ -830,13 +834,7 @@ static int l_attention(lua_State *L) {
   int nsl = 0;
   lua_getfield(L, 4, "alibi");
   if (lua_istable(L, -1)) {
-    nsl = (int)luaL_len(L, -1);
-    slopes = vn_arena_alloc(&b->ctx->arena, (size_t)(nsl ? nsl : 1) * sizeof *slopes);
-    for (int i = 0; i < nsl; i++) {
-      lua_rawgeti(L, -1, i + 1);
-      slopes[i] = (float)luaL_checknumber(L, -1);
-      lua_pop(L, 1);
-    }
+    slopes = number_list(L, -1, -1, "attention: alibi", &nsl);
     p.alibi = opt_bool(L, 4, "alibi_bf16", 0) ? 2 : 1;
   } else if (!lua_isnil(L, -1)) return luaL_error(L, "attention: alibi must be a list of slopes, one per head");
   lua_pop(L, 1);
