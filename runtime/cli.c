@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #ifndef VN_BAREMETAL
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 #if !defined(VN_BIG_ENDIAN) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -241,6 +242,41 @@ static int32_t *tokenize(const VnTok *tok, const char *text, size_t len, int add
 }
 
 typedef struct { FILE *f; int64_t vocab; int err; } LogitsOut;
+/* The logits file. A regular file (or a new one) is written under a
+ * temporary name beside it and renamed over the path only when every byte
+ * is written, so a failed write leaves what was there before and removes
+ * only the temporary file this program made. Anything else (a device, a
+ * pipe, a symbolic link) is written in place and never removed. */
+static FILE *logits_open(const char *path, char *tmp, size_t cap) {
+  tmp[0] = 0;
+#ifndef VN_BAREMETAL
+  struct stat st;
+  int exists = lstat(path, &st) == 0;
+  if ((!exists || S_ISREG(st.st_mode)) && strlen(path) + 32 < cap) {
+    snprintf(tmp, cap, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (f) return f;
+    tmp[0] = 0;  /* a folder we may not write in: try the path itself */
+  }
+#else
+  (void)cap;
+#endif
+  return fopen(path, "wb");
+}
+
+/* 0 when the file is complete under its path; on failure the temporary
+ * file (never the path itself) is removed */
+static int logits_close(FILE *f, int write_err, const char *path, const char *tmp) {
+  int bad = write_err != 0, e = write_err;
+  errno = 0;
+  if (fflush(f)) { bad = 1; if (!e) e = errno; }
+  if (fclose(f)) { bad = 1; if (!e) e = errno; }
+  if (!bad && tmp[0] && rename(tmp, path)) { bad = 1; e = errno; }
+  if (bad && tmp[0]) remove(tmp);
+  errno = e ? e : EIO;
+  return bad;
+}
+
 static void write_logits(void *u, const float *l, int T, int pos) {
   (void)pos;
   LogitsOut *o = u;
@@ -254,10 +290,10 @@ static void write_logits(void *u, const float *l, int T, int pos) {
       memcpy(&x, &l[i], 4);
       b[k] = (unsigned char)x; b[k + 1] = (unsigned char)(x >> 8); b[k + 2] = (unsigned char)(x >> 16); b[k + 3] = (unsigned char)(x >> 24);
     }
-    if (fwrite(b, 1, k, o->f) != k) o->err = 1;
+    if (fwrite(b, 1, k, o->f) != k) o->err = errno ? errno : EIO;
   }
 #else
-  if (fwrite(l, 4, n, o->f) != n) o->err = 1;
+  if (fwrite(l, 4, n, o->f) != n) o->err = errno ? errno : EIO;
 #endif
 }
 
@@ -528,13 +564,14 @@ int vn_main(int argc, char **argv) {
     free(first_msg);
 #endif
   } else if (o.logits) {
-    FILE *f = fopen(o.logits, "wb");
-    if (!f) { vn_rt_free(&rt); return die(1, "%s: cannot write the logits file", o.logits); }
+    char tmp[4200];
+    FILE *f = logits_open(o.logits, tmp, sizeof tmp);
+    if (!f) { vn_rt_free(&rt); return die(1, "%s: cannot write the logits file: %s", o.logits, strerror(errno)); }
     LogitsOut lo = {f, m->out_cols ? m->out_cols : m->vocab, 0};  /* rows of the output */
     double t0 = now_s();
     run_tokens(&rt, ids, (int)nids, 0, 1, write_logits, &lo);
     double t1 = now_s();
-    if (fclose(f) || lo.err) { remove(o.logits); rc = die(1, "%s: write failed", o.logits); }
+    if (logits_close(f, lo.err, o.logits, tmp)) rc = die(1, "%s: write failed: %s", o.logits, strerror(errno));
     if (o.stats) fprintf(stderr, "prefill: %ld tokens in %.3f s, %.1f tokens/s\n", nids, t1 - t0, nids / (t1 - t0));
   } else if (o.ppl) {
     text = read_file(o.ppl, &tlen);

@@ -85,6 +85,20 @@ same_logits "q8_0 weights close to f32" "$work/a.logits" "$work/q8_0.logits" 0.2
 t "OUT --help" "$work/a" --help; has "OUT --help lists --perplexity" "--perplexity FILE" "$work/out"
 t "-t 1" "$work/a" --ids "$IDS" --logits "$work/t1.logits" -t 1
 same_logits "-t 1 = all threads" "$work/a.logits" "$work/t1.logits" 1e-5
+# a failed --logits write names the path and deletes nothing it did not make
+if [ -c /dev/full ] && [ -w /dev/full ]; then
+  if "$work/a" --ids "$IDS" --logits /dev/full >"$work/out" 2>"$work/err"; then no "--logits /dev/full fails"
+  else has "--logits /dev/full names the path" "/dev/full: write failed: No space left" "$work/err"; fi
+  if [ -c /dev/full ]; then ok "--logits /dev/full leaves the device"; else no "--logits /dev/full deleted /dev/full"; fi
+fi
+printf 'kept' > "$work/keep.logits"; chmod 444 "$work/keep.logits"
+t "--logits over an existing file" "$work/a" --ids "$IDS" --logits "$work/keep.logits"
+same_logits "--logits replaces an existing file whole" "$work/a.logits" "$work/keep.logits" 0
+if ls "$work"/*.tmp* >/dev/null 2>&1; then no "--logits leaves no temporary file"; else ok "--logits leaves no temporary file"; fi
+mkdir "$work/ro"; printf 'kept' > "$work/ro/x.logits"; ln -s "$work/ro/x.logits" "$work/link.logits"
+t "--logits through a symbolic link" "$work/a" --ids "$IDS" --logits "$work/link.logits"
+if [ -L "$work/link.logits" ]; then ok "--logits keeps the symbolic link"; else no "--logits keeps the symbolic link"; fi
+same_logits "--logits writes through the link" "$work/a.logits" "$work/ro/x.logits" 0
 t "--print-ids" "$work/a" --ids "$IDS" -n 5 --temp 0 --print-ids; has "--print-ids prints 5 ids" "^[0-9]+( [0-9]+){4}$" "$work/out"
 cp "$work/out" "$work/greedy"
 t "--top-k 1 is greedy" "$work/a" --ids "$IDS" -n 5 --temp 0.7 --top-k 1 --print-ids
