@@ -14,11 +14,11 @@ PKGS    := lua5.4 jansson libutf8proc libffi
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs lua5.4 jansson libutf8proc 2>/dev/null)
 VN_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-              -I. -Igraph -Iops -Icodegen -Iruntime -Itargets $(PKG_CFLAGS)
+              -I. -Igraph -Iops -Ifrontend -Itok -Icodegen -Iruntime -Itargets $(PKG_CFLAGS)
 
 # venusc links the runtime's tokenizer so that `venusc tokenize` runs the
 # model binary's own code.
-VENUSC_SRC := $(wildcard graph/*.c ops/*.c ops/ref/*.c codegen/*.c targets/*.c) runtime/tokenizer.c
+VENUSC_SRC := $(wildcard graph/*.c ops/*.c ops/ref/*.c frontend/*.c tok/*.c codegen/*.c targets/*.c) runtime/tokenizer.c
 VENUSC_OBJ := $(patsubst %.c,build/%.o,$(VENUSC_SRC)) build/embedded.o
 
 # Specs, runtime and target sources are compiled into venusc, so that it

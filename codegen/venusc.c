@@ -4,6 +4,7 @@
  * Exit codes: 0 ok, 1 bad input or failure, 2 bad usage. A failed compile
  * leaves no output file behind. */
 #include "codegen.h"
+#include "tok.h"
 #include "ops.h"
 #include <errno.h>
 #include <stdarg.h>

@@ -79,8 +79,3 @@ int vn_node_is_act(const VnNode *n) {
   return n->nd >= 1 && (n->dim[0] == VN_T || n->dim[0] == VN_TOUT);
 }
 
-const VnTensorInfo *vn_source_find(const VnSource *s, const char *name) {
-  for (int i = 0; i < s->ntensors; i++)
-    if (!strcmp(s->tensors[i].name, name)) return &s->tensors[i];
-  return NULL;
-}

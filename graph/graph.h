@@ -65,6 +65,24 @@ VnStatus vn_errorf(VnCtx *ctx, VnStatus st, VnLoc loc, const char *fmt, ...);
 #define vn_internal(ctx, ...) vn_errorf((ctx), VN_ERR_INTERNAL, (VnLoc){__FILE__, __LINE__}, __VA_ARGS__)
 #define VN_TRY(x) do { VnStatus st_ = (x); if (st_ != VN_OK) return st_; } while (0)
 
+/* ---- buffers and files (graph/buf.c; malloc, freed by the owner) ---- */
+typedef struct VnBuf {
+  char *p;
+  size_t len, cap;
+} VnBuf;
+void vn_buf_put(VnBuf *b, const void *s, size_t n);
+void vn_buf_puts(VnBuf *b, const char *s);
+void vn_buf_printf(VnBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The one escaping function: s as a C string literal, every byte outside
+ * printable ASCII (and quote, backslash, '?') as an octal escape. Strings
+ * from model files reach generated C only through it (or as byte tables). */
+void vn_buf_cstr(VnBuf *b, const char *s);
+/* bytes as a C array initializer body, 16 per line */
+void vn_buf_bytes(VnBuf *b, const unsigned char *p, size_t n);
+void vn_buf_free(VnBuf *b);
+int vn_write_file(const char *path, const void *p, size_t n);
+char *vn_read_file(const char *path, size_t *len);  /* malloc'ed, NUL-terminated */
+
 /* ---- element types ---- */
 /* The first five are what kernels compute with (runtime.h VN_DT_*); the
  * rest are formats model files store, converted at pack time. */
@@ -215,27 +233,8 @@ typedef struct VnNode {
   int dead;
 } VnNode;
 
-/* The tensors of a model file, as the frontend indexes them. data points
- * into a read-only mapping owned by the source. */
-typedef struct VnTensorInfo {
-  const char *name;
-  const char *file;     /* the file it lives in (for messages) */
-  VnDType dtype;        /* as stored (VN_DTYPE_COUNT: a type venus cannot read) */
-  int32_t pair_heads;   /* >0: rows stored per head as interleaved pairs (i, j) of the
-                           halves (j, i) layout; the builder regroups them */
-  int nd;
-  int64_t dim[VN_MAXDIM];
-  const uint8_t *data;
-  uint64_t nbytes;
-} VnTensorInfo;
-
-typedef struct VnSource {
-  const char *path;     /* model directory or file */
-  int ntensors;
-  VnTensorInfo *tensors;
-  void *priv;           /* frontend's own */
-} VnSource;
-const VnTensorInfo *vn_source_find(const VnSource *s, const char *name);
+/* The tensors of a model file (frontend/frontend.h) */
+typedef struct VnSource VnSource;
 
 /* Model facts the spec declares beside the graph (what the runtime needs). */
 typedef struct VnModelInfo {
@@ -307,52 +306,5 @@ const char *vn_pass_names(void);  /* "verify, fuse, dce, plan" for help text */
 void vn_graph_dump(const VnGraph *g, FILE *f);
 void vn_graph_dot(const VnGraph *g, FILE *f);
 void vn_wx_print(const VnWx *w, FILE *f);
-
-/* ---- graph/spec_lua.c: run an archspec, build the graph ---- */
-typedef struct VnSpecInfo {
-  const char *name;         /* arch name */
-  const char *file;         /* chunk name, e.g. archspecs/<family>.lua */
-  const char *about;
-  const char **hf;  int nhf;         /* HF architecture classes */
-  const char **types; int ntypes;    /* model_type values */
-  const char *options;      /* one line on the options it reads */
-} VnSpecInfo;
-
-/* A spec source: the file name used in messages and its text. */
-typedef struct VnSpecSrc {
-  const char *file;
-  const char *text;
-  size_t len;
-} VnSpecSrc;
-
-/* Read the declarative header (name, hf classes, model types) of a spec. */
-VnStatus vn_spec_info(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs,
-                      VnSpecInfo *out);
-/* Run spec.build(cfg) with the builder bound to g and src. config_json is the
- * model's config as JSON text (config.json, or one synthesized from GGUF). */
-VnStatus vn_spec_build(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs,
-                       const char *config_json, const char *config_file,
-                       const VnSource *src, VnGraph *g);
-
-/* GGUF: run archspecs/lib's gguf_config(meta, tensor shapes), which maps
- * metadata to an HF config (returned as JSON text, malloc'ed), renames src's
- * tensors to HF names and says what kind of tokenizer it holds (JSON text,
- * malloc'ed, or NULL). meta is a jansson object. */
-struct json_t;
-VnStatus vn_spec_gguf(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, struct json_t *meta, const char *file,
-                      VnSource *src, char **config_json, char **tok_json);
-
-/* Chat formats: the list archspecs/lib/chat.lua defines and the one that
- * matches a chat template (chosen = -1: none matches or no template). */
-#define VN_MAX_CHAT_FORMATS 16
-typedef struct VnChatFormat {
-  const char *name, *system, *system_prefix, *user, *assistant, *assistant_end;  /* NULL: absent */
-  int bos, trim;
-} VnChatFormat;
-typedef struct VnChatFormats {
-  VnChatFormat f[VN_MAX_CHAT_FORMATS];
-  int n, chosen;
-} VnChatFormats;
-VnStatus vn_spec_chat(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, const char *template_text, VnChatFormats *out);
 
 #endif

@@ -11,7 +11,7 @@
  * comes from the compile arena (never malloc). Tensors are userdata typed by
  * metatable name: "venus.Tensor" (a graph node) and "venus.Weight" (a weight
  * expression, made a WEIGHT node when an op first uses it). */
-#include "graph.h"
+#include "spec.h"
 #include "ops.h"
 #include <jansson.h>
 #include <lauxlib.h>

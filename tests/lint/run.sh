@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/lint/run.sh: the C core knows ops, not models. No architecture class,
-# model_type or family name may appear in graph/, ops/, codegen/, runtime/
+# model_type or family name may appear in graph/, ops/, frontend/, tok/, codegen/, runtime/
 # or targets/: everything architecture-specific lives in archspecs/.
 cd "$(dirname "$0")/../.." || exit 2
 [ -x ./venusc ] || { echo "lint: build ./venusc first (make)"; exit 2; }
@@ -11,10 +11,10 @@ families="llama mistral mixtral qwen qwen2 qwen3 qwen2_moe qwen3_moe gemma gemma
 falcon stablelm starcoder2 gpt_bigcode olmo2 cohere exaone4 glm granite bloom bert deepseek deepseek_v3
 mamba mamba2 falcon_mamba granitemoehybrid jamba rwkv"
 pat=$(printf '%s\n%s\n' "$names" "$families" | grep -v '^$' | grep -vx 'codegen' | sort -u | paste -sd'|')
-hits=$(grep -rniwE "$pat" graph ops codegen runtime targets --include='*.c' --include='*.h' --include='*.def' 2>/dev/null)
+hits=$(grep -rniwE "$pat" graph ops frontend tok codegen runtime targets --include='*.c' --include='*.h' --include='*.def' 2>/dev/null)
 if [ -n "$hits" ]; then
   echo "lint: architecture names in the C core (they belong in archspecs/):"
   echo "$hits" | cut -c1-160
   exit 1
 fi
-echo "lint: no architecture names in graph/ ops/ codegen/ runtime/ targets/ ($(echo "$pat" | tr '|' '\n' | wc -l) names checked)"
+echo "lint: no architecture names in graph/ ops/ frontend/ tok/ codegen/ runtime/ targets/ ($(echo "$pat" | tr '|' '\n' | wc -l) names checked)"

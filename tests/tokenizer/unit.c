@@ -12,7 +12,7 @@
  * 3. corrupted blobs: random byte flips and truncations are refused or, when
  *    they load, run without crashing.
  * Prints one line per check, exits 1 on the first failure. */
-#include "codegen.h"
+#include "tok.h"
 #include "tokenizer.h"
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * a safetensors header is checked before anything is read through it, and
  * every problem is one message naming the file. Tensor data stays in
  * read-only mappings that live as long as the VnModelDir. */
-#include "codegen.h"
+#include "frontend.h"
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>

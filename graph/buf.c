@@ -1,6 +1,7 @@
-/* cbuf.c: a growable buffer for generated text and bytes, the one escaping
- * function for strings that come from model files, and small file helpers. */
-#include "codegen.h"
+/* buf.c: a growable buffer for generated text and bytes, the one escaping
+ * function for strings that come from model files, and small file helpers.
+ * Every stage uses them (frontends, the tokenizer compiler, codegen). */
+#include "graph.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,8 +85,3 @@ char *vn_read_file(const char *path, size_t *len) {
   return p;
 }
 
-const VnEmbedded *vn_embedded_find(const char *name) {
-  for (const VnEmbedded *e = vn_embedded; e->name; e++)
-    if (!strcmp(e->name, name)) return e;
-  return NULL;
-}

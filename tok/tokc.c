@@ -8,7 +8,7 @@
  * from utf8proc at compile time and goes into the blob as sorted tables, so the
  * runtime needs no Unicode library; the blob is little-endian, built in
  * growable buffers, one section per table (layout: runtime/tokenizer.h). */
-#include "codegen.h"
+#include "tok.h"
 #include "tokenizer.h"
 #include <errno.h>
 #include <jansson.h>

@@ -3,7 +3,7 @@
  * little-endian, so this is correct on any host. The kernels compute with
  * f32/f16/bf16/q8_0/q4_0 only; every other format is decoded here and
  * re-packed into the nearest of those (plan.c picks which). */
-#include "codegen.h"
+#include "frontend.h"
 #include <string.h>
 
 static float h2f(const uint8_t *p) {

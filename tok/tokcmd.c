@@ -3,7 +3,7 @@
  * the blob, i.e. exactly the code a model binary runs.
  * Exit status: 0 ok, 1 bad input (missing or unsupported tokenizer, unreadable
  * file, bad id), 2 bad command line. Messages are one line `venusc: ...`. */
-#include "codegen.h"
+#include "tok.h"
 #include "tokenizer.h"
 #include <errno.h>
 #include <jansson.h>

@@ -8,7 +8,7 @@
  *             stored, so they are derived from the scores: every way to join
  *             two pieces into a piece, ranked by the joined piece's score
  *             (the order a SentencePiece BPE model merges in). */
-#include "codegen.h"
+#include "tok.h"
 #include "tokenizer.h"
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * and the metadata as a JSON object. Which metadata keys mean which config
  * values, and which GGUF tensor names play which role, is architecture
  * knowledge: archspecs/lib/gguf.lua maps both (vn_spec_gguf). */
-#include "codegen.h"
+#include "frontend.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
