@@ -25,7 +25,7 @@ VENUSC_OBJ := $(patsubst %.c,build/%.o,$(VENUSC_SRC)) build/embedded.o
 # needs no data files at run time.
 EMBED_FILES := $(sort $(wildcard archspecs/*.lua archspecs/lib/*.lua)) \
   runtime/runtime.h runtime/tokenizer.h runtime/cli.c runtime/kernels.c runtime/threads.c \
-  runtime/weights.c runtime/sampler.c runtime/tokenizer.c runtime/chat.c $(sort $(wildcard targets/*/*.h)) \
+  runtime/weights.c runtime/sampler.c runtime/tokenizer.c runtime/chat.c runtime/server.c $(sort $(wildcard targets/*/*.h)) \
   $(sort $(wildcard targets/*/*/*.c targets/*/*/*.ld))
 
 all: venusc

@@ -22,9 +22,9 @@
 
 static const char *const runtime_files[] = {
   "runtime/runtime.h", "runtime/tokenizer.h", "runtime/cli.c", "runtime/kernels.c", "runtime/threads.c",
-  "runtime/weights.c", "runtime/sampler.c", "runtime/tokenizer.c", "runtime/chat.c", NULL,
+  "runtime/weights.c", "runtime/sampler.c", "runtime/tokenizer.c", "runtime/chat.c", "runtime/server.c", NULL,
 };
-static const char *const runtime_srcs[] = {"cli.c", "kernels.c", "threads.c", "weights.c", "sampler.c", "tokenizer.c", "chat.c", NULL};
+static const char *const runtime_srcs[] = {"cli.c", "kernels.c", "threads.c", "weights.c", "sampler.c", "tokenizer.c", "chat.c", "server.c", NULL};
 #define VN_STARTUP "targets/arm/cortexm/startup.c"
 
 static const char *base_name(const char *p) {
@@ -60,7 +60,8 @@ static const char *link_flags(const VnTarget *t) {
 
 static int bare(const VnTarget *t) { return t->kind == VN_TK_BAREMETAL; }
 
-VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int blas) {
+VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int feat) {
+  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER;
   for (const char *const *f = runtime_files; *f; f++) VN_TRY(put_embedded(ctx, dir, *f, base_name(*f)));
   VN_TRY(put_embedded(ctx, dir, vn_arena_printf(&ctx->scratch, "targets/%s", t->header), "vn_target.h"));
   if (bare(t)) {
@@ -78,9 +79,9 @@ VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const cha
                        "#   %s -nographic -monitor none -serial null \\\n"
                        "#     -semihosting-config enable=on,target=native,arg=OUT,arg=--ids,arg=1,,2,,3 -kernel OUT\n",
                   t->runner);
-  vn_buf_printf(&mk, "CC = %s\nCFLAGS = %s %s%s\nLDLIBS = %s%s%s %s\n", t->cc, common_cflags(ctx, t), t->cflags,
-                blas ? " -DVN_USE_BLAS" : "", bare(t) ? "-T board.ld " : "", t->ldflags, blas ? " -lopenblas" : "",
-                link_flags(t));
+  vn_buf_printf(&mk, "CC = %s\nCFLAGS = %s %s%s%s\nLDLIBS = %s%s%s%s %s\n", t->cc, common_cflags(ctx, t), t->cflags,
+                blas ? " -DVN_USE_BLAS" : "", server ? " -DVN_SERVER" : "", bare(t) ? "-T board.ld " : "", t->ldflags,
+                blas ? " -lopenblas" : "", server ? " -lmicrohttpd -ljansson" : "", link_flags(t));
   vn_buf_puts(&mk, "SRC = model.c");
   for (const char *const *s = runtime_srcs; *s; s++) vn_buf_printf(&mk, " %s", *s);
   if (bare(t)) vn_buf_puts(&mk, " startup.c model_weights.c");
@@ -211,7 +212,7 @@ static VnStatus make_launcher(VnCtx *ctx, const char *js, const char *out) {
   return VN_OK;
 }
 
-VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out, int shared, int blas,
+VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out, int shared, int feat,
                       const char *const *extra_src) {
   if (t->probe && access(t->probe, R_OK))
     return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC,
@@ -224,7 +225,9 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, common_cflags(ctx, t)));
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->cflags));
   argv[n++] = vn_arena_printf(&ctx->scratch, "-I%s", dir);
+  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER;
   if (blas) argv[n++] = "-DVN_USE_BLAS";
+  if (server) argv[n++] = "-DVN_SERVER";
   if (shared) { argv[n++] = "-shared"; argv[n++] = "-fPIC"; }
   const char *js = t->kind == VN_TK_WASM && !shared ? vn_arena_printf(&ctx->scratch, "%s/model.js", dir) : NULL;
   argv[n++] = "-o";
@@ -243,6 +246,7 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
   for (const char *const *s = extra_src; s && *s; s++) argv[n++] = *s;
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->ldflags));
   if (blas) argv[n++] = "-lopenblas";
+  if (server) { argv[n++] = "-lmicrohttpd"; argv[n++] = "-ljansson"; }
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, link_flags(t)));
   argv[n] = NULL;
   VN_TRY(run_cc(ctx, t, argv, dir));

@@ -48,13 +48,15 @@ VnStatus vn_emit_node_fn(VnCtx *ctx, const VnGraph *g, uint32_t i, const char *n
 
 /* ---- build.c: write the source tree and run the target's compiler ---- */
 /* Write runtime sources, vn_target.h and a Makefile into dir. */
-VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int blas);
+/* feat: VN_BUILD_* bits (what the host build links besides libc) */
+enum { VN_BUILD_BLAS = 1, VN_BUILD_SERVER = 2 };
+VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int feat);
 /* Bare metal: write the packed weight file wfile into dir as model_weights.c
  * (const data in the .vn_weights section). */
 VnStatus vn_build_weights_c(VnCtx *ctx, const char *dir, const char *wfile);
 /* Compile dir's sources into out (an executable, or a shared object when
  * shared is set, for the kernel harness). */
-VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out, int shared, int blas,
+VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out, int shared, int feat,
                       const char *const *extra_src);
 
 #endif

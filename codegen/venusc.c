@@ -60,6 +60,8 @@ static void usage(FILE *f) {
           "      --ctx N             bare-metal targets: the context the static state holds\n"
           "                          (default: the trained context, at most 256)\n"
           "      --blas              use OpenBLAS for float32 prefill products\n"
+          "      --server            host targets: the binary serves the OpenAI API (OUT --serve HOST:PORT;\n"
+          "                          links libmicrohttpd and jansson)\n"
           "      -d PASS             dump the graph after PASS (%s) to stdout\n"
           "      --dot FILE          write the final graph as Graphviz\n"
           "      --no-fuse           skip the fusion pass\n"
@@ -221,7 +223,7 @@ static VnStatus open_gguf(VnCtx *ctx, const char *path, VnModelDir *md, const Sp
 
 typedef struct Job {
   const char *model, *out, *target, *dtype, *spec, *emit, *dump, *dot;
-  int batch, blas, no_fuse;
+  int batch, blas, server, no_fuse;
   int batch_set, ctx;         /* --batch given; --ctx (bare metal) */
 } Job;
 
@@ -309,6 +311,7 @@ static int parse_job(int argc, char **argv, Job *j, int need_out) {
       if (*e || c < 2 || c > (1 << 24)) return usage_error("--ctx %s: want an integer in [2, 16777216]", s);
       j->ctx = (int)c;
     } else if (!strcmp(a, "--blas")) j->blas = 1;
+    else if (!strcmp(a, "--server")) j->server = 1;
     else if (!strcmp(a, "--no-fuse")) j->no_fuse = 1;
     else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
     else if (a[0] == '-' && a[1]) return usage_error("%s: unknown option '%s'", argv[0], a);
@@ -349,6 +352,8 @@ static int cmd_compile(int argc, char **argv) {
   if (!t) return usage_error("--target %s: unknown target (venusc targets lists them)", j.target);
   if (j.blas && t->kind != VN_TK_LINUX)
     return usage_error("--blas: target %s has no OpenBLAS", t->name);
+  if (j.server && (t->kind != VN_TK_LINUX || *t->runner))
+    return usage_error("--server: the HTTP server is built for host targets only (%s is not one)", t->name);
   if (j.blas && *t->runner)  /* cross targets link statically; Debian has no cross OpenBLAS for them */
     return usage_error("--blas: OpenBLAS is linked for host targets only (%s is a cross target)", t->name);
   int bare = t->kind == VN_TK_BAREMETAL;
@@ -424,10 +429,11 @@ static int cmd_compile(int argc, char **argv) {
   }
   const char *on = out ? strrchr(out, '/') : NULL;
   on = on ? on + 1 : out ? out : "model";
-  if (rc == VN_OK) rc = vn_build_tree(&ctx, dir, t, on, j.blas);
+  int feat = (j.blas ? VN_BUILD_BLAS : 0) | (j.server ? VN_BUILD_SERVER : 0);
+  if (rc == VN_OK) rc = vn_build_tree(&ctx, dir, t, on, feat);
   if (rc == VN_OK && out) {
     progress("compiling with %s for %s", t->cc, t->name);
-    rc = vn_build_run(&ctx, dir, t, btmp, 0, j.blas, NULL);
+    rc = vn_build_run(&ctx, dir, t, btmp, 0, feat, NULL);
   }
   if (rc == VN_OK && out) {
     if ((wtmp && rename(wtmp, wfinal)) || rename(btmp, out))

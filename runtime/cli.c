@@ -37,7 +37,7 @@ static int stderr_tty(void) { return isatty(2); }
 #endif
 
 typedef struct Opts {
-  const char *prompt, *prompt_file, *ids, *logits, *ppl, *weights;
+  const char *prompt, *prompt_file, *ids, *logits, *ppl, *weights, *serve;
   int n, ctx, threads, chunks, print_ids, stats, ignore_eos;
   int chat, print_prompt;
   const char *system, *chat_format;
@@ -86,6 +86,10 @@ static void usage(FILE *f) {
           "  --system TEXT          a system message for the conversation\n"
           "  --chat-format NAME     use this format instead of the one the model's template names\n"
           "  --print-prompt         print the first turn as the model would read it, then stop\n"
+          "Serve (binaries built with venusc compile --server):\n"
+          "  --serve HOST:PORT      the OpenAI API over HTTP (/v1/chat/completions, /v1/completions,\n"
+          "                         /v1/models, /health); port 0 picks a free port; [::1]:PORT for IPv6.\n"
+          "                         The sampling flags above are the defaults of a request\n"
           "  -h, --help             this text\n",
           prog, m->arch, m->target, (long long)m->vocab, (long long)m->max_pos);
 }
@@ -431,6 +435,7 @@ int vn_main(int argc, char **argv) {
     else if (!strcmp(a, "--system")) { NEED(); o.system = v; }
     else if (!strcmp(a, "--chat-format")) { NEED(); o.chat_format = v; }
     else if (!strcmp(a, "--print-prompt")) o.print_prompt = 1;
+    else if (!strcmp(a, "--serve")) { NEED(); o.serve = v; }
     else return die(2, "unknown option '%s' (see --help)", a);
 #undef NEED
 #undef INT
@@ -441,9 +446,17 @@ int vn_main(int argc, char **argv) {
   if (o.prompt && o.prompt_file) return die(2, "give either -p or -f, not both");
   if (o.ppl && (o.prompt || o.prompt_file || o.ids || o.logits)) return die(2, "--perplexity takes no prompt, --ids or --logits");
   if (o.logits && !o.ids) return die(2, "--logits needs --ids");
-  if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat) { usage(stderr); return 2; }
+  if (o.serve) {
+#ifndef VN_SERVER
+    return die(2, "--serve: this binary was built without the server (venusc compile --server)");
+#endif
+    if (o.prompt || o.prompt_file || o.ids || o.ppl || o.logits || o.chat || o.print_prompt || o.system)
+      return die(2, "--serve takes no prompt, --ids, --logits, --perplexity or --chat");
+  }
+  if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve) { usage(stderr); return 2; }
   if (o.chat && (o.ids || o.ppl || o.logits)) return die(2, "--chat takes -p, -f or lines on stdin, not --ids, --logits or --perplexity");
-  if ((o.system || o.chat_format || o.print_prompt) && !o.chat) return die(2, "--system, --chat-format and --print-prompt go with --chat");
+  if ((o.system || o.print_prompt) && !o.chat) return die(2, "--system and --print-prompt go with --chat");
+  if (o.chat_format && !o.chat && !o.serve) return die(2, "--chat-format goes with --chat or --serve");
   (void)nmodes;
   if (o.temp < 0 || o.top_p < 0 || o.top_p > 1 || o.min_p < 0 || o.min_p > 1 || o.repeat_penalty < 0)
     return die(2, "sampling options out of range (--temp >= 0, --top-p and --min-p in [0, 1], --repeat-penalty >= 0)");
@@ -558,6 +571,15 @@ int vn_main(int argc, char **argv) {
   if (vn_rt_init(&rt, m, wpath, ctx, threads, err, sizeof err)) return die(1, "%s", err);
 
   int rc = 0;
+#ifdef VN_SERVER
+  if (o.serve) {
+    VnServeOpts so = {prog, o.serve, prog, have_tok ? vn_chat_find(o.chat_format) : NULL, o.n, o.top_k, o.repeat_last_n,
+                      o.temp, o.top_p, o.min_p, o.repeat_penalty};
+    rc = vn_serve(&rt, have_tok ? &tok : NULL, &so);
+    vn_rt_free(&rt);
+    return rc;
+  }
+#endif
   if (o.chat) {
 #ifndef VN_BAREMETAL
     rc = chat_loop(&rt, &tok, fmt, &o, first_msg, ctx);

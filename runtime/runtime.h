@@ -205,6 +205,19 @@ const VnChatFmt *vn_chat_find(const char *name);  /* NULL name: the model's own 
  * user message (with the system text where the format puts it), the reply header */
 char *vn_chat_turn(const VnChatFmt *f, int first, const char *system, const char *msg);
 
+/* ---- server.c: --serve (binaries built with venusc compile --server) ---- */
+typedef struct VnServeOpts {
+  const char *prog;           /* for messages */
+  const char *addr;           /* HOST:PORT, [V6ADDR]:PORT; port 0 picks a free one */
+  const char *model_name;     /* the one id /v1/models lists */
+  const VnChatFmt *fmt;       /* for /v1/chat/completions, or NULL */
+  int n_predict, top_k, repeat_last_n;  /* defaults of a request */
+  float temp, top_p, min_p, repeat_penalty;
+} VnServeOpts;
+struct VnTok;
+/* Serve until SIGINT or SIGTERM; the process exit status. */
+int vn_serve(VnRt *rt, const struct VnTok *tok, const VnServeOpts *o);
+
 /* ---- cli.c ---- */
 int vn_main(int argc, char **argv);
 
