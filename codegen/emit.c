@@ -363,6 +363,9 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
   vn_buf_printf(b, "},\n  .encoder_only = %d, .big_endian = %d, .logits_off = %lld, .qbuf_bytes = %lld,\n",
                 mi->encoder_only, o->target->big_endian, (long long)logits_off, (long long)qbuf);
   vn_buf_printf(b, "  .max_ctx = %lld,\n", (long long)mi->max_ctx);
+  if (mi->gen.set)  /* generation_config.json's defaults */
+    vn_buf_printf(b, "  .gen = {1, %d, %d, %d, (float)%.9g, (float)%.9g, (float)%.9g, (float)%.9g},\n", mi->gen.sample, mi->gen.top_k, mi->gen.max_new,
+                  (double)mi->gen.temp, (double)mi->gen.top_p, (double)mi->gen.min_p, (double)mi->gen.rep);
   vn_buf_printf(b, "  .state_fixed_bytes = %lld, .op_scratch_bytes = %lld,\n", (long long)g->state_fixed_bytes, (long long)ops);
   vn_buf_printf(b, "  .out_cols = %lld,\n", (long long)vn_node_cols(&g->nodes[g->output]));
   vn_buf_printf(b, "  .nropes = %d, .ropes = %s,\n", g->nropes, g->nropes ? "vn_ropes" : "NULL");

@@ -258,6 +258,7 @@ static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **g
     for (int e = 0; e < g->info.neos; e++) if (g->info.eos[e] == md->gen_eos[k]) seen = 1;
     if (!seen && g->info.neos < 8) g->info.eos[g->info.neos++] = md->gen_eos[k];
   }
+  g->info.gen = md->gen;
   g->t_max = j->batch;
   if (j->dtype) {
     VnDType dt;
@@ -496,7 +497,15 @@ static int cmd_inspect(int argc, char **argv) {
   printf("class:       %s (model_type %s)\n", md.arch_class ? md.arch_class : "?", md.model_type ? md.model_type : "?");
   printf("spec:        %s (%s)\n", g->info.arch, g->info.spec_file);
   printf("checkpoint:  %s, %d tensors\n", md.src.path, md.src.ntensors);
-  printf("vocab:       %lld, trained context %lld\n", (long long)g->info.vocab, (long long)g->info.max_pos);
+  printf("vocab:       %lld, trained context %lld (the binary's default --ctx%s)\n", (long long)g->info.vocab,
+         (long long)g->info.max_pos, g->info.max_pos > 0 ? ", or less to fit a quarter of memory" : ": 4096");
+  const VnGenDefaults *gd = &g->info.gen;
+  if (gd->set)
+    printf("sampling:    generation_config.json: %s, top_k %d, top_p %g, min_p %g, repetition_penalty %g%s\n",
+           gd->sample ? "sample" : "greedy", gd->top_k, (double)gd->top_p, (double)gd->min_p, (double)gd->rep,
+           gd->max_new ? "" : ", no max_new_tokens");
+  if (gd->set && gd->sample) printf("             temperature %g\n", (double)gd->temp);
+  if (gd->set && gd->max_new) printf("             max_new_tokens %d (the binary's default -n)\n", gd->max_new);
   printf("eos:        ");
   for (int k = 0; k < g->info.neos; k++) printf(" %d", g->info.eos[k]);
   printf("%s\n", g->info.neos ? "" : " none");
@@ -552,8 +561,9 @@ static int cmd_inspect(int argc, char **argv) {
                  vn_dtype_name((VnDType)b), a >= VN_KERNEL_DTYPES ? " (the nearest format the kernels run)" : "");
   }
   printf("arena:       %lld bytes (activations of a %lld-token step)\n", (long long)g->arena_bytes, (long long)g->t_max);
-  printf("state:       %lld bytes per context position (%lld bytes at --ctx 4096)\n", (long long)g->state_row_bytes,
-         (long long)g->state_row_bytes * 4096);
+  long long dctx = g->info.max_pos > 0 ? g->info.max_pos : 4096;
+  printf("state:       %lld bytes per context position (%lld bytes at --ctx %lld)\n", (long long)g->state_row_bytes,
+         (long long)g->state_row_bytes * dctx, dctx);
   vn_hf_close(&md);
   return 0;
 }

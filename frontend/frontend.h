@@ -42,6 +42,7 @@ typedef struct VnModelDir {
   const char *tokenizer_config; /* path, or NULL */
   int32_t gen_eos[8];         /* generation_config.json eos ids */
   int ngen_eos;
+  VnGenDefaults gen;          /* generation_config.json's sampling defaults */
   VnSource src;               /* every tensor of the checkpoint */
   struct VnGguf *gguf;        /* when the model is a GGUF file */
   char *gguf_tok;             /* its tokenizer kind (JSON), from archspecs/lib/gguf.lua */

@@ -203,6 +203,16 @@ static VnStatus load_sharded(VnCtx *ctx, const char *dir, const char *index, VnS
   return rc;
 }
 
+/* a number field of generation_config.json, or def when absent or null */
+static double gen_num(json_t *j, const char *key, double def) {
+  json_t *v = json_object_get(j, key);
+  return json_is_number(v) ? json_number_value(v) : def;
+}
+
+/* generation_config.json: end-of-generation ids, and the sampling defaults
+ * as transformers' GenerationConfig reads them (do_sample false or absent:
+ * greedy; temperature 1, top_k 50, top_p 1, no min_p, repetition_penalty 1
+ * when a field is absent) */
 static void read_gen_eos(VnCtx *ctx, const char *dir, VnModelDir *md) {
   const char *p = join(ctx, dir, "generation_config.json");
   if (!file_exists(p)) return;
@@ -215,6 +225,21 @@ static void read_gen_eos(VnCtx *ctx, const char *dir, VnModelDir *md) {
     json_t *x;
     json_array_foreach(e, i, x) if (json_is_integer(x) && md->ngen_eos < 8) md->gen_eos[md->ngen_eos++] = (int32_t)json_integer_value(x);
   }
+  VnGenDefaults *g = &md->gen;
+  g->set = 1;
+  g->sample = json_is_true(json_object_get(j, "do_sample"));
+  double tk = gen_num(j, "top_k", 50), mn = gen_num(j, "max_new_tokens", 0);
+  g->top_k = tk >= 0 && tk < (1 << 30) ? (int)tk : 50;
+  g->max_new = mn > 0 && mn < (1 << 30) ? (int)mn : 0;
+  g->temp = (float)gen_num(j, "temperature", 1.0);
+  g->top_p = (float)gen_num(j, "top_p", 1.0);
+  g->min_p = (float)gen_num(j, "min_p", 0.0);
+  g->rep = (float)gen_num(j, "repetition_penalty", 1.0);
+  if (!(g->temp >= 0) || g->temp > 100) g->temp = 1.0f;  /* out of range: transformers' default */
+  if (!(g->top_p >= 0 && g->top_p <= 1)) g->top_p = 1.0f;
+  if (!(g->min_p >= 0 && g->min_p <= 1)) g->min_p = 0.0f;
+  if (!(g->rep >= 0) || g->rep > 100) g->rep = 1.0f;
+  if (g->sample && g->temp == 0) g->sample = 0;  /* temperature 0 is greedy */
   json_decref(j);
 }
 

@@ -236,6 +236,14 @@ typedef struct VnNode {
 /* The tensors of a model file (frontend/frontend.h) */
 typedef struct VnSource VnSource;
 
+/* Sampling defaults from generation_config.json, as transformers reads them
+ * (set = 0: the file is absent and the binary keeps its own defaults). */
+typedef struct VnGenDefaults {
+  int set, sample;          /* sample: do_sample (false: greedy) */
+  int top_k, max_new;       /* max_new: max_new_tokens, 0 when absent */
+  float temp, top_p, min_p, rep;
+} VnGenDefaults;
+
 /* Model facts the spec declares beside the graph (what the runtime needs). */
 typedef struct VnModelInfo {
   const char *arch;         /* spec name */
@@ -246,6 +254,7 @@ typedef struct VnModelInfo {
   int32_t bos, eos[8];
   int neos;
   int encoder_only;         /* no generation; logits at every position */
+  VnGenDefaults gen;        /* the frontend's, copied by the driver */
 } VnModelInfo;
 
 typedef struct VnGraph {

@@ -49,7 +49,45 @@ typedef struct Opts {
 
 static const char *prog = "model";
 
+/* The defaults: generation_config.json's when the model has one (as
+ * transformers reads it: do_sample false is greedy), else the binary's. */
+static void set_defaults(Opts *o) {
+  const VnGenCfg *g = &vn_model.gen;
+  o->n = 128;
+  o->temp = 0.8f; o->top_k = 40; o->top_p = 0.95f; o->min_p = 0.05f; o->repeat_penalty = 1.0f; o->repeat_last_n = 64;
+  if (!g->set) return;
+  o->temp = g->sample ? g->temp : 0.0f;
+  o->top_k = g->top_k; o->top_p = g->top_p; o->min_p = g->min_p; o->repeat_penalty = g->rep;
+  if (g->max_new > 0) o->n = g->max_new;
+}
+
+/* The default context: the trained one (4096 when the model states none),
+ * or, when its cache would take more than a quarter of physical memory, the
+ * largest power of two that fits (with a notice when say is set). */
+static int default_ctx(int say) {
+  const VnModel *m = &vn_model;
+  long long c = m->max_pos > 0 ? m->max_pos : 4096;
+  if (c > (1 << 24)) c = 1 << 24;
+#if !defined(VN_BAREMETAL) && defined(_SC_PHYS_PAGES)
+  long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+  double quarter = pages > 0 && psz > 0 ? (double)pages * (double)psz / 4 : 0;
+  if (quarter > 0 && m->state_row_bytes > 0 && (double)c * (double)m->state_row_bytes > quarter) {
+    long long p = 2;
+    while ((double)(p * 2) * (double)m->state_row_bytes <= quarter && p * 2 < c) p *= 2;
+    if (say)
+      fprintf(stderr, "%s: note: context %lld (the trained %lld would need %.0f MiB of cache, over a quarter of memory); --ctx sets it\n",
+              prog, p, c, (double)c * (double)m->state_row_bytes / 1048576.0);
+    c = p;
+  }
+#else
+  (void)say;
+#endif
+  return (int)c;
+}
+
 static void usage(FILE *f) {
+  Opts d;
+  set_defaults(&d);
   const VnModel *m = &vn_model;
   fprintf(f,
           "usage: %s [options]\n"
@@ -59,12 +97,12 @@ static void usage(FILE *f) {
           "  -p, --prompt TEXT      prompt text (needs the model's tokenizer)\n"
           "  -f, --file FILE        read the prompt from FILE\n"
           "  --ids 5,9,13           prompt as token ids (no BOS added)\n"
-          "  -n N                   tokens to generate (default 128)\n"
-          "  --temp T               temperature; 0 is greedy (default 0.8)\n"
-          "  --top-k K              keep the K most likely (default 40; 0 = all)\n"
-          "  --top-p P              keep the smallest set with probability >= P (default 0.95)\n"
-          "  --min-p P              drop tokens below P x the top probability (default 0.05)\n"
-          "  --repeat-penalty X     penalize the last --repeat-last-n tokens (default 1.0 = off)\n"
+          "  -n N                   tokens to generate (default %d%s)\n"
+          "  --temp T               temperature; 0 is greedy (default %g%s)\n"
+          "  --top-k K              keep the K most likely (default %d; 0 = all)\n"
+          "  --top-p P              keep the smallest set with probability >= P (default %g)\n"
+          "  --min-p P              drop tokens below P x the top probability (default %g)\n"
+          "  --repeat-penalty X     penalize the last --repeat-last-n tokens (default %g; 1 = off)\n"
           "  --repeat-last-n N      (default 64)\n"
           "  --seed S               random seed (default: from the clock)\n"
           "  --print-ids            print the generated ids on one line instead of text; generates\n"
@@ -76,7 +114,7 @@ static void usage(FILE *f) {
           "  --perplexity FILE      perplexity of FILE over windows of --ctx tokens\n"
           "  --chunks N             only the first N windows (default all)\n"
           "Run:\n"
-          "  --ctx N                context length: positions the KV cache holds (default 4096)\n"
+          "  --ctx N                context length: positions the KV cache holds (default %d: %s)\n"
           "  -t, --threads N        threads (default: all cores)\n"
           "  --weights FILE         the weight file (default: this binary's path + .vnw)\n"
           "  --stats                print prefill and decode speed to stderr\n"
@@ -91,7 +129,10 @@ static void usage(FILE *f) {
           "                         /v1/models, /health); port 0 picks a free port; [::1]:PORT for IPv6.\n"
           "                         The sampling flags above are the defaults of a request\n"
           "  -h, --help             this text\n",
-          prog, m->arch, m->target, (long long)m->vocab, (long long)m->max_pos);
+          prog, m->arch, m->target, (long long)m->vocab, (long long)m->max_pos,
+          d.n, m->gen.set && m->gen.max_new ? ", from generation_config.json" : "", (double)d.temp,
+          m->gen.set ? ", from generation_config.json" : "", d.top_k, (double)d.top_p, (double)d.min_p, (double)d.repeat_penalty,
+          default_ctx(0), m->encoder_only ? "the input's length" : m->max_pos > 0 ? "the trained context, or less to fit memory" : "the model states none");
 }
 
 static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -402,7 +443,7 @@ int vn_main(int argc, char **argv) {
   }
   Opts o = {0};
   o.n = 128; o.ctx = 0; o.threads = 0; o.chunks = 0;
-  o.temp = 0.8f; o.top_k = 40; o.top_p = 0.95f; o.min_p = 0.05f; o.repeat_penalty = 1.0f; o.repeat_last_n = 64;
+  set_defaults(&o);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -533,7 +574,20 @@ int vn_main(int argc, char **argv) {
 #ifdef VN_BAREMETAL
   int ctx = o.ctx ? o.ctx : (int)m->ctx_max;  /* the state is static, sized for ctx_max */
 #else
-  int ctx = o.ctx ? o.ctx : 4096;
+  int ctx = o.ctx ? o.ctx : default_ctx(1);
+  if (!o.ctx && !o.chat && !o.ppl && nids > 0) {  /* a prompt and -n that need more get it, with a note */
+    long long need = nids + (o.logits ? 0 : (long long)o.n);
+    if (need > (1 << 24)) need = 1 << 24;
+    if (need > ctx) {
+      if (m->max_pos > 0 && need > m->max_pos && !m->encoder_only)
+        fprintf(stderr, "%s: note: context %lld for the prompt and -n, past the trained context of %lld tokens; text past it may degrade\n",
+                prog, need, (long long)m->max_pos);
+      ctx = (int)need;
+    }
+  }
+  if (o.ctx && m->max_pos > 0 && o.ctx > m->max_pos && !m->max_ctx)
+    fprintf(stderr, "%s: warning: --ctx %d is past the trained context of %lld tokens; text past it may degrade\n", prog, o.ctx,
+            (long long)m->max_pos);
 #endif
   if (m->encoder_only && !o.ctx) ctx = (int)(nids > 0 ? nids : 1);
   if (m->max_ctx > 0 && ctx > m->max_ctx) {  /* no positions past a learned position table */
@@ -601,20 +655,22 @@ int vn_main(int argc, char **argv) {
     long nt;
     int32_t *all = tokenize(&tok, text, tlen, 0, &nt);
     if (!all) { vn_rt_free(&rt); return die(1, "%s: cannot tokenize the text", o.ppl); }
-    long nwin = nt / ctx;
+    /* windows of --ctx tokens; a text shorter than one is one shorter window */
+    int win = nt < ctx ? (int)nt : ctx;
+    long nwin = win >= 2 ? nt / win : 0;
     if (o.chunks && o.chunks < nwin) nwin = o.chunks;
-    if (nwin < 1) { cli_free(all); vn_rt_free(&rt); return die(2, "%s: %ld tokens, fewer than one window of --ctx %d", o.ppl, nt, ctx); }
-    PplAcc acc = {NULL, ctx, 0, 0, m->vocab};
+    if (nwin < 1) { cli_free(all); vn_rt_free(&rt); return die(2, "%s: %ld tokens, too few to score (at least 2)", o.ppl, nt); }
+    PplAcc acc = {NULL, win, 0, 0, m->vocab};
     double t0 = now_s();
     for (long w = 0; w < nwin; w++) {
-      acc.ids = all + w * ctx;
-      run_tokens(&rt, acc.ids, ctx, 0, 1, ppl_step, &acc);
+      acc.ids = all + w * win;
+      run_tokens(&rt, acc.ids, win, 0, 1, ppl_step, &acc);
       if (stderr_tty()) fprintf(stderr, "\r[%ld/%ld] perplexity so far %.4f", w + 1, nwin, exp(acc.nll / acc.count));
     }
     if (stderr_tty()) fputc('\n', stderr);
     double t1 = now_s();
     printf("perplexity: %.4f\n", exp(acc.nll / acc.count));
-    if (o.stats) fprintf(stderr, "%ld windows of %d tokens in %.3f s, %.1f tokens/s\n", nwin, ctx, t1 - t0, nwin * ctx / (t1 - t0));
+    if (o.stats) fprintf(stderr, "%ld windows of %d tokens in %.3f s, %.1f tokens/s\n", nwin, win, t1 - t0, nwin * win / (t1 - t0));
     cli_free(all);
   } else {
     VnSampler s;

@@ -60,6 +60,12 @@ typedef struct VnChatFmt {
   const char *system, *system_prefix, *user, *assistant, *assistant_end;
 } VnChatFmt;
 
+/* generation_config.json's sampling defaults (set 0: none; the binary's own) */
+typedef struct VnGenCfg {
+  int32_t set, sample, top_k, max_new;
+  float temp, top_p, min_p, rep;
+} VnGenCfg;
+
 typedef struct VnModel {
   const char *arch;           /* spec name */
   const char *target;         /* target name it was compiled for */
@@ -73,6 +79,7 @@ typedef struct VnModel {
   int64_t max_ctx;            /* positions the model has at all (learned position table); 0: no bound */
   int32_t bos, eos[8], neos;
   int32_t encoder_only;
+  VnGenCfg gen;
   int32_t big_endian;         /* weights packed big-endian */
   int64_t logits_off;         /* arena offset of the logits [Tout][vocab] */
   int64_t out_cols;           /* width of an output row: vocab, or what a debug spec outputs */

@@ -153,5 +153,6 @@ t "--chat-format mistral" "$work/kjv" --chat --chat-format mistral -p "Hello" --
 has "--chat-format mistral prompt" "^<\|endoftext\|>\[INST\] Be brief\.$" "$work/out"
 printf 'And God said\nAnd Adam\n' | "$work/chat_qwen3/m" --chat -n 4 --temp 0 >"$work/out" 2>"$work/err" && ok "--chat reads turns from stdin" || no "--chat reads turns from stdin"
 has "--chat answered two turns" "." "$work/out"
+. tests/cli/defaults.sh
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
