@@ -39,8 +39,10 @@ static int stderr_tty(void) { return isatty(2); }
 typedef struct Opts {
   const char *prompt, *prompt_file, *ids, *logits, *ppl, *weights, *serve;
   int n, ctx, threads, chunks, print_ids, stats, ignore_eos;
-  int chat, print_prompt;
+  int chat, print_prompt, no_display_prompt, json, n_probs;
   const char *system, *chat_format;
+  const char *stop[8];        /* --stop strings */
+  int nstop;
   float temp, top_p, min_p, repeat_penalty;
   int top_k, repeat_last_n;
   unsigned long long seed;
@@ -95,16 +97,21 @@ static void usage(FILE *f) {
           "\n"
           "Generate:\n"
           "  -p, --prompt TEXT      prompt text (needs the model's tokenizer)\n"
-          "  -f, --file FILE        read the prompt from FILE\n"
+          "  -f, --file FILE        read the prompt from FILE (- : standard input)\n"
           "  --ids 5,9,13           prompt as token ids (no BOS added)\n"
-          "  -n N                   tokens to generate (default %d%s)\n"
+          "  -n N                   tokens to generate (default %d%s; -1: until the end token or a full context)\n"
           "  --temp T               temperature; 0 is greedy (default %g%s)\n"
           "  --top-k K              keep the K most likely (default %d; 0 = all)\n"
           "  --top-p P              keep the smallest set with probability >= P (default %g)\n"
           "  --min-p P              drop tokens below P x the top probability (default %g)\n"
           "  --repeat-penalty X     penalize the last --repeat-last-n tokens (default %g; 1 = off)\n"
           "  --repeat-last-n N      (default 64)\n"
-          "  --seed S               random seed (default: from the clock)\n"
+          "  -s, --seed S           random seed (default: from the clock)\n"
+          "  --stop STR             stop before the text STR (up to 8; the text before it is printed)\n"
+          "  --no-display-prompt    print only the generated text\n"
+          "  --json                 one JSON object per generated token {\"id\", \"text\", \"logprob\"},\n"
+          "                         then {\"prompt_tokens\", \"completion_tokens\", \"finish_reason\"}\n"
+          "  --n-probs N            --json with the N most likely tokens of each step (\"top\")\n"
           "  --print-ids            print the generated ids on one line instead of text; generates\n"
           "                         exactly -n tokens (end-of-sequence tokens do not stop it)\n"
           "  --ignore-eos           keep generating past end-of-sequence tokens\n"
@@ -114,8 +121,8 @@ static void usage(FILE *f) {
           "  --perplexity FILE      perplexity of FILE over windows of --ctx tokens\n"
           "  --chunks N             only the first N windows (default all)\n"
           "Run:\n"
-          "  --ctx N                context length: positions the KV cache holds (default %d: %s)\n"
-          "  -t, --threads N        threads (default: all cores)\n"
+          "  -c, --ctx N            context length: positions the KV cache holds (default %d: %s)\n"
+          "  -t, --threads N        threads (default: all cores; at most the cores present)\n"
           "  --weights FILE         the weight file (default: this binary's path + .vnw)\n"
           "  --stats                print prefill and decode speed to stderr\n"
           "Chat:\n"
@@ -128,7 +135,8 @@ static void usage(FILE *f) {
           "  --serve HOST:PORT      the OpenAI API over HTTP (/v1/chat/completions, /v1/completions,\n"
           "                         /v1/models, /health); port 0 picks a free port; [::1]:PORT for IPv6.\n"
           "                         The sampling flags above are the defaults of a request\n"
-          "  -h, --help             this text\n",
+          "  -h, --help             this text\n"
+          "Options that take a value may be written --name=value.\n",
           prog, m->arch, m->target, (long long)m->vocab, (long long)m->max_pos,
           d.n, m->gen.set && m->gen.max_new ? ", from generation_config.json" : "", (double)d.temp,
           m->gen.set ? ", from generation_config.json" : "", d.top_k, (double)d.top_p, (double)d.min_p, (double)d.repeat_penalty,
@@ -200,8 +208,14 @@ static long parse_ids(const char *s, int32_t *out, long cap, int64_t vocab, char
   return n;
 }
 
+/* a file's bytes, NUL-terminated; "-" is standard input (not on bare metal) */
 static char *read_file(const char *path, size_t *len) {
+#ifndef VN_BAREMETAL
+  int from_stdin = !strcmp(path, "-");
+  FILE *f = from_stdin ? stdin : fopen(path, "rb");
+#else
   FILE *f = fopen(path, "rb");
+#endif
   if (!f) return NULL;
 #ifdef VN_BAREMETAL
   /* one allocation of the file's size (semihosting knows it), at most the
@@ -225,20 +239,123 @@ static char *read_file(const char *path, size_t *len) {
   size_t cap = 1 << 16, n = 0;
   char *buf = malloc(cap + 1);
   for (;;) {
-    if (!buf) { fclose(f); return NULL; }
+    if (!buf) { if (!from_stdin) fclose(f); return NULL; }
     size_t r = fread(buf + n, 1, cap - n, f);
     n += r;
     if (n < cap) break;
     cap *= 2;
     char *nb = realloc(buf, cap + 1);
-    if (!nb) { free(buf); fclose(f); return NULL; }
+    if (!nb) { free(buf); if (!from_stdin) fclose(f); return NULL; }
     buf = nb;
   }
-  fclose(f);
+  if (!from_stdin) fclose(f);
   buf[n] = 0;
   *len = n;
   return buf;
 #endif
+}
+
+/* ---- generated text out: --stop strings and --json ---- */
+/* Text is held back while it may still begin a --stop string; the text
+ * before a stop string is printed and generation ends there. */
+typedef struct Emit {
+  const Opts *o;
+  char pend[2048];            /* not yet printed */
+  size_t np;
+  int stopped;
+} Emit;
+
+static size_t stop_hold(const Emit *e) {  /* the longest end of pend that begins a stop string */
+  size_t hold = 0;
+  for (int i = 0; i < e->o->nstop; i++) {
+    size_t sl = strlen(e->o->stop[i]);
+    for (size_t k = sl - 1 < e->np ? sl - 1 : e->np; k > hold; k--)
+      if (!memcmp(e->pend + e->np - k, e->o->stop[i], k)) { hold = k; break; }
+  }
+  return hold;
+}
+
+/* print s (or hold it back); 1 once a stop string is reached */
+static int emit_text(Emit *e, const char *s, size_t n, int print) {
+  if (!e->o->nstop) { if (print) fwrite(s, 1, n, stdout); return 0; }
+  while (n) {
+    size_t k = n < sizeof e->pend - e->np ? n : sizeof e->pend - e->np;
+    memcpy(e->pend + e->np, s, k);
+    e->np += k; s += k; n -= k;
+    size_t at = e->np;
+    for (int i = 0; i < e->o->nstop; i++) {
+      size_t sl = strlen(e->o->stop[i]);
+      for (size_t j = 0; j + sl <= e->np && j < at; j++)
+        if (!memcmp(e->pend + j, e->o->stop[i], sl)) { at = j; break; }
+    }
+    if (at < e->np) {
+      if (print) fwrite(e->pend, 1, at, stdout);
+      e->np = 0;
+      return e->stopped = 1;
+    }
+    size_t out = e->np - stop_hold(e);
+    if (print) fwrite(e->pend, 1, out, stdout);
+    memmove(e->pend, e->pend + out, e->np - out);
+    e->np -= out;
+  }
+  return 0;
+}
+
+static void emit_flush(Emit *e, int print) {
+  if (print && !e->stopped) fwrite(e->pend, 1, e->np, stdout);
+  e->np = 0;
+}
+
+/* s as a JSON string: valid UTF-8 as is, other bytes as U+FFFD */
+static void json_str(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  putchar('"');
+  for (size_t i = 0; i < n;) {
+    unsigned c = p[i];
+    if (c == '"' || c == '\\') { putchar('\\'); putchar((int)c); i++; continue; }
+    if (c < 0x20) { printf("\\u%04x", c); i++; continue; }
+    if (c < 0x80) { putchar((int)c); i++; continue; }
+    size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    int ok = len && i + len <= n;
+    for (size_t k = 1; ok && k < len; k++) ok = (p[i + k] & 0xc0) == 0x80;
+    if (ok && len == 3 && ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0))) ok = 0;
+    if (ok && len == 4 && ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90))) ok = 0;
+    if (ok) { fwrite(p + i, 1, len, stdout); i += len; }
+    else { fputs("\\ufffd", stdout); i++; }
+  }
+  putchar('"');
+}
+
+/* --json: one object per generated token, with the n most likely tokens of
+ * the model's distribution (raw logits: before penalties and temperature) */
+static void json_token(const VnTok *tok, const float *raw, int64_t vocab, int32_t id, const char *text, size_t tl, int n) {
+  double mx = raw[0], lse = 0;
+  for (int64_t v = 1; v < vocab; v++) if (raw[v] > mx) mx = raw[v];
+  for (int64_t v = 0; v < vocab; v++) lse += exp((double)raw[v] - mx);
+  lse = log(lse) + mx;
+  printf("{\"id\": %d, \"text\": ", id);
+  json_str(text, tl);
+  printf(", \"logprob\": %.6f", (double)raw[id] - lse);
+  if (n > 0) {
+    printf(", \"top\": [");
+    int32_t top[100];
+    int k = 0;
+    for (int64_t v = 0; v < vocab; v++) {  /* insertion into the n best */
+      if (k == n && raw[v] <= raw[top[k - 1]]) continue;
+      int j = k < n ? k++ : k - 1;
+      while (j > 0 && raw[top[j - 1]] < raw[v]) { top[j] = top[j - 1]; j--; }
+      top[j] = (int32_t)v;
+    }
+    for (int j = 0; j < k; j++) {
+      size_t pl = 0;
+      const char *pc = tok ? vn_tok_piece(tok, top[j], &pl) : NULL;
+      printf("%s{\"id\": %d, \"text\": ", j ? ", " : "", top[j]);
+      json_str(pc ? pc : "", pc ? pl : 0);
+      printf(", \"logprob\": %.6f}", (double)raw[top[j]] - lse);
+    }
+    printf("]");
+  }
+  printf("}\n");
 }
 
 /* Run ids[0..n) from position pos in steps of at most t_max tokens. With
@@ -411,7 +528,7 @@ static int chat_loop(VnRt *rt, const VnTok *tok, const VnChatFmt *f, const Opts 
     n += (int)k;
     VnTokStream ts;
     vn_tok_stream_init(&ts, tok);
-    for (int g = 0; g < o->n && n < ctx; g++) {
+    for (int g = 0; (o->n < 0 || g < o->n) && n < ctx; g++) {
       int32_t next = vn_sample(&s, vn_rt_logits(rt), seq, n);
       if (is_eos(tok, next)) break;  /* the format's end-of-reply text is fed instead */
       size_t w = vn_tok_stream_next(&ts, next, obuf, sizeof obuf);
@@ -445,30 +562,42 @@ int vn_main(int argc, char **argv) {
   o.n = 128; o.ctx = 0; o.threads = 0; o.chunks = 0;
   set_defaults(&o);
   for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    const char *a = argv[i], *eqv = NULL;
+    char name[64];
+    if (a[0] == '-' && a[1] == '-' && strchr(a, '=') && (size_t)(strchr(a, '=') - a) < sizeof name) {  /* --name=value */
+      size_t l = (size_t)(strchr(a, '=') - a);
+      memcpy(name, a, l);
+      name[l] = 0;
+      eqv = a + l + 1;
+      a = name;
+    }
+    const char *v = eqv ? eqv : i + 1 < argc ? argv[i + 1] : NULL;
     long long iv;
-#define NEED() do { if (!v) return die(2, "option %s needs a value (see --help)", a); i++; } while (0)
+    static const char *const bare_flags[] = {"--help", "--print-ids", "--ignore-eos", "--stats", "--chat", "--print-prompt",
+                                             "--no-display-prompt", "--json", NULL};
+    for (const char *const *b = bare_flags; eqv && *b; b++)
+      if (!strcmp(a, *b)) return die(2, "option %s takes no value", a);
+#define NEED() do { if (!v) return die(2, "option %s needs a value (see --help)", a); if (!eqv) i++; } while (0)
 #define INT(dst, lo, hi) do { NEED(); if (parse_int(v, lo, hi, &iv)) return die(2, "option %s: '%s' is not an integer in [%lld, %lld]", a, v, (long long)(lo), (long long)(hi)); dst = (int)iv; } while (0)
 #define FLT(dst) do { NEED(); if (parse_float(v, &dst)) return die(2, "option %s: '%s' is not a number", a, v); } while (0)
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
     else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) { NEED(); o.prompt = v; }
     else if (!strcmp(a, "-f") || !strcmp(a, "--file")) { NEED(); o.prompt_file = v; }
     else if (!strcmp(a, "--ids")) { NEED(); o.ids = v; }
-    else if (!strcmp(a, "-n") || !strcmp(a, "--n-predict")) INT(o.n, 0, 1 << 30);
+    else if (!strcmp(a, "-n") || !strcmp(a, "--n-predict")) INT(o.n, -1, 1 << 30);
     else if (!strcmp(a, "--temp")) FLT(o.temp);
     else if (!strcmp(a, "--top-k")) INT(o.top_k, 0, 1 << 30);
     else if (!strcmp(a, "--top-p")) FLT(o.top_p);
     else if (!strcmp(a, "--min-p")) FLT(o.min_p);
     else if (!strcmp(a, "--repeat-penalty")) FLT(o.repeat_penalty);
     else if (!strcmp(a, "--repeat-last-n")) INT(o.repeat_last_n, 0, 1 << 30);
-    else if (!strcmp(a, "--seed")) { NEED(); if (parse_int(v, 0, 0x7fffffffffffffffLL, &iv)) return die(2, "option --seed: '%s' is not a non-negative integer", v); o.seed = (unsigned long long)iv; o.seed_set = 1; }
+    else if (!strcmp(a, "--seed") || !strcmp(a, "-s")) { NEED(); if (parse_int(v, 0, 0x7fffffffffffffffLL, &iv)) return die(2, "option --seed: '%s' is not a non-negative integer", v); o.seed = (unsigned long long)iv; o.seed_set = 1; }
     else if (!strcmp(a, "--print-ids")) o.print_ids = o.ignore_eos = 1;
     else if (!strcmp(a, "--ignore-eos")) o.ignore_eos = 1;
     else if (!strcmp(a, "--logits")) { NEED(); o.logits = v; }
     else if (!strcmp(a, "--perplexity")) { NEED(); o.ppl = v; }
     else if (!strcmp(a, "--chunks")) INT(o.chunks, 1, 1 << 30);
-    else if (!strcmp(a, "--ctx") || !strcmp(a, "-c")) INT(o.ctx, 2, 1 << 24);
+    else if (!strcmp(a, "--ctx") || !strcmp(a, "-c") || !strcmp(a, "--ctx-size")) INT(o.ctx, 2, 1 << 24);
     else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) INT(o.threads, 1, 1024);
     else if (!strcmp(a, "--weights")) { NEED(); o.weights = v; }
     else if (!strcmp(a, "--stats")) o.stats = 1;
@@ -477,6 +606,16 @@ int vn_main(int argc, char **argv) {
     else if (!strcmp(a, "--chat-format")) { NEED(); o.chat_format = v; }
     else if (!strcmp(a, "--print-prompt")) o.print_prompt = 1;
     else if (!strcmp(a, "--serve")) { NEED(); o.serve = v; }
+    else if (!strcmp(a, "--stop")) {
+      NEED();
+      if (!*v) return die(2, "option --stop: the string is empty");
+      if (strlen(v) > 255) return die(2, "option --stop: at most 255 bytes");
+      if (o.nstop == 8) return die(2, "option --stop: at most 8 stop strings");
+      o.stop[o.nstop++] = v;
+    }
+    else if (!strcmp(a, "--no-display-prompt")) o.no_display_prompt = 1;
+    else if (!strcmp(a, "--json")) o.json = 1;
+    else if (!strcmp(a, "--n-probs")) { INT(o.n_probs, 0, 100); o.json = 1; }
     else return die(2, "unknown option '%s' (see --help)", a);
 #undef NEED
 #undef INT
@@ -487,6 +626,8 @@ int vn_main(int argc, char **argv) {
   if (o.prompt && o.prompt_file) return die(2, "give either -p or -f, not both");
   if (o.ppl && (o.prompt || o.prompt_file || o.ids || o.logits)) return die(2, "--perplexity takes no prompt, --ids or --logits");
   if (o.logits && !o.ids) return die(2, "--logits needs --ids");
+  if ((o.nstop || o.json || o.no_display_prompt) && (o.ppl || o.logits || o.chat || o.serve || o.print_ids))
+    return die(2, "--stop, --json, --n-probs and --no-display-prompt go with generation (-p, -f or --ids), not --print-ids");
   if (o.serve) {
 #ifndef VN_SERVER
     return die(2, "--serve: this binary was built without the server (venusc compile --server)");
@@ -576,7 +717,7 @@ int vn_main(int argc, char **argv) {
 #else
   int ctx = o.ctx ? o.ctx : default_ctx(1);
   if (!o.ctx && !o.chat && !o.ppl && nids > 0) {  /* a prompt and -n that need more get it, with a note */
-    long long need = nids + (o.logits ? 0 : (long long)o.n);
+    long long need = nids + (o.logits || o.n < 0 ? 0 : (long long)o.n);
     if (need > (1 << 24)) need = 1 << 24;
     if (need > ctx) {
       if (m->max_pos > 0 && need > m->max_pos && !m->encoder_only)
@@ -603,7 +744,12 @@ int vn_main(int argc, char **argv) {
   }
   int threads = o.threads;
 #ifndef VN_NO_THREADS
-  if (!threads) { long c = sysconf(_SC_NPROCESSORS_ONLN); threads = c > 0 ? (int)c : 1; }
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  if (!threads) threads = cores > 0 ? (int)cores : 1;
+  else if (cores > 0 && threads > cores) {
+    fprintf(stderr, "%s: warning: -t %d is more than the %ld cores present; using %ld\n", prog, threads, cores, cores);
+    threads = (int)cores;
+  }
 #else
   threads = 1;
 #endif
@@ -691,7 +837,7 @@ int vn_main(int argc, char **argv) {
     }
     s.temp = o.temp; s.top_k = o.top_k; s.top_p = o.top_p; s.min_p = o.min_p;
     s.repeat_penalty = o.repeat_penalty; s.repeat_last_n = o.repeat_last_n;
-    int total = (int)nids + o.n;
+    int total = o.n < 0 ? ctx : (int)nids + o.n;
     if (total > ctx) total = ctx;
     int32_t *seq = cli_alloc((size_t)(total > nids ? total : nids) * sizeof *seq);
     if (!seq) { vn_rt_free(&rt); return die(1, "out of memory"); }
@@ -699,10 +845,15 @@ int vn_main(int argc, char **argv) {
     int print_text = !o.print_ids && have_tok;
     VnTokStream ts;
     char obuf[1024];
+    Emit em = {&o, {0}, 0, 0};
+    float *raw = o.json ? cli_alloc((size_t)m->vocab * sizeof *raw) : NULL;
+    if (o.json && !raw) { vn_rt_free(&rt); return die(1, "out of memory"); }
+    const char *finish = "length";
     if (print_text) {
       vn_tok_stream_init(&ts, &tok);
       for (long i = 0; i < nids; i++) vn_tok_stream_next(&ts, ids[i], obuf, sizeof obuf); /* context for the decoder */
-      if (o.prompt || o.prompt_file) fwrite(text ? text : o.prompt, 1, tlen, stdout);
+      if (o.json || o.no_display_prompt) ;
+      else if (o.prompt || o.prompt_file) fwrite(text ? text : o.prompt, 1, tlen, stdout);
       else {
         char *pt = cli_alloc(vn_tok_decode(&tok, ids, (size_t)nids, NULL, 0) + 1);
         size_t pl = pt ? vn_tok_decode(&tok, ids, (size_t)nids, pt, (size_t)-1) : 0;
@@ -715,29 +866,41 @@ int vn_main(int argc, char **argv) {
     run_tokens(&rt, seq, (int)nids, 0, 0, NULL, NULL);
     double t1 = now_s(), t2 = t1;
     int n = (int)nids, gen = 0;
-    while (gen < o.n) {
-      if (n >= ctx) { fprintf(stderr, "\n%s: context of %d tokens is full (raise --ctx)\n", prog, ctx); break; }
+    while (o.n < 0 || gen < o.n) {
+      if (n >= ctx) {
+        if (o.n >= 0 || o.print_ids) fprintf(stderr, "\n%s: context of %d tokens is full (raise --ctx)\n", prog, ctx);
+        break;
+      }
+      if (raw) memcpy(raw, vn_rt_logits(&rt), (size_t)m->vocab * sizeof *raw);
       int32_t next = vn_sample(&s, vn_rt_logits(&rt), seq, n);
       seq[n++] = next;
       gen++;
-      if (o.print_ids || !have_tok) printf("%s%d", gen > 1 ? " " : "", next);
-      else {
-        size_t k = vn_tok_stream_next(&ts, next, obuf, sizeof obuf);
-        fwrite(obuf, 1, k, stdout);
+      int eos = !o.ignore_eos && is_eos(have_tok ? &tok : NULL, next);
+      int stop = 0;
+      if (o.print_ids || !have_tok) {
+        if (o.json) json_token(NULL, raw, m->vocab, next, "", 0, o.n_probs);
+        else printf("%s%d", gen > 1 ? " " : "", next);
+      } else {
+        size_t k = eos ? 0 : vn_tok_stream_next(&ts, next, obuf, sizeof obuf);  /* an end token prints nothing */
+        stop = emit_text(&em, obuf, k, !o.json);
+        if (o.json) json_token(&tok, raw, m->vocab, next, obuf, k, o.n_probs);
       }
       fflush(stdout);
-      if (!o.ignore_eos && is_eos(have_tok ? &tok : NULL, next)) break;
+      if (eos || stop) { finish = "stop"; break; }
       if (gen == o.n) break;
       vn_rt_begin_step(&rt, 1, n - 1);
       vn_model_step(&rt, &seq[n - 1], 1, n - 1, 0);
       t2 = now_s();
     }
-    if (print_text) {
+    if (print_text && !em.stopped) {
       size_t k = vn_tok_stream_flush(&ts, obuf, sizeof obuf);
-      fwrite(obuf, 1, k, stdout);
+      if (!emit_text(&em, obuf, k, !o.json)) emit_flush(&em, !o.json);
+      else finish = "stop";
     }
-    printf("\n");
+    if (o.json) printf("{\"prompt_tokens\": %ld, \"completion_tokens\": %d, \"finish_reason\": \"%s\"}\n", nids, gen, finish);
+    else printf("\n");
     fflush(stdout);
+    cli_free(raw);
     if (o.stats) {
       fprintf(stderr, "prefill: %ld tokens in %.3f s, %.1f tokens/s\n", nids, t1 - t0, nids / (t1 - t0));
       if (gen > 1) fprintf(stderr, "decode:  %d tokens in %.3f s, %.1f tokens/s\n", gen - 1, t2 - t1, (gen - 1) / (t2 - t1));

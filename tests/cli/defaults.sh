@@ -38,4 +38,4 @@ rm "$g/generation_config.json"
 ./venusc compile "$g" -o "$work/gn" >/dev/null 2>&1 || no "compile without generation_config.json"
 t "--help without generation_config.json" "$work/gn" --help
 has "the binary's own temperature" "--temp T .*default 0.8\)" "$work/out"
-has "the binary's own -n" "^  -n N .*default 128\)" "$work/out"
+has "the binary's own -n" "^  -n N .*default 128;" "$work/out"

@@ -154,5 +154,6 @@ has "--chat-format mistral prompt" "^<\|endoftext\|>\[INST\] Be brief\.$" "$work
 printf 'And God said\nAnd Adam\n' | "$work/chat_qwen3/m" --chat -n 4 --temp 0 >"$work/out" 2>"$work/err" && ok "--chat reads turns from stdin" || no "--chat reads turns from stdin"
 has "--chat answered two turns" "." "$work/out"
 . tests/cli/defaults.sh
+. tests/cli/flags.sh
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
