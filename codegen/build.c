@@ -192,7 +192,7 @@ static void watcher_stop(int sig) {
   kill(0, SIGKILL);
 }
 
-static void run_watcher(pid_t parent, int logfd, const char **argv, int envn, const sigset_t *mask) {
+static void run_watcher(pid_t parent, int logfd, const char **argv, int envn, const char *scratch, const sigset_t *mask) {
   setpgid(0, 0);
   struct sigaction sa = {0};
   sa.sa_handler = watcher_stop;
@@ -212,6 +212,7 @@ static void run_watcher(pid_t parent, int logfd, const char **argv, int envn, co
     dup2(logfd, 1);
     dup2(logfd, 2);
     for (int i = 0; i < envn; i++) putenv((char *)argv[i]);
+    setenv("TMPDIR", scratch, 1);  /* its temporaries go where venusc removes them */
     execvp(argv[envn], (char *const *)argv + envn);
     fprintf(stderr, "cannot run %s: %s\n", argv[envn], strerror(errno));
     _exit(127);
@@ -248,6 +249,12 @@ static VnStatus run_cc(VnCtx *ctx, const VnTarget *t, const char **argv, const c
   vn_made_add_new(log);
   int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (logfd < 0) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){log, 0}, "cannot write: %s", strerror(errno));
+  char *scratch = vn_arena_printf(&ctx->scratch, "%s/%s", dir, VN_MADE_SCRATCH_NAME);
+  if (mkdir(scratch, 0700)) {
+    close(logfd);
+    return vn_errorf(ctx, VN_ERR_IO, (VnLoc){scratch, 0}, "cannot create: %s", strerror(errno));
+  }
+  vn_made_add(scratch, VN_MADE_SCRATCH);
   fflush(stdout);
   fflush(stderr);
   /* no signal between fork and the record of the child: the watcher sets its own handlers */
@@ -259,7 +266,7 @@ static VnStatus run_cc(VnCtx *ctx, const VnTarget *t, const char **argv, const c
   sigprocmask(SIG_BLOCK, &stop, &old);
   pid_t parent = getpid(), pid = fork();
   if (pid == 0) {
-    run_watcher(parent, logfd, argv, envn, &old);
+    run_watcher(parent, logfd, argv, envn, scratch, &old);
   }
   if (pid > 0) {
     setpgid(pid, pid);
@@ -274,6 +281,7 @@ static VnStatus run_cc(VnCtx *ctx, const VnTarget *t, const char **argv, const c
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   vn_made_child(0);
+  vn_made_remove_path(scratch);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return VN_OK;
   size_t len = 0;
   char *msg = vn_read_file(log, &len);

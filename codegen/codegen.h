@@ -60,14 +60,18 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
                       const char *const *extra_src);
 
 /* ---- made.c: what this run made, removed on failure or a caught signal ---- */
-/* Record a file (is_dir 0) or directory this run created. */
-void vn_made_add(const char *path, int is_dir);
+enum { VN_MADE_FILE, VN_MADE_DIR, VN_MADE_SCRATCH /* a directory whose files are all ours */ };
+#define VN_MADE_SCRATCH_NAME "cc.tmp"  /* the compiler's TMPDIR in a work tree */
+/* Record a file or directory (kind VN_MADE_*) this run created. */
+void vn_made_add(const char *path, int kind);
 /* Record path if nothing is there yet (a file about to be written); 1 if recorded. */
 int vn_made_add_new(const char *path);
 /* path and everything recorded under it stay (an output, a kept tree). */
 void vn_made_keep(const char *path);
 /* The running compiler's process group (0: none), killed before removing. */
 void vn_made_child(pid_t pgid);
+/* Remove a recorded path now (a scratch directory once its user is done). */
+void vn_made_remove_path(const char *path);
 /* Remove every recorded path not kept, newest first; async-signal-safe. */
 void vn_made_remove(void);
 /* $TMPDIR, or /tmp */

@@ -13,29 +13,33 @@
 #include "codegen.h"
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 typedef struct Made {
   struct Made *next;
   volatile sig_atomic_t live;  /* 0 once removed or kept */
-  int dir;
+  int kind;                    /* VN_MADE_FILE, _DIR or _SCRATCH */
   char path[];
 } Made;
 
 static Made *volatile made_head;
 static volatile pid_t made_child;  /* the compiler's process group, while it runs */
 
-void vn_made_add(const char *path, int is_dir) {
+void vn_made_add(const char *path, int kind) {
   size_t n = strlen(path);
   Made *m = malloc(sizeof *m + n + 1);
   if (!m) return;  /* then it is only not removed */
   memcpy(m->path, path, n + 1);
-  m->dir = is_dir;
+  m->kind = kind;
   m->live = 1;
   m->next = made_head;
   made_head = m;
@@ -44,7 +48,7 @@ void vn_made_add(const char *path, int is_dir) {
 int vn_made_add_new(const char *path) {
   struct stat st;
   if (lstat(path, &st) == 0) return 0;  /* there before: not ours to remove */
-  vn_made_add(path, 0);
+  vn_made_add(path, VN_MADE_FILE);
   return 1;
 }
 
@@ -56,6 +60,37 @@ void vn_made_keep(const char *path) {
 
 void vn_made_child(pid_t pgid) { made_child = pgid; }
 
+/* A scratch directory (the compiler's TMPDIR): every file in it, then it.
+ * getdents64 on a stack buffer, as opendir allocates: signal-safe. */
+static void rm_scratch(const char *path) {
+#ifdef __linux__
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[4096];
+    for (long n; (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0;)
+      for (long off = 0; off < n;) {
+        struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(buf + off);
+        if (strcmp(d->name, ".") && strcmp(d->name, "..")) unlinkat(fd, d->name, 0);
+        off += d->reclen;
+      }
+    close(fd);
+  }
+#endif
+  rmdir(path);
+}
+
+static void rm_one(Made *m) {
+  m->live = 0;
+  if (m->kind == VN_MADE_SCRATCH) rm_scratch(m->path);
+  else if (m->kind == VN_MADE_DIR) rmdir(m->path);
+  else unlink(m->path);
+}
+
+void vn_made_remove_path(const char *path) {
+  for (Made *m = made_head; m; m = m->next)
+    if (m->live && !strcmp(m->path, path)) rm_one(m);
+}
+
 void vn_made_remove(void) {
   pid_t c = made_child;
   if (c > 0) {  /* the compiler first, so that it writes nothing after us */
@@ -63,12 +98,8 @@ void vn_made_remove(void) {
     while (waitpid(c, NULL, 0) < 0 && errno == EINTR) {}
     made_child = 0;
   }
-  for (Made *m = made_head; m; m = m->next) {
-    if (!m->live) continue;
-    m->live = 0;
-    if (m->dir) rmdir(m->path);
-    else unlink(m->path);
-  }
+  for (Made *m = made_head; m; m = m->next)
+    if (m->live) rm_one(m);
 }
 
 const char *vn_made_tmpdir(void) {
@@ -88,7 +119,8 @@ static long pid_in(const char *s, const char *tail) {
 /* a venusc run of that pid has died (EPERM: it runs, as another user) */
 static int dead(long pid) { return pid != (long)getpid() && kill((pid_t)pid, 0) < 0 && errno == ESRCH; }
 
-/* A work tree holds the files of one run, flat: remove them, then it. */
+/* A work tree holds the files of one run and the compiler's scratch
+ * folder: remove them, then it. */
 static void sweep_tree(const char *path) {
   struct stat st;
   if (lstat(path, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) return;
@@ -98,7 +130,9 @@ static void sweep_tree(const char *path) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
     char p[4096];
     if ((size_t)snprintf(p, sizeof p, "%s/%s", path, e->d_name) >= sizeof p) continue;
-    if (!lstat(p, &st) && !S_ISDIR(st.st_mode)) unlink(p);
+    if (lstat(p, &st)) continue;
+    if (!S_ISDIR(st.st_mode)) unlink(p);
+    else if (!strcmp(e->d_name, VN_MADE_SCRATCH_NAME)) rm_scratch(p);
   }
   closedir(d);
   rmdir(path);

@@ -467,7 +467,7 @@ static int mkdir_p(const char *dir) {
     if (*p && *p != '/') continue;
     char ch = *p;
     *p = 0;
-    if (!mkdir(buf, 0777)) vn_made_add(buf, 1);
+    if (!mkdir(buf, 0777)) vn_made_add(buf, VN_MADE_DIR);
     else if (errno != EEXIST) return -1;
     if (!(*p = ch)) break;
   }
@@ -490,7 +490,7 @@ static VnStatus stage_tree(Compile *c) {
   char *tmpl = vn_arena_printf(&c->ctx.arena, "%s/venusc.%d.XXXXXX", td, (int)getpid());
   if (!mkdtemp(tmpl))
     return vn_errorf(&c->ctx, VN_ERR_IO, VN_NOLOC, "cannot create a temporary directory in %s (TMPDIR): %s", td, strerror(errno));
-  vn_made_add(tmpl, 1);
+  vn_made_add(tmpl, VN_MADE_DIR);
   c->dir = tmpl;
   return VN_OK;
 }
@@ -516,7 +516,7 @@ static VnStatus stage_pack(Compile *c) {
   VnStatus rc;
   if (out) {
     c->btmp = vn_arena_printf(&ctx->arena, "%s.tmp%d", out, (int)getpid());
-    vn_made_add(c->btmp, 0);
+    vn_made_add(c->btmp, VN_MADE_FILE);
   }
   if (c->bare) {  /* the weights go into the binary (model_weights.c), not beside it */
     char *wp = vn_arena_printf(&ctx->arena, "%s/model.vnw", dir);
@@ -530,8 +530,8 @@ static VnStatus stage_pack(Compile *c) {
   if (out) {
     c->wfinal = vn_arena_printf(&ctx->arena, "%s.vnw", out);
     c->wtmp = vn_arena_printf(&ctx->arena, "%s.vnw.tmp%d", out, (int)getpid());
-    VN_TRY(check_space(c, c->wtmp, g->weight_bytes));
-    vn_made_add(c->wtmp, 0);
+    VN_TRY(check_space(c, c->wfinal, g->weight_bytes));
+    vn_made_add(c->wtmp, VN_MADE_FILE);
     progress("packing %lld bytes of weights into %s", (long long)g->weight_bytes, c->wfinal);
     return vn_pack_weights(ctx, g, &c->md.src, c->t, c->wtmp, &c->id);
   }
@@ -596,6 +596,17 @@ static VnStatus stage_commit(Compile *c) {
   return VN_OK;
 }
 
+/* A message names the output, not its temporary name (OUT.tmpPID). */
+static void untemp_msg(VnCtx *ctx, const char *tmp, const char *final) {
+  if (!tmp || !final) return;
+  char *p = strstr(ctx->msg, tmp);
+  if (!p) return;
+  size_t tl = strlen(tmp), fl = strlen(final);
+  if (strlen(ctx->msg) - tl + fl >= sizeof ctx->msg) return;
+  memmove(p + fl, p + tl, strlen(p + tl) + 1);
+  memcpy(p, final, fl);
+}
+
 /* what this run made and does not keep goes: the temporary tree and names,
  * or, after a failure, everything (an --emit-c tree once complete stays) */
 static int finish(Compile *c, VnStatus rc) {
@@ -605,7 +616,11 @@ static int finish(Compile *c, VnStatus rc) {
   vn_hf_close(&c->md);
   if (c->j.emit && c->tree_done) vn_made_keep(c->j.emit);
   vn_made_remove();
-  if (rc != VN_OK) return fail(&c->ctx);
+  if (rc != VN_OK) {
+    untemp_msg(&c->ctx, c->wtmp, c->wfinal);
+    untemp_msg(&c->ctx, c->btmp, c->j.out);
+    return fail(&c->ctx);
+  }
   if (no_tok)  /* said once the compile succeeded, so that a failure stays one line */
     fprintf(stderr, "venusc: note: %s has no tokenizer (%s); the binary takes token ids (--ids) only\n", c->j.model,
             gguf ? "no tokenizer.ggml.* metadata" : "no tokenizer.json");
