@@ -250,11 +250,11 @@ static VnStatus run_cc(VnCtx *ctx, const VnTarget *t, const char **argv, const c
   int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (logfd < 0) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){log, 0}, "cannot write: %s", strerror(errno));
   char *scratch = vn_arena_printf(&ctx->scratch, "%s/%s", dir, VN_MADE_SCRATCH_NAME);
+  vn_made_add(scratch, VN_MADE_SCRATCH);  /* before it exists: no moment when it is there unrecorded */
   if (mkdir(scratch, 0700)) {
     close(logfd);
     return vn_errorf(ctx, VN_ERR_IO, (VnLoc){scratch, 0}, "cannot create: %s", strerror(errno));
   }
-  vn_made_add(scratch, VN_MADE_SCRATCH);
   fflush(stdout);
   fflush(stderr);
   /* no signal between fork and the record of the child: the watcher sets its own handlers */

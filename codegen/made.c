@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/syscall.h>
@@ -96,6 +97,11 @@ void vn_made_remove(void) {
   if (c > 0) {  /* the compiler first, so that it writes nothing after us */
     kill(-c, SIGKILL);
     while (waitpid(c, NULL, 0) < 0 && errno == EINTR) {}
+    /* and the rest of its group (cc1, as, ld): our children too when venusc
+     * is their subreaper (PR_SET_CHILD_SUBREAPER), else waited for */
+    while (waitpid(-c, NULL, 0) > 0 || errno == EINTR) {}
+    struct timespec ms = {0, 1000000};
+    for (int i = 0; i < 2000 && kill(-c, 0) == 0; i++) nanosleep(&ms, NULL);
     made_child = 0;
   }
   for (Made *m = made_head; m; m = m->next)

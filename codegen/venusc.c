@@ -13,6 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 #define VENUS_VERSION "0.1.0"
@@ -382,6 +385,9 @@ static void on_signal(int sig) {
 }
 
 static void catch_signals(void) {
+#ifdef __linux__
+  prctl(PR_SET_CHILD_SUBREAPER, 1);  /* the compiler's orphans come to us, to be reaped at once */
+#endif
   static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
   for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
     struct sigaction old, sa;
@@ -683,7 +689,7 @@ static int cmd_inspect(int argc, char **argv) {
   int u = parse_job(argc, argv, &j, 0);
   if (u) return u;
   VnCtx ctx = {0};
-  VnModelDir md;
+  VnModelDir md = {0};
   VnGraph *g = NULL;
   if (make_graph(&ctx, &j, &md, &g) != VN_OK) { vn_hf_close(&md); return fail(&ctx); }
   printf("model:       %s\n", j.model);

@@ -86,6 +86,7 @@ expect bin_bad_temp 2 "option --temp: 'hot' is not a number" -- "$work/a" --ids 
 # random corruptions of a safetensors header, a GGUF file and a config.json
 if python3 tests/errors/mutate.py ./venusc "$work/mut" 150 1; then pass=$((pass+1)); else fail=$((fail+1)); fi
 # ---- a compile under faults: nothing is left behind, the cause is named ----
+expect inspect_no_such 1 "nonexistent: no such file or directory" -- ./venusc inspect $work/nonexistent
 # a binary with the weight file of another run of the same model (as when a
 # compile died between its two renames) is refused by the weights id
 ./venusc compile $good -o "$work/r1" 2>/dev/null && ./venusc compile $good -o "$work/r2" --dtype f16 2>/dev/null || exit 1
@@ -110,12 +111,28 @@ start_compile() {
 }
 for sig in TERM HUP; do
   if start_compile "$F/sig"; then
-    kill -$sig $vp; wait $vp; rc=$?
+    kill -$sig $vp; wait $vp 2>/dev/null; rc=$?
     if [ $rc -gt 128 ]; then pass=$((pass+1)); echo "ok    SIG$sig ends the compile (exit $rc)"; else fail=$((fail+1)); echo "FAIL  SIG$sig: exit $rc"; fi
     empty "SIG$sig during a compile leaves no output" "$F"; empty "SIG$sig during a compile leaves no work tree" "$T"
     no_cc "SIG$sig: the compiler dies with venusc"
   else wait $vp; fail=$((fail+1)); echo "FAIL  SIG$sig: the compile never reached its compiler"; fi
 done
+# SIGINT (Ctrl+C) from a process that does not ignore it, as a terminal's would be
+if python3 - "$T" "$F/sig" "$good" <<'PY'
+import glob, os, signal, subprocess, sys, time
+tmp, out, model = sys.argv[1:4]
+p = subprocess.Popen(["./venusc", "compile", model, "-o", out], env=dict(os.environ, TMPDIR=tmp),
+                     stderr=subprocess.DEVNULL, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+for _ in range(600):
+    if glob.glob(tmp + "/venusc.*/cc.log"):
+        break
+    time.sleep(0.05)
+p.send_signal(signal.SIGINT)
+sys.exit(0 if p.wait() == -signal.SIGINT else 1)
+PY
+then pass=$((pass+1)); echo "ok    SIGINT ends the compile"; else fail=$((fail+1)); echo "FAIL  SIGINT does not end the compile by SIGINT"; fi
+empty "SIGINT during a compile leaves no output" "$F"; empty "SIGINT during a compile leaves no work tree" "$T"
+no_cc "SIGINT: the compiler dies with venusc"
 # kill -9 cannot be caught: the compiler dies with venusc, the next run removes the leftovers
 if start_compile "$F/k9"; then
   kill -9 $vp; wait $vp 2>/dev/null
