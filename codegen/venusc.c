@@ -468,6 +468,7 @@ static VnStatus stage_tokenizer(Compile *c) {
 /* mkdir -p, recording each directory it creates */
 static int mkdir_p(const char *dir) {
   char buf[4096];
+  if (!*dir) { errno = ENOENT; return -1; }
   if ((size_t)snprintf(buf, sizeof buf, "%s", dir) >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
   for (char *p = buf + 1;; p++) {
     if (*p && *p != '/') continue;
