@@ -199,6 +199,7 @@ static void run_watcher(pid_t parent, int logfd, const char **argv, int envn, co
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  signal(SIGPIPE, SIG_DFL);  /* venusc's handler is not the watcher's */
 #ifdef __linux__
   prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif

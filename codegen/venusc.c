@@ -489,7 +489,7 @@ static int mkdir_p(const char *dir) {
 static VnStatus stage_tree(Compile *c) {
   if (c->j.emit) {
     if (mkdir_p(c->j.emit))
-      return vn_errorf(&c->ctx, VN_ERR_IO, (VnLoc){c->j.emit, 0}, "cannot create the directory: %s", strerror(errno));
+      return vn_errorf(&c->ctx, VN_ERR_IO, VN_NOLOC, "--emit-c '%s': cannot create the directory: %s", c->j.emit, strerror(errno));
     c->dir = c->j.emit;
     return VN_OK;
   }
