@@ -11,22 +11,26 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKGS    := lua5.4 jansson libutf8proc libffi
 
+# The folders of venusc's sources: the one list. Their .c files are compiled
+# and each is an include folder (with runtime/, whose headers venusc reads).
+VENUSC_DIRS := graph ops ops/ref frontend tok codegen targets
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs lua5.4 jansson libutf8proc 2>/dev/null)
 VN_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-              -I. -Igraph -Iops -Ifrontend -Itok -Icodegen -Iruntime -Itargets $(PKG_CFLAGS)
+              -I. $(addprefix -I,$(VENUSC_DIRS) runtime) $(PKG_CFLAGS)
 
 # venusc links the runtime's tokenizer so that `venusc tokenize` runs the
 # model binary's own code.
-VENUSC_SRC := $(wildcard graph/*.c ops/*.c ops/ref/*.c frontend/*.c tok/*.c codegen/*.c targets/*.c) runtime/tokenizer.c
+VENUSC_SRC := $(wildcard $(addsuffix /*.c,$(VENUSC_DIRS))) runtime/tokenizer.c
 VENUSC_OBJ := $(patsubst %.c,build/%.o,$(VENUSC_SRC)) build/embedded.o
 
 # Specs, runtime and target sources are compiled into venusc, so that it
-# needs no data files at run time.
-EMBED_FILES := $(sort $(wildcard archspecs/*.lua archspecs/lib/*.lua)) \
-  runtime/runtime.h runtime/tokenizer.h runtime/cli.c runtime/kernels.c runtime/threads.c \
-  runtime/weights.c runtime/sampler.c runtime/tokenizer.c runtime/chat.c runtime/server.c $(sort $(wildcard targets/*/*.h)) \
-  $(sort $(wildcard targets/*/*/*.c targets/*/*/*.ld))
+# needs no data files at run time. Every .c and .h of runtime/ is embedded,
+# and codegen/build.c copies every embedded runtime/ file into a model's
+# build tree: a new runtime file is in both by being there.
+EMBED_FILES := $(sort $(wildcard archspecs/*.lua archspecs/lib/*.lua runtime/*.c runtime/*.h targets/*/*.h \
+  targets/*/*/*.c targets/*/*/*.ld))
 
 all: venusc
 
@@ -37,7 +41,13 @@ build/embed: tools/embed.c
 	@mkdir -p build
 	$(CC) -O2 -o $@ $<
 
-build/embedded.c: build/embed $(EMBED_FILES)
+# the list goes in a file that changes only when the list does, so that an
+# added or removed file re-embeds as an edited one does
+build/embed.list: FORCE
+	@mkdir -p build
+	@echo '$(EMBED_FILES)' | cmp -s - $@ || echo '$(EMBED_FILES)' > $@
+
+build/embedded.c: build/embed build/embed.list $(EMBED_FILES)
 	build/embed $@ $(EMBED_FILES)
 
 build/embedded.o: build/embedded.c
@@ -85,4 +95,4 @@ uninstall:
 clean:
 	rm -rf build venusc tests/out
 
-.PHONY: all deps demo test test-targets bench install uninstall clean
+.PHONY: all deps demo test test-targets bench install uninstall clean FORCE

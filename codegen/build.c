@@ -14,27 +14,45 @@
 #include "codegen.h"
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
-static const char *const runtime_files[] = {
-  "runtime/runtime.h", "runtime/tokenizer.h", "runtime/cli.c", "runtime/kernels.c", "runtime/threads.c",
-  "runtime/weights.c", "runtime/sampler.c", "runtime/tokenizer.c", "runtime/chat.c", "runtime/server.c", NULL,
-};
-static const char *const runtime_srcs[] = {"cli.c", "kernels.c", "threads.c", "weights.c", "sampler.c", "tokenizer.c", "chat.c", "server.c", NULL};
-#define VN_STARTUP "targets/arm/cortexm/startup.c"
+/* The runtime is every embedded file directly under runtime/ (the Makefile
+ * embeds every .c and .h of runtime/): each is copied into the tree and each
+ * .c compiled, so a new runtime file needs no list here. The kernel
+ * harness's shared object (shared) leaves out the model program's front
+ * end, which needs a model: main, tokenizer and chat. */
+static const char *const program_only[] = {"cli.c", "tokenizer.c", "chat.c", NULL};
 
-static const char *base_name(const char *p) {
-  const char *s = strrchr(p, '/');
-  return s ? s + 1 : p;
+static const char *runtime_name(const VnEmbedded *e) {
+  if (strncmp(e->name, "runtime/", 8) || strchr(e->name + 8, '/') || !e->name[8]) return NULL;
+  return e->name + 8;
 }
 
+static int is_c(const char *name) {
+  size_t n = strlen(name);
+  return n > 2 && !strcmp(name + n - 2, ".c");
+}
+
+static int in_list(const char *const *l, const char *s) {
+  for (; *l; l++) if (!strcmp(*l, s)) return 1;
+  return 0;
+}
+#define VN_STARTUP "targets/arm/cortexm/startup.c"
+
+/* every file written into the tree is recorded (made.c) unless it was there */
 static VnStatus put_file(VnCtx *ctx, const char *dir, const char *name, const char *data, size_t len) {
   char *p = vn_arena_printf(&ctx->scratch, "%s/%s", dir, name);
-  if (vn_write_file(p, data, len)) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){p, 0}, "cannot write");
+  vn_made_add_new(p);
+  if (vn_write_file(p, data, len)) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){p, 0}, "cannot write: %s", strerror(errno));
   return VN_OK;
 }
 
@@ -62,7 +80,8 @@ static int bare(const VnTarget *t) { return t->kind == VN_TK_BAREMETAL; }
 
 VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int feat) {
   int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER;
-  for (const char *const *f = runtime_files; *f; f++) VN_TRY(put_embedded(ctx, dir, *f, base_name(*f)));
+  for (const VnEmbedded *e = vn_embedded; e->name; e++)
+    if (runtime_name(e)) VN_TRY(put_file(ctx, dir, runtime_name(e), e->data, e->len));
   VN_TRY(put_embedded(ctx, dir, vn_arena_printf(&ctx->scratch, "targets/%s", t->header), "vn_target.h"));
   if (bare(t)) {
     VN_TRY(put_embedded(ctx, dir, VN_STARTUP, "startup.c"));
@@ -83,8 +102,12 @@ VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const cha
                 blas ? " -DVN_USE_BLAS" : "", server ? " -DVN_SERVER" : "", bare(t) ? "-T board.ld " : "", t->ldflags,
                 blas ? " -lopenblas" : "", server ? " -lmicrohttpd -ljansson" : "", link_flags(t));
   vn_buf_puts(&mk, "SRC = model.c");
-  for (const char *const *s = runtime_srcs; *s; s++) vn_buf_printf(&mk, " %s", *s);
+  for (const VnEmbedded *e = vn_embedded; e->name; e++)
+    if (runtime_name(e) && is_c(runtime_name(e))) vn_buf_printf(&mk, " %s", runtime_name(e));
   if (bare(t)) vn_buf_puts(&mk, " startup.c model_weights.c");
+  vn_buf_puts(&mk, "\nHDR = vn_target.h");
+  for (const VnEmbedded *e = vn_embedded; e->name; e++)
+    if (runtime_name(e) && !is_c(runtime_name(e))) vn_buf_printf(&mk, " %s", runtime_name(e));
   vn_buf_puts(&mk, "\n\n");
   /* out_name is a file name chosen by the user: keep it out of make syntax */
   int safe = 1;
@@ -93,11 +116,11 @@ VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const cha
   const char *on = safe && *out_name ? out_name : "model";
   const char *deps = bare(t) ? " board.ld" : "";
   if (t->kind == VN_TK_WASM)
-    vn_buf_printf(&mk, "%s: $(SRC) runtime.h tokenizer.h vn_target.h\n\t$(CC) $(CFLAGS) -o $@.js $(SRC) $(LDLIBS)\n"
+    vn_buf_printf(&mk, "%s: $(SRC) $(HDR)\n\t$(CC) $(CFLAGS) -o $@.js $(SRC) $(LDLIBS)\n"
                        "\t{ echo '#!/usr/bin/env node'; cat $@.js; } > $@ && chmod +x $@ && rm -f $@.js\n\n",
                   on);
   else
-    vn_buf_printf(&mk, "%s: $(SRC) runtime.h tokenizer.h vn_target.h%s\n\t$(CC) $(CFLAGS) -o $@ $(SRC) $(LDLIBS)\n\n", on, deps);
+    vn_buf_printf(&mk, "%s: $(SRC) $(HDR)%s\n\t$(CC) $(CFLAGS) -o $@ $(SRC) $(LDLIBS)\n\n", on, deps);
   vn_buf_printf(&mk, "clean:\n\trm -f %s\n", on);
   VnStatus st = put_file(ctx, dir, "Makefile", mk.p, mk.len);
   vn_buf_free(&mk);
@@ -160,41 +183,117 @@ static void report_sizes(const VnTarget *t, const char *elf) {
   free(p);
 }
 
+/* The compiler runs in a process group of its own under a watcher child:
+ * when venusc dies, even by kill -9, the kernel sends the watcher SIGTERM
+ * (PR_SET_PDEATHSIG) and it kills the whole group (the compiler driver, cc1,
+ * as, ld), so nothing writes after venusc is gone. A caught signal in
+ * venusc kills the group itself (vn_made_remove). */
+static void watcher_stop(int sig) {
+  (void)sig;
+  kill(0, SIGKILL);
+}
+
+static void run_watcher(pid_t parent, int logfd, const char **argv, int envn, const char *scratch, const sigset_t *mask) {
+  setpgid(0, 0);
+  struct sigaction sa = {0};
+  sa.sa_handler = watcher_stop;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  signal(SIGPIPE, SIG_DFL);  /* venusc's handler is not the watcher's */
+#ifdef __linux__
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+  if (getppid() != parent) kill(0, SIGKILL);  /* venusc died before the prctl */
+  sigprocmask(SIG_SETMASK, mask, NULL);
+  pid_t cc = fork();
+  if (cc < 0) _exit(126);
+  if (cc == 0) {
+    int nul = open("/dev/null", O_RDONLY);
+    if (nul >= 0) dup2(nul, 0);
+    dup2(logfd, 1);
+    dup2(logfd, 2);
+    for (int i = 0; i < envn; i++) putenv((char *)argv[i]);
+    setenv("TMPDIR", scratch, 1);  /* its temporaries go where venusc removes them */
+    execvp(argv[envn], (char *const *)argv + envn);
+    fprintf(stderr, "cannot run %s: %s\n", argv[envn], strerror(errno));
+    _exit(127);
+  }
+  int st;
+  while (waitpid(cc, &st, 0) < 0)
+    if (errno != EINTR) _exit(126);
+  _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+/* The line of the compiler's log that names the failure: a system error
+ * (disk full, permissions) wherever it is, else the first "error" line,
+ * else the first line. */
+static void first_cause(const char *log, char *out, size_t cap) {
+  static const char *const sys[] = {"No space left on device", "Disk quota exceeded", "Permission denied",
+                                    "Read-only file system", "File too large", "Input/output error", NULL};
+  const char *hit = NULL;
+  for (const char *const *k = sys; *k && !hit; k++) hit = strstr(log, *k);
+  if (!hit) hit = strstr(log, "error");
+  if (!hit) hit = log;
+  while (hit > log && hit[-1] != '\n') hit--;
+  size_t l = strcspn(hit, "\n");
+  snprintf(out, cap, "%.*s", (int)(l < 400 ? l : 400), hit);
+  if (!*out) snprintf(out, cap, "no output");
+}
+
 /* run argv; 0 ok, else a message in ctx */
 static VnStatus run_cc(VnCtx *ctx, const VnTarget *t, const char **argv, const char *dir) {
   /* leading VAR=value words of the compiler command go to its environment */
   int envn = 0;
   while (argv[envn] && strchr(argv[envn], '=') && argv[envn][0] != '-') envn++;
-  /* compiler messages go to a file; the first error line makes our message */
+  /* compiler messages go to cc.log in the tree; its cause line makes our message */
   char *log = vn_arena_printf(&ctx->scratch, "%s/cc.log", dir);
-  pid_t pid = fork();
-  if (pid < 0) return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "cannot start %s", argv[envn]);
-  if (pid == 0) {
-    FILE *lf = freopen(log, "w", stderr);
-    (void)lf;
-    dup2(2, 1);
-    for (int i = 0; i < envn; i++) putenv((char *)argv[i]);
-    execvp(argv[envn], (char *const *)argv + envn);
-    fprintf(stderr, "cannot run %s: %s\n", argv[envn], strerror(errno));
-    _exit(127);
+  vn_made_add_new(log);
+  int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (logfd < 0) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){log, 0}, "cannot write: %s", strerror(errno));
+  char *scratch = vn_arena_printf(&ctx->scratch, "%s/%s", dir, VN_MADE_SCRATCH_NAME);
+  vn_made_add(scratch, VN_MADE_SCRATCH);  /* before it exists: no moment when it is there unrecorded */
+  if (mkdir(scratch, 0700)) {
+    close(logfd);
+    return vn_errorf(ctx, VN_ERR_IO, (VnLoc){scratch, 0}, "cannot create: %s", strerror(errno));
   }
+  fflush(stdout);
+  fflush(stderr);
+  /* no signal between fork and the record of the child: the watcher sets its own handlers */
+  sigset_t stop, old;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGHUP);
+  sigprocmask(SIG_BLOCK, &stop, &old);
+  pid_t parent = getpid(), pid = fork();
+  if (pid == 0) {
+    run_watcher(parent, logfd, argv, envn, scratch, &old);
+  }
+  if (pid > 0) {
+    setpgid(pid, pid);
+    vn_made_child(pid);
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  if (pid < 0) {
+    close(logfd);
+    return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "cannot start %s: %s", argv[envn], strerror(errno));
+  }
+  close(logfd);
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  vn_made_child(0);
+  vn_made_remove_path(scratch);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return VN_OK;
   size_t len = 0;
   char *msg = vn_read_file(log, &len);
   char first[512] = "no output";
-  if (msg) {
-    char *e = strstr(msg, "error");
-    char *line = e ? e : msg;
-    while (line > msg && line[-1] != '\n') line--;
-    size_t l = strcspn(line, "\n");
-    snprintf(first, sizeof first, "%.*s", (int)(l < 400 ? l : 400), line);
-    free(msg);
-  }
+  if (msg) first_cause(msg, first, sizeof first);
+  if (msg && ctx->verbose) fprintf(stderr, "venusc: the compiler's messages (%s):\n%s", log, msg);
+  free(msg);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
     return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "target %s: compiler '%s' is not installed (%s)", t->name, argv[envn], first);
-  return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "target %s: %s failed: %s (full log: %s)", t->name, argv[envn], first, log);
+  return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "target %s: %s failed: %s", t->name, argv[envn], first);
 }
 
 /* wasm: OUT is emcc's single-file program behind a node shebang line */
@@ -230,12 +329,15 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
   if (server) argv[n++] = "-DVN_SERVER";
   if (shared) { argv[n++] = "-shared"; argv[n++] = "-fPIC"; }
   const char *js = t->kind == VN_TK_WASM && !shared ? vn_arena_printf(&ctx->scratch, "%s/model.js", dir) : NULL;
+  if (js) vn_made_add_new(js);
   argv[n++] = "-o";
   argv[n++] = js ? js : out;
   if (!shared) argv[n++] = vn_arena_printf(&ctx->scratch, "%s/model.c", dir);
-  for (const char *const *s = runtime_srcs; *s; s++) {
-    if (shared && (!strcmp(*s, "cli.c") || !strcmp(*s, "tokenizer.c") || !strcmp(*s, "chat.c"))) continue;
-    argv[n++] = vn_arena_printf(&ctx->scratch, "%s/%s", dir, *s);
+  for (const VnEmbedded *e = vn_embedded; e->name; e++) {
+    const char *rn = runtime_name(e);
+    if (!rn || !is_c(rn) || (shared && in_list(program_only, rn))) continue;
+    if (n >= 140) return vn_internal(ctx, "too many runtime sources");
+    argv[n++] = vn_arena_printf(&ctx->scratch, "%s/%s", dir, rn);
   }
   if (bare(t) && !shared) {
     argv[n++] = vn_arena_printf(&ctx->scratch, "%s/startup.c", dir);

@@ -1,11 +1,13 @@
 /* codegen.h: lowering a planned graph to C (emit.c), packing the weight
  * file (pack.c), writing the build tree and running the target's compiler
- * (build.c), and the files embedded into venusc (embedded.c). */
+ * (build.c), the files embedded into venusc (embedded.c), and the record of
+ * what a compile made, removed on failure or signal (made.c). */
 #ifndef VN_CODEGEN_H
 #define VN_CODEGEN_H
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include "graph.h"
 #include "frontend.h"
 #include "spec.h"
@@ -58,5 +60,26 @@ VnStatus vn_build_weights_c(VnCtx *ctx, const char *dir, const char *wfile);
  * shared is set, for the kernel harness). */
 VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out, int shared, int feat,
                       const char *const *extra_src);
+
+/* ---- made.c: what this run made, removed on failure or a caught signal ---- */
+enum { VN_MADE_FILE, VN_MADE_DIR, VN_MADE_SCRATCH /* a directory whose files are all ours */ };
+#define VN_MADE_SCRATCH_NAME "cc.tmp"  /* the compiler's TMPDIR in a work tree */
+/* Record a file or directory (kind VN_MADE_*) this run created. */
+void vn_made_add(const char *path, int kind);
+/* Record path if nothing is there yet (a file about to be written); 1 if recorded. */
+int vn_made_add_new(const char *path);
+/* path and everything recorded under it stay (an output, a kept tree). */
+void vn_made_keep(const char *path);
+/* The running compiler's process group (0: none), killed before removing. */
+void vn_made_child(pid_t pgid);
+/* Remove a recorded path now (a scratch directory once its user is done). */
+void vn_made_remove_path(const char *path);
+/* Remove every recorded path not kept, newest first; async-signal-safe. */
+void vn_made_remove(void);
+/* $TMPDIR, or /tmp */
+const char *vn_made_tmpdir(void);
+/* Remove the leftovers of venusc runs killed by kill -9 (their pid no longer
+ * runs): OUT.tmpPID and OUT.vnw.tmpPID beside out, $TMPDIR/venusc.PID.XXXXXX. */
+void vn_made_sweep(const char *out);
 
 #endif

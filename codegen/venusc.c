@@ -7,10 +7,15 @@
 #include "tok.h"
 #include "ops.h"
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 #define VENUS_VERSION "0.1.0"
@@ -42,40 +47,72 @@ static int usage_error(const char *fmt, ...) {
   return 2;
 }
 
+/* One usage text per command: `venusc --help` prints them all,
+ * `venusc COMMAND --help` its own. */
+static const struct { const char *name, *text; } cmd_usage[] = {
+  {"compile",
+   "  compile MODEL -o OUT [options]   MODEL is a Hugging Face model directory or a GGUF\n"
+   "                                   file; writes the binary OUT and its weight file OUT.vnw\n"
+   "      --target NAME       target to compile for (default native; see venusc targets);\n"
+   "                          host targets build with $CC when it is set (default cc)\n"
+   "      --dtype D           weight type of matrices: f32 f16 bf16 q8_0 q4_0\n"
+   "                          (default: as the model file stores them)\n"
+   "      --spec FILE.lua     use this architecture spec instead of the built-in choice\n"
+   "      --emit-c DIR        keep the generated C source tree (with a Makefile) in DIR\n"
+   "      --batch N           most tokens per forward step (prefill chunk; default 512,\n"
+   "                          16 on bare-metal targets)\n"
+   "      --ctx N             bare-metal targets: the context the static state holds\n"
+   "                          (default: the trained context, at most 256)\n"
+   "      --blas              use OpenBLAS for float32 prefill products\n"
+   "      --server            host targets: the binary serves the OpenAI API (OUT --serve HOST:PORT;\n"
+   "                          links libmicrohttpd and jansson)\n"
+   "      -d PASS             dump the graph after PASS (%s) to stdout\n"
+   "      --dot FILE          write the final graph as Graphviz\n"
+   "      --no-fuse           skip the fusion pass\n"
+   "      -v, --verbose       report progress (and the compiler's messages when it fails)\n"
+   "                          The work tree goes under $TMPDIR (default /tmp); a failed or\n"
+   "                          interrupted compile leaves no file behind.\n"},
+  {"inspect",
+   "  inspect MODEL [--dtype D] [--spec FILE]\n"
+   "                          architecture, spec, ops, fusions, arena and weight bytes of a\n"
+   "                          Hugging Face model directory or a GGUF file (GGUF: its metadata\n"
+   "                          and tensor types too)\n"},
+  {"specs", "  specs                   the architectures venus knows and the HF classes each handles\n"},
+  {"targets", "  targets [--tsv]         the targets, their toolchains and whether they are installed\n"
+              "                          (--tsv: one tab-separated line per target, for scripts)\n"},
+  {"tokenize", "  tokenize MODEL|tokenizer.json [--special] -- TEXT\n"
+               "                          print the token ids of TEXT (--special: parse special tokens)\n"},
+  {"detokenize", "  detokenize MODEL|tokenizer.json -- 1,2,3\n"
+                 "                          print the text of the token ids\n"},
+};
+#define N_CMDS ((int)(sizeof cmd_usage / sizeof *cmd_usage))
+
 static void usage(FILE *f) {
   fprintf(f,
           "venusc %s: an ahead-of-time compiler from language models to one binary per model.\n"
+          "MODEL is a Hugging Face model directory (config.json + safetensors) or a GGUF file.\n"
           "\n"
-          "usage: venusc COMMAND [options]\n"
-          "\n"
-          "  compile MODEL -o OUT [options]   MODEL is a Hugging Face model directory; writes\n"
-          "                                   the binary OUT and its weight file OUT.vnw\n"
-          "      --target NAME       target to compile for (default native; see venusc targets)\n"
-          "      --dtype D           weight type of matrices: f32 f16 bf16 q8_0 q4_0\n"
-          "                          (default: as the model file stores them)\n"
-          "      --spec FILE.lua     use this architecture spec instead of the built-in choice\n"
-          "      --emit-c DIR        keep the generated C source tree (with a Makefile) in DIR\n"
-          "      --batch N           most tokens per forward step (prefill chunk; default 512,\n"
-          "                          16 on bare-metal targets)\n"
-          "      --ctx N             bare-metal targets: the context the static state holds\n"
-          "                          (default: the trained context, at most 256)\n"
-          "      --blas              use OpenBLAS for float32 prefill products\n"
-          "      --server            host targets: the binary serves the OpenAI API (OUT --serve HOST:PORT;\n"
-          "                          links libmicrohttpd and jansson)\n"
-          "      -d PASS             dump the graph after PASS (%s) to stdout\n"
-          "      --dot FILE          write the final graph as Graphviz\n"
-          "      --no-fuse           skip the fusion pass\n"
-          "      -v, --verbose       report progress\n"
-          "  inspect MODEL [--dtype D] [--spec FILE]\n"
-          "                          architecture, spec, ops, fusions, arena and weight bytes\n"
-          "  specs                   the architectures venus knows and the HF classes each handles\n"
-          "  targets [--tsv]         the targets, their toolchains and whether they are installed\n"
-          "  tokenize MODEL|tokenizer.json [--special] -- TEXT      print token ids\n"
-          "  detokenize MODEL|tokenizer.json -- 1,2,3               print the text\n"
-          "  --version, --help\n"
-          "\n"
-          "The model binary takes -p TEXT, --ids, --logits, --perplexity, ... (OUT --help).\n",
-          VENUS_VERSION, vn_pass_names());
+          "usage: venusc COMMAND [options]     (venusc COMMAND --help: that command alone)\n"
+          "\n",
+          VENUS_VERSION);
+  for (int i = 0; i < N_CMDS; i++) fprintf(f, cmd_usage[i].text, vn_pass_names());
+  fprintf(f, "  --version, --help\n"
+             "\n"
+             "The model binary takes -p TEXT, --ids, --logits, --perplexity, ... (OUT --help).\n");
+}
+
+/* `venusc COMMAND ... --help|-h` (before a `--`): that command's usage */
+static int command_help(int argc, char **argv) {
+  int i = 2;
+  while (i < argc && strcmp(argv[i], "--") && strcmp(argv[i], "--help") && strcmp(argv[i], "-h")) i++;
+  if (i >= argc || !strcmp(argv[i], "--")) return 0;
+  for (int k = 0; k < N_CMDS; k++)
+    if (!strcmp(cmd_usage[k].name, argv[1])) {
+      printf("usage: venusc %s ...\n", argv[1]);
+      printf(cmd_usage[k].text, vn_pass_names());
+      return 1;
+    }
+  return 0;
 }
 
 /* ---- specs ---- */
@@ -325,45 +362,100 @@ static int parse_job(int argc, char **argv, Job *j, int need_out) {
   return 0;
 }
 
-static int mkdir_p(const char *dir) {
-  char buf[4096];
-  snprintf(buf, sizeof buf, "%s", dir);
-  for (char *p = buf + 1; *p; p++)
-    if (*p == '/') { *p = 0; if (mkdir(buf, 0777) && errno != EEXIST) return -1; *p = '/'; }
-  return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
-}
-
-static void rm_tree_files(const char *dir) {
-  static const char *const files[] = {"model.c", "runtime.h", "tokenizer.h", "cli.c", "kernels.c", "threads.c",
-                                      "weights.c", "sampler.c", "tokenizer.c", "vn_target.h", "Makefile", "cc.log",
-                                      "startup.c", "board.ld", "model_weights.c", "model.vnw", "model.js", "chat.c", NULL};
-  char p[4200];
-  for (const char *const *f = files; *f; f++) { snprintf(p, sizeof p, "%s/%s", dir, *f); unlink(p); }
-  rmdir(dir);
-}
-
-static int cmd_compile(int argc, char **argv) {
+/* ---- compile: one function per stage, cmd_compile calls them in order ---- */
+typedef struct Compile {
   Job j;
-  int u = parse_job(argc, argv, &j, 1);
-  if (u) return u;
-  VnCtx ctx = {0};
+  VnCtx ctx;
+  const VnTarget *t;
+  VnTarget host;              /* a host target with the environment's CC */
+  int bare;
   VnModelDir md;
-  VnGraph *g = NULL;
-  const VnTarget *t = vn_target_find(j.target ? j.target : "native");
-  if (!t) return usage_error("--target %s: unknown target (venusc targets lists them)", j.target);
-  if (j.blas && t->kind != VN_TK_LINUX)
+  VnGraph *g;
+  unsigned char *blob;        /* the compiled tokenizer, or NULL */
+  size_t blen;
+  int tok_done;               /* the tokenizer stage ran */
+  const char *dir;            /* the work tree: --emit-c DIR, or $TMPDIR/venusc.PID.XXXXXX */
+  int tree_done;              /* the tree is complete (an --emit-c tree is kept from then on) */
+  char *wtmp, *btmp, *wfinal; /* OUT.vnw.tmpPID, OUT.tmpPID, OUT.vnw */
+  uint64_t id;                /* the weights id: the binary refuses a weight file of another run */
+  VnBuf src;                  /* model.c */
+} Compile;
+
+/* A caught signal removes what this run made (made.c), then ends venusc by
+ * the same signal. A signal ignored at start (nohup) stays ignored. */
+static void on_signal(int sig) {
+  vn_made_remove();
+  raise(sig);
+}
+
+static void catch_signals(void) {
+#ifdef __linux__
+  prctl(PR_SET_CHILD_SUBREAPER, 1);  /* the compiler's orphans come to us, to be reaped at once */
+#endif
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+    struct sigaction old, sa;
+    if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN) continue;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sigs[i], &sa, NULL);
+  }
+}
+
+/* the directory part of path ("." for a bare name) */
+static char *dir_of(VnArena *a, const char *path) {
+  const char *s = strrchr(path, '/');
+  if (!s) return vn_arena_strdup(a, ".");
+  return vn_arena_printf(a, "%.*s", (int)(s == path ? 1 : s - path), path);
+}
+
+/* Everything that can be refused before any work: flags, the target, -o. */
+static int check_job(Compile *c) {
+  Job *j = &c->j;
+  const VnTarget *t = vn_target_find(j->target ? j->target : "native");
+  if (!t) return usage_error("--target %s: unknown target (venusc targets lists them)", j->target);
+  if (j->blas && t->kind != VN_TK_LINUX)
     return usage_error("--blas: target %s has no OpenBLAS", t->name);
-  if (j.server && (t->kind != VN_TK_LINUX || *t->runner))
+  if (j->server && (t->kind != VN_TK_LINUX || *t->runner))
     return usage_error("--server: the HTTP server is built for host targets only (%s is not one)", t->name);
-  if (j.blas && *t->runner)  /* cross targets link statically; Debian has no cross OpenBLAS for them */
+  if (j->blas && *t->runner)  /* cross targets link statically; Debian has no cross OpenBLAS for them */
     return usage_error("--blas: OpenBLAS is linked for host targets only (%s is a cross target)", t->name);
-  int bare = t->kind == VN_TK_BAREMETAL;
-  if (j.ctx && !bare)
+  c->bare = t->kind == VN_TK_BAREMETAL;
+  if (j->ctx && !c->bare)
     return usage_error("--ctx: only bare-metal targets fix the context at compile time (other binaries take --ctx when run)");
-  if (bare && !j.batch_set) j.batch = 16;
-  if (make_graph(&ctx, &j, &md, &g) != VN_OK) { vn_hf_close(&md); return fail(&ctx); }
-  if (!j.out && !j.emit) { vn_hf_close(&md); return 0; }  /* -d / --dot only */
-  /* the tokenizer */
+  if (c->bare && !j->batch_set) j->batch = 16;
+  /* host targets build with the environment's CC when it names one */
+  const char *cc = getenv("CC");
+  if (cc && *cc && t->kind == VN_TK_LINUX && !*t->runner) {
+    c->host = *t;
+    c->host.cc = cc;
+    t = &c->host;
+  }
+  c->t = t;
+  if (!j->out) return 0;
+  struct stat st;
+  if (!*j->out || (!stat(j->out, &st) && S_ISDIR(st.st_mode)))
+    return usage_error("-o %s: is a directory; -o names the binary to write (its weights go beside it as OUT.vnw)", j->out);
+  char *w = vn_arena_printf(&c->ctx.arena, "%s.vnw", j->out);
+  if (!stat(w, &st) && S_ISDIR(st.st_mode))
+    return usage_error("-o %s: %s is a directory, and the weight file would take that name", j->out, w);
+  char *d = dir_of(&c->ctx.arena, j->out);
+  if (stat(d, &st) || !S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "venusc: -o %s: no such directory '%s'\n", j->out, d);
+    return 1;
+  }
+  if (access(d, W_OK | X_OK)) {
+    fprintf(stderr, "venusc: -o %s: cannot write into the directory '%s': %s\n", j->out, d, strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+/* the tokenizer: tokenizer.json or the GGUF metadata, compiled to the runtime's table */
+static VnStatus stage_tokenizer(Compile *c) {
+  const VnModelDir md = c->md;
   unsigned char *blob = NULL;
   size_t blen = 0;
   if (md.tokenizer_json || (md.gguf && md.gguf_tok)) {
@@ -371,87 +463,202 @@ static int cmd_compile(int argc, char **argv) {
     progress("tokenizer %s", md.tokenizer_json ? md.tokenizer_json : md.gguf->path);
     blob = md.gguf ? vn_gguf_tokenizer(md.gguf, md.gguf_tok, &blen, err, sizeof err)
                    : vn_tokc_compile_json(md.tokenizer_json, md.tokenizer_config, &blen, err, sizeof err);
-    if (!blob) { fprintf(stderr, "venusc: %s\n", err); vn_hf_close(&md); return 1; }
+    if (!blob) return vn_errorf(&c->ctx, VN_ERR_INPUT, VN_NOLOC, "%s", err);
   }
-  /* the work tree: --emit-c DIR, or a temporary directory */
-  char tmpl[] = "/tmp/venusc.XXXXXX";
-  const char *dir = j.emit;
-  if (dir) {
-    if (mkdir_p(dir)) { fprintf(stderr, "venusc: %s: cannot create the directory\n", dir); free(blob); vn_hf_close(&md); return 1; }
-  } else if (!(dir = mkdtemp(tmpl))) {
-    fprintf(stderr, "venusc: cannot create a temporary directory: %s\n", strerror(errno));
-    free(blob);
-    vn_hf_close(&md);
-    return 1;
+  c->blob = blob;
+  c->blen = blen;
+  c->tok_done = 1;
+  return VN_OK;
+}
+
+/* mkdir -p, recording each directory it creates */
+static int mkdir_p(const char *dir) {
+  char buf[4096];
+  if (!*dir) { errno = ENOENT; return -1; }
+  if ((size_t)snprintf(buf, sizeof buf, "%s", dir) >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
+  for (char *p = buf + 1;; p++) {
+    if (*p && *p != '/') continue;
+    char ch = *p;
+    *p = 0;
+    if (!mkdir(buf, 0777)) vn_made_add(buf, VN_MADE_DIR);
+    else if (errno != EEXIST) return -1;
+    if (!(*p = ch)) break;
   }
-  const char *out = j.out;
-  char *wtmp = NULL, *btmp = NULL, *wfinal = NULL;
-  VnStatus rc = VN_OK;
-  uint64_t id = 0;
-  if (bare) {  /* the weights go into the binary (model_weights.c), not beside it */
-    wtmp = vn_arena_printf(&ctx.arena, "%s/model.vnw", dir);
-    if (out) btmp = vn_arena_printf(&ctx.arena, "%s.tmp%d", out, (int)getpid());
+  struct stat st;
+  if (stat(dir, &st)) return -1;
+  if (!S_ISDIR(st.st_mode)) { errno = ENOTDIR; return -1; }
+  return 0;
+}
+
+/* the work tree: --emit-c DIR, or a temporary directory under $TMPDIR whose
+ * name carries the pid (vn_made_sweep finds it if this run is killed) */
+static VnStatus stage_tree(Compile *c) {
+  if (c->j.emit) {
+    if (mkdir_p(c->j.emit))
+      return vn_errorf(&c->ctx, VN_ERR_IO, VN_NOLOC, "--emit-c '%s': cannot create the directory: %s", c->j.emit, strerror(errno));
+    c->dir = c->j.emit;
+    return VN_OK;
+  }
+  const char *td = vn_made_tmpdir();
+  char *tmpl = vn_arena_printf(&c->ctx.arena, "%s/venusc.%d.XXXXXX", td, (int)getpid());
+  if (!mkdtemp(tmpl))
+    return vn_errorf(&c->ctx, VN_ERR_IO, VN_NOLOC, "cannot create a temporary directory in %s (TMPDIR): %s", td, strerror(errno));
+  vn_made_add(tmpl, VN_MADE_DIR);
+  c->dir = tmpl;
+  return VN_OK;
+}
+
+/* Refuse up front when the weights cannot fit on the disk of path. */
+static VnStatus check_space(Compile *c, const char *path, int64_t need) {
+  struct statvfs fs;
+  char *d = dir_of(&c->ctx.scratch, path);
+  if (statvfs(d, &fs)) return VN_OK;
+  unsigned long long free_b = (unsigned long long)(geteuid() ? fs.f_bavail : fs.f_bfree) * fs.f_frsize;
+  if (need > 0 && (unsigned long long)need > free_b)
+    return vn_errorf(&c->ctx, VN_ERR_IO, (VnLoc){path, 0}, "No space left on device: the weights take %lld bytes, %s has %llu free",
+                     (long long)need, d, free_b);
+  return VN_OK;
+}
+
+/* the weights: beside the binary under a temporary name (OUT.vnw.tmpPID),
+ * into the tree for --emit-c alone, or linked in (bare metal) */
+static VnStatus stage_pack(Compile *c) {
+  VnCtx *ctx = &c->ctx;
+  const VnGraph *g = c->g;
+  const char *out = c->j.out, *dir = c->dir;
+  VnStatus rc;
+  if (out) {
+    c->btmp = vn_arena_printf(&ctx->arena, "%s.tmp%d", out, (int)getpid());
+    vn_made_add(c->btmp, VN_MADE_FILE);
+  }
+  if (c->bare) {  /* the weights go into the binary (model_weights.c), not beside it */
+    char *wp = vn_arena_printf(&ctx->arena, "%s/model.vnw", dir);
+    vn_made_add_new(wp);
     progress("packing %lld bytes of weights into the binary", (long long)g->weight_bytes);
-    rc = vn_pack_weights(&ctx, g, &md.src, t, wtmp, &id);
-    if (rc == VN_OK) rc = vn_build_weights_c(&ctx, dir, wtmp);
-    unlink(wtmp);
-    wtmp = NULL;
-  } else if (out) {
-    wfinal = vn_arena_printf(&ctx.arena, "%s.vnw", out);
-    wtmp = vn_arena_printf(&ctx.arena, "%s.vnw.tmp%d", out, (int)getpid());
-    btmp = vn_arena_printf(&ctx.arena, "%s.tmp%d", out, (int)getpid());
-    progress("packing %lld bytes of weights into %s", (long long)g->weight_bytes, wfinal);
-    rc = vn_pack_weights(&ctx, g, &md.src, t, wtmp, &id);
-  } else {
-    char *wp = vn_arena_printf(&ctx.arena, "%s/model.vnw", dir);
-    rc = vn_pack_weights(&ctx, g, &md.src, t, wp, &id);
+    rc = vn_pack_weights(ctx, g, &c->md.src, c->t, wp, &c->id);
+    if (rc == VN_OK) rc = vn_build_weights_c(ctx, dir, wp);
+    unlink(wp);
+    return rc;
   }
-  VnBuf src = {0};
-  if (rc == VN_OK) {
-    int cmax = j.ctx;
-    if (!cmax) cmax = g->info.max_pos > 0 && g->info.max_pos < 256 ? (int)g->info.max_pos : 256;
-    /* chat formats: the one the chat template matches is the default */
-    VnChatFormats *cf = vn_arena_alloc(&ctx.arena, sizeof *cf);
-    char *tmpl_text = blob ? vn_chat_template(&md) : NULL;
-    Specs cs;
-    load_specs(&cs);
-    rc = vn_spec_chat(&ctx, cs.libs, cs.nlibs, tmpl_text, cf);
-    free(cs.specs);
-    free(cs.libs);
-    if (tmpl_text && cf->chosen < 0)
-      fprintf(stderr, "venusc: note: the chat template is not one venus recognizes; --chat needs --chat-format\n");
-    VnEmitOpts eo = {t, id, blob, blen, j.blas, cmax, blob ? cf : NULL, tmpl_text != NULL};
-    free(tmpl_text);
-    if (rc == VN_OK) rc = vn_emit_model(&ctx, g, &eo, &src);
+  if (out) {
+    c->wfinal = vn_arena_printf(&ctx->arena, "%s.vnw", out);
+    c->wtmp = vn_arena_printf(&ctx->arena, "%s.vnw.tmp%d", out, (int)getpid());
+    VN_TRY(check_space(c, c->wfinal, g->weight_bytes));
+    vn_made_add(c->wtmp, VN_MADE_FILE);
+    progress("packing %lld bytes of weights into %s", (long long)g->weight_bytes, c->wfinal);
+    return vn_pack_weights(ctx, g, &c->md.src, c->t, c->wtmp, &c->id);
   }
-  if (rc == VN_OK) {
-    char *mc = vn_arena_printf(&ctx.arena, "%s/model.c", dir);
-    if (vn_write_file(mc, src.p, src.len)) rc = vn_errorf(&ctx, VN_ERR_IO, (VnLoc){mc, 0}, "cannot write");
-  }
+  char *wp = vn_arena_printf(&ctx->arena, "%s/model.vnw", dir);
+  VN_TRY(check_space(c, wp, g->weight_bytes));
+  vn_made_add_new(wp);
+  return vn_pack_weights(ctx, g, &c->md.src, c->t, wp, &c->id);
+}
+
+/* the graph lowered to C: model.c in the tree */
+static VnStatus stage_emit(Compile *c) {
+  VnCtx *ctx = &c->ctx;
+  const VnGraph *g = c->g;
+  const unsigned char *blob = c->blob;
+  VnStatus rc;
+  int cmax = c->j.ctx;
+  if (!cmax) cmax = g->info.max_pos > 0 && g->info.max_pos < 256 ? (int)g->info.max_pos : 256;
+  /* chat formats: the one the chat template matches is the default */
+  VnChatFormats *cf = vn_arena_alloc(&ctx->arena, sizeof *cf);
+  char *tmpl_text = blob ? vn_chat_template(&c->md) : NULL;
+  Specs cs;
+  load_specs(&cs);
+  rc = vn_spec_chat(ctx, cs.libs, cs.nlibs, tmpl_text, cf);
+  free(cs.specs);
+  free(cs.libs);
+  if (tmpl_text && cf->chosen < 0)
+    fprintf(stderr, "venusc: note: the chat template is not one venus recognizes; --chat needs --chat-format\n");
+  VnEmitOpts eo = {c->t, c->id, blob, c->blen, c->j.blas, cmax, blob ? cf : NULL, tmpl_text != NULL};
+  free(tmpl_text);
+  if (rc == VN_OK) rc = vn_emit_model(ctx, g, &eo, &c->src);
+  if (rc != VN_OK) return rc;
+  char *mc = vn_arena_printf(&ctx->arena, "%s/model.c", c->dir);
+  vn_made_add_new(mc);
+  if (vn_write_file(mc, c->src.p, c->src.len)) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){mc, 0}, "cannot write: %s", strerror(errno));
+  return VN_OK;
+}
+
+/* the runtime and a Makefile into the tree, then the target's compiler into OUT.tmpPID */
+static VnStatus stage_build(Compile *c) {
+  const char *out = c->j.out;
   const char *on = out ? strrchr(out, '/') : NULL;
   on = on ? on + 1 : out ? out : "model";
-  int feat = (j.blas ? VN_BUILD_BLAS : 0) | (j.server ? VN_BUILD_SERVER : 0);
-  if (rc == VN_OK) rc = vn_build_tree(&ctx, dir, t, on, feat);
-  if (rc == VN_OK && out) {
-    progress("compiling with %s for %s", t->cc, t->name);
-    rc = vn_build_run(&ctx, dir, t, btmp, 0, feat, NULL);
+  int feat = (c->j.blas ? VN_BUILD_BLAS : 0) | (c->j.server ? VN_BUILD_SERVER : 0);
+  VN_TRY(vn_build_tree(&c->ctx, c->dir, c->t, on, feat));
+  c->tree_done = 1;
+  if (!out) return VN_OK;
+  progress("compiling with %s for %s", c->t->cc, c->t->name);
+  return vn_build_run(&c->ctx, c->dir, c->t, c->btmp, 0, feat, NULL);
+}
+
+/* the outputs take their names: weights first, then the binary. Were the
+ * second rename to fail, the new weight file and the old binary are of two
+ * runs, and the binary refuses them by the weights id. */
+static VnStatus stage_commit(Compile *c) {
+  const char *out = c->j.out;
+  if (!out) return VN_OK;
+  if (c->wtmp) {
+    if (rename(c->wtmp, c->wfinal)) return vn_errorf(&c->ctx, VN_ERR_IO, (VnLoc){c->wfinal, 0}, "cannot write: %s", strerror(errno));
+    vn_made_keep(c->wtmp);
   }
-  if (rc == VN_OK && out) {
-    if ((wtmp && rename(wtmp, wfinal)) || rename(btmp, out))
-      rc = vn_errorf(&ctx, VN_ERR_IO, (VnLoc){out, 0}, "cannot write: %s", strerror(errno));
-  }
-  vn_buf_free(&src);
-  free(blob);
-  vn_hf_close(&md);
+  if (rename(c->btmp, out)) return vn_errorf(&c->ctx, VN_ERR_IO, (VnLoc){out, 0}, "cannot write: %s", strerror(errno));
+  vn_made_keep(c->btmp);
+  return VN_OK;
+}
+
+/* A message names the output, not its temporary name (OUT.tmpPID). */
+static void untemp_msg(VnCtx *ctx, const char *tmp, const char *final) {
+  if (!tmp || !final) return;
+  char *p = strstr(ctx->msg, tmp);
+  if (!p) return;
+  size_t tl = strlen(tmp), fl = strlen(final);
+  if (strlen(ctx->msg) - tl + fl >= sizeof ctx->msg) return;
+  memmove(p + fl, p + tl, strlen(p + tl) + 1);
+  memcpy(p, final, fl);
+}
+
+/* what this run made and does not keep goes: the temporary tree and names,
+ * or, after a failure, everything (an --emit-c tree once complete stays) */
+static int finish(Compile *c, VnStatus rc) {
+  int no_tok = c->tok_done && !c->blob, gguf = c->md.gguf != NULL;
+  vn_buf_free(&c->src);
+  free(c->blob);
+  vn_hf_close(&c->md);
+  if (c->j.emit && c->tree_done) vn_made_keep(c->j.emit);
+  vn_made_remove();
   if (rc != VN_OK) {
-    if (wtmp) unlink(wtmp);
-    if (btmp) unlink(btmp);
-    if (!j.emit && rc != VN_ERR_TARGET) rm_tree_files(dir);
-    return fail(&ctx);
+    untemp_msg(&c->ctx, c->wtmp, c->wfinal);
+    untemp_msg(&c->ctx, c->btmp, c->j.out);
+    return fail(&c->ctx);
   }
-  if (!j.emit) rm_tree_files(dir);
-  if (out) progress("wrote %s%s%s", out, wfinal ? " and " : " (weights linked in)", wfinal ? wfinal : "");
+  if (no_tok)  /* said once the compile succeeded, so that a failure stays one line */
+    fprintf(stderr, "venusc: note: %s has no tokenizer (%s); the binary takes token ids (--ids) only\n", c->j.model,
+            gguf ? "no tokenizer.ggml.* metadata" : "no tokenizer.json");
+  if (c->j.out) progress("wrote %s%s%s", c->j.out, c->wfinal ? " and " : " (weights linked in)", c->wfinal ? c->wfinal : "");
   return 0;
+}
+
+static int cmd_compile(int argc, char **argv) {
+  Compile c = {0};
+  int u = parse_job(argc, argv, &c.j, 1);
+  if (!u) u = check_job(&c);
+  if (u) return u;
+  c.ctx.verbose = verbose;
+  catch_signals();
+  vn_made_sweep(c.j.out);  /* leftovers of runs killed by kill -9 */
+  VnStatus rc = make_graph(&c.ctx, &c.j, &c.md, &c.g);
+  if (rc != VN_OK || (!c.j.out && !c.j.emit)) return finish(&c, rc);  /* -d / --dot only */
+  rc = stage_tokenizer(&c);
+  if (rc == VN_OK) rc = stage_tree(&c);
+  if (rc == VN_OK) rc = stage_pack(&c);
+  if (rc == VN_OK) rc = stage_emit(&c);
+  if (rc == VN_OK) rc = stage_build(&c);
+  if (rc == VN_OK) rc = stage_commit(&c);
+  return finish(&c, rc);
 }
 
 /* GGUF: the metadata (long arrays summarized) and the tensor types */
@@ -490,7 +697,7 @@ static int cmd_inspect(int argc, char **argv) {
   int u = parse_job(argc, argv, &j, 0);
   if (u) return u;
   VnCtx ctx = {0};
-  VnModelDir md;
+  VnModelDir md = {0};
   VnGraph *g = NULL;
   if (make_graph(&ctx, &j, &md, &g) != VN_OK) { vn_hf_close(&md); return fail(&ctx); }
   printf("model:       %s\n", j.model);
@@ -573,6 +780,7 @@ int main(int argc, char **argv) {
   const char *c = argv[1];
   if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) { usage(stdout); return 0; }
   if (!strcmp(c, "--version")) { printf("venusc %s\n", VENUS_VERSION); return 0; }
+  if (command_help(argc, argv)) return 0;
   if (!strcmp(c, "compile")) return cmd_compile(argc - 1, argv + 1);
   if (!strcmp(c, "inspect")) return cmd_inspect(argc - 1, argv + 1);
   if (!strcmp(c, "specs")) return cmd_specs();

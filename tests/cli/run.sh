@@ -153,6 +153,42 @@ t "--chat-format mistral" "$work/kjv" --chat --chat-format mistral -p "Hello" --
 has "--chat-format mistral prompt" "^<\|endoftext\|>\[INST\] Be brief\.$" "$work/out"
 printf 'And God said\nAnd Adam\n' | "$work/chat_qwen3/m" --chat -n 4 --temp 0 >"$work/out" 2>"$work/err" && ok "--chat reads turns from stdin" || no "--chat reads turns from stdin"
 has "--chat answered two turns" "." "$work/out"
+# ---- venusc's own interface: per-command help, -o, TMPDIR, CC, notices ----
+for c in compile inspect targets specs tokenize detokenize; do
+  t "venusc $c --help" ./venusc $c --help; has "$c --help prints its usage" "^usage: venusc $c" "$work/out"
+done
+t "venusc inspect -h" ./venusc inspect -h; has "inspect -h prints its usage" "^usage: venusc inspect" "$work/out"
+./venusc --help >"$work/out" 2>&1; has "venusc --help mentions GGUF" "GGUF" "$work/out"
+mkdir -p "$work/odir"
+if ./venusc compile $M -o "$work/odir" >"$work/out" 2>"$work/err"; then no "-o DIR is refused"
+else has "-o DIR is refused up front" "-o .*odir: is a directory" "$work/err"; fi
+if [ -e "$work/odir.vnw" ]; then no "-o DIR leaves no DIR.vnw"; else ok "-o DIR leaves no DIR.vnw"; fi
+if ./venusc compile $M -o "$work/nodir/x" >"$work/out" 2>"$work/err"; then no "-o in a missing directory fails"
+else has "-o in a missing directory names it" "no such directory '.*nodir'" "$work/err"; fi
+# CC (host targets) and TMPDIR: a compiler wrapper records how it was run
+mkdir -p "$work/tmp"
+printf '#!/bin/sh\necho "$@" > "%s/cc.args"\nexec cc "$@"\n' "$work" > "$work/mycc"; chmod +x "$work/mycc"
+t "compile with CC set" env CC="$work/mycc" TMPDIR="$work/tmp" ./venusc compile $M -o "$work/cc1"
+has "CC is the compiler of a host target" "model\.c" "$work/cc.args"
+has "the work tree is under TMPDIR" "$work/tmp/venusc\.[0-9]+\." "$work/cc.args"
+if [ -z "$(ls -A "$work/tmp")" ]; then ok "TMPDIR is left empty"; else no "TMPDIR is left empty: $(ls "$work/tmp")"; fi
+t "binary built with CC runs" "$work/cc1" --ids "$IDS" --logits "$work/cc1.logits"
+same_logits "CC-built binary = default" "$work/a.logits" "$work/cc1.logits" 1e-4
+if command -v clang >/dev/null 2>&1; then
+  t "compile with CC=clang" env CC=clang ./venusc compile $M -o "$work/clang"
+  if grep -qa "clang version" "$work/clang"; then ok "CC=clang built the binary"; else no "CC=clang built the binary"; fi
+else echo "skip  CC=clang (no clang installed)"; fi
+if env CC="$work/no-such-cc" TMPDIR="$work/tmp" ./venusc compile $M -o "$work/nocc" >"$work/out" 2>"$work/err"; then no "a missing CC fails"
+else has "a missing CC is named" "compiler '.*no-such-cc' is not installed" "$work/err"; fi
+if ls "$work"/nocc* >/dev/null 2>&1 || [ -n "$(ls -A "$work/tmp")" ]; then no "a failed compile leaves no files"; else ok "a failed compile leaves no files"; fi
+if env TMPDIR="$work/no-such-tmp" ./venusc compile $M -o "$work/notmp" >"$work/out" 2>"$work/err"; then no "a missing TMPDIR fails"
+else has "a missing TMPDIR is named" "temporary directory in .*no-such-tmp \(TMPDIR\)" "$work/err"; fi
+# a model without a tokenizer: one notice; with one: none
+./venusc compile $M -o "$work/nt" >"$work/out" 2>"$work/err"
+has "no tokenizer: a notice" "^venusc: note: .* has no tokenizer .*--ids" "$work/err"
+if [ "$(grep -c . "$work/err")" -eq 1 ]; then ok "no tokenizer: one line"; else no "no tokenizer: one line"; fi
+./venusc compile examples/tiny-kjv -o "$work/kjv2" >"$work/out" 2>"$work/err"
+if grep -q "no tokenizer" "$work/err"; then no "a tokenizer: no notice"; else ok "a tokenizer: no notice"; fi
 . tests/cli/defaults.sh
 . tests/cli/flags.sh
 echo "cli: $pass passed, $fail failed"

@@ -85,5 +85,86 @@ expect bin_prompt_no_tokenizer 2 "-p/-f needs a tokenizer.*--ids" -- "$work/a" -
 expect bin_bad_temp 2 "option --temp: 'hot' is not a number" -- "$work/a" --ids 1 --temp hot
 # random corruptions of a safetensors header, a GGUF file and a config.json
 if python3 tests/errors/mutate.py ./venusc "$work/mut" 150 1; then pass=$((pass+1)); else fail=$((fail+1)); fi
+# ---- a compile under faults: nothing is left behind, the cause is named ----
+expect inspect_no_such 1 "nonexistent: no such file or directory" -- ./venusc inspect $work/nonexistent
+# a binary with the weight file of another run of the same model (as when a
+# compile died between its two renames) is refused by the weights id
+./venusc compile $good -o "$work/r1" 2>/dev/null && ./venusc compile $good -o "$work/r2" --dtype f16 2>/dev/null || exit 1
+cp "$work/r2.vnw" "$work/r1.vnw"
+expect weights_of_another_run 1 "r1.vnw: this weight file belongs to another model binary" -- "$work/r1" --ids 1,2,3 -n 1 --print-ids
+T="$work/ftmp"; F="$work/fault"; mkdir -p "$T" "$F"
+# empty NAME DIR: DIR holds nothing
+empty() { if [ -z "$(ls -A "$2")" ]; then pass=$((pass+1)); echo "ok    $1"; else fail=$((fail+1)); echo "FAIL  $1: left $(ls -A "$2" | tr '\n' ' ')"; fi; }
+# no_cc NAME: no process runs on a work tree of $T (the compiler died with venusc)
+no_cc() {
+  sleep 0.3
+  if ps -eo args | grep -F "$T/venusc." | grep -qv grep; then fail=$((fail+1)); echo "FAIL  $1: a compiler still runs"
+  else pass=$((pass+1)); echo "ok    $1"; fi
+}
+# start_compile OUT: a compile in the background ($vp), returns once its compiler runs
+start_compile() {
+  TMPDIR="$T" ./venusc compile $good -o "$1" 2>/dev/null & vp=$!
+  i=0; while [ $i -lt 600 ]; do
+    for f in "$T"/venusc.*/cc.log; do [ -e "$f" ] && return 0; done
+    sleep 0.05; i=$((i+1))
+  done; return 1
+}
+for sig in TERM HUP; do
+  if start_compile "$F/sig"; then
+    kill -$sig $vp; wait $vp 2>/dev/null; rc=$?
+    if [ $rc -gt 128 ]; then pass=$((pass+1)); echo "ok    SIG$sig ends the compile (exit $rc)"; else fail=$((fail+1)); echo "FAIL  SIG$sig: exit $rc"; fi
+    empty "SIG$sig during a compile leaves no output" "$F"; empty "SIG$sig during a compile leaves no work tree" "$T"
+    no_cc "SIG$sig: the compiler dies with venusc"
+  else wait $vp; fail=$((fail+1)); echo "FAIL  SIG$sig: the compile never reached its compiler"; fi
+done
+# SIGINT (Ctrl+C) from a process that does not ignore it, as a terminal's would be
+if python3 - "$T" "$F/sig" "$good" <<'PY'
+import glob, os, signal, subprocess, sys, time
+tmp, out, model = sys.argv[1:4]
+p = subprocess.Popen(["./venusc", "compile", model, "-o", out], env=dict(os.environ, TMPDIR=tmp),
+                     stderr=subprocess.DEVNULL, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+for _ in range(600):
+    if glob.glob(tmp + "/venusc.*/cc.log"):
+        break
+    time.sleep(0.05)
+p.send_signal(signal.SIGINT)
+sys.exit(0 if p.wait() == -signal.SIGINT else 1)
+PY
+then pass=$((pass+1)); echo "ok    SIGINT ends the compile"; else fail=$((fail+1)); echo "FAIL  SIGINT does not end the compile by SIGINT"; fi
+empty "SIGINT during a compile leaves no output" "$F"; empty "SIGINT during a compile leaves no work tree" "$T"
+no_cc "SIGINT: the compiler dies with venusc"
+# kill -9 cannot be caught: the compiler dies with venusc, the next run removes the leftovers
+if start_compile "$F/k9"; then
+  kill -9 $vp; wait $vp 2>/dev/null
+  no_cc "kill -9: the compiler dies with venusc"
+  dead=$(sh -c 'echo $$')   # a pid that no longer runs
+  : > "$F/k9.tmp$dead"; : > "$F/k9.vnw.tmp$dead"; mkdir "$T/venusc.$dead.abcdef"; : > "$T/venusc.$dead.abcdef/model.c"
+  : > "$F/k9.tmp$$"; : > "$F/k9.tmpx"; mkdir "$T/venusc.$$.ghijkl" "$T/venusc.x"   # a live pid's, and not venusc's
+  TMPDIR="$T" ./venusc compile $good -o "$F/k9" 2>/dev/null
+  left=$(cd "$F" && ls -A | tr '\n' ' '); tleft=$(cd "$T" && ls -A | tr '\n' ' ')
+  if [ "$left" = "k9 k9.tmp$$ k9.tmpx k9.vnw " ] && [ "$tleft" = "venusc.$$.ghijkl venusc.x " ]; then
+    pass=$((pass+1)); echo "ok    kill -9: the next run removes the leftovers of dead runs (only those)"
+  else fail=$((fail+1)); echo "FAIL  kill -9 leftovers: left '$left' and '$tleft'"; fi
+  rm -rf "$F"/* "$T"/*
+else wait $vp; fail=$((fail+1)); echo "FAIL  kill -9: the compile never reached its compiler"; fi
+# a full disk and a read-only one (a small tmpfs; needs root)
+D="$work/disk"; mkdir -p "$D"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=64k tmpfs "$D" 2>/dev/null; then
+  expect disk_full_weights 1 "No space left on device: the weights take [0-9]+ bytes" -- ./venusc compile $good -o "$D/out"
+  empty "a full disk: nothing left on it" "$D"
+  umount "$D"
+  # room for the weight file but not the binary: the linker hits it
+  wb=$(wc -c < "$work/a.vnw"); bb=$(wc -c < "$work/a")
+  mount -t tmpfs -o size=$(( (wb / 4096 + 1) * 4096 + bb / 2 )) tmpfs "$D"
+  expect disk_full_link 1 "failed: .*No space left on device" -- ./venusc compile $good -o "$D/out"
+  empty "a disk full for the linker: nothing left on it" "$D"
+  umount "$D"
+  mount -t tmpfs -o size=16k tmpfs "$D"
+  expect disk_full_tmpdir 1 "No space left on device" -- env TMPDIR="$D" ./venusc compile $good -o "$work/out"
+  empty "a full TMPDIR: nothing left on it" "$D"
+  mount -o remount,ro "$D"
+  expect read_only 1 "cannot write into the directory .*Read-only file system" -- ./venusc compile $good -o "$D/out"
+  umount "$D"
+else echo "skip  disk full and read-only compiles (need root and a tmpfs mount)"; fi
 echo "errors: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
