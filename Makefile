@@ -24,7 +24,7 @@ VENUSC_OBJ := $(patsubst %.c,build/%.o,$(VENUSC_SRC)) build/embedded.o
 # Specs, runtime and target sources are compiled into venusc, so that it
 # needs no data files at run time.
 EMBED_FILES := $(sort $(wildcard archspecs/*.lua archspecs/lib/*.lua)) \
-  runtime/runtime.h runtime/tokenizer.h runtime/cli.c runtime/kernels.c runtime/threads.c \
+  runtime/runtime.h runtime/tokenizer.h runtime/half.h runtime/cli.c runtime/kernels.c runtime/threads.c \
   runtime/weights.c runtime/sampler.c runtime/tokenizer.c runtime/chat.c $(sort $(wildcard targets/*/*.h)) \
   $(sort $(wildcard targets/*/*/*.c targets/*/*/*.ld))
 

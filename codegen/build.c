@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 static const char *const runtime_files[] = {
-  "runtime/runtime.h", "runtime/tokenizer.h", "runtime/cli.c", "runtime/kernels.c", "runtime/threads.c",
+  "runtime/runtime.h", "runtime/tokenizer.h", "runtime/half.h", "runtime/cli.c", "runtime/kernels.c", "runtime/threads.c",
   "runtime/weights.c", "runtime/sampler.c", "runtime/tokenizer.c", "runtime/chat.c", NULL,
 };
 static const char *const runtime_srcs[] = {"cli.c", "kernels.c", "threads.c", "weights.c", "sampler.c", "tokenizer.c", "chat.c", NULL};

@@ -332,7 +332,7 @@ static int mkdir_p(const char *dir) {
 static void rm_tree_files(const char *dir) {
   static const char *const files[] = {"model.c", "runtime.h", "tokenizer.h", "cli.c", "kernels.c", "threads.c",
                                       "weights.c", "sampler.c", "tokenizer.c", "vn_target.h", "Makefile", "cc.log",
-                                      "startup.c", "board.ld", "model_weights.c", "model.vnw", "model.js", "chat.c", NULL};
+                                      "startup.c", "board.ld", "model_weights.c", "model.vnw", "model.js", "chat.c", "half.h", NULL};
   char p[4200];
   for (const char *const *f = files; *f; f++) { snprintf(p, sizeof p, "%s/%s", dir, *f); unlink(p); }
   rmdir(dir);
