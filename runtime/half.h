@@ -5,11 +5,24 @@
  *
  * Conversions to the narrow types round to nearest, ties to even; f16
  * overflows to infinity and underflows through subnormals to zero; a NaN
- * stays a (quiet) NaN. Widening is exact. */
+ * stays a (quiet) NaN. Widening is exact. vn_half_bits/vn_half_from_bits:
+ * a float32's bits, and back. */
 #ifndef VN_HALF_H
 #define VN_HALF_H
 #include <stdint.h>
 #include <string.h>
+
+static inline float vn_half_from_bits(uint32_t u) {
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static inline uint32_t vn_half_bits(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  return x;
+}
 
 static inline float vn_half_f16_to_f32(uint16_t h) {
   uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, u;
@@ -22,14 +35,11 @@ static inline float vn_half_f16_to_f32(uint16_t h) {
     }
   } else if (e == 31) u = s | 0x7f800000u | (m << 13);
   else u = s | ((e + 127 - 15) << 23) | (m << 13);
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
+  return vn_half_from_bits(u);
 }
 
 static inline uint16_t vn_half_f32_to_f16(float f) {
-  uint32_t x;
-  memcpy(&x, &f, 4);
+  uint32_t x = vn_half_bits(f);
   uint32_t s = (x >> 16) & 0x8000, e = (x >> 23) & 0xff, m = x & 0x7fffff;
   if (e == 0xff) return (uint16_t)(s | 0x7c00 | (m ? 0x200 : 0));
   int ee = (int)e - 127 + 15;
@@ -46,16 +56,10 @@ static inline uint16_t vn_half_f32_to_f16(float f) {
   return (uint16_t)(s | r);
 }
 
-static inline float vn_half_bf16_to_f32(uint16_t h) {
-  uint32_t u = (uint32_t)h << 16;
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
+static inline float vn_half_bf16_to_f32(uint16_t h) { return vn_half_from_bits((uint32_t)h << 16); }
 
 static inline uint16_t vn_half_f32_to_bf16(float f) {
-  uint32_t x;
-  memcpy(&x, &f, 4);
+  uint32_t x = vn_half_bits(f);
   if ((x & 0x7fffffff) > 0x7f800000) return (uint16_t)((x >> 16) | 0x40);
   x += 0x7fff + ((x >> 16) & 1);
   return (uint16_t)(x >> 16);

@@ -175,9 +175,11 @@ static const char *rope_desc(const VnGraph *g, int ri, char *buf, size_t cap) {
   return buf;
 }
 
-/* ---- case generators: one per op, case k of n ---- */
-#define CASES_positions 6
-static void gen_positions(Gen *G, int k) {
+/* ---- case generators: one per op, case k of n ----
+ * GEN(name, n) opens the generator gen_<name> of op <name>'s n cases
+ * (CASES_<name>), which the table GENS below takes from ops.def. */
+#define GEN(name, n) enum { CASES_##name = (n) }; static void gen_##name(Gen *G, int k)
+GEN(positions, 6) {
   Case *c = G->c;
   c->T = irand(&G->r, 1, 9);
   c->pos = k % 2 ? irand(&G->r, 1, 5000) : 0;
@@ -187,8 +189,7 @@ static void gen_positions(Gen *G, int k) {
   op_node(G, VN_OP_POSITIONS, NULL, &p);
 }
 
-#define CASES_embed 20
-static void gen_embed(Gen *G, int k) {
+GEN(embed, 20) {
   Case *c = G->c;
   VnDType dt = DTS[k % 5];
   int64_t H = vn_dtype_block(dt) > 1 ? PICK(&G->r, 32, 64, 96, 256) : PICK(&G->r, NCOLS_ODD, 64);
@@ -217,13 +218,10 @@ static void gen_norm(Gen *G, int k, VnOp op) {
   DESC("C=%lld group=%lld T=%d eps=%g%s%s", (long long)C, (long long)grp, c->T, p.eps, hw ? " w" : "", hb ? " b" : "");
   op_node(G, op, s, &p);
 }
-#define CASES_rmsnorm 16
-static void gen_rmsnorm(Gen *G, int k) { gen_norm(G, k, VN_OP_RMSNORM); }
-#define CASES_layernorm 16
-static void gen_layernorm(Gen *G, int k) { gen_norm(G, k, VN_OP_LAYERNORM); }
+GEN(rmsnorm, 16) { gen_norm(G, k, VN_OP_RMSNORM); }
+GEN(layernorm, 16) { gen_norm(G, k, VN_OP_LAYERNORM); }
 
-#define CASES_matmul 60
-static void gen_matmul(Gen *G, int k) {
+GEN(matmul, 60) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   VnDType dt = DTS[k % 5];
@@ -247,8 +245,7 @@ static void gen_matmul(Gen *G, int k) {
   op_node(G, VN_OP_MATMUL, s, &p);
 }
 
-#define CASES_rope 24
-static void gen_rope(Gen *G, int k) {
+GEN(rope, 24) {
   Case *c = G->c;
   int hd = (int)PICK(&G->r, 16, 64, 80, 128), heads = irand(&G->r, 1, 4);
   c->T = irand(&G->r, 1, 9);
@@ -261,8 +258,7 @@ static void gen_rope(Gen *G, int k) {
   op_node(G, VN_OP_ROPE, s, &p);
 }
 
-#define CASES_attention 42
-static void gen_attention(Gen *G, int k) {
+GEN(attention, 42) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   static const int hk[][2] = {{1, 1}, {2, 2}, {4, 2}, {4, 1}, {8, 2}, {6, 3}, {3, 1}};
@@ -315,14 +311,10 @@ static void gen_unary(Gen *G, int k, VnOp op) {
   DESC("C=%lld T=%d amp=%g act=%s scale=%g cap=%g", (long long)C, c->T, c->amp, vn_act_name(p.act), p.scale, p.cap);
   op_node(G, op, s, &p);
 }
-#define CASES_act 18
-static void gen_act(Gen *G, int k) { gen_unary(G, k, VN_OP_ACT); }
-#define CASES_glu 18
-static void gen_glu(Gen *G, int k) { gen_unary(G, k, VN_OP_GLU); }
-#define CASES_scale 6
-static void gen_scale(Gen *G, int k) { gen_unary(G, k, VN_OP_SCALE); }
-#define CASES_softcap 8
-static void gen_softcap(Gen *G, int k) { gen_unary(G, k, VN_OP_SOFTCAP); }
+GEN(act, 18) { gen_unary(G, k, VN_OP_ACT); }
+GEN(glu, 18) { gen_unary(G, k, VN_OP_GLU); }
+GEN(scale, 6) { gen_unary(G, k, VN_OP_SCALE); }
+GEN(softcap, 8) { gen_unary(G, k, VN_OP_SOFTCAP); }
 
 /* b is [T][C], or (odd k) a 1-D weight [C] for every row */
 static void gen_binary(Gen *G, int k, VnOp op) {
@@ -334,13 +326,10 @@ static void gen_binary(Gen *G, int k, VnOp op) {
   DESC("C=%lld T=%d%s", (long long)C, c->T, k % 2 ? " row-vector" : "");
   op_node(G, op, s, &p);
 }
-#define CASES_add 10
-static void gen_add(Gen *G, int k) { gen_binary(G, k, VN_OP_ADD); }
-#define CASES_mul 10
-static void gen_mul(Gen *G, int k) { gen_binary(G, k, VN_OP_MUL); }
+GEN(add, 10) { gen_binary(G, k, VN_OP_ADD); }
+GEN(mul, 10) { gen_binary(G, k, VN_OP_MUL); }
 
-#define CASES_last 9
-static void gen_last(Gen *G, int k) {
+GEN(last, 9) {
   Case *c = G->c;
   int64_t C = PICK(&G->r, NCOLS_ODD, 64);
   c->T = irand(&G->r, 1, 9);
@@ -362,8 +351,7 @@ static void fix_wkv(const Case *c, struct Data *d, uint64_t *r);
  * correction bias and groups (DeepSeek-V3), sigmoid without groups; mode 1
  * (k / 4 % 3 == 2): pairs of experts with equal logits and bias (ties).
  * The ids and the weights are held to the tolerance apart (parts 2). */
-#define CASES_route 24
-static void gen_route(Gen *G, int k) {
+GEN(route, 24) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   VnParams p = {0};
@@ -407,8 +395,7 @@ static void gen_route(Gen *G, int k) {
  * needs them exact: mode 1 (grid) draws x and gate/up from grids whose
  * q8_0/q4_0 blocks and dot products are exact in float32, act none; the
  * other quantized-down cases hold to TOL_QUANT alone. */
-#define CASES_moe 22
-static void gen_moe(Gen *G, int k) {
+GEN(moe, 22) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   VnDType dg = DTS[k % 5], dd = DTS[(k + k / 5) % 5];
@@ -436,8 +423,7 @@ static void gen_moe(Gen *G, int k) {
 static uint32_t fixed_state(Gen *G, int64_t rows, int64_t cols) { return leaf(G, VN_OP_STATE, VN_F32, 2, rows, cols); }
 
 /* kernel widths 2..5, steps shorter than the state (T < K-1), every act */
-#define CASES_conv1d 18
-static void gen_conv1d(Gen *G, int k) {
+GEN(conv1d, 18) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   VnParams p = {0};
@@ -460,8 +446,7 @@ static void gen_conv1d(Gen *G, int k) {
  * of 20, by the recurrence (the chunked form takes exp(cum_i - cum_s) of
  * float running sums, which at |dt A| of hundreds a chunk is off by
  * ~1e-5 relative) */
-#define CASES_ssm_scan 30
-static void gen_ssm_scan(Gen *G, int k) {
+GEN(ssm_scan, 30) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   VnParams p = {0};
@@ -501,8 +486,7 @@ static void gen_ssm_scan(Gen *G, int k) {
   op_node(G, VN_OP_SSM_SCAN, s, &p);
 }
 
-#define CASES_shift 8
-static void gen_shift(Gen *G, int k) {
+GEN(shift, 8) {
   Case *c = G->c;
   VnParams p = {0};
   int64_t C = PICK(&G->r, NCOLS_ODD, 64);
@@ -515,8 +499,7 @@ static void gen_shift(Gen *G, int k) {
 
 /* decay = -exp(w) < 0 as models store it; keys up to 30 (the running max
  * keeps the exponentials finite); from position 0 or a valid state */
-#define CASES_wkv 12
-static void gen_wkv(Gen *G, int k) {
+GEN(wkv, 12) {
   Case *c = G->c;
   VnParams p = {0};
   int64_t C = PICK(&G->r, NCOLS_ODD, 64);
@@ -529,8 +512,7 @@ static void gen_wkv(Gen *G, int k) {
   op_node(G, VN_OP_WKV, s, &p);
 }
 
-#define CASES_mla 16
-static void gen_mla(Gen *G, int k) {
+GEN(mla, 16) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   VnParams p = {0};
@@ -560,7 +542,7 @@ static void gen_mla(Gen *G, int k) {
 /* The cases of each op with a kernel, in table order: an OP row of
  * ops.def names its runtime kernel vn_k_<name> (linked from
  * runtime/kernels.c, the portable build) and its case generator gen_<name>
- * with its count CASES_<name>, so that the harness does not build while
+ * with its count CASES_<name> (GEN), so that the harness does not build while
  * an op lacks one. */
 typedef void (*KernelFn)(void);
 static const struct { VnOp op; int n; void (*gen)(Gen *, int); KernelFn kernel; } GENS[] = {
