@@ -20,10 +20,7 @@ VnStatus vn_shape_weight(VnCtx *ctx, VnGraph *g, VnNode *n) { return VN_OK; }  /
 VnStatus vn_shape_state(VnCtx *ctx, VnGraph *g, VnNode *n) { return VN_OK; }   /* set by the builder */
 
 /* ---- positions: out [T] (int32) = pos + t + offset (p.col0) ---- */
-VnStatus vn_shape_positions(VnCtx *ctx, VnGraph *g, VnNode *n) {
-  n->nd = 1; n->dim[0] = VN_T; n->dtype = VN_I32;
-  return VN_OK;
-}
+VnStatus vn_shape_positions(VnCtx *ctx, VnGraph *g, VnNode *n) { return vn_shape_input(ctx, g, n); }  /* ids [T] */
 
 void vn_ref_positions(const VnRefArgs *a) {
   for (int t = 0; t < a->T; t++) {

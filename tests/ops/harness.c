@@ -1,16 +1,16 @@
 /* harness.c: every emitted kernel of every host-runnable target against its
- * scalar reference kernel (ops/ref).
+ * scalar reference kernel (vn_ref_<op> of ops/<group>.c).
  *
  * For each op of the table that has a kernel (not LEAF, not VIEW) it makes
  * random one-node graphs through the C API (leaves: INPUT for activations
  * and token ids, WEIGHT with a zeros expression just for shape and dtype,
  * STATE for caches), emits each node as an exported function vn_<op>_<case>
- * (codegen/emit.c), compiles them with the runtime into a shared object
- * (codegen/build.c: one per target holding every op, rebuilt per op to name
- * the culprit when it fails to compile; matmul once more with OpenBLAS when
- * installed), dlopen()s it and calls each function through libffi with the
- * signature the op table gives: (VnRt *, float *out, one pointer per
- * operand, int T, int pos). No glue is written per op; where an op needs
+ * (codegen/emit.c around the op's vn_emit_<op>), compiles them with the
+ * runtime into a shared object (codegen/build.c: one per target holding
+ * every op, rebuilt per op to name the culprit when it fails to compile;
+ * matmul once more with OpenBLAS when installed), dlopen()s it and calls
+ * each function through libffi with the signature the op table gives:
+ * (VnRt *, float *out, one pointer per operand, int T, int pos). No glue is written per op; where an op needs
  * its data shaped (valid routes, negative decays, a state as steps leave
  * it) the case's fixer rewrites the random data. Weights are packed
  * with vn_pack_row, the very packer of model weights; the reference gets
