@@ -8,187 +8,31 @@
  * the state. The same node functions, exported, are what the libffi
  * harness tests against the reference kernels.
  *
+ * Each node's body is its op's emitter (ops/<group>.c, vn_emit_<name>);
+ * this file writes what is around it: the node function, the tables
+ * (RoPE, tokenizer, chat formats), vn_model and vn_model_step.
+ *
  * Strings from model files never reach the output except through
  * vn_buf_cstr; numbers are printed as hexadecimal float literals (exact). */
 #include "codegen.h"
 #include "ops.h"
-#include "tokenizer.h"
+#include "runtime.h"
 #include <math.h>
 #include <string.h>
 
-static void flt(VnBuf *b, double v) {
-  if (!isfinite(v)) v = v > 0 ? 3.0e38 : v < 0 ? -3.0e38 : 0;
-  vn_buf_printf(b, "%af", (double)(float)v);
-}
-
-static void dbl(VnBuf *b, double v) {
-  if (!isfinite(v)) v = 0;
-  vn_buf_printf(b, "%a", v);
-}
-
-static uint32_t root_of(const VnGraph *g, uint32_t i, int64_t *col) {
-  *col = 0;
-  while (vn_ops[g->nodes[i].op].flags & VN_OPF_VIEW) {
-    *col += g->nodes[i].p.col0;
-    i = g->nodes[i].src[0];
-  }
-  return i;
-}
-
-/* row stride of operand k of node n (0: a weight vector used for every row) */
-static int64_t ld_of(const VnGraph *g, const VnNode *n, int k) {
-  int64_t col;
-  uint32_t r = root_of(g, n->src[k], &col);
-  if (g->nodes[r].op == VN_OP_WEIGHT && g->nodes[r].nd == 1) return 0;
-  return vn_node_cols(&g->nodes[r]);
-}
-
-static const char *act_c(int a) {
-  static const char *n[] = {"VN_A_NONE", "VN_A_SILU", "VN_A_GELU", "VN_A_GELU_TANH", "VN_A_RELU",
-                            "VN_A_SIGMOID", "VN_A_TANH", "VN_A_SOFTPLUS", "VN_A_RELU2"};
-  return a >= 0 && a < (int)(sizeof n / sizeof n[0]) ? n[a] : "VN_A_NONE";
-}
-
-static const char *dt_c(int d) {
-  static const char *n[] = {"VN_DT_F32", "VN_DT_F16", "VN_DT_BF16", "VN_DT_Q8_0", "VN_DT_Q4_0"};
-  return d >= 0 && d < 5 ? n[d] : "VN_DT_F32";
-}
-
-#define F(k) "(const float *)in" #k
-
-/* The body of node i's function: one kernel call. */
-static VnStatus emit_body(VnCtx *ctx, const VnGraph *g, uint32_t i, VnBuf *b) {
-  const VnNode *n = &g->nodes[i];
-  const VnParams *p = &n->p;
-  int64_t C = vn_node_cols(n);
-  switch (n->op) {
-  case VN_OP_POSITIONS:
-    vn_buf_printf(b, "  vn_k_positions(rt, (int32_t *)out, T, pos, %d);\n", p->col0);
-    return VN_OK;
-  case VN_OP_EMBED: {
-    const VnNode *t = &g->nodes[n->src[0]];
-    vn_buf_printf(b, "  vn_k_embed(rt, out, in0, %s, (const int32_t *)in1, T, %lld, %lld, ", dt_c(t->dtype),
-                  (long long)t->dim[1], (long long)t->dim[0]);
-    flt(b, p->scale);
-    vn_buf_puts(b, ");\n");
-    return VN_OK;
-  }
-  case VN_OP_RMSNORM:
-    vn_buf_printf(b, "  vn_k_rmsnorm(rt, out, " F(0) ", %lld, " F(1) ", T, %lld, %d, ", (long long)ld_of(g, n, 0),
-                  (long long)C, p->group);
-    flt(b, p->eps);
-    vn_buf_puts(b, ");\n");
-    return VN_OK;
-  case VN_OP_LAYERNORM:
-    vn_buf_printf(b, "  vn_k_layernorm(rt, out, " F(0) ", %lld, " F(1) ", " F(2) ", T, %lld, %d, ",
-                  (long long)ld_of(g, n, 0), (long long)C, p->group);
-    flt(b, p->eps);
-    vn_buf_puts(b, ");\n");
-    return VN_OK;
-  case VN_OP_MATMUL: {
-    const VnNode *w = &g->nodes[n->src[1]];
-    vn_buf_printf(b, "  vn_k_matmul(rt, out, " F(0) ", %lld, in1, %s, " F(2) ", " F(3) ", %lld, T, %lld, %lld, %s, %d, ",
-                  (long long)ld_of(g, n, 0), dt_c(w->dtype), (long long)(n->src[3] != VN_NONE ? ld_of(g, n, 3) : 0),
-                  (long long)w->dim[1], (long long)w->dim[0], act_c(p->act), p->glu);
-    flt(b, p->scale);
-    vn_buf_puts(b, ");\n");
-    return VN_OK;
-  }
-  case VN_OP_ROPE:
-    vn_buf_printf(b, "  vn_k_rope(rt, out, " F(0) ", %lld, T, %lld, %d);\n", (long long)ld_of(g, n, 0), (long long)C, p->rope);
-    return VN_OK;
-  case VN_OP_ATTENTION:
-    if (p->alibi) {
-      vn_buf_printf(b, "  static const float slopes[%d] = {", n->ntable);
-      for (int k = 0; k < n->ntable; k++) {
-        if (k) vn_buf_puts(b, ", ");
-        flt(b, n->table[k]);
-      }
-      vn_buf_puts(b, "};\n");
-    }
-    vn_buf_printf(b, "  static const VnAttn a = {%d, %d, %d, %d, %d, %d, ", p->heads, p->kv_heads, p->head_dim,
-                  p->v_head_dim, p->causal, p->window);
-    flt(b, p->scale);
-    vn_buf_puts(b, ", ");
-    flt(b, p->cap);
-    vn_buf_printf(b, ", %d, %s, %d};\n", p->rope - 1, p->alibi ? "slopes" : "NULL", p->alibi == 2);
-    vn_buf_printf(b, "  vn_k_attention(rt, out, " F(0) ", %lld, " F(1) ", %lld, " F(2) ", %lld, (float *)in3, (float *)in4, T, pos, &a);\n",
-                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), (long long)ld_of(g, n, 2));
-    return VN_OK;
-  case VN_OP_ACT:
-  case VN_OP_GLU:
-    vn_buf_printf(b, "  vn_k_%s(rt, out, " F(0) ", %lld, T, %lld, %s);\n", n->op == VN_OP_ACT ? "act" : "glu",
-                  (long long)ld_of(g, n, 0), (long long)C, act_c(p->act));
-    return VN_OK;
-  case VN_OP_ADD:
-  case VN_OP_MUL:
-    vn_buf_printf(b, "  vn_k_%s(rt, out, " F(0) ", %lld, " F(1) ", %lld, T, %lld, %d);\n", n->op == VN_OP_ADD ? "add" : "mul",
-                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), (long long)C,
-                  vn_node_is_act(&g->nodes[n->src[1]]) && vn_node_cols(&g->nodes[n->src[1]]) == 1 && C > 1);
-    return VN_OK;
-  case VN_OP_SCALE:
-  case VN_OP_SOFTCAP:
-    vn_buf_printf(b, "  vn_k_%s(rt, out, " F(0) ", %lld, T, %lld, ", n->op == VN_OP_SCALE ? "scale" : "softcap",
-                  (long long)ld_of(g, n, 0), (long long)C);
-    flt(b, n->op == VN_OP_SCALE ? p->scale : p->cap);
-    vn_buf_puts(b, ");\n");
-    return VN_OK;
-  case VN_OP_ROUTE:
-    vn_buf_printf(b, "  vn_k_route(rt, out, " F(0) ", %lld, " F(1) ", T, %lld, %d, %d, %d, ", (long long)ld_of(g, n, 0),
-                  (long long)g->nodes[n->src[0]].dim[1], p->top_k, p->route, p->renorm);
-    flt(b, p->scale);
-    vn_buf_printf(b, ", %d, %d);\n", p->groups, p->top_groups);
-    return VN_OK;
-  case VN_OP_MOE: {
-    const VnNode *wg = &g->nodes[n->src[2]], *wd = &g->nodes[n->src[3]];
-    vn_buf_printf(b, "  vn_k_moe(rt, out, " F(0) ", %lld, " F(1) ", %lld, in2, %s, in3, %s, T, %lld, %lld, %lld, %d, %s);\n",
-                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), dt_c(wg->dtype), dt_c(wd->dtype),
-                  (long long)wg->dim[2], (long long)wd->dim[2], (long long)wg->dim[0], p->top_k, act_c(p->act));
-    return VN_OK;
-  }
-  case VN_OP_CONV1D: {
-    const VnNode *w = &g->nodes[n->src[1]];
-    vn_buf_printf(b, "  vn_k_conv1d(rt, out, " F(0) ", %lld, " F(1) ", " F(2) ", (float *)in3, T, pos, %lld, %lld, %s);\n",
-                  (long long)ld_of(g, n, 0), (long long)C, (long long)w->dim[1], act_c(p->act));
-    return VN_OK;
-  }
-  case VN_OP_SSM_SCAN: {
-    const VnNode *A = &g->nodes[n->src[2]], *Bn = &g->nodes[n->src[3]];
-    int G = p->groups ? p->groups : 1;
-    vn_buf_printf(b, "  vn_k_ssm_scan(rt, out, " F(0) ", %lld, " F(1) ", %lld, " F(2) ", %d, " F(3) ", %lld, " F(4)
-                  ", %lld, " F(5) ", " F(6) ", (float *)in7, T, pos, %lld, %d, %d, %lld, %d, %d, ",
-                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), A->nd == 2, (long long)ld_of(g, n, 3),
-                  (long long)ld_of(g, n, 4), (long long)C, p->heads, G, (long long)(Bn->dim[1] / G), p->softplus,
-                  A->nd == 2 ? 0 : p->chunk);
-    flt(b, p->lo);
-    vn_buf_puts(b, ", ");
-    flt(b, p->hi);
-    vn_buf_puts(b, ");\n");
-    return VN_OK;
-  }
-  case VN_OP_SHIFT:
-    vn_buf_printf(b, "  vn_k_shift(rt, out, " F(0) ", %lld, (float *)in1, T, pos, %lld);\n", (long long)ld_of(g, n, 0), (long long)C);
-    return VN_OK;
-  case VN_OP_WKV:
-    vn_buf_printf(b, "  vn_k_wkv(rt, out, " F(0) ", %lld, " F(1) ", %lld, " F(2) ", " F(3) ", (float *)in4, T, pos, %lld);\n",
-                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), (long long)C);
-    return VN_OK;
-  case VN_OP_MLA:
-    vn_buf_printf(b, "  static const VnMla a = {%d, %d, %d, %d, %lld, ", p->heads, p->head_dim, p->rope_dim, p->v_head_dim,
-                  (long long)g->nodes[n->src[1]].dim[1]);
-    flt(b, p->scale);
-    vn_buf_printf(b, ", %d};\n", p->rope - 1);
-    vn_buf_printf(b, "  vn_k_mla(rt, out, " F(0) ", %lld, " F(1) ", %lld, " F(2) ", %lld, " F(3) ", (float *)in4, (float *)in5, T, pos, &a);\n",
-                  (long long)ld_of(g, n, 0), (long long)ld_of(g, n, 1), (long long)ld_of(g, n, 2));
-    return VN_OK;
-  case VN_OP_LAST:
-    /* T here is the step's row count; the output has Tout rows */
-    vn_buf_printf(b, "  vn_k_last(rt, out, " F(0) ", %lld, T, pos, %lld);\n", (long long)ld_of(g, n, 0), (long long)C);
-    return VN_OK;
-  default:
-    return vn_internal(ctx, "no emitter for op %s", vn_ops[n->op].name);
-  }
-}
+/* What venusc and the runtime both spell: numbers the generated code passes
+ * (dtypes, activations) and the limits venusc checks for the runtime. */
+#define SAME(a, b) ((int)(a) == (int)(b))
+_Static_assert(SAME(VN_DT_F32, VN_F32) && SAME(VN_DT_F16, VN_F16) && SAME(VN_DT_BF16, VN_BF16) && SAME(VN_DT_Q8_0, VN_Q8_0) &&
+               SAME(VN_DT_Q4_0, VN_Q4_0) && SAME(VN_KERNEL_DTYPES, VN_DT_Q4_0 + 1), "runtime.h VN_DT_* = graph.h VnDType");
+_Static_assert(SAME(VN_A_NONE, VN_ACT_NONE) && SAME(VN_A_SILU, VN_ACT_SILU) && SAME(VN_A_GELU, VN_ACT_GELU) &&
+               SAME(VN_A_GELU_TANH, VN_ACT_GELU_TANH) && SAME(VN_A_RELU, VN_ACT_RELU) && SAME(VN_A_SIGMOID, VN_ACT_SIGMOID) &&
+               SAME(VN_A_TANH, VN_ACT_TANH) && SAME(VN_A_SOFTPLUS, VN_ACT_SOFTPLUS) && SAME(VN_A_RELU2, VN_ACT_RELU2) &&
+               SAME(VN_ACT_COUNT, VN_A_RELU2 + 1), "runtime.h VN_A_* = graph.h VnAct");
+_Static_assert(VN_MAX_HEAD_DIM_C == VN_MAX_HEAD_DIM, "codegen.h VN_MAX_HEAD_DIM_C = runtime.h VN_MAX_HEAD_DIM");
+_Static_assert(VN_REF_MAX_HEAD_DIM == VN_MAX_HEAD_DIM, "ops.h VN_REF_MAX_HEAD_DIM = runtime.h VN_MAX_HEAD_DIM");
+_Static_assert(VN_MAX_LATENT <= VN_MAX_HEAD_DIM, "an MLA latent row fits the runtime's head-sized scratch");
+#undef SAME
 
 static void node_comment(const VnGraph *g, uint32_t i, VnBuf *b) {
   const VnNode *n = &g->nodes[i];
@@ -215,7 +59,7 @@ VnStatus vn_emit_node_fn(VnCtx *ctx, const VnGraph *g, uint32_t i, const char *n
   /* LAST's T is the step's rows and pos carries Tout */
   vn_buf_puts(b, ", int T, int pos) {\n  (void)rt; (void)T; (void)pos;\n");
   for (int k = 0; k < vn_ops[n->op].nin; k++) vn_buf_printf(b, "  (void)in%d;\n", k);
-  VN_TRY(emit_body(ctx, g, i, b));
+  VN_TRY(vn_op_emit(ctx, g, n, b));
   vn_buf_puts(b, "}\n\n");
   return VN_OK;
 }
@@ -224,7 +68,7 @@ VnStatus vn_emit_node_fn(VnCtx *ctx, const VnGraph *g, uint32_t i, const char *n
 static void operand_ptr(const VnGraph *g, uint32_t s, VnBuf *b) {
   if (s == VN_NONE) { vn_buf_puts(b, "NULL"); return; }
   int64_t col;
-  uint32_t r = root_of(g, s, &col);
+  uint32_t r = vn_op_root(g, s, &col);
   const VnNode *rn = &g->nodes[r];
   switch (rn->op) {
   case VN_OP_INPUT: vn_buf_puts(b, "tok"); return;
@@ -259,75 +103,60 @@ static int64_t bare_pool_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t qb
 #undef A64
 }
 
-VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf *b) {
-  const VnModelInfo *mi = &g->info;
-  vn_buf_puts(b, "/* model.c: generated by venusc -- do not edit.\n * Architecture spec and target: see vn_model below. */\n");
-  vn_buf_puts(b, "#include \"runtime.h\"\n\n");
-  /* rope tables */
+/* per rope table: its inverse frequencies (and LongRoPE's), then the
+ * table of VnRtRope */
+static void emit_ropes(const VnGraph *g, VnBuf *b) {
   for (int r = 0; r < g->nropes; r++) {
     const VnRope *ro = &g->ropes[r];
-    vn_buf_printf(b, "static const float vn_rope%d_inv[%d] = {", r, ro->rot_dim / 2 > 0 ? ro->rot_dim / 2 : 1);
-    for (int k = 0; k < ro->rot_dim / 2; k++) {
-      if (k) vn_buf_puts(b, ", ");
-      flt(b, ro->inv_freq[k]);
-    }
+    int half = ro->rot_dim / 2;
+    vn_buf_printf(b, "static const float vn_rope%d_inv[%d] = {", r, half > 0 ? half : 1);
+    vn_op_flts(b, ro->inv_freq, half);
     vn_buf_puts(b, "};\n");
     if (ro->long_after) {
-      vn_buf_printf(b, "static const float vn_rope%d_long[%d] = {", r, ro->rot_dim / 2 > 0 ? ro->rot_dim / 2 : 1);
-      for (int k = 0; k < ro->rot_dim / 2; k++) {
-        if (k) vn_buf_puts(b, ", ");
-        flt(b, ro->long_inv_freq[k]);
-      }
+      vn_buf_printf(b, "static const float vn_rope%d_long[%d] = {", r, half > 0 ? half : 1);
+      vn_op_flts(b, ro->long_inv_freq, half);
       vn_buf_puts(b, "};\n");
     }
   }
-  if (g->nropes) {
-    vn_buf_puts(b, "static const VnRtRope vn_ropes[] = {\n");
-    for (int r = 0; r < g->nropes; r++) {
-      const VnRope *ro = &g->ropes[r];
-      vn_buf_printf(b, "  {%d, %d, %d, ", ro->head_dim, ro->rot_dim, ro->interleaved);
-      flt(b, ro->attn_factor);
-      vn_buf_printf(b, ", vn_rope%d_inv, %d, ", r, ro->dynamic);
-      dbl(b, ro->dyn_base);
+  if (!g->nropes) return;
+  vn_buf_puts(b, "static const VnRtRope vn_ropes[] = {\n");
+  for (int r = 0; r < g->nropes; r++) {
+    const VnRope *ro = &g->ropes[r];
+    vn_buf_printf(b, "  {%d, %d, %d, ", ro->head_dim, ro->rot_dim, ro->interleaved);
+    vn_op_flt(b, ro->attn_factor);
+    vn_buf_printf(b, ", vn_rope%d_inv, %d, ", r, ro->dynamic);
+    vn_op_dbl(b, ro->dyn_base);
+    vn_buf_puts(b, ", ");
+    vn_op_dbl(b, ro->dyn_factor);
+    vn_buf_printf(b, ", %d, ", ro->dyn_max_pos);
+    if (ro->long_after) vn_buf_printf(b, "vn_rope%d_long, %d},\n", r, ro->long_after);
+    else vn_buf_puts(b, "NULL, 0},\n");
+  }
+  vn_buf_puts(b, "};\n");
+}
+
+/* chat formats (strings from archspecs/lib/chat.lua, escaped) */
+static void emit_chat(const VnChatFormats *chat, VnBuf *b) {
+  vn_buf_puts(b, "static const VnChatFmt vn_chat[] = {\n");
+  for (int i = 0; i < chat->n; i++) {
+    const VnChatFormat *f = &chat->f[i];
+    const char *str[6] = {f->system, f->system_prefix, f->user, f->assistant, f->assistant_end, NULL};
+    vn_buf_puts(b, "  {");
+    vn_buf_cstr(b, f->name);
+    vn_buf_printf(b, ", %d, %d", f->bos, f->trim);
+    for (int k = 0; k < 5; k++) {
       vn_buf_puts(b, ", ");
-      dbl(b, ro->dyn_factor);
-      vn_buf_printf(b, ", %d, ", ro->dyn_max_pos);
-      if (ro->long_after) vn_buf_printf(b, "vn_rope%d_long, %d},\n", r, ro->long_after);
-      else vn_buf_puts(b, "NULL, 0},\n");
+      if (str[k]) vn_buf_cstr(b, str[k]); else vn_buf_puts(b, "NULL");
     }
-    vn_buf_puts(b, "};\n");
+    vn_buf_puts(b, "},\n");
   }
-  if (o->tok_blob) {
-    vn_buf_printf(b, "static const unsigned char vn_tok_blob[%zu] = {\n", o->tok_len);
-    vn_buf_bytes(b, o->tok_blob, o->tok_len);
-    vn_buf_puts(b, "};\n");
-  }
-  /* chat formats (strings from archspecs/lib/chat.lua, escaped) */
-  if (o->chat && o->chat->n) {
-    vn_buf_puts(b, "static const VnChatFmt vn_chat[] = {\n");
-    for (int i = 0; i < o->chat->n; i++) {
-      const VnChatFormat *f = &o->chat->f[i];
-      const char *str[6] = {f->system, f->system_prefix, f->user, f->assistant, f->assistant_end, NULL};
-      vn_buf_puts(b, "  {");
-      vn_buf_cstr(b, f->name);
-      vn_buf_printf(b, ", %d, %d", f->bos, f->trim);
-      for (int k = 0; k < 5; k++) {
-        vn_buf_puts(b, ", ");
-        if (str[k]) vn_buf_cstr(b, str[k]); else vn_buf_puts(b, "NULL");
-      }
-      vn_buf_puts(b, "},\n");
-    }
-    vn_buf_puts(b, "};\n");
-  }
-  /* the model description */
-  int64_t logits_off;
-  {
-    int64_t col;
-    uint32_t r = root_of(g, g->output, &col);
-    logits_off = g->nodes[r].offset + col * 4;
-  }
-  /* scratch: activations quantized for q8_0/q4_0 weights, or with BLAS
-   * the raw product of a glu matmul */
+  vn_buf_puts(b, "};\n");
+}
+
+/* scratch: *qbuf for activations quantized for q8_0/q4_0 weights, or with
+ * BLAS the raw product of a glu matmul; *ops for the rows moe gathers and
+ * route's scores */
+static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_out, int64_t *ops_out) {
   int64_t qbuf = 64, maxk = 0, maxn = 0, ops = 64;
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];
@@ -344,12 +173,20 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
   }
   qbuf += g->t_max * (maxk / 32 + 1) * 36;
   if (o->blas && g->t_max * maxn * 4 > qbuf) qbuf = g->t_max * maxn * 4;
-  int64_t pool = 0;
-  if (o->target->kind == VN_TK_BAREMETAL) {
-    pool = bare_pool_bytes(g, o, qbuf, ops);
+  *qbuf_out = qbuf;
+  *ops_out = ops;
+}
+
+/* the model description, vn_model (runtime.h VnModel) */
+static void emit_desc(const VnGraph *g, const VnEmitOpts *o, int64_t qbuf, int64_t ops, VnBuf *b) {
+  const VnModelInfo *mi = &g->info;
+  int64_t col;
+  uint32_t r = vn_op_root(g, g->output, &col);
+  int64_t logits_off = g->nodes[r].offset + col * 4;
+  if (o->target->kind == VN_TK_BAREMETAL)
     vn_buf_printf(b, "\nextern const unsigned char vn_weights_data[];  /* model_weights.c */\n"
-                     "static uint8_t vn_pool[%lld] __attribute__((aligned(64)));\n", (long long)pool);
-  }
+                     "static uint8_t vn_pool[%lld] __attribute__((aligned(64)));\n",
+                  (long long)bare_pool_bytes(g, o, qbuf, ops));
   vn_buf_puts(b, "\nconst VnModel vn_model = {\n  .arch = ");
   vn_buf_cstr(b, mi->arch ? mi->arch : "?");
   vn_buf_puts(b, ",\n  .target = ");
@@ -378,15 +215,10 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
     vn_buf_printf(b, "  .weights_data = vn_weights_data, .pool = vn_pool, .pool_bytes = sizeof vn_pool, .ctx_max = %d,\n",
                   o->ctx_max);
   vn_buf_puts(b, "};\n\n");
-  /* node functions */
-  for (uint32_t i = 0; i < g->n; i++) {
-    const VnNode *n = &g->nodes[i];
-    if (vn_ops[n->op].flags & (VN_OPF_LEAF | VN_OPF_VIEW)) continue;
-    char name[32];
-    snprintf(name, sizeof name, "vn_n%u", i);
-    VN_TRY(vn_emit_node_fn(ctx, g, i, name, 0, b));
-  }
-  /* the step */
+}
+
+/* vn_model_step: every node function in order, on constant addresses */
+static void emit_step(const VnGraph *g, VnBuf *b) {
   vn_buf_puts(b, "void vn_model_step(VnRt *rt, const int32_t *tok, int T, int pos, int all_logits) {\n"
                  "  uint8_t *A = rt->arena;\n  const uint8_t *W = rt->w;\n  uint8_t *S = rt->state;\n"
                  "  size_t C = (size_t)rt->ctx;\n  int Tout = all_logits ? T : 1;\n"
@@ -402,6 +234,29 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
     if (n->op == VN_OP_LAST) vn_buf_puts(b, ", T, Tout);\n");
     else vn_buf_printf(b, ", %s, pos);\n", n->dim[0] == VN_TOUT ? "Tout" : "T");
   }
-  vn_buf_puts(b, "}\n\nint main(int argc, char **argv) { return vn_main(argc, argv); }\n");
+  vn_buf_puts(b, "}\n");
+}
+
+VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf *b) {
+  vn_buf_puts(b, "/* model.c: generated by venusc -- do not edit.\n * Architecture spec and target: see vn_model below. */\n");
+  vn_buf_puts(b, "#include \"runtime.h\"\n\n");
+  emit_ropes(g, b);
+  if (o->tok_blob) {
+    vn_buf_printf(b, "static const unsigned char vn_tok_blob[%zu] = {\n", o->tok_len);
+    vn_buf_bytes(b, o->tok_blob, o->tok_len);
+    vn_buf_puts(b, "};\n");
+  }
+  if (o->chat && o->chat->n) emit_chat(o->chat, b);
+  int64_t qbuf, ops;
+  scratch_bytes(g, o, &qbuf, &ops);
+  emit_desc(g, o, qbuf, ops, b);
+  for (uint32_t i = 0; i < g->n; i++) {  /* node functions */
+    if (vn_ops[g->nodes[i].op].flags & (VN_OPF_LEAF | VN_OPF_VIEW)) continue;
+    char name[32];
+    snprintf(name, sizeof name, "vn_n%u", i);
+    VN_TRY(vn_emit_node_fn(ctx, g, i, name, 0, b));
+  }
+  emit_step(g, b);
+  vn_buf_puts(b, "\nint main(int argc, char **argv) { return vn_main(argc, argv); }\n");
   return VN_OK;
 }

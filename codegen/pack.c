@@ -5,49 +5,10 @@
  * file's id is a hash of everything written, stamped in the header and
  * into the binary, so a binary refuses any other weight file. */
 #include "codegen.h"
+#include "half.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- float conversions ---- */
-static float h2f(uint16_t h) {
-  uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, u;
-  if (e == 0) {
-    if (!m) u = s;
-    else { e = 113; while (!(m & 0x400)) { m <<= 1; e--; } u = s | (e << 23) | ((m & 0x3ff) << 13); }
-  } else if (e == 31) u = s | 0x7f800000u | (m << 13);
-  else u = s | ((e + 112) << 23) | (m << 13);
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
-
-static uint16_t f2h(float f) {
-  uint32_t x;
-  memcpy(&x, &f, 4);
-  uint32_t s = (x >> 16) & 0x8000, e = (x >> 23) & 0xff, m = x & 0x7fffff;
-  if (e == 0xff) return (uint16_t)(s | 0x7c00 | (m ? 0x200 : 0));
-  int ee = (int)e - 112;
-  if (ee >= 31) return (uint16_t)(s | 0x7c00);
-  if (ee <= 0) {
-    if (ee < -10) return (uint16_t)s;
-    m |= 0x800000;
-    uint32_t sh = (uint32_t)(14 - ee), r = m >> sh, rem = m & ((1u << sh) - 1), half = 1u << (sh - 1);
-    if (rem > half || (rem == half && (r & 1))) r++;
-    return (uint16_t)(s | r);
-  }
-  uint32_t r = (uint32_t)ee << 10 | (m >> 13), rem = m & 0x1fff;
-  if (rem > 0x1000 || (rem == 0x1000 && (r & 1))) r++;
-  return (uint16_t)(s | r);
-}
-
-static uint16_t f2bf(float f) {
-  uint32_t x;
-  memcpy(&x, &f, 4);
-  if ((x & 0x7fffffff) > 0x7f800000) return (uint16_t)((x >> 16) | 0x40);
-  x += 0x7fff + ((x >> 16) & 1);
-  return (uint16_t)(x >> 16);
-}
 
 static uint32_t rd32le(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint16_t rd16le(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -117,8 +78,8 @@ static VnStatus wx_read(Eval *e, const VnWx *w, int64_t off, int64_t n, float *d
     const uint8_t *p = ti->data;
     switch (ti->dtype) {
     case VN_F32: for (int64_t i = 0; i < n; i++) { uint32_t u = rd32le(p + 4 * (off + i)); memcpy(&dst[i], &u, 4); } break;
-    case VN_F16: for (int64_t i = 0; i < n; i++) dst[i] = h2f(rd16le(p + 2 * (off + i))); break;
-    case VN_BF16: for (int64_t i = 0; i < n; i++) { uint32_t u = (uint32_t)rd16le(p + 2 * (off + i)) << 16; memcpy(&dst[i], &u, 4); } break;
+    case VN_F16: for (int64_t i = 0; i < n; i++) dst[i] = vn_half_f16_to_f32(rd16le(p + 2 * (off + i))); break;
+    case VN_BF16: for (int64_t i = 0; i < n; i++) dst[i] = vn_half_bf16_to_f32(rd16le(p + 2 * (off + i))); break;
     case VN_I32: for (int64_t i = 0; i < n; i++) dst[i] = (float)(int32_t)rd32le(p + 4 * (off + i)); break;
     case VN_Q8_0: case VN_Q4_0: case VN_Q4_1: case VN_Q5_0: case VN_Q5_1: case VN_IQ4_NL:
     case VN_Q2_K: case VN_Q3_K: case VN_Q4_K: case VN_Q5_K: case VN_Q6_K: {
@@ -247,14 +208,14 @@ static void put32(Out *o, uint32_t v) {
 static void put_row(Out *o, int dt, const float *x, int64_t n) {
   switch (dt) {
   case VN_F32: for (int64_t i = 0; i < n; i++) { uint32_t u; memcpy(&u, &x[i], 4); put32(o, u); } break;
-  case VN_F16: for (int64_t i = 0; i < n; i++) put16(o, f2h(x[i])); break;
-  case VN_BF16: for (int64_t i = 0; i < n; i++) put16(o, f2bf(x[i])); break;
+  case VN_F16: for (int64_t i = 0; i < n; i++) put16(o, vn_half_f32_to_f16(x[i])); break;
+  case VN_BF16: for (int64_t i = 0; i < n; i++) put16(o, vn_half_f32_to_bf16(x[i])); break;
   case VN_Q8_0:
     for (int64_t b = 0; b < n / 32; b++) {
       float amax = 0;
       for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[b * 32 + j]));
       float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
-      put16(o, f2h(d));
+      put16(o, vn_half_f32_to_f16(d));
       int8_t q[32];
       for (int j = 0; j < 32; j++) q[j] = (int8_t)roundf(x[b * 32 + j] * id);
       put(o, q, 32);
@@ -265,7 +226,7 @@ static void put_row(Out *o, int dt, const float *x, int64_t n) {
       float amax = 0, mx = 0;
       for (int j = 0; j < 32; j++) { float v = x[b * 32 + j]; if (fabsf(v) > amax) { amax = fabsf(v); mx = v; } }
       float d = mx / -8.0f, id = d ? 1.0f / d : 0.0f;
-      put16(o, f2h(d));
+      put16(o, vn_half_f32_to_f16(d));
       uint8_t q[16];
       for (int j = 0; j < 16; j++) {
         int a = (int)(x[b * 32 + j] * id + 8.5f), c = (int)(x[b * 32 + j + 16] * id + 8.5f);

@@ -4,20 +4,11 @@
  * f32/f16/bf16/q8_0/q4_0 only; every other format is decoded here and
  * re-packed into the nearest of those (plan.c picks which). */
 #include "frontend.h"
+#include "half.h"
 #include <string.h>
 
-static float h2f(const uint8_t *p) {
-  uint16_t h = (uint16_t)(p[0] | p[1] << 8);
-  uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, u;
-  if (e == 0) {
-    if (!m) u = s;
-    else { e = 113; while (!(m & 0x400)) { m <<= 1; e--; } u = s | (e << 23) | ((m & 0x3ff) << 13); }
-  } else if (e == 31) u = s | 0x7f800000u | (m << 13);
-  else u = s | ((e + 112) << 23) | (m << 13);
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
+/* the f16 at p, little-endian */
+static float h2f(const uint8_t *p) { return vn_half_f16_to_f32((uint16_t)(p[0] | p[1] << 8)); }
 
 static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 

@@ -7,6 +7,7 @@
  * vn_target.h (dot products per dtype); each has a portable C fallback here,
  * used when the target header does not define VN_HAVE_<NAME>. */
 #include "runtime.h"
+#include "half.h"
 #include <math.h>
 #include <string.h>
 #include "vn_target.h"
@@ -14,48 +15,9 @@
 #include <cblas.h>
 #endif
 
-/* ---- float formats ---- */
-float vn_f16_to_f32(uint16_t h) {
-  uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, u;
-  if (e == 0) {
-    if (m == 0) u = s;
-    else { /* subnormal: normalize */
-      e = 127 - 15 + 1;
-      while (!(m & 0x400)) { m <<= 1; e--; }
-      u = s | (e << 23) | ((m & 0x3ff) << 13);
-    }
-  } else if (e == 31) u = s | 0x7f800000u | (m << 13);
-  else u = s | ((e + 127 - 15) << 23) | (m << 13);
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
-
-float vn_bf16_to_f32(uint16_t h) {
-  uint32_t u = (uint32_t)h << 16;
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
-
-static uint16_t f32_to_f16(float f) {
-  uint32_t x;
-  memcpy(&x, &f, 4);
-  uint32_t s = (x >> 16) & 0x8000, e = (x >> 23) & 0xff, m = x & 0x7fffff;
-  if (e == 0xff) return (uint16_t)(s | 0x7c00 | (m ? 0x200 : 0));
-  int ee = (int)e - 127 + 15;
-  if (ee >= 31) return (uint16_t)(s | 0x7c00);
-  if (ee <= 0) {
-    if (ee < -10) return (uint16_t)s;
-    m |= 0x800000;
-    uint32_t sh = (uint32_t)(14 - ee), r = m >> sh, rem = m & ((1u << sh) - 1), half = 1u << (sh - 1);
-    if (rem > half || (rem == half && (r & 1))) r++;
-    return (uint16_t)(s | r);
-  }
-  uint32_t r = (uint32_t)ee << 10 | (m >> 13), rem = m & 0x1fff;
-  if (rem > 0x1000 || (rem == 0x1000 && (r & 1))) r++;
-  return (uint16_t)(s | r);
-}
+/* ---- float formats (half.h) ---- */
+float vn_f16_to_f32(uint16_t h) { return vn_half_f16_to_f32(h); }
+float vn_bf16_to_f32(uint16_t h) { return vn_half_bf16_to_f32(h); }
 
 /* ---- q8_0 / q4_0 blocks: see runtime.h ---- */
 
@@ -64,7 +26,7 @@ static void quantize_row_q8(const float *x, VnBlockQ8 *y, int64_t n) {
     float amax = 0;
     for (int j = 0; j < 32; j++) { float a = fabsf(x[b * 32 + j]); if (a > amax) amax = a; }
     float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
-    y[b].d = f32_to_f16(d);
+    y[b].d = vn_half_f32_to_f16(d);
     for (int j = 0; j < 32; j++) y[b].qs[j] = (int8_t)roundf(x[b * 32 + j] * id);
   }
 }
@@ -395,13 +357,7 @@ typedef struct {
 } AttnArgs;
 
 /* x rounded to bfloat16 (nearest, ties to even), as torch's .bfloat16() */
-static inline float round_bf16(float x) {
-  uint32_t u;
-  memcpy(&u, &x, 4);
-  u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
-  memcpy(&x, &u, 4);
-  return x;
-}
+static inline float round_bf16(float x) { return vn_half_bf16_to_f32(vn_half_f32_to_bf16(x)); }
 
 /* (head, row) pairs [i0, i1): i = t * heads + h */
 static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {

@@ -1,0 +1,96 @@
+/* data.c: the ops that bring data in or pick rows of it: the leaves
+ * (INPUT, WEIGHT, STATE: shape rules only), POSITIONS, VIEW (columns of an
+ * activation, no kernel), EMBED and LAST. Per op: shape rule, reference
+ * kernel, emitter (ops.h).
+ *
+ * Activations are [rows, cols] with rows VN_T or VN_TOUT. References are
+ * written from each op's definition (ops.def, graph.h) and what
+ * transformers computes, not from runtime/kernels.c; an op whose result is
+ * int32 (POSITIONS) stores int32 values in the out buffer. */
+#include "ops.h"
+#include <string.h>
+
+/* ---- input, weight, state: leaves ---- */
+VnStatus vn_shape_input(VnCtx *ctx, VnGraph *g, VnNode *n) {
+  n->nd = 1; n->dim[0] = VN_T; n->dtype = VN_I32;
+  return VN_OK;
+}
+
+VnStatus vn_shape_weight(VnCtx *ctx, VnGraph *g, VnNode *n) { return VN_OK; }  /* set by the builder */
+VnStatus vn_shape_state(VnCtx *ctx, VnGraph *g, VnNode *n) { return VN_OK; }   /* set by the builder */
+
+/* ---- positions: out [T] (int32) = pos + t + offset (p.col0) ---- */
+VnStatus vn_shape_positions(VnCtx *ctx, VnGraph *g, VnNode *n) { return vn_shape_input(ctx, g, n); }  /* ids [T] */
+
+void vn_ref_positions(const VnRefArgs *a) {
+  for (int t = 0; t < a->T; t++) {
+    int32_t v = a->pos + t + a->n->p.col0;
+    memcpy(a->out + t, &v, sizeof v);
+  }
+}
+
+VnStatus vn_emit_positions(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
+  vn_buf_printf(b, "  vn_k_positions(rt, (int32_t *)out, T, pos, %d);\n", n->p.col0);
+  return VN_OK;
+}
+
+/* ---- view: columns [col0, col0 + dim[1]) of an activation ---- */
+VnStatus vn_shape_view(VnCtx *ctx, VnGraph *g, VnNode *n) {
+  const VnNode *a = vn_op_src(g, n, 0);
+  if (!vn_op_is_act(a)) return vn_op_bad(ctx, n, "input must be an activation, got", a);
+  if (n->p.col0 < 0 || n->dim[1] <= 0 || n->p.col0 + n->dim[1] > a->dim[1])
+    return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "view: columns [%d, %lld) outside %lld columns",
+                     n->p.col0, (long long)(n->p.col0 + n->dim[1]), (long long)a->dim[1]);
+  vn_op_set2(n, a->dim[0], n->dim[1]);
+  return VN_OK;
+}
+
+/* ---- embed: table [V][H], ids [T] -> out [T][H] = table[id] * scale ---- */
+VnStatus vn_shape_embed(VnCtx *ctx, VnGraph *g, VnNode *n) {
+  const VnNode *a = vn_op_src(g, n, 0), *b = vn_op_src(g, n, 1);
+  if (!a || a->nd != 2 || a->op != VN_OP_WEIGHT) return vn_op_bad(ctx, n, "table must be a 2-D weight, got", a);
+  if (!b || b->dtype != VN_I32) return vn_op_bad(ctx, n, "ids must be token ids", NULL);
+  vn_op_set2(n, VN_T, a->dim[1]);
+  if (n->p.scale == 0) n->p.scale = 1;
+  return VN_OK;
+}
+
+void vn_ref_embed(const VnRefArgs *a) {
+  const VnNode *tb = vn_op_src(a->g, a->n, 0);
+  int64_t V = tb->dim[0], H = tb->dim[1];
+  float scale = a->n->p.scale != 0 ? a->n->p.scale : 1.0f;
+  for (int t = 0; t < a->T; t++) {
+    int64_t id = a->ids[t];
+    for (int64_t i = 0; i < H; i++)  /* an id outside the table has no row: zeros */
+      a->out[t * H + i] = id >= 0 && id < V ? a->in[0][id * H + i] * scale : 0.0f;
+  }
+}
+
+VnStatus vn_emit_embed(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
+  const VnNode *t = &g->nodes[n->src[0]];
+  vn_buf_printf(b, "  vn_k_embed(rt, out, in0, %s, (const int32_t *)in1, T, %lld, %lld, ", vn_op_dt_c(t->dtype),
+                (long long)t->dim[1], (long long)t->dim[0]);
+  vn_op_flt(b, n->p.scale);
+  vn_buf_puts(b, ");\n");
+  return VN_OK;
+}
+
+/* ---- last: x [T][C] -> out [tout][C], the last tout rows ---- */
+VnStatus vn_shape_last(VnCtx *ctx, VnGraph *g, VnNode *n) {
+  const VnNode *a = vn_op_src(g, n, 0);
+  if (!vn_op_is_act(a) || a->dim[0] != VN_T) return vn_op_bad(ctx, n, "input must have a row per token, got", a);
+  vn_op_set2(n, VN_TOUT, a->dim[1]);
+  return VN_OK;
+}
+
+void vn_ref_last(const VnRefArgs *a) {
+  int64_t C = vn_node_cols(a->n);
+  memcpy(a->out, a->in[0] + (int64_t)(a->T - a->tout) * C, (size_t)(a->tout * C) * sizeof *a->out);
+}
+
+VnStatus vn_emit_last(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
+  /* T here is the step's row count; the output has Tout rows */
+  vn_buf_printf(b, "  vn_k_last(rt, out, " VN_IN(0) ", %lld, T, pos, %lld);\n", (long long)vn_op_ld(g, n, 0),
+                (long long)vn_node_cols(n));
+  return VN_OK;
+}
