@@ -13,7 +13,7 @@ PKGS    := lua5.4 jansson libutf8proc libffi
 
 # The folders of venusc's sources: the one list. Their .c files are compiled
 # and each is an include folder (with runtime/, whose headers venusc reads).
-VENUSC_DIRS := graph ops ops/ref frontend tok codegen targets
+VENUSC_DIRS := graph ops frontend tok codegen targets
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs lua5.4 jansson libutf8proc 2>/dev/null)

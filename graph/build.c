@@ -1,5 +1,5 @@
 /* build.c: growing a graph. Builders only record op + operands + params;
- * shapes are inferred right away (ops/shape.c) so errors point at the spec
+ * shapes are inferred right away (the op's shape rule, ops/) so errors point at the spec
  * line that made the bad node. */
 #include "graph.h"
 #include "ops.h"

@@ -284,7 +284,7 @@ int vn_graph_add_rope(VnCtx *ctx, VnGraph *g, const VnRope *r);  /* deduplicates
 int64_t vn_node_cols(const VnNode *n);
 int vn_node_is_act(const VnNode *n);   /* rows are VN_T / VN_TOUT */
 
-/* ---- ops/shape.c: infer the result shape of a node from its operands ---- */
+/* ---- ops/ops.c: infer the result shape of a node from its operands (its row's rule) ---- */
 VnStatus vn_op_shape(VnCtx *ctx, VnGraph *g, uint32_t i);
 
 /* Fusion counters (g->nfused) */
