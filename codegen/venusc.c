@@ -438,9 +438,14 @@ static int check_job(Compile *c) {
   struct stat st;
   if (!*j->out || (!stat(j->out, &st) && S_ISDIR(st.st_mode)))
     return usage_error("-o %s: is a directory; -o names the binary to write (its weights go beside it as OUT.vnw)", j->out);
+  /* the outputs replace regular files only: never a device, pipe or socket */
+  if (!stat(j->out, &st) && !S_ISREG(st.st_mode))
+    return usage_error("-o %s: exists and is not a regular file; -o names the binary to write", j->out);
   char *w = vn_arena_printf(&c->ctx.arena, "%s.vnw", j->out);
   if (!stat(w, &st) && S_ISDIR(st.st_mode))
     return usage_error("-o %s: %s is a directory, and the weight file would take that name", j->out, w);
+  if (!stat(w, &st) && !S_ISREG(st.st_mode))
+    return usage_error("-o %s: %s exists and is not a regular file, and the weight file would take that name", j->out, w);
   char *d = dir_of(&c->ctx.arena, j->out);
   if (stat(d, &st) || !S_ISDIR(st.st_mode)) {
     fprintf(stderr, "venusc: -o %s: no such directory '%s'\n", j->out, d);

@@ -163,6 +163,10 @@ mkdir -p "$work/odir"
 if ./venusc compile $M -o "$work/odir" >"$work/out" 2>"$work/err"; then no "-o DIR is refused"
 else has "-o DIR is refused up front" "-o .*odir: is a directory" "$work/err"; fi
 if [ -e "$work/odir.vnw" ]; then no "-o DIR leaves no DIR.vnw"; else ok "-o DIR leaves no DIR.vnw"; fi
+mkfifo "$work/fifo"
+if ./venusc compile $M -o "$work/fifo" >"$work/out" 2>"$work/err"; then no "-o over a pipe is refused"
+else has "-o over a pipe is refused up front" "fifo: exists and is not a regular file" "$work/err"; fi
+if [ -p "$work/fifo" ] && [ ! -e "$work/fifo.vnw" ]; then ok "-o over a pipe leaves it and writes nothing"; else no "-o over a pipe leaves it and writes nothing"; fi
 if ./venusc compile $M -o "$work/nodir/x" >"$work/out" 2>"$work/err"; then no "-o in a missing directory fails"
 else has "-o in a missing directory names it" "no such directory '.*nodir'" "$work/err"; fi
 # CC (host targets) and TMPDIR: a compiler wrapper records how it was run
