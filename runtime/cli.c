@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #ifndef VN_BAREMETAL
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
@@ -499,36 +500,159 @@ static int32_t *chat_ids(const VnTok *tok, const VnChatFmt *f, int first, const 
   return ids;
 }
 
+/* ---- --chat ---- */
+/* Ctrl+C during a reply stops the reply; at the prompt, or a second time
+ * during a reply, it ends the program. */
+static volatile sig_atomic_t chat_generating, chat_stop, chat_quit;
+static void on_chat_sigint(int sig) {
+  (void)sig;
+  if (chat_generating && !chat_stop) { chat_stop = 1; return; }
+  if (chat_generating) { static const char nl[] = "\n"; ssize_t r = write(2, nl, 1); (void)r; _exit(130); }
+  chat_quit = 1;  /* fgets returns with EINTR: no SA_RESTART */
+}
+
+/* One user turn from stdin: a line, or lines joined while they end with
+ * a backslash. 0, -1 at end of input, -2 on Ctrl+C. */
+static int read_turn(char *buf, size_t cap, int tty) {
+  size_t n = 0;
+  buf[0] = 0;
+  for (;;) {
+    if (tty) { fputs(n ? ". " : "> ", stderr); fflush(stderr); }
+    errno = 0;
+    if (!fgets(buf + n, (int)(cap - n), stdin)) {
+      if (chat_quit || errno == EINTR) return -2;
+      return n ? 0 : -1;
+    }
+    n += strlen(buf + n);
+    if (n && buf[n - 1] == '\n') buf[--n] = 0;
+    if (n && buf[n - 1] == '\\' && n + 2 < cap) { buf[n - 1] = '\n'; continue; }
+    return 0;
+  }
+}
+
+static int blank(const char *s) {
+  for (; *s; s++) if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') return 0;
+  return 1;
+}
+
+/* The conversation so far: each turn's user text and reply ids, so that a
+ * full context can drop the oldest turns and rebuild the rest. */
+typedef struct ChatTurn { char *msg; int32_t *reply; int nreply; } ChatTurn;
+typedef struct Chat {
+  ChatTurn *t;
+  int nt, cap, dropped;          /* dropped: turns no longer in the context */
+} Chat;
+
+static void chat_clear(Chat *c) {
+  for (int i = 0; i < c->nt; i++) { free(c->t[i].msg); free(c->t[i].reply); }
+  c->nt = c->dropped = 0;
+}
+
+/* Turns d.. of the history plus msg, formatted from the start into seq;
+ * returns the length, or -1 when it does not fit ctx - reserve. */
+static long chat_rebuild(const VnTok *tok, const VnChatFmt *f, const Opts *o, const Chat *c, int d, const char *msg,
+                         int32_t *seq, int ctx, int reserve) {
+  long n = 0;
+  for (int i = d; i <= c->nt; i++) {
+    long k;
+    int32_t *ids = chat_ids(tok, f, i == d, o->system, i < c->nt ? c->t[i].msg : msg, &k);
+    if (!ids) return -1;
+    int nr = i < c->nt ? c->t[i].nreply : 0;
+    if (n + k + nr + reserve > ctx) { free(ids); return -1; }
+    memcpy(seq + n, ids, (size_t)k * sizeof *seq);
+    free(ids);
+    n += k;
+    if (nr) memcpy(seq + n, c->t[i].reply, (size_t)nr * sizeof *seq);
+    n += nr;
+  }
+  return n;
+}
+
+static void chat_help(void) {
+  fputs("Type a message and press Enter; end a line with \\ to continue it on the next.\n"
+        "  /reset   start a new conversation\n"
+        "  /exit    leave (so do Ctrl+D, and Ctrl+C at the prompt)\n"
+        "Ctrl+C during a reply stops the reply.\n", stderr);
+}
+
 /* --chat: one turn from -p/-f, or a turn per line of stdin until EOF; the
- * KV cache keeps the conversation, each turn appends to it. */
+ * KV cache keeps the conversation, each turn appends to it. When a turn
+ * does not fit, the oldest turns are dropped (with a notice) and the rest
+ * is read again from the start. */
 static int chat_loop(VnRt *rt, const VnTok *tok, const VnChatFmt *f, const Opts *o, const char *first_msg, int ctx) {
   VnSampler s;
   if (vn_sampler_init(&s, vn_model.vocab, o->seed_set ? o->seed : (uint64_t)time(NULL) ^ 0x5deece66dull)) return die(1, "out of memory");
   s.temp = o->temp; s.top_k = o->top_k; s.top_p = o->top_p; s.min_p = o->min_p;
   s.repeat_penalty = o->repeat_penalty; s.repeat_last_n = o->repeat_last_n;
-  int32_t *seq = malloc((size_t)ctx * sizeof *seq);
-  char line[65536], obuf[1024];
-  int n = 0, first = 1, rc = 0;
-  int interactive = !first_msg;
+  int32_t *seq = malloc((size_t)ctx * sizeof *seq), *tmp = malloc((size_t)ctx * sizeof *tmp);
+  static char line[65536];
+  char obuf[1024];
+  int n = 0, rc = 0;
+  int interactive = !first_msg, tty = interactive && isatty(0);
+  /* room kept for a reply when a turn is added: -n, at most a quarter of the context */
+  int reserve = o->n >= 0 && o->n < ctx / 4 ? o->n : ctx / 4;
+  Chat c = {0};
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_chat_sigint;  /* no SA_RESTART: Ctrl+C ends a read at the prompt */
+  int caught = tty && sigaction(SIGINT, &sa, &old) == 0;
+  if (!seq || !tmp) { free(seq); free(tmp); vn_sampler_free(&s); return die(1, "out of memory"); }
+  if (tty) fputs("(/help lists the commands)\n", stderr);
   for (;;) {
     const char *msg = first_msg;
     if (interactive) {
-      if (isatty(0)) { fputs("> ", stderr); fflush(stderr); }
-      if (!fgets(line, sizeof line, stdin)) break;
-      line[strcspn(line, "\n")] = 0;
+      int r = read_turn(line, sizeof line, tty);
+      if (r == -2) { if (tty) fputc('\n', stderr); break; }
+      if (r == -1) break;
+      if (blank(line)) continue;  /* an empty line sends nothing */
+      if (!strcmp(line, "/exit") || !strcmp(line, "/quit")) break;
+      if (!strcmp(line, "/help")) { chat_help(); continue; }
+      if (!strcmp(line, "/reset")) { chat_clear(&c); n = 0; fputs("(a new conversation)\n", stderr); continue; }
       msg = line;
     }
     long k;
-    int32_t *ids = chat_ids(tok, f, first, o->system, msg, &k);
+    int32_t *ids = chat_ids(tok, f, c.nt == c.dropped, o->system, msg, &k);
     if (!ids) { rc = die(1, "cannot format the chat turn"); break; }
-    if (n + k + 1 > ctx) { free(ids); rc = die(1, "the conversation is longer than the context of %d tokens (raise --ctx)", ctx); break; }
-    memcpy(seq + n, ids, (size_t)k * sizeof *seq);
-    free(ids);
-    run_tokens(rt, seq + n, (int)k, n, 0, NULL, NULL);
-    n += (int)k;
+    if (n + k + reserve > ctx) {  /* drop the oldest turns until this one fits */
+      free(ids);
+      long m = -1;
+      int d = c.dropped;
+      while (d < c.nt && (m = chat_rebuild(tok, f, o, &c, ++d, msg, tmp, ctx, reserve)) < 0) {}
+      if (m < 0) m = chat_rebuild(tok, f, o, &c, d = c.nt, msg, tmp, ctx, 0);
+      if (m < 0) {  /* the conversation stays as it was */
+        fprintf(stderr, "%s: this turn does not fit the context of %d tokens (raise --ctx); it was not sent\n", prog, ctx);
+        if (!interactive) { rc = 1; break; }
+        continue;
+      }
+      memcpy(seq, tmp, (size_t)m * sizeof *seq);
+      fprintf(stderr, "%s: note: the context of %d tokens is full: the oldest %d turn%s dropped\n", prog, ctx,
+              d - c.dropped, d - c.dropped == 1 ? " was" : "s were");
+      c.dropped = d;
+      run_tokens(rt, seq, (int)m, 0, 0, NULL, NULL);
+      n = (int)m;
+    } else {
+      memcpy(seq + n, ids, (size_t)k * sizeof *seq);
+      free(ids);
+      run_tokens(rt, seq + n, (int)k, n, 0, NULL, NULL);
+      n += (int)k;
+    }
+    if (c.nt == c.cap) {
+      int cap = c.cap ? 2 * c.cap : 16;
+      ChatTurn *t = realloc(c.t, (size_t)cap * sizeof *t);
+      if (!t) { rc = die(1, "out of memory"); break; }
+      c.t = t;
+      c.cap = cap;
+    }
+    ChatTurn *turn = &c.t[c.nt++];
+    turn->msg = strdup(msg);
+    turn->reply = NULL;
+    turn->nreply = 0;
+    int start = n;
     VnTokStream ts;
     vn_tok_stream_init(&ts, tok);
-    for (int g = 0; (o->n < 0 || g < o->n) && n < ctx; g++) {
+    chat_generating = 1;
+    chat_stop = 0;
+    for (int g = 0; (o->n < 0 || g < o->n) && n < ctx && !chat_stop; g++) {
       int32_t next = vn_sample(&s, vn_rt_logits(rt), seq, n);
       if (is_eos(tok, next)) break;  /* the format's end-of-reply text is fed instead */
       size_t w = vn_tok_stream_next(&ts, next, obuf, sizeof obuf);
@@ -539,14 +663,24 @@ static int chat_loop(VnRt *rt, const VnTok *tok, const VnChatFmt *f, const Opts 
       vn_model_step(rt, &seq[n], 1, n, 0);
       n++;
     }
+    chat_generating = 0;
     size_t w = vn_tok_stream_flush(&ts, obuf, sizeof obuf);
     fwrite(obuf, 1, w, stdout);
     printf("\n");
     fflush(stdout);
-    first = 0;
+    if (chat_stop) fputs("(stopped)\n", stderr);
+    if (n >= ctx) fprintf(stderr, "%s: note: the reply filled the context of %d tokens\n", prog, ctx);
+    if (turn->msg && (turn->reply = malloc((size_t)(n - start + 1) * sizeof *turn->reply))) {
+      memcpy(turn->reply, seq + start, (size_t)(n - start) * sizeof *seq);
+      turn->nreply = n - start;
+    }
     if (!interactive) break;
   }
+  if (caught) sigaction(SIGINT, &old, NULL);
+  chat_clear(&c);
+  free(c.t);
   free(seq);
+  free(tmp);
   vn_sampler_free(&s);
   return rc;
 }
@@ -635,6 +769,12 @@ int vn_main(int argc, char **argv) {
     if (o.prompt || o.prompt_file || o.ids || o.ppl || o.logits || o.chat || o.print_prompt || o.system)
       return die(2, "--serve takes no prompt, --ids, --logits, --perplexity or --chat");
   }
+#ifndef VN_BAREMETAL
+  /* no prompt, a terminal and a chat format: a conversation */
+  if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve && !o.logits && isatty(0) &&
+      has_tokenizer() && vn_model.chat_template && vn_chat_find(o.chat_format))
+    o.chat = 1;
+#endif
   if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve) { usage(stderr); return 2; }
   if (o.chat && (o.ids || o.ppl || o.logits)) return die(2, "--chat takes -p, -f or lines on stdin, not --ids, --logits or --perplexity");
   if ((o.system || o.print_prompt) && !o.chat) return die(2, "--system and --print-prompt go with --chat");
@@ -672,6 +812,10 @@ int vn_main(int argc, char **argv) {
       first_msg = read_file(o.prompt_file, &fl);
       if (!first_msg) return die(1, "%s: cannot read the prompt file", o.prompt_file);
     } else if (o.prompt) first_msg = strdup(o.prompt);
+    else if (o.print_prompt) {  /* the first turn from stdin */
+      static char tl[65536];
+      if (read_turn(tl, sizeof tl, isatty(0)) == 0) first_msg = strdup(tl);
+    }
     if (o.print_prompt) {
       long n;
       int32_t *ci = chat_ids(&tok, fmt, 1, o.system, first_msg ? first_msg : "", &n);

@@ -148,6 +148,14 @@ if got != want:
 PY
 done
 t "--chat -p generates a reply" "$work/chat_qwen3/m" --chat -p "And God said" -n 8 --temp 0
+# the conversation on a terminal (a pseudo-terminal, keys as a person types them)
+if python3 tests/cli/chat_pty.py "$work/chat_qwen3/m" >"$work/pty" 2>&1; then ok "chat on a terminal"; else no "chat on a terminal"; fi
+sed 's/^/      /' "$work/pty"
+printf 'And God said\n' | "$work/chat_qwen3/m" --chat --print-prompt >"$work/out" 2>"$work/err"
+has "--print-prompt shows the turn read from stdin" "^<\|im_start\|>user$" "$work/out"
+has "--print-prompt: the stdin text in the turn" "^And God said<\|im_end\|>$" "$work/out"
+printf '\n\nAnd God said\n' | "$work/chat_qwen3/m" --chat -n 4 --temp 0 >"$work/out" 2>"$work/err" && ok "--chat skips empty lines" || no "--chat skips empty lines"
+if [ "$(grep -c . "$work/out")" -eq 1 ]; then ok "empty lines send no turn"; else no "empty lines send no turn"; fi
 if "$work/kjv" --chat -p hi >"$work/out" 2>"$work/err"; then no "--chat without a template refuses"; else has "--chat without a template names --chat-format" "no chat template; give --chat-format" "$work/err"; fi
 t "--chat-format mistral" "$work/kjv" --chat --chat-format mistral -p "Hello" --system "Be brief." --print-prompt
 has "--chat-format mistral prompt" "^<\|endoftext\|>\[INST\] Be brief\.$" "$work/out"

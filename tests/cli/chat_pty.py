@@ -1,0 +1,114 @@
+"""tests/cli/chat_pty.py BINARY: the conversation on a terminal, driven
+through a pseudo-terminal as a person would type it: no arguments starts a
+chat, /help, an empty line sends nothing, a backslash continues a line,
+Ctrl+C stops a reply and returns to the prompt, /reset, a full context
+drops the oldest turns with a notice, Ctrl+C at the prompt ends it.
+Prints one "ok"/"FAIL" line per check; exit 1 on a failure."""
+import os, pty, select, sys, time
+
+BIN = sys.argv[1]
+fails = 0
+
+
+def check(name, cond, got=""):
+    global fails
+    print(("ok    " if cond else "FAIL  ") + name)
+    if not cond:
+        fails += 1
+        print("      got %r" % got[-400:])
+
+
+class Term:
+    def __init__(self, *args):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execv(BIN, [BIN] + list(args))
+        self.buf = b""
+
+    def read_until(self, marker, timeout=60):
+        end = time.time() + timeout
+        while marker.encode() not in self.buf and time.time() < end:
+            r, _, _ = select.select([self.fd], [], [], 0.2)
+            if r:
+                try:
+                    d = os.read(self.fd, 4096)
+                except OSError:
+                    break
+                if not d:
+                    break
+                self.buf += d
+        found = marker.encode() in self.buf
+        text = self.buf.decode(errors="replace")
+        if found:
+            self.buf = self.buf[self.buf.index(marker.encode()) + len(marker):]
+        return found, text
+
+    def send(self, s):
+        os.write(self.fd, s.encode())
+
+    def wait(self, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end:
+            pid, st = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return st
+            try:
+                select.select([self.fd], [], [], 0.2)
+                os.read(self.fd, 4096)
+            except OSError:
+                pass
+        os.kill(self.pid, 9)
+        os.waitpid(self.pid, 0)
+        return None
+
+
+t = Term("--temp", "0", "-n", "6")
+found, got = t.read_until("> ")
+check("no arguments on a terminal starts a chat", found, got)
+t.send("/help\n")
+found, got = t.read_until("> ")
+check("/help lists the commands", found and "/reset" in got, got)
+t.send("\n")
+found, got = t.read_until("> ")
+check("an empty line sends nothing (the prompt again, no reply)", found and got.rsplit("> ", 1)[0].strip() == "", got)
+t.send("And God \\\n")
+found, got = t.read_until(". ")
+check("a line ending in \\ continues on the next", found, got)
+t.send("said\n")
+found, got = t.read_until("> ")
+check("the joined turn gets a reply", found and len(got.strip()) > 0, got)
+t.send("/reset\n")
+found, got = t.read_until("> ")
+check("/reset starts a new conversation", found and "new conversation" in got, got)
+t.send("\x03")
+st = t.wait()
+check("Ctrl+C at the prompt ends the program", st is not None and os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0, str(st))
+
+# Ctrl+C during a long reply: back to the prompt, the conversation goes on
+t = Term("--chat", "--temp", "0", "-n", "-1", "--ignore-eos")
+t.read_until("> ")
+t.send("In the beginning\n")
+time.sleep(0.3)
+t.send("\x03")
+found, got = t.read_until("> ", timeout=30)
+check("Ctrl+C stops the reply and returns to the prompt", found and "(stopped)" in got, got)
+t.send("And Adam\n")
+found, got = t.read_until("> ")
+check("the conversation goes on after a stopped reply", found, got)
+t.send("/exit\n")
+st = t.wait()
+check("/exit ends the program", st is not None and os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0, str(st))
+
+# a small context: the oldest turns are dropped, with a notice
+t = Term("--chat", "--temp", "0", "-n", "8", "--ctx", "64")
+t.read_until("> ")
+notes = ""
+for i in range(6):
+    t.send("And God said unto Moses\n")
+    found, got = t.read_until("> ")
+    notes += got
+check("a full context drops the oldest turns with a notice", "oldest" in notes and "dropped" in notes, notes)
+t.send("\x04")
+st = t.wait()
+check("Ctrl+D ends the program", st is not None and os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0, str(st))
+sys.exit(1 if fails else 0)
