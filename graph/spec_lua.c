@@ -9,12 +9,14 @@
  * utf8 and the harmless base functions; no io, os, require, load, debug or
  * coroutine. Chunks load as text only. One budget covers everything the
  * state runs (VN_SPEC_* in spec_lua.h):
- *   work    VM instructions (a count hook) plus what C functions charge:
- *           allocated bytes / 16, pattern-matching steps, the loops of the
+ *   work    VM instructions (a count hook), calls and caught errors, plus
+ *           what C functions charge:
+ *           allocated bytes / 4, pattern-matching steps, the loops of the
  *           string and table functions (spec_strlib.c), builder searches;
  *   memory  the Lua heap plus the bytes the builder adds to the arena
- *           (going over is judged after a full collection, at the next
- *           hook or charge; an allocation past a reserve fails at once);
+ *           (going over is judged at the next hook or charge, by the live
+ *           data after a full collection, which must stay under 7/8 of the
+ *           limit; an allocation past a reserve fails at once);
  *   time    wall clock, checked by the hook (which also fires on every
  *           call) and every 64 allocations.
  * A limit once hit stays hit: the hook raises it again on every event,
@@ -28,7 +30,9 @@
 #include <string.h>
 #include <time.h>
 
-#define HOOK_EVERY 1000
+#define HOOK_EVERY 1000   /* instructions between count hooks */
+#define CALL_WORK 32      /* a call costs this many instructions */
+#define ERROR_WORK 256    /* and an error caught by pcall this many */
 
 static int nstates;
 int vn_spec_states(void) { return nstates; }
@@ -90,7 +94,8 @@ static void check(lua_State *L, VnSpecs *s) {
   if (!s->tripped && s->over) {  /* past the limit: over it still after a full collection? */
     s->over = 0;
     lua_gc(L, LUA_GCCOLLECT);
-    if (s->mem + arena_bytes(s) > VN_SPEC_MEM_LIMIT) TRIP_MEM(s);
+    /* live data this close to the limit would collect again and again */
+    if (s->mem + arena_bytes(s) > VN_SPEC_MEM_LIMIT / 8 * 7) TRIP_MEM(s);
   }
   if (!s->tripped) {
     if (s->work > VN_SPEC_WORK_LIMIT) TRIP_WORK(s);
@@ -108,7 +113,7 @@ void vn_spec_charge(lua_State *L, long long work) {
 
 static void hook(lua_State *L, lua_Debug *ar) {
   VnSpecs *s = vn_spec_state(L);
-  if (ar->event == LUA_HOOKCOUNT) s->work += HOOK_EVERY;
+  s->work += ar->event == LUA_HOOKCOUNT ? HOOK_EVERY : CALL_WORK;
   check(L, s);
 }
 
@@ -118,7 +123,7 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   if (nsize == 0) { free(ptr); s->mem -= osize; return NULL; }
   if (nsize > osize) {
     size_t grow = nsize - osize;
-    s->work += (long long)(grow / 16);
+    s->work += (long long)(grow / 4);
     size_t arena = arena_bytes(s);
     if (arena > VN_SPEC_MEM_LIMIT) { TRIP_MEM(s); return NULL; }  /* no collection frees the arena */
     /* past the limit: the next hook or charge collects and decides (and
@@ -170,6 +175,7 @@ static int pcall_result(lua_State *L, int rc) {
   VnSpecs *s = vn_spec_state(L);
   if (rc == LUA_ERRMEM) TRIP_MEM(s);
   if (s->tripped) return raise_trip(L, s);
+  if (rc != LUA_OK) vn_spec_charge(L, ERROR_WORK);
   lua_pushboolean(L, rc == LUA_OK);
   lua_replace(L, 1);
   return lua_gettop(L);

@@ -58,7 +58,7 @@ struct VnSpecs {
 
 VnSpecs *vn_spec_state(lua_State *L);
 VnSpecBuilder *vn_spec_builder(lua_State *L);
-/* Count work a C function does for the spec (steps, bytes / 16); raises the
+/* Count work a C function does for the spec (steps, bytes / 4); raises the
  * limit's error when the budget is spent. */
 void vn_spec_charge(lua_State *L, long long work);
 /* Call the function below nargs arguments on the stack under the message

@@ -5,8 +5,9 @@
  *
  *   string.find, match, gmatch, gsub  Lua patterns, by a matcher that counts
  *                                     its steps (backtracking included)
- *   string.rep                        charged per repetition and byte
+ *   string.rep                        O(result) whatever the count
  *   table.insert, remove, move        charged per element they shift
+ *                                     (a __len may claim any length)
  *
  * Patterns follow the Lua 5.4 manual (section 6.4.1): classes . %a %c %d %g
  * %l %p %s %u %w %x (upper case: complement), sets [...] and [^...], items
@@ -55,6 +56,7 @@ static int in_class(int c, int cl) {
   case 'u': r = isupper(c); break;
   case 'w': r = isalnum(c); break;
   case 'x': r = isxdigit(c); break;
+  case 'z': r = c == 0; break;  /* deprecated in Lua, still accepted */
   default: return cl == c;
   }
   return isupper(cl) ? !r : r != 0;
@@ -429,45 +431,99 @@ static int str_gsub(lua_State *L) {
   return 2;
 }
 
-/* string.rep(s, n [, sep]) charged per repetition and byte */
+/* string.rep(s, n [, sep]) in O(result) steps, whatever n: the first
+ * repetition is written once and the result doubles by copying itself (the
+ * library's loops once per repetition, so rep("", 1e15) never ends). Its
+ * bytes are charged as allocated. */
 static int str_rep(lua_State *L) {
   size_t l, lsep;
   const char *s = luaL_checklstring(L, 1, &l);
   lua_Integer n = luaL_checkinteger(L, 2);
   const char *sep = luaL_optlstring(L, 3, "", &lsep);
-  if (n <= 0) { lua_pushliteral(L, ""); return 1; }
+  if (n <= 0 || (l == 0 && (lsep == 0 || n == 1))) { lua_pushliteral(L, ""); return 1; }
   if (l + lsep < l || l + lsep > (size_t)VN_SPEC_MEM_LIMIT / (size_t)n)
     return luaL_error(L, "resulting string too large");
-  size_t total = (size_t)n * l + (size_t)(n - 1) * lsep;
-  vn_spec_charge(L, (n < (lua_Integer)1 << 60 ? (long long)n : 1LL << 60) / 16);  /* the bytes: as allocated */
+  size_t unit = l + lsep, total = (size_t)n * unit - lsep;
   luaL_Buffer b;
-  char *d = luaL_buffinitsize(L, &b, total);
-  for (lua_Integer i = 0; i < n; i++) {
-    memcpy(d, s, l);
-    d += l;
-    if (lsep && i + 1 < n) { memcpy(d, sep, lsep); d += lsep; }
+  char *d = luaL_buffinitsize(L, &b, total + lsep);
+  memcpy(d, s, l);
+  memcpy(d + l, sep, lsep);
+  for (size_t done = unit; done < (size_t)n * unit;) {  /* [0, done) holds done / unit units */
+    size_t k = done <= (size_t)n * unit - done ? done : (size_t)n * unit - done;
+    memcpy(d + done, d, k);
+    done += k;
   }
   luaL_pushresultsize(&b, total);
   return 1;
 }
 
-/* table.insert/remove/move: charge the elements they may shift, then call
- * the library's (upvalue 1); upvalue 2 says which */
-static int table_charged(lua_State *L) {
-  int which = (int)lua_tointeger(L, lua_upvalueindex(2));
-  long long n = 0;
-  if (which == 2) {  /* move(a1, f, e, t [, a2]) */
-    lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
-    if (e >= f) n = (e - f) < (lua_Integer)1 << 60 ? (long long)(e - f) + 1 : 1LL << 60;
-  } else if (lua_type(L, 1) == LUA_TTABLE && (which == 1 || lua_gettop(L) >= 3)) {
-    lua_Integer len = luaL_len(L, 1);  /* insert with a position, remove */
-    n = len > 0 ? (len < (lua_Integer)1 << 60 ? (long long)len : 1LL << 60) : 0;
+/* table.insert, remove and move as the manual gives them, charging each
+ * element they shift (a __len can claim any length) */
+static void charge_every(lua_State *L, lua_Integer i) {
+  if ((i & (CHARGE_EVERY - 1)) == 0) vn_spec_charge(L, CHARGE_EVERY);
+}
+
+static int tab_insert(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_Integer e = luaL_len(L, 1) + 1, pos = e;  /* e: the first empty slot */
+  switch (lua_gettop(L)) {
+  case 2: break;
+  case 3:
+    pos = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
+    for (lua_Integer i = e; i > pos; i--) {
+      charge_every(L, i);
+      lua_geti(L, 1, i - 1);
+      lua_seti(L, 1, i);
+    }
+    break;
+  default: return luaL_error(L, "wrong number of arguments to 'insert'");
   }
-  vn_spec_charge(L, n);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-  return lua_gettop(L);
+  lua_seti(L, 1, pos);
+  return 0;
+}
+
+static int tab_remove(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_Integer size = luaL_len(L, 1), pos = luaL_optinteger(L, 2, size);
+  /* argument 1, as Lua 5.4.4 says */
+  if (pos != size) luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 1, "position out of bounds");
+  lua_geti(L, 1, pos);
+  for (; pos < size; pos++) {
+    charge_every(L, pos);
+    lua_geti(L, 1, pos + 1);
+    lua_seti(L, 1, pos);
+  }
+  lua_pushnil(L);
+  lua_seti(L, 1, pos);
+  return 1;
+}
+
+static int tab_move(lua_State *L) {
+  lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3), t = luaL_checkinteger(L, 4);
+  int tt = !lua_isnoneornil(L, 5) ? 5 : 1;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, tt, LUA_TTABLE);
+  if (e >= f) {
+    luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+    lua_Integer n = e - f;
+    luaL_argcheck(L, t <= LUA_MAXINTEGER - n, 4, "destination wrap around");
+    if (t > e || t <= f || (tt != 1 && !lua_compare(L, 1, tt, LUA_OPEQ))) {
+      for (lua_Integer i = 0; i <= n; i++) {
+        charge_every(L, i + 1);
+        lua_geti(L, 1, f + i);
+        lua_seti(L, tt, t + i);
+      }
+    } else {
+      for (lua_Integer i = n; i >= 0; i--) {
+        charge_every(L, i + 1);
+        lua_geti(L, 1, f + i);
+        lua_seti(L, tt, t + i);
+      }
+    }
+  }
+  lua_pushvalue(L, tt);
+  return 1;
 }
 
 void vn_spec_open_strlib(lua_State *L) {
@@ -477,13 +533,8 @@ void vn_spec_open_strlib(lua_State *L) {
   lua_getglobal(L, LUA_STRLIBNAME);
   luaL_setfuncs(L, str, 0);
   lua_pop(L, 1);
-  static const char *const tab[] = {"insert", "remove", "move", NULL};
+  static const luaL_Reg tab[] = {{"insert", tab_insert}, {"remove", tab_remove}, {"move", tab_move}, {NULL, NULL}};
   lua_getglobal(L, LUA_TABLIBNAME);
-  for (int i = 0; tab[i]; i++) {
-    lua_getfield(L, -1, tab[i]);
-    lua_pushinteger(L, i);
-    lua_pushcclosure(L, table_charged, 2);
-    lua_setfield(L, -2, tab[i]);
-  }
+  luaL_setfuncs(L, tab, 0);
   lua_pop(L, 1);
 }

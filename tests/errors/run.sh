@@ -56,6 +56,28 @@ expect spec_bytecode 1 "spec_bytecode.lua.*(binary|text)" -- $C $good --spec $W/
 expect spec_no_output 1 "spec_no_output.lua: build\(\) made no output" -- $C $good --spec $W/spec_no_output.lua $O
 expect spec_bad_shape 1 "spec_bad_shape.lua:3: matmul: input \[T,64\] does not fit weight \[64,128\]" -- $C $good --spec $W/spec_bad_shape.lua $O
 expect spec_missing_file 1 "nope.lua: cannot read the spec" -- $C $good --spec $work/nope.lua $O
+# the sandbox: a limit that is hit ends the spec with one line naming it,
+# whatever the spec catches (pcall, xpcall) or calls (patterns, rep, table
+# functions, the builder); timeout keeps a limit that fails from hanging
+T="timeout 20"
+INSN="spec exceeded the instruction limit"
+MEM="spec exceeded the memory limit"
+for c in sb_pcall_loop:2 sb_xpcall_loop:2 sb_xpcall_handler:2 sb_pcall_error_loop:2 sb_pattern_find:2 sb_pattern_match:2 \
+         sb_pattern_gmatch:2 sb_gsub_function:3 sb_pattern_loop:3 sb_rep_loop:2 sb_table_concat:4 \
+         sb_table_move:2 sb_table_insert:3; do
+  n=${c%:*}; expect $n 1 "$n.lua:${c#*:}: $INSN" -- $T $C $good --spec $W/$n.lua $O
+done
+# (a single allocation past the limit fails where no line is known: the file only)
+for c in sb_zeros:2: sb_concat_loop:3:? sb_pcall_memory:3:; do
+  n=${c%%:*}; l=${c#*:}; expect $n 1 "$n.lua(:${l%:*})${l#*:}: $MEM" -- $T $C $good --spec $W/$n.lua $O
+done
+expect sb_rep_empty 1 "sb_rep_empty.lua:3: rep made 0 bytes" -- $T $C $good --spec $W/sb_rep_empty.lua $O
+expect sb_rep_huge 1 "sb_rep_huge.lua:2: resulting string too large" -- $T $C $good --spec $W/sb_rep_huge.lua $O
+expect sb_coroutine 1 "sb_coroutine.lua:2: attempt to index a nil value \(global 'coroutine'\)" -- $T $C $good --spec $W/sb_coroutine.lua $O
+for n in sb_gc_loop sb_gc_alloc; do
+  expect $n 1 "$n.lua:2: setmetatable: a spec may not set __gc" -- $T $C $good --spec $W/$n.lua $O
+done
+expect sb_gc_builder_mt 1 "sb_gc_builder_mt.lua:3: attempt to index a string value \(local 'mt'\)" -- $T $C $good --spec $W/sb_gc_builder_mt.lua $O
 expect bad_option 2 "unknown option '--frobnicate'" -- $C $good $O --frobnicate
 expect bad_dtype 2 "--dtype q3_x: not one of" -- $C $good $O --dtype q3_x
 expect bad_target 2 "--target vax: unknown target" -- $C $good $O --target vax
