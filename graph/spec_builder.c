@@ -208,16 +208,65 @@ static VnWx *new_wx(lua_State *L, VnWxKind k, int nargs) {
 
 static const char *source_name(Builder *b) { return b->src && b->src->path ? b->src->path : "model"; }
 
-/* weight(name [, {optional = true}]) */
+/* The model tensor of this name, or NULL (a linear search: charged). */
+static const VnTensorInfo *find_tensor(lua_State *L, const char *name) {
+  Builder *b = B(L);
+  if (!b->src) return NULL;
+  vn_spec_charge(L, b->src->ntensors / 8);
+  return vn_source_find(b->src, name);
+}
+
+static void dims_text(char *buf, size_t cap, int nd, const lua_Integer *dim, const int *given) {
+  size_t k = (size_t)snprintf(buf, cap, "[");
+  for (int i = 0; i < nd && k < cap; i++)
+    k += (size_t)(given && !given[i] ? snprintf(buf + k, cap - k, "%s?", i ? ", " : "")
+                                     : snprintf(buf + k, cap - k, "%s%lld", i ? ", " : "", (long long)dim[i]));
+  if (k < cap) snprintf(buf + k, cap - k, "]");
+}
+
+/* weight's shape = {d0, d1, ...}: the dims the config implies (an entry that
+ * is not an integer is not checked) must be the tensor's. The message names
+ * the model file, the tensor, both shapes and the config file. */
+static void check_shape(lua_State *L, int opts, const VnTensorInfo *ti) {
+  if (!opt_field(L, opts, "shape")) return;
+  if (!lua_istable(L, -1)) luaL_error(L, "weight: shape must be a list of dims");
+  int n = (int)lua_rawlen(L, -1), bad = n > ti->nd, given[VN_MAXDIM + 1] = {0};
+  lua_Integer want[VN_MAXDIM + 1] = {0}, have[VN_MAXDIM] = {0};
+  if (n > VN_MAXDIM) n = VN_MAXDIM;
+  for (int i = 0; i < n; i++) {
+    lua_rawgeti(L, -1, i + 1);
+    int isint;
+    want[i] = lua_tointegerx(L, -1, &isint);
+    given[i] = isint;
+    if (isint && (i >= ti->nd || want[i] != ti->dim[i])) bad = 1;
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  if (!bad) return;
+  for (int i = 0; i < ti->nd; i++) have[i] = ti->dim[i];
+  char hs[128], ws[128];
+  dims_text(hs, sizeof hs, ti->nd, have, NULL);
+  dims_text(ws, sizeof ws, n > ti->nd ? n : ti->nd, want, given);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, vn_spec_state(L)->env);
+  lua_getfield(L, -1, "config_file");
+  const char *cf = lua_tostring(L, -1);
+  VnLoc loc = caller_loc(L);
+  lua_pushfstring(L, "%s: tensor '%s' is %s, but %s implies %s (wanted by %s:%d)", source_name(B(L)), ti->name, hs,
+                  cf ? cf : "the config", ws, loc.file ? loc.file : "?", loc.line);
+  lua_error(L);
+}
+
+/* weight(name [, {optional = true, shape = {...}}]) */
 static int l_weight(lua_State *L) {
   Builder *b = B(L);
   const char *name = luaL_checkstring(L, 1);
-  opts_check(L, 2, "weight", "optional");
+  opts_check(L, 2, "weight", "optional shape");
   int optional = opt_bool(L, 2, "optional", 0);
+  const VnTensorInfo *ti = find_tensor(L, name);
+  if (ti) check_shape(L, 2, ti);
   vn_spec_charge(L, b->nwcache / 8);
   for (int i = 0; i < b->nwcache; i++)
     if (!strcmp(b->wcache[i].name, name)) { push_weight(L, b->wcache[i].wx); return 1; }
-  const VnTensorInfo *ti = b->src ? vn_source_find(b->src, name) : NULL;
   if (!ti) {
     if (optional) { lua_pushnil(L); return 1; }
     VnLoc loc = caller_loc(L);
@@ -255,9 +304,7 @@ static int l_weight(lua_State *L) {
 
 /* has(name): does the model file hold this tensor? */
 static int l_has(lua_State *L) {
-  Builder *b = B(L);
-  const char *name = luaL_checkstring(L, 1);
-  lua_pushboolean(L, b->src && vn_source_find(b->src, name) != NULL);
+  lua_pushboolean(L, find_tensor(L, luaL_checkstring(L, 1)) != NULL);
   return 1;
 }
 
@@ -271,8 +318,7 @@ void vn_spec_push_dims(lua_State *L, int nd, const int64_t *dim) {
 
 /* shape(name): dims of a model tensor, or nil */
 static int l_shape(lua_State *L) {
-  Builder *b = B(L);
-  const VnTensorInfo *ti = b->src ? vn_source_find(b->src, luaL_checkstring(L, 1)) : NULL;
+  const VnTensorInfo *ti = find_tensor(L, luaL_checkstring(L, 1));
   if (!ti) { lua_pushnil(L); return 1; }
   vn_spec_push_dims(L, ti->nd, ti->dim);
   return 1;

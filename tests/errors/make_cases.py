@@ -46,6 +46,14 @@ model("truncated", raw=st[: len(st) // 2])
 model("tiny_file", raw=b"\x01\x02")
 h = json.loads(json.dumps(header)); k = next(k for k in h if k != "__metadata__"); h[k]["shape"] = [3, 3]
 model("shape_size_mismatch", tensors=h)
+# config values that disagree with the tensors
+c = dict(cfg); c["hidden_size"] = -cfg["hidden_size"]
+model("config_hidden_negative", config=json.dumps(c))
+c = dict(cfg); c["vocab_size"] = cfg["vocab_size"] + 44
+model("config_vocab_wrong", config=json.dumps(c))
+c = dict(cfg); c["head_dim"] = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+c["num_attention_heads"] = cfg["num_attention_heads"] * 2
+model("config_heads_wrong", config=json.dumps(c))
 d = os.path.join(out, "no_weights"); os.makedirs(d, exist_ok=True); shutil.copy(os.path.join(good, "config.json"), d)
 
 spec = lambda body: 'return arch { name = "bad", hf = { "LlamaForCausalLM" }, build = function(cfg)\n' + body + '\nend }\n'

@@ -41,6 +41,10 @@ expect header_not_json 1 "header_not_json/model.safetensors: header is not valid
 expect truncated 1 "truncated/model.safetensors: " -- $C $W/truncated $O
 expect tiny_file 1 "tiny_file/model.safetensors: not a safetensors file" -- $C $W/tiny_file $O
 expect shape_size_mismatch 1 "shape_size_mismatch/model.safetensors: tensor '.*': shape needs [0-9]+ bytes but data_offsets span" -- $C $W/shape_size_mismatch $O
+D="[0-9]+"
+expect config_hidden_negative 1 "config_hidden_negative/model.safetensors: tensor 'model.embed_tokens.weight' is \[$D, $D\], but .*config_hidden_negative/config.json implies \[$D, -$D\]" -- $C $W/config_hidden_negative $O
+expect config_vocab_wrong 1 "config_vocab_wrong/model.safetensors: tensor 'model.embed_tokens.weight' is \[$D, $D\], but .*config_vocab_wrong/config.json implies \[$D, $D\]" -- $C $W/config_vocab_wrong $O
+expect config_heads_wrong 1 "config_heads_wrong/model.safetensors: tensor 'model.layers.0.self_attn.q_proj.weight' is \[$D, $D\], but .*config_heads_wrong/config.json implies \[$D, $D\]" -- $C $W/config_heads_wrong $O
 expect no_weights 1 "no_weights: no model.safetensors" -- $C $W/no_weights $O
 expect no_such_dir 1 "nonexistent: no such file or directory" -- $C $work/nonexistent $O
 expect not_a_dir 1 "config.json: not a model directory" -- $C $good/config.json $O
