@@ -218,7 +218,10 @@ static int sb_setmetatable(lua_State *L) {
 static int sb_print(lua_State *L) {
   int n = lua_gettop(L);
   for (int i = 1; i <= n; i++) {
-    fprintf(stderr, "%s%s", i > 1 ? "\t" : "", luaL_tolstring(L, i, NULL));
+    size_t len;
+    const char *t = luaL_tolstring(L, i, &len);
+    vn_spec_charge(L, (long long)(len / 4));  /* output costs as allocation does */
+    fprintf(stderr, "%s%s", i > 1 ? "\t" : "", t);
     lua_pop(L, 1);
   }
   fputc('\n', stderr);
