@@ -54,6 +54,13 @@ model("config_vocab_wrong", config=json.dumps(c))
 c = dict(cfg); c["head_dim"] = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
 c["num_attention_heads"] = cfg["num_attention_heads"] * 2
 model("config_heads_wrong", config=json.dumps(c))
+for fam in ("gpt2", "bert"):  # the other templates check the config's shapes too
+    d = os.path.join(out, "config_hidden_negative_" + fam)
+    shutil.copytree(os.path.join(os.path.dirname(good.rstrip("/")), fam), d)
+    c = json.load(open(os.path.join(d, "config.json")))
+    k = next(k for k in ("hidden_size", "n_embd") if k in c)
+    c[k] = -c[k]
+    open(os.path.join(d, "config.json"), "w").write(json.dumps(c))
 d = os.path.join(out, "no_weights"); os.makedirs(d, exist_ok=True); shutil.copy(os.path.join(good, "config.json"), d)
 
 spec = lambda body: 'return arch { name = "bad", hf = { "LlamaForCausalLM" }, build = function(cfg)\n' + body + '\nend }\n'

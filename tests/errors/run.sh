@@ -45,6 +45,9 @@ D="[0-9]+"
 expect config_hidden_negative 1 "config_hidden_negative/model.safetensors: tensor 'model.embed_tokens.weight' is \[$D, $D\], but .*config_hidden_negative/config.json implies \[$D, -$D\]" -- $C $W/config_hidden_negative $O
 expect config_vocab_wrong 1 "config_vocab_wrong/model.safetensors: tensor 'model.embed_tokens.weight' is \[$D, $D\], but .*config_vocab_wrong/config.json implies \[$D, $D\]" -- $C $W/config_vocab_wrong $O
 expect config_heads_wrong 1 "config_heads_wrong/model.safetensors: tensor 'model.layers.0.self_attn.q_proj.weight' is \[$D, $D\], but .*config_heads_wrong/config.json implies \[$D, $D\]" -- $C $W/config_heads_wrong $O
+for fam in gpt2 bert; do
+  expect config_hidden_negative_$fam 1 "config_hidden_negative_$fam/model.safetensors: tensor '.*' is \[($D, )?$D\], but .*config_hidden_negative_$fam/config.json implies \[($D, )?-$D\]" -- $C $W/config_hidden_negative_$fam $O
+done
 expect no_weights 1 "no_weights: no model.safetensors" -- $C $W/no_weights $O
 expect no_such_dir 1 "nonexistent: no such file or directory" -- $C $work/nonexistent $O
 expect not_a_dir 1 "config.json: not a model directory" -- $C $good/config.json $O
