@@ -34,8 +34,12 @@ int main(int argc, char **argv) {
     while (a > want && a[-1] != '\n') a--, b--;
     fprintf(stderr, "strlib: differs from Lua's\n  lua:     %.*s\n  sandbox: %.*s\n", (int)strcspn(a, "\n"), a,
             (int)strcspn(b, "\n"), b);
+    free(want);
+    free(got);
     return 1;
   }
   printf("strlib: %zu bytes of results equal to Lua's\n", strlen(want));
+  free(want);
+  free(got);
   return 0;
 }
