@@ -116,11 +116,6 @@ static int command_help(int argc, char **argv) {
 }
 
 /* ---- specs ---- */
-typedef struct Specs {
-  VnSpecSrc *specs, *libs;
-  int nspecs, nlibs;
-} Specs;
-
 static int starts(const char *s, const char *p) { return !strncmp(s, p, strlen(p)); }
 static int ends(const char *s, const char *p) {
   size_t a = strlen(s), b = strlen(p);
@@ -131,41 +126,50 @@ static int cmp_src(const void *a, const void *b) {
   return strcmp(((const VnSpecSrc *)a)->file, ((const VnSpecSrc *)b)->file);
 }
 
-static void load_specs(Specs *s) {
-  memset(s, 0, sizeof *s);
+/* The embedded archspecs: archspecs/lib/ files, then (with_specs) every
+ * spec's header, all in one Lua state: the compile's. */
+static VnStatus load_specs(VnCtx *ctx, int with_specs, VnSpecs **out) {
   int n = 0;
   for (const VnEmbedded *e = vn_embedded; e->name; e++) n++;
-  s->specs = calloc((size_t)n + 1, sizeof *s->specs);
-  s->libs = calloc((size_t)n + 1, sizeof *s->libs);
+  VnSpecSrc *specs = calloc((size_t)n + 1, sizeof *specs), *libs = calloc((size_t)n + 1, sizeof *libs);
+  int nspecs = 0, nlibs = 0;
+  *out = NULL;
+  if (!specs || !libs) { free(specs); free(libs); return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory"); }
   for (const VnEmbedded *e = vn_embedded; e->name; e++) {
     if (!starts(e->name, "archspecs/") || !ends(e->name, ".lua")) continue;
     VnSpecSrc src = {e->name, e->data, e->len};
-    if (starts(e->name, "archspecs/lib/")) s->libs[s->nlibs++] = src;
-    else s->specs[s->nspecs++] = src;
+    if (starts(e->name, "archspecs/lib/")) libs[nlibs++] = src;
+    else specs[nspecs++] = src;
   }
-  qsort(s->libs, (size_t)s->nlibs, sizeof *s->libs, cmp_src);
-  qsort(s->specs, (size_t)s->nspecs, sizeof *s->specs, cmp_src);
+  qsort(libs, (size_t)nlibs, sizeof *libs, cmp_src);
+  qsort(specs, (size_t)nspecs, sizeof *specs, cmp_src);
+  VnStatus rc = vn_spec_open(ctx, libs, nlibs, out);
+  for (int i = 0; rc == VN_OK && with_specs && i < nspecs; i++) {
+    int idx;
+    rc = vn_spec_add(*out, &specs[i], &idx);
+  }
+  free(specs);
+  free(libs);
+  return rc;
 }
 
 static int cmd_specs(void) {
   VnCtx ctx = {0};
-  Specs s;
-  load_specs(&s);
+  VnSpecs *sp;
+  if (load_specs(&ctx, 1, &sp) != VN_OK) { vn_spec_close(sp); return fail(&ctx); }
   printf("%-12s %-40s %s\n", "spec", "Hugging Face classes (model_type)", "file");
-  for (int i = 0; i < s.nspecs; i++) {
-    VnSpecInfo in;
-    if (vn_spec_info(&ctx, &s.specs[i], s.libs, s.nlibs, &in) != VN_OK) return fail(&ctx);
+  for (int i = 0; i < vn_spec_count(sp); i++) {
+    const VnSpecInfo *in = vn_spec_info(sp, i);
     char cls[512] = "";
-    for (int k = 0; k < in.nhf; k++) { strcat(cls, k ? ", " : ""); strncat(cls, in.hf[k], 100); }
+    for (int k = 0; k < in->nhf; k++) { strcat(cls, k ? ", " : ""); strncat(cls, in->hf[k], 100); }
     strcat(cls, " (");
-    for (int k = 0; k < in.ntypes; k++) { strcat(cls, k ? ", " : ""); strncat(cls, in.types[k], 60); }
+    for (int k = 0; k < in->ntypes; k++) { strcat(cls, k ? ", " : ""); strncat(cls, in->types[k], 60); }
     strcat(cls, ")");
-    printf("%-12s %-40s %s\n", in.name, cls, in.file);
-    if (in.about) printf("%-12s   %s\n", "", in.about);
-    if (in.options) printf("%-12s   options: %s\n", "", in.options);
+    printf("%-12s %-40s %s\n", in->name, cls, in->file);
+    if (in->about) printf("%-12s   %s\n", "", in->about);
+    if (in->options) printf("%-12s   options: %s\n", "", in->options);
   }
-  free(s.specs);
-  free(s.libs);
+  vn_spec_close(sp);
   vn_arena_free(&ctx.arena);
   return 0;
 }
@@ -200,29 +204,19 @@ static int cmd_targets(int argc, char **argv) {
   return 0;
 }
 
-/* Pick the spec for a model directory (or load --spec FILE). */
-static VnStatus choose_spec(VnCtx *ctx, const Specs *s, const VnModelDir *md, const char *spec_file,
-                            VnSpecSrc *out) {
+/* Pick the spec for a model directory from the declared headers (or add
+ * --spec FILE to the state); *idx: its index in sp. */
+static VnStatus choose_spec(VnCtx *ctx, VnSpecs *sp, const VnModelDir *md, const char *spec_file, int *idx) {
   if (spec_file) {
     size_t len;
     char *text = vn_read_file(spec_file, &len);
     if (!text) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){spec_file, 0}, "cannot read the spec");
-    out->file = vn_arena_strdup(&ctx->arena, spec_file);
-    out->text = vn_arena_strdup(&ctx->arena, text);
-    out->len = len;
+    VnSpecSrc src = {vn_arena_strdup(&ctx->arena, spec_file), vn_arena_strdup(&ctx->arena, text), len};
     free(text);
-    return VN_OK;
+    return vn_spec_add(sp, &src, idx);
   }
-  int by_type = -1;
-  for (int i = 0; i < s->nspecs; i++) {
-    VnSpecInfo in;
-    VN_TRY(vn_spec_info(ctx, &s->specs[i], s->libs, s->nlibs, &in));
-    for (int k = 0; k < in.nhf; k++)
-      if (md->arch_class && !strcmp(in.hf[k], md->arch_class)) { *out = s->specs[i]; return VN_OK; }
-    for (int k = 0; k < in.ntypes; k++)
-      if (md->model_type && !strcmp(in.types[k], md->model_type) && by_type < 0) by_type = i;
-  }
-  if (by_type >= 0) { *out = s->specs[by_type]; return VN_OK; }
+  *idx = vn_spec_find(sp, md->arch_class, md->model_type);
+  if (*idx >= 0) return VN_OK;
   return vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){md->config_file, 0},
                    "no spec for architecture '%s' (model_type '%s'); `venusc specs` lists the known ones, "
                    "docs/writing-a-spec.md shows how to add one (or pass --spec FILE.lua)",
@@ -240,14 +234,14 @@ static int is_gguf(const char *path) {
 
 /* A GGUF file: its metadata becomes an HF config and its tensor names HF
  * names (archspecs/lib/gguf.lua), so the same specs build it. */
-static VnStatus open_gguf(VnCtx *ctx, const char *path, VnModelDir *md, const Specs *s) {
+static VnStatus open_gguf(VnCtx *ctx, const char *path, VnModelDir *md, VnSpecs *sp) {
   memset(md, 0, sizeof *md);
   md->gguf = calloc(1, sizeof *md->gguf);
   VN_TRY(vn_gguf_open(ctx, path, md->gguf));
   md->dir = path;
   md->config_file = path;
   md->src = md->gguf->src;
-  VN_TRY(vn_spec_gguf(ctx, s->libs, s->nlibs, md->gguf->meta, path, &md->src, &md->config_json, &md->gguf_tok));
+  VN_TRY(vn_spec_gguf(sp, md->gguf->meta, path, &md->src, &md->config_json, &md->gguf_tok));
   json_t *cfg = json_loads(md->config_json, 0, NULL);
   json_t *a = json_object_get(cfg, "architectures");
   if (json_is_array(a) && json_is_string(json_array_get(a, 0)))
@@ -264,30 +258,34 @@ typedef struct Job {
   int batch_set, ctx;         /* --batch given; --ctx (bare metal) */
 } Job;
 
-/* frontend + spec + passes: the graph of a model */
-static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **gp) {
+/* frontend + spec + passes: the graph of a model, and the chat formats
+ * (the one its chat template matches chosen); one Lua state for it all */
+static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **gp, VnChatFormats *cf) {
   struct stat st;
+  memset(md, 0, sizeof *md);
   if (stat(j->model, &st)) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){j->model, 0}, "no such file or directory");
-  Specs s;
-  load_specs(&s);
-  if (S_ISREG(st.st_mode) && (ends(j->model, ".gguf") || is_gguf(j->model))) {
-    VnStatus rc = open_gguf(ctx, j->model, md, &s);
-    if (rc != VN_OK) { free(s.specs); free(s.libs); return rc; }
-  } else {
-    VnStatus rc = vn_hf_open(ctx, j->model, md);
-    if (rc != VN_OK) { free(s.specs); free(s.libs); return rc; }
-  }
-  progress("%s: %d tensors", md->src.path, md->src.ntensors);
-  VnSpecSrc spec;
-  VnStatus rc = choose_spec(ctx, &s, md, j->spec, &spec);
+  VnSpecs *sp;
+  VnStatus rc = load_specs(ctx, !j->spec, &sp);
+  if (rc == VN_OK && S_ISREG(st.st_mode) && (ends(j->model, ".gguf") || is_gguf(j->model)))
+    rc = open_gguf(ctx, j->model, md, sp);
+  else if (rc == VN_OK)
+    rc = vn_hf_open(ctx, j->model, md);
+  if (rc == VN_OK) progress("%s: %d tensors", md->src.path, md->src.ntensors);
+  int idx = -1;
+  if (rc == VN_OK) rc = choose_spec(ctx, sp, md, j->spec, &idx);
   VnGraph *g = NULL;
   if (rc == VN_OK) {
     g = vn_graph_new(ctx);
-    progress("spec %s", spec.file);
-    rc = vn_spec_build(ctx, &spec, s.libs, s.nlibs, md->config_json, md->config_file, &md->src, g);
+    progress("spec %s", vn_spec_info(sp, idx)->file);
+    rc = vn_spec_build(sp, idx, md->config_json, md->config_file, &md->src, g);
   }
-  free(s.specs);
-  free(s.libs);
+  if (rc == VN_OK) {
+    char *tmpl_text = vn_chat_template(md);
+    rc = vn_spec_chat(sp, tmpl_text, cf);
+    free(tmpl_text);
+  }
+  vn_spec_close(sp);
+  progress("Lua states opened: %d", vn_spec_states());
   if (rc != VN_OK) return rc;
   /* end-of-generation ids: the config's and generation_config.json's */
   for (int k = 0; k < md->ngen_eos; k++) {
@@ -379,6 +377,7 @@ typedef struct Compile {
   char *wtmp, *btmp, *wfinal; /* OUT.vnw.tmpPID, OUT.tmpPID, OUT.vnw */
   uint64_t id;                /* the weights id: the binary refuses a weight file of another run */
   VnBuf src;                  /* model.c */
+  VnChatFormats cf;           /* chat formats, chosen by the spec state (make_graph) */
 } Compile;
 
 /* A caught signal removes what this run made (made.c), then ends venusc by
@@ -567,19 +566,14 @@ static VnStatus stage_emit(Compile *c) {
   VnStatus rc;
   int cmax = c->j.ctx;
   if (!cmax) cmax = g->info.max_pos > 0 && g->info.max_pos < 256 ? (int)g->info.max_pos : 256;
-  /* chat formats: the one the chat template matches is the default */
-  VnChatFormats *cf = vn_arena_alloc(&ctx->arena, sizeof *cf);
+  /* chat formats (make_graph): the one the chat template matches is the default */
+  VnChatFormats *cf = &c->cf;
   char *tmpl_text = blob ? vn_chat_template(&c->md) : NULL;
-  Specs cs;
-  load_specs(&cs);
-  rc = vn_spec_chat(ctx, cs.libs, cs.nlibs, tmpl_text, cf);
-  free(cs.specs);
-  free(cs.libs);
   if (tmpl_text && cf->chosen < 0)
     fprintf(stderr, "venusc: note: the chat template is not one venus recognizes; --chat needs --chat-format\n");
   VnEmitOpts eo = {c->t, c->id, blob, c->blen, c->j.blas, cmax, blob ? cf : NULL, tmpl_text != NULL};
   free(tmpl_text);
-  if (rc == VN_OK) rc = vn_emit_model(ctx, g, &eo, &c->src);
+  rc = vn_emit_model(ctx, g, &eo, &c->src);
   if (rc != VN_OK) return rc;
   char *mc = vn_arena_printf(&ctx->arena, "%s/model.c", c->dir);
   vn_made_add_new(mc);
@@ -655,7 +649,7 @@ static int cmd_compile(int argc, char **argv) {
   c.ctx.verbose = verbose;
   catch_signals();
   vn_made_sweep(c.j.out);  /* leftovers of runs killed by kill -9 */
-  VnStatus rc = make_graph(&c.ctx, &c.j, &c.md, &c.g);
+  VnStatus rc = make_graph(&c.ctx, &c.j, &c.md, &c.g, &c.cf);
   if (rc != VN_OK || (!c.j.out && !c.j.emit)) return finish(&c, rc);  /* -d / --dot only */
   rc = stage_tokenizer(&c);
   if (rc == VN_OK) rc = stage_tree(&c);
@@ -704,7 +698,8 @@ static int cmd_inspect(int argc, char **argv) {
   VnCtx ctx = {0};
   VnModelDir md = {0};
   VnGraph *g = NULL;
-  if (make_graph(&ctx, &j, &md, &g) != VN_OK) { vn_hf_close(&md); return fail(&ctx); }
+  VnChatFormats cf;
+  if (make_graph(&ctx, &j, &md, &g, &cf) != VN_OK) { vn_hf_close(&md); return fail(&ctx); }
   printf("model:       %s\n", j.model);
   printf("class:       %s (model_type %s)\n", md.arch_class ? md.arch_class : "?", md.model_type ? md.model_type : "?");
   printf("spec:        %s (%s)\n", g->info.arch, g->info.spec_file);
@@ -724,13 +719,7 @@ static int cmd_inspect(int argc, char **argv) {
   printf("tokenizer:   %s\n", md.tokenizer_json ? md.tokenizer_json : md.gguf ? "from the GGUF metadata (tokenizer.ggml.*)" : "none (the binary takes --ids)");
   {
     char *tt = vn_chat_template(&md);
-    Specs cs;
-    load_specs(&cs);
-    VnChatFormats cf;
-    if (vn_spec_chat(&ctx, cs.libs, cs.nlibs, tt, &cf) == VN_OK)
-      printf("chat:        %s\n", !tt ? "no chat template" : cf.chosen >= 0 ? cf.f[cf.chosen].name : "template not recognized (--chat needs --chat-format)");
-    free(cs.specs);
-    free(cs.libs);
+    printf("chat:        %s\n", !tt ? "no chat template" : cf.chosen >= 0 ? cf.f[cf.chosen].name : "template not recognized (--chat needs --chat-format)");
     free(tt);
   }
   if (md.gguf) print_gguf(md.gguf);

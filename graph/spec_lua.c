@@ -1,967 +1,150 @@
-/* spec_lua.c: runs an archspec in a sandboxed Lua 5.4 state and builds the
- * graph through the builder API (one luaL_Reg array, `builder` below).
+/* spec_lua.c: the sandboxed Lua 5.4 state that runs archspecs, one per
+ * compile (VnSpecs). archspecs/lib loads once into an environment; each spec
+ * added runs once, in an environment of its own whose missing names come
+ * from the libraries', to declare its header; the GGUF mapping, the chosen
+ * spec's build and the chat-format match run in the same state, which closes
+ * with the compile. No pass calls Lua.
  *
- * Sandbox: the spec and archspecs/lib/ files see only the builder plus
- * string (without dump), math, table, utf8 and the harmless base functions;
- * no io, os, require, load, debug. Chunks load as text only. A counting hook
- * bounds instructions and the allocator bounds memory. The lua_State closes
- * when the spec returns; no pass calls Lua.
- *
- * luaL_error longjmps out of builder functions, so everything they allocate
- * comes from the compile arena (never malloc). Tensors are userdata typed by
- * metatable name: "venus.Tensor" (a graph node) and "venus.Weight" (a weight
- * expression, made a WEIGHT node when an op first uses it). */
-#include "spec.h"
-#include "ops.h"
-#include <jansson.h>
-#include <lauxlib.h>
-#include <lua.h>
+ * Sandbox: chunks see the builder plus string (without dump), math, table,
+ * utf8 and the harmless base functions; no io, os, require, load, debug or
+ * coroutine. Chunks load as text only. One budget covers everything the
+ * state runs (VN_SPEC_* in spec_lua.h):
+ *   work    VM instructions (a count hook), calls and caught errors, plus
+ *           what C functions charge:
+ *           allocated bytes / 4, pattern-matching steps, the loops of the
+ *           string and table functions (spec_strlib.c), builder searches;
+ *   memory  the Lua heap plus the bytes the builder adds to the arena
+ *           (going over is judged at the next hook or charge, by the live
+ *           data after a full collection, which must stay under 7/8 of the
+ *           limit; an allocation past a reserve fails at once);
+ *   time    wall clock, checked by the hook (which also fires on every
+ *           call) and every 64 allocations.
+ * A limit once hit stays hit: the hook raises it again on every event,
+ * pcall and xpcall rethrow it (an xpcall handler is not run), and __gc
+ * metamethods are refused (finalizers run with hooks off), so the spec ends
+ * with the limit's error whatever it catches. */
+#include "spec_lua.h"
 #include <lualib.h>
-#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#define SPEC_MEM_LIMIT  (256u << 20)   /* bytes of Lua heap */
-#define SPEC_INSN_LIMIT 200000000LL    /* VM instructions */
-#define HOOK_EVERY 10000
+#define HOOK_EVERY 1000   /* instructions between count hooks */
+#define CALL_WORK 32      /* a call costs this many instructions */
+#define ERROR_WORK 256    /* and an error caught by pcall this many */
 
-typedef struct Builder {
-  VnCtx *ctx;
-  VnGraph *g;
-  const VnSource *src;
-  size_t mem, mem_limit;
-  long long insns;
-  int layer;
-  /* weight expressions by tensor name, and materialized WEIGHT nodes */
-  struct WCache { const char *name; VnWx *wx; } *wcache;
-  int nwcache, wcap;
-  struct WNode { const VnWx *wx; uint32_t node; } *wnodes;
-  int nwnodes, wncap;
-} Builder;
+static int nstates;
+int vn_spec_states(void) { return nstates; }
 
-typedef struct { uint32_t node; } LTensor;
-typedef struct { VnWx *wx; } LWeight;
-
-static Builder *B(lua_State *L) {
-  Builder *b;
-  lua_getallocf(L, (void **)&b);
-  return b;
+VnSpecs *vn_spec_state(lua_State *L) {
+  void *ud;
+  lua_getallocf(L, &ud);
+  return ud;
 }
 
-/* ---- sandbox limits ---- */
-static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-  Builder *b = ud;
-  if (!ptr) osize = 0;
-  if (nsize == 0) { free(ptr); b->mem -= osize; return NULL; }
-  if (nsize > osize && b->mem + (nsize - osize) > b->mem_limit) return NULL;
-  void *p = realloc(ptr, nsize);
-  if (p) b->mem = b->mem - osize + nsize;
-  return p;
+VnSpecBuilder *vn_spec_builder(lua_State *L) { return vn_spec_state(L)->b; }
+
+/* ---- the budget ---- */
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static void count_hook(lua_State *L, lua_Debug *ar) {
-  Builder *b = B(L);
-  b->insns += HOOK_EVERY;
-  if (b->insns > SPEC_INSN_LIMIT) {
-    lua_getinfo(L, "Sl", ar);  /* the running function: where the spec loops */
-    lua_pushfstring(L, "%s:%d: spec exceeded the instruction limit (%d million)",
-                    ar->source[0] == '@' ? ar->source + 1 : ar->short_src, ar->currentline,
-                    (int)(SPEC_INSN_LIMIT / 1000000));
-    lua_error(L);
-  }
+static size_t arena_bytes(const VnSpecs *s) {
+  return s->arena_used + (s->running ? s->ctx->arena.used_total - s->arena_mark : 0);
 }
 
-/* ---- locations ---- */
-static VnLoc caller_loc(lua_State *L) {
+static void trip(VnSpecs *s, const char *what) {
+  if (s->tripped) return;
+  s->tripped = 1;
+  snprintf(s->why, sizeof s->why, "spec exceeded the %s", what);
+}
+#define TRIP_WORK(s)  trip(s, "instruction limit (200 million, counting the work of library calls)")
+#define TRIP_MEM(s)   trip(s, "memory limit (256 MiB of Lua heap and graph)")
+#define TRIP_TIME(s)  trip(s, "time limit (30 s)")
+
+/* Where the spec is: the innermost frame of a chunk, from stack level lv. */
+static void locate(lua_State *L, VnSpecs *s, int lv) {
+  if (s->why_file) return;
   lua_Debug ar;
-  VnLoc loc = {NULL, 0};
-  for (int lv = 1; lua_getstack(L, lv, &ar); lv++) {
+  for (; lua_getstack(L, lv, &ar); lv++) {
     lua_getinfo(L, "Sl", &ar);
     if (ar.currentline > 0 && ar.source[0] == '@') {
-      loc.file = vn_arena_strdup(&B(L)->ctx->arena, ar.source + 1);
-      loc.line = ar.currentline;
-      break;
+      s->why_file = vn_arena_strdup(&s->ctx->arena, ar.source + 1);
+      s->why_line = ar.currentline;
+      return;
     }
   }
-  return loc;
 }
 
-/* Raise the context's first error as a Lua error (its text already carries
- * the location), leaving the context clean for the final report. */
-static int raise_ctx(lua_State *L) {
-  Builder *b = B(L);
-  lua_pushstring(L, b->ctx->msg);
-  b->ctx->status = VN_OK;
-  b->ctx->nerr = 0;
-  b->ctx->msg[0] = 0;
+static void push_why(lua_State *L, VnSpecs *s) {
+  if (s->why_file) lua_pushfstring(L, "%s:%d: %s", s->why_file, s->why_line, s->why);
+  else lua_pushstring(L, s->why);
+}
+
+static int raise_trip(lua_State *L, VnSpecs *s) {
+  locate(L, s, 0);
+  push_why(L, s);
   return lua_error(L);
 }
 
-/* ---- option tables ---- */
-/* Check that table at idx has only keys from `allowed` (space separated). */
-static void opts_check(lua_State *L, int idx, const char *fn, const char *allowed) {
-  if (lua_isnoneornil(L, idx)) return;
-  luaL_checktype(L, idx, LUA_TTABLE);
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_pop(L, 1);
-    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: option keys must be names", fn);
-    const char *k = lua_tostring(L, -1);
-    size_t kl = strlen(k);
-    int ok = 0;
-    for (const char *p = allowed; *p;) {
-      const char *e = strchr(p, ' ');
-      size_t l = e ? (size_t)(e - p) : strlen(p);
-      if (l == kl && !strncmp(p, k, l)) { ok = 1; break; }
-      p += l + (e ? 1 : 0);
-    }
-    if (!ok) luaL_error(L, "%s: unknown option '%s' (known: %s)", fn, k, allowed);
+static void check(lua_State *L, VnSpecs *s) {
+  if (!s->tripped && s->over) {  /* past the limit: over it still after a full collection? */
+    s->over = 0;
+    lua_gc(L, LUA_GCCOLLECT);
+    /* live data this close to the limit would collect again and again */
+    if (s->mem + arena_bytes(s) > VN_SPEC_MEM_LIMIT / 8 * 7) TRIP_MEM(s);
   }
-}
-
-static int opt_field(lua_State *L, int idx, const char *k) {
-  if (lua_isnoneornil(L, idx)) return 0;
-  lua_getfield(L, idx, k);
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); return 0; }
-  return 1;
-}
-
-static lua_Integer opt_int(lua_State *L, int idx, const char *k, lua_Integer def) {
-  if (!opt_field(L, idx, k)) return def;
-  int isnum;
-  lua_Integer v = lua_tointegerx(L, -1, &isnum);
-  if (!isnum) luaL_error(L, "option '%s' must be an integer", k);
-  lua_pop(L, 1);
-  return v;
-}
-
-static double opt_num(lua_State *L, int idx, const char *k, double def) {
-  if (!opt_field(L, idx, k)) return def;
-  int isnum;
-  double v = lua_tonumberx(L, -1, &isnum);
-  if (!isnum) luaL_error(L, "option '%s' must be a number", k);
-  lua_pop(L, 1);
-  return v;
-}
-
-static int opt_bool(lua_State *L, int idx, const char *k, int def) {
-  if (!opt_field(L, idx, k)) return def;
-  int v = lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
-static const char *opt_str(lua_State *L, int idx, const char *k, const char *def) {
-  if (!opt_field(L, idx, k)) return def;
-  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "option '%s' must be a string", k);
-  const char *s = vn_arena_strdup(&B(L)->ctx->arena, lua_tostring(L, -1));
-  lua_pop(L, 1);
-  return s;
-}
-
-static int act_arg(lua_State *L, const char *s) {
-  if (!s) return VN_ACT_NONE;
-  int a = vn_act_parse(s);
-  if (a < 0) {
-    char known[256] = "";
-    for (int i = 0; i < VN_ACT_COUNT; i++) {
-      strcat(known, i ? ", " : "");
-      strcat(known, vn_act_name(i));
-    }
-    luaL_error(L, "unknown activation '%s' (known: %s)", s, known);
+  if (!s->tripped) {
+    if (s->work > VN_SPEC_WORK_LIMIT) TRIP_WORK(s);
+    else if (arena_bytes(s) > VN_SPEC_MEM_LIMIT) TRIP_MEM(s);
+    else if (now() > s->deadline) TRIP_TIME(s);
   }
-  return a;
+  if (s->tripped) raise_trip(L, s);
 }
 
-/* ---- tensors and weights ---- */
-static void push_tensor(lua_State *L, uint32_t node) {
-  LTensor *t = lua_newuserdatauv(L, sizeof *t, 0);
-  t->node = node;
-  luaL_setmetatable(L, "venus.Tensor");
+void vn_spec_charge(lua_State *L, long long work) {
+  VnSpecs *s = vn_spec_state(L);
+  s->work += work;
+  check(L, s);
 }
 
-static void push_weight(lua_State *L, VnWx *wx) {
-  LWeight *w = lua_newuserdatauv(L, sizeof *w, 0);
-  w->wx = wx;
-  luaL_setmetatable(L, "venus.Weight");
+static void hook(lua_State *L, lua_Debug *ar) {
+  VnSpecs *s = vn_spec_state(L);
+  s->work += ar->event == LUA_HOOKCOUNT ? HOOK_EVERY : CALL_WORK;
+  check(L, s);
 }
 
-static VnWx *check_weight(lua_State *L, int idx) {
-  return ((LWeight *)luaL_checkudata(L, idx, "venus.Weight"))->wx;
-}
-
-static uint32_t weight_node(lua_State *L, VnWx *wx) {
-  Builder *b = B(L);
-  for (int i = 0; i < b->nwnodes; i++)
-    if (b->wnodes[i].wx == wx) return b->wnodes[i].node;
-  uint32_t n = vn_graph_add(b->ctx, b->g, VN_OP_WEIGHT, NULL, 0);
-  VnNode *nd = vn_node(b->g, n);
-  nd->wx = wx;
-  nd->nd = wx->nd;
-  memcpy(nd->dim, wx->dim, sizeof nd->dim);
-  nd->dtype = VN_F32;
-  nd->loc = caller_loc(L);
-  nd->layer = b->layer;
-  if (wx->kind == VN_WX_TENSOR) nd->name = wx->tensor;
-  else {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    vn_wx_print(wx, f);
-    fclose(f);
-    nd->name = vn_arena_strdup(&b->ctx->arena, buf);
-    free(buf);
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  VnSpecs *s = ud;
+  if (!ptr) osize = 0;
+  if (nsize == 0) { free(ptr); s->mem -= osize; return NULL; }
+  if (nsize > osize) {
+    size_t grow = nsize - osize;
+    s->work += (long long)(grow / 4);
+    size_t arena = arena_bytes(s);
+    if (arena > VN_SPEC_MEM_LIMIT) { TRIP_MEM(s); return NULL; }  /* no collection frees the arena */
+    /* past the limit: the next hook or charge collects and decides (and
+     * can name the spec line); past the reserve: refused at once */
+    if (s->mem + grow + arena > VN_SPEC_MEM_LIMIT + VN_SPEC_MEM_RESERVE) return NULL;
+    if (s->mem + grow + arena > VN_SPEC_MEM_LIMIT) s->over = 1;
+    if ((++s->allocs & 63) == 0 && now() > s->deadline) { TRIP_TIME(s); return NULL; }
   }
-  if (b->nwnodes == b->wncap) {
-    int cap = b->wncap ? b->wncap * 2 : 64;
-    struct WNode *nw = vn_arena_alloc(&b->ctx->arena, (size_t)cap * sizeof *nw);
-    if (b->nwnodes) memcpy(nw, b->wnodes, (size_t)b->nwnodes * sizeof *nw);
-    b->wnodes = nw;
-    b->wncap = cap;
-  }
-  b->wnodes[b->nwnodes].wx = wx;
-  b->wnodes[b->nwnodes++].node = n;
-  return n;
+  void *p = realloc(ptr, nsize);
+  if (p) s->mem = s->mem - osize + nsize;
+  return p;
 }
 
-/* An operand: a Tensor, a Weight (made a node), or nil when optional. */
-static uint32_t operand(lua_State *L, int idx, int optional) {
-  if (optional && lua_isnoneornil(L, idx)) return VN_NONE;
-  void *p = luaL_testudata(L, idx, "venus.Tensor");
-  if (p) return ((LTensor *)p)->node;
-  p = luaL_testudata(L, idx, "venus.Weight");
-  if (p) return weight_node(L, ((LWeight *)p)->wx);
-  return (uint32_t)luaL_argerror(L, idx, optional ? "tensor, weight or nil expected" : "tensor or weight expected");
-}
-
-/* Add a node with operands, then infer its shape; a shape error becomes a
- * Lua error at the calling line. */
-static uint32_t add_node(lua_State *L, VnOp op, const uint32_t *src, int nsrc, const VnParams *p, int rows, int cols) {
-  Builder *b = B(L);
-  uint32_t i = vn_graph_add(b->ctx, b->g, op, src, nsrc);
-  VnNode *n = vn_node(b->g, i);
-  if (p) n->p = *p;
-  n->loc = caller_loc(L);
-  n->layer = b->layer;
-  if (cols) { n->nd = 2; n->dim[0] = rows; n->dim[1] = cols; }
-  if (vn_op_shape(b->ctx, b->g, i) != VN_OK) raise_ctx(L);
-  return i;
-}
-
-static VnWx *new_wx(lua_State *L, VnWxKind k, int nargs) {
-  Builder *b = B(L);
-  VnWx *w = vn_arena_alloc(&b->ctx->arena, sizeof *w);
-  w->kind = k;
-  w->nargs = nargs;
-  if (nargs) w->args = vn_arena_alloc(&b->ctx->arena, (size_t)nargs * sizeof *w->args);
-  return w;
-}
-
-static const char *source_name(Builder *b) { return b->src && b->src->path ? b->src->path : "model"; }
-
-/* weight(name [, {optional = true}]) */
-static int l_weight(lua_State *L) {
-  Builder *b = B(L);
-  const char *name = luaL_checkstring(L, 1);
-  opts_check(L, 2, "weight", "optional");
-  int optional = opt_bool(L, 2, "optional", 0);
-  for (int i = 0; i < b->nwcache; i++)
-    if (!strcmp(b->wcache[i].name, name)) { push_weight(L, b->wcache[i].wx); return 1; }
-  const VnTensorInfo *ti = b->src ? vn_source_find(b->src, name) : NULL;
-  if (!ti) {
-    if (optional) { lua_pushnil(L); return 1; }
-    VnLoc loc = caller_loc(L);
-    /* the message names the model file; the spec line goes in parentheses */
-    lua_pushfstring(L, "%s: missing tensor '%s' (wanted by %s:%d)", source_name(b), name, loc.file ? loc.file : "?", loc.line);
-    return lua_error(L);
-  }
-  VnWx *w = new_wx(L, VN_WX_TENSOR, 0);
-  w->tensor = ti->name;
-  w->dtype = (int)ti->dtype;
-  w->nd = ti->nd;
-  memcpy(w->dim, ti->dim, sizeof w->dim);
-  if (b->nwcache == b->wcap) {
-    int cap = b->wcap ? b->wcap * 2 : 64;
-    struct WCache *nc = vn_arena_alloc(&b->ctx->arena, (size_t)cap * sizeof *nc);
-    if (b->nwcache) memcpy(nc, b->wcache, (size_t)b->nwcache * sizeof *nc);
-    b->wcache = nc;
-    b->wcap = cap;
-  }
-  if (ti->pair_heads > 0) {  /* rows stored as per-head interleaved pairs: regroup to halves */
-    VnWx *u = new_wx(L, VN_WX_UNPAIR, 1);
-    u->args[0] = w;
-    u->a = ti->pair_heads;
-    u->nd = w->nd;
-    memcpy(u->dim, w->dim, sizeof u->dim);
-    if (w->nd > 2 || w->dim[0] % (2 * ti->pair_heads))
-      return luaL_error(L, "%s: tensor '%s' cannot be regrouped into %d heads", source_name(b), name, ti->pair_heads);
-    w = u;
-  }
-  b->wcache[b->nwcache].name = ti->name;
-  b->wcache[b->nwcache++].wx = w;
-  push_weight(L, w);
-  return 1;
-}
-
-/* has(name): does the model file hold this tensor? */
-static int l_has(lua_State *L) {
-  Builder *b = B(L);
-  const char *name = luaL_checkstring(L, 1);
-  lua_pushboolean(L, b->src && vn_source_find(b->src, name) != NULL);
-  return 1;
-}
-
-static void push_dims(lua_State *L, int nd, const int64_t *dim) {
-  lua_createtable(L, nd, 0);
-  for (int i = 0; i < nd; i++) {
-    lua_pushinteger(L, dim[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
-}
-
-/* shape(name): dims of a model tensor, or nil */
-static int l_shape(lua_State *L) {
-  Builder *b = B(L);
-  const VnTensorInfo *ti = b->src ? vn_source_find(b->src, luaL_checkstring(L, 1)) : NULL;
-  if (!ti) { lua_pushnil(L); return 1; }
-  push_dims(L, ti->nd, ti->dim);
-  return 1;
-}
-
-/* cat(w1, w2, ...): rows stacked */
-static int l_cat(lua_State *L) {
-  int n = lua_gettop(L);
-  if (n < 1) return luaL_error(L, "cat: needs at least one weight");
-  VnWx *w = new_wx(L, VN_WX_CAT, n);
-  int64_t rows = 0;
-  for (int i = 0; i < n; i++) {
-    VnWx *a = check_weight(L, i + 1);
-    if (i && (a->nd != w->args[0]->nd || (a->nd == 2 && a->dim[1] != w->args[0]->dim[1])))
-      return luaL_error(L, "cat: weight %d has other columns than weight 1", i + 1);
-    w->args[i] = a;
-    rows += a->dim[0];
-  }
-  w->nd = w->args[0]->nd;
-  memcpy(w->dim, w->args[0]->dim, sizeof w->dim);
-  w->dim[0] = rows;
-  push_weight(L, w);
-  return 1;
-}
-
-/* zeros{d0, d1, ...} */
-static int l_zeros(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  VnWx *w = new_wx(L, VN_WX_ZEROS, 0);
-  w->nd = (int)luaL_len(L, 1);
-  if (w->nd < 1 || w->nd > VN_MAXDIM) return luaL_error(L, "zeros: 1 to %d dims", VN_MAXDIM);
-  for (int i = 0; i < w->nd; i++) {
-    lua_rawgeti(L, 1, i + 1);
-    w->dim[i] = luaL_checkinteger(L, -1);
-    if (w->dim[i] <= 0) return luaL_error(L, "zeros: dims must be positive");
-    lua_pop(L, 1);
-  }
-  push_weight(L, w);
-  return 1;
-}
-
-/* w:t() */
-static int lw_t(lua_State *L) {
-  VnWx *a = check_weight(L, 1);
-  if (a->nd != 2) return luaL_error(L, "t: needs a 2-D weight, got %d-D", a->nd);
-  VnWx *w = new_wx(L, VN_WX_T, 1);
-  w->args[0] = a;
-  w->nd = 2; w->dim[0] = a->dim[1]; w->dim[1] = a->dim[0];
-  push_weight(L, w);
-  return 1;
-}
-
-/* w:rows(first, count) — first is 0-based */
-static int lw_rows(lua_State *L) {
-  VnWx *a = check_weight(L, 1);
-  lua_Integer first = luaL_checkinteger(L, 2), count = luaL_checkinteger(L, 3);
-  if (first < 0 || count <= 0 || first + count > a->dim[0])
-    return luaL_error(L, "rows: [%lld, %lld) outside %lld rows", (long long)first, (long long)(first + count), (long long)a->dim[0]);
-  VnWx *w = new_wx(L, VN_WX_ROWS, 1);
-  w->args[0] = a; w->a = first; w->b = count;
-  w->nd = a->nd; memcpy(w->dim, a->dim, sizeof w->dim); w->dim[0] = count;
-  push_weight(L, w);
-  return 1;
-}
-
-static int lw_scalar(lua_State *L, VnWxKind k) {
-  VnWx *a = check_weight(L, 1);
-  VnWx *w = new_wx(L, k, 1);
-  w->args[0] = a; w->c = luaL_checknumber(L, 2);
-  w->nd = a->nd; memcpy(w->dim, a->dim, sizeof w->dim);
-  push_weight(L, w);
-  return 1;
-}
-static int lw_add(lua_State *L) { return lw_scalar(L, VN_WX_ADD); }
-/* w:exp(): exp of every element (e.g. A = w:exp():scale(-1) from A_log) */
-static int lw_exp(lua_State *L) {
-  VnWx *a = check_weight(L, 1);
-  VnWx *w = new_wx(L, VN_WX_EXP, 1);
-  w->args[0] = a;
-  w->nd = a->nd;
-  memcpy(w->dim, a->dim, sizeof w->dim);
-  push_weight(L, w);
-  return 1;
-}
-static int lw_scale(lua_State *L) { return lw_scalar(L, VN_WX_SCALE); }
-
-/* w:reshape{d0, d1, ...} */
-static int lw_reshape(lua_State *L) {
-  VnWx *a = check_weight(L, 1);
-  luaL_checktype(L, 2, LUA_TTABLE);
-  VnWx *w = new_wx(L, VN_WX_RESHAPE, 1);
-  w->args[0] = a;
-  w->nd = (int)luaL_len(L, 2);
-  if (w->nd < 1 || w->nd > VN_MAXDIM) return luaL_error(L, "reshape: 1 to %d dims", VN_MAXDIM);
-  int64_t na = 1, nw = 1;
-  for (int i = 0; i < a->nd; i++) na *= a->dim[i];
-  for (int i = 0; i < w->nd; i++) {
-    lua_rawgeti(L, 2, i + 1);
-    w->dim[i] = luaL_checkinteger(L, -1);
-    lua_pop(L, 1);
-    nw *= w->dim[i];
-  }
-  if (na != nw) return luaL_error(L, "reshape: %lld elements cannot become %lld", (long long)na, (long long)nw);
-  push_weight(L, w);
-  return 1;
-}
-
-/* w:permute{d1, d2, ...}: dims reordered; result dim i is input dim d_i (1-based) */
-static int lw_permute(lua_State *L) {
-  VnWx *a = check_weight(L, 1);
-  luaL_checktype(L, 2, LUA_TTABLE);
-  if ((int)luaL_len(L, 2) != a->nd) return luaL_error(L, "permute: give %d dims", a->nd);
-  VnWx *w = new_wx(L, VN_WX_PERMUTE, 1);
-  w->args[0] = a;
-  w->nd = a->nd;
-  int seen[VN_MAXDIM] = {0};
-  for (int i = 0; i < a->nd; i++) {
-    lua_rawgeti(L, 2, i + 1);
-    lua_Integer d = luaL_checkinteger(L, -1);
-    lua_pop(L, 1);
-    if (d < 1 || d > a->nd || seen[d - 1]++) return luaL_error(L, "permute: {...} must order the dims 1..%d", a->nd);
-    w->perm[i] = (int)d - 1;
-    w->dim[i] = a->dim[d - 1];
-  }
-  push_weight(L, w);
-  return 1;
-}
-
-/* interleave(a, b): rows interleaved a0, b0, a1, b1 ... (gate/up for a fused GLU) */
-static int l_pairs(lua_State *L) {
-  VnWx *a = check_weight(L, 1), *c = check_weight(L, 2);
-  if (a->nd != c->nd || a->dim[0] != c->dim[0] || (a->nd == 2 && a->dim[1] != c->dim[1]))
-    return luaL_error(L, "interleave: weights must have the same shape");
-  VnWx *w = new_wx(L, VN_WX_PAIRS, 2);
-  w->args[0] = a; w->args[1] = c;
-  w->nd = a->nd; memcpy(w->dim, a->dim, sizeof w->dim); w->dim[0] *= 2;
-  push_weight(L, w);
-  return 1;
-}
-
-static int lw_index(lua_State *L) {
-  VnWx *w = check_weight(L, 1);
-  const char *k = luaL_checkstring(L, 2);
-  if (!strcmp(k, "shape")) { push_dims(L, w->nd, w->dim); return 1; }
-  if (!strcmp(k, "cols")) { lua_pushinteger(L, w->nd >= 2 ? w->dim[w->nd - 1] : 1); return 1; }
-  luaL_getmetafield(L, 1, "methods");
-  lua_getfield(L, -1, k);
-  return 1;
-}
-
-static int lt_index(lua_State *L) {
-  LTensor *t = luaL_checkudata(L, 1, "venus.Tensor");
-  const char *k = luaL_checkstring(L, 2);
-  const VnNode *n = vn_node(B(L)->g, t->node);
-  if (!strcmp(k, "cols")) { lua_pushinteger(L, vn_node_cols(n)); return 1; }
-  if (!strcmp(k, "shape")) { push_dims(L, n->nd, n->dim); return 1; }
-  lua_pushnil(L);
-  return 1;
-}
-
-static int lt_tostring(lua_State *L) {
-  LTensor *t = luaL_checkudata(L, 1, "venus.Tensor");
-  const VnNode *n = vn_node(B(L)->g, t->node);
-  lua_pushfstring(L, "tensor %%%d (%s)", (int)t->node, vn_ops[n->op].name);
-  return 1;
-}
-
-/* ---- ops ---- */
-static int l_tokens(lua_State *L) {
-  push_tensor(L, add_node(L, VN_OP_INPUT, NULL, 0, NULL, 0, 0));
-  return 1;
-}
-
-/* positions([{offset=}]): the step's positions as ids, for learned
- * position embeddings (embed(wpe, positions())) */
-static int l_positions(lua_State *L) {
-  opts_check(L, 1, "positions", "offset");
-  VnParams p = {0};
-  p.col0 = (int32_t)opt_int(L, 1, "offset", 0);
-  push_tensor(L, add_node(L, VN_OP_POSITIONS, NULL, 0, &p, 0, 0));
-  return 1;
-}
-
-/* embed(table, ids [, {scale=}]) */
-static int l_embed(lua_State *L) {
-  opts_check(L, 3, "embed", "scale");
-  VnParams p = {0};
-  p.scale = (float)opt_num(L, 3, "scale", 1.0);
-  uint32_t s[2] = {operand(L, 1, 0), operand(L, 2, 0)};
-  push_tensor(L, add_node(L, VN_OP_EMBED, s, 2, &p, 0, 0));
-  return 1;
-}
-
-static int norm(lua_State *L, VnOp op) {
-  int nw = op == VN_OP_RMSNORM ? 1 : 2;
-  int oi = 2 + nw;
-  opts_check(L, oi, op == VN_OP_RMSNORM ? "rmsnorm" : "layernorm", "eps group");
-  VnParams p = {0};
-  p.eps = (float)opt_num(L, oi, "eps", 1e-5);
-  p.group = (int32_t)opt_int(L, oi, "group", 0);
-  uint32_t s[3] = {operand(L, 1, 0), operand(L, 2, 1), nw > 1 ? operand(L, 3, 1) : VN_NONE};
-  push_tensor(L, add_node(L, op, s, 1 + nw, &p, 0, 0));
-  return 1;
-}
-/* rmsnorm(x, w|nil [, {eps=, group=}]) */
-static int l_rmsnorm(lua_State *L) { return norm(L, VN_OP_RMSNORM); }
-/* layernorm(x, w|nil, b|nil [, {eps=, group=}]) */
-static int l_layernorm(lua_State *L) { return norm(L, VN_OP_LAYERNORM); }
-
-/* linear(x, w [, b [, {act=, scale=, residual=}]]): x w^T + b */
-static int l_linear(lua_State *L) {
-  opts_check(L, 4, "linear", "act scale residual");
-  VnParams p = {0};
-  p.act = act_arg(L, opt_str(L, 4, "act", NULL));
-  p.scale = (float)opt_num(L, 4, "scale", 0);
-  uint32_t res = VN_NONE;
-  if (opt_field(L, 4, "residual")) { res = operand(L, lua_gettop(L), 0); lua_pop(L, 1); }
-  uint32_t s[4] = {operand(L, 1, 0), operand(L, 2, 0), operand(L, 3, 1), res};
-  push_tensor(L, add_node(L, VN_OP_MATMUL, s, 4, &p, 0, 0));
-  return 1;
-}
-
-static int binop(lua_State *L, VnOp op) {
-  uint32_t s[2] = {operand(L, 1, 0), operand(L, 2, 0)};
-  push_tensor(L, add_node(L, op, s, 2, NULL, 0, 0));
-  return 1;
-}
-static int l_add(lua_State *L) { return binop(L, VN_OP_ADD); }
-static int l_mul(lua_State *L) { return binop(L, VN_OP_MUL); }
-
-/* a one-operand op with its params */
-static int unary(lua_State *L, VnOp op, const VnParams *p) {
-  uint32_t s[1] = {operand(L, 1, 0)};
-  push_tensor(L, add_node(L, op, s, 1, p, 0, 0));
-  return 1;
-}
-
-/* act(x, "silu") */
-static int l_act(lua_State *L) {
-  VnParams p = {0};
-  p.act = act_arg(L, luaL_checkstring(L, 2));
-  return unary(L, VN_OP_ACT, &p);
-}
-
-/* glu(x, "silu"): act(first half) * second half */
-static int l_glu(lua_State *L) {
-  VnParams p = {0};
-  p.act = act_arg(L, luaL_checkstring(L, 2));
-  return unary(L, VN_OP_GLU, &p);
-}
-
-/* scale(x, s) */
-static int l_scale(lua_State *L) {
-  VnParams p = {0};
-  p.scale = (float)luaL_checknumber(L, 2);
-  return unary(L, VN_OP_SCALE, &p);
-}
-
-/* softcap(x, cap) */
-static int l_softcap(lua_State *L) {
-  VnParams p = {0};
-  p.cap = (float)luaL_checknumber(L, 2);
-  return unary(L, VN_OP_SOFTCAP, &p);
-}
-
-/* view(x, first_col, ncols) — first_col 0-based */
-static int l_view(lua_State *L) {
-  VnParams p = {0};
-  p.col0 = (int32_t)luaL_checkinteger(L, 2);
-  lua_Integer nc = luaL_checkinteger(L, 3);
-  uint32_t s[1] = {operand(L, 1, 0)};
-  push_tensor(L, add_node(L, VN_OP_VIEW, s, 1, &p, VN_T, (int)nc));
-  return 1;
-}
-
-/* The list of numbers at stack index idx as arena floats; want >= 0 demands
- * that many. NULL (with *n = 0) when the value is not a table. */
-static float *number_list(lua_State *L, int idx, int want, const char *what, int *n) {
-  *n = 0;
-  if (!lua_istable(L, idx)) return NULL;
-  int len = (int)luaL_len(L, idx);
-  if (want >= 0 && len != want) luaL_error(L, "%s must be a list of %d numbers, got %d", what, want, len);
-  float *f = vn_arena_alloc(&B(L)->ctx->arena, (size_t)(len ? len : 1) * sizeof *f);
-  for (int i = 0; i < len; i++) {
-    lua_rawgeti(L, idx, i + 1);
-    f[i] = (float)luaL_checknumber(L, -1);
-    lua_pop(L, 1);
-  }
-  *n = len;
-  return f;
-}
-
-/* rope_table{head_dim=, rot_dim=, inv_freq={...}, attn_factor=, interleaved=,
- *            dynamic={base=, factor=, max_pos=}, long={inv_freq={...}, after=}}
- * -> rope id. long (LongRoPE): a step whose length seen so far passes
- * `after` turns by long.inv_freq instead. */
-static int l_rope_table(lua_State *L) {
-  Builder *b = B(L);
-  luaL_checktype(L, 1, LUA_TTABLE);
-  opts_check(L, 1, "rope_table", "head_dim rot_dim inv_freq attn_factor interleaved dynamic long");
-  VnRope r = {0};
-  r.head_dim = (int32_t)opt_int(L, 1, "head_dim", 0);
-  r.rot_dim = (int32_t)opt_int(L, 1, "rot_dim", r.head_dim);
-  r.attn_factor = (float)opt_num(L, 1, "attn_factor", 1.0);
-  r.interleaved = opt_bool(L, 1, "interleaved", 0);
-  if (r.head_dim <= 0 || r.rot_dim <= 0 || r.rot_dim > r.head_dim || r.rot_dim % 2)
-    return luaL_error(L, "rope_table: need 0 < rot_dim (%d) <= head_dim (%d), rot_dim even", r.rot_dim, r.head_dim);
-  int nf = r.rot_dim / 2;
-  int got;
-  lua_getfield(L, 1, "inv_freq");
-  r.inv_freq = number_list(L, -1, nf, "rope_table: inv_freq (rot_dim/2 values)", &got);
-  if (!r.inv_freq) return luaL_error(L, "rope_table: inv_freq must be a list of rot_dim/2 = %d numbers", nf);
-  lua_pop(L, 1);
-  lua_getfield(L, 1, "dynamic");
-  if (lua_istable(L, -1)) {
-    int t = lua_gettop(L);
-    opts_check(L, t, "rope_table.dynamic", "base factor max_pos");
-    r.dynamic = 1;
-    r.dyn_base = opt_num(L, t, "base", 10000);
-    r.dyn_factor = opt_num(L, t, "factor", 1);
-    r.dyn_max_pos = (int32_t)opt_int(L, t, "max_pos", 0);
-    if (r.dyn_max_pos <= 0 || r.dyn_factor <= 0) return luaL_error(L, "rope_table: dynamic needs factor > 0 and max_pos > 0");
-  }
-  lua_pop(L, 1);
-  lua_getfield(L, 1, "long");
-  if (lua_istable(L, -1)) {
-    int t = lua_gettop(L);
-    opts_check(L, t, "rope_table.long", "inv_freq after");
-    r.long_after = (int32_t)opt_int(L, t, "after", 0);
-    if (r.long_after <= 0) return luaL_error(L, "rope_table: long needs after > 0");
-    lua_getfield(L, t, "inv_freq");
-    r.long_inv_freq = number_list(L, -1, nf, "rope_table: long.inv_freq (rot_dim/2 values)", &got);
-    if (!r.long_inv_freq) return luaL_error(L, "rope_table: long.inv_freq must be a list of rot_dim/2 = %d numbers", nf);
-    lua_pop(L, 1);
-  }
-  lua_pop(L, 1);
-  lua_pushinteger(L, vn_graph_add_rope(b->ctx, b->g, &r));
-  return 1;
-}
-
-/* rope(x, id) */
-static int l_rope(lua_State *L) {
-  VnParams p = {0};
-  p.rope = (int32_t)luaL_checkinteger(L, 2);
-  uint32_t s[1] = {operand(L, 1, 0)};
-  push_tensor(L, add_node(L, VN_OP_ROPE, s, 1, &p, 0, 0));
-  return 1;
-}
-
-static uint32_t new_state(lua_State *L, int64_t cols, const char *name) {
-  Builder *b = B(L);
-  uint32_t i = vn_graph_add(b->ctx, b->g, VN_OP_STATE, NULL, 0);
-  VnNode *n = vn_node(b->g, i);
-  n->nd = 2; n->dim[0] = VN_CTX; n->dim[1] = cols;
-  n->loc = caller_loc(L);
-  n->layer = b->layer;
-  n->name = name;
-  return i;
-}
-
-/* state of fixed size [rows, cols] (recurrent and conv state) */
-static uint32_t new_fixed_state(lua_State *L, int64_t rows, int64_t cols, const char *what) {
-  Builder *b = B(L);
-  uint32_t i = new_state(L, cols, NULL);
-  VnNode *n = vn_node(b->g, i);
-  n->dim[0] = rows;
-  n->name = b->layer >= 0 ? vn_arena_printf(&b->ctx->arena, "%s%d", what, b->layer) : what;
-  return i;
-}
-
-/* route(logits, bias|nil, {top_k=, kind="softmax"|"sigmoid", renorm=, scale=,
- *       groups=, top_groups=}) -> [T, 2k]: k expert ids, then k weights */
-static int l_route(lua_State *L) {
-  opts_check(L, 3, "route", "top_k kind renorm scale groups top_groups");
-  VnParams p = {0};
-  p.top_k = (int32_t)opt_int(L, 3, "top_k", 0);
-  const char *k = opt_str(L, 3, "kind", "softmax");
-  if (!strcmp(k, "softmax")) p.route = VN_ROUTE_SOFTMAX;
-  else if (!strcmp(k, "sigmoid")) p.route = VN_ROUTE_SIGMOID;
-  else return luaL_error(L, "route: kind must be softmax or sigmoid, not '%s'", k);
-  p.renorm = opt_bool(L, 3, "renorm", 0);
-  p.scale = (float)opt_num(L, 3, "scale", 0);
-  p.groups = (int32_t)opt_int(L, 3, "groups", 0);
-  p.top_groups = (int32_t)opt_int(L, 3, "top_groups", p.groups);
-  uint32_t s2[2] = {operand(L, 1, 0), operand(L, 2, 1)};
-  push_tensor(L, add_node(L, VN_OP_ROUTE, s2, 2, &p, 0, 0));
-  return 1;
-}
-
-/* moe(x, routes, gate_up [E, 2F, H] (rows in (gate, up) pairs), down [E, H, F], {act=, top_k=}) */
-static int l_moe(lua_State *L) {
-  opts_check(L, 5, "moe", "act top_k");
-  VnParams p = {0};
-  p.act = act_arg(L, opt_str(L, 5, "act", "silu"));
-  p.top_k = (int32_t)opt_int(L, 5, "top_k", 0);
-  uint32_t s4[4] = {operand(L, 1, 0), operand(L, 2, 0), operand(L, 3, 0), operand(L, 4, 0)};
-  if (!p.top_k) p.top_k = (int32_t)(vn_node_cols(vn_node(B(L)->g, s4[1])) / 2);
-  push_tensor(L, add_node(L, VN_OP_MOE, s4, 4, &p, 0, 0));
-  return 1;
-}
-
-/* conv1d(x, w [cols, kernel], b|nil [, {act=}]): causal, per column; owns its state */
-static int l_conv1d(lua_State *L) {
-  opts_check(L, 4, "conv1d", "act");
-  VnParams p = {0};
-  p.act = act_arg(L, opt_str(L, 4, "act", NULL));
-  uint32_t x = operand(L, 1, 0), w = operand(L, 2, 0), bb = operand(L, 3, 1);
-  const VnNode *wn = vn_node(B(L)->g, w);
-  if (wn->nd != 2 || wn->dim[1] < 1) return luaL_error(L, "conv1d: weight must be [cols, kernel]");
-  uint32_t st = new_fixed_state(L, wn->dim[1] - 1 > 0 ? wn->dim[1] - 1 : 1, vn_node_cols(vn_node(B(L)->g, x)), "conv_state");
-  uint32_t s4[4] = {x, w, bb, st};
-  push_tensor(L, add_node(L, VN_OP_CONV1D, s4, 4, &p, 0, 0));
-  return 1;
-}
-
-/* ssm_scan(x, dt, A, B, C, D|nil, dt_bias|nil, {heads=, groups=, softplus=, dt_min=, dt_max=, chunk=})
- * chunk: with one A per head, prefill uses the chunked (SSD) form over
- * blocks of this many tokens; decode and per-state A use the recurrence */
-static int l_ssm_scan(lua_State *L) {
-  opts_check(L, 8, "ssm_scan", "heads groups softplus dt_min dt_max chunk");
-  VnParams p = {0};
-  p.heads = (int32_t)opt_int(L, 8, "heads", 0);
-  p.groups = (int32_t)opt_int(L, 8, "groups", 1);
-  p.softplus = opt_bool(L, 8, "softplus", 1);
-  p.chunk = (int32_t)opt_int(L, 8, "chunk", 0);
-  if (p.chunk < 0 || p.chunk > 4096) return luaL_error(L, "ssm_scan: chunk must be in [0, 4096]");
-  p.lo = (float)opt_num(L, 8, "dt_min", 0);
-  double hi = opt_num(L, 8, "dt_max", 0);
-  p.hi = isfinite(hi) ? (float)hi : 0;
-  uint32_t x = operand(L, 1, 0), Bm = operand(L, 4, 0);
-  int64_t D = vn_node_cols(vn_node(B(L)->g, x)), G = p.groups > 0 ? p.groups : 1;
-  int64_t N = vn_node_cols(vn_node(B(L)->g, Bm)) / G;
-  uint32_t st = new_fixed_state(L, D, N > 0 ? N : 1, "ssm_state");
-  uint32_t s8[8] = {x, operand(L, 2, 0), operand(L, 3, 0), Bm, operand(L, 5, 0), operand(L, 6, 1), operand(L, 7, 1), st};
-  push_tensor(L, add_node(L, VN_OP_SSM_SCAN, s8, 8, &p, 0, 0));
-  return 1;
-}
-
-/* shift(x): each row's previous row (token shift); owns its state */
-static int l_shift(lua_State *L) {
-  uint32_t x = operand(L, 1, 0);
-  uint32_t st = new_fixed_state(L, 1, vn_node_cols(vn_node(B(L)->g, x)), "shift_state");
-  uint32_t s2[2] = {x, st};
-  push_tensor(L, add_node(L, VN_OP_SHIFT, s2, 2, NULL, 0, 0));
-  return 1;
-}
-
-/* wkv(k, v, decay, first): weighted key-value time mixing; decay is used as stored (-exp(w)) */
-static int l_wkv(lua_State *L) {
-  uint32_t k = operand(L, 1, 0);
-  uint32_t st = new_fixed_state(L, 3, vn_node_cols(vn_node(B(L)->g, k)), "wkv_state");
-  uint32_t s5[5] = {k, operand(L, 2, 0), operand(L, 3, 0), operand(L, 4, 0), st};
-  push_tensor(L, add_node(L, VN_OP_WKV, s5, 5, NULL, 0, 0));
-  return 1;
-}
-
-/* mla(q, latent, rope_key, w_kv, {heads=, head_dim=, rope_dim=, v_head_dim=, scale=, rope=}):
- * attention whose cache holds the latent and the shared rope key */
-static int l_mla(lua_State *L) {
-  Builder *b = B(L);
-  luaL_checktype(L, 5, LUA_TTABLE);
-  opts_check(L, 5, "mla", "heads head_dim rope_dim v_head_dim scale rope");
-  VnParams p = {0};
-  p.heads = (int32_t)opt_int(L, 5, "heads", 0);
-  p.head_dim = (int32_t)opt_int(L, 5, "head_dim", 0);
-  p.rope_dim = (int32_t)opt_int(L, 5, "rope_dim", 0);
-  p.v_head_dim = (int32_t)opt_int(L, 5, "v_head_dim", p.head_dim);
-  p.scale = (float)opt_num(L, 5, "scale", 1.0 / sqrt((double)(p.head_dim + p.rope_dim > 0 ? p.head_dim + p.rope_dim : 1)));
-  lua_Integer r = opt_int(L, 5, "rope", -1);
-  p.rope = r >= 0 ? (int32_t)r + 1 : 0;
-  p.causal = 1;
-  uint32_t q = operand(L, 1, 0), lat = operand(L, 2, 0), kpe = operand(L, 3, 0), w = operand(L, 4, 0);
-  const char *ln = b->layer >= 0 ? vn_arena_printf(&b->ctx->arena, "%d", b->layer) : "";
-  uint32_t c1 = new_state(L, vn_node_cols(vn_node(b->g, lat)), vn_arena_printf(&b->ctx->arena, "latent_cache%s", ln));
-  uint32_t c2 = new_state(L, vn_node_cols(vn_node(b->g, kpe)), vn_arena_printf(&b->ctx->arena, "rope_key_cache%s", ln));
-  if (p.rope && (p.rope - 1 >= b->g->nropes || b->g->ropes[p.rope - 1].head_dim != p.rope_dim))
-    return luaL_error(L, "mla: rope table must have head_dim = rope_dim (%d)", p.rope_dim);
-  uint32_t s6[6] = {q, lat, kpe, w, c1, c2};
-  push_tensor(L, add_node(L, VN_OP_MLA, s6, 6, &p, 0, 0));
-  return 1;
-}
-
-/* attention(q, k, v, {heads=, kv_heads=, head_dim=, v_head_dim=, scale=,
- *            window=, causal=, cap=}) — owns its K and V cache */
-static int l_attention(lua_State *L) {
-  Builder *b = B(L);
-  luaL_checktype(L, 4, LUA_TTABLE);
-  opts_check(L, 4, "attention", "heads kv_heads head_dim v_head_dim scale window causal cap alibi alibi_bf16");
-  VnParams p = {0};
-  p.heads = (int32_t)opt_int(L, 4, "heads", 0);
-  p.kv_heads = (int32_t)opt_int(L, 4, "kv_heads", p.heads);
-  p.head_dim = (int32_t)opt_int(L, 4, "head_dim", 0);
-  p.v_head_dim = (int32_t)opt_int(L, 4, "v_head_dim", 0);
-  if (p.head_dim <= 0) return luaL_error(L, "attention: head_dim must be positive");
-  p.scale = (float)opt_num(L, 4, "scale", 1.0 / sqrt((double)p.head_dim));
-  p.window = (int32_t)opt_int(L, 4, "window", 0);
-  p.causal = opt_bool(L, 4, "causal", 1);
-  p.cap = (float)opt_num(L, 4, "cap", 0);
-  if (p.window < 0) return luaL_error(L, "attention: window must be >= 0");
-  uint32_t q = operand(L, 1, 0), k = operand(L, 2, 0), v = operand(L, 3, 0);
-  int vd = p.v_head_dim ? p.v_head_dim : p.head_dim;
-  const char *ln = b->layer >= 0 ? vn_arena_printf(&b->ctx->arena, "%d", b->layer) : "";
-  uint32_t kc = new_state(L, (int64_t)p.kv_heads * p.head_dim, vn_arena_printf(&b->ctx->arena, "k_cache%s", ln));
-  uint32_t vc = new_state(L, (int64_t)p.kv_heads * vd, vn_arena_printf(&b->ctx->arena, "v_cache%s", ln));
-  uint32_t s[5] = {q, k, v, kc, vc};
-  /* alibi = {slope per head}: scores get slope[h] * key position; alibi_bf16:
-   * that bias rounded to bfloat16 and added to q.k before the scale (as some models compute ALiBi) */
-  float *slopes = NULL;
-  int nsl = 0;
-  lua_getfield(L, 4, "alibi");
-  if (lua_istable(L, -1)) {
-    slopes = number_list(L, -1, -1, "attention: alibi", &nsl);
-    p.alibi = opt_bool(L, 4, "alibi_bf16", 0) ? 2 : 1;
-  } else if (!lua_isnil(L, -1)) return luaL_error(L, "attention: alibi must be a list of slopes, one per head");
-  lua_pop(L, 1);
-  uint32_t i = vn_graph_add(b->ctx, b->g, VN_OP_ATTENTION, s, 5);
-  VnNode *n = vn_node(b->g, i);
-  n->p = p;
-  n->table = slopes;
-  n->ntable = nsl;
-  n->loc = caller_loc(L);
-  n->layer = b->layer;
-  if (vn_op_shape(b->ctx, b->g, i) != VN_OK) raise_ctx(L);
-  push_tensor(L, i);
-  return 1;
-}
-
-/* last(x): the rows whose logits are wanted */
-static int l_last(lua_State *L) {
-  uint32_t s[1] = {operand(L, 1, 0)};
-  push_tensor(L, add_node(L, VN_OP_LAST, s, 1, NULL, 0, 0));
-  return 1;
-}
-
-/* output(logits) */
-static int l_output(lua_State *L) {
-  Builder *b = B(L);
-  uint32_t o = operand(L, 1, 0);
-  const VnNode *n = vn_node(b->g, o);
-  if (!vn_node_is_act(n) || n->nd != 2) return luaL_error(L, "output: logits must be an activation [rows, vocab]");
-  b->g->output = o;
-  return 0;
-}
-
-/* layer(i): tag the nodes built next with block index i (-1: none) */
-static int l_layer(lua_State *L) {
-  B(L)->layer = (int)luaL_checkinteger(L, 1);
-  return 0;
-}
-
-/* model{vocab=, max_pos=, max_ctx=, bos=, eos=, encoder_only=} */
-static int l_model(lua_State *L) {
-  Builder *b = B(L);
-  luaL_checktype(L, 1, LUA_TTABLE);
-  opts_check(L, 1, "model", "vocab max_pos max_ctx bos eos encoder_only");
-  VnModelInfo *mi = &b->g->info;
-  mi->vocab = opt_int(L, 1, "vocab", mi->vocab);
-  mi->max_pos = opt_int(L, 1, "max_pos", mi->max_pos);
-  mi->max_ctx = opt_int(L, 1, "max_ctx", mi->max_ctx);
-  mi->bos = (int32_t)opt_int(L, 1, "bos", mi->bos);
-  mi->encoder_only = opt_bool(L, 1, "encoder_only", mi->encoder_only);
-  lua_getfield(L, 1, "eos");
-  if (lua_isinteger(L, -1)) { mi->eos[0] = (int32_t)lua_tointeger(L, -1); mi->neos = 1; }
-  else if (lua_istable(L, -1)) {
-    mi->neos = 0;
-    for (int i = 1; i <= luaL_len(L, -1) && mi->neos < 8; i++) {
-      lua_rawgeti(L, -1, i);
-      mi->eos[mi->neos++] = (int32_t)luaL_checkinteger(L, -1);
-      lua_pop(L, 1);
-    }
-  } else if (!lua_isnil(L, -1)) return luaL_error(L, "model: eos must be an integer or a list");
-  lua_pop(L, 1);
-  return 0;
-}
-
-/* arch{...}: the spec's declaration; returned as is after a check. */
-static int l_arch(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  opts_check(L, 1, "arch", "name hf model_type about options build");
-  lua_getfield(L, 1, "name");
-  if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "arch: 'name' must be a string");
-  lua_getfield(L, 1, "build");
-  if (!lua_isfunction(L, -1)) return luaL_error(L, "arch: 'build' must be a function(cfg)");
-  lua_pop(L, 2);
-  lua_settop(L, 1);
-  return 1;
-}
-
-static const luaL_Reg builder[] = {
-  {"arch", l_arch},         {"model", l_model},       {"layer", l_layer},
-  {"weight", l_weight},     {"has", l_has},           {"shape", l_shape},
-  {"cat", l_cat},           {"interleave", l_pairs},       {"zeros", l_zeros},
-  {"tokens", l_tokens},     {"positions", l_positions}, {"embed", l_embed},       {"rmsnorm", l_rmsnorm},
-  {"layernorm", l_layernorm}, {"linear", l_linear},   {"add", l_add},
-  {"mul", l_mul},           {"act", l_act},           {"glu", l_glu},
-  {"scale", l_scale},       {"softcap", l_softcap},   {"view", l_view},
-  {"rope_table", l_rope_table}, {"rope", l_rope},     {"attention", l_attention},
-  {"last", l_last},         {"output", l_output},     {"route", l_route},
-  {"moe", l_moe},           {"conv1d", l_conv1d},     {"ssm_scan", l_ssm_scan},
-  {"shift", l_shift},       {"wkv", l_wkv},           {"mla", l_mla},
-  {NULL, NULL},
-};
-
-static const luaL_Reg weight_methods[] = {
-  {"t", lw_t}, {"rows", lw_rows}, {"add", lw_add}, {"scale", lw_scale}, {"reshape", lw_reshape},
-  {"permute", lw_permute}, {"exp", lw_exp}, {NULL, NULL},
-};
-
-/* ---- the sandbox ---- */
-static void copy_fields(lua_State *L, int from, int to, const char *const *names) {
-  for (; *names; names++) {
-    lua_getfield(L, from, *names);
-    lua_setfield(L, to, *names);
-  }
-}
-
-/* Push a fresh environment table holding the builder and safe libraries. */
-static void push_env(lua_State *L) {
-  lua_newtable(L);
-  int env = lua_gettop(L);
-  static const char *const base[] = {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
-                                     "rawlen", "rawset", "select", "setmetatable", "getmetatable", "tonumber",
-                                     "tostring", "type", "xpcall", "print", NULL};
-  lua_pushglobaltable(L);
-  copy_fields(L, lua_gettop(L), env, base);
-  lua_pop(L, 1);
-  static const char *const libs[] = {LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_TABLIBNAME, LUA_UTF8LIBNAME, NULL};
-  for (const char *const *l = libs; *l; l++) {
-    lua_getglobal(L, *l);
-    lua_setfield(L, env, *l);
-  }
-  luaL_setfuncs(L, builder, 0);
-  lua_pushvalue(L, env);
-  lua_setfield(L, env, "_G");
-  lua_pushliteral(L, "config.json");
-  lua_setfield(L, env, "config_file");
-}
-
+/* ---- protected calls inside the spec ---- */
 static int msghandler(lua_State *L) {
+  VnSpecs *s = vn_spec_state(L);
+  if (s->tripped) {
+    locate(L, s, 1);
+    push_why(L, s);
+    return 1;
+  }
   if (!lua_isstring(L, 1)) {
     if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
     lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
@@ -969,77 +152,128 @@ static int msghandler(lua_State *L) {
   return 1;
 }
 
+/* pcall's handler: the error as it is, after noting where a limit was hit */
+static int mark_handler(lua_State *L) {
+  VnSpecs *s = vn_spec_state(L);
+  if (s->tripped) locate(L, s, 1);
+  return 1;
+}
+
+/* xpcall's handler: the spec's own, unless a limit was hit */
+static int xp_handler(lua_State *L) {
+  VnSpecs *s = vn_spec_state(L);
+  if (s->tripped) { locate(L, s, 1); return 1; }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+/* After a protected call at stack index 1 (handler) returned rc: a limit's
+ * error goes on up; anything else returns as pcall does. */
+static int pcall_result(lua_State *L, int rc) {
+  VnSpecs *s = vn_spec_state(L);
+  if (rc == LUA_ERRMEM) TRIP_MEM(s);
+  if (s->tripped) return raise_trip(L, s);
+  if (rc != LUA_OK) vn_spec_charge(L, ERROR_WORK);
+  lua_pushboolean(L, rc == LUA_OK);
+  lua_replace(L, 1);
+  return lua_gettop(L);
+}
+
+static int sb_pcall(lua_State *L) {
+  luaL_checkany(L, 1);
+  lua_pushcfunction(L, mark_handler);
+  lua_insert(L, 1);
+  return pcall_result(L, lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 1));
+}
+
+static int sb_xpcall(lua_State *L) {
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, xp_handler, 1);
+  lua_replace(L, 2);   /* f, handler, args */
+  lua_pushvalue(L, 1);
+  lua_pushvalue(L, 2);
+  lua_replace(L, 1);
+  lua_replace(L, 2);   /* handler, f, args */
+  return pcall_result(L, lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 1));
+}
+
+/* setmetatable without finalizers: Lua runs __gc with hooks off, outside
+ * any limit, so a spec may not set one */
+static int sb_setmetatable(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int t = lua_type(L, 2);
+  luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+  if (t == LUA_TTABLE && lua_getfield(L, 2, "__gc") != LUA_TNIL)
+    return luaL_error(L, "setmetatable: a spec may not set __gc (finalizers run outside the sandbox's limits)");
+  if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
+  lua_settop(L, 2);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
 /* print() writes to stderr so specs can debug without touching stdout. */
-static int l_print(lua_State *L) {
+static int sb_print(lua_State *L) {
   int n = lua_gettop(L);
   for (int i = 1; i <= n; i++) {
-    fprintf(stderr, "%s%s", i > 1 ? "\t" : "", luaL_tolstring(L, i, NULL));
+    size_t len;
+    const char *t = luaL_tolstring(L, i, &len);
+    vn_spec_charge(L, (long long)(len / 4));  /* output costs as allocation does */
+    fprintf(stderr, "%s%s", i > 1 ? "\t" : "", t);
     lua_pop(L, 1);
   }
   fputc('\n', stderr);
   return 0;
 }
 
-static lua_State *sandbox_open(Builder *b) {
-  b->mem_limit = SPEC_MEM_LIMIT;
-  lua_State *L = lua_newstate(limited_alloc, b);
-  if (!L) return NULL;
-  luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
-  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
-  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
-  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
-  luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
-  lua_settop(L, 0);
-  /* string.dump would expose bytecode; strings share this table as metatable */
-  lua_getglobal(L, LUA_STRLIBNAME);
-  lua_pushnil(L);
-  lua_setfield(L, -2, "dump");
+/* ---- the environment ---- */
+/* Push the libraries' environment: the builder and the safe libraries. */
+static void push_env(lua_State *L) {
+  lua_newtable(L);
+  int env = lua_gettop(L);
+  static const char *const base[] = {"assert", "error", "ipairs", "next", "pairs", "rawequal", "rawget", "rawlen",
+                                     "rawset", "select", "getmetatable", "tonumber", "tostring", "type", NULL};
+  lua_pushglobaltable(L);
+  for (const char *const *k = base; *k; k++) {
+    lua_getfield(L, -1, *k);
+    lua_setfield(L, env, *k);
+  }
   lua_pop(L, 1);
-  lua_pushcfunction(L, l_print);
-  lua_setglobal(L, "print");
-  luaL_newmetatable(L, "venus.Tensor");
-  lua_pushcfunction(L, lt_index);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, lt_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, "venus.Weight");
-  lua_pushcfunction(L, lw_index);
-  lua_setfield(L, -2, "__index");
-  luaL_newlib(L, weight_methods);
-  lua_setfield(L, -2, "methods");
-  lua_pop(L, 1);
-  lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
-  return L;
-}
-
-/* Load chunk text with env as its _ENV and run it; leaves its first result. */
-static int run_chunk(lua_State *L, const VnSpecSrc *s, int env) {
-  char *cname = malloc(strlen(s->file) + 2);
-  if (!cname) return LUA_ERRMEM;
-  cname[0] = '@';
-  strcpy(cname + 1, s->file);
-  int rc = luaL_loadbufferx(L, s->text, s->len, cname, "t");
-  free(cname);
-  if (rc != LUA_OK) return rc;
+  static const luaL_Reg wrapped[] = {
+    {"pcall", sb_pcall}, {"xpcall", sb_xpcall}, {"setmetatable", sb_setmetatable}, {"print", sb_print}, {NULL, NULL},
+  };
+  luaL_setfuncs(L, wrapped, 0);
+  static const char *const libs[] = {LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_TABLIBNAME, LUA_UTF8LIBNAME, NULL};
+  for (const char *const *l = libs; *l; l++) {
+    lua_getglobal(L, *l);
+    lua_setfield(L, env, *l);
+  }
+  vn_spec_open_builder(L);
   lua_pushvalue(L, env);
-  lua_setupvalue(L, -2, 1);
-  lua_pushcfunction(L, msghandler);
-  lua_insert(L, -2);
-  int base = lua_gettop(L) - 1;
-  rc = lua_pcall(L, 0, 1, base);
-  lua_remove(L, base);
-  return rc;
+  lua_setfield(L, env, "_G");
+  lua_pushliteral(L, "config.json");
+  lua_setfield(L, env, "config_file");
 }
 
-static VnStatus lua_fail(VnCtx *ctx, lua_State *L, const char *file) {
-  const char *m = lua_tostring(L, -1);
+void vn_spec_getenv(VnSpecs *s, const char *k) {
+  lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->env);
+  lua_getfield(s->L, -1, k);
+  lua_remove(s->L, -2);
+}
+
+/* ---- running chunks ---- */
+static VnStatus lua_fail(VnSpecs *s, const char *file) {
+  VnCtx *ctx = s->ctx;
+  const char *m = lua_tostring(s->L, -1);
   /* Lua prefixes "file:line:"; keep its text as the one-line message */
-  if (m && strchr(m, '\n')) {
+  if (m) {
     char *c = vn_arena_strdup(&ctx->arena, m);
-    *strchr(c, '\n') = 0;
+    if (strchr(c, '\n')) *strchr(c, '\n') = 0;
     m = c;
   }
+  lua_pop(s->L, 1);
   /* a message that already starts with "some/file:" stands as it is */
   int located = 0;
   if (m) {
@@ -1050,14 +284,49 @@ static VnStatus lua_fail(VnCtx *ctx, lua_State *L, const char *file) {
   return vn_errorf(ctx, VN_ERR_SPEC, VN_NOLOC, "%s", m ? m : "spec failed");
 }
 
-/* Push a fresh environment and run archspecs/lib in it: each library's
- * returned table is merged into the environment. Leaves env on the stack. */
-static VnStatus load_libs(VnCtx *ctx, lua_State *L, const VnSpecSrc *libs, int nlibs, int *env_out) {
-  push_env(L);
-  int env = lua_gettop(L);
-  *env_out = env;
+static VnStatus trip_error(VnSpecs *s, const char *file) {
+  if (s->why_file) return vn_errorf(s->ctx, VN_ERR_SPEC, (VnLoc){s->why_file, s->why_line}, "%s", s->why);
+  return vn_errorf(s->ctx, VN_ERR_SPEC, (VnLoc){file, 0}, "%s", s->why);
+}
+
+VnStatus vn_spec_pcall(VnSpecs *s, int nargs, int nres, const char *file) {
+  lua_State *L = s->L;
+  int base = lua_gettop(L) - nargs;
+  if (s->tripped) { lua_settop(L, base - 1); return trip_error(s, file); }
+  lua_pushcfunction(L, msghandler);
+  lua_insert(L, base);
+  s->arena_mark = s->ctx->arena.used_total;
+  s->running = 1;
+  int rc = lua_pcall(L, nargs, nres, base);
+  s->arena_used += s->ctx->arena.used_total - s->arena_mark;
+  s->running = 0;
+  lua_remove(L, base);
+  if (rc == LUA_OK) return VN_OK;
+  if (rc == LUA_ERRMEM) TRIP_MEM(s);
+  if (s->tripped) { lua_pop(L, 1); return trip_error(s, file); }
+  return lua_fail(s, file);
+}
+
+/* Load a chunk as text with env (a stack index) as its _ENV and run it;
+ * leaves its first result. */
+static VnStatus run_chunk(VnSpecs *s, const VnSpecSrc *c, int env) {
+  lua_State *L = s->L;
+  const char *cname = lua_pushfstring(L, "@%s", c->file);
+  int rc = luaL_loadbufferx(L, c->text, c->len, cname, "t");
+  lua_remove(L, -2);
+  if (rc == LUA_ERRMEM) { lua_pop(L, 1); TRIP_MEM(s); return trip_error(s, c->file); }
+  if (rc != LUA_OK) return lua_fail(s, c->file);
+  lua_pushvalue(L, env);
+  lua_setupvalue(L, -2, 1);
+  return vn_spec_pcall(s, 0, 1, c->file);
+}
+
+/* Run archspecs/lib in the environment at env: each library's returned
+ * table is merged into it. */
+static VnStatus load_libs(VnSpecs *s, const VnSpecSrc *libs, int nlibs, int env) {
+  lua_State *L = s->L;
   for (int i = 0; i < nlibs; i++) {
-    if (run_chunk(L, &libs[i], env) != LUA_OK) return lua_fail(ctx, L, libs[i].file);
+    VN_TRY(run_chunk(s, &libs[i], env));
     if (lua_istable(L, -1)) {
       lua_pushnil(L);
       while (lua_next(L, -2)) {
@@ -1071,14 +340,41 @@ static VnStatus load_libs(VnCtx *ctx, lua_State *L, const VnSpecSrc *libs, int n
   return VN_OK;
 }
 
-/* Load the libraries into env, then the spec; leave the arch table on top. */
-static VnStatus load_spec(VnCtx *ctx, lua_State *L, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs) {
-  int env;
-  VN_TRY(load_libs(ctx, L, libs, nlibs, &env));
-  if (run_chunk(L, spec, env) != LUA_OK) return lua_fail(ctx, L, spec->file);
-  if (!lua_istable(L, -1))
-    return vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){spec->file, 0}, "the spec must return arch{...}");
-  return VN_OK;
+/* ---- the state ---- */
+VnStatus vn_spec_open(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, VnSpecs **out) {
+  *out = NULL;
+  VnSpecs *s = calloc(1, sizeof *s);
+  if (!s) return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory");
+  s->ctx = ctx;
+  s->idle.ctx = ctx;
+  s->idle.g = &s->scratch;
+  s->idle.layer = -1;
+  s->scratch.output = VN_NONE;
+  s->b = &s->idle;
+  s->deadline = now() + VN_SPEC_TIME_LIMIT;
+  lua_State *L = s->L = lua_newstate(limited_alloc, s);
+  if (!L) { free(s); return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "cannot create a Lua state"); }
+  nstates++;
+  *out = s;
+  luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+  luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+  lua_settop(L, 0);
+  /* string.dump would expose bytecode; strings share this table as metatable */
+  lua_getglobal(L, LUA_STRLIBNAME);
+  lua_pushnil(L);
+  lua_setfield(L, -2, "dump");
+  lua_pop(L, 1);
+  vn_spec_open_strlib(L);
+  lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKCALL, HOOK_EVERY);
+  push_env(L);
+  lua_pushvalue(L, 1);
+  s->env = luaL_ref(L, LUA_REGISTRYINDEX);
+  VnStatus st = load_libs(s, libs, nlibs, 1);
+  lua_settop(L, 0);
+  return st;
 }
 
 static const char **str_list(VnCtx *ctx, lua_State *L, int t, const char *k, int *n) {
@@ -1103,301 +399,80 @@ static const char **str_list(VnCtx *ctx, lua_State *L, int t, const char *k, int
   return v;
 }
 
-static const char *str_field(VnCtx *ctx, lua_State *L, int t, const char *k) {
+const char *vn_spec_str_field(VnCtx *ctx, lua_State *L, int t, const char *k) {
   lua_getfield(L, t, k);
-  const char *s = lua_type(L, -1) == LUA_TSTRING ? vn_arena_strdup(&ctx->arena, lua_tostring(L, -1)) : NULL;
+  const char *v = lua_type(L, -1) == LUA_TSTRING ? vn_arena_strdup(&ctx->arena, lua_tostring(L, -1)) : NULL;
   lua_pop(L, 1);
-  return s;
+  return v;
 }
 
-VnStatus vn_spec_info(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs, VnSpecInfo *out) {
-  Builder b = {0};
-  b.ctx = ctx;
-  b.layer = -1;
-  VnGraph scratch_g = {0};
-  b.g = &scratch_g;
-  lua_State *L = sandbox_open(&b);
-  if (!L) return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "cannot create a Lua state");
-  VnStatus st = load_spec(ctx, L, spec, libs, nlibs);
-  if (st == VN_OK) {
-    int t = lua_gettop(L);
-    memset(out, 0, sizeof *out);
-    out->name = str_field(ctx, L, t, "name");
-    out->about = str_field(ctx, L, t, "about");
-    out->options = str_field(ctx, L, t, "options");
-    out->file = vn_arena_strdup(&ctx->arena, spec->file);
-    out->hf = str_list(ctx, L, t, "hf", &out->nhf);
-    out->types = str_list(ctx, L, t, "model_type", &out->ntypes);
-    if (!out->name) st = vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){spec->file, 0}, "the spec has no name");
+/* The declared header of the arch table at t. */
+static VnStatus read_info(VnSpecs *s, int t, const VnSpecSrc *spec, VnSpecInfo *in) {
+  VnCtx *ctx = s->ctx;
+  memset(in, 0, sizeof *in);
+  in->name = vn_spec_str_field(ctx, s->L, t, "name");
+  in->about = vn_spec_str_field(ctx, s->L, t, "about");
+  in->options = vn_spec_str_field(ctx, s->L, t, "options");
+  in->file = vn_arena_strdup(&ctx->arena, spec->file);
+  in->hf = str_list(ctx, s->L, t, "hf", &in->nhf);
+  in->types = str_list(ctx, s->L, t, "model_type", &in->ntypes);
+  if (!in->name) return vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){spec->file, 0}, "the spec has no name");
+  return VN_OK;
+}
+
+VnStatus vn_spec_add(VnSpecs *s, const VnSpecSrc *spec, int *idx) {
+  lua_State *L = s->L;
+  int top = lua_gettop(L);
+  if (s->n == s->cap) {
+    int cap = s->cap ? s->cap * 2 : 64;
+    VnSpecSrc *ns = realloc(s->src, (size_t)cap * sizeof *ns);
+    if (ns) s->src = ns;
+    VnSpecInfo *ni = realloc(s->info, (size_t)cap * sizeof *ni);
+    if (ni) s->info = ni;
+    int *nr = realloc(s->ref, (size_t)cap * sizeof *nr);
+    if (nr) s->ref = nr;
+    if (!ns || !ni || !nr) return vn_errorf(s->ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory");
+    s->cap = cap;
   }
-  lua_close(L);
+  /* the spec's environment: its own globals over the libraries' */
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, s->env);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  VnStatus st = run_chunk(s, spec, lua_gettop(L));
+  if (st == VN_OK && !lua_istable(L, -1))
+    st = vn_errorf(s->ctx, VN_ERR_SPEC, (VnLoc){spec->file, 0}, "the spec must return arch{...}");
+  if (st == VN_OK) st = read_info(s, lua_gettop(L), spec, &s->info[s->n]);
+  if (st == VN_OK) {
+    s->src[s->n] = *spec;
+    s->ref[s->n] = luaL_ref(L, LUA_REGISTRYINDEX);
+    *idx = s->n++;
+  }
+  lua_settop(L, top);
   return st;
 }
 
-/* ---- config JSON -> Lua table (null becomes nil) ---- */
-static void push_json(lua_State *L, json_t *j, int depth) {
-  if (depth > 64) luaL_error(L, "config nests too deeply");
-  luaL_checkstack(L, 4, "config");
-  switch (json_typeof(j)) {
-  case JSON_OBJECT: {
-    lua_newtable(L);
-    const char *k;
-    json_t *v;
-    int nulls = 0;
-    json_object_foreach(j, k, v) {
-      if (json_is_null(v)) { nulls++; continue; }
-      push_json(L, v, depth + 1);
-      lua_setfield(L, -2, k);
-    }
-    /* keys set to null are absent, but listed in getmetatable(t).__null so
-     * specs can tell "null" from "missing" (lib/hf.lua with_defaults) */
-    if (nulls) {
-      lua_createtable(L, 0, 1);
-      lua_createtable(L, 0, nulls);
-      json_object_foreach(j, k, v) {
-        if (!json_is_null(v)) continue;
-        lua_pushboolean(L, 1);
-        lua_setfield(L, -2, k);
-      }
-      lua_setfield(L, -2, "__null");
-      lua_setmetatable(L, -2);
-    }
-    break;
+int vn_spec_count(const VnSpecs *s) { return s->n; }
+const VnSpecInfo *vn_spec_info(const VnSpecs *s, int idx) { return &s->info[idx]; }
+
+int vn_spec_find(const VnSpecs *s, const char *arch_class, const char *model_type) {
+  int by_type = -1;
+  for (int i = 0; i < s->n; i++) {
+    const VnSpecInfo *in = &s->info[i];
+    for (int k = 0; k < in->nhf; k++)
+      if (arch_class && !strcmp(in->hf[k], arch_class)) return i;
+    for (int k = 0; k < in->ntypes && by_type < 0; k++)
+      if (model_type && !strcmp(in->types[k], model_type)) by_type = i;
   }
-  case JSON_ARRAY: {
-    lua_newtable(L);
-    size_t i;
-    json_t *v;
-    json_array_foreach(j, i, v) {
-      if (json_is_null(v)) continue;
-      push_json(L, v, depth + 1);
-      lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    break;
-  }
-  case JSON_STRING: lua_pushlstring(L, json_string_value(j), json_string_length(j)); break;
-  case JSON_INTEGER: lua_pushinteger(L, (lua_Integer)json_integer_value(j)); break;
-  case JSON_REAL: lua_pushnumber(L, json_real_value(j)); break;
-  case JSON_TRUE: lua_pushboolean(L, 1); break;
-  case JSON_FALSE: lua_pushboolean(L, 0); break;
-  case JSON_NULL: lua_pushnil(L); break;
-  }
+  return by_type;
 }
 
-typedef struct { json_t *cfg; } PushCfg;
-static int push_cfg_protected(lua_State *L) {
-  PushCfg *p = lua_touserdata(L, 1);
-  push_json(L, p->cfg, 0);
-  return 1;
-}
-
-VnStatus vn_spec_build(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs, int nlibs,
-                       const char *config_json, const char *config_file, const VnSource *src, VnGraph *g) {
-  json_error_t je;
-  json_t *cfg = json_loads(config_json, 0, &je);
-  if (!cfg || !json_is_object(cfg)) {
-    if (cfg) json_decref(cfg);
-    return vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){config_file, 0}, "%s",
-                     cfg ? "the config is not a JSON object" : je.text);
-  }
-  Builder b = {0};
-  b.ctx = ctx;
-  b.g = g;
-  b.src = src;
-  b.layer = -1;
-  lua_State *L = sandbox_open(&b);
-  if (!L) { json_decref(cfg); return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "cannot create a Lua state"); }
-  VnStatus st = load_spec(ctx, L, spec, libs, nlibs);
-  if (st == VN_OK) {
-    int at = lua_gettop(L);
-    lua_pushstring(L, config_file);
-    lua_setfield(L, 1, "config_file");  /* env: for messages that name the config */
-    g->info.arch = str_field(ctx, L, at, "name");
-    g->info.spec_file = vn_arena_strdup(&ctx->arena, spec->file);
-    lua_pushcfunction(L, msghandler);  /* at+1 */
-    lua_getfield(L, at, "build");      /* at+2 */
-    PushCfg pc = {cfg};
-    lua_pushcfunction(L, push_cfg_protected);
-    lua_pushlightuserdata(L, &pc);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK)
-      st = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){config_file, 0}, "%s", lua_tostring(L, -1));
-    else if (lua_pcall(L, 1, 0, at + 1) != LUA_OK)
-      st = lua_fail(ctx, L, spec->file);
-    else if (g->output == VN_NONE)
-      st = vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){spec->file, 0}, "build() made no output (call output(logits))");
-    else if (g->info.vocab <= 0)
-      g->info.vocab = vn_node_cols(vn_node(g, g->output));
-  }
-  lua_close(L);
-  json_decref(cfg);
-  return st;
-}
-
-/* ---- GGUF: metadata and tensor names -> an HF config and HF tensor names ---- */
-static int to_json_d(lua_State *L, int idx, json_t **out, int depth);
-#define to_json(L, idx, out) to_json_d(L, idx, out, 0)
-static int to_json_d(lua_State *L, int idx, json_t **out, int depth) {
-  idx = lua_absindex(L, idx);
-  if (depth > 32) return -1;
-  switch (lua_type(L, idx)) {
-  case LUA_TNIL: *out = json_null(); return 0;
-  case LUA_TBOOLEAN: *out = json_boolean(lua_toboolean(L, idx)); return 0;
-  case LUA_TNUMBER:
-    *out = lua_isinteger(L, idx) ? json_integer((json_int_t)lua_tointeger(L, idx)) : json_real(lua_tonumber(L, idx));
-    return 0;
-  case LUA_TSTRING: {
-    size_t n;
-    const char *sv = lua_tolstring(L, idx, &n);
-    *out = json_stringn_nocheck(sv, n);
-    return 0;
-  }
-  case LUA_TTABLE: {
-    lua_Integer len = (lua_Integer)lua_rawlen(L, idx);
-    int is_array = len > 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-      lua_pop(L, 1);
-      if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > len) is_array = 0;
-    }
-    json_t *j = is_array ? json_array() : json_object();
-    if (is_array) {
-      for (lua_Integer i = 1; i <= len; i++) {
-        lua_rawgeti(L, idx, i);
-        json_t *v;
-        if (to_json_d(L, -1, &v, depth + 1)) { json_decref(j); return -1; }
-        json_array_append_new(j, v);
-        lua_pop(L, 1);
-      }
-    } else {
-      lua_pushnil(L);
-      while (lua_next(L, idx)) {
-        if (lua_type(L, -2) == LUA_TSTRING) {
-          json_t *v;
-          if (to_json_d(L, -1, &v, depth + 1)) { json_decref(j); return -1; }
-          json_object_set_new(j, lua_tostring(L, -2), v);
-        }
-        lua_pop(L, 1);
-      }
-    }
-    *out = j;
-    return 0;
-  }
-  default: return -1;
-  }
-}
-
-typedef struct { json_t *meta; VnSource *src; } GgufArgs;
-static int push_gguf_args(lua_State *L) {
-  GgufArgs *a = lua_touserdata(L, 1);
-  push_json(L, a->meta, 0);
-  lua_createtable(L, 0, a->src->ntensors);
-  for (int i = 0; i < a->src->ntensors; i++) {
-    push_dims(L, a->src->tensors[i].nd, a->src->tensors[i].dim);
-    lua_setfield(L, -2, a->src->tensors[i].name);
-  }
-  return 2;
-}
-
-VnStatus vn_spec_gguf(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, json_t *meta, const char *file, VnSource *src,
-                      char **config_json, char **tok_json) {
-  Builder b = {0};
-  b.ctx = ctx;
-  b.layer = -1;
-  VnGraph scratch_g = {0};
-  b.g = &scratch_g;
-  lua_State *L = sandbox_open(&b);
-  if (!L) return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "cannot create a Lua state");
-  int env;
-  VnStatus st = load_libs(ctx, L, libs, nlibs, &env);
-  if (st == VN_OK) {
-    lua_pushstring(L, file);
-    lua_setfield(L, env, "config_file");
-    lua_pushcfunction(L, msghandler);
-    int mh = lua_gettop(L);
-    lua_getfield(L, env, "gguf_config");
-    if (!lua_isfunction(L, -1)) st = vn_internal(ctx, "archspecs/lib defines no gguf_config");
-    else {
-      GgufArgs ga = {meta, src};
-      lua_pushcfunction(L, push_gguf_args);
-      lua_pushlightuserdata(L, &ga);
-      if (lua_pcall(L, 1, 2, 0) != LUA_OK) st = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){file, 0}, "%s", lua_tostring(L, -1));
-      else if (lua_pcall(L, 2, 3, mh) != LUA_OK) st = lua_fail(ctx, L, "archspecs/lib/gguf.lua");
-    }
-    if (st == VN_OK) {
-      /* stack: config, names, tokenizer kind */
-      json_t *tk = NULL;
-      *tok_json = NULL;
-      if (lua_istable(L, -1) && !to_json(L, -1, &tk)) { *tok_json = json_dumps(tk, JSON_COMPACT); json_decref(tk); }
-      lua_pop(L, 1);
-      json_t *cfg = NULL;
-      if (!lua_istable(L, -2) || to_json(L, -2, &cfg) || !json_is_object(cfg)) {
-        if (cfg) json_decref(cfg);
-        st = vn_internal(ctx, "gguf_config returned no config table");
-      } else {
-        *config_json = json_dumps(cfg, JSON_COMPACT);
-        json_decref(cfg);
-        if (lua_istable(L, -1)) {
-          for (int i = 0; i < src->ntensors; i++) {
-            VnTensorInfo *ti = &src->tensors[i];
-            lua_getfield(L, -1, ti->name);
-            if (lua_type(L, -1) == LUA_TSTRING) ti->name = vn_arena_strdup(&ctx->arena, lua_tostring(L, -1));
-            else if (lua_istable(L, -1)) {
-              lua_getfield(L, -1, "name");
-              if (lua_type(L, -1) == LUA_TSTRING) ti->name = vn_arena_strdup(&ctx->arena, lua_tostring(L, -1));
-              lua_getfield(L, -2, "pair_heads");
-              ti->pair_heads = (int32_t)lua_tointeger(L, -1);
-              lua_pop(L, 2);
-            }
-            lua_pop(L, 1);
-          }
-        }
-      }
-    }
-  }
-  lua_close(L);
-  return st;
-}
-
-/* ---- chat formats (archspecs/lib/chat.lua) ---- */
-VnStatus vn_spec_chat(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, const char *template_text, VnChatFormats *out) {
-  Builder b = {0};
-  b.ctx = ctx;
-  b.layer = -1;
-  VnGraph scratch_g = {0};
-  b.g = &scratch_g;
-  memset(out, 0, sizeof *out);
-  out->chosen = -1;
-  lua_State *L = sandbox_open(&b);
-  if (!L) return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "cannot create a Lua state");
-  int env;
-  VnStatus st = load_libs(ctx, L, libs, nlibs, &env);
-  if (st == VN_OK) {
-    lua_getfield(L, env, "chat_formats");
-    int t = lua_gettop(L);
-    int n = lua_istable(L, t) ? (int)lua_rawlen(L, t) : 0;
-    if (n > VN_MAX_CHAT_FORMATS) n = VN_MAX_CHAT_FORMATS;
-    for (int i = 0; i < n; i++) {
-      lua_rawgeti(L, t, i + 1);
-      int f = lua_gettop(L);
-      VnChatFormat *c = &out->f[out->n++];
-      c->name = str_field(ctx, L, f, "name");
-      c->system = str_field(ctx, L, f, "system");
-      c->system_prefix = str_field(ctx, L, f, "system_prefix");
-      c->user = str_field(ctx, L, f, "user");
-      c->assistant = str_field(ctx, L, f, "assistant");
-      c->assistant_end = str_field(ctx, L, f, "assistant_end");
-      lua_getfield(L, f, "bos"); c->bos = lua_toboolean(L, -1); lua_pop(L, 1);
-      lua_getfield(L, f, "trim"); c->trim = lua_toboolean(L, -1); lua_pop(L, 1);
-      if (!c->name || !c->user) { st = vn_internal(ctx, "chat format %d lacks name or user", i + 1); break; }
-      lua_pop(L, 1);
-    }
-    lua_getfield(L, env, "chat_format");
-    if (st == VN_OK && lua_isfunction(L, -1)) {
-      if (template_text) lua_pushstring(L, template_text); else lua_pushnil(L);
-      if (lua_pcall(L, 1, 1, 0) != LUA_OK) st = lua_fail(ctx, L, "archspecs/lib/chat.lua");
-      else if (lua_isinteger(L, -1)) out->chosen = (int)lua_tointeger(L, -1) - 1;
-    }
-  }
-  lua_close(L);
-  return st;
+void vn_spec_close(VnSpecs *s) {
+  if (!s) return;
+  if (s->L) lua_close(s->L);
+  free(s->src);
+  free(s->info);
+  free(s->ref);
+  free(s);
 }

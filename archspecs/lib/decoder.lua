@@ -72,23 +72,27 @@ local function decoder(o)
   local pre = o.pre_norm ~= false
   model { vocab = o.vocab, max_pos = o.max_pos, bos = o.bos, eos = o.eos }
 
-  local function norm(x, prefix, group)
-    local w = weight(prefix .. ".weight", { optional = nrm.kind == "layernorm" })
+  -- the shapes the config implies (weight checks them against the tensors,
+  -- so a config that disagrees with the checkpoint is an error naming both)
+  local function times(a, b) return type(a) == "number" and type(b) == "number" and a * b or nil end
+  local H, Q, KV = o.hidden, times(o.heads, o.head_dim), times(o.kv_heads, o.head_dim)
+  local function norm(x, prefix, group, dims)
+    local w = weight(prefix .. ".weight", { optional = nrm.kind == "layernorm", shape = dims })
     if w and nrm.plus1 then w = w:add(1) end
     if nrm.kind == "layernorm" then
       return layernorm(x, w, weight(prefix .. ".bias", { optional = true }), { eps = eps, group = group })
     end
     return rmsnorm(x, w, { eps = eps, group = group })
   end
-  local function proj(x, name, opts)
-    return linear(x, weight(name .. ".weight"), weight(name .. ".bias", { optional = true }), opts)
+  local function proj(x, name, opts, dims)
+    return linear(x, weight(name .. ".weight", { shape = dims }), weight(name .. ".bias", { optional = true }), opts)
   end
   -- residual_scale: folded into the branch's output projection (so the
   -- residual add still fuses into it) unless a post-norm comes after it.
   local rs = o.residual_scale ~= 1 and o.residual_scale or nil
-  local function out_proj(x, name, post_norm)
-    if post_norm or not rs then return proj(x, name) end
-    return proj(x, name, { scale = rs })
+  local function out_proj(x, name, post_norm, dims)
+    if post_norm or not rs then return proj(x, name, nil, dims) end
+    return proj(x, name, { scale = rs }, dims)
   end
   local function branch_out(x, y, scaled)  -- the residual add of one branch
     if rs and not scaled then y = scale(y, rs) end
@@ -113,7 +117,7 @@ local function decoder(o)
     local q, k, v
     if at.project then q, k, v = at.project(h, p, i)
     elseif n.qkv then q, k, v = fused_qkv(h, p .. n.qkv)
-    else q, k, v = proj(h, p .. n.q), proj(h, p .. n.k), proj(h, p .. n.v) end
+    else q, k, v = proj(h, p .. n.q, nil, { Q, H }), proj(h, p .. n.k, nil, { KV, H }), proj(h, p .. n.v, nil, { KV, H }) end
     if type(at.qk_norm) == "function" then
       q = at.qk_norm(q, p .. n.q_norm, o.heads)
       k = at.qk_norm(k, p .. n.k_norm, o.kv_heads)
@@ -128,8 +132,8 @@ local function decoder(o)
       heads = o.heads, kv_heads = o.kv_heads, head_dim = o.head_dim,
       window = per_layer(at.window, i) or 0, scale = at.scale, cap = at.cap, alibi = at.alibi,
     })
-    local out = out_proj(a, p .. n.o, post.attn)
-    if post.attn then out = norm(out, p .. n.attn_post_norm) end
+    local out = out_proj(a, p .. n.o, post.attn, { H, Q })
+    if post.attn then out = norm(out, p .. n.attn_post_norm, nil, { H }) end
     return out, not post.attn    -- the output, already times residual_scale?
   end
 
@@ -147,39 +151,39 @@ local function decoder(o)
       f = mul(act(proj(h, p .. n.gate), ml.act or "silu"), proj(h, p .. n.up))
     end
     local out = out_proj(f, p .. n.down, post.mlp)
-    if post.mlp then out = norm(out, p .. n.mlp_post_norm) end
+    if post.mlp then out = norm(out, p .. n.mlp_post_norm, nil, { H }) end
     return out, not post.mlp
   end
 
-  local E = weight(n.embed)
+  local E = weight(n.embed, { shape = { o.vocab, H } })
   local x = embed(E, tokens(), { scale = em.scale })
   if em.positions then
     x = add(x, embed(weight(n.positions), positions({ offset = em.positions.offset })))
   end
-  if em.norm then x = norm(x, n.embed_norm) end
+  if em.norm then x = norm(x, n.embed_norm, nil, { H }) end
 
   for i = 0, o.layers - 1 do
     layer(i)
     local p = string.format(n.layer, i)
     if residual == "parallel" then
-      local h = norm(x, p .. n.attn_norm)
+      local h = norm(x, p .. n.attn_norm, nil, { H })
       x = branch_out(branch_out(x, attention_block(h, p, i)), mlp_block(h, p, i))
     elseif residual == "parallel2" then
-      local a, as = attention_block(norm(x, p .. n.attn_norm), p, i)
-      local f, fs = mlp_block(norm(x, p .. n.mlp_norm), p, i)
+      local a, as = attention_block(norm(x, p .. n.attn_norm, nil, { H }), p, i)
+      local f, fs = mlp_block(norm(x, p .. n.mlp_norm, nil, { H }), p, i)
       x = branch_out(branch_out(x, a, as), f, fs)
     else
-      local h = pre and norm(x, p .. n.attn_norm) or x
+      local h = pre and norm(x, p .. n.attn_norm, nil, { H }) or x
       x = branch_out(x, attention_block(h, p, i))
-      h = pre and norm(x, p .. n.mlp_norm) or x
+      h = pre and norm(x, p .. n.mlp_norm, nil, { H }) or x
       x = branch_out(x, mlp_block(h, p, i))
     end
   end
   layer(-1)
   x = last(x)
-  if o.final_norm ~= false then x = norm(x, n.final_norm) end
+  if o.final_norm ~= false then x = norm(x, n.final_norm, nil, { H }) end
   if o.output_hidden then output(x) return end
-  local head = o.tie and E or weight(n.head)
+  local head = o.tie and E or weight(n.head, { shape = { o.vocab, H } })
   local lo = o.logits or {}
   local logits = linear(x, head, weight(n.head_bias, { optional = true }), { scale = lo.scale })
   if lo.cap then logits = softcap(logits, lo.cap) end

@@ -43,11 +43,11 @@ local function encoder(o)
   local function proj(x, name, opts)
     return linear(x, weight(name .. ".weight"), weight(name .. ".bias", { optional = true }), opts)
   end
-  local function norm(x, name)
-    return layernorm(x, weight(name .. ".weight"), weight(name .. ".bias"), { eps = eps })
+  local function norm(x, name)  -- every norm is [hidden] (weight checks the config's shapes)
+    return layernorm(x, weight(name .. ".weight", { shape = { o.hidden } }), weight(name .. ".bias"), { eps = eps })
   end
 
-  local E = weight(base .. n.embed .. ".weight")
+  local E = weight(base .. n.embed .. ".weight", { shape = { o.vocab, o.hidden } })
   local x = embed(E, tokens())
   if o.token_type ~= false and has(base .. n.token_type .. ".weight") then
     local tt = weight(base .. n.token_type .. ".weight")

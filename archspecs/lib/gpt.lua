@@ -119,7 +119,9 @@ local function gpt(o)
   local function proj(x, name, opts) return linear(x, W(name), bias(name), opts) end
   local function norm(x, name)
     if o.affine == false then return layernorm(x, nil, nil, { eps = eps }) end
-    return layernorm(x, weight(name .. ".weight"), weight(name .. ".bias"), { eps = eps })
+    -- every norm is on the residual stream: [hidden] (weight checks the
+    -- config's shapes against the tensors)
+    return layernorm(x, weight(name .. ".weight", { shape = { o.hidden } }), weight(name .. ".bias"), { eps = eps })
   end
 
   local function attention_block(h, p, i)
@@ -150,7 +152,7 @@ local function gpt(o)
     return proj(proj(h, p .. n.up, { act = o.act or "gelu_tanh" }), p .. n.down)
   end
 
-  local E = weight(base .. n.embed .. ".weight")
+  local E = weight(base .. n.embed .. ".weight", { shape = { o.vocab } })
   local x = embed(E, tokens())
   if has(base .. n.project_in .. ".weight") then x = linear(x, W(base .. n.project_in)) end
   if o.positions then
@@ -182,7 +184,7 @@ local function gpt(o)
   x = last(x)
   if o.final_norm ~= false then x = norm(x, base .. n.final_norm) end
   if has(base .. n.project_out .. ".weight") then x = linear(x, W(base .. n.project_out)) end
-  local head = o.tie and E or weight(n.head)
+  local head = o.tie and E or weight(n.head, { shape = { o.vocab } })
   output(linear(x, head, weight(n.head_bias, { optional = true })))
 end
 

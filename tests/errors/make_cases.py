@@ -46,6 +46,21 @@ model("truncated", raw=st[: len(st) // 2])
 model("tiny_file", raw=b"\x01\x02")
 h = json.loads(json.dumps(header)); k = next(k for k in h if k != "__metadata__"); h[k]["shape"] = [3, 3]
 model("shape_size_mismatch", tensors=h)
+# config values that disagree with the tensors
+c = dict(cfg); c["hidden_size"] = -cfg["hidden_size"]
+model("config_hidden_negative", config=json.dumps(c))
+c = dict(cfg); c["vocab_size"] = cfg["vocab_size"] + 44
+model("config_vocab_wrong", config=json.dumps(c))
+c = dict(cfg); c["head_dim"] = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+c["num_attention_heads"] = cfg["num_attention_heads"] * 2
+model("config_heads_wrong", config=json.dumps(c))
+for fam in ("gpt2", "bert"):  # the other templates check the config's shapes too
+    d = os.path.join(out, "config_hidden_negative_" + fam)
+    shutil.copytree(os.path.join(os.path.dirname(good.rstrip("/")), fam), d)
+    c = json.load(open(os.path.join(d, "config.json")))
+    k = next(k for k in ("hidden_size", "n_embd") if k in c)
+    c[k] = -c[k]
+    open(os.path.join(d, "config.json"), "w").write(json.dumps(c))
 d = os.path.join(out, "no_weights"); os.makedirs(d, exist_ok=True); shutil.copy(os.path.join(good, "config.json"), d)
 
 spec = lambda body: 'return arch { name = "bad", hf = { "LlamaForCausalLM" }, build = function(cfg)\n' + body + '\nend }\n'
@@ -60,6 +75,36 @@ open(os.path.join(out, "spec_syntax.lua"), "w").write('return arch { name = "bad
 open(os.path.join(out, "spec_no_output.lua"), "w").write(spec('  local x = embed(weight("model.embed_tokens.weight"), tokens())'))
 open(os.path.join(out, "spec_bad_shape.lua"), "w").write(spec('  local x = embed(weight("model.embed_tokens.weight"), tokens())\n  output(linear(x, weight("model.layers.0.mlp.down_proj.weight")))'))
 open(os.path.join(out, "spec_bytecode.lua"), "w").write("\x1bLua\x54\x00garbage")
+open(os.path.join(out, "spec_rows_outside.lua"), "w").write(spec('  weight("model.embed_tokens.weight"):rows(0, 1 << 40)'))
+
+# the sandbox's limits hold whatever the spec catches or calls (run.sh bounds
+# each with timeout): name -> build body
+sandbox = {
+    "sb_pcall_loop": "  while true do pcall(function() while true do end end) end",
+    "sb_xpcall_loop": "  while true do xpcall(function() while true do end end, function(e) return e end) end",
+    "sb_xpcall_handler": "  while true do xpcall(function() while true do end end, function() while true do end end) end",
+    "sb_pcall_error_loop": "  while true do pcall(error, 'x') end",
+    "sb_coroutine": "  coroutine.wrap(function() while true do end end)()",
+    "sb_gc_loop": "  setmetatable({}, {__gc = function() while true do end end})",
+    "sb_gc_alloc": "  for i = 1, 1e9 do setmetatable({}, {__gc = function() local t = {} for j = 1, 1e9 do t[j] = j end end}) end",
+    "sb_gc_builder_mt": "  local mt = getmetatable(zeros({1}))\n  mt.__gc = function() while true do end end",
+    "sb_pattern_find": '  local x = ("a"):rep(30000):find(("a*"):rep(12) .. "b")',
+    "sb_pattern_match": '  local x = ("a"):rep(30000):match("(" .. ("a-"):rep(12) .. ")b")',
+    "sb_pattern_gmatch": '  for w in ("a"):rep(30000):gmatch(("a*"):rep(12) .. "b") do end',
+    "sb_gsub_function": '  local s = ("x"):rep(100000)\n  while true do s = s:gsub(".", function(c) return c end) end',
+    "sb_pattern_loop": '  local s = ("a"):rep(1000)\n  while true do s:find(("a*"):rep(3) .. "b") end',
+    "sb_zeros": "  for i = 1, 4e7 do zeros({1}) end",
+    "sb_rep_empty": '  local s = (""):rep(1e15)\n  error("rep made " .. #s .. " bytes")',
+    "sb_rep_huge": '  local s = ("x"):rep(1e12)',
+    "sb_rep_loop": '  while true do local s = ("x"):rep(1e8) end',
+    "sb_concat_loop": '  local s = "x"\n  while true do s = s .. s end',
+    "sb_table_concat": '  local t = {}\n  for i = 1, 64 do t[i] = ("x"):rep(1e6) end\n  while true do local s = table.concat(t) end',
+    "sb_table_move": "  table.move({}, 1, 1e15, 2)",
+    "sb_table_insert": "  local t = setmetatable({}, {__len = function() return 1e15 end})\n  table.insert(t, 1, 0)",
+    "sb_pcall_memory": '  local t = {}\n  while true do pcall(function() for i = 1, 1e9 do t[#t + 1] = ("x"):rep(10000) .. i end end) end',
+}
+for name, body in sandbox.items():
+    open(os.path.join(out, name + ".lua"), "w").write(spec(body))
 
 # GGUF files: a good one cut, corrupted or byte-swapped
 gg = os.path.join(os.path.dirname(good.rstrip("/")), "..", "gguf", "tiny-kjv-q8_0.gguf")

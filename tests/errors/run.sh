@@ -41,6 +41,13 @@ expect header_not_json 1 "header_not_json/model.safetensors: header is not valid
 expect truncated 1 "truncated/model.safetensors: " -- $C $W/truncated $O
 expect tiny_file 1 "tiny_file/model.safetensors: not a safetensors file" -- $C $W/tiny_file $O
 expect shape_size_mismatch 1 "shape_size_mismatch/model.safetensors: tensor '.*': shape needs [0-9]+ bytes but data_offsets span" -- $C $W/shape_size_mismatch $O
+D="[0-9]+"
+expect config_hidden_negative 1 "config_hidden_negative/model.safetensors: tensor 'model.embed_tokens.weight' is \[$D, $D\], but .*config_hidden_negative/config.json implies \[$D, -$D\]" -- $C $W/config_hidden_negative $O
+expect config_vocab_wrong 1 "config_vocab_wrong/model.safetensors: tensor 'model.embed_tokens.weight' is \[$D, $D\], but .*config_vocab_wrong/config.json implies \[$D, $D\]" -- $C $W/config_vocab_wrong $O
+expect config_heads_wrong 1 "config_heads_wrong/model.safetensors: tensor 'model.layers.0.self_attn.q_proj.weight' is \[$D, $D\], but .*config_heads_wrong/config.json implies \[$D, $D\]" -- $C $W/config_heads_wrong $O
+for fam in gpt2 bert; do
+  expect config_hidden_negative_$fam 1 "config_hidden_negative_$fam/model.safetensors: tensor '.*' is \[($D, )?$D\], but .*config_hidden_negative_$fam/config.json implies \[($D, )?-$D\]" -- $C $W/config_hidden_negative_$fam $O
+done
 expect no_weights 1 "no_weights: no model.safetensors" -- $C $W/no_weights $O
 expect no_such_dir 1 "nonexistent: no such file or directory" -- $C $work/nonexistent $O
 expect not_a_dir 1 "config.json: not a model directory" -- $C $good/config.json $O
@@ -55,7 +62,30 @@ expect spec_syntax 1 "spec_syntax.lua:1: .*expected" -- $C $good --spec $W/spec_
 expect spec_bytecode 1 "spec_bytecode.lua.*(binary|text)" -- $C $good --spec $W/spec_bytecode.lua $O
 expect spec_no_output 1 "spec_no_output.lua: build\(\) made no output" -- $C $good --spec $W/spec_no_output.lua $O
 expect spec_bad_shape 1 "spec_bad_shape.lua:3: matmul: input \[T,64\] does not fit weight \[64,128\]" -- $C $good --spec $W/spec_bad_shape.lua $O
+expect spec_rows_outside 1 "spec_rows_outside.lua:2: rows: \[0, [0-9]+\) outside [0-9]+ rows" -- $C $good --spec $W/spec_rows_outside.lua $O
 expect spec_missing_file 1 "nope.lua: cannot read the spec" -- $C $good --spec $work/nope.lua $O
+# the sandbox: a limit that is hit ends the spec with one line naming it,
+# whatever the spec catches (pcall, xpcall) or calls (patterns, rep, table
+# functions, the builder); timeout keeps a limit that fails from hanging
+T="timeout 20"
+INSN="spec exceeded the instruction limit"
+MEM="spec exceeded the memory limit"
+for c in sb_pcall_loop:2 sb_xpcall_loop:2 sb_xpcall_handler:2 sb_pcall_error_loop:2 sb_pattern_find:2 sb_pattern_match:2 \
+         sb_pattern_gmatch:2 sb_gsub_function:3 sb_pattern_loop:3 sb_rep_loop:2 sb_table_concat:4 \
+         sb_table_move:2 sb_table_insert:3; do
+  n=${c%:*}; expect $n 1 "$n.lua:${c#*:}: $INSN" -- $T $C $good --spec $W/$n.lua $O
+done
+# (a single allocation past the limit fails where no line is known: the file only)
+for c in sb_zeros:2: sb_concat_loop:3:? sb_pcall_memory:3:; do
+  n=${c%%:*}; l=${c#*:}; expect $n 1 "$n.lua(:${l%:*})${l#*:}: $MEM" -- $T $C $good --spec $W/$n.lua $O
+done
+expect sb_rep_empty 1 "sb_rep_empty.lua:3: rep made 0 bytes" -- $T $C $good --spec $W/sb_rep_empty.lua $O
+expect sb_rep_huge 1 "sb_rep_huge.lua:2: resulting string too large" -- $T $C $good --spec $W/sb_rep_huge.lua $O
+expect sb_coroutine 1 "sb_coroutine.lua:2: attempt to index a nil value \(global 'coroutine'\)" -- $T $C $good --spec $W/sb_coroutine.lua $O
+for n in sb_gc_loop sb_gc_alloc; do
+  expect $n 1 "$n.lua:2: setmetatable: a spec may not set __gc" -- $T $C $good --spec $W/$n.lua $O
+done
+expect sb_gc_builder_mt 1 "sb_gc_builder_mt.lua:3: attempt to index a string value \(local 'mt'\)" -- $T $C $good --spec $W/sb_gc_builder_mt.lua $O
 expect bad_option 2 "unknown option '--frobnicate'" -- $C $good $O --frobnicate
 expect bad_dtype 2 "--dtype q3_x: not one of" -- $C $good $O --dtype q3_x
 expect bad_target 2 "--target vax: unknown target" -- $C $good $O --target vax

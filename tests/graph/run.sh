@@ -25,5 +25,19 @@ for f in tests/graph/*.lua; do
     diff /tmp/vn_graph_want.$$ /tmp/vn_graph_got.$$ | head -20; rm -f /tmp/vn_graph_want.$$ /tmp/vn_graph_got.$$
   fi
 done
+# one Lua state per compile: libs and spec headers load once, the GGUF
+# mapping, the build and the chat-format match share it (-v counts them)
+for m in tests/fixtures/hf/llama tests/fixtures/gguf/tiny-kjv-q8_0.gguf "tests/fixtures/hf/llama --spec archspecs/llama.lua"; do
+  n=$(./venusc compile $m -d build -v 2>&1 >/dev/null | sed -n 's/^venusc: Lua states opened: //p')
+  if [ "$n" = 1 ]; then pass=$((pass+1)); echo "ok    one Lua state: $m"
+  else fail=$((fail+1)); echo "FAIL  $m: ${n:-no} Lua states reported, want 1"; fi
+done
+# the sandbox's string and table functions return what Lua's return
+sb=$(mktemp -d)
+if cc -O1 -std=c11 -D_GNU_SOURCE -I. -Igraph -Iops -Ifrontend -Itok $(pkg-config --cflags lua5.4 jansson) \
+     -o "$sb/strlib" tests/graph/sandbox/strlib.c $(pkg-config --libs lua5.4) -lm && "$sb/strlib" tests/graph/sandbox/strlib.lua; then
+  pass=$((pass+1)); echo "ok    tests/graph/sandbox/strlib.lua"
+else fail=$((fail+1)); echo "FAIL  tests/graph/sandbox/strlib.lua"; fi
+rm -rf "$sb"
 echo "graph: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

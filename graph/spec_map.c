@@ -1,0 +1,245 @@
+/* spec_map.c: data maps between the model files and the spec state: JSON
+ * values as Lua tables (config.json, GGUF metadata) and Lua tables back as
+ * JSON; the GGUF mapping (archspecs/lib/gguf.lua: metadata -> an HF config,
+ * GGUF tensor names -> HF names) and the chat formats (archspecs/lib/chat.lua).
+ * jansson stays inside this file and the frontends. */
+#include "spec_lua.h"
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- config JSON -> Lua table (null becomes nil) ---- */
+void vn_spec_push_json(lua_State *L, json_t *j, int depth) {
+  if (depth > 64) luaL_error(L, "config nests too deeply");
+  luaL_checkstack(L, 4, "config");
+  switch (json_typeof(j)) {
+  case JSON_OBJECT: {
+    lua_newtable(L);
+    const char *k;
+    json_t *v;
+    int nulls = 0;
+    json_object_foreach(j, k, v) {
+      if (json_is_null(v)) { nulls++; continue; }
+      vn_spec_push_json(L, v, depth + 1);
+      lua_setfield(L, -2, k);
+    }
+    /* keys set to null are absent, but listed in getmetatable(t).__null so
+     * specs can tell "null" from "missing" (lib/hf.lua with_defaults) */
+    if (nulls) {
+      lua_createtable(L, 0, 1);
+      lua_createtable(L, 0, nulls);
+      json_object_foreach(j, k, v) {
+        if (!json_is_null(v)) continue;
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, k);
+      }
+      lua_setfield(L, -2, "__null");
+      lua_setmetatable(L, -2);
+    }
+    break;
+  }
+  case JSON_ARRAY: {
+    lua_newtable(L);
+    size_t i;
+    json_t *v;
+    json_array_foreach(j, i, v) {
+      if (json_is_null(v)) continue;
+      vn_spec_push_json(L, v, depth + 1);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    break;
+  }
+  case JSON_STRING: lua_pushlstring(L, json_string_value(j), json_string_length(j)); break;
+  case JSON_INTEGER: lua_pushinteger(L, (lua_Integer)json_integer_value(j)); break;
+  case JSON_REAL: lua_pushnumber(L, json_real_value(j)); break;
+  case JSON_TRUE: lua_pushboolean(L, 1); break;
+  case JSON_FALSE: lua_pushboolean(L, 0); break;
+  case JSON_NULL: lua_pushnil(L); break;
+  }
+}
+
+typedef struct { json_t *cfg; } PushCfg;
+static int push_cfg_protected(lua_State *L) {
+  PushCfg *p = lua_touserdata(L, 1);
+  vn_spec_push_json(L, p->cfg, 0);
+  return 1;
+}
+
+VnStatus vn_spec_push_config(VnSpecs *s, const char *config_json, const char *config_file) {
+  json_error_t je;
+  json_t *cfg = json_loads(config_json, 0, &je);
+  if (!cfg || !json_is_object(cfg)) {
+    if (cfg) json_decref(cfg);
+    return vn_errorf(s->ctx, VN_ERR_INPUT, (VnLoc){config_file, 0}, "%s",
+                     cfg ? "the config is not a JSON object" : je.text);
+  }
+  PushCfg pc = {cfg};
+  lua_pushcfunction(s->L, push_cfg_protected);
+  lua_pushlightuserdata(s->L, &pc);
+  VnStatus st = VN_OK;
+  if (lua_pcall(s->L, 1, 1, 0) != LUA_OK) {
+    st = vn_errorf(s->ctx, VN_ERR_INPUT, (VnLoc){config_file, 0}, "%s", lua_tostring(s->L, -1));
+    lua_pop(s->L, 1);
+  }
+  json_decref(cfg);
+  return st;
+}
+
+/* ---- GGUF: metadata and tensor names -> an HF config and HF tensor names ---- */
+static int to_json_d(lua_State *L, int idx, json_t **out, int depth);
+#define to_json(L, idx, out) to_json_d(L, idx, out, 0)
+static int to_json_d(lua_State *L, int idx, json_t **out, int depth) {
+  idx = lua_absindex(L, idx);
+  if (depth > 32) return -1;
+  switch (lua_type(L, idx)) {
+  case LUA_TNIL: *out = json_null(); return 0;
+  case LUA_TBOOLEAN: *out = json_boolean(lua_toboolean(L, idx)); return 0;
+  case LUA_TNUMBER:
+    *out = lua_isinteger(L, idx) ? json_integer((json_int_t)lua_tointeger(L, idx)) : json_real(lua_tonumber(L, idx));
+    return 0;
+  case LUA_TSTRING: {
+    size_t n;
+    const char *sv = lua_tolstring(L, idx, &n);
+    *out = json_stringn_nocheck(sv, n);
+    return 0;
+  }
+  case LUA_TTABLE: {
+    lua_Integer len = (lua_Integer)lua_rawlen(L, idx);
+    int is_array = len > 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+      lua_pop(L, 1);
+      if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > len) is_array = 0;
+    }
+    json_t *j = is_array ? json_array() : json_object();
+    if (is_array) {
+      for (lua_Integer i = 1; i <= len; i++) {
+        lua_rawgeti(L, idx, i);
+        json_t *v;
+        if (to_json_d(L, -1, &v, depth + 1)) { json_decref(j); return -1; }
+        json_array_append_new(j, v);
+        lua_pop(L, 1);
+      }
+    } else {
+      lua_pushnil(L);
+      while (lua_next(L, idx)) {
+        if (lua_type(L, -2) == LUA_TSTRING) {
+          json_t *v;
+          if (to_json_d(L, -1, &v, depth + 1)) { json_decref(j); return -1; }
+          json_object_set_new(j, lua_tostring(L, -2), v);
+        }
+        lua_pop(L, 1);
+      }
+    }
+    *out = j;
+    return 0;
+  }
+  default: return -1;
+  }
+}
+
+typedef struct { json_t *meta; VnSource *src; } GgufArgs;
+static int push_gguf_args(lua_State *L) {
+  GgufArgs *a = lua_touserdata(L, 1);
+  vn_spec_push_json(L, a->meta, 0);
+  lua_createtable(L, 0, a->src->ntensors);
+  for (int i = 0; i < a->src->ntensors; i++) {
+    vn_spec_push_dims(L, a->src->tensors[i].nd, a->src->tensors[i].dim);
+    lua_setfield(L, -2, a->src->tensors[i].name);
+  }
+  return 2;
+}
+
+/* Rename src's tensors by the names table on top: name -> HF name, or
+ * name -> {name = HF name, pair_heads = n} */
+static void rename_tensors(VnCtx *ctx, lua_State *L, VnSource *src) {
+  for (int i = 0; i < src->ntensors; i++) {
+    VnTensorInfo *ti = &src->tensors[i];
+    lua_getfield(L, -1, ti->name);
+    if (lua_type(L, -1) == LUA_TSTRING) ti->name = vn_arena_strdup(&ctx->arena, lua_tostring(L, -1));
+    else if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "name");
+      if (lua_type(L, -1) == LUA_TSTRING) ti->name = vn_arena_strdup(&ctx->arena, lua_tostring(L, -1));
+      lua_getfield(L, -2, "pair_heads");
+      ti->pair_heads = (int32_t)lua_tointeger(L, -1);
+      lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+  }
+}
+
+VnStatus vn_spec_gguf(VnSpecs *s, json_t *meta, const char *file, VnSource *src, char **config_json,
+                      char **tok_json) {
+  VnCtx *ctx = s->ctx;
+  lua_State *L = s->L;
+  int top = lua_gettop(L);
+  *tok_json = NULL;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, s->env);
+  lua_pushstring(L, file);
+  lua_setfield(L, -2, "config_file");
+  lua_pop(L, 1);
+  vn_spec_getenv(s, "gguf_config");
+  if (!lua_isfunction(L, -1)) { lua_settop(L, top); return vn_internal(ctx, "archspecs/lib defines no gguf_config"); }
+  GgufArgs ga = {meta, src};
+  lua_pushcfunction(L, push_gguf_args);
+  lua_pushlightuserdata(L, &ga);
+  VnStatus st = VN_OK;
+  if (lua_pcall(L, 1, 2, 0) != LUA_OK) st = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){file, 0}, "%s", lua_tostring(L, -1));
+  else st = vn_spec_pcall(s, 2, 3, "archspecs/lib/gguf.lua");
+  if (st == VN_OK) {
+    /* stack: config, names, tokenizer kind */
+    json_t *tk = NULL;
+    if (lua_istable(L, -1) && !to_json(L, -1, &tk)) { *tok_json = json_dumps(tk, JSON_COMPACT); json_decref(tk); }
+    lua_pop(L, 1);
+    json_t *cfg = NULL;
+    if (!lua_istable(L, -2) || to_json(L, -2, &cfg) || !json_is_object(cfg)) {
+      if (cfg) json_decref(cfg);
+      st = vn_internal(ctx, "gguf_config returned no config table");
+    } else {
+      *config_json = json_dumps(cfg, JSON_COMPACT);
+      json_decref(cfg);
+      if (lua_istable(L, -1)) rename_tensors(ctx, L, src);
+    }
+  }
+  lua_settop(L, top);
+  return st;
+}
+
+/* ---- chat formats (archspecs/lib/chat.lua) ---- */
+static VnStatus chat_list(VnCtx *ctx, lua_State *L, int t, VnChatFormats *out) {
+  int n = lua_istable(L, t) ? (int)lua_rawlen(L, t) : 0;
+  if (n > VN_MAX_CHAT_FORMATS) n = VN_MAX_CHAT_FORMATS;
+  for (int i = 0; i < n; i++) {
+    lua_rawgeti(L, t, i + 1);
+    int f = lua_gettop(L);
+    VnChatFormat *c = &out->f[out->n++];
+    c->name = vn_spec_str_field(ctx, L, f, "name");
+    c->system = vn_spec_str_field(ctx, L, f, "system");
+    c->system_prefix = vn_spec_str_field(ctx, L, f, "system_prefix");
+    c->user = vn_spec_str_field(ctx, L, f, "user");
+    c->assistant = vn_spec_str_field(ctx, L, f, "assistant");
+    c->assistant_end = vn_spec_str_field(ctx, L, f, "assistant_end");
+    lua_getfield(L, f, "bos"); c->bos = lua_toboolean(L, -1); lua_pop(L, 1);
+    lua_getfield(L, f, "trim"); c->trim = lua_toboolean(L, -1); lua_pop(L, 1);
+    lua_pop(L, 1);
+    if (!c->name || !c->user) return vn_internal(ctx, "chat format %d lacks name or user", i + 1);
+  }
+  return VN_OK;
+}
+
+VnStatus vn_spec_chat(VnSpecs *s, const char *template_text, VnChatFormats *out) {
+  lua_State *L = s->L;
+  int top = lua_gettop(L);
+  memset(out, 0, sizeof *out);
+  out->chosen = -1;
+  vn_spec_getenv(s, "chat_formats");
+  VnStatus st = chat_list(s->ctx, L, lua_gettop(L), out);
+  vn_spec_getenv(s, "chat_format");
+  if (st == VN_OK && lua_isfunction(L, -1)) {
+    if (template_text) lua_pushstring(L, template_text); else lua_pushnil(L);
+    st = vn_spec_pcall(s, 1, 1, "archspecs/lib/chat.lua");
+    if (st == VN_OK && lua_isinteger(L, -1)) out->chosen = (int)lua_tointeger(L, -1) - 1;
+  }
+  lua_settop(L, top);
+  return st;
+}
