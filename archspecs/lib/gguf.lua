@@ -1,25 +1,38 @@
--- archspecs/lib/gguf.lua: reading GGUF files (as llama.cpp writes them) into
--- the same config and tensor names the Hugging Face frontend gives, so one
--- spec serves both inputs. Exports gguf_config(meta, tensors):
+-- archspecs/lib/gguf.lua: reading GGUF files (as llama.cpp's converter writes
+-- them) into the same config and tensor names the Hugging Face frontend
+-- gives, so one spec serves both inputs. All of it is data per GGUF
+-- architecture: which HF class it is, which metadata keys are which config
+-- values, which tensor names are which HF tensors, and how the converter
+-- changed a tensor on the way (rows regrouped, tensors fused or split, norm
+-- weights shifted, values that became tensors).
+--
+-- Exports gguf_config(meta, tensors, values):
 --   meta     the GGUF metadata (keys as in the file, e.g. "llama.block_count")
 --   tensors  GGUF tensor name -> dims (outermost first)
+--   values   values(name) -> the numbers of a small tensor (or nil)
 -- returns config (a config.json table with `architectures`), names
 -- (GGUF name -> HF name, or {name =, pair_heads =} for q/k rows that the
 -- writer interleaved per head for its own rotary layout) and the tokenizer
 -- kind: { model = "byte_bpe" | "spm_bpe", split = "bytelevel" | "cl100k" |
 -- "cl100k_n1", nfc = bool } from tokenizer.ggml.model and .pre.
+--
+-- HF tensors that the file holds only in another form are "derived": the
+-- config carries them as gguf_tensors = { [hf name] = recipe }, and the
+-- weight / has / shape exported below (which stand in for the builder's own
+-- when a spec runs) build them from the GGUF tensors with weight
+-- expressions. A recipe is a GGUF tensor name, or { of = recipe, ops } with
+-- ops a list of { "rows", first, count } | { "reshape", dims } |
+-- { "permute", order } | { "add", c } | { "scale", c } | { "t" } |
+-- { "exp" }, or { cat = { recipe, ... } }, or { pairs = { a, b } } (rows
+-- interleaved), or { zeros = dims }.
+--
+-- Exports also gguf_archs: GGUF architecture -> HF classes it becomes (for
+-- `venusc specs`).
 
--- per GGUF architecture: the HF class, and whether q/k rows are interleaved
-local archs = {
-  llama = { class = "LlamaForCausalLM", pair_qk = true, moe_class = "MixtralForCausalLM" },
-  qwen2 = { class = "Qwen2ForCausalLM" },
-  qwen3 = { class = "Qwen3ForCausalLM" },
-  qwen2moe = { class = "Qwen2MoeForCausalLM", model_type = "qwen2_moe" },
-  qwen3moe = { class = "Qwen3MoeForCausalLM", model_type = "qwen3_moe" },
-}
+local raw = { weight = weight, has = has, shape = shape, arch = arch }
 
--- GGUF block tensor -> HF (Llama naming) tensor, without the .weight/.bias suffix
-local block_names = {
+-- ---- the standard names: GGUF block tensor -> HF (Llama naming) tensor ----
+local llama_blocks = {
   attn_norm = "input_layernorm", ffn_norm = "post_attention_layernorm",
   attn_q = "self_attn.q_proj", attn_k = "self_attn.k_proj", attn_v = "self_attn.v_proj",
   attn_output = "self_attn.o_proj", attn_q_norm = "self_attn.q_norm", attn_k_norm = "self_attn.k_norm",
@@ -30,9 +43,50 @@ local block_names = {
   ffn_gate_shexp = "mlp.shared_expert.gate_proj", ffn_up_shexp = "mlp.shared_expert.up_proj",
   ffn_down_shexp = "mlp.shared_expert.down_proj", ffn_gate_inp_shexp = "mlp.shared_expert_gate",
 }
+local llama_top = { token_embd = "model.embed_tokens", output_norm = "model.norm", output = "lm_head" }
 -- stacked expert tensors carry no .weight suffix on the HF side
 local no_suffix = { ffn_gate_exps = true, ffn_up_exps = true, ffn_down_exps = true }
-local top_names = { token_embd = "model.embed_tokens", output_norm = "model.norm", output = "lm_head" }
+
+-- ---- per GGUF architecture ----
+-- class / moe_class: the HF class (moe_class when expert_count > 0);
+-- model_type; pair_qk: q/k rows interleaved per head (llama.cpp's permute);
+-- eps: the config key the family's norm epsilon goes to (rms: from
+-- layer_norm_rms_epsilon, else from layer_norm_epsilon); keys: more config
+-- keys, HF key -> GGUF key (without the "arch." prefix); blocks / top: names
+-- that differ from the Llama ones (false: not mapped); layer: the HF layer
+-- prefix; minus1: norm weights that the converter stored as w + 1 (the HF
+-- tensor is w); fix(s): anything else, on the state s (cfg, m, tensors,
+-- names, derived, values, L = layer count).
+local archs = {}
+
+archs.llama = { class = "LlamaForCausalLM", moe_class = "MixtralForCausalLM", pair_qk = true }
+archs.qwen2 = { class = "Qwen2ForCausalLM" }
+archs.qwen3 = { class = "Qwen3ForCausalLM" }
+archs.qwen2moe = { class = "Qwen2MoeForCausalLM", model_type = "qwen2_moe" }
+archs.qwen3moe = { class = "Qwen3MoeForCausalLM", model_type = "qwen3_moe" }
+
+-- ---- helpers for fix() ----
+local function ordered_keys(t)
+  local ks = {}
+  for k in pairs(t) do ks[#ks + 1] = k end
+  table.sort(ks)
+  return ks
+end
+
+-- per-dimension rotary frequency factors (llama.cpp's rope_freqs tensor, as
+-- written for llama3 scaling): theta_i / factor_i, which is LongRoPE's rule
+-- with one table for every length
+local function rope_freq_factors(s, tname)
+  if not s.tensors[tname] then return end
+  local f = s.values(tname)
+  if not f then error(config_file .. ": tensor '" .. tname .. "' cannot be read as numbers", 0) end
+  s.cfg.rope_scaling = {
+    rope_type = "longrope", short_factor = f, long_factor = f, factor = 1.0, attention_factor = 1.0,
+    original_max_position_embeddings = s.cfg.max_position_embeddings,
+  }
+  s.cfg.original_max_position_embeddings = s.cfg.max_position_embeddings
+  s.skip[tname] = true
+end
 
 -- tokenizer.ggml.model / .pre -> what the tokenizer compiler builds
 local tok_models = { gpt2 = "byte_bpe", llama = "spm_bpe" }
@@ -57,7 +111,7 @@ local function tokenizer_kind(meta)
   return t
 end
 
-local function gguf_config(meta, tensors)
+local function gguf_config(meta, tensors, values)
   local arch = meta["general.architecture"]
   if type(arch) ~= "string" then error(config_file .. ": no general.architecture in the GGUF metadata", 0) end
   local a = archs[arch]
@@ -74,29 +128,37 @@ local function gguf_config(meta, tensors)
     if v == nil then error(config_file .. ": missing GGUF key '" .. arch .. "." .. key .. "'", 0) end
     return v
   end
-  local heads = need("attention.head_count")
-  local kv = m("attention.head_count_kv", heads)
-  local hidden = need("embedding_length")
   local emb = tensors["token_embd.weight"]
-  if not emb then error(config_file .. ": no token_embd.weight tensor", 0) end
   local experts = m("expert_count", 0)
   local cfg = {
     architectures = { experts > 0 and a.moe_class or a.class },
     model_type = a.model_type or arch,
-    hidden_size = hidden,
+    hidden_size = need("embedding_length"),
     num_hidden_layers = need("block_count"),
-    intermediate_size = need("feed_forward_length"),
-    num_attention_heads = heads,
-    num_key_value_heads = kv,
-    head_dim = m("attention.key_length", hidden // heads),
-    rms_norm_eps = m("attention.layer_norm_rms_epsilon", 1e-5),
     max_position_embeddings = m("context_length", 2048),
-    vocab_size = m("vocab_size", emb[1]),
-    rope_theta = m("rope.freq_base", 10000.0),
+    vocab_size = m("vocab_size", emb and emb[1]),
     tie_word_embeddings = tensors["output.weight"] == nil,
     bos_token_id = meta["tokenizer.ggml.bos_token_id"],
     eos_token_id = meta["tokenizer.ggml.eos_token_id"],
   }
+  local heads = m("attention.head_count")
+  if type(heads) == "table" then heads = heads[1] end
+  if heads and heads > 0 then
+    local kv = m("attention.head_count_kv", heads)
+    if type(kv) == "table" then kv = kv[1] end
+    cfg.num_attention_heads, cfg.num_key_value_heads = heads, kv
+    cfg.head_dim = m("attention.key_length", cfg.hidden_size // heads)
+  end
+  cfg.intermediate_size = m("feed_forward_length")
+  if a.eps ~= false then
+    local rms = m("attention.layer_norm_rms_epsilon")
+    if rms then cfg[a.eps or "rms_norm_eps"] = rms
+    else cfg[a.eps or "layer_norm_eps"] = m("attention.layer_norm_epsilon", cfg[a.eps or "layer_norm_eps"]) end
+  end
+  local theta = m("rope.freq_base")
+  if theta then cfg.rope_theta = theta end
+  local rdim = m("rope.dimension_count")
+  if rdim and cfg.head_dim and rdim < cfg.head_dim then cfg.partial_rotary_factor = rdim / cfg.head_dim end
   if experts > 0 then
     cfg.num_local_experts, cfg.num_experts = experts, experts
     cfg.num_experts_per_tok = m("expert_used_count", 2)
@@ -116,22 +178,107 @@ local function gguf_config(meta, tensors)
     cfg.rope_scaling = { rope_type = st, factor = m("rope.scaling.factor", 1.0),
                          original_max_position_embeddings = m("rope.scaling.original_context_length") }
   end
-  local names = {}
-  for gname in pairs(tensors) do
-    local top, suffix = gname:match("^([%w_]+)%.(%a+)$")
-    if top and top_names[top] then
-      names[gname] = top_names[top] .. "." .. suffix
-    else
-      local i, role, sfx = gname:match("^blk%.(%d+)%.([%w_]+)%.(%a+)$")
-      if i and block_names[role] then
-        local hf = "model.layers." .. i .. "." .. block_names[role] .. (no_suffix[role] and "" or "." .. sfx)
-        if a.pair_qk and role == "attn_q" then names[gname] = { name = hf, pair_heads = heads }
-        elseif a.pair_qk and role == "attn_k" then names[gname] = { name = hf, pair_heads = kv }
-        else names[gname] = hf end
+  for hk, gk in pairs(a.keys or {}) do
+    local v = m(gk)
+    if v ~= nil then cfg[hk] = v end
+  end
+
+  local blocks = setmetatable(a.blocks or {}, { __index = llama_blocks })
+  local top = setmetatable(a.top or {}, { __index = llama_top })
+  local layer = a.layer or "model.layers.%d."
+  local s = { cfg = cfg, m = m, need = need, tensors = tensors, values = values, names = {}, derived = {},
+              skip = {}, L = cfg.num_hidden_layers, arch = arch, meta = meta }
+  -- hf(gname): the HF name of a GGUF tensor under the standard mapping
+  function s.hf(gname)
+    local t, suffix = gname:match("^([%w_]+)%.(%a+)$")
+    if t and top[t] then return top[t] .. "." .. suffix end
+    local i, role, sfx = gname:match("^blk%.(%d+)%.([%w_]+)%.(%a+)$")
+    if i and blocks[role] then
+      return string.format(layer, tonumber(i)) .. blocks[role] .. (no_suffix[role] and "" or "." .. sfx)
+    end
+    return nil
+  end
+  if a.fix then a.fix(s) end
+  rope_freq_factors(s, "rope_freqs.weight")
+  for _, gname in ipairs(ordered_keys(tensors)) do
+    if not s.skip[gname] and s.names[gname] == nil then
+      local hf = s.hf(gname)
+      if hf then
+        local role = gname:match("^blk%.%d+%.([%w_]+)%.")
+        if a.minus1 and a.minus1[role or gname:match("^([%w_]+)%.weight$") or ""] and gname:match("%.weight$") then
+          s.derived[hf] = { of = gname, { "add", -1.0 } }
+        elseif a.pair_qk and role == "attn_q" then s.names[gname] = { name = hf, pair_heads = heads }
+        elseif a.pair_qk and role == "attn_k" then s.names[gname] = { name = hf, pair_heads = cfg.num_key_value_heads }
+        else s.names[gname] = hf end
       end
     end
   end
-  return cfg, names, tokenizer_kind(meta)
+  if next(s.derived) then cfg.gguf_tensors = s.derived end
+  return cfg, s.names, tokenizer_kind(meta)
 end
 
-return { gguf_config = gguf_config }
+-- ---- in the builder: derived tensors ----
+local derived, built = nil, {}
+
+local function eval(r)
+  if type(r) == "string" then return raw.weight(r) end
+  if r.cat then
+    local ws = {}
+    for i, x in ipairs(r.cat) do ws[i] = eval(x) end
+    return cat(table.unpack(ws))
+  end
+  if r.pairs then return interleave(eval(r.pairs[1]), eval(r.pairs[2])) end
+  if r.zeros then return zeros(r.zeros) end
+  local w = eval(r.of)
+  for _, op in ipairs(r) do
+    local k = op[1]
+    if k == "rows" then w = w:rows(op[2], op[3])
+    elseif k == "reshape" then w = w:reshape(op[2])
+    elseif k == "permute" then w = w:permute(op[2])
+    elseif k == "add" then w = w:add(op[2])
+    elseif k == "scale" then w = w:scale(op[2])
+    elseif k == "t" then w = w:t()
+    elseif k == "exp" then w = w:exp()
+    else error("archspecs/lib/gguf.lua: unknown recipe step '" .. tostring(k) .. "'", 0) end
+  end
+  return w
+end
+
+local function gguf_weight(name, opts)
+  local r = derived and derived[name]
+  if r == nil then return raw.weight(name, opts) end
+  if not built[name] then built[name] = eval(r) end
+  return built[name]
+end
+local function gguf_has(name)
+  if derived and derived[name] ~= nil then return true end
+  return raw.has(name)
+end
+local function gguf_shape(name)
+  if derived and derived[name] ~= nil then return gguf_weight(name).shape end
+  return raw.shape(name)
+end
+-- arch{}: the spec's build sees its config without gguf_tensors, and the
+-- tensors it names there are derived ones
+local function gguf_arch(t)
+  local build = type(t) == "table" and t.build
+  if type(build) == "function" then
+    t.build = function(cfg)
+      derived, built = cfg.gguf_tensors, {}
+      cfg.gguf_tensors = nil
+      return build(cfg)
+    end
+  end
+  return raw.arch(t)
+end
+
+local function class_list()
+  local out = {}
+  for name, a in pairs(archs) do
+    out[name] = { a.class, a.moe_class }
+  end
+  return out
+end
+
+return { gguf_config = gguf_config, gguf_archs = class_list(), weight = gguf_weight, has = gguf_has,
+         shape = gguf_shape, arch = gguf_arch }
