@@ -20,8 +20,8 @@
 -- config carries them as gguf_tensors = { [hf name] = recipe }, and the
 -- weight / has / shape exported below (which stand in for the builder's own
 -- when a spec runs) build them from the GGUF tensors with weight
--- expressions. A recipe is a GGUF tensor name, or { of = recipe, ops } with
--- ops a list of { "rows", first, count } | { "reshape", dims } |
+-- expressions. A recipe is a GGUF tensor name, or { of = recipe, ops = ops }
+-- with ops a list of { "rows", first, count } | { "reshape", dims } |
 -- { "permute", order } | { "add", c } | { "scale", c } | { "t" } |
 -- { "exp" }, or { cat = { recipe, ... } }, or { pairs = { a, b } } (rows
 -- interleaved), or { zeros = dims }.
@@ -64,6 +64,43 @@ archs.qwen2 = { class = "Qwen2ForCausalLM" }
 archs.qwen3 = { class = "Qwen3ForCausalLM" }
 archs.qwen2moe = { class = "Qwen2MoeForCausalLM", model_type = "qwen2_moe" }
 archs.qwen3moe = { class = "Qwen3MoeForCausalLM", model_type = "qwen3_moe" }
+
+local gemma_norms = { attn_norm = true, ffn_norm = true, output_norm = true, post_attention_norm = true,
+                      post_ffw_norm = true, attn_q_norm = true, attn_k_norm = true }
+archs.gemma = { class = "GemmaForCausalLM", minus1 = gemma_norms }
+archs.gemma2 = {
+  class = "Gemma2ForCausalLM", minus1 = gemma_norms,
+  keys = { attn_logit_softcapping = "attn_logit_softcapping", final_logit_softcapping = "final_logit_softcapping" },
+  blocks = { ffn_norm = "pre_feedforward_layernorm", post_attention_norm = "post_attention_layernorm",
+             post_ffw_norm = "post_feedforward_layernorm" },
+  fix = function(s)
+    -- the file has no query_pre_attn_scalar: llama.cpp takes head_dim, and
+    -- hidden / heads for the 46-layer (27B) model
+    local c = s.cfg
+    c.query_pre_attn_scalar = s.L == 46 and c.hidden_size // c.num_attention_heads or c.head_dim
+    c.sliding_window = s.m("attention.sliding_window", 0)
+  end,
+}
+archs.phi3 = {
+  class = "Phi3ForCausalLM",
+  blocks = { attn_qkv = "self_attn.qkv_proj", ffn_up = "mlp.gate_up_proj" },
+  fix = function(s)
+    local c = s.cfg
+    c.original_max_position_embeddings = s.m("rope.scaling.original_context_length", c.max_position_embeddings)
+    c.sliding_window = nil
+    local sw = s.m("attention.sliding_window", 0)
+    if sw > 0 then c.sliding_window = sw end
+    -- LongRoPE: the factor tables are tensors
+    if s.tensors["rope_factors_long.weight"] then
+      c.rope_scaling = {
+        rope_type = "longrope", long_factor = s.values("rope_factors_long.weight"),
+        short_factor = s.values("rope_factors_short.weight"), attention_factor = s.m("rope.scaling.attn_factor"),
+        original_max_position_embeddings = c.original_max_position_embeddings,
+      }
+      s.skip["rope_factors_long.weight"], s.skip["rope_factors_short.weight"] = true, true
+    end
+  end,
+}
 
 -- ---- helpers for fix() ----
 local function ordered_keys(t)
@@ -206,7 +243,7 @@ local function gguf_config(meta, tensors, values)
       if hf then
         local role = gname:match("^blk%.%d+%.([%w_]+)%.")
         if a.minus1 and a.minus1[role or gname:match("^([%w_]+)%.weight$") or ""] and gname:match("%.weight$") then
-          s.derived[hf] = { of = gname, { "add", -1.0 } }
+          s.derived[hf] = { of = gname, ops = { { "add", -1.0 } } }
         elseif a.pair_qk and role == "attn_q" then s.names[gname] = { name = hf, pair_heads = heads }
         elseif a.pair_qk and role == "attn_k" then s.names[gname] = { name = hf, pair_heads = cfg.num_key_value_heads }
         else s.names[gname] = hf end
@@ -230,7 +267,7 @@ local function eval(r)
   if r.pairs then return interleave(eval(r.pairs[1]), eval(r.pairs[2])) end
   if r.zeros then return zeros(r.zeros) end
   local w = eval(r.of)
-  for _, op in ipairs(r) do
+  for _, op in ipairs(r.ops or {}) do
     local k = op[1]
     if k == "rows" then w = w:rows(op[2], op[3])
     elseif k == "reshape" then w = w:reshape(op[2])
