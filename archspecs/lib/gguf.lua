@@ -102,6 +102,32 @@ archs.phi3 = {
   end,
 }
 
+archs.starcoder2 = { class = "Starcoder2ForCausalLM", eps = "norm_epsilon",
+                     blocks = { ffn_up = "mlp.c_fc", ffn_down = "mlp.c_proj" } }
+archs.stablelm = {
+  class = "StableLmForCausalLM", keys = { use_parallel_residual = "use_parallel_residual" },
+  fix = function(s)
+    -- per-head q/k LayerNorm weights, stacked [heads, head_dim] by the converter
+    local hd = s.cfg.hidden_size // s.cfg.num_attention_heads
+    for i = 0, s.L - 1 do
+      for _, r in ipairs { { "attn_q_norm", "q_layernorm" }, { "attn_k_norm", "k_layernorm" } } do
+        local g = string.format("blk.%d.%s.weight", i, r[1])
+        local d = s.tensors[g]
+        if d then
+          s.cfg.qk_layernorm = true
+          s.skip[g] = true
+          for h = 0, d[1] - 1 do
+            s.derived[string.format("model.layers.%d.self_attn.%s.norms.%d.weight", i, r[2], h)] =
+              { of = g, ops = { { "rows", h, 1 }, { "reshape", { hd } } } }
+          end
+        end
+      end
+    end
+  end,
+}
+archs.olmo2 = { class = "Olmo2ForCausalLM",
+                blocks = { post_attention_norm = "post_attention_layernorm", post_ffw_norm = "post_feedforward_layernorm" } }
+
 -- ---- helpers for fix() ----
 local function ordered_keys(t)
   local ks = {}
