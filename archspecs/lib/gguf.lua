@@ -128,6 +128,83 @@ archs.stablelm = {
 archs.olmo2 = { class = "Olmo2ForCausalLM",
                 blocks = { post_attention_norm = "post_attention_layernorm", post_ffw_norm = "post_feedforward_layernorm" } }
 
+archs["command-r"] = {
+  class = "CohereForCausalLM", model_type = "cohere", keys = { logit_scale = "logit_scale" },
+  fix = function(s) if s.tensors["blk.0.attn_q_norm.weight"] then s.cfg.use_qk_norm = true end end,
+}
+archs.granite = {
+  class = "GraniteForCausalLM", pair_qk = true,
+  keys = { attention_multiplier = "attention.scale", embedding_multiplier = "embedding_scale",
+           residual_multiplier = "residual_scale", logits_scaling = "logit_scale" },
+}
+-- the GPT-style families: HF names under transformer.h.N.
+local gpt_top = { token_embd = "transformer.word_embeddings", token_embd_norm = "transformer.word_embeddings_layernorm",
+                  output_norm = "transformer.ln_f", output = "lm_head" }
+local gpt_blocks = { attn_norm = "input_layernorm", ffn_norm = "post_attention_layernorm",
+                     attn_qkv = "self_attention.query_key_value", attn_output = "self_attention.dense",
+                     ffn_up = "mlp.dense_h_to_4h", ffn_down = "mlp.dense_4h_to_h" }
+archs.falcon = {
+  class = "FalconForCausalLM", eps = "layer_norm_epsilon", layer = "transformer.h.%d.", top = gpt_top,
+  blocks = gpt_blocks,
+  fix = function(s)
+    local c = s.cfg
+    local two = s.tensors["blk.0.attn_norm_2.weight"] ~= nil
+    local kv = c.num_key_value_heads
+    c.new_decoder_architecture = kv > 1 or two
+    c.multi_query = kv == 1
+    c.num_kv_heads = kv
+    c.parallel_attn = true
+    c.num_ln_in_parallel_attn = two and 2 or 1
+    c.alibi = false
+    c.bias = s.tensors["blk.0.attn_qkv.bias"] ~= nil
+    if two then  -- the 40B layout: one norm for attention, one for the MLP
+      s.blocks.attn_norm, s.blocks.attn_norm_2 = "ln_mlp", "ln_attn"
+    end
+    -- query_key_value: the converter regrouped [q.. k v] per KV group into [q | k | v]
+    if c.new_decoder_architecture then s.grouped_qkv(c.num_attention_heads, kv, c.hidden_size // c.num_attention_heads) end
+  end,
+}
+archs.bloom = {
+  class = "BloomForCausalLM", eps = "layer_norm_epsilon", layer = "transformer.h.%d.", top = gpt_top, blocks = gpt_blocks,
+  fix = function(s)
+    local h = s.cfg.num_attention_heads
+    s.cfg.n_head, s.cfg.n_layer = h, s.L
+    s.grouped_qkv(h, h, s.cfg.hidden_size // h)  -- per head [q k v] in HF, [q | k | v] in the file
+  end,
+}
+archs.phi2 = {
+  class = "PhiForCausalLM", model_type = "phi",
+  blocks = { attn_output = "self_attn.dense", ffn_up = "mlp.fc1", ffn_down = "mlp.fc2" },
+  top = { output_norm = "model.final_layernorm" },
+  fix = function(s) s.split_qkv() end,
+}
+archs.starcoder = {
+  class = "GPTBigCodeForCausalLM", model_type = "gpt_bigcode", eps = "layer_norm_epsilon", layer = "transformer.h.%d.",
+  top = { token_embd = "transformer.wte", position_embd = "transformer.wpe", output_norm = "transformer.ln_f" },
+  blocks = { attn_qkv = "attn.c_attn", attn_output = "attn.c_proj", attn_norm = "ln_1", ffn_norm = "ln_2",
+             ffn_up = "mlp.c_fc", ffn_down = "mlp.c_proj" },
+  fix = function(s)
+    s.cfg.multi_query = s.cfg.num_key_value_heads == 1
+    s.cfg.n_positions = s.cfg.max_position_embeddings
+  end,
+}
+archs.exaone4 = {
+  class = "Exaone4ForCausalLM",
+  blocks = { post_attention_norm = "post_attention_layernorm", post_ffw_norm = "post_feedforward_layernorm" },
+  fix = function(s)
+    local pat = s.m("attention.sliding_window_pattern")
+    if type(pat) == "table" and #pat > 0 then
+      local lt = {}
+      for i = 0, s.L - 1 do lt[i + 1] = pat[i % #pat + 1] and "sliding_attention" or "full_attention" end
+      s.cfg.layer_types = lt
+    end
+  end,
+}
+archs.chatglm = {
+  class = "GlmForCausalLM", model_type = "glm", blocks = { ffn_up = "mlp.gate_up_proj" },
+  fix = function(s) s.split_qkv() end,
+}
+
 -- ---- helpers for fix() ----
 local function ordered_keys(t)
   local ks = {}
@@ -211,6 +288,9 @@ local function gguf_config(meta, tensors, values)
     if type(kv) == "table" then kv = kv[1] end
     cfg.num_attention_heads, cfg.num_key_value_heads = heads, kv
     cfg.head_dim = m("attention.key_length", cfg.hidden_size // heads)
+    -- the tensors are the truth where the converter's head_count_kv is not
+    local k = tensors["blk.0.attn_k.weight"]
+    if k and k[1] % cfg.head_dim == 0 then cfg.num_key_value_heads = k[1] // cfg.head_dim end
   end
   cfg.intermediate_size = m("feed_forward_length")
   if a.eps ~= false then
@@ -246,8 +326,13 @@ local function gguf_config(meta, tensors, values)
     if v ~= nil then cfg[hk] = v end
   end
 
-  local blocks = setmetatable(a.blocks or {}, { __index = llama_blocks })
-  local top = setmetatable(a.top or {}, { __index = llama_top })
+  local function over(base, more)  -- a fresh table: base, then more's entries
+    local t = {}
+    for k, v in pairs(base) do t[k] = v end
+    for k, v in pairs(more or {}) do t[k] = v end
+    return t
+  end
+  local blocks, top = over(llama_blocks, a.blocks), over(llama_top, a.top)
   local layer = a.layer or "model.layers.%d."
   local s = { cfg = cfg, m = m, need = need, tensors = tensors, values = values, names = {}, derived = {},
               skip = {}, L = cfg.num_hidden_layers, arch = arch, meta = meta }
@@ -260,6 +345,43 @@ local function gguf_config(meta, tensors, values)
       return string.format(layer, tonumber(i)) .. blocks[role] .. (no_suffix[role] and "" or "." .. sfx)
     end
     return nil
+  end
+  s.blocks = blocks
+  -- attn_qkv stacked [q | k | v] in the file, HF's per-group [q.. k v]
+  function s.grouped_qkv(heads, kv, hd)
+    local g, nq, nk = heads // kv, heads * hd, kv * hd
+    for i = 0, s.L - 1 do
+      for _, sfx in ipairs { "weight", "bias" } do
+        local gname = string.format("blk.%d.attn_qkv.%s", i, sfx)
+        if tensors[gname] then
+          local parts = {}
+          for j = 0, kv - 1 do
+            parts[#parts + 1] = { of = gname, ops = { { "rows", j * g * hd, g * hd } } }
+            parts[#parts + 1] = { of = gname, ops = { { "rows", nq + j * hd, hd } } }
+            parts[#parts + 1] = { of = gname, ops = { { "rows", nq + nk + j * hd, hd } } }
+          end
+          s.derived[s.hf(gname)] = { cat = parts }
+          s.skip[gname] = true
+        end
+      end
+    end
+  end
+  -- attn_qkv fused [q | k | v] in the file where HF has q, k, v apart
+  function s.split_qkv()
+    local nq = cfg.num_attention_heads * cfg.head_dim
+    local nk = cfg.num_key_value_heads * cfg.head_dim
+    for i = 0, s.L - 1 do
+      for _, sfx in ipairs { "weight", "bias" } do
+        local gname = string.format("blk.%d.attn_qkv.%s", i, sfx)
+        if tensors[gname] then
+          local p = string.format(layer, i)
+          s.derived[p .. blocks.attn_q .. "." .. sfx] = { of = gname, ops = { { "rows", 0, nq } } }
+          s.derived[p .. blocks.attn_k .. "." .. sfx] = { of = gname, ops = { { "rows", nq, nk } } }
+          s.derived[p .. blocks.attn_v .. "." .. sfx] = { of = gname, ops = { { "rows", nq + nk, nk } } }
+          s.skip[gname] = true
+        end
+      end
+    end
   end
   if a.fix then a.fix(s) end
   rope_freq_factors(s, "rope_freqs.weight")
