@@ -205,6 +205,49 @@ archs.chatglm = {
   fix = function(s) s.split_qkv() end,
 }
 
+archs.deepseek2 = {
+  class = "DeepseekV3ForCausalLM", model_type = "deepseek_v3",
+  keys = { q_lora_rank = "attention.q_lora_rank", kv_lora_rank = "attention.kv_lora_rank",
+           n_routed_experts = "expert_count", n_group = "expert_group_count", topk_group = "expert_group_used_count",
+           routed_scaling_factor = "expert_weights_scale", n_shared_experts = "expert_shared_count",
+           first_k_dense_replace = "leading_dense_block_count" },
+  blocks = { attn_q_a = "self_attn.q_a_proj", attn_q_a_norm = "self_attn.q_a_layernorm", attn_q_b = "self_attn.q_b_proj",
+             attn_q = "self_attn.q_proj", attn_kv_a_mqa = "self_attn.kv_a_proj_with_mqa",
+             attn_kv_a_norm = "self_attn.kv_a_layernorm", attn_kv_b = "self_attn.kv_b_proj",
+             ffn_gate_shexp = "mlp.shared_experts.gate_proj", ffn_up_shexp = "mlp.shared_experts.up_proj",
+             ffn_down_shexp = "mlp.shared_experts.down_proj" },
+  fix = function(s)
+    local c, m = s.cfg, s.m
+    if m("expert_gating_func", 2) ~= 2 then
+      error(config_file .. ": deepseek2 with softmax expert routing (DeepSeek-V2) has no spec; sigmoid routing (V3) has", 0)
+    end
+    local r = s.need("rope.dimension_count")
+    local qk = m("attention.key_length_mla") or s.need("attention.key_length")
+    c.qk_rope_head_dim, c.qk_nope_head_dim = r, qk - r
+    c.v_head_dim = m("attention.value_length_mla") or s.need("attention.value_length")
+    c.head_dim, c.partial_rotary_factor = r, nil
+    c.rope_interleave = true
+    local yl = m("rope.scaling.yarn_log_multiplier")
+    if c.rope_scaling and yl then c.rope_scaling.mscale_all_dim, c.rope_scaling.mscale = yl / 0.1, yl / 0.1 end
+    local H, L, dn, dv = c.num_attention_heads, c.kv_lora_rank, c.qk_nope_head_dim, c.v_head_dim
+    for i = 0, s.L - 1 do
+      local p = string.format("blk.%d.", i)
+      s.names[p .. "exp_probs_b.bias"] = string.format("model.layers.%d.mlp.gate.e_score_correction_bias", i)
+      -- kv_b_proj split by the converter into k_b [H, L, dn] (transposed) and v_b [H, dv, L]
+      local kb, vb = p .. "attn_k_b.weight", p .. "attn_v_b.weight"
+      if s.tensors[kb] and s.tensors[vb] then
+        local parts = {}
+        for h = 0, H - 1 do
+          parts[#parts + 1] = { of = kb, ops = { { "permute", { 1, 3, 2 } }, { "reshape", { H * dn, L } }, { "rows", h * dn, dn } } }
+          parts[#parts + 1] = { of = vb, ops = { { "reshape", { H * dv, L } }, { "rows", h * dv, dv } } }
+        end
+        s.derived[string.format("model.layers.%d.self_attn.kv_b_proj.weight", i)] = { cat = parts }
+        s.skip[kb], s.skip[vb] = true, true
+      end
+    end
+  end,
+}
+
 -- ---- helpers for fix() ----
 local function ordered_keys(t)
   local ks = {}
