@@ -248,6 +248,50 @@ archs.deepseek2 = {
   end,
 }
 
+-- the SSM families: HF names under backbone.layers.N.mixer; the converter
+-- stores A = -exp(A_log) itself (HF name PREFIX.A, which lib/ssm.lua reads)
+local ssm_top = { token_embd = "backbone.embeddings", output_norm = "backbone.norm_f", output = "lm_head" }
+local ssm_blocks = { attn_norm = "norm", ssm_in = "mixer.in_proj", ssm_conv1d = "mixer.conv1d", ssm_x = "mixer.x_proj",
+                     ssm_dt = "mixer.dt_proj", ssm_out = "mixer.out_proj", ssm_d = "mixer.D", ssm_a = "mixer.A",
+                     ssm_norm = "mixer.norm" }
+local function ssm_config(s)
+  local c, m = s.cfg, s.m
+  c.state_size, c.conv_kernel = s.need("ssm.state_size"), s.need("ssm.conv_kernel")
+  c.intermediate_size = s.need("ssm.inner_size")
+  c.expand = c.intermediate_size // c.hidden_size
+  c.time_step_rank = m("ssm.time_step_rank")
+  c.num_attention_heads, c.num_key_value_heads, c.head_dim = nil, nil, nil
+end
+archs.mamba = {
+  class = "MambaForCausalLM", eps = "layer_norm_epsilon", layer = "backbone.layers.%d.", top = ssm_top, blocks = ssm_blocks,
+  fix = function(s)
+    ssm_config(s)
+    if s.m("ssm.dt_b_c_rms") then s.cfg.architectures, s.cfg.model_type = { "FalconMambaForCausalLM" }, "falcon_mamba" end
+  end,
+}
+archs.mamba2 = {
+  class = "Mamba2ForCausalLM", eps = "layer_norm_epsilon", layer = "backbone.layers.%d.", top = ssm_top,
+  blocks = ssm_blocks,
+  fix = function(s)
+    ssm_config(s)
+    local c = s.cfg
+    c.num_heads = s.need("ssm.time_step_rank")
+    c.head_dim = c.intermediate_size // c.num_heads
+    c.n_groups = s.m("ssm.group_count", 1)
+    -- per-head A, D stored [H, 1], the gated norm [groups, inner / groups]
+    for i = 0, s.L - 1 do
+      local p, hp = string.format("blk.%d.", i), string.format("backbone.layers.%d.mixer.", i)
+      for _, r in ipairs { { "ssm_a", "A", c.num_heads }, { "ssm_d", "D", c.num_heads }, { "ssm_norm.weight", "norm.weight", c.intermediate_size } } do
+        if s.tensors[p .. r[1]] then
+          s.derived[hp .. r[2]] = { of = p .. r[1], ops = { { "reshape", { r[3] } } } }
+          s.skip[p .. r[1]] = true
+        end
+      end
+      s.names[p .. "ssm_dt.bias"] = hp .. "dt_bias"
+    end
+  end,
+}
+
 -- ---- helpers for fix() ----
 local function ordered_keys(t)
   local ks = {}
@@ -387,6 +431,8 @@ local function gguf_config(meta, tensors, values)
     if i and blocks[role] then
       return string.format(layer, tonumber(i)) .. blocks[role] .. (no_suffix[role] and "" or "." .. sfx)
     end
+    i, role = gname:match("^blk%.(%d+)%.([%w_]+)$")  -- tensors without a suffix (ssm_a, ssm_d)
+    if i and blocks[role] then return string.format(layer, tonumber(i)) .. blocks[role] end
     return nil
   end
   s.blocks = blocks
