@@ -47,6 +47,13 @@ local llama_top = { token_embd = "model.embed_tokens", output_norm = "model.norm
 -- stacked expert tensors carry no .weight suffix on the HF side
 local no_suffix = { ffn_gate_exps = true, ffn_up_exps = true, ffn_down_exps = true }
 
+local function over_table(base, more)  -- a fresh table: base's entries, then more's
+  local t = {}
+  for k, v in pairs(base) do t[k] = v end
+  for k, v in pairs(more or {}) do t[k] = v end
+  return t
+end
+
 -- ---- per GGUF architecture ----
 -- class / moe_class: the HF class (moe_class when expert_count > 0);
 -- model_type; pair_qk: q/k rows interleaved per head (llama.cpp's permute);
@@ -292,6 +299,91 @@ archs.mamba2 = {
   end,
 }
 
+-- hybrids: which layers hold a tensor, as (period, offset) with layer i
+-- having it iff i % period == offset; nil when no such pattern
+local function period_of(s, role)
+  for per = 1, s.L do
+    for off = 0, per - 1 do
+      local ok = true
+      for i = 0, s.L - 1 do
+        if (s.tensors[string.format("blk.%d.%s", i, role)] ~= nil) ~= (i % per == off) then ok = false break end
+      end
+      if ok then return per, off end
+    end
+  end
+end
+local hybrid_ssm = { ssm_in = "mamba.in_proj", ssm_conv1d = "mamba.conv1d", ssm_x = "mamba.x_proj", ssm_dt = "mamba.dt_proj",
+                     ssm_out = "mamba.out_proj", ssm_d = "mamba.D", ssm_a = "mamba.A", ssm_norm = "mamba.norm",
+                     ssm_dt_norm = "mamba.dt_layernorm", ssm_b_norm = "mamba.b_layernorm", ssm_c_norm = "mamba.c_layernorm" }
+archs.jamba = {
+  class = "JambaForCausalLM", top = { output_norm = "model.final_layernorm" },
+  blocks = over_table(hybrid_ssm, {
+    ffn_norm = "pre_ff_layernorm", ffn_gate = "feed_forward.gate_proj", ffn_up = "feed_forward.up_proj",
+    ffn_down = "feed_forward.down_proj", ffn_gate_inp = "feed_forward.router",
+    ffn_gate_exps = "feed_forward.experts.gate_proj", ffn_up_exps = "feed_forward.experts.up_proj",
+    ffn_down_exps = "feed_forward.experts.down_proj" }),
+  fix = function(s)
+    local c = s.cfg
+    c.attn_layer_period, c.attn_layer_offset = period_of(s, "attn_q.weight")
+    if not c.attn_layer_period then error(config_file .. ": attention layers in no period / offset pattern", 0) end
+    c.num_experts = s.m("expert_count", 0)
+    if c.num_experts > 0 then
+      c.expert_layer_period, c.expert_layer_offset = period_of(s, "ffn_gate_inp.weight")
+      if not c.expert_layer_period then error(config_file .. ": expert layers in no period / offset pattern", 0) end
+    else
+      c.num_experts = 1
+    end
+  end,
+}
+archs.granitehybrid = {
+  class = "GraniteMoeHybridForCausalLM", model_type = "granitemoehybrid",
+  keys = { attention_multiplier = "attention.scale", embedding_multiplier = "embedding_scale",
+           residual_multiplier = "residual_scale", logits_scaling = "logit_scale" },
+  blocks = over_table(hybrid_ssm, { ffn_gate_inp = "block_sparse_moe.router.layer",
+                                    ffn_down_exps = "block_sparse_moe.output_linear",
+                                    ffn_down = "shared_mlp.output_linear", ffn_down_shexp = "shared_mlp.output_linear" }),
+  fix = function(s)
+    local c = s.cfg
+    c.mamba_n_heads = s.need("ssm.time_step_rank")
+    c.mamba_d_head = s.need("ssm.inner_size") // c.mamba_n_heads
+    c.mamba_n_groups, c.mamba_d_state = s.m("ssm.group_count", 1), s.need("ssm.state_size")
+    c.position_embedding_type = s.m("rope.freq_base") and "rope" or "nope"
+    c.num_local_experts, c.num_experts_per_tok = s.m("expert_count", 0), s.m("expert_used_count", 0)
+    c.layer_types = {}
+    for i = 0, s.L - 1 do
+      local p, hp = string.format("blk.%d.", i), string.format("model.layers.%d.", i)
+      c.layer_types[i + 1] = s.tensors[p .. "attn_q.weight"] and "full_attention" or "linear_attention"
+      for _, r in ipairs { { "ssm_a", "mamba.A", c.mamba_n_heads }, { "ssm_d", "mamba.D", c.mamba_n_heads },
+                           { "ssm_norm.weight", "mamba.norm.weight", c.mamba_n_heads * c.mamba_d_head } } do
+        if s.tensors[p .. r[1]] then
+          s.derived[hp .. r[2]] = { of = p .. r[1], ops = { { "reshape", { r[3] } } } }
+          s.skip[p .. r[1]] = true
+        end
+      end
+      s.names[p .. "ssm_dt.bias"] = hp .. "mamba.dt_bias"
+      -- the shared MLP: gate and up as one tensor [gate; up]
+      for _, k in ipairs { "", "_shexp" } do
+        local g, u = p .. "ffn_gate" .. k .. ".weight", p .. "ffn_up" .. k .. ".weight"
+        if s.tensors[g] and s.tensors[u] then
+          s.derived[hp .. "shared_mlp.input_linear.weight"] = { cat = { g, u } }
+          s.skip[g], s.skip[u] = true, true
+        end
+      end
+      -- experts: gate, up [E, F, H] -> input_linear [E, 2F, H] (gate rows before up rows)
+      local g, u = p .. "ffn_gate_exps.weight", p .. "ffn_up_exps.weight"
+      local d = s.tensors[g]
+      if d and s.tensors[u] then
+        local E, F, H = d[1], d[2], d[3]
+        s.derived[hp .. "block_sparse_moe.input_linear.weight"] = {
+          of = { cat = { { of = g, ops = { { "reshape", { E * F, H } } } }, { of = u, ops = { { "reshape", { E * F, H } } } } } },
+          ops = { { "reshape", { 2, E, F, H } }, { "permute", { 2, 1, 3, 4 } }, { "reshape", { E, 2 * F, H } } },
+        }
+        s.skip[g], s.skip[u] = true, true
+      end
+    end
+  end,
+}
+
 -- ---- helpers for fix() ----
 local function ordered_keys(t)
   local ks = {}
@@ -368,16 +460,25 @@ local function gguf_config(meta, tensors, values)
     bos_token_id = meta["tokenizer.ggml.bos_token_id"],
     eos_token_id = meta["tokenizer.ggml.eos_token_id"],
   }
-  local heads = m("attention.head_count")
-  if type(heads) == "table" then heads = heads[1] end
+  local function most(v)  -- per-layer arrays (hybrids: 0 on layers without attention)
+    if type(v) ~= "table" then return v end
+    local x = 0
+    for _, n in ipairs(v) do if n > x then x = n end end
+    return x
+  end
+  local heads = most(m("attention.head_count"))
   if heads and heads > 0 then
-    local kv = m("attention.head_count_kv", heads)
-    if type(kv) == "table" then kv = kv[1] end
+    local kv = most(m("attention.head_count_kv", heads))
     cfg.num_attention_heads, cfg.num_key_value_heads = heads, kv
     cfg.head_dim = m("attention.key_length", cfg.hidden_size // heads)
     -- the tensors are the truth where the converter's head_count_kv is not
-    local k = tensors["blk.0.attn_k.weight"]
-    if k and k[1] % cfg.head_dim == 0 then cfg.num_key_value_heads = k[1] // cfg.head_dim end
+    for i = 0, cfg.num_hidden_layers - 1 do
+      local k = tensors["blk." .. i .. ".attn_k.weight"]
+      if k then
+        if k[1] % cfg.head_dim == 0 then cfg.num_key_value_heads = k[1] // cfg.head_dim end
+        break
+      end
+    end
   end
   cfg.intermediate_size = m("feed_forward_length")
   if a.eps ~= false then
@@ -413,13 +514,7 @@ local function gguf_config(meta, tensors, values)
     if v ~= nil then cfg[hk] = v end
   end
 
-  local function over(base, more)  -- a fresh table: base, then more's entries
-    local t = {}
-    for k, v in pairs(base) do t[k] = v end
-    for k, v in pairs(more or {}) do t[k] = v end
-    return t
-  end
-  local blocks, top = over(llama_blocks, a.blocks), over(llama_top, a.top)
+  local blocks, top = over_table(llama_blocks, a.blocks), over_table(llama_top, a.top)
   local layer = a.layer or "model.layers.%d."
   local s = { cfg = cfg, m = m, need = need, tensors = tensors, values = values, names = {}, derived = {},
               skip = {}, L = cfg.num_hidden_layers, arch = arch, meta = meta }
