@@ -384,6 +384,24 @@ archs.granitehybrid = {
   end,
 }
 
+-- BERT, converted for embeddings (no masked-LM head)
+archs.bert = {
+  class = "BertForMaskedLM", layer = "bert.encoder.layer.%d.",
+  top = { token_embd = "bert.embeddings.word_embeddings", position_embd = "bert.embeddings.position_embeddings",
+          token_types = "bert.embeddings.token_type_embeddings", token_embd_norm = "bert.embeddings.LayerNorm",
+          output_norm = false, output = false },
+  blocks = { attn_q = "attention.self.query", attn_k = "attention.self.key", attn_v = "attention.self.value",
+             attn_output = "attention.output.dense", attn_output_norm = "attention.output.LayerNorm",
+             ffn_up = "intermediate.dense", ffn_down = "output.dense", layer_output_norm = "output.LayerNorm" },
+  fix = function(s)
+    local c = s.cfg
+    c.is_decoder = s.m("attention.causal", false)
+    local tt = s.tensors["token_types.weight"]
+    if tt then c.type_vocab_size = tt[1] end
+    c.tie_word_embeddings = true
+  end,
+}
+
 -- ---- helpers for fix() ----
 local function ordered_keys(t)
   local ks = {}
