@@ -1128,6 +1128,32 @@ VnStatus vn_spec_info(VnCtx *ctx, const VnSpecSrc *spec, const VnSpecSrc *libs, 
     out->file = vn_arena_strdup(&ctx->arena, spec->file);
     out->hf = str_list(ctx, L, t, "hf", &out->nhf);
     out->types = str_list(ctx, L, t, "model_type", &out->ntypes);
+    /* gguf_archs (lib/gguf.lua): GGUF architecture -> the HF classes it becomes */
+    lua_getfield(L, 1, "gguf_archs");
+    if (lua_istable(L, -1) && out->nhf) {
+      int ga = lua_gettop(L), cap = 0;
+      lua_pushnil(L);
+      while (lua_next(L, ga)) cap++, lua_pop(L, 1);
+      out->gguf = vn_arena_alloc(&ctx->arena, (size_t)(cap + 1) * sizeof *out->gguf);
+      lua_pushnil(L);
+      while (lua_next(L, ga)) {
+        int hit = 0;
+        if (lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1))
+          for (int i = 1; i <= (int)lua_rawlen(L, -1) && !hit; i++) {
+            lua_rawgeti(L, -1, i);
+            for (int k = 0; k < out->nhf && lua_type(L, -1) == LUA_TSTRING; k++) hit |= !strcmp(out->hf[k], lua_tostring(L, -1));
+            lua_pop(L, 1);
+          }
+        if (hit) {  /* kept sorted */
+          const char *a = vn_arena_strdup(&ctx->arena, lua_tostring(L, -2));
+          int j = out->ngguf++;
+          while (j > 0 && strcmp(out->gguf[j - 1], a) > 0) { out->gguf[j] = out->gguf[j - 1]; j--; }
+          out->gguf[j] = a;
+        }
+        lua_pop(L, 1);
+      }
+    }
+    lua_settop(L, t);
     if (!out->name) st = vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){spec->file, 0}, "the spec has no name");
   }
   lua_close(L);

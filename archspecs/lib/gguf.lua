@@ -55,7 +55,8 @@ local function over_table(base, more)  -- a fresh table: base's entries, then mo
 end
 
 -- ---- per GGUF architecture ----
--- class / moe_class: the HF class (moe_class when expert_count > 0);
+-- class / moe_class: the HF class (moe_class when expert_count > 0); also:
+-- other classes the file may become (listed by `venusc specs`);
 -- model_type; pair_qk: q/k rows interleaved per head (llama.cpp's permute);
 -- eps: the config key the family's norm epsilon goes to (rms: from
 -- layer_norm_rms_epsilon, else from layer_norm_epsilon); keys: more config
@@ -66,7 +67,8 @@ end
 -- names, derived, values, L = layer count).
 local archs = {}
 
-archs.llama = { class = "LlamaForCausalLM", moe_class = "MixtralForCausalLM", pair_qk = true }
+archs.llama = { class = "LlamaForCausalLM", moe_class = "MixtralForCausalLM", pair_qk = true,
+                also = { "MistralForCausalLM" } }
 archs.qwen2 = { class = "Qwen2ForCausalLM" }
 archs.qwen3 = { class = "Qwen3ForCausalLM" }
 archs.qwen2moe = { class = "Qwen2MoeForCausalLM", model_type = "qwen2_moe" }
@@ -270,7 +272,7 @@ local function ssm_config(s)
   c.num_attention_heads, c.num_key_value_heads, c.head_dim = nil, nil, nil
 end
 archs.mamba = {
-  class = "MambaForCausalLM", eps = "layer_norm_epsilon", layer = "backbone.layers.%d.", top = ssm_top, blocks = ssm_blocks,
+  class = "MambaForCausalLM", also = { "FalconMambaForCausalLM" }, eps = "layer_norm_epsilon", layer = "backbone.layers.%d.", top = ssm_top, blocks = ssm_blocks,
   fix = function(s)
     ssm_config(s)
     if s.m("ssm.dt_b_c_rms") then s.cfg.architectures, s.cfg.model_type = { "FalconMambaForCausalLM" }, "falcon_mamba" end
@@ -662,7 +664,9 @@ end
 local function class_list()
   local out = {}
   for name, a in pairs(archs) do
-    out[name] = { a.class, a.moe_class }
+    local l = { a.class, a.moe_class }
+    for _, c in ipairs(a.also or {}) do l[#l + 1] = c end
+    out[name] = l
   end
   return out
 end
