@@ -380,7 +380,7 @@ static int lw_rows(lua_State *L) {
   VnWx *a = check_weight(L, 1);
   lua_Integer first = luaL_checkinteger(L, 2), count = luaL_checkinteger(L, 3);
   if (first < 0 || count <= 0 || first + count > a->dim[0])
-    return luaL_error(L, "rows: [%lld, %lld) outside %lld rows", (long long)first, (long long)(first + count), (long long)a->dim[0]);
+    return luaL_error(L, "rows: [%I, %I) outside %I rows", (lua_Integer)first, (lua_Integer)(first + count), (lua_Integer)a->dim[0]);
   VnWx *w = new_wx(L, VN_WX_ROWS, 1);
   w->args[0] = a; w->a = first; w->b = count;
   w->nd = a->nd; memcpy(w->dim, a->dim, sizeof w->dim); w->dim[0] = count;
@@ -425,7 +425,7 @@ static int lw_reshape(lua_State *L) {
     lua_pop(L, 1);
     nw *= w->dim[i];
   }
-  if (na != nw) return luaL_error(L, "reshape: %lld elements cannot become %lld", (long long)na, (long long)nw);
+  if (na != nw) return luaL_error(L, "reshape: %I elements cannot become %I", (lua_Integer)na, (lua_Integer)nw);
   push_weight(L, w);
   return 1;
 }

@@ -62,7 +62,7 @@ end
 -- layer_norm_rms_epsilon, else from layer_norm_epsilon); keys: more config
 -- keys, HF key -> GGUF key (without the "arch." prefix); blocks / top: names
 -- that differ from the Llama ones (false: not mapped); layer: the HF layer
--- prefix; minus1: norm weights that the converter stored as w + 1 (the HF
+-- prefix; no_heads: no attention (an SSM); minus1: norm weights that the converter stored as w + 1 (the HF
 -- tensor is w); fix(s): anything else, on the state s (cfg, m, tensors,
 -- names, derived, values, L = layer count).
 local archs = {}
@@ -272,14 +272,14 @@ local function ssm_config(s)
   c.num_attention_heads, c.num_key_value_heads, c.head_dim = nil, nil, nil
 end
 archs.mamba = {
-  class = "MambaForCausalLM", also = { "FalconMambaForCausalLM" }, eps = "layer_norm_epsilon", layer = "backbone.layers.%d.", top = ssm_top, blocks = ssm_blocks,
+  class = "MambaForCausalLM", also = { "FalconMambaForCausalLM" }, no_heads = true, eps = "layer_norm_epsilon", layer = "backbone.layers.%d.", top = ssm_top, blocks = ssm_blocks,
   fix = function(s)
     ssm_config(s)
     if s.m("ssm.dt_b_c_rms") then s.cfg.architectures, s.cfg.model_type = { "FalconMambaForCausalLM" }, "falcon_mamba" end
   end,
 }
 archs.mamba2 = {
-  class = "Mamba2ForCausalLM", eps = "layer_norm_epsilon", layer = "backbone.layers.%d.", top = ssm_top,
+  class = "Mamba2ForCausalLM", no_heads = true, eps = "layer_norm_epsilon", layer = "backbone.layers.%d.", top = ssm_top,
   blocks = ssm_blocks,
   fix = function(s)
     ssm_config(s)
@@ -419,6 +419,13 @@ local function rope_freq_factors(s, tname)
   if not s.tensors[tname] then return end
   local f = s.values(tname)
   if not f then error(config_file .. ": tensor '" .. tname .. "' cannot be read as numbers", 0) end
+  local rot = s.m("rope.dimension_count", s.cfg.head_dim)
+  if rot and #f ~= rot // 2 then
+    error(string.format("%s: tensor '%s' holds %d factors, the rotary dimension %d needs %d", config_file, tname, #f, rot, rot // 2), 0)
+  end
+  for _, v in ipairs(f) do
+    if not (v > 0) then error(config_file .. ": tensor '" .. tname .. "' holds a factor that is not positive", 0) end
+  end
   s.cfg.rope_scaling = {
     rope_type = "longrope", short_factor = f, long_factor = f, factor = 1.0, attention_factor = 1.0,
     original_max_position_embeddings = s.cfg.max_position_embeddings,
@@ -462,9 +469,15 @@ local function gguf_config(meta, tensors, values)
     if v == nil then return default end
     return v
   end
+  local function bad(key, what)
+    error(config_file .. ": GGUF key '" .. arch .. "." .. key .. "' " .. what, 0)
+  end
+  -- need(key): a value the mapping cannot do without; sizes and counts
+  -- (integers) must be positive
   local function need(key)
     local v = m(key)
     if v == nil then error(config_file .. ": missing GGUF key '" .. arch .. "." .. key .. "'", 0) end
+    if math.type(v) == "integer" and v <= 0 then bad(key, "must be positive (is " .. v .. ")") end
     return v
   end
   local emb = tensors["token_embd.weight"]
@@ -487,18 +500,25 @@ local function gguf_config(meta, tensors, values)
     return x
   end
   local heads = most(m("attention.head_count"))
+  if not a.no_heads and not (heads and heads > 0) then bad("attention.head_count", "must be positive (is " .. tostring(heads) .. ")") end
   if heads and heads > 0 then
     local kv = most(m("attention.head_count_kv", heads))
-    cfg.num_attention_heads, cfg.num_key_value_heads = heads, kv
+    if m("attention.key_length") == nil and cfg.hidden_size % heads ~= 0 then
+      bad("attention.head_count", "(" .. heads .. ") does not divide embedding_length (" .. cfg.hidden_size .. ")")
+    end
     cfg.head_dim = m("attention.key_length", cfg.hidden_size // heads)
     -- the tensors are the truth where the converter's head_count_kv is not
     for i = 0, cfg.num_hidden_layers - 1 do
       local k = tensors["blk." .. i .. ".attn_k.weight"]
       if k then
-        if k[1] % cfg.head_dim == 0 then cfg.num_key_value_heads = k[1] // cfg.head_dim end
+        if cfg.head_dim > 0 and k[1] % cfg.head_dim == 0 then kv = k[1] // cfg.head_dim end
         break
       end
     end
+    if kv <= 0 or heads % kv ~= 0 then
+      bad("attention.head_count_kv", "(" .. tostring(kv) .. ") does not divide head_count (" .. heads .. ")")
+    end
+    cfg.num_attention_heads, cfg.num_key_value_heads = heads, kv
   end
   cfg.intermediate_size = m("feed_forward_length")
   if a.eps ~= false then
