@@ -16,4 +16,5 @@ for c in hf/llama hf2/llama hf/mistral_swa hf/qwen3 hf/mixtral hf2/mixtral hf2/q
 done
 # The hf/ fixtures as llama.cpp's own converter wrote them (tests/gguf/conv.sh).
 sh tests/gguf/conv.sh "$work" || fails=$((fails+1))
+sh tests/gguf/meta.sh "$work" || fails=$((fails+1))
 [ $rc -eq 0 ] && [ $fails -eq 0 ]
