@@ -168,6 +168,11 @@ static int cmd_specs(void) {
     printf("%-12s %-40s %s\n", in->name, cls, in->file);
     if (in->about) printf("%-12s   %s\n", "", in->about);
     if (in->options) printf("%-12s   options: %s\n", "", in->options);
+    if (in->ngguf) {
+      printf("%-12s   reads GGUF architecture%s: ", "", in->ngguf > 1 ? "s" : "");
+      for (int k = 0; k < in->ngguf; k++) printf("%s%s", k ? ", " : "", in->gguf[k]);
+      printf("\n");
+    }
   }
   vn_spec_close(sp);
   vn_arena_free(&ctx.arena);
@@ -660,8 +665,25 @@ static int cmd_compile(int argc, char **argv) {
   return finish(&c, rc);
 }
 
-/* GGUF: the metadata (long arrays summarized) and the tensor types */
-static void print_gguf(const VnGguf *gg) {
+/* the GGUF tensors a derived tensor's recipe reads (archspecs/lib/gguf.lua) */
+static int recipe_reads(json_t *r, const char *name) {
+  if (json_is_string(r)) return !strcmp(json_string_value(r), name);
+  if (json_is_array(r)) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(r, i, v) if (recipe_reads(v, name)) return 1;
+    return 0;
+  }
+  if (json_is_object(r)) {
+    static const char *const keys[] = {"of", "cat", "pairs"};
+    for (int k = 0; k < 3; k++) if (recipe_reads(json_object_get(r, keys[k]), name)) return 1;
+  }
+  return 0;
+}
+
+/* GGUF: the metadata (long arrays summarized), the tensor types, and each
+ * tensor under its own name with the HF name(s) the mapping gives it */
+static void print_gguf(const VnGguf *gg, const char *config_json) {
   printf("gguf:        version %u, %d tensors\n", gg->version, gg->src.ntensors);
   const char *k;
   json_t *v;
@@ -683,12 +705,26 @@ static void print_gguf(const VnGguf *gg) {
   printf("tensor types:");
   for (int t = 0; t < VN_DTYPE_COUNT; t++) if (count[t]) printf(" %s %d", vn_dtype_name((VnDType)t), count[t]);
   printf("\n");
+  json_t *cfg = config_json ? json_loads(config_json, 0, NULL) : NULL;
+  json_t *derived = json_object_get(cfg, "gguf_tensors");
   for (int i = 0; i < gg->src.ntensors; i++) {
     const VnTensorInfo *ti = &gg->src.tensors[i];
-    printf("  %-44s %-6s [", ti->name, vn_dtype_name(ti->dtype));
-    for (int d = 0; d < ti->nd; d++) printf("%s%lld", d ? "," : "", (long long)ti->dim[d]);
-    printf("]\n");
+    const char *own = gg->file_names ? gg->file_names[i] : ti->name;
+    char dims[96] = "";
+    for (int d = 0, o = 0; d < ti->nd && o < (int)sizeof dims - 24; d++)
+      o += snprintf(dims + o, sizeof dims - (size_t)o, "%s%lld", d ? "," : "", (long long)ti->dim[d]);
+    printf("  %-36s %-6s [%s]", own, vn_dtype_name(ti->dtype), dims);
+    int shown = 0;
+    if (strcmp(own, ti->name)) {
+      printf(" -> %s%s", ti->name, ti->pair_heads > 0 ? " (rows regrouped per head)" : "");
+      shown = 1;
+    }
+    const char *hf;
+    json_t *r;
+    json_object_foreach(derived, hf, r) if (recipe_reads(r, own)) { printf("%s%s", shown ? ", " : " -> derived: ", hf); shown = 1; }
+    printf("%s\n", shown ? "" : " (no HF tensor: a hyperparameter or unused)");
   }
+  if (cfg) json_decref(cfg);
 }
 
 static int cmd_inspect(int argc, char **argv) {
@@ -722,7 +758,7 @@ static int cmd_inspect(int argc, char **argv) {
     printf("chat:        %s\n", !tt ? "no chat template" : cf.chosen >= 0 ? cf.f[cf.chosen].name : "template not recognized (--chat needs --chat-format)");
     free(tt);
   }
-  if (md.gguf) print_gguf(md.gguf);
+  if (md.gguf) print_gguf(md.gguf, md.config_json);
   int count[VN_OP_COUNT] = {0};
   int64_t wb[VN_DTYPE_COUNT] = {0};
   int layers = 0;

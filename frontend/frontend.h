@@ -60,7 +60,8 @@ typedef struct VnGguf {
   size_t len;
   uint32_t version;
   json_t *meta;               /* metadata; arrays longer than 1024 are left out */
-  VnSource src;               /* tensors under their GGUF names */
+  VnSource src;               /* tensors under their GGUF names (until mapped to HF names) */
+  const char **file_names;    /* each tensor's name in the file, kept when src is renamed */
   struct { const char *key; uint64_t off; } arrays[VN_GGUF_MAX_ARRAYS];
   int narrays;
 } VnGguf;

@@ -195,6 +195,7 @@ VnStatus vn_gguf_open(VnCtx *ctx, const char *path, VnGguf *g) {
   g->src.path = path;
   g->src.tensors = vn_arena_alloc(&ctx->arena, (size_t)(nt ? nt : 1) * sizeof *g->src.tensors);
   uint64_t *offs = vn_arena_alloc(&ctx->arena, (size_t)(nt ? nt : 1) * sizeof *offs);
+  g->file_names = vn_arena_alloc(&ctx->arena, (size_t)(nt ? nt : 1) * sizeof *g->file_names);
   for (uint64_t i = 0; i < nt; i++) {
     VnTensorInfo *ti = &g->src.tensors[i];
     const char *nm;
@@ -203,6 +204,7 @@ VnStatus vn_gguf_open(VnCtx *ctx, const char *path, VnGguf *g) {
     char *name = vn_arena_alloc(&ctx->arena, nl + 1);
     memcpy(name, nm, nl);
     ti->name = name;
+    g->file_names[i] = name;
     ti->file = path;
     uint32_t nd, type;
     VN_TRY(rd_u32(&r, &nd, "a tensor's dims"));

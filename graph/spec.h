@@ -14,6 +14,7 @@ typedef struct VnSpecInfo {
   const char **hf;  int nhf;         /* HF architecture classes */
   const char **types; int ntypes;    /* model_type values */
   const char *options;      /* one line on the options it reads */
+  const char **gguf; int ngguf;      /* GGUF architectures read into it (archspecs/lib/gguf.lua) */
 } VnSpecInfo;
 
 /* A spec source: the file name used in messages and its text. */

@@ -416,6 +416,34 @@ static VnStatus read_info(VnSpecs *s, int t, const VnSpecSrc *spec, VnSpecInfo *
   in->file = vn_arena_strdup(&ctx->arena, spec->file);
   in->hf = str_list(ctx, s->L, t, "hf", &in->nhf);
   in->types = str_list(ctx, s->L, t, "model_type", &in->ntypes);
+  /* gguf_archs (lib/gguf.lua): GGUF architecture -> the HF classes it becomes */
+  lua_State *L = s->L;
+  int top = lua_gettop(L);
+  vn_spec_getenv(s, "gguf_archs");
+  if (lua_istable(L, -1) && in->nhf) {
+    int ga = lua_gettop(L), cap = 0;
+    lua_pushnil(L);
+    while (lua_next(L, ga)) cap++, lua_pop(L, 1);
+    in->gguf = vn_arena_alloc(&ctx->arena, (size_t)(cap + 1) * sizeof *in->gguf);
+    lua_pushnil(L);
+    while (lua_next(L, ga)) {
+      int hit = 0;
+      if (lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1))
+        for (int i = 1; i <= (int)lua_rawlen(L, -1) && !hit; i++) {
+          lua_rawgeti(L, -1, i);
+          for (int k = 0; k < in->nhf && lua_type(L, -1) == LUA_TSTRING; k++) hit |= !strcmp(in->hf[k], lua_tostring(L, -1));
+          lua_pop(L, 1);
+        }
+      if (hit) {  /* kept sorted */
+        const char *a = vn_arena_strdup(&ctx->arena, lua_tostring(L, -2));
+        int j = in->ngguf++;
+        while (j > 0 && strcmp(in->gguf[j - 1], a) > 0) { in->gguf[j] = in->gguf[j - 1]; j--; }
+        in->gguf[j] = a;
+      }
+      lua_pop(L, 1);
+    }
+  }
+  lua_settop(L, top);
   if (!in->name) return vn_errorf(ctx, VN_ERR_SPEC, (VnLoc){spec->file, 0}, "the spec has no name");
   return VN_OK;
 }

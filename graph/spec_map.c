@@ -139,6 +139,31 @@ static int to_json_d(lua_State *L, int idx, json_t **out, int depth) {
 }
 
 typedef struct { json_t *meta; VnSource *src; } GgufArgs;
+/* values(name): the numbers of a small tensor (at most 65536, f32 or a block
+ * type), for tensors that carry hyperparameters (e.g. per-dimension RoPE
+ * frequency factors); nil when absent, too big or not decodable. Charged to
+ * the spec's budget by the values pushed. */
+static int l_gguf_values(lua_State *L) {
+  const VnSource *src = lua_touserdata(L, lua_upvalueindex(1));
+  const VnTensorInfo *ti = vn_source_find(src, luaL_checkstring(L, 1));
+  int64_t n = 1;
+  if (ti) for (int d = 0; d < ti->nd; d++) n *= ti->dim[d];
+  if (!ti || n > 65536) { lua_pushnil(L); return 1; }
+  vn_spec_charge(L, n);
+  float *v = malloc((size_t)n * sizeof *v);
+  int bad = !v;
+  if (!bad && ti->dtype == VN_F32) memcpy(v, ti->data, (size_t)n * sizeof *v);
+  else if (!bad) bad = vn_dequant_row((int)ti->dtype, ti->data, n, v) != 0;
+  if (bad) { free(v); lua_pushnil(L); return 1; }
+  lua_createtable(L, (int)n, 0);
+  for (int64_t i = 0; i < n; i++) {
+    lua_pushnumber(L, v[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  free(v);
+  return 1;
+}
+
 static int push_gguf_args(lua_State *L) {
   GgufArgs *a = lua_touserdata(L, 1);
   vn_spec_push_json(L, a->meta, 0);
@@ -147,7 +172,9 @@ static int push_gguf_args(lua_State *L) {
     vn_spec_push_dims(L, a->src->tensors[i].nd, a->src->tensors[i].dim);
     lua_setfield(L, -2, a->src->tensors[i].name);
   }
-  return 2;
+  lua_pushlightuserdata(L, a->src);
+  lua_pushcclosure(L, l_gguf_values, 1);
+  return 3;
 }
 
 /* Rename src's tensors by the names table on top: name -> HF name, or
@@ -184,8 +211,8 @@ VnStatus vn_spec_gguf(VnSpecs *s, json_t *meta, const char *file, VnSource *src,
   lua_pushcfunction(L, push_gguf_args);
   lua_pushlightuserdata(L, &ga);
   VnStatus st = VN_OK;
-  if (lua_pcall(L, 1, 2, 0) != LUA_OK) st = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){file, 0}, "%s", lua_tostring(L, -1));
-  else st = vn_spec_pcall(s, 2, 3, "archspecs/lib/gguf.lua");
+  if (lua_pcall(L, 1, 3, 0) != LUA_OK) st = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){file, 0}, "%s", lua_tostring(L, -1));
+  else st = vn_spec_pcall(s, 3, 3, "archspecs/lib/gguf.lua");
   if (st == VN_OK) {
     /* stack: config, names, tokenizer kind */
     json_t *tk = NULL;

@@ -1,7 +1,8 @@
 -- archspecs/lib/encoder.lua: the BERT-style encoder (post-LayerNorm blocks,
 -- bidirectional attention, word + position + token-type embeddings, a
 -- masked-LM head) as one template. The model gives every position's logits
--- and does not generate (model{encoder_only = true}).
+-- and does not generate (model{encoder_only = true}); without the head, its
+-- final hidden states.
 --
 -- encoder{
 --   hidden, layers, heads, head_dim, vocab, max_pos, bos, eos,
@@ -67,6 +68,9 @@ local function encoder(o)
   end
   layer(-1)
   x = last(x)
+  -- a checkpoint without the masked-LM head (an embedding model, as GGUF
+  -- converters write BERT) outputs its final hidden states [T, hidden]
+  if not has(n.transform .. ".weight") and not has(n.decoder .. ".weight") then output(x) return end
   x = norm(proj(x, n.transform, { act = o.act or "gelu" }), n.transform_norm)
   local head = (o.tie ~= false) and E or weight(n.decoder .. ".weight")
   local hb = weight(n.decoder .. ".bias", { optional = true }) or weight(n.head_bias, { optional = true })

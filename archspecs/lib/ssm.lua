@@ -9,13 +9,19 @@
 -- x_proj -> (dt rank, B, C); dt_proj; selective scan with D; gated by act(z);
 -- out_proj. dt_norm: RMS norms of the dt/B/C parts (dt_layernorm,
 -- b_layernorm, c_layernorm; weightless unless weights = true).
+-- A = -exp(A_log); a GGUF file stores A itself (read as PREFIX.A)
+local function ssm_a(p)
+  if has(p .. "A") then return weight(p .. "A") end
+  return weight(p .. "A_log"):exp():scale(-1)
+end
+
 local function mamba_mixer(h, p, o)
   o = o or {}
   local a = o.act or "silu"
   local inw = weight(p .. "in_proj.weight")
   local D = inw.shape[1] // 2
-  local A_log = weight(p .. "A_log")
-  local N = A_log.shape[2]
+  local A = ssm_a(p)
+  local N = A.shape[2]
   local dtw = weight(p .. "dt_proj.weight")
   local R = dtw.shape[2]
   local cw = weight(p .. "conv1d.weight")
@@ -32,7 +38,7 @@ local function mamba_mixer(h, p, o)
     C = rmsnorm(C, nw("c_layernorm"), { eps = o.dt_norm.eps })
   end
   local dt = linear(ts, dtw)
-  local y = ssm_scan(x, dt, A_log:exp():scale(-1), B, C, weight(p .. "D"), weight(p .. "dt_proj.bias"),
+  local y = ssm_scan(x, dt, A, B, C, weight(p .. "D"), weight(p .. "dt_proj.bias"),
                      { heads = D, groups = 1 })
   y = mul(y, act(z, a))
   return linear(y, weight(p .. "out_proj.weight"), weight(p .. "out_proj.bias", { optional = true }))
@@ -57,7 +63,7 @@ local function mamba2_mixer(h, p, o)
   local K = cw.shape[#cw.shape]
   xbc = conv1d(xbc, cw:reshape{ conv_dim, K }, weight(p .. "conv1d.bias", { optional = true }), { act = o.act or "silu" })
   local x, B, C = view(xbc, 0, Di), view(xbc, Di, G * N), view(xbc, Di + G * N, G * N)
-  local y = ssm_scan(x, dt, weight(p .. "A_log"):exp():scale(-1), B, C, weight(p .. "D"), weight(p .. "dt_bias"),
+  local y = ssm_scan(x, dt, ssm_a(p), B, C, weight(p .. "D"), weight(p .. "dt_bias"),
                      { heads = H, groups = G, dt_min = o.dt_min, dt_max = o.dt_max, chunk = o.chunk or 256 })
   y = rmsnorm(mul(y, act(z, "silu")), weight(p .. "norm.weight"), { eps = o.eps or 1e-6, group = o.norm_group })
   return linear(y, weight(p .. "out_proj.weight"), weight(p .. "out_proj.bias", { optional = true }))

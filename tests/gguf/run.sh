@@ -14,4 +14,7 @@ for c in hf/llama hf2/llama hf/mistral_swa hf/qwen3 hf/mixtral hf2/mixtral hf2/q
   python3 tests/gguf/hf_to_gguf.py tests/fixtures/$c "$g" || { fails=$((fails+1)); continue; }
   python3 tests/parity/check.py ./venusc tests/fixtures/$c "$work/w" --model "$g" || fails=$((fails+1))
 done
+# The hf/ fixtures as llama.cpp's own converter wrote them (tests/gguf/conv.sh).
+sh tests/gguf/conv.sh "$work" || fails=$((fails+1))
+sh tests/gguf/meta.sh "$work" || fails=$((fails+1))
 [ $rc -eq 0 ] && [ $fails -eq 0 ]
