@@ -81,15 +81,21 @@ bench: deps
 	@$(MAKE) --no-print-directory venusc
 	bench/run.sh
 
+MAN1   := $(PREFIX)/share/man/man1
+BASHCOMP := $(PREFIX)/share/bash-completion/completions
+
 install: venusc
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/venus/archspecs/lib $(DESTDIR)$(PREFIX)/share/doc/venus
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/venus/archspecs/lib $(DESTDIR)$(PREFIX)/share/doc/venus \
+	  $(DESTDIR)$(MAN1) $(DESTDIR)$(BASHCOMP)
 	install -m 755 venusc $(DESTDIR)$(PREFIX)/bin/venusc
 	install -m 644 archspecs/*.lua $(DESTDIR)$(PREFIX)/share/venus/archspecs/
 	install -m 644 archspecs/lib/*.lua $(DESTDIR)$(PREFIX)/share/venus/archspecs/lib/
 	install -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(PREFIX)/share/doc/venus/
+	install -m 644 docs/man/venusc.1 docs/man/venus-model.1 $(DESTDIR)$(MAN1)/
+	install -m 644 tools/venusc.bash $(DESTDIR)$(BASHCOMP)/venusc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/venusc
+	rm -f $(DESTDIR)$(PREFIX)/bin/venusc $(DESTDIR)$(MAN1)/venusc.1 $(DESTDIR)$(MAN1)/venus-model.1 $(DESTDIR)$(BASHCOMP)/venusc
 	rm -rf $(DESTDIR)$(PREFIX)/share/venus $(DESTDIR)$(PREFIX)/share/doc/venus
 
 clean:

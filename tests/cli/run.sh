@@ -203,5 +203,17 @@ if [ "$(grep -c . "$work/err")" -eq 1 ]; then ok "no tokenizer: one line"; else 
 if grep -q "no tokenizer" "$work/err"; then no "a tokenizer: no notice"; else ok "a tokenizer: no notice"; fi
 . tests/cli/defaults.sh
 . tests/cli/flags.sh
+# make install / uninstall: the binary, specs, docs, man pages, bash completion
+make -s install PREFIX=/usr DESTDIR="$work/inst" >/dev/null 2>"$work/err" || no "make install"
+for f in bin/venusc share/man/man1/venusc.1 share/man/man1/venus-model.1 share/bash-completion/completions/venusc share/venus/archspecs/llama.lua; do
+  if [ -f "$work/inst/usr/$f" ]; then ok "make install: $f"; else no "make install: $f"; fi
+done
+if command -v groff >/dev/null 2>&1; then
+  if groff -man -Tutf8 -ww "$work/inst/usr/share/man/man1/venusc.1" 2>&1 >/dev/null | grep -q .; then no "venusc.1 renders without warnings"; else ok "venusc.1 renders without warnings"; fi
+fi
+comp=$(bash -c '. "$1"; COMP_WORDS=(venusc comp); COMP_CWORD=1; _venusc; echo "${COMPREPLY[*]}"' _ "$work/inst/usr/share/bash-completion/completions/venusc")
+if [ "$comp" = compile ]; then ok "bash completion: comp -> compile"; else no "bash completion: comp -> compile (got '$comp')"; fi
+make -s uninstall PREFIX=/usr DESTDIR="$work/inst" >/dev/null 2>&1
+if [ -z "$(find "$work/inst" -type f)" ]; then ok "make uninstall removes every file"; else no "make uninstall removes every file: $(find "$work/inst" -type f | head -3)"; fi
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
