@@ -17,15 +17,17 @@ VN_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-mi
               -I. -Igraph -Iops -Ifrontend -Itok -Icodegen -Iruntime -Itargets $(PKG_CFLAGS)
 
 # venusc links the runtime's tokenizer so that `venusc tokenize` runs the
-# model binary's own code.
-VENUSC_SRC := $(wildcard graph/*.c ops/*.c ops/ref/*.c frontend/*.c tok/*.c codegen/*.c targets/*.c) runtime/tokenizer.c
+# model binary's own code, and its weight file format (wfile.c) so that
+# `venusc verify` checks a weight file as the binary does.
+VENUSC_SRC := $(wildcard graph/*.c ops/*.c ops/ref/*.c frontend/*.c tok/*.c codegen/*.c targets/*.c) runtime/tokenizer.c \
+  runtime/wfile.c
 VENUSC_OBJ := $(patsubst %.c,build/%.o,$(VENUSC_SRC)) build/embedded.o
 
 # Specs, runtime and target sources are compiled into venusc, so that it
 # needs no data files at run time.
 EMBED_FILES := $(sort $(wildcard archspecs/*.lua archspecs/lib/*.lua)) \
   runtime/runtime.h runtime/tokenizer.h runtime/cli.c runtime/kernels.c runtime/threads.c \
-  runtime/weights.c runtime/sampler.c runtime/tokenizer.c runtime/chat.c $(sort $(wildcard targets/*/*.h)) \
+  runtime/weights.c runtime/sampler.c runtime/tokenizer.c runtime/chat.c runtime/wfile.c runtime/cpu.c $(sort $(wildcard targets/*/*.h)) \
   $(sort $(wildcard targets/*/*/*.c targets/*/*/*.ld))
 
 all: venusc

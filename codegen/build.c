@@ -10,7 +10,12 @@
  *    behind a `#!/usr/bin/env node` line, so ./OUT runs it.
  *  - bare metal: startup.c and the board's linker script join the tree,
  *    the weights become model_weights.c (const data in flash), and the
- *    flash and RAM the ELF takes are reported from its section headers. */
+ *    flash and RAM the ELF takes are reported from its section headers.
+ *
+ * One file is compiled apart: cpu.c, the CPU feature check, gets the
+ * architecture's baseline flags instead of the target's vector flags (and
+ * one -DVN_CPU_<NAME> per feature to check), so the check itself runs on a
+ * CPU that lacks them. */
 #include "codegen.h"
 #include <elf.h>
 #include <errno.h>
@@ -22,9 +27,10 @@
 
 static const char *const runtime_files[] = {
   "runtime/runtime.h", "runtime/tokenizer.h", "runtime/cli.c", "runtime/kernels.c", "runtime/threads.c",
-  "runtime/weights.c", "runtime/sampler.c", "runtime/tokenizer.c", "runtime/chat.c", NULL,
+  "runtime/weights.c", "runtime/sampler.c", "runtime/tokenizer.c", "runtime/chat.c", "runtime/wfile.c", "runtime/cpu.c", NULL,
 };
-static const char *const runtime_srcs[] = {"cli.c", "kernels.c", "threads.c", "weights.c", "sampler.c", "tokenizer.c", "chat.c", NULL};
+static const char *const runtime_srcs[] = {"cli.c",     "kernels.c", "threads.c", "weights.c", "sampler.c",
+                                           "tokenizer.c", "chat.c",  "wfile.c",   NULL};
 #define VN_STARTUP "targets/arm/cortexm/startup.c"
 
 static const char *base_name(const char *p) {
@@ -60,6 +66,24 @@ static const char *link_flags(const VnTarget *t) {
 
 static int bare(const VnTarget *t) { return t->kind == VN_TK_BAREMETAL; }
 
+/* cpu.c's flags: the baseline's, and -DVN_CPU_<NAME> per feature to check */
+static const char *cpu_cflags(VnCtx *ctx, const VnTarget *t) {
+  VnBuf b = {0};
+  vn_buf_printf(&b, "%s %s", common_cflags(ctx, t), vn_target_cpu_cflags(t));
+  for (const char *f = vn_target_cpu_features(t); *f;) {
+    size_t n = strcspn(f, " ");
+    if (n) {
+      vn_buf_puts(&b, " -DVN_CPU_");
+      for (size_t i = 0; i < n; i++) vn_buf_printf(&b, "%c", f[i] >= 'a' && f[i] <= 'z' ? f[i] - 32 : f[i]);
+    }
+    f += n;
+    while (*f == ' ') f++;
+  }
+  char *s = vn_arena_strdup(&ctx->scratch, b.p ? b.p : "");
+  vn_buf_free(&b);
+  return s;
+}
+
 VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int blas) {
   for (const char *const *f = runtime_files; *f; f++) VN_TRY(put_embedded(ctx, dir, *f, base_name(*f)));
   VN_TRY(put_embedded(ctx, dir, vn_arena_printf(&ctx->scratch, "targets/%s", t->header), "vn_target.h"));
@@ -81,6 +105,7 @@ VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const cha
   vn_buf_printf(&mk, "CC = %s\nCFLAGS = %s %s%s\nLDLIBS = %s%s%s %s\n", t->cc, common_cflags(ctx, t), t->cflags,
                 blas ? " -DVN_USE_BLAS" : "", bare(t) ? "-T board.ld " : "", t->ldflags, blas ? " -lopenblas" : "",
                 link_flags(t));
+  vn_buf_printf(&mk, "# cpu.c checks the CPU's features: built without the vector flags\nCPUFLAGS = %s\n", cpu_cflags(ctx, t));
   vn_buf_puts(&mk, "SRC = model.c");
   for (const char *const *s = runtime_srcs; *s; s++) vn_buf_printf(&mk, " %s", *s);
   if (bare(t)) vn_buf_puts(&mk, " startup.c model_weights.c");
@@ -92,12 +117,14 @@ VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const cha
   const char *on = safe && *out_name ? out_name : "model";
   const char *deps = bare(t) ? " board.ld" : "";
   if (t->kind == VN_TK_WASM)
-    vn_buf_printf(&mk, "%s: $(SRC) runtime.h tokenizer.h vn_target.h\n\t$(CC) $(CFLAGS) -o $@.js $(SRC) $(LDLIBS)\n"
+    vn_buf_printf(&mk, "%s: $(SRC) cpu.o runtime.h tokenizer.h vn_target.h\n\t$(CC) $(CFLAGS) -o $@.js $(SRC) cpu.o $(LDLIBS)\n"
                        "\t{ echo '#!/usr/bin/env node'; cat $@.js; } > $@ && chmod +x $@ && rm -f $@.js\n\n",
                   on);
   else
-    vn_buf_printf(&mk, "%s: $(SRC) runtime.h tokenizer.h vn_target.h%s\n\t$(CC) $(CFLAGS) -o $@ $(SRC) $(LDLIBS)\n\n", on, deps);
-  vn_buf_printf(&mk, "clean:\n\trm -f %s\n", on);
+    vn_buf_printf(&mk, "%s: $(SRC) cpu.o runtime.h tokenizer.h vn_target.h%s\n\t$(CC) $(CFLAGS) -o $@ $(SRC) cpu.o $(LDLIBS)\n\n",
+                  on, deps);
+  vn_buf_puts(&mk, "cpu.o: cpu.c runtime.h tokenizer.h\n\t$(CC) $(CPUFLAGS) -c -o $@ cpu.c\n\n");
+  vn_buf_printf(&mk, "clean:\n\trm -f %s cpu.o\n", on);
   VnStatus st = put_file(ctx, dir, "Makefile", mk.p, mk.len);
   vn_buf_free(&mk);
   return st;
@@ -219,6 +246,20 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
                      "Debian has); --emit-c DIR still writes the source tree", t->name, t->probe);
   const char *argv[160];
   int n = 0;
+  const char *cpu_o = NULL;
+  if (!shared) {  /* cpu.c alone, without the vector flags */
+    cpu_o = vn_arena_printf(&ctx->scratch, "%s/cpu.o", dir);
+    n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->cc));
+    n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, cpu_cflags(ctx, t)));
+    argv[n++] = vn_arena_printf(&ctx->scratch, "-I%s", dir);
+    argv[n++] = "-c";
+    argv[n++] = "-o";
+    argv[n++] = cpu_o;
+    argv[n++] = vn_arena_printf(&ctx->scratch, "%s/cpu.c", dir);
+    argv[n] = NULL;
+    VN_TRY(run_cc(ctx, t, argv, dir));
+    n = 0;
+  }
   char *cc = vn_arena_strdup(&ctx->scratch, t->cc);
   n = add_words(argv, n, cc);
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, common_cflags(ctx, t)));
@@ -240,6 +281,7 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
     argv[n++] = "-T";
     argv[n++] = vn_arena_printf(&ctx->scratch, "%s/board.ld", dir);
   }
+  if (cpu_o) argv[n++] = cpu_o;
   for (const char *const *s = extra_src; s && *s; s++) argv[n++] = *s;
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->ldflags));
   if (blas) argv[n++] = "-lopenblas";

@@ -10,8 +10,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "runtime.h"
 
 #define VENUS_VERSION "0.1.0"
 
@@ -70,6 +73,8 @@ static void usage(FILE *f) {
           "  targets [--tsv]         the targets, their toolchains and whether they are installed\n"
           "  tokenize MODEL|tokenizer.json [--special] -- TEXT      print token ids\n"
           "  detokenize MODEL|tokenizer.json -- 1,2,3               print the text\n"
+          "  verify OUT              check every byte of OUT's weight file (OUT.vnw, or a .vnw\n"
+          "                          named directly) against its checksums; exit 1 if damaged\n"
           "  --version, --help\n"
           "\n"
           "The model binary takes -p TEXT, --ids, --logits, --perplexity, ... (OUT --help).\n",
@@ -332,7 +337,8 @@ static int mkdir_p(const char *dir) {
 static void rm_tree_files(const char *dir) {
   static const char *const files[] = {"model.c", "runtime.h", "tokenizer.h", "cli.c", "kernels.c", "threads.c",
                                       "weights.c", "sampler.c", "tokenizer.c", "vn_target.h", "Makefile", "cc.log",
-                                      "startup.c", "board.ld", "model_weights.c", "model.vnw", "model.js", "chat.c", NULL};
+                                      "startup.c", "board.ld", "model_weights.c", "model.vnw", "model.js", "chat.c",
+                                      "wfile.c", "cpu.c", "cpu.o", NULL};
   char p[4200];
   for (const char *const *f = files; *f; f++) { snprintf(p, sizeof p, "%s/%s", dir, *f); unlink(p); }
   rmdir(dir);
@@ -552,6 +558,40 @@ static int cmd_inspect(int argc, char **argv) {
   return 0;
 }
 
+/* ---- verify: the weight file's full check, as OUT --verify does it (runtime/wfile.c) ---- */
+static int cmd_verify(int argc, char **argv) {
+  if (argc != 2) return usage_error("verify: which OUT? (venusc verify OUT checks OUT.vnw)");
+  const char *a = argv[1];
+  size_t al = strlen(a);
+  char *path = al > 4 && !strcmp(a + al - 4, ".vnw") ? strdup(a) : malloc(al + 5);
+  if (!path) { fprintf(stderr, "venusc: out of memory\n"); return 1; }
+  if (!(al > 4 && !strcmp(a + al - 4, ".vnw"))) snprintf(path, al + 5, "%s.vnw", a);
+  int fd = open(path, O_RDONLY);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    fprintf(stderr, "venusc: %s: cannot open the weight file: %s\n", path, fd < 0 ? strerror(errno) : "not a regular file");
+    if (fd >= 0) close(fd);
+    free(path);
+    return 1;
+  }
+  char msg[1200];
+  int rc = 1;
+  if (st.st_size < VN_WEIGHT_HEADER) {
+    fprintf(stderr, "venusc: %s: not a venus weight file (too short)\n", path);
+  } else {
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    VnWInfo wi;
+    if (p == MAP_FAILED) fprintf(stderr, "venusc: %s: cannot map the weight file: %s\n", path, strerror(errno));
+    else if (vn_wfile_open(&wi, p, (uint64_t)st.st_size, path, msg, sizeof msg)) fprintf(stderr, "venusc: %s\n", msg);
+    else if (vn_wfile_verify(&wi, p, path, msg, sizeof msg)) fprintf(stderr, "venusc: %s\n", msg);
+    else { printf("%s\n", msg); rc = 0; }
+    if (p != MAP_FAILED) munmap(p, (size_t)st.st_size);
+  }
+  close(fd);
+  free(path);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) { usage(stderr); return 2; }
   const char *c = argv[1];
@@ -563,5 +603,6 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "targets")) return cmd_targets(argc - 1, argv + 1);
   if (!strcmp(c, "tokenize")) return vn_cmd_tokenize(argc - 1, argv + 1);
   if (!strcmp(c, "detokenize")) return vn_cmd_detokenize(argc - 1, argv + 1);
+  if (!strcmp(c, "verify")) return cmd_verify(argc - 1, argv + 1);
   return usage_error("unknown command '%s'", c);
 }
