@@ -29,6 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if !defined(VN_BAREMETAL)
+#include <unistd.h>
+#endif
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #elif defined(__linux__) && !defined(VN_BAREMETAL) && !defined(__EMSCRIPTEN__)
@@ -238,6 +241,7 @@ __attribute__((constructor(101))) static void cpu_check_at_start(void) {
   const char *prog = "model";
 #endif
   fprintf(stderr, "%s: %s\n", prog, err);
-  exit(1);
+  fflush(stderr);
+  _exit(1);  /* not exit(): static glibc aborts when exit runs before main */
 }
 #endif

@@ -136,6 +136,7 @@ void vn_rt_set_prog(const char *prog) { (void)prog; }
 
 int vn_rt_verify(const VnRt *rt, const char *path, char *msg, size_t cap) {
   VnWInfo wi;
+  if (rt->m->weights_data) path = "the linked-in weights";
   if (vn_wfile_open(&wi, rt->w, rt->wfile_bytes, path, msg, cap)) return 1;
   return vn_wfile_verify(&wi, rt->w, path, msg, cap);
 }
