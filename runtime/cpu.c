@@ -15,6 +15,9 @@
  *  - RISC-V V: HWCAP bit 'V'; kernels before 6.5 and qemu-user before 8.0.5
  *    do not report it, so without the bit one vsetvli is tried under a
  *    SIGILL handler, and only a trap counts as "no V".
+ * "Baseline" is the toolchain's default for the architecture: on ppc64le
+ * that is POWER8 with VSX already (Debian's ppc64el baseline), so there the
+ * check is compiled with VSX allowed; it has no loop worth vectorizing.
  * No check where none is possible or needed: wasm (an engine without
  * SIMD128 rejects the module when it compiles it, before any code runs),
  * bare metal (the image is linked for one board's core; nothing to ask at
