@@ -119,6 +119,11 @@ t "venusc verify OUT" ./venusc verify "$work/a"; has "venusc verify says ok" "a.
 t "venusc verify OUT.vnw" ./venusc verify "$work/a.vnw"
 ./venusc --help >"$work/out" 2>&1; has "venusc --help lists verify" "^  verify OUT " "$work/out"
 "$work/a" --help >"$work/out" 2>&1; has "OUT --help lists --verify" "--verify " "$work/out"
+# a prompt that fills the context exactly: it runs, generates nothing, says the context is full
+t "prompt = --ctx" "$work/a" --ids "$IDS" -n 10 --temp 0 --ctx 40 --print-ids; has "prompt = --ctx: no ids" "^$" "$work/out"
+has "prompt = --ctx: context full" "context of 40 tokens is full" "$work/err"
+t "--logits at --ctx = prompt" "$work/a" --ids "$IDS" --logits "$work/c40.logits" --ctx 40
+same_logits "--logits at --ctx = prompt" "$work/a.logits" "$work/c40.logits" 0
 # the demo model's text interface
 ./venusc compile examples/tiny-kjv -o "$work/kjv" || exit 1
 t "-p" "$work/kjv" -p "And God said" -n 8 --temp 0; has "-p echoes the prompt" "^And God said unto you" "$work/out"
