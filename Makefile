@@ -21,8 +21,9 @@ VN_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-mi
               -I. $(addprefix -I,$(VENUSC_DIRS) runtime) $(PKG_CFLAGS)
 
 # venusc links the runtime's tokenizer so that `venusc tokenize` runs the
-# model binary's own code.
-VENUSC_SRC := $(wildcard $(addsuffix /*.c,$(VENUSC_DIRS))) runtime/tokenizer.c
+# model binary's own code, and its weight file format (wfile.c) so that
+# `venusc verify` checks a weight file as the binary does.
+VENUSC_SRC := $(wildcard $(addsuffix /*.c,$(VENUSC_DIRS))) runtime/tokenizer.c runtime/wfile.c
 VENUSC_OBJ := $(patsubst %.c,build/%.o,$(VENUSC_SRC)) build/embedded.o
 
 # Specs, runtime and target sources are compiled into venusc, so that it

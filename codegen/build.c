@@ -31,6 +31,9 @@
  * harness's shared object (shared) leaves out the model program's front
  * end, which needs a model: main, tokenizer and chat. */
 static const char *const program_only[] = {"cli.c", "tokenizer.c", "chat.c", NULL};
+/* cpu.c checks the CPU's features before any vector instruction runs: it is
+ * compiled on its own, without the target's vector flags */
+#define CPU_C "cpu.c"
 
 static const char *runtime_name(const VnEmbedded *e) {
   if (strncmp(e->name, "runtime/", 8) || strchr(e->name + 8, '/') || !e->name[8]) return NULL;
@@ -78,6 +81,24 @@ static const char *link_flags(const VnTarget *t) {
 
 static int bare(const VnTarget *t) { return t->kind == VN_TK_BAREMETAL; }
 
+/* cpu.c's flags: the baseline's, and -DVN_CPU_<NAME> per feature to check */
+static const char *cpu_cflags(VnCtx *ctx, const VnTarget *t) {
+  VnBuf b = {0};
+  vn_buf_printf(&b, "%s %s", common_cflags(ctx, t), vn_target_cpu_cflags(t));
+  for (const char *f = vn_target_cpu_features(t); *f;) {
+    size_t n = strcspn(f, " ");
+    if (n) {
+      vn_buf_puts(&b, " -DVN_CPU_");
+      for (size_t i = 0; i < n; i++) vn_buf_printf(&b, "%c", f[i] >= 'a' && f[i] <= 'z' ? f[i] - 32 : f[i]);
+    }
+    f += n;
+    while (*f == ' ') f++;
+  }
+  char *s = vn_arena_strdup(&ctx->scratch, b.p ? b.p : "");
+  vn_buf_free(&b);
+  return s;
+}
+
 VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int feat) {
   int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER;
   for (const VnEmbedded *e = vn_embedded; e->name; e++)
@@ -101,9 +122,10 @@ VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const cha
   vn_buf_printf(&mk, "CC = %s\nCFLAGS = %s %s%s%s\nLDLIBS = %s%s%s%s %s\n", t->cc, common_cflags(ctx, t), t->cflags,
                 blas ? " -DVN_USE_BLAS" : "", server ? " -DVN_SERVER" : "", bare(t) ? "-T board.ld " : "", t->ldflags,
                 blas ? " -lopenblas" : "", server ? " -lmicrohttpd -ljansson" : "", link_flags(t));
+  vn_buf_printf(&mk, "# cpu.c checks the CPU's features: built without the vector flags\nCPUFLAGS = %s\n", cpu_cflags(ctx, t));
   vn_buf_puts(&mk, "SRC = model.c");
   for (const VnEmbedded *e = vn_embedded; e->name; e++)
-    if (runtime_name(e) && is_c(runtime_name(e))) vn_buf_printf(&mk, " %s", runtime_name(e));
+    if (runtime_name(e) && is_c(runtime_name(e)) && strcmp(runtime_name(e), CPU_C)) vn_buf_printf(&mk, " %s", runtime_name(e));
   if (bare(t)) vn_buf_puts(&mk, " startup.c model_weights.c");
   vn_buf_puts(&mk, "\nHDR = vn_target.h");
   for (const VnEmbedded *e = vn_embedded; e->name; e++)
@@ -116,12 +138,13 @@ VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const cha
   const char *on = safe && *out_name ? out_name : "model";
   const char *deps = bare(t) ? " board.ld" : "";
   if (t->kind == VN_TK_WASM)
-    vn_buf_printf(&mk, "%s: $(SRC) $(HDR)\n\t$(CC) $(CFLAGS) -o $@.js $(SRC) $(LDLIBS)\n"
+    vn_buf_printf(&mk, "%s: $(SRC) cpu.o $(HDR)\n\t$(CC) $(CFLAGS) -o $@.js $(SRC) cpu.o $(LDLIBS)\n"
                        "\t{ echo '#!/usr/bin/env node'; cat $@.js; } > $@ && chmod +x $@ && rm -f $@.js\n\n",
                   on);
   else
-    vn_buf_printf(&mk, "%s: $(SRC) $(HDR)%s\n\t$(CC) $(CFLAGS) -o $@ $(SRC) $(LDLIBS)\n\n", on, deps);
-  vn_buf_printf(&mk, "clean:\n\trm -f %s\n", on);
+    vn_buf_printf(&mk, "%s: $(SRC) cpu.o $(HDR)%s\n\t$(CC) $(CFLAGS) -o $@ $(SRC) cpu.o $(LDLIBS)\n\n", on, deps);
+  vn_buf_puts(&mk, "cpu.o: cpu.c $(HDR)\n\t$(CC) $(CPUFLAGS) -c -o $@ cpu.c\n\n");
+  vn_buf_printf(&mk, "clean:\n\trm -f %s cpu.o\n", on);
   VnStatus st = put_file(ctx, dir, "Makefile", mk.p, mk.len);
   vn_buf_free(&mk);
   return st;
@@ -319,6 +342,21 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
                      "Debian has); --emit-c DIR still writes the source tree", t->name, t->probe);
   const char *argv[160];
   int n = 0;
+  const char *cpu_o = NULL;
+  if (!shared) {  /* cpu.c alone, without the vector flags */
+    cpu_o = vn_arena_printf(&ctx->scratch, "%s/cpu.o", dir);
+    vn_made_add_new(cpu_o);
+    n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->cc));
+    n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, cpu_cflags(ctx, t)));
+    argv[n++] = vn_arena_printf(&ctx->scratch, "-I%s", dir);
+    argv[n++] = "-c";
+    argv[n++] = "-o";
+    argv[n++] = cpu_o;
+    argv[n++] = vn_arena_printf(&ctx->scratch, "%s/" CPU_C, dir);
+    argv[n] = NULL;
+    VN_TRY(run_cc(ctx, t, argv, dir));
+    n = 0;
+  }
   char *cc = vn_arena_strdup(&ctx->scratch, t->cc);
   n = add_words(argv, n, cc);
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, common_cflags(ctx, t)));
@@ -335,7 +373,7 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
   if (!shared) argv[n++] = vn_arena_printf(&ctx->scratch, "%s/model.c", dir);
   for (const VnEmbedded *e = vn_embedded; e->name; e++) {
     const char *rn = runtime_name(e);
-    if (!rn || !is_c(rn) || (shared && in_list(program_only, rn))) continue;
+    if (!rn || !is_c(rn) || !strcmp(rn, CPU_C) || (shared && in_list(program_only, rn))) continue;
     if (n >= 140) return vn_internal(ctx, "too many runtime sources");
     argv[n++] = vn_arena_printf(&ctx->scratch, "%s/%s", dir, rn);
   }
@@ -345,6 +383,7 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
     argv[n++] = "-T";
     argv[n++] = vn_arena_printf(&ctx->scratch, "%s/board.ld", dir);
   }
+  if (cpu_o) argv[n++] = cpu_o;
   for (const char *const *s = extra_src; s && *s; s++) argv[n++] = *s;
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->ldflags));
   if (blas) argv[n++] = "-lopenblas";

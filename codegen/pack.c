@@ -3,9 +3,13 @@
  * then converted to the node's packed dtype (f32, f16, bf16, q8_0, q4_0)
  * in the target's byte order and written at the offset plan gave it. The
  * file's id is a hash of everything written, stamped in the header and
- * into the binary, so a binary refuses any other weight file. */
+ * into the binary, so a binary refuses any other weight file. After the
+ * weights comes the tensor table, one checksum per tensor's bytes, and the
+ * header carries checksums of itself and of the table (the format is
+ * runtime/wfile.c's, so venusc and the binaries read it with one code). */
 #include "codegen.h"
 #include "half.h"
+#include "runtime.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +184,7 @@ typedef struct Out {
   int be;
   uint64_t h;  /* running hash */
   int err;
+  VnHash part; /* checksum of the current tensor's bytes */
 } Out;
 
 static void hash_bytes(Out *o, const uint8_t *p, size_t n) {
@@ -190,6 +195,7 @@ static void hash_bytes(Out *o, const uint8_t *p, size_t n) {
 
 static void put(Out *o, const void *p, size_t n) {
   hash_bytes(o, p, n);
+  vn_hash_update(&o->part, p, n);
   if (fwrite(p, 1, n, o->f) != n) o->err = 1;
 }
 
@@ -247,7 +253,7 @@ void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  Out o = {f, be, 0, 0};
+  Out o = {f, be, 0, 0, {{0}, 0, {0}, 0}};
   put_row(&o, dt, x, n);
   fclose(f);
   memcpy(out, buf, len);
@@ -263,18 +269,45 @@ static void pad_to(Out *o, int64_t pos, int64_t target) {
   }
 }
 
+/* The tensor table (runtime/wfile.c): an entry per weight node, then the names. */
+typedef struct Part { uint64_t off, bytes, hash; const char *name; } Part;
+
+static int put_table(Out *o, const Part *parts, uint32_t np, uint64_t *bytes, uint64_t *hash) {
+  size_t names = 0;
+  for (uint32_t i = 0; i < np; i++) names += strlen(parts[i].name);
+  size_t len = (size_t)np * VN_WFILE_ENTRY + names;
+  uint8_t *t = malloc(len ? len : 1);
+  if (!t) return -1;
+  size_t at = 0;
+  for (uint32_t i = 0; i < np; i++) {
+    size_t l = strlen(parts[i].name);
+    vn_wfile_entry(t + (size_t)i * VN_WFILE_ENTRY, o->be, parts[i].off, parts[i].bytes, parts[i].hash, (uint32_t)at, (uint32_t)l);
+    memcpy(t + (size_t)np * VN_WFILE_ENTRY + at, parts[i].name, l);
+    at += l;
+  }
+  if (fwrite(t, 1, len, o->f) != len) o->err = 1;
+  *bytes = len;
+  *hash = vn_hash(t, len);
+  free(t);
+  return 0;
+}
+
 VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, const VnTarget *t, const char *path, uint64_t *id) {
   FILE *f = fopen(path, "wb");
   if (!f) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){path, 0}, "cannot write");
-  Out o = {f, t->big_endian, 0xcbf29ce484222325ull, 0};
+  Out o = {f, t->big_endian, 0xcbf29ce484222325ull, 0, {{0}, 0, {0}, 0}};
   /* header placeholder; rewritten once the hash is known */
-  uint8_t hdr[4096] = {0};
+  uint8_t hdr[VN_WEIGHT_HEADER] = {0};
   if (fwrite(hdr, 1, sizeof hdr, f) != sizeof hdr) o.err = 1;
   Eval e = {ctx, src, {{0}}, 0};
-  int64_t pos = 4096;
+  int64_t pos = VN_WEIGHT_HEADER;
   VnStatus rc = VN_OK;
   float *row = NULL;
   int64_t rowcap = 0;
+  uint32_t nw = 0, np = 0;
+  for (uint32_t i = 0; i < g->n; i++) nw += g->nodes[i].op == VN_OP_WEIGHT;
+  Part *parts = calloc(nw ? nw : 1, sizeof *parts);
+  if (!parts) { fclose(f); remove(path); return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory"); }
   for (uint32_t i = 0; i < g->n && rc == VN_OK; i++) {
     const VnNode *n = &g->nodes[i];
     if (n->op != VN_OP_WEIGHT) continue;
@@ -282,6 +315,11 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
     pos = n->offset;
     int64_t cols = n->dim[n->nd - 1], rows = 1;
     for (int k = 0; k < n->nd - 1; k++) rows *= n->dim[k];
+    /* a tensor's part runs from its offset to the next one's (padding included) */
+    if (np) parts[np - 1].hash = vn_hash_final(&o.part);
+    vn_hash_init(&o.part);
+    parts[np++] = (Part){(uint64_t)n->offset, (uint64_t)vn_dtype_row_bytes(n->dtype, cols) * (uint64_t)rows, 0,
+                         n->name ? n->name : "?"};
     if (cols > rowcap) { free(row); rowcap = cols; row = malloc((size_t)cols * sizeof *row); }
     for (int64_t r = 0; r < rows && rc == VN_OK; r++) {
       /* blocks the kernels read as stored are copied, not re-quantized */
@@ -303,18 +341,17 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
     pos += (int64_t)vn_dtype_row_bytes(n->dtype, cols) * rows;
   }
   if (rc == VN_OK) pad_to(&o, pos, g->weight_bytes);
+  if (np) parts[np - 1].hash = vn_hash_final(&o.part);
   free(row);
   for (int i = 0; i < e.ncache; i++) free(e.cache[i].data);
+  uint64_t tbytes = 0, thash = 0;
+  if (rc == VN_OK && put_table(&o, parts, np, &tbytes, &thash))
+    rc = vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory writing the tensor table");
+  free(parts);
   if (rc == VN_OK) {
     *id = o.h ^ (uint64_t)g->weight_bytes * 0x9e3779b97f4a7c15ull;
     /* the header, in the target's byte order */
-    Out h = {NULL, t->big_endian, 0, 0};
-    memcpy(hdr, "VENUSWT1", 8);
-    uint32_t v32[2] = {0x01020304u, 1};
-    uint64_t v64[2] = {*id, (uint64_t)g->weight_bytes};
-    for (int k = 0; k < 2; k++) for (int b = 0; b < 4; b++) hdr[8 + 4 * k + (h.be ? 3 - b : b)] = (uint8_t)(v32[k] >> (8 * b));
-    for (int k = 0; k < 2; k++) for (int b = 0; b < 8; b++) hdr[16 + 8 * k + (h.be ? 7 - b : b)] = (uint8_t)(v64[k] >> (8 * b));
-    snprintf((char *)hdr + 32, 32, "%s", g->info.arch ? g->info.arch : "");
+    vn_wfile_header(hdr, t->big_endian, *id, (uint64_t)g->weight_bytes, g->info.arch, tbytes, np, thash);
     if (fseek(f, 0, SEEK_SET) || fwrite(hdr, 1, sizeof hdr, f) != sizeof hdr) o.err = 1;
   }
   if (fclose(f)) o.err = 1;

@@ -11,12 +11,15 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
 #include <unistd.h>
+#include "runtime.h"
 
 #define VENUS_VERSION "0.1.0"
 
@@ -80,10 +83,12 @@ static const struct { const char *name, *text; } cmd_usage[] = {
   {"specs", "  specs                   the architectures venus knows and the HF classes each handles\n"},
   {"targets", "  targets [--tsv]         the targets, their toolchains and whether they are installed\n"
               "                          (--tsv: one tab-separated line per target, for scripts)\n"},
-  {"tokenize", "  tokenize MODEL|tokenizer.json [--special] -- TEXT\n"
+  {"tokenize", "  tokenize MODEL|tokenizer.json|FILE.gguf [--special] [--file F] -- TEXT\n"
                "                          print the token ids of TEXT (--special: parse special tokens)\n"},
-  {"detokenize", "  detokenize MODEL|tokenizer.json -- 1,2,3\n"
+  {"detokenize", "  detokenize MODEL|tokenizer.json|FILE.gguf -- 1,2,3\n"
                  "                          print the text of the token ids\n"},
+  {"verify", "  verify OUT              check every byte of OUT's weight file (OUT.vnw, or a .vnw\n"
+             "                          named directly) against its checksums; exit 1 if damaged\n"},
 };
 #define N_CMDS ((int)(sizeof cmd_usage / sizeof *cmd_usage))
 
@@ -805,6 +810,40 @@ static int cmd_inspect(int argc, char **argv) {
   return 0;
 }
 
+/* ---- verify: the weight file's full check, as OUT --verify does it (runtime/wfile.c) ---- */
+static int cmd_verify(int argc, char **argv) {
+  if (argc != 2) return usage_error("verify: which OUT? (venusc verify OUT checks OUT.vnw)");
+  const char *a = argv[1];
+  size_t al = strlen(a);
+  char *path = al > 4 && !strcmp(a + al - 4, ".vnw") ? strdup(a) : malloc(al + 5);
+  if (!path) { fprintf(stderr, "venusc: out of memory\n"); return 1; }
+  if (!(al > 4 && !strcmp(a + al - 4, ".vnw"))) snprintf(path, al + 5, "%s.vnw", a);
+  int fd = open(path, O_RDONLY);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    fprintf(stderr, "venusc: %s: cannot open the weight file: %s\n", path, fd < 0 ? strerror(errno) : "not a regular file");
+    if (fd >= 0) close(fd);
+    free(path);
+    return 1;
+  }
+  char msg[1200];
+  int rc = 1;
+  if (st.st_size < VN_WEIGHT_HEADER) {
+    fprintf(stderr, "venusc: %s: not a venus weight file (too short)\n", path);
+  } else {
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    VnWInfo wi;
+    if (p == MAP_FAILED) fprintf(stderr, "venusc: %s: cannot map the weight file: %s\n", path, strerror(errno));
+    else if (vn_wfile_open(&wi, p, (uint64_t)st.st_size, path, msg, sizeof msg)) fprintf(stderr, "venusc: %s\n", msg);
+    else if (vn_wfile_verify(&wi, p, path, msg, sizeof msg)) fprintf(stderr, "venusc: %s\n", msg);
+    else { printf("%s\n", msg); rc = 0; }
+    if (p != MAP_FAILED) munmap(p, (size_t)st.st_size);
+  }
+  close(fd);
+  free(path);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) { usage(stderr); return 2; }
   const char *c = argv[1];
@@ -817,5 +856,6 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "targets")) return cmd_targets(argc - 1, argv + 1);
   if (!strcmp(c, "tokenize")) return vn_cmd_tokenize(argc - 1, argv + 1);
   if (!strcmp(c, "detokenize")) return vn_cmd_detokenize(argc - 1, argv + 1);
+  if (!strcmp(c, "verify")) return cmd_verify(argc - 1, argv + 1);
   return usage_error("unknown command '%s'", c);
 }

@@ -40,7 +40,7 @@ static int stderr_tty(void) { return isatty(2); }
 typedef struct Opts {
   const char *prompt, *prompt_file, *ids, *logits, *ppl, *weights, *serve;
   int n, ctx, threads, chunks, print_ids, stats, ignore_eos;
-  int chat, print_prompt, no_display_prompt, json, n_probs;
+  int chat, print_prompt, no_display_prompt, json, n_probs, verify;
   const char *system, *chat_format;
   const char *stop[8];        /* --stop strings */
   int nstop;
@@ -126,6 +126,8 @@ static void usage(FILE *f) {
           "  -t, --threads N        threads (default: all cores; at most the cores present)\n"
           "  --weights FILE         the weight file (default: this binary's path + .vnw)\n"
           "  --stats                print prefill and decode speed to stderr\n"
+          "  --verify               check every byte of the weight file against its checksums\n"
+          "                         (start-up checks only its header and tensor table), then exit\n"
           "Chat:\n"
           "  --chat                 a conversation in the model's chat format: each line on stdin\n"
           "                         is a user turn (or one turn from -p / -f), replies stream out\n"
@@ -750,11 +752,15 @@ int vn_main(int argc, char **argv) {
     else if (!strcmp(a, "--no-display-prompt")) o.no_display_prompt = 1;
     else if (!strcmp(a, "--json")) o.json = 1;
     else if (!strcmp(a, "--n-probs")) { INT(o.n_probs, 0, 100); o.json = 1; }
+    else if (!strcmp(a, "--verify")) o.verify = 1;
     else return die(2, "unknown option '%s' (see --help)", a);
 #undef NEED
 #undef INT
 #undef FLT
   }
+  vn_rt_set_prog(prog);
+  if (o.verify && (o.prompt || o.prompt_file || o.ids || o.ppl || o.logits || o.chat))
+    return die(2, "--verify checks the weight file and exits: it takes no prompt, --ids, --perplexity or --chat");
   int nmodes = (o.prompt || o.prompt_file || o.ids ? 0 : 0) + (o.ppl != NULL);
   if (o.prompt && o.ids) return die(2, "give either -p or --ids, not both");
   if (o.prompt && o.prompt_file) return die(2, "give either -p or -f, not both");
@@ -771,18 +777,18 @@ int vn_main(int argc, char **argv) {
   }
 #ifndef VN_BAREMETAL
   /* no prompt, a terminal and a chat format: a conversation */
-  if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve && !o.logits && isatty(0) &&
+  if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve && !o.logits && !o.verify && isatty(0) &&
       has_tokenizer() && vn_model.chat_template && vn_chat_find(o.chat_format))
     o.chat = 1;
 #endif
-  if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve) { usage(stderr); return 2; }
+  if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve && !o.verify) { usage(stderr); return 2; }
   if (o.chat && (o.ids || o.ppl || o.logits)) return die(2, "--chat takes -p, -f or lines on stdin, not --ids, --logits or --perplexity");
   if ((o.system || o.print_prompt) && !o.chat) return die(2, "--system and --print-prompt go with --chat");
   if (o.chat_format && !o.chat && !o.serve) return die(2, "--chat-format goes with --chat or --serve");
   (void)nmodes;
   if (o.temp < 0 || o.top_p < 0 || o.top_p > 1 || o.min_p < 0 || o.min_p > 1 || o.repeat_penalty < 0)
     return die(2, "sampling options out of range (--temp >= 0, --top-p and --min-p in [0, 1], --repeat-penalty >= 0)");
-  if (m->encoder_only && !o.logits) return die(2, "this is an encoder model: it gives logits (--ids ... --logits FILE), it does not generate");
+  if (m->encoder_only && !o.logits && !o.verify) return die(2, "this is an encoder model: it gives logits (--ids ... --logits FILE), it does not generate");
 
   VnTok tok;
   int have_tok = has_tokenizer() && load_tok(&tok) == 0;
@@ -912,6 +918,14 @@ int vn_main(int argc, char **argv) {
   }
   VnRt rt;
   char err[1024];
+  if (o.verify) {  /* the smallest context: only the weight file matters */
+    if (vn_rt_init(&rt, m, wpath, 2, 1, err, sizeof err)) return die(1, "%s", err);
+    int bad = vn_rt_verify(&rt, wpath, err, sizeof err);
+    vn_rt_free(&rt);
+    if (bad) return die(1, "%s", err);
+    printf("%s\n", err);
+    return 0;
+  }
   if (vn_rt_init(&rt, m, wpath, ctx, threads, err, sizeof err)) return die(1, "%s", err);
 
   int rc = 0;

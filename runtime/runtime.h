@@ -3,8 +3,10 @@
  * The runtime is linked into every model binary: weight file loading
  * (weights.c), kernels (kernels.c, over the target's micro-kernels in
  * vn_target.h), the thread pool (threads.c), the sampler (sampler.c), the
- * tokenizer (tokenizer.c) and the command line (cli.c). It depends on libc
- * alone. No allocation happens in the generation loop: the arena, the state
+ * tokenizer (tokenizer.c), the command line (cli.c), the weight file's
+ * format and checksums (wfile.c, also linked into venusc) and the CPU
+ * feature check (cpu.c, compiled without the target's vector flags). It
+ * depends on libc alone. No allocation happens in the generation loop: the arena, the state
  * (KV cache) and every scratch buffer are allocated once at start.
  *
  * The generated model.c defines vn_model (sizes, tables) and vn_model_step
@@ -73,7 +75,7 @@ typedef struct VnModel {
   int64_t t_max;              /* most tokens in one step (prefill batch) */
   int64_t arena_bytes;        /* activations of a t_max step */
   int64_t state_row_bytes;    /* state bytes per context position */
-  int64_t weight_bytes;       /* size of the weight file */
+  int64_t weight_bytes;       /* end of the packed weights in the weight file (its tensor table follows) */
   uint64_t weights_id;        /* must equal the weight file's header */
   int64_t max_pos;            /* trained context length */
   int64_t max_ctx;            /* positions the model has at all (learned position table); 0: no bound */
@@ -118,6 +120,7 @@ typedef struct VnRt {
   float *rope_cs;             /* per rope table: [t_max][rot_dim/2][2] cos, sin of this step */
   float *scratch;             /* per thread: attention scores [ctx] */
   void *wmap; size_t wmap_len;/* for unmapping */
+  uint64_t wfile_bytes;       /* length of the weight file (header, weights, tensor table) */
   void *qbuf;                 /* per step: x quantized for q8_0/q4_0 matmuls */
   void *opbuf;                /* [op_scratch_bytes] */
   size_t qbuf_len;
@@ -126,11 +129,51 @@ typedef struct VnRt {
 extern const VnModel vn_model;
 void vn_model_step(VnRt *rt, const int32_t *tok, int T, int pos, int all_logits);
 
+/* ---- wfile.c: the weight file's format (shared with venusc) ---- */
+/* a 64-bit hash of bytes, the same on every host (streamed or at once) */
+typedef struct VnHash { uint64_t v[4], len; uint8_t buf[32]; unsigned nbuf; } VnHash;
+void vn_hash_init(VnHash *h);
+void vn_hash_update(VnHash *h, const void *p, size_t n);
+uint64_t vn_hash_final(const VnHash *h);
+uint64_t vn_hash(const void *p, size_t n);
+
+#define VN_WFILE_VERSION 2
+#define VN_WFILE_ENTRY 32                 /* bytes of one tensor table entry */
+#define VN_WFILE_LEN_UNKNOWN UINT64_MAX   /* weights linked in: no file length to check */
+typedef struct VnWInfo {
+  int big_endian;
+  uint64_t id, data_end, table_off, table_bytes, file_bytes;
+  uint32_t ntensors;
+  const uint8_t *table;       /* [ntensors] entries, then the names */
+  char arch[32];
+} VnWInfo;
+typedef struct VnWPart {      /* one tensor's part of the data: [off, end) */
+  uint64_t off, bytes, end, hash;
+  const char *name;           /* name_len bytes, not terminated */
+  uint32_t name_off, name_len;
+} VnWPart;
+/* Write the header page (VN_WEIGHT_HEADER bytes) and one table entry. */
+void vn_wfile_header(uint8_t *hdr, int be, uint64_t id, uint64_t data_end, const char *arch, uint64_t table_bytes,
+                     uint32_t ntensors, uint64_t table_hash);
+void vn_wfile_entry(uint8_t *e, int be, uint64_t off, uint64_t bytes, uint64_t hash, uint32_t name_off, uint32_t name_len);
+/* The start-up check of the len bytes at p: header, its checksum, the file's
+ * size, the table's checksum and layout. 0, or -1 with "path: ..." in err. */
+int vn_wfile_open(VnWInfo *wi, const uint8_t *p, uint64_t len, const char *path, char *err, size_t cap);
+void vn_wfile_part(const VnWInfo *wi, uint32_t i, VnWPart *part);
+/* The full check: every tensor's data against its checksum. 0 ok, 1
+ * damaged; msg gets the one line to print either way. */
+int vn_wfile_verify(const VnWInfo *wi, const uint8_t *p, const char *path, char *msg, size_t cap);
+
 /* ---- weights.c ---- */
 /* Open the weight file, check it belongs to this binary; 0 or -1 with a
- * message in err. */
+ * message in err. A weight file that shrinks under the running binary
+ * (SIGBUS on its mapping) ends it with one line naming the file. */
 int vn_rt_init(VnRt *rt, const VnModel *m, const char *weights_path, int ctx, int nthreads, char *err, size_t errcap);
 void vn_rt_free(VnRt *rt);
+/* --verify: hash every tensor of the weight file; 0 ok, 1 damaged; msg gets one line. */
+int vn_rt_verify(const VnRt *rt, const char *weights_path, char *msg, size_t cap);
+/* the program name the SIGBUS message starts with (cli.c sets it) */
+void vn_rt_set_prog(const char *prog);
 /* Bare metal: n bytes, 64-byte aligned, from vn_model's static pool (NULL
  * when it is used up); nothing is ever given back. */
 void *vn_static_alloc(size_t n);
@@ -224,6 +267,11 @@ typedef struct VnServeOpts {
 struct VnTok;
 /* Serve until SIGINT or SIGTERM; the process exit status. */
 int vn_serve(VnRt *rt, const struct VnTok *tok, const VnServeOpts *o);
+
+/* ---- cpu.c ---- */
+/* Does this CPU have every feature the target's flags need? Runs from a
+ * constructor before main; 0, or -1 with the missing features named in err. */
+int vn_cpu_check(char *err, size_t cap);
 
 /* ---- cli.c ---- */
 int vn_main(int argc, char **argv);

@@ -4,13 +4,13 @@
  * every buffer a step uses: the activation arena, the state (KV cache) for
  * ctx positions, the RoPE tables and per-thread scratch.
  *
- * Weight file header (VN_WEIGHT_HEADER bytes, integers in the target's byte
- * order): "VENUSWT1", u32 0x01020304, u32 version 1, u64 id, u64 total
- * bytes, char arch[32]; the packed weights follow at the offsets the
- * generated code holds. Targets without mmap (VN_NO_MMAP) read the file
- * into memory; bare-metal binaries (VN_BAREMETAL) carry the weights linked
- * in and take every buffer from the static pool venusc sized (no malloc,
- * no file). */
+ * The weight file's layout and checksums are wfile.c's: start-up checks the
+ * header, the tensor table and the file's size (never the data: --verify
+ * does). A mapped file that is truncated while the binary runs raises
+ * SIGBUS on its pages; the handler says so in one line. Targets without
+ * mmap (VN_NO_MMAP) read the file into memory; bare-metal binaries
+ * (VN_BAREMETAL) carry the weights linked in and take every buffer from
+ * the static pool venusc sized (no malloc, no file). */
 #include "runtime.h"
 #include <math.h>
 #include <stdio.h>
@@ -67,36 +67,78 @@ static void free64(void *p) {
 #endif
 }
 
+/* the start-up check (wfile.c), then: this machine's byte order, and the
+ * id and size venusc stamped into this binary */
 static int check_header(const VnModel *m, const uint8_t *h, uint64_t len, const char *path, char *err, size_t cap) {
-  if (len < VN_WEIGHT_HEADER || memcmp(h, VN_WEIGHT_MAGIC, 8)) {
-    snprintf(err, cap, "%s: not a venus weight file", path);
-    return -1;
-  }
-  uint32_t marker, version;
-  uint64_t id, total;
-  memcpy(&marker, h + 8, 4);
-  memcpy(&version, h + 12, 4);
-  memcpy(&id, h + 16, 8);
-  memcpy(&total, h + 24, 8);
-  if (marker != 0x01020304u) {
+  VnWInfo wi;
+  if (vn_wfile_open(&wi, h, len, path, err, cap)) return -1;
+  if (wi.big_endian != (m->big_endian ? 1 : 0)) {
     snprintf(err, cap, "%s: packed for a target of the other byte order", path);
     return -1;
   }
-  if (version != 1) {
-    snprintf(err, cap, "%s: weight file version %u, this binary reads version 1", path, version);
-    return -1;
-  }
-  if (id != m->weights_id || total != (uint64_t)m->weight_bytes) {
+  if (wi.id != m->weights_id || wi.data_end != (uint64_t)m->weight_bytes) {
     snprintf(err, cap, "%s: this weight file belongs to another model binary (id %016llx, expected %016llx); "
                        "use the .vnw written beside this binary by the same venusc compile",
-             path, (unsigned long long)id, (unsigned long long)m->weights_id);
-    return -1;
-  }
-  if (len < total) {
-    snprintf(err, cap, "%s: truncated: %llu bytes, expected %llu", path, (unsigned long long)len, (unsigned long long)total);
+             path, (unsigned long long)wi.id, (unsigned long long)m->weights_id);
     return -1;
   }
   return 0;
+}
+
+#if !defined(VN_NO_MMAP) && !defined(VN_BAREMETAL)
+#include <signal.h>
+/* A mapped file that shrinks raises SIGBUS on the pages past its new end.
+ * The handler names the weight file in one line and exits 1; a SIGBUS
+ * elsewhere gets the default action. Only async-signal-safe calls. */
+static const char *bus_prog = "model";
+static char bus_msg[1200];
+static size_t bus_len;
+static const uint8_t *bus_lo, *bus_hi;
+static struct sigaction bus_old;
+static int bus_set;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc) {
+  (void)uc;
+  const uint8_t *a = si ? (const uint8_t *)si->si_addr : NULL;
+  if (a >= bus_lo && a < bus_hi) {
+    ssize_t w = write(2, bus_msg, bus_len);
+    (void)w;
+    _exit(1);
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static void bus_watch(const void *p, size_t len, const char *path) {
+  snprintf(bus_msg, sizeof bus_msg, "%s: %s: the weight file was truncated or became unreadable while the model ran\n",
+           bus_prog, path);
+  bus_len = strlen(bus_msg);
+  bus_lo = p;
+  bus_hi = (const uint8_t *)p + len;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_sigbus;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  bus_set = sigaction(SIGBUS, &sa, &bus_old) == 0;
+}
+
+static void bus_unwatch(void) {
+  if (bus_set) sigaction(SIGBUS, &bus_old, NULL);
+  bus_set = 0;
+  bus_lo = bus_hi = NULL;
+}
+
+void vn_rt_set_prog(const char *prog) { bus_prog = prog; }
+#else
+void vn_rt_set_prog(const char *prog) { (void)prog; }
+#endif
+
+int vn_rt_verify(const VnRt *rt, const char *path, char *msg, size_t cap) {
+  VnWInfo wi;
+  if (rt->m->weights_data) path = "the linked-in weights";
+  if (vn_wfile_open(&wi, rt->w, rt->wfile_bytes, path, msg, cap)) return 1;
+  return vn_wfile_verify(&wi, rt->w, path, msg, cap);
 }
 
 int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthreads, char *err, size_t cap) {
@@ -119,8 +161,9 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   }
 #endif
   if (m->weights_data) {
-    if (check_header(m, m->weights_data, (uint64_t)m->weight_bytes, "the linked-in weights", err, cap)) return -1;
+    if (check_header(m, m->weights_data, VN_WFILE_LEN_UNKNOWN, "the linked-in weights", err, cap)) return -1;
     rt->w = m->weights_data;
+    rt->wfile_bytes = VN_WFILE_LEN_UNKNOWN;
   } else {
 #if defined(VN_BAREMETAL)
     snprintf(err, cap, "%s: a bare-metal build reads no weight file; its weights are linked in", path);
@@ -143,6 +186,7 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
     rt->w = buf;
     rt->wmap = buf;
     rt->wmap_len = 0;
+    rt->wfile_bytes = (uint64_t)len;
 #else
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
@@ -162,6 +206,8 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
     rt->w = p;
     rt->wmap = p;
     rt->wmap_len = (size_t)st.st_size;
+    rt->wfile_bytes = (uint64_t)st.st_size;
+    bus_watch(p, (size_t)st.st_size, path);
 #endif
   }
   size_t rope_floats = 0;
@@ -201,7 +247,7 @@ void vn_rt_free(VnRt *rt) {
 #elif defined(VN_NO_MMAP)
   if (rt->wmap) free64(rt->wmap);
 #else
-  if (rt->wmap && rt->wmap_len) munmap(rt->wmap, rt->wmap_len);
+  if (rt->wmap && rt->wmap_len) { munmap(rt->wmap, rt->wmap_len); bus_unwatch(); }
 #endif
   memset(rt, 0, sizeof *rt);
 }

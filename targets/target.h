@@ -36,5 +36,11 @@ const VnTarget *vn_target_find(const char *name);
 int vn_target_available(const VnTarget *t);
 /* Is the program of t->runner installed here? (1 for native targets) */
 int vn_target_runner_available(const VnTarget *t);
+/* The CPU features the target's flags need, as runtime/cpu.c names them
+ * ("avx2 fma f16c"; "" none to check), and the flags runtime/cpu.c is
+ * compiled with instead of t->cflags (the baseline of the target's
+ * architecture, so the check itself runs on any CPU of it). */
+const char *vn_target_cpu_features(const VnTarget *t);
+const char *vn_target_cpu_cflags(const VnTarget *t);
 
 #endif

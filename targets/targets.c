@@ -119,3 +119,37 @@ int vn_target_available(const VnTarget *t) {
 int vn_target_runner_available(const VnTarget *t) {
   return !t->runner || !*t->runner || have_program(t->runner);
 }
+
+/* What each target's flags let the compiler use, by the names runtime/cpu.c
+ * checks at start (x86 cpuid, HWCAP bits elsewhere). x86-64 is
+ * -march=x86-64-v2; -march=armv8.2-a brings LSE atomics and RDM besides
+ * the named extension; -march=z14 the vector enhancements (vxe). Bare
+ * metal and wasm have no run-time check (runtime/cpu.c says why). */
+static const struct { const char *target, *features, *cflags; } cpu_table[] = {
+  {"x86-64", "sse3 ssse3 sse4_1 sse4_2 popcnt cx16 lahf", ""},
+  {"x86-64-avx2", "avx avx2 fma f16c", ""},
+  {"x86-64-avx512", "avx avx2 fma f16c avx512f avx512bw avx512vl avx512vnni", ""},
+  {"aarch64", "asimd atomics asimdrdm asimddp", ""},
+  {"aarch64-sve", "asimd atomics asimdrdm sve", ""},
+  {"armv7", "half neon vfpv4 vfpd32", ""},
+  {"riscv64", "v", ""},
+  {"ppc64le", "altivec vsx arch_2_07", ""},
+  {"powerpc", "altivec", ""},
+  {"s390x", "vx vxe", ""},
+  {"mips64el", "msa", ""},
+  {"loongarch64", "lsx", "-mno-lsx"},
+};
+
+const char *vn_target_cpu_features(const VnTarget *t) {
+  for (size_t i = 0; i < sizeof cpu_table / sizeof cpu_table[0]; i++)
+    if (!strcmp(cpu_table[i].target, t->name)) return cpu_table[i].features;
+  return "";
+}
+
+/* "" is the toolchain's own default: its baseline, the system libc's ABI */
+const char *vn_target_cpu_cflags(const VnTarget *t) {
+  if (t->kind == VN_TK_BAREMETAL) return t->cflags;  /* the core and float ABI; no check runs there */
+  for (size_t i = 0; i < sizeof cpu_table / sizeof cpu_table[0]; i++)
+    if (!strcmp(cpu_table[i].target, t->name)) return cpu_table[i].cflags;
+  return "";
+}

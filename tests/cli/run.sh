@@ -112,6 +112,18 @@ t "-n 0" "$work/a" --ids "$IDS" -n 0 --print-ids; has "-n 0 prints no ids" "^$" 
 t "--stats" "$work/a" --ids "$IDS" -n 4 --temp 0 --print-ids --stats; has "--stats prefill" "^prefill: 40 tokens" "$work/err"; has "--stats decode" "^decode: +3 tokens" "$work/err"
 if "$work/a" --ids "$IDS" -n 4 --ctx 16 >"$work/out" 2>"$work/err"; then no "--ctx 16 refuses 40 ids"; else has "--ctx 16 refuses 40 ids" "more than the context of 16" "$work/err"; fi
 t "--ctx 42 stops at the end" "$work/a" --ids "$IDS" -n 10 --temp 0 --ctx 42 --print-ids; has "context full after 2" "^[0-9]+ [0-9]+$" "$work/out"
+# the weight file's checksums: start-up checks the header and table, --verify every byte
+t "OUT --verify" "$work/a" --verify; has "--verify says ok" "a.vnw: ok \([0-9]+ tensors, [0-9]+ bytes checked\)$" "$work/out"
+t "OUT --verify --weights" "$work/a" --verify --weights "$work/a.vnw"
+t "venusc verify OUT" ./venusc verify "$work/a"; has "venusc verify says ok" "a.vnw: ok \([0-9]+ tensors" "$work/out"
+t "venusc verify OUT.vnw" ./venusc verify "$work/a.vnw"
+./venusc --help >"$work/out" 2>&1; has "venusc --help lists verify" "^  verify OUT " "$work/out"
+"$work/a" --help >"$work/out" 2>&1; has "OUT --help lists --verify" "--verify " "$work/out"
+# a prompt that fills the context exactly: it runs, generates nothing, says the context is full
+t "prompt = --ctx" "$work/a" --ids "$IDS" -n 10 --temp 0 --ctx 40 --print-ids; has "prompt = --ctx: no ids" "^$" "$work/out"
+has "prompt = --ctx: context full" "context of 40 tokens is full" "$work/err"
+t "--logits at --ctx = prompt" "$work/a" --ids "$IDS" --logits "$work/c40.logits" --ctx 40
+same_logits "--logits at --ctx = prompt" "$work/a.logits" "$work/c40.logits" 0
 # the demo model's text interface
 ./venusc compile examples/tiny-kjv -o "$work/kjv" || exit 1
 t "-p" "$work/kjv" -p "And God said" -n 8 --temp 0; has "-p echoes the prompt" "^And God said unto you" "$work/out"

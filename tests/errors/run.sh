@@ -113,6 +113,58 @@ expect bin_bad_id 2 "--ids: '999999' is not a token id" -- "$work/a" --ids 1,999
 expect bin_bad_flag 2 "unknown option '--bogus'" -- "$work/a" --bogus
 expect bin_prompt_no_tokenizer 2 "-p/-f needs a tokenizer.*--ids" -- "$work/a" -p "hello"
 expect bin_bad_temp 2 "option --temp: 'hot' is not a number" -- "$work/a" --ids 1 --temp hot
+# the weight file's integrity (runtime/wfile.c): start-up checks the header,
+# the tensor table and the size; --verify and venusc verify every byte
+# damage SRC DST OFFSET: DST is SRC with the byte at OFFSET (negative: from the end) flipped
+damage() { python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[int(sys.argv[3])]^=0x10; open(sys.argv[2],'wb').write(b)" "$@"; }
+damage "$work/a.vnw" "$work/hdr.vnw" 24           # the data-end field
+expect weights_header_field 1 "hdr.vnw: the weight file's header is damaged" -- "$work/a" --weights "$work/hdr.vnw" --ids 1,2,3 -n 1 --print-ids
+damage "$work/a.vnw" "$work/tab.vnw" -8            # a byte of the last tensor's name
+expect weights_table_field 1 "tab.vnw: the weight file's tensor table is damaged" -- "$work/a" --weights "$work/tab.vnw" --ids 1,2,3 -n 1 --print-ids
+cp "$work/a.vnw" "$work/extra.vnw"; printf 'x' >> "$work/extra.vnw"
+expect weights_extra_bytes 1 "extra.vnw: [0-9]+ bytes, expected [0-9]+: extra bytes" -- "$work/a" --weights "$work/extra.vnw" --ids 1,2,3 -n 1 --print-ids
+head -c $(( $(wc -c < "$work/a.vnw") - 1 )) "$work/a.vnw" > "$work/short.vnw"
+expect weights_one_byte_short 1 "short.vnw: truncated: [0-9]+ bytes, expected" -- "$work/a" --weights "$work/short.vnw" --ids 1,2,3 -n 1 --print-ids
+damage "$work/a.vnw" "$work/flip.vnw" 5000         # a weight: start-up cannot see it, --verify does
+expect weights_flip_verify 1 "flip.vnw: damaged: tensor '.*' \(bytes [0-9]+\.\.[0-9]+\) does not match its checksum" -- "$work/a" --weights "$work/flip.vnw" --verify
+cp "$work/a" "$work/c"; cp "$work/flip.vnw" "$work/c.vnw"
+expect venusc_verify_flip 1 "c.vnw: damaged: tensor '.*' \(bytes [0-9.]+\) does not match" -- ./venusc verify "$work/c"
+expect venusc_verify_header 1 "hdr.vnw: the weight file's header is damaged" -- ./venusc verify "$work/hdr.vnw"
+expect venusc_verify_missing 1 "none.vnw: cannot open the weight file" -- ./venusc verify "$work/none"
+expect bin_verify_with_prompt 2 "--verify checks the weight file and exits" -- "$work/a" --verify --ids 1,2
+
+# the CPU feature check (runtime/cpu.c): a binary for an ISA extension the
+# CPU lacks refuses in one line instead of dying of SIGILL
+./venusc compile $good -o "$work/x512" --target x86-64-avx512 >/dev/null 2>&1 || true
+if [ "$(uname -m)" = x86_64 ] && [ -x "$work/x512" ]; then
+  if grep -q avx512f /proc/cpuinfo && grep -q avx512bw /proc/cpuinfo && grep -q avx512vl /proc/cpuinfo && grep -q avx512_vnni /proc/cpuinfo; then
+    echo "skip  cpu_no_avx512: this CPU has AVX-512 (VN_CPU_HIDE stands in for a CPU without it below)"
+  else
+    expect cpu_no_avx512 1 "this binary was compiled for target x86-64-avx512, and this CPU lacks avx512" -- "$work/x512" --ids 1,2,3 -n 1 --print-ids
+  fi
+  expect cpu_hidden_feature 1 "this binary was compiled for target x86-64-avx512, and this CPU lacks avx512vnni \(compile" -- env VN_CPU_HIDE=avx512vnni "$work/x512" --help
+  # the check itself is built for the baseline: no VEX/EVEX instruction in vn_cpu_check
+  if command -v objdump >/dev/null 2>&1; then
+    n=$(objdump -d --no-show-raw-insn "$work/x512" | awk '/<vn_cpu_check>:/,/^$/' | grep -cE '%[yz]mm|%k[0-7]|:[[:space:]]+v[a-z0-9]+[[:space:]]')
+    body=$(objdump -d "$work/x512" | awk '/<vn_cpu_check>:/,/^$/' | grep -c .)
+    if [ "$n" -eq 0 ] && [ "$body" -gt 10 ]; then pass=$((pass+1)); echo "ok    cpu_check_baseline: vn_cpu_check has no AVX instruction"
+    else fail=$((fail+1)); echo "FAIL  cpu_check_baseline: $n AVX instructions in vn_cpu_check ($body lines)"; fi
+  fi
+fi
+
+# a weight file truncated while the binary runs: SIGBUS on the mapping is one line, exit 1
+./venusc compile examples/tiny-kjv -o "$work/kjv" >/dev/null 2>&1 || exit 1
+"$work/kjv" -p "In the beginning" -n 8000 --ignore-eos --ctx 8192 --temp 0 >"$work/run.out" 2>"$work/run.err" &
+runpid=$!
+i=0; while [ ! -s "$work/run.out" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+truncate -s 8192 "$work/kjv.vnw"
+i=0; while kill -0 $runpid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+kill -0 $runpid 2>/dev/null && kill $runpid
+wait $runpid; rc=$?
+if [ $rc -eq 1 ] && [ "$(grep -c . "$work/run.err")" -eq 1 ] && grep -q "kjv.vnw: the weight file was truncated or became unreadable while the model ran" "$work/run.err"; then
+  pass=$((pass+1)); echo "ok    weights_truncated_while_running: $(cat "$work/run.err")"
+else fail=$((fail+1)); echo "FAIL  weights_truncated_while_running: exit $rc"; sed 's/^/      /' "$work/run.err" | head -5; fi
+
 # random corruptions of a safetensors header, a GGUF file and a config.json
 if python3 tests/errors/mutate.py ./venusc "$work/mut" 150 1; then pass=$((pass+1)); else fail=$((fail+1)); fi
 # ---- a compile under faults: nothing is left behind, the cause is named ----

@@ -9,7 +9,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 CC=${CC:-cc}
 objs=""
-for f in graph/*.c ops/*.c frontend/*.c tok/*.c codegen/*.c targets/*.c runtime/tokenizer.c; do
+for f in graph/*.c ops/*.c frontend/*.c tok/*.c codegen/*.c targets/*.c runtime/tokenizer.c runtime/wfile.c; do
   [ -e "$f" ] || continue
   [ "$f" = codegen/venusc.c ] && continue
   objs="$objs build/${f%.c}.o"
