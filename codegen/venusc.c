@@ -361,11 +361,10 @@ static int cmd_compile(int argc, char **argv) {
   unsigned char *blob = NULL;
   size_t blen = 0;
   if (md.tokenizer_json || (md.gguf && md.gguf_tok)) {
-    char err[1024];
     progress("tokenizer %s", md.tokenizer_json ? md.tokenizer_json : md.gguf->path);
-    blob = md.gguf ? vn_gguf_tokenizer(md.gguf, md.gguf_tok, &blen, err, sizeof err)
-                   : vn_tokc_compile_json(md.tokenizer_json, md.tokenizer_config, &blen, err, sizeof err);
-    if (!blob) { fprintf(stderr, "venusc: %s\n", err); vn_hf_close(&md); return 1; }
+    VnStatus ts = md.gguf ? vn_gguf_tokenizer(&ctx, md.gguf, md.gguf_tok, &blob, &blen)
+                          : vn_tokc_compile_json(&ctx, md.tokenizer_json, md.tokenizer_config, &blob, &blen);
+    if (ts != VN_OK) { vn_hf_close(&md); return fail(&ctx); }
   }
   /* the work tree: --emit-c DIR, or a temporary directory */
   char tmpl[] = "/tmp/venusc.XXXXXX";

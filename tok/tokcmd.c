@@ -63,7 +63,7 @@ static int is_file(const char *p) {
 
 /* Resolves MODEL_DIR|tokenizer.json and compiles it; prints the error. */
 static int load_tok(const char *model, VnTok *t, unsigned char **blob, size_t *blen) {
-  char tj[4096], tc[4096], err[512];
+  char tj[4096], tc[4096];
   const char *slash;
   if (!model) return 1;
   if (is_dir(model)) {
@@ -75,9 +75,9 @@ static int load_tok(const char *model, VnTok *t, unsigned char **blob, size_t *b
     if (slash) snprintf(tc, sizeof tc, "%.*s/tokenizer_config.json", (int)(slash - model), model);
     else snprintf(tc, sizeof tc, "tokenizer_config.json");
   }
-  *blob = vn_tokc_compile_json(tj, is_file(tc) ? tc : NULL, blen, err, sizeof err);
-  if (!*blob) {
-    fprintf(stderr, "venusc: %s\n", err);
+  VnCtx ctx = {0};
+  if (vn_tokc_compile_json(&ctx, tj, is_file(tc) ? tc : NULL, blob, blen) != VN_OK) {
+    fprintf(stderr, "venusc: %s\n", ctx.msg);
     return 1;
   }
   if (vn_tok_load(t, *blob, *blen)) {

@@ -423,7 +423,7 @@ def check_errors(venusc):
 
 def check_unit(models):
     cc = os.environ.get("CC", "cc")
-    src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/unit.c", "tok/tokc.c", "runtime/tokenizer.c")]
+    src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/unit.c", "tok/tokc.c", "runtime/tokenizer.c", "graph/ctx.c")]
     inc = ["-I" + os.path.join(ROOT, d) for d in (".", "graph", "ops", "frontend", "tok", "codegen", "runtime", "targets")]
     exe = os.path.join(OUT, "unit")
     base = [cc, "-std=c11", "-D_GNU_SOURCE", "-O1", "-g", "-Wall", "-Wextra", "-Wno-unused-parameter"] + inc

@@ -70,7 +70,7 @@ static char bytestr[256][4];
 
 static unsigned char *norm_blob(int kind, size_t *len) {
   VnTokDesc d;
-  char err[256];
+  VnCtx ctx = {0};
   unsigned char *b;
   int i, n = 0;
   for (i = 0; i < 256; i++) {                  /* GPT-2 byte alphabet */
@@ -91,8 +91,7 @@ static unsigned char *norm_blob(int kind, size_t *len) {
   d.pre[0].kind = VN_TOKPRE_BYTELEVEL;
   d.n_dec = 1;
   d.dec[0].kind = VN_TOKDEC_BYTELEVEL;
-  b = vn_tokc_compile_desc(&d, len, err, sizeof err);
-  if (!b) printf("FAIL: %s\n", err);
+  if (vn_tokc_compile_desc(&ctx, &d, &b, len) != VN_OK) printf("FAIL: %s\n", ctx.msg);
   return b;
 }
 
@@ -173,12 +172,13 @@ static size_t rand_text(char *s, size_t cap) {
 }
 
 static int test_tokenizer(const char *path) {
-  char err[512], s[512];
+  char s[512];
   size_t len, i, n, dl, sl;
-  unsigned char *blob = vn_tokc_compile_json(path, NULL, &len, err, sizeof err);
+  VnCtx ctx = {0};
+  unsigned char *blob;
   VnTok t;
   int nfc = 0, it, rt_ok = 0;
-  CHECK(blob, "%s", err);
+  CHECK(vn_tokc_compile_json(&ctx, path, NULL, &blob, &len) == VN_OK, "%s", ctx.msg);
   CHECK(!vn_tok_load(&t, blob, len), "%s: blob does not load", path);
   nfc = strstr(path, "qwen") != NULL;          /* NFC normalizer: round trip gives NFC */
   for (it = 0; it < 1000; it++) {
@@ -246,12 +246,12 @@ static int test_tokenizer(const char *path) {
 /* ---- 3. corrupted blobs ---- */
 
 static int test_corrupt(const char *path) {
-  char err[512];
   size_t len, i;
-  unsigned char *blob = vn_tokc_compile_json(path, NULL, &len, err, sizeof err), *c;
+  VnCtx ctx = {0};
+  unsigned char *blob, *c;
   int it, loaded = 0;
   VnTok t;
-  CHECK(blob, "%s", err);
+  CHECK(vn_tokc_compile_json(&ctx, path, NULL, &blob, &len) == VN_OK, "%s", ctx.msg);
   c = malloc(len);
   for (it = 0; it < 2000; it++) {
     size_t n = len;
