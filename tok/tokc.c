@@ -918,30 +918,33 @@ static VnStatus add_step(Front *f, VnTokcStep *arr, int *n, const char *what, Vn
  * order, whatever the nesting: an explicit stack, never recursion (the JSON
  * decides the depth). key: the Sequence's list ("normalizers", ...). */
 typedef VnStatus (*LeafFn)(Front *f, json_t *n);
+typedef struct SeqAt { json_t *arr; size_t at; } SeqAt;
 static VnStatus each_leaf(Front *f, json_t *n, const char *key, LeafFn leaf) {
-  enum { MAXNEST = 32 };
-  json_t *arr[MAXNEST];
-  size_t at[MAXNEST];
-  int sp = 0;
-  VnStatus st;
+  SeqAt *stk;
+  size_t sp = 1, cap = 16;
+  VnStatus st = VN_OK;
   if (!n || json_is_null(n)) return VN_OK;
   if (strcmp(jtype(n), "Sequence")) return leaf(f, n);
-  arr[0] = json_object_get(n, key);
-  at[0] = 0;
-  sp = 1;
-  while (sp) {
+  if (!(stk = malloc(cap * sizeof *stk))) return FNOMEM(f);
+  stk[0].arr = json_object_get(n, key);
+  stk[0].at = 0;
+  while (sp && st == VN_OK) {
+    SeqAt *top = &stk[sp - 1];
     json_t *x;
-    if (!json_is_array(arr[sp - 1]) || at[sp - 1] >= json_array_size(arr[sp - 1])) { sp--; continue; }
-    x = json_array_get(arr[sp - 1], at[sp - 1]++);
-    if (!json_is_null(x) && !strcmp(jtype(x), "Sequence")) {
-      if (sp == MAXNEST) return ferr(f, "Sequence of %s nested more than %d deep", key, MAXNEST);
-      arr[sp] = json_object_get(x, key);
-      at[sp++] = 0;
-    } else if ((st = leaf(f, x)) != VN_OK) {
-      return st;
+    if (!json_is_array(top->arr) || top->at >= json_array_size(top->arr)) { sp--; continue; }
+    x = json_array_get(top->arr, top->at++);
+    if (json_is_null(x) || strcmp(jtype(x), "Sequence")) { st = leaf(f, x); continue; }
+    if (sp == cap) {
+      SeqAt *q = realloc(stk, 2 * cap * sizeof *stk);
+      if (!q) { st = FNOMEM(f); break; }
+      stk = q;
+      cap *= 2;
     }
+    stk[sp].arr = json_object_get(x, key);
+    stk[sp++].at = 0;
   }
-  return VN_OK;
+  free(stk);
+  return st;
 }
 
 /* A Replace/Split pattern: {"String": s} or {"Regex": r}. *is_re says which. */

@@ -9,6 +9,7 @@
 3. tiny-kjv: kjv-val.txt and the five prompts against transformers' ids;
 4. speed: 1 MiB of text and 200k-character runs stay under a sanity bound;
 5. errors: bad input gives one line `venusc: ...` and exit 1, bad flags exit 2;
+   hostile input (huge added tokens, deep nesting) neither crashes nor overflows;
 6. tests/tokenizer/unit.c (NFC/NFD vs utf8proc, stream decode, round trips,
    corrupted blobs), under -fsanitize=address,undefined when available.
 Standard library only."""
@@ -421,6 +422,52 @@ def check_errors(venusc):
     say("errors: %d/%d give one line and the right exit status" % (ok, 2 * len(cases) + len(usage)))
 
 
+def check_hostile(venusc):
+    """Inputs that once crashed or could: a 100,000-byte added token (the trie
+    builder recursed once per byte: exit 139) must tokenize; pipelines nested
+    1000 deep tokenize as the flat ones do (walked with a stack, not recursion)."""
+    kjv = os.path.join(FIX, "tiny-kjv", "tokenizer.json")
+    base = json.load(open(kjv, encoding="utf-8"))
+    ok = total = 0
+    d = json.loads(json.dumps(base))
+    nid = max(d["model"]["vocab"].values()) + 1
+    for k, size in enumerate((100000, 1000000)):
+        d["added_tokens"].append({"id": nid + k, "content": ("ab" if k == 0 else "cd") * (size // 2),
+                                  "single_word": False, "lstrip": False, "rstrip": False,
+                                  "normalized": False, "special": True})
+    p = os.path.join(OUT, "huge_token.json")
+    with open(p, "w") as f:
+        json.dump(d, f)
+    txt = os.path.join(OUT, "huge_token.txt")
+    with open(txt, "w") as f:
+        f.write("ab" * 50000 + "cd" * 500000 + "ab" * 50000)
+    r = run([venusc, "tokenize", p, "--file", txt])
+    total += 1
+    if r.returncode == 0 and r.stdout.split() == [str(nid).encode(), str(nid + 1).encode(), str(nid).encode()]:
+        ok += 1
+    else:
+        fail("huge added tokens: rc %d, stdout %r, stderr %r" % (r.returncode, r.stdout[:80], r.stderr[-200:]))
+    want = run([venusc, "tokenize", kjv, "--", "In the beginning"]).stdout
+    for key, field in (("normalizer", "normalizers"), ("pre_tokenizer", "pretokenizers"), ("decoder", "decoders"),
+                       ("post_processor", "processors")):
+        d = json.loads(json.dumps(base))
+        inner = json.dumps(d.get(key) or {"type": "Sequence", field: []})
+        d[key] = None                 # written by hand below: 1000 levels are too deep for json.dump
+        text = json.dumps(d).replace('"%s": null' % key, '"%s": ' % key + '{"type": "Sequence", "%s": [' % field * 1000
+                                     + inner + "]}" * 1000)
+        p = os.path.join(OUT, "nested_%s.json" % key)
+        with open(p, "w") as f:
+            f.write(text)
+        r = run([venusc, "tokenize", p, "--", "In the beginning"])
+        total += 1
+        if r.returncode == 0 and r.stdout == want:
+            ok += 1
+        else:
+            fail("nested %s: rc %d, stdout %r, stderr %r" % (key, r.returncode, r.stdout, r.stderr[-300:]))
+    say("hostile input: %d/%d (100 kB and 1 MB added tokens; Sequences nested 1000 deep work as flat ones)"
+        % (ok, total))
+
+
 def check_unit(models):
     cc = os.environ.get("CC", "cc")
     src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/unit.c", "tok/tokc.c", "runtime/tokenizer.c", "graph/ctx.c")]
@@ -465,6 +512,7 @@ def main():
     t2 = time.time()
     check_synthetic(venusc)
     check_errors(venusc)
+    check_hostile(venusc)
     t3 = time.time()
     check_unit(models)
     print("(time: fixtures %.0f s, speed %.0f s, errors %.0f s, unit %.0f s)" % (t1 - t0, t2 - t1, t3 - t2,
