@@ -546,6 +546,157 @@ static size_t re_match(const VnTok *t, uint32_t re, const uc *s, size_t n, size_
   return e > i ? e : i + u8get(s, n, i, &cp);
 }
 
+/* ---- compiled regexes (VN_TOKPRE_SPLIT_PROG): a Pike VM ----
+ * Threads (pc, start) are kept in priority order, so the first to reach
+ * MATCH is the leftmost-first match the backtracking engines HF uses would
+ * report; each pc enters a list once per text position, so a search costs at
+ * most (characters scanned) x (program words), whatever the pattern. The
+ * epsilon closure uses an explicit stack: no recursion. vn_tok_load checked
+ * the program (opcodes, lengths, jump targets), so this code trusts it. */
+
+typedef struct Vm {
+  const uc *code, *data;        /* instructions (12 bytes each), set data */
+  uint32_t np;                  /* instructions */
+  uint32_t *mark;               /* [np]: generation a pc was last added in */
+  uint32_t *cl, *nl;            /* [2 * np]: (pc, start) pairs */
+  uint32_t *stk;                /* [2 * np + 2]: the closure's stack */
+  uint32_t gen;
+} Vm;
+
+static size_t vm_bytes(uint32_t np) { return 4 * (size_t)np * 7 + 64; }
+
+#define OP(pc_) rd32(vm->code + 12 * (size_t)(pc_))
+#define ARG(pc_, k_) rd32(vm->code + 12 * (size_t)(pc_) + 4 * (k_))
+
+/* Does the one-character instruction at pc accept cp (class k)? */
+static int vm_char(const Vm *vm, uint32_t pc, uint32_t cp, unsigned k) {
+  uint32_t op = OP(pc), n, i, kind, a, b;
+  const uc *d;
+  int hit = 0;
+  if (op == VN_TOKRX_CHAR) return ARG(pc, 1) == cp;
+  if (op == VN_TOKRX_ANY) return cp != '\n';
+  d = vm->data + 4 * (size_t)ARG(pc, 1);
+  n = rd32(d + 4);
+  for (i = 0; i < n && !hit; i++) {
+    kind = rd32(d + 8 + 12 * i); a = rd32(d + 12 + 12 * i); b = rd32(d + 16 + 12 * i);
+    if (kind == VN_TOKRX_ITEM_RANGE) hit = cp >= a && cp <= b;
+    else if (kind == VN_TOKRX_ITEM_CLS) hit = (k & a) != 0;
+    else hit = cp < 0x110000u && !(k & a);
+  }
+  return hit != (rd32(d) != 0);
+}
+
+/* Adds (pc0, start) and what it reaches without consuming to list l (count
+ * *ln), at text position p of s[0..n). */
+static void vm_add(const VnTok *t, Vm *vm, uint32_t *l, uint32_t *ln, uint32_t pc0, uint32_t start,
+                   const uc *s, size_t n, size_t p) {
+  uint32_t sp = 0, pc, op, cp;
+  vm->stk[sp++] = pc0;
+  while (sp) {
+    pc = vm->stk[--sp];
+    if (vm->mark[pc] == vm->gen) continue;
+    vm->mark[pc] = vm->gen;
+    op = OP(pc);
+    switch (op) {
+    case VN_TOKRX_JMP: vm->stk[sp++] = pc + ARG(pc, 1); break;
+    case VN_TOKRX_SPLIT:                  /* the preferred branch is popped first */
+      vm->stk[sp++] = pc + ARG(pc, 2);
+      vm->stk[sp++] = pc + ARG(pc, 1);
+      break;
+    case VN_TOKRX_BOL: if (p == 0 || s[p - 1] == '\n') vm->stk[sp++] = pc + 1; break;
+    case VN_TOKRX_EOL: if (p == n || s[p] == '\n') vm->stk[sp++] = pc + 1; break;
+    case VN_TOKRX_NOTAHEAD:
+    case VN_TOKRX_AHEAD: {
+      int hit = 0;
+      if (p < n) { u8get(s, n, p, &cp); hit = vm_char(vm, pc + 1, cp, ucls(t, cp)); }
+      if (hit == (op == VN_TOKRX_AHEAD)) vm->stk[sp++] = pc + 2;
+      break;
+    }
+    default:                              /* CHAR, ANY, SET, MATCH: a thread */
+      l[2 * *ln] = pc;
+      l[2 * *ln + 1] = start;
+      (*ln)++;
+      break;
+    }
+  }
+}
+
+/* The leftmost-first match in s[from..n): 1 and [*ms, *me), or 0. */
+static int vm_find(const VnTok *t, Vm *vm, const uc *s, size_t n, size_t from, size_t *ms, size_t *me) {
+  uint32_t cn = 0, nn = 0, i, *tmp, cp = 0;
+  size_t p = from, l = 0;
+  int found = 0;
+  unsigned k = 0;
+  vm->gen++;
+  for (;;) {
+    if (!found) vm_add(t, vm, vm->cl, &cn, 0, (uint32_t)p, s, n, p);
+    if (p < n) { l = u8get(s, n, p, &cp); k = ucls(t, cp); }
+    vm->gen++;
+    if (!cn) {                            /* no thread alive: start again one character on */
+      if (found || p >= n) break;
+      p += l;
+      continue;
+    }
+    nn = 0;
+    for (i = 0; i < cn; i++) {
+      uint32_t pc = vm->cl[2 * i], st = vm->cl[2 * i + 1];
+      if (OP(pc) == VN_TOKRX_MATCH) { found = 1; *ms = st; *me = p; break; }   /* cuts the rest */
+      if (p < n && vm_char(vm, pc, cp, k)) vm_add(t, vm, vm->nl, &nn, pc + 1, st, s, n, p + l);
+    }
+    if (p >= n) break;
+    tmp = vm->cl; vm->cl = vm->nl; vm->nl = tmp;
+    cn = nn;
+    p += l;
+  }
+  return found;
+}
+
+/* Is p[0..len) a program vm_find can run without further checks? Every
+ * instruction in one pass: known opcode, targets inside the code, set data
+ * inside the data, a next instruction where execution continues. */
+static int prog_ok(const uc *p, size_t len) {
+  uint32_t nc, pc, nd, op, a, b, n, i;
+  if (len < 16 || len % 4 || len / 4 > VN_TOKRX_MAXPROG) return 0;
+  nc = rd32(p);
+  if (nc < 1 || nc > (len / 4 - 1) / 3) return 0;
+  nd = (uint32_t)(len / 4 - 1 - 3 * nc);
+  for (pc = 0; pc < nc; pc++) {
+    const uc *q = p + 4 + 12 * (size_t)pc;
+    op = rd32(q); a = rd32(q + 4); b = rd32(q + 8);
+    switch (op) {
+    case VN_TOKRX_SPLIT:
+      if (pc + b >= nc) return 0;
+      /* fall through */
+    case VN_TOKRX_JMP:
+      if (pc + a >= nc) return 0;
+      break;
+    case VN_TOKRX_MATCH:
+      break;
+    case VN_TOKRX_SET:
+      if (a > nd || nd - a < 2) return 0;
+      n = rd32(p + 4 + 12 * (size_t)nc + 4 * (size_t)a + 4);
+      if (n > (nd - a - 2) / 3) return 0;
+      for (i = 0; i < n; i++)
+        if (rd32(p + 4 + 12 * (size_t)nc + 4 * ((size_t)a + 2 + 3 * i)) > VN_TOKRX_ITEM_NOTCLS) return 0;
+      /* fall through */
+    case VN_TOKRX_CHAR: case VN_TOKRX_ANY: case VN_TOKRX_BOL: case VN_TOKRX_EOL:
+      if (pc + 1 >= nc) return 0;
+      break;
+    case VN_TOKRX_NOTAHEAD: case VN_TOKRX_AHEAD:
+      if (pc + 2 >= nc) return 0;
+      op = rd32(q + 12);
+      if (op != VN_TOKRX_CHAR && op != VN_TOKRX_ANY && op != VN_TOKRX_SET) return 0;
+      break;
+    default:
+      return 0;
+    }
+  }
+  return rd32(p + 4 + 12 * (size_t)(nc - 1)) == VN_TOKRX_MATCH;
+}
+
+#undef OP
+#undef ARG
+
 /* ---- pre-tokenizer ---- */
 
 static void pretok(Enc *e, uint32_t k, const uc *s, size_t n, int at0);
@@ -601,7 +752,8 @@ static void sp_done(Splitter *z) {
 }
 
 /* Split s by a pattern: kind 0 regex `re`, 1 literal pat[0..pl), 2 the
- * characters of class N, 3 the literal as a character predicate. */
+ * characters of class N, 3 the literal as a character predicate, 4 the
+ * compiled regex pat[0..pl). */
 static void split_by(Enc *e, uint32_t k, const uc *s, size_t n, int at0, int kind, uint32_t re,
                      const uc *pat, size_t pl, int beh, int inv) {
   Splitter z;
@@ -616,6 +768,35 @@ static void split_by(Enc *e, uint32_t k, const uc *s, size_t n, int at0, int kin
       sp_feed(&z, i, j, 1 ^ inv);
       i = j;
     }
+  } else if (kind == 4) {               /* a compiled regex: matches and the gaps between */
+    Vm vm;
+    size_t mark = e->wtop, ms, me;
+    vm.np = rd32(pat);
+    vm.code = pat + 4;
+    vm.data = pat + 4 + 12 * (size_t)vm.np;
+    vm.gen = 0;
+    vm.mark = wget(e, 4 * (size_t)vm.np);
+    vm.cl = wget(e, 8 * (size_t)vm.np);
+    vm.nl = wget(e, 8 * (size_t)vm.np);
+    vm.stk = wget(e, 4 * (2 * (size_t)vm.np + 2));
+    if (!vm.stk) return;
+    memset(vm.mark, 0, 4 * (size_t)vm.np);
+    while (i < n && !e->oom) {
+      if (!vm_find(e->t, &vm, s, n, i, &ms, &me)) break;
+      if (me == ms) {                    /* an empty match: look again one character on */
+        uint32_t cp;
+        if (ms >= n) break;
+        if (vm_find(e->t, &vm, s, n, ms + u8get(s, n, ms, &cp), &ms, &me) == 0) break;
+        if (me == ms) { i = ms; continue; }
+      }
+      if (last < ms) sp_feed(&z, last, ms, inv);
+      sp_feed(&z, ms, me, 1 ^ inv);
+      last = i = me;
+    }
+    if (last < n) sp_feed(&z, last, n, inv);
+    sp_done(&z);
+    e->wtop = mark;
+    return;
   } else {
     while (i < n && !e->oom) {
       int hit;
@@ -685,6 +866,9 @@ static void pretok(Enc *e, uint32_t k, const uc *s, size_t n, int at0) {
   case VN_TOKPRE_DIGITS:
     split_by(e, k, s, n, at0, 2, 0, NULL, 0,
              st.a ? VN_TOKSPLIT_ISOLATED : VN_TOKSPLIT_CONTIGUOUS, 0);
+    break;
+  case VN_TOKPRE_SPLIT_PROG:
+    split_by(e, k, s, n, at0, 4, 0, st.s1, st.l1, (int)st.b, (int)st.c);
     break;
   default:
     break;
@@ -936,7 +1120,8 @@ static int steps_ok(const VnTok *t, int tag, int *has_nfc) {
       if (st.kind < VN_TOKNORM_NFC || st.kind > VN_TOKNORM_REPLACE) return 0;
       if (st.kind <= VN_TOKNORM_NFD) *has_nfc = 1;
     } else if (tag == VN_TOKSEC_PRE) {
-      if (st.kind < VN_TOKPRE_SPLIT_REGEX || st.kind > VN_TOKPRE_DIGITS) return 0;
+      if (st.kind < VN_TOKPRE_SPLIT_REGEX || st.kind > VN_TOKPRE_BERT) return 0;
+      if (st.kind == VN_TOKPRE_SPLIT_PROG && (!prog_ok(st.s1, st.l1) || st.b > VN_TOKSPLIT_CONTIGUOUS)) return 0;
       if (st.kind == VN_TOKPRE_SPLIT_REGEX && (st.a < VN_TOKRE_BYTELEVEL || st.a > VN_TOKRE_CL100K_N1)) return 0;
       if ((st.kind == VN_TOKPRE_SPLIT_REGEX || st.kind == VN_TOKPRE_SPLIT_STRING) &&
           st.b > VN_TOKSPLIT_CONTIGUOUS) return 0;
@@ -1120,7 +1305,11 @@ size_t vn_tok_work_size(const VnTok *t, size_t len) {
   }
   pb = nb * par(t, VN_TOKPAR_PRE_MUL) + par(t, VN_TOKPAR_PRE_ADD) + 8;
   pre = 0;
-  for (k = 0; k < npre; k++) pre += pb + 8;
+  for (k = 0; k < npre; k++) {
+    pre += pb + 8;
+    step_get(t, VN_TOKSEC_PRE, k, &st);
+    if (st.kind == VN_TOKPRE_SPLIT_PROG) pre += vm_bytes(rd32(st.s1)) + 32;   /* live while later steps run */
+  }
   pre += 32 * pb + 64;                 /* BPE: a Sym per symbol + 2 heap slots */
   return 12 * MCACHE + norm + (nfc > pre ? nfc : pre) + 256;
 }

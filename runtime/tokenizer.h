@@ -115,8 +115,14 @@ enum {                        /* section tags */
                                  (bytes, for byte-level models) stand side by side in a
                                  vocabulary piece; no merge can cross a clear one, so BPE
                                  may cut a long word there */
+  VN_TOKSEC_LOWER,            /* optional: u32 n, n x {u32 cp, u32 lower, u32 second or 0}
+                                 ascending: lowercase mappings that change cp */
+  VN_TOKSEC_MODEL,            /* optional (absent: BPE): u32 VN_TOKMODEL_*, u32 max chars per
+                                 word, then two strings (u32 len, bytes padded to 4): the word
+                                 prefix and the continuing-subword prefix of WordPiece */
   VN_TOKSEC_END_
 };
+enum { VN_TOKMODEL_BPE, VN_TOKMODEL_WORDPIECE };
 /* Trie: u32 n_nodes, u32 root[256] (child node or 0), n_nodes x {u32 edge_start,
  * u32 n_edges, u32 added index + 1 or 0}, u32 n_edges, n_edges x u32
  * (child << 8 | byte) sorted by byte. Node 0 is the root. */
@@ -137,23 +143,48 @@ enum {                        /* added token flags */
   VN_TOKADD_SPECIAL = 1, VN_TOKADD_LSTRIP = 2, VN_TOKADD_RSTRIP = 4,
   VN_TOKADD_SINGLE_WORD = 8, VN_TOKADD_NORMALIZED = 16
 };
-enum {                        /* character classes (VN_TOKSEC_UCLASS) */
-  VN_TOKU_L = 1, VN_TOKU_N = 2, VN_TOKU_WS = 4, VN_TOKU_M = 8, VN_TOKU_W = 16
+enum {                        /* character classes (VN_TOKSEC_UCLASS): general categories
+                                 L*, N*, M*, P*, S*, C*; White_Space; W the \\w of regexes */
+  VN_TOKU_L = 1, VN_TOKU_N = 2, VN_TOKU_WS = 4, VN_TOKU_M = 8, VN_TOKU_W = 16,
+  VN_TOKU_P = 32, VN_TOKU_S = 64, VN_TOKU_C = 128
 };
 /* A step record: u32 kind, u32 a, u32 b, u32 c, u32 len1, bytes1 padded to 4,
  * u32 len2, bytes2 padded to 4. */
 enum {                        /* normalizer step kinds */
   VN_TOKNORM_NFC = 1, VN_TOKNORM_NFD, VN_TOKNORM_PREPEND /* s1 */,
-  VN_TOKNORM_REPLACE /* s1 -> s2 */
+  VN_TOKNORM_REPLACE /* s1 -> s2 */,
+  VN_TOKNORM_BERT             /* a VN_TOKBERT_* (BertNormalizer; LOWER needs VN_TOKSEC_LOWER) */
 };
+enum { VN_TOKBERT_CLEAN = 1, VN_TOKBERT_CHINESE = 2, VN_TOKBERT_STRIP = 4, VN_TOKBERT_LOWER = 8 };
 enum {                        /* pre-tokenizer step kinds */
   VN_TOKPRE_SPLIT_REGEX = 1,  /* a regex id, b behaviour, c invert */
   VN_TOKPRE_SPLIT_STRING,     /* s1 pattern, b behaviour, c invert */
   VN_TOKPRE_BYTELEVEL,        /* a add_prefix_space, b use_regex (GPT-2) */
   VN_TOKPRE_METASPACE,        /* s1 replacement, a prepend scheme, b split */
-  VN_TOKPRE_DIGITS            /* a individual_digits */
+  VN_TOKPRE_DIGITS,           /* a individual_digits */
+  VN_TOKPRE_SPLIT_PROG,       /* s1 a compiled regex (VN_TOKRX_*), b behaviour, c invert */
+  VN_TOKPRE_BERT              /* BertPreTokenizer: split on white space, punctuation isolated */
 };
 enum { VN_TOKRE_BYTELEVEL = 1, VN_TOKRE_CL100K, VN_TOKRE_CL100K_N1 };
+/* A compiled regex (tok/regex.c writes it, runtime/tokenizer.c runs it as a
+ * Pike VM), u32 words: n_code, then n_code instructions {op, a, b}, then the
+ * data the SET instructions point into. Jumps are relative, in instructions;
+ * the program ends in MATCH. */
+enum {
+  VN_TOKRX_CHAR = 1,          /* a code point */
+  VN_TOKRX_ANY,               /* any character but \n */
+  VN_TOKRX_SET,               /* a data offset: u32 neg, u32 n, n x {u32 VN_TOKRX_ITEM_*, a, b} */
+  VN_TOKRX_SPLIT,             /* a preferred, b other: relative targets */
+  VN_TOKRX_JMP,               /* a relative target */
+  VN_TOKRX_MATCH,
+  VN_TOKRX_BOL,               /* at the start of the text or after \n (Oniguruma's ^) */
+  VN_TOKRX_EOL,               /* at the end of the text or before \n */
+  VN_TOKRX_NOTAHEAD,          /* the next instruction (CHAR, ANY or SET) must not accept the next
+                                 character (or the text ends); execution goes on after it */
+  VN_TOKRX_AHEAD              /* ... must accept it */
+};
+enum { VN_TOKRX_ITEM_RANGE, VN_TOKRX_ITEM_CLS, VN_TOKRX_ITEM_NOTCLS };  /* [a, b]; class bits a set; all clear */
+#define VN_TOKRX_MAXPROG 32768
 enum {                        /* split behaviours, as HF's SplitDelimiterBehavior */
   VN_TOKSPLIT_REMOVED, VN_TOKSPLIT_ISOLATED, VN_TOKSPLIT_MERGED_PREV,
   VN_TOKSPLIT_MERGED_NEXT, VN_TOKSPLIT_CONTIGUOUS

@@ -70,6 +70,10 @@ typedef struct VnTokDesc {
  * ctx. One writer per section of the blob (tokc.c, w_*). */
 VnStatus vn_tokc_compile_desc(VnCtx *ctx, const VnTokDesc *d, unsigned char **blob, size_t *len);
 
+/* ---- tok/regex.c: split regexes -> programs for the runtime's matcher ----
+ * prog->s is malloc'ed (the caller frees it); errors name file and pattern. */
+VnStatus vn_tokc_regex(VnCtx *ctx, const char *file, const char *re, size_t len, VnTokcStr *prog);
+
 /* ---- subcommands (tok/tokcmd.c) ----
  * argv[0] is the subcommand name; return the process exit status. */
 int vn_cmd_tokenize(int argc, char **argv);

@@ -159,7 +159,16 @@ static unsigned uclass(uint32_t cp) {
   case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
     k = VN_TOKU_M | VN_TOKU_W; break;
   case UTF8PROC_CATEGORY_PC:
-    k = VN_TOKU_W; break;
+    k = VN_TOKU_W | VN_TOKU_P; break;
+  case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE:
+  case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF: case UTF8PROC_CATEGORY_PO:
+    k = VN_TOKU_P; break;
+  case UTF8PROC_CATEGORY_SM: case UTF8PROC_CATEGORY_SC: case UTF8PROC_CATEGORY_SK:
+  case UTF8PROC_CATEGORY_SO:
+    k = VN_TOKU_S; break;
+  case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CS:
+  case UTF8PROC_CATEGORY_CO: case UTF8PROC_CATEGORY_CN:
+    k = VN_TOKU_C; break;
   default: break;
   }
   if (cp == 0x200C || cp == 0x200D) k |= VN_TOKU_W;   /* Join_Control, in Rust's \w */
@@ -872,6 +881,8 @@ typedef struct Front {
   const char *file;
   VnTokDesc *d;
   Map ids;                     /* token string -> id: added tokens, then model vocab */
+  char *progs[VN_TOKC_MAXSTEPS];  /* compiled split regexes (freed with the front) */
+  int nprogs;
 } Front;
 
 static VnStatus ferr(Front *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1036,14 +1047,18 @@ static VnStatus pre_one(Front *f, json_t *n) {
     if (re && !regex_literal(st.s1)) {
       char buf[64];
       st.kind = VN_TOKPRE_SPLIT_REGEX;
+      (void)buf;
       if (!strcmp(st.s1.s, RE_BYTELEVEL)) st.a = VN_TOKRE_BYTELEVEL;
       else if (!strcmp(st.s1.s, RE_CL100K)) st.a = VN_TOKRE_CL100K;
       else if (!strcmp(st.s1.s, RE_CL100K_N1)) st.a = VN_TOKRE_CL100K_N1;
-      else {
-        snprintf(buf, sizeof buf, "%s", st.s1.s);
-        return ferr(f,
-                    "unsupported split regex \"%s%s\" (known: GPT-2 ByteLevel, cl100k with \\p{N}{1,3} or \\p{N})", buf,
-                    st.s1.len >= sizeof buf ? "..." : "");
+      else {                              /* any other: compiled for the runtime's matcher */
+        VnTokcStr prog;
+        if (f->nprogs == VN_TOKC_MAXSTEPS) return ferr(f, "too many split regexes");
+        if ((s = vn_tokc_regex(f->ctx, f->file, st.s1.s, st.s1.len, &prog)) != VN_OK) return s;
+        f->progs[f->nprogs++] = (char *)prog.s;
+        st.kind = VN_TOKPRE_SPLIT_PROG;
+        st.s1 = prog;
+        return add_step(f, d->pre, &d->n_pre, "pre-tokenizer", st);
       }
       st.s1.s = NULL;
       st.s1.len = 0;
@@ -1427,6 +1442,7 @@ VnStatus vn_tokc_compile_json(VnCtx *ctx, const char *tokenizer_json, const char
   free(d.merges);
   free(d.added);
   free(f.ids.slot);
+  while (f.nprogs) free(f.progs[--f.nprogs]);
   json_decref(root);
   if (cfg) json_decref(cfg);
   return st;

@@ -10,7 +10,8 @@
 4. speed: 1 MiB of text and 200k-character runs stay under a sanity bound;
 5. errors: bad input gives one line `venusc: ...` and exit 1, bad flags exit 2;
    hostile input (huge added tokens, deep nesting) neither crashes nor overflows;
-6. tests/tokenizer/unit.c (NFC/NFD vs utf8proc, stream decode, round trips,
+6. tests/tokenizer/regex.c: compiled split regexes against another engine's answers;
+7. tests/tokenizer/unit.c (NFC/NFD vs utf8proc, stream decode, round trips,
    corrupted blobs), under -fsanitize=address,undefined when available.
 Standard library only."""
 import concurrent.futures
@@ -391,8 +392,11 @@ def check_errors(venusc):
                   "unsupported pre-tokenizer"))
     cases.append((variant("norm.json", lambda d: d.update(normalizer={"type": "Lowercase"})), "unsupported normalizer"))
     cases.append((variant("regex.json", lambda d: d.update(pre_tokenizer={
-        "type": "Split", "pattern": {"Regex": "\\w+|\\s+"}, "behavior": "Isolated", "invert": False})),
-        "unsupported split regex"))
+        "type": "Split", "pattern": {"Regex": "(\\w+)\\1"}, "behavior": "Isolated", "invert": False})),
+        "backreferences are not supported"))
+    cases.append((variant("regex_bomb.json", lambda d: d.update(pre_tokenizer={
+        "type": "Split", "pattern": {"Regex": "((a{1000}){1000}){1000}"}, "behavior": "Isolated", "invert": False})),
+        "exceeds"))
     cases.append((variant("decoder.json", lambda d: d.update(decoder={"type": "WordPiece"})), "unsupported decoder"))
     cases.append((variant("merges.json", bad_merges), "not in the vocabulary"))
     cases.append((variant("nomodel.json", lambda d: d.pop("model")), "no \"model\""))
@@ -468,6 +472,30 @@ def check_hostile(venusc):
         % (ok, total))
 
 
+def check_regex():
+    """tests/tokenizer/regex.c: the compiled split regexes against the answers of
+    another engine (tests/fixtures/tokenizers/regex_cases.json), and patterns
+    venus refuses (backreferences, lookbehind, regex bombs by size)."""
+    cc = os.environ.get("CC", "cc")
+    src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/regex.c", "tok/regex.c", "tok/tokc.c", "graph/ctx.c")]
+    inc = ["-I" + os.path.join(ROOT, d) for d in (".", "graph", "ops", "frontend", "tok", "codegen", "runtime", "targets")]
+    exe = os.path.join(OUT, "regex")
+    base = [cc, "-std=c11", "-D_GNU_SOURCE", "-O1", "-g", "-Wno-format-truncation"] + inc
+    san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
+    r = run(base + san + ["-o", exe] + src + ["-ljansson", "-lutf8proc"])
+    if r.returncode != 0:
+        r = run(base + ["-o", exe] + src + ["-ljansson", "-lutf8proc"])
+    if r.returncode != 0:
+        fail("regex test does not build: %s" % r.stderr.decode(errors="replace")[-500:])
+        return
+    r = run([exe, os.path.join(FIX, "regex_cases.json")], env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+    out = r.stdout.decode(errors="replace").strip()
+    if r.returncode != 0:
+        fail("regex: %s %s" % (out, r.stderr.decode(errors="replace")[-800:]))
+    else:
+        say("regex: " + out)
+
+
 def check_unit(models):
     cc = os.environ.get("CC", "cc")
     src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/unit.c", "tok/tokc.c", "runtime/tokenizer.c", "graph/ctx.c")]
@@ -513,6 +541,7 @@ def main():
     check_synthetic(venusc)
     check_errors(venusc)
     check_hostile(venusc)
+    check_regex()
     t3 = time.time()
     check_unit(models)
     print("(time: fixtures %.0f s, speed %.0f s, errors %.0f s, unit %.0f s)" % (t1 - t0, t2 - t1, t3 - t2,
