@@ -217,16 +217,17 @@ static void trie_get(const VnTok *t, int tag, Trie *tr) {
   tr->edges = tr->nodes + 12 * (size_t)tr->nn + 4;
 }
 
-/* Longest added token starting at s[i]: its end and index, or 0. */
-static int trie_longest(const Trie *tr, const uc *s, size_t n, size_t i, size_t *end,
-                        uint32_t *ai) {
+/* Longest added token starting at s[i]: its end and index, or 0. skip:
+ * added-token flags (VN_TOKADD_*) that make a token unmatchable. */
+static int trie_longest(const Trie *tr, const uc *added, uint32_t skip, const uc *s, size_t n, size_t i,
+                        size_t *end, uint32_t *ai) {
   uint32_t node = rd32(tr->root + 4 * (size_t)s[i]), term, lo, hi, mid, e;
   size_t j = i + 1;
   int found = 0;
   while (node) {
     const uc *nd = tr->nodes + 12 * (size_t)node;
     term = rd32(nd + 8);
-    if (term) { found = 1; *end = j; *ai = term - 1; }
+    if (term && !(rd32(added + 8 * (size_t)(term - 1) + 4) & skip)) { found = 1; *end = j; *ai = term - 1; }
     if (j >= n) break;
     lo = rd32(nd); hi = lo + rd32(nd + 4);
     node = 0;
@@ -252,6 +253,7 @@ typedef struct Enc {
   size_t wcap, wtop;
   int oom;
   uint32_t flags, npre;
+  uint32_t skip;         /* VN_TOKADD_SPECIAL when special tokens are not parsed */
   Trie raw, norm;
   uint32_t *mcache;      /* MCACHE x {left, right, rank or NONE}: recent merge lookups */
 } Enc;
@@ -546,6 +548,53 @@ static size_t re_match(const VnTok *t, uint32_t re, const uc *s, size_t n, size_
   return e > i ? e : i + u8get(s, n, i, &cp);
 }
 
+/* ---- WordPiece ---- */
+
+/* One word: greedy longest pieces from the left, the first with the word
+ * prefix, the others with the continuing prefix; a word with a part no piece
+ * covers, or longer than max chars, is the unk token (HF WordPiece). */
+static void wp_word(Enc *e, const uc *s, size_t n) {
+  const VnTok *t = e->t;
+  const uc *m = SEC(t, VN_TOKSEC_MODEL), *wp, *cp_;
+  uint32_t maxc = rd32(m + 4), wl = rd32(m + 8), cl, c;
+  size_t mark = e->wtop, i, nch = 0, start = 0;
+  long first = e->n;
+  uc *buf;
+  wp = m + 12;
+  cl = rd32(m + 12 + pad4(wl));
+  cp_ = m + 16 + pad4(wl);
+  for (i = 0; i < n; i += u8get(s, n, i, &c)) nch++;
+  if (nch > maxc) { emit(e, (int32_t)par(t, VN_TOKPAR_UNK)); return; }
+  if (!(buf = wget(e, n + wl + cl))) return;
+  while (start < n) {
+    size_t end = n, pl = start ? cl : wl;
+    int32_t id = -1;
+    memcpy(buf, start ? cp_ : wp, pl);
+    while (end > start) {
+      memcpy(buf + pl, s + start, end - start);
+      if ((id = vocab_find(t, buf, pl + end - start)) >= 0) break;
+      end = u8back(s, end);
+      if (end < start) end = start;
+    }
+    if (id < 0) { e->n = first; emit(e, (int32_t)par(t, VN_TOKPAR_UNK)); break; }
+    emit(e, id);
+    start = end;
+  }
+  e->wtop = mark;
+}
+
+/* The model on one word. */
+static void model_word(Enc *e, const uc *s, size_t n) {
+  if (e->t->priv[VN_TOKSEC_MODEL - 1]) wp_word(e, s, n);
+  else bpe_word(e, s, n);
+}
+
+/* BertPreTokenizer's punctuation: ASCII punctuation or Unicode P*. */
+static int bert_punct(const VnTok *t, uint32_t c) {
+  if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)) return 1;
+  return (ucls(t, c) & VN_TOKU_P) != 0;
+}
+
 /* ---- compiled regexes (VN_TOKPRE_SPLIT_PROG): a Pike VM ----
  * Threads (pc, start) are kept in priority order, so the first to reach
  * MATCH is the leftmost-first match the backtracking engines HF uses would
@@ -824,7 +873,7 @@ static void pretok(Enc *e, uint32_t k, const uc *s, size_t n, int at0) {
   size_t mark = e->wtop, i, o;
   uc *buf;
   if (!n || e->oom) return;
-  if (k >= e->npre) { bpe_word(e, s, n); return; }
+  if (k >= e->npre) { model_word(e, s, n); return; }
   step_get(e->t, VN_TOKSEC_PRE, k, &st);
   switch (st.kind) {
   case VN_TOKPRE_BYTELEVEL:
@@ -870,6 +919,22 @@ static void pretok(Enc *e, uint32_t k, const uc *s, size_t n, int at0) {
   case VN_TOKPRE_SPLIT_PROG:
     split_by(e, k, s, n, at0, 4, 0, st.s1, st.l1, (int)st.b, (int)st.c);
     break;
+  case VN_TOKPRE_BERT: {                 /* white space removed, punctuation alone */
+    size_t a = 0, l;
+    uint32_t c;
+    for (i = 0; i < n && !e->oom; i += l) {
+      unsigned cls;
+      l = u8get(s, n, i, &c);
+      cls = ucls(e->t, c);
+      if ((cls & VN_TOKU_WS) || bert_punct(e->t, c)) {
+        if (a < i) pretok(e, k + 1, s + a, i - a, at0 && a == 0);
+        if (!(cls & VN_TOKU_WS)) pretok(e, k + 1, s + i, l, at0 && i == 0);
+        a = i + l;
+      }
+    }
+    if (a < n) pretok(e, k + 1, s + a, n - a, at0 && a == 0);
+    break;
+  }
   default:
     break;
   }
@@ -992,6 +1057,69 @@ static size_t norm_unicode(Enc *e, const uc *s, size_t n, uc *out, int compose) 
 
 static void segment(Enc *e, const uc *s, size_t n, int at0);
 
+/* Lowercase of cp from the LOWER table: 1 or 2 code points into lo. */
+static int lower_of(const VnTok *t, uint32_t cp, uint32_t lo[2]) {
+  const uc *p = SEC(t, VN_TOKSEC_LOWER), *r = p + 4;
+  uint32_t a = 0, b = rd32(p), mid, c;
+  while (a < b) {
+    mid = a + (b - a) / 2;
+    c = rd32(r + 12 * (size_t)mid);
+    if (c == cp) {
+      lo[0] = rd32(r + 12 * (size_t)mid + 4);
+      lo[1] = rd32(r + 12 * (size_t)mid + 8);
+      return lo[1] ? 2 : 1;
+    }
+    if (c < cp) a = mid + 1;
+    else b = mid;
+  }
+  lo[0] = cp;
+  return 1;
+}
+
+static int cjk(uint32_t c) {           /* the CJK ranges HF's BertNormalizer pads */
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+/* HF's BertNormalizer on s into out: clean text (controls dropped, white
+ * space as ' '), CJK characters padded with spaces, accents stripped (NFD,
+ * nonspacing marks dropped), lowercase; in that order. */
+static size_t norm_bert(Enc *e, const uc *s, size_t n, uc *out, uint32_t fl) {
+  const VnTok *t = e->t;
+  size_t mark = e->wtop, i, o = 0, l, m;
+  uint32_t c, lo[2];
+  uc *a = wget(e, 3 * n + 8), *b = wget(e, 2 * (3 * n + 8) * 4 + 8);
+  int k, j;
+  if (!b) return 0;
+  for (i = 0; i < n; i += l) {
+    unsigned cls;
+    l = u8get(s, n, i, &c);
+    cls = ucls(t, c);
+    if ((fl & VN_TOKBERT_CLEAN) && (c == 0 || c == 0xFFFD || ((cls & VN_TOKU_C) && c != '\t' && c != '\n' && c != '\r')))
+      continue;
+    if ((fl & VN_TOKBERT_CLEAN) && (cls & VN_TOKU_WS)) { a[o++] = ' '; continue; }
+    if ((fl & VN_TOKBERT_CHINESE) && cjk(c)) { a[o++] = ' '; memcpy(a + o, s + i, l); o += l; a[o++] = ' '; continue; }
+    memcpy(a + o, s + i, l);
+    o += l;
+  }
+  if (fl & VN_TOKBERT_STRIP) {
+    m = norm_unicode(e, a, o, b, 0);
+    for (i = 0, o = 0; i < m; i += l) {
+      l = u8get(b, m, i, &c);
+      if (!(ucls(t, c) & VN_TOKU_M)) { memcpy(a + o, b + i, l); o += l; }
+    }
+  }
+  if (!(fl & VN_TOKBERT_LOWER)) { memcpy(out, a, o); e->wtop = mark; return o; }
+  for (i = 0, m = 0; i < o; i += l) {
+    l = u8get(a, o, i, &c);
+    k = lower_of(t, c, lo);
+    for (j = 0; j < k; j++) m += (size_t)u8put(lo[j], out + m);
+  }
+  e->wtop = mark;
+  return m;
+}
+
 /* Split s on the added tokens of trie tr (HF AddedVocabulary::find_matches):
  * leftmost-longest matches, single_word/lstrip/rstrip as HF applies them;
  * the text between goes on to the next stage. */
@@ -1002,7 +1130,7 @@ static void split_added(Enc *e, const Trie *tr, int stage, const uc *s, size_t n
   if (tr->nn > 1) {
     while (p < n && !e->oom) {
       for (ms = p; ms < n; ms++)
-        if (rd32(tr->root + 4 * (size_t)s[ms]) && trie_longest(tr, s, n, ms, &me, &ai)) break;
+        if (rd32(tr->root + 4 * (size_t)s[ms]) && trie_longest(tr, added, e->skip, s, n, ms, &me, &ai)) break;
       if (ms >= n) break;
       p = me;
       fl = rd32(added + 8 * (size_t)ai + 4);
@@ -1069,6 +1197,9 @@ static void segment(Enc *e, const uc *s, size_t n, int at0) {
       case VN_TOKNORM_NFD:
         o = norm_unicode(e, s, n, out, st.kind == VN_TOKNORM_NFC);
         break;
+      case VN_TOKNORM_BERT:
+        o = norm_bert(e, s, n, out, st.a);
+        break;
       case VN_TOKNORM_PREPEND:
         if (n) { memcpy(out, st.s1, st.l1); memcpy(out + st.l1, s, n); o = n + st.l1; }
         break;
@@ -1117,8 +1248,9 @@ static int steps_ok(const VnTok *t, int tag, int *has_nfc) {
   for (i = 0; i < n; i++) {
     if (!(sz = step_parse(p, len, &st))) return 0;
     if (tag == VN_TOKSEC_NORM) {
-      if (st.kind < VN_TOKNORM_NFC || st.kind > VN_TOKNORM_REPLACE) return 0;
-      if (st.kind <= VN_TOKNORM_NFD) *has_nfc = 1;
+      if (st.kind < VN_TOKNORM_NFC || st.kind > VN_TOKNORM_BERT) return 0;
+      if (st.kind <= VN_TOKNORM_NFD || (st.kind == VN_TOKNORM_BERT && (st.a & VN_TOKBERT_STRIP))) *has_nfc = 1;
+      if (st.kind == VN_TOKNORM_BERT && (st.a & VN_TOKBERT_LOWER) && !t->priv[VN_TOKSEC_LOWER - 1]) return 0;
     } else if (tag == VN_TOKSEC_PRE) {
       if (st.kind < VN_TOKPRE_SPLIT_REGEX || st.kind > VN_TOKPRE_BERT) return 0;
       if (st.kind == VN_TOKPRE_SPLIT_PROG && (!prog_ok(st.s1, st.l1) || st.b > VN_TOKSPLIT_CONTIGUOUS)) return 0;
@@ -1262,6 +1394,23 @@ int vn_tok_load(VnTok *t, const unsigned char *blob, size_t len) {
     x = SECLEN(t, VN_TOKSEC_WALL) >= 4 ? rd32(SEC(t, VN_TOKSEC_WALL)) : 0;
     if (x < 8 || (x & (x - 1)) || SECLEN(t, VN_TOKSEC_WALL) < 4 + (size_t)x / 8) return -1;
   }
+  if (t->priv[VN_TOKSEC_LOWER - 1]) {
+    x = SECLEN(t, VN_TOKSEC_LOWER) >= 4 ? rd32(SEC(t, VN_TOKSEC_LOWER)) : 0xFFFFFFFFu;
+    if (x > (SECLEN(t, VN_TOKSEC_LOWER) - 4) / 12) return -1;
+    for (i = 0; i < x; i++)
+      if (rd32(SEC(t, VN_TOKSEC_LOWER) + 8 + 12 * (size_t)i) >= 0x110000u ||
+          rd32(SEC(t, VN_TOKSEC_LOWER) + 12 + 12 * (size_t)i) >= 0x110000u)
+        return -1;
+  }
+  if (t->priv[VN_TOKSEC_MODEL - 1]) {          /* WordPiece: kind, max chars, two strings */
+    size_t l = SECLEN(t, VN_TOKSEC_MODEL), w1, w2;
+    p = SEC(t, VN_TOKSEC_MODEL);
+    if (l < 16 || rd32(p) != VN_TOKMODEL_WORDPIECE || par(t, VN_TOKPAR_UNK) >= nv) return -1;
+    w1 = rd32(p + 8);
+    if (w1 > 64 || 12 + pad4(w1) + 4 > l) return -1;
+    w2 = rd32(p + 12 + pad4(w1));
+    if (w2 > 64 || 16 + pad4(w1) + pad4(w2) > l) return -1;
+  }
   /* post-processor, eog, classes */
   p = SEC(t, VN_TOKSEC_POST);
   x = rd32(p);
@@ -1302,6 +1451,8 @@ size_t vn_tok_work_size(const VnTok *t, size_t len) {
   for (k = 0; k < nnorm; k++) {
     step_get(t, VN_TOKSEC_NORM, k, &st);
     if (st.kind <= VN_TOKNORM_NFD) nfc = 2 * 4 * (2 * nb + 8) + 32;
+    if (st.kind == VN_TOKNORM_BERT)        /* its two buffers, then NFD's */
+      nfc = (3 * nb + 8) + 8 * (3 * nb + 8) + 8 + 2 * 4 * (2 * 8 * (3 * nb + 8) + 8) + 96;
   }
   pb = nb * par(t, VN_TOKPAR_PRE_MUL) + par(t, VN_TOKPAR_PRE_ADD) + 8;
   pre = 0;
@@ -1316,7 +1467,14 @@ size_t vn_tok_work_size(const VnTok *t, size_t len) {
 
 long vn_tok_encode(const VnTok *t, const char *text, size_t len, int add_special,
                    int32_t *ids, long cap, void *work, size_t work_cap) {
+  return vn_tok_encode_opts(t, text, len, (add_special ? VN_TOK_ADD_SPECIAL : 0) | VN_TOK_PARSE_SPECIAL, ids, cap,
+                            work, work_cap);
+}
+
+long vn_tok_encode_opts(const VnTok *t, const char *text, size_t len, unsigned opts,
+                        int32_t *ids, long cap, void *work, size_t work_cap) {
   Enc e;
+  int add_special = (opts & VN_TOK_ADD_SPECIAL) != 0;
   const uc *post = SEC(t, VN_TOKSEC_POST);
   uint32_t np = rd32(post), nsf = rd32(post + 4 + 4 * (size_t)np), i;
   memset(&e, 0, sizeof e);
@@ -1327,6 +1485,7 @@ long vn_tok_encode(const VnTok *t, const char *text, size_t len, int add_special
   e.wcap = work ? work_cap : 0;
   e.flags = par(t, VN_TOKPAR_FLAGS);
   e.npre = nsteps(t, VN_TOKSEC_PRE);
+  e.skip = (opts & VN_TOK_PARSE_SPECIAL) ? 0 : VN_TOKADD_SPECIAL;
   trie_get(t, VN_TOKSEC_TRIE_RAW, &e.raw);
   trie_get(t, VN_TOKSEC_TRIE_NORM, &e.norm);
   if ((e.mcache = wget(&e, 12 * MCACHE)) != NULL)

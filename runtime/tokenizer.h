@@ -1,7 +1,7 @@
 /* tokenizer.h: the runtime tokenizer's interface (included by runtime.h).
  *
- * venusc compiles a tokenizer.json (later GGUF metadata) into one flat byte blob
- * (codegen/tokc.c); the model binary carries that blob as a data table and the
+ * venusc compiles a tokenizer.json or GGUF tokenizer.ggml.* metadata into one
+ * flat byte blob (tok/tokc.c); the model binary carries that blob as a data table and the
  * runtime reads it in place: vn_tok_load checks it and fills a VnTok with
  * pointers into it, nothing is copied and nothing is allocated. `venusc tokenize`
  * runs this same code on the same blob.
@@ -50,6 +50,14 @@ size_t vn_tok_work_size(const VnTok *t, size_t len);
 long vn_tok_encode(const VnTok *t, const char *text, size_t len, int add_special,
                    int32_t *ids, long cap, void *work, size_t work_cap);
 
+/* The same with options: VN_TOK_ADD_SPECIAL as add_special above;
+ * VN_TOK_PARSE_SPECIAL: special added tokens written in the text are matched
+ * (vn_tok_encode always does; llama.cpp's tokenizer tests do not, and match
+ * only the other added tokens). */
+enum { VN_TOK_ADD_SPECIAL = 1, VN_TOK_PARSE_SPECIAL = 2 };
+long vn_tok_encode_opts(const VnTok *t, const char *text, size_t len, unsigned opts,
+                        int32_t *ids, long cap, void *work, size_t work_cap);
+
 /* Full decode of ids as HF's decode(ids) (skip_special_tokens=False) does.
  * Writes at most cap bytes, returns the length the text needs. */
 size_t vn_tok_decode(const VnTok *t, const int32_t *ids, size_t n, char *out, size_t cap);
@@ -72,7 +80,7 @@ int vn_tok_is_eog(const VnTok *t, int32_t id);
  * for printing tokens; the pointer points into the blob. */
 const char *vn_tok_piece(const VnTok *t, int32_t id, size_t *len);
 
-/* ---- blob format (shared by codegen/tokc.c, the writer, and tokenizer.c) ----
+/* ---- blob format (shared by tok/tokc.c, the writer, and tokenizer.c) ----
  * Little-endian throughout; the reader reads it byte by byte, so the blob needs
  * no alignment. Layout:
  *   "VNTK"  u32 version  u32 n_sections  u32 blob_len
@@ -144,7 +152,7 @@ enum {                        /* added token flags */
   VN_TOKADD_SINGLE_WORD = 8, VN_TOKADD_NORMALIZED = 16
 };
 enum {                        /* character classes (VN_TOKSEC_UCLASS): general categories
-                                 L*, N*, M*, P*, S*, C*; White_Space; W the \\w of regexes */
+                                 L*, N*, Mn, P*, S*, C*; White_Space; W the \w of regexes */
   VN_TOKU_L = 1, VN_TOKU_N = 2, VN_TOKU_WS = 4, VN_TOKU_M = 8, VN_TOKU_W = 16,
   VN_TOKU_P = 32, VN_TOKU_S = 64, VN_TOKU_C = 128
 };

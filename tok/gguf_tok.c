@@ -80,6 +80,8 @@ typedef struct GT {
   float *scores;
   Map map;
   Cand *cand;
+  char *progs[VN_TOKC_MAXSTEPS];  /* compiled split regexes */
+  int nprogs;
 } GT;
 
 static VnStatus gerr(GT *t, VnStatus st, const char *msg) {
@@ -87,6 +89,7 @@ static VnStatus gerr(GT *t, VnStatus st, const char *msg) {
 }
 
 static void gt_free(GT *t) {
+  while (t->nprogs) free(t->progs[--t->nprogs]);
   free(t->cand); free(t->d.merges); free(t->d.added); free(t->d.vocab);
   free(t->types); free(t->scores); free(t->map.slot);
 }
@@ -134,8 +137,14 @@ static VnStatus gt_vocab(GT *t, int spm) {
   return VN_OK;
 }
 
-/* byte-level BPE: merges "a b", split by the named regex */
-static VnStatus gt_byte_bpe(GT *t, int re, int nfc) {
+/* byte-level BPE: merges "a b", split by the kind's regexes, then by the
+ * named hand-written one */
+static VnStatus gt_byte_bpe(GT *t, json_t *tk) {
+  const char *split = json_string_value(json_object_get(tk, "split"));
+  json_t *rx = json_object_get(tk, "regex"), *x, *im = json_object_get(tk, "ignore_merges");
+  int re = split && !strcmp(split, "cl100k") ? VN_TOKRE_CL100K : split && !strcmp(split, "cl100k_n1") ? VN_TOKRE_CL100K_N1 : 0;
+  int nfc = json_is_true(json_object_get(tk, "nfc")), use_regex = !re && (split || !json_array_size(rx));
+  size_t i;
   const VnGguf *g = t->g;
   VnTokDesc *d = &t->d;
   uint32_t ty;
@@ -158,6 +167,18 @@ static VnStatus gt_byte_bpe(GT *t, int re, int nfc) {
     d->n_merges++;
   }
   if (nfc) { d->norm[d->n_norm].kind = VN_TOKNORM_NFC; d->n_norm++; }
+  json_array_foreach(rx, i, x) {
+    VnTokcStr prog;
+    VnStatus st;
+    if (!json_is_string(x) || d->n_pre + 2 >= VN_TOKC_MAXSTEPS)
+      return gerr(t, VN_ERR_INTERNAL, "archspecs/lib/pretok.lua: bad regex list");
+    if ((st = vn_tokc_regex(t->ctx, t->g->path, json_string_value(x), json_string_length(x), &prog)) != VN_OK) return st;
+    t->progs[t->nprogs++] = (char *)prog.s;
+    d->pre[d->n_pre].kind = VN_TOKPRE_SPLIT_PROG;
+    d->pre[d->n_pre].s1 = prog;
+    d->pre[d->n_pre].b = VN_TOKSPLIT_ISOLATED;
+    d->n_pre++;
+  }
   if (re) {
     d->pre[d->n_pre].kind = VN_TOKPRE_SPLIT_REGEX;
     d->pre[d->n_pre].a = re;
@@ -166,9 +187,9 @@ static VnStatus gt_byte_bpe(GT *t, int re, int nfc) {
   }
   d->pre[d->n_pre].kind = VN_TOKPRE_BYTELEVEL;
   d->pre[d->n_pre].a = 0;
-  d->pre[d->n_pre].b = re ? 0 : 1;
+  d->pre[d->n_pre].b = use_regex;
   d->n_pre++;
-  d->ignore_merges = re == VN_TOKRE_CL100K;
+  d->ignore_merges = json_is_boolean(im) ? json_is_true(im) : re == VN_TOKRE_CL100K;
   d->dec[d->n_dec++].kind = VN_TOKDEC_BYTELEVEL;
   return VN_OK;
 }
@@ -219,13 +240,41 @@ static VnStatus gt_spm_bpe(GT *t) {
   return VN_OK;
 }
 
+/* WordPiece: greedy longest pieces; a word's first piece carries the word
+ * prefix, the others the continuing prefix (from pretok.lua). */
+static VnStatus gt_wordpiece(GT *t, json_t *tk) {
+  VnTokDesc *d = &t->d;
+  json_t *nm = json_object_get(tk, "normalizer");
+  d->model = VN_TOKMODEL_WORDPIECE;
+  d->word_prefix.s = json_string_value(json_object_get(tk, "word_prefix"));
+  d->word_prefix.len = d->word_prefix.s ? strlen(d->word_prefix.s) : 0;
+  d->cont_prefix.s = json_string_value(json_object_get(tk, "continuing_prefix"));
+  d->cont_prefix.len = d->cont_prefix.s ? strlen(d->cont_prefix.s) : 0;
+  d->max_chars = (int32_t)json_integer_value(json_object_get(tk, "max_chars"));
+  if (d->max_chars <= 0) d->max_chars = 100;
+  if (d->unk_id < 0) return gerr(t, VN_ERR_INPUT, "a WordPiece tokenizer needs tokenizer.ggml.unknown_token_id");
+  d->norm[d->n_norm].kind = VN_TOKNORM_BERT;
+  d->norm[d->n_norm++].a = (json_is_true(json_object_get(nm, "clean")) ? VN_TOKBERT_CLEAN : 0) |
+                           (json_is_true(json_object_get(nm, "chinese")) ? VN_TOKBERT_CHINESE : 0) |
+                           (json_is_true(json_object_get(nm, "strip_accents")) ? VN_TOKBERT_STRIP : 0) |
+                           (json_is_true(json_object_get(nm, "lowercase")) ? VN_TOKBERT_LOWER : 0);
+  d->pre[d->n_pre++].kind = VN_TOKPRE_BERT;
+  d->dec[d->n_dec].kind = VN_TOKDEC_REPLACE;           /* "▁" -> " ", then no leading space */
+  d->dec[d->n_dec].s1 = d->word_prefix;
+  d->dec[d->n_dec++].s2 = lit(" ");
+  d->dec[d->n_dec].kind = VN_TOKDEC_STRIP;
+  d->dec[d->n_dec].s1 = lit(" ");
+  d->dec[d->n_dec++].a = 1;
+  /* added tokens as HF's BERT converts them: special ones matched on raw text */
+  for (int32_t i = 0; i < d->n_added; i++) d->added[i].flags = VN_TOKADD_SPECIAL;
+  return VN_OK;
+}
+
 VnStatus vn_gguf_tokenizer(VnCtx *ctx, const VnGguf *g, const char *tok_json, unsigned char **blob, size_t *len) {
   json_t *tk = tok_json ? json_loads(tok_json, 0, NULL) : NULL;
   const char *model = json_string_value(json_object_get(tk, "model"));
-  const char *split = json_string_value(json_object_get(tk, "split"));
   int bpe_bytes = model && !strcmp(model, "byte_bpe"), spm = model && !strcmp(model, "spm_bpe");
-  int re = split && !strcmp(split, "cl100k") ? VN_TOKRE_CL100K : split && !strcmp(split, "cl100k_n1") ? VN_TOKRE_CL100K_N1 : 0;
-  int nfc = json_is_true(json_object_get(tk, "nfc"));
+  int wp = model && !strcmp(model, "wordpiece");
   GT t;
   VnStatus st;
   memset(&t, 0, sizeof t);
@@ -233,10 +282,14 @@ VnStatus vn_gguf_tokenizer(VnCtx *ctx, const VnGguf *g, const char *tok_json, un
   t.g = g;
   *blob = NULL;
   *len = 0;
-  if (tk) json_decref(tk);
-  if (!bpe_bytes && !spm) return gerr(&t, VN_ERR_INPUT, "no tokenizer venus can build in the GGUF metadata");
-  if ((st = gt_vocab(&t, spm)) == VN_OK && (st = bpe_bytes ? gt_byte_bpe(&t, re, nfc) : gt_spm_bpe(&t)) == VN_OK)
+  if (!bpe_bytes && !spm && !wp) {
+    if (tk) json_decref(tk);
+    return gerr(&t, VN_ERR_INPUT, "no tokenizer venus can build in the GGUF metadata");
+  }
+  if ((st = gt_vocab(&t, spm || wp)) == VN_OK &&
+      (st = bpe_bytes ? gt_byte_bpe(&t, tk) : wp ? gt_wordpiece(&t, tk) : gt_spm_bpe(&t)) == VN_OK)
     st = vn_tokc_compile_desc(ctx, &t.d, blob, len);
   gt_free(&t);
+  json_decref(tk);
   return st;
 }

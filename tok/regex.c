@@ -10,9 +10,8 @@
  * \v \xHH \x{H..} \uHHHH, escaped metacharacters, groups ( ) (?: ) (?i: ) and
  * (?i), alternation, * + ? {n} {n,} {n,m} and their lazy forms, and
  * lookaheads (?!X) (?=X) of one character X. Unicode properties come from
- * utf8proc here: the letters, numbers, marks, punctuation, symbols, controls
- * and white space as the blob's class bits (VN_TOKU_*), every other category
- * as ranges. Anything else (backreferences, lookbehind, \b, possessive
+ * utf8proc here: letters, numbers, punctuation, symbols, controls and white
+ * space as the blob's class bits (VN_TOKU_*), every other category as ranges. Anything else (backreferences, lookbehind, \b, possessive
  * quantifiers) is refused with a message naming it; so are programs larger
  * than VN_TOKRX_MAXPROG words and groups nested deeper than MAXNEST, which
  * bounds the parser's recursion. */
@@ -144,7 +143,7 @@ static int set_fold(Rx *r, Set *s, uint32_t cp) {
 static int set_prop(Rx *r, Set *s, const char *name, int neg) {
   static const struct { const char *name; uint32_t bit, cats; } props[] = {
     {"L", VN_TOKU_L, 0}, {"N", VN_TOKU_N, 0}, {"P", VN_TOKU_P, 0}, {"S", VN_TOKU_S, 0},
-    {"M", VN_TOKU_M, 0}, {"C", VN_TOKU_C, 0},
+    {"M", 0, CAT(MN) | CAT(MC) | CAT(ME)}, {"Mark", 0, CAT(MN) | CAT(MC) | CAT(ME)}, {"C", VN_TOKU_C, 0},
     {"Letter", VN_TOKU_L, 0}, {"Number", VN_TOKU_N, 0}, {"Punctuation", VN_TOKU_P, 0},
     {"Lu", 0, CAT(LU)}, {"Ll", 0, CAT(LL)}, {"Lt", 0, CAT(LT)}, {"Lm", 0, CAT(LM)}, {"Lo", 0, CAT(LO)},
     {"Mn", 0, CAT(MN)}, {"Mc", 0, CAT(MC)}, {"Me", 0, CAT(ME)},

@@ -64,6 +64,9 @@ typedef struct VnTokDesc {
   int32_t bos_id, eos_id;     /* -1: none */
   int n_eog;                  /* end-of-generation ids besides eos */
   int32_t eog[VN_TOKC_MAXIDS];
+  int model;                  /* VN_TOKMODEL_* (0: BPE) */
+  VnTokcStr word_prefix, cont_prefix;   /* WordPiece: before a word's first piece, before the others */
+  int32_t max_chars;          /* WordPiece: longer words become unk */
 } VnTokDesc;
 
 /* Writes the blob for d into *blob (malloc'ed), or records "FILE: problem" in

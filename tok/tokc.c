@@ -156,8 +156,10 @@ static unsigned uclass(uint32_t cp) {
     k = VN_TOKU_N | VN_TOKU_W; break;
   case UTF8PROC_CATEGORY_NO:
     k = VN_TOKU_N; break;
-  case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+  case UTF8PROC_CATEGORY_MN:
     k = VN_TOKU_M | VN_TOKU_W; break;
+  case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+    k = VN_TOKU_W; break;
   case UTF8PROC_CATEGORY_PC:
     k = VN_TOKU_W | VN_TOKU_P; break;
   case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE:
@@ -697,7 +699,9 @@ static VnStatus w_norm(W *w) {
   uint32_t nfc_ratio = 1;
   int s, has_nfc = 0;
   for (s = 0; s < d->n_norm; s++)
-    if (d->norm[s].kind == VN_TOKNORM_NFC || d->norm[s].kind == VN_TOKNORM_NFD) has_nfc = 1;
+    if (d->norm[s].kind == VN_TOKNORM_NFC || d->norm[s].kind == VN_TOKNORM_NFD ||
+        (d->norm[s].kind == VN_TOKNORM_BERT && (d->norm[s].a & VN_TOKBERT_STRIP)))
+      has_nfc = 1;
   if (has_nfc && sec_nfc(SECB(w, VN_TOKSEC_NFC_DEC), SECB(w, VN_TOKSEC_NFC_CCC), SECB(w, VN_TOKSEC_NFC_COMP),
                          &nfc_ratio))
     return werr(w, VN_ERR_INTERNAL, "cannot build the NFC tables");
@@ -706,6 +710,7 @@ static VnStatus w_norm(W *w) {
     const VnTokcStep *st = &d->norm[s];
     uint32_t f = 1;
     if (st->kind == VN_TOKNORM_NFC || st->kind == VN_TOKNORM_NFD) f = nfc_ratio;
+    else if (st->kind == VN_TOKNORM_BERT) f = 3 * (nfc_ratio > 2 ? nfc_ratio : 2);   /* CJK padded, NFD, lowercase */
     else if (st->kind == VN_TOKNORM_REPLACE)
       f = (uint32_t)((st->s2.len + st->s1.len - 1) / (st->s1.len ? st->s1.len : 1));
     if (f < 1) f = 1;
@@ -798,6 +803,39 @@ static VnStatus w_post(W *w) {
   return VN_OK;
 }
 
+/* MODEL (WordPiece only) and LOWER (when a BERT step lowercases). */
+static VnStatus w_model(W *w) {
+  const VnTokDesc *d = w->d;
+  int s, lower = 0;
+  if (d->model == VN_TOKMODEL_WORDPIECE) {
+    Buf *m = SECB(w, VN_TOKSEC_MODEL);
+    if (d->unk_id < 0) return werr(w, VN_ERR_INPUT, "a WordPiece tokenizer needs an unk token");
+    b_u32(m, VN_TOKMODEL_WORDPIECE);
+    b_u32(m, (uint32_t)d->max_chars);
+    b_str(m, d->word_prefix.s, d->word_prefix.len);
+    b_str(m, d->cont_prefix.s, d->cont_prefix.len);
+  }
+  for (s = 0; s < d->n_norm; s++)
+    if (d->norm[s].kind == VN_TOKNORM_BERT && (d->norm[s].a & VN_TOKBERT_LOWER)) lower = 1;
+  if (lower) {                              /* simple mappings; U+0130 lowercases to two */
+    Buf *lo = SECB(w, VN_TOKSEC_LOWER);
+    uint32_t cp, n = 0;
+    size_t at = lo->n;
+    b_u32(lo, 0);
+    for (cp = 0; cp < 0x110000; cp++) {
+      utf8proc_int32_t l;
+      if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+      l = utf8proc_tolower((utf8proc_int32_t)cp);
+      if (cp == 0x130) { b_u32(lo, cp); b_u32(lo, 'i'); b_u32(lo, 0x307); n++; continue; }
+      if ((uint32_t)l == cp) continue;
+      b_u32(lo, cp); b_u32(lo, (uint32_t)l); b_u32(lo, 0);
+      n++;
+    }
+    b_set32(lo, at, n);
+  }
+  return VN_OK;
+}
+
 /* UCLASS, PARAMS. */
 static VnStatus w_params(W *w) {
   const VnTokDesc *d = w->d;
@@ -868,7 +906,7 @@ VnStatus vn_tokc_compile_desc(VnCtx *ctx, const VnTokDesc *d, unsigned char **bl
   if ((st = w_init(&w)) == VN_OK && (st = w_pieces(&w)) == VN_OK && (st = w_vhash(&w)) == VN_OK &&
       (st = w_wall(&w)) == VN_OK && (st = w_bytes(&w)) == VN_OK && (st = w_merges(&w)) == VN_OK &&
       (st = w_norm(&w)) == VN_OK && (st = w_added(&w)) == VN_OK && (st = w_steps(&w)) == VN_OK &&
-      (st = w_post(&w)) == VN_OK && (st = w_params(&w)) == VN_OK)
+      (st = w_post(&w)) == VN_OK && (st = w_model(&w)) == VN_OK && (st = w_params(&w)) == VN_OK)
     st = w_assemble(&w, blob, len);
   w_free(&w);
   return st;
