@@ -52,7 +52,7 @@ long vn_tok_encode(const VnTok *t, const char *text, size_t len, int add_special
 
 /* The same with options: VN_TOK_ADD_SPECIAL as add_special above;
  * VN_TOK_PARSE_SPECIAL: special added tokens written in the text are matched
- * (vn_tok_encode always does; llama.cpp's tokenizer tests do not, and match
+ * (vn_tok_encode always does; GGUF's reference tokenizer tests do not, and match
  * only the other added tokens). */
 enum { VN_TOK_ADD_SPECIAL = 1, VN_TOK_PARSE_SPECIAL = 2 };
 long vn_tok_encode_opts(const VnTok *t, const char *text, size_t len, unsigned opts,

@@ -60,6 +60,31 @@ static int meta_bool(const VnGguf *g, const char *key, int def) {
   return json_is_boolean(v) ? json_is_true(v) : def;
 }
 
+/* Is s[0..n) well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF)? */
+static int utf8_ok(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < n) {
+    unsigned c = p[i], need, k;
+    uint32_t cp;
+    if (c < 0x80) { i++; continue; }
+    if (c >= 0xC2 && c <= 0xDF) need = 1;
+    else if (c >= 0xE0 && c <= 0xEF) need = 2;
+    else if (c >= 0xF0 && c <= 0xF4) need = 3;
+    else return 0;
+    if (n - i <= need) return 0;
+    cp = c & (0x3F >> need);
+    for (k = 1; k <= need; k++) {
+      if ((p[i + k] & 0xC0) != 0x80) return 0;
+      cp = cp << 6 | (p[i + k] & 0x3F);
+    }
+    if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+      return 0;
+    i += need + 1;
+  }
+  return 1;
+}
+
 static VnTokcStr lit(const char *s) { VnTokcStr t = {s, strlen(s)}; return t; }
 
 typedef struct { int32_t id, a, b; float score; } Cand;
@@ -110,7 +135,12 @@ static VnStatus gt_vocab(GT *t, int spm) {
   t->scores = calloc(nv, sizeof *t->scores);
   d->added = calloc(nv, sizeof *d->added);
   if (!d->vocab || !t->types || !t->scores || !d->added) return gerr(t, VN_ERR_NOMEM, "out of memory");
-  for (uint64_t i = 0; i < nv; i++) d->vocab[i].s = vn_gguf_next_str(&it, &d->vocab[i].len);
+  for (uint64_t i = 0; i < nv; i++) {
+    d->vocab[i].s = vn_gguf_next_str(&it, &d->vocab[i].len);
+    if (!utf8_ok(d->vocab[i].s, d->vocab[i].len))
+      return vn_errorf(t->ctx, VN_ERR_INPUT, (VnLoc){g->path, 0}, "tokenizer.ggml.tokens[%llu] is not valid UTF-8",
+                       (unsigned long long)i);
+  }
   if (vn_gguf_array(g, "tokenizer.ggml.token_type", &ty, &n2, &it) && n2 == nv && ty <= GT_F32)
     for (uint64_t i = 0; i < nv; i++) t->types[i] = (int32_t)vn_gguf_next_num(&it, ty);
   else for (uint64_t i = 0; i < nv; i++) t->types[i] = TT_NORMAL;
@@ -265,7 +295,7 @@ static VnStatus gt_wordpiece(GT *t, json_t *tk) {
   d->dec[d->n_dec].kind = VN_TOKDEC_STRIP;
   d->dec[d->n_dec].s1 = lit(" ");
   d->dec[d->n_dec++].a = 1;
-  /* added tokens as HF's BERT converts them: special ones matched on raw text */
+  /* added tokens as HF's WordPiece converter has them: special, matched on raw text */
   for (int32_t i = 0; i < d->n_added; i++) d->added[i].flags = VN_TOKADD_SPECIAL;
   return VN_OK;
 }

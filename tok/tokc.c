@@ -803,7 +803,7 @@ static VnStatus w_post(W *w) {
   return VN_OK;
 }
 
-/* MODEL (WordPiece only) and LOWER (when a BERT step lowercases). */
+/* MODEL (WordPiece only) and LOWER (when a BertNormalizer step lowercases). */
 static VnStatus w_model(W *w) {
   const VnTokDesc *d = w->d;
   int s, lower = 0;

@@ -3,8 +3,8 @@
  * tokenizer.ggml.* metadata with vn_gguf_tokenizer; a vocabulary-only GGUF
  * file needs no tensors and no model mapping) and then run
  * runtime/tokenizer.c on the blob, i.e. exactly the code a model binary runs.
- * A GGUF file is tokenized as llama.cpp does by default (no BOS/EOS added,
- * special-token text not matched); --special turns both on.
+ * A GGUF file is tokenized as GGUF's reference tokenizer does by default (no
+ * BOS/EOS added, special-token text not matched); --special turns both on.
  * Exit status: 0 ok, 1 bad input (missing or unsupported tokenizer, unreadable
  * file, bad id), 2 bad command line. Messages are one line `venusc: ...`. */
 #include "tok.h"
@@ -28,7 +28,7 @@ static void tok_help(void) {
         "line, separated by single spaces, as HF tokenizers' encode(text) does.\n"
         "  MODEL_DIR        a directory holding tokenizer.json (and maybe tokenizer_config.json)\n"
         "  FILE.gguf        a GGUF file's tokenizer (vocabulary-only files too); by default as\n"
-        "                   llama.cpp tokenizes: no special tokens added, special-token text\n"
+        "                   GGUF's reference tokenizer does: no special tokens added, special-token text\n"
         "                   not matched as such\n"
         "  --special        add the post-processor's special tokens (add_special_tokens=True);\n"
         "                   for a GGUF file also match special-token text\n"

@@ -11,10 +11,12 @@
 5. errors: bad input gives one line `venusc: ...` and exit 1, bad flags exit 2;
    hostile input (huge added tokens, deep nesting) neither crashes nor overflows;
 6. tests/tokenizer/regex.c: compiled split regexes against another engine's answers;
+   llama.cpp's vocabulary suite (tests/fixtures/llamacpp-vocab) through `venusc tokenize`;
 7. tests/tokenizer/unit.c (NFC/NFD vs utf8proc, stream decode, round trips,
    corrupted blobs), under -fsanitize=address,undefined when available.
 Standard library only."""
 import concurrent.futures
+import gzip
 import hashlib
 import json
 import os
@@ -472,6 +474,91 @@ def check_hostile(venusc):
         % (ok, total))
 
 
+LLAMACPP = os.path.join(ROOT, "tests", "fixtures", "llamacpp-vocab")
+
+
+def check_llamacpp(venusc):
+    """llama.cpp's tokenizer suite (tests/fixtures/llamacpp-vocab, pruned copies of
+    its vocabulary-only GGUF files): every text through `venusc tokenize FILE.gguf
+    --file ...` with llama.cpp's defaults (no special tokens added or parsed) must
+    give the expected ids. Then --special, detokenize, and bad GGUF vocabularies."""
+    d = os.path.join(OUT, "llamacpp")
+    os.makedirs(d, exist_ok=True)
+    ok = total = 0
+    files = []
+    for name in sorted(os.listdir(LLAMACPP)):
+        if not name.endswith(".gguf.gz"):
+            continue
+        base = name[:-3]
+        gg = os.path.join(d, base)
+        with gzip.open(os.path.join(LLAMACPP, name)) as f, open(gg, "wb") as g:
+            g.write(f.read())
+        files.append(gg)
+        texts = open(os.path.join(LLAMACPP, base + ".inp"), "rb").read().decode("utf-8").split(
+            "\n__ggml_vocab_test__\n")[:-1]
+        want = open(os.path.join(LLAMACPP, base + ".out")).read().split("\n")
+        args = [venusc, "tokenize", gg]
+        for i, t in enumerate(texts):
+            p = os.path.join(d, "%s.%d.txt" % (base, i))
+            with open(p, "wb") as f:
+                f.write(t.encode())
+            args += ["--file", p]
+        r = run(args)
+        got = r.stdout.decode().split("\n")
+        good = sum(1 for i in range(len(texts)) if i < len(got) and got[i].split() == want[i].split())
+        if r.returncode != 0 or good != len(texts):
+            bad = [i for i in range(len(texts)) if not (i < len(got) and got[i].split() == want[i].split())]
+            fail("%s: %d/%d texts give llama.cpp's ids (first wrong: #%s %r), stderr %r" % (
+                base, good, len(texts), bad[0] if bad else "?", texts[bad[0]][:40] if bad else "",
+                r.stderr.decode(errors="replace")[-200:]))
+        say("llama.cpp %-30s %d/%d" % (base, good, len(texts)))
+        ok += good
+        total += len(texts)
+    say("llama.cpp vocabulary suite: %d/%d texts" % (ok, total))
+    if not files:
+        fail("no vocabulary files in %s" % LLAMACPP)
+        return
+    # --special: BOS/EOS added and special-token text matched; detokenize of a GGUF file
+    gg = files[0]
+    checks = 0
+    for f in files:
+        plain = run([venusc, "tokenize", f, "--", "a"]).stdout.split()
+        sp = run([venusc, "tokenize", f, "--special", "--", "a"]).stdout.split()
+        dt = run([venusc, "detokenize", f, "--", b" ".join(plain).decode()])
+        if dt.returncode != 0 or dt.stdout.strip() != b"a" or len(sp) < len(plain):
+            fail("%s: --special gave %r for %r; detokenize gave %r" % (os.path.basename(f), sp, plain, dt.stdout))
+        else:
+            checks += 1
+    say("llama.cpp files: --special and detokenize %d/%d" % (checks, len(files)))
+    # bad GGUF vocabularies (from a byte-level BPE file: it has merges and a pre-tokenizer name)
+    gg = next((f for f in files if b"tokenizer.ggml.merges" in open(f, "rb").read()), gg)
+    raw = open(gg, "rb").read()
+    k = raw.find(b"tokenizer.ggml.tokens") + len("tokenizer.ggml.tokens")
+    first = k + 4 + 4 + 8 + 8                     # type, element type, count, first string's length
+    cases = [("bad_utf8.gguf", raw[:first] + b"\xff" + raw[first + 1:], "not valid UTF-8"),
+             ("truncated.gguf", raw[: len(raw) // 2], "truncated|past the end"),
+             ("no_model.gguf", raw.replace(b"tokenizer.ggml.model", b"tokenizer.ggml.modex", 1), "no tokenizer")]
+    i = raw.find(b"tokenizer.ggml.pre")
+    if i > 0:
+        j = i + len("tokenizer.ggml.pre") + 4 + 8
+        cases.append(("bad_pre.gguf", raw[:j] + b"?" + raw[j + 1:], "pre-tokenizer .* is not supported"))
+    import re
+    good = 0
+    n = 0
+    for fname, data, want in cases:
+        n += 1
+        p = os.path.join(d, fname)
+        with open(p, "wb") as f:
+            f.write(data)
+        r = run([venusc, "tokenize", p, "--", "hi"])
+        err = r.stderr.decode(errors="replace")
+        if r.returncode == 1 and err.count("\n") == 1 and p in err and re.search(want, err) and not r.stdout:
+            good += 1
+        else:
+            fail("bad GGUF vocabulary %s: rc %d, stderr %r" % (fname, r.returncode, err))
+    say("llama.cpp files: bad vocabularies %d/%d give one line and exit 1" % (good, n))
+
+
 def check_regex():
     """tests/tokenizer/regex.c: the compiled split regexes against the answers of
     another engine (tests/fixtures/tokenizers/regex_cases.json), and patterns
@@ -498,7 +585,7 @@ def check_regex():
 
 def check_unit(models):
     cc = os.environ.get("CC", "cc")
-    src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/unit.c", "tok/tokc.c", "runtime/tokenizer.c", "graph/ctx.c")]
+    src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/unit.c", "tok/tokc.c", "tok/regex.c", "runtime/tokenizer.c", "graph/ctx.c")]
     inc = ["-I" + os.path.join(ROOT, d) for d in (".", "graph", "ops", "frontend", "tok", "codegen", "runtime", "targets")]
     exe = os.path.join(OUT, "unit")
     base = [cc, "-std=c11", "-D_GNU_SOURCE", "-O1", "-g", "-Wall", "-Wextra", "-Wno-unused-parameter"] + inc
@@ -542,6 +629,7 @@ def main():
     check_errors(venusc)
     check_hostile(venusc)
     check_regex()
+    check_llamacpp(venusc)
     t3 = time.time()
     check_unit(models)
     print("(time: fixtures %.0f s, speed %.0f s, errors %.0f s, unit %.0f s)" % (t1 - t0, t2 - t1, t3 - t2,
