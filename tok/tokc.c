@@ -1292,26 +1292,16 @@ static json_t *load_json(VnCtx *ctx, const char *path, size_t flags) {
   return j;
 }
 
-static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
+/* model: the BPE options */
+static VnStatus json_model(Front *f, json_t *model) {
   VnTokDesc *d = f->d;
-  json_t *model = json_object_get(root, "model"), *vocab, *merges, *added, *v, *x;
-  const char *key, *ty;
-  size_t i;
-  int32_t maxid = -1;
-  VnStatus st;
-  static const char *const eog_names[] = {"</s>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>",
-                                          "<|im_end|>", "<|endoftext|>", "<end_of_turn>", "<|end|>",
-                                          "<eos>", "<|return|>", "<|call|>", NULL};
-  static const char *const bos_names[] = {"<s>", "<|begin_of_text|>", "<bos>", "<|startoftext|>", NULL};
-  static const char *const eos_names[] = {"</s>", "<|end_of_text|>", "<eos>", "<|endoftext|>", "<|im_end|>", NULL};
-
+  json_t *v;
+  const char *ty;
   if (!json_is_object(model)) return ferr(f, "no \"model\" object");
   ty = jtype(model);
-  vocab = json_object_get(model, "vocab");
-  merges = json_object_get(model, "merges");
-  if (strcmp(ty, "BPE") && !(!*ty && json_is_array(merges)))
+  if (strcmp(ty, "BPE") && !(!*ty && json_is_array(json_object_get(model, "merges"))))
     return ferr(f, "unsupported model type '%s' (venus supports BPE)", *ty ? ty : "?");
-  if (!json_is_object(vocab) || !json_is_array(merges))
+  if (!json_is_object(json_object_get(model, "vocab")) || !json_is_array(json_object_get(model, "merges")))
     return ferr(f, "BPE model without vocab/merges");
   if ((v = json_object_get(model, "dropout")) && !json_is_null(v) && json_number_value(v) != 0)
     return ferr(f, "BPE dropout is not supported");
@@ -1321,8 +1311,16 @@ static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
   d->byte_fallback = jbool(model, "byte_fallback", 0);
   d->fuse_unk = jbool(model, "fuse_unk", 0);
   d->ignore_merges = jbool(model, "ignore_merges", 0);
+  return VN_OK;
+}
 
-  /* vocabulary */
+/* model.vocab: id -> piece, the exact bytes of each key (NUL included) */
+static VnStatus json_vocab(Front *f, json_t *vocab) {
+  VnTokDesc *d = f->d;
+  const char *key;
+  json_t *v;
+  void *it;
+  int32_t maxid = -1;
   json_object_foreach(vocab, key, v) {
     json_int_t id = json_integer_value(v);
     if (!json_is_integer(v) || id < 0 || id >= (1 << 27))
@@ -1331,86 +1329,87 @@ static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
   }
   d->n_vocab = maxid + 1;
   d->vocab = calloc((size_t)d->n_vocab + 1, sizeof *d->vocab);
-  if (!d->vocab || map_init(&f->ids, json_object_size(vocab) + 1024))
-    return FNOMEM(f);
-  /* json_object_foreach gives keys as C strings; the exact bytes (NUL
-   * included) come from a key's length via json_object_iter_key_len */
-  {
-    void *it;
-    for (it = json_object_iter(vocab); it; it = json_object_iter_next(vocab, it)) {
-      json_int_t id = json_integer_value(json_object_iter_value(it));
-      if (!d->vocab[id].s) {
-        d->vocab[id].s = json_object_iter_key(it);
-        d->vocab[id].len = json_object_iter_key_len(it);
-      }
+  if (!d->vocab || map_init(&f->ids, json_object_size(vocab) + 1024)) return FNOMEM(f);
+  for (it = json_object_iter(vocab); it; it = json_object_iter_next(vocab, it)) {
+    json_int_t id = json_integer_value(json_object_iter_value(it));
+    if (!d->vocab[id].s) {
+      d->vocab[id].s = json_object_iter_key(it);
+      d->vocab[id].len = json_object_iter_key_len(it);
     }
   }
+  return VN_OK;
+}
 
-  /* added tokens: HF matches special ones first, then the others */
-  added = json_object_get(root, "added_tokens");
+/* added_tokens: HF matches special ones first, then the others; then the
+ * token -> id map for the post-processor and bos/eos gets the model vocab */
+static VnStatus json_added(Front *f, json_t *added) {
+  VnTokDesc *d = f->d;
+  json_t *x;
+  size_t i;
+  int pass;
   if (added && !json_is_array(added)) return ferr(f, "\"added_tokens\" is not a list");
   d->added = calloc(json_array_size(added) + 1, sizeof *d->added);
   if (!d->added) return FNOMEM(f);
-  {
-    int pass;
-    for (pass = 0; pass < 2; pass++)
-      json_array_foreach(added, i, x) {
-        VnTokcAdded *a;
-        json_t *idv = json_object_get(x, "id");
-        int special = jbool(x, "special", 0);
-        if (special != (pass == 0)) continue;
-        if (!json_is_integer(idv) || json_integer_value(idv) < 0 || json_integer_value(idv) >= (1 << 27) ||
-            !json_is_string(json_object_get(x, "content")))
-          return ferr(f, "added token %d is malformed", (int)i);
-        a = &d->added[d->n_added++];
-        a->id = (int32_t)json_integer_value(idv);
-        a->content = jstr(json_object_get(x, "content"));
-        a->flags = (special ? VN_TOKADD_SPECIAL : 0) | (jbool(x, "lstrip", 0) ? VN_TOKADD_LSTRIP : 0) |
-                   (jbool(x, "rstrip", 0) ? VN_TOKADD_RSTRIP : 0) |
-                   (jbool(x, "single_word", 0) ? VN_TOKADD_SINGLE_WORD : 0) |
-                   (jbool(x, "normalized", !special) ? VN_TOKADD_NORMALIZED : 0);
-        map_put(&f->ids, a->content.s, a->content.len, a->id);
-      }
-  }
+  for (pass = 0; pass < 2; pass++)
+    json_array_foreach(added, i, x) {
+      VnTokcAdded *a;
+      json_t *idv = json_object_get(x, "id");
+      int special = jbool(x, "special", 0);
+      if (special != (pass == 0)) continue;
+      if (!json_is_integer(idv) || json_integer_value(idv) < 0 || json_integer_value(idv) >= (1 << 27) ||
+          !json_is_string(json_object_get(x, "content")))
+        return ferr(f, "added token %d is malformed", (int)i);
+      a = &d->added[d->n_added++];
+      a->id = (int32_t)json_integer_value(idv);
+      a->content = jstr(json_object_get(x, "content"));
+      a->flags = (special ? VN_TOKADD_SPECIAL : 0) | (jbool(x, "lstrip", 0) ? VN_TOKADD_LSTRIP : 0) |
+                 (jbool(x, "rstrip", 0) ? VN_TOKADD_RSTRIP : 0) |
+                 (jbool(x, "single_word", 0) ? VN_TOKADD_SINGLE_WORD : 0) |
+                 (jbool(x, "normalized", !special) ? VN_TOKADD_NORMALIZED : 0);
+      map_put(&f->ids, a->content.s, a->content.len, a->id);
+    }
   for (i = 0; i < (size_t)d->n_vocab; i++)
     if (d->vocab[i].s) map_put(&f->ids, d->vocab[i].s, d->vocab[i].len, (int32_t)i);
+  return VN_OK;
+}
 
-  /* merges: "a b" strings or [a, b] pairs, in rank order */
+/* model.merges: "a b" strings or [a, b] pairs, in rank order; model.unk_token */
+static VnStatus json_merges(Front *f, json_t *model) {
+  VnTokDesc *d = f->d;
+  json_t *merges = json_object_get(model, "merges"), *x, *v;
+  VnStatus st = VN_OK;
+  Map mv;
+  size_t i;
   d->n_merges = (int32_t)json_array_size(merges);
   d->merges = malloc(2 * ((size_t)d->n_merges + 1) * sizeof *d->merges);
-  if (!d->merges) return FNOMEM(f);
-  {
-    Map mv;
-    if (map_init(&mv, (size_t)d->n_vocab)) return FNOMEM(f);
-    for (i = 0; i < (size_t)d->n_vocab; i++)
-      if (d->vocab[i].s) map_put(&mv, d->vocab[i].s, d->vocab[i].len, (int32_t)i);
-    json_array_foreach(merges, i, x) {
-      VnTokcStr a = {NULL, 0}, b = {NULL, 0};
-      int32_t ia, ib;
-      if (json_is_string(x)) {
-        const char *s = json_string_value(x), *sp = memchr(s, ' ', json_string_length(x));
-        if (sp && !memchr(sp + 1, ' ', json_string_length(x) - (size_t)(sp + 1 - s))) {
-          a.s = s; a.len = (size_t)(sp - s);
-          b.s = sp + 1; b.len = json_string_length(x) - a.len - 1;
-        }
-      } else if (json_is_array(x) && json_array_size(x) == 2) {
-        a = jstr(json_array_get(x, 0));
-        b = jstr(json_array_get(x, 1));
+  if (!d->merges || map_init(&mv, (size_t)d->n_vocab)) return FNOMEM(f);
+  for (i = 0; i < (size_t)d->n_vocab; i++)
+    if (d->vocab[i].s) map_put(&mv, d->vocab[i].s, d->vocab[i].len, (int32_t)i);
+  json_array_foreach(merges, i, x) {
+    VnTokcStr a = {NULL, 0}, b = {NULL, 0};
+    int32_t ia, ib;
+    if (json_is_string(x)) {
+      const char *s = json_string_value(x), *sp = memchr(s, ' ', json_string_length(x));
+      if (sp && !memchr(sp + 1, ' ', json_string_length(x) - (size_t)(sp + 1 - s))) {
+        a.s = s; a.len = (size_t)(sp - s);
+        b.s = sp + 1; b.len = json_string_length(x) - a.len - 1;
       }
-      if (!a.s || !b.s) { free(mv.slot); return ferr(f, "merge %d is malformed", (int)i); }
-      ia = map_get(&mv, a.s, a.len);
-      ib = map_get(&mv, b.s, b.len);
-      if (ia < 0 || ib < 0) {
-        VnTokcStr m = ia < 0 ? a : b;
-        free(mv.slot);
-        return ferr(f, "merge %d: token '%.*s' is not in the vocabulary", (int)i,
-                    (int)(m.len > 40 ? 40 : m.len), m.s);
-      }
-      d->merges[2 * i] = ia;
-      d->merges[2 * i + 1] = ib;
+    } else if (json_is_array(x) && json_array_size(x) == 2) {
+      a = jstr(json_array_get(x, 0));
+      b = jstr(json_array_get(x, 1));
     }
-    free(mv.slot);
+    if (!a.s || !b.s) { st = ferr(f, "merge %d is malformed", (int)i); break; }
+    ia = map_get(&mv, a.s, a.len);
+    ib = map_get(&mv, b.s, b.len);
+    if (ia < 0 || ib < 0) {
+      VnTokcStr m = ia < 0 ? a : b;
+      st = ferr(f, "merge %d: token '%.*s' is not in the vocabulary", (int)i, (int)(m.len > 40 ? 40 : m.len), m.s);
+      break;
+    }
+    d->merges[2 * i] = ia;
+    d->merges[2 * i + 1] = ib;
   }
+  free(mv.slot);
   d->unk_id = -1;
   if ((v = json_object_get(model, "unk_token")) && json_is_string(v)) {
     VnTokcStr u = jstr(v);
@@ -1421,21 +1420,19 @@ static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
         break;
       }
   }
+  return st;
+}
 
-  if ((st = each_leaf(f, json_object_get(root, "normalizer"), "normalizers", norm_one)) != VN_OK ||
-      (st = each_leaf(f, json_object_get(root, "pre_tokenizer"), "pretokenizers", pre_one)) != VN_OK ||
-      (st = dec_json(f, json_object_get(root, "decoder"))) != VN_OK ||
-      (st = each_leaf(f, json_object_get(root, "post_processor"), "processors", post_one)) != VN_OK)
-    return st;
-  {
-    int dec_bl = d->n_dec == 1 && d->dec[0].kind == VN_TOKDEC_BYTELEVEL;
-    if (d->byte_level != dec_bl)
-      return ferr(f, d->byte_level
-                  ? "unsupported: a ByteLevel pre-tokenizer needs the ByteLevel decoder"
-                  : "unsupported: a ByteLevel decoder without the ByteLevel pre-tokenizer");
-  }
-
-  /* bos/eos from tokenizer_config.json when given, else by the usual names */
+/* bos/eos from tokenizer_config.json when given, else by the usual names;
+ * end-of-generation ids by the usual names of added tokens */
+static void json_specials(Front *f, json_t *cfg) {
+  static const char *const eog_names[] = {"</s>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>",
+                                          "<|im_end|>", "<|endoftext|>", "<end_of_turn>", "<|end|>",
+                                          "<eos>", "<|return|>", "<|call|>", NULL};
+  static const char *const bos_names[] = {"<s>", "<|begin_of_text|>", "<bos>", "<|startoftext|>", NULL};
+  static const char *const eos_names[] = {"</s>", "<|end_of_text|>", "<eos>", "<|endoftext|>", "<|im_end|>", NULL};
+  VnTokDesc *d = f->d;
+  size_t i;
   d->bos_id = d->eos_id = -1;
   if (cfg) {
     d->bos_id = token_id(f, json_object_get(cfg, "bos_token"));
@@ -1454,6 +1451,23 @@ static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
         id = d->added[k].id;
     if (id >= 0) d->eog[d->n_eog++] = id;
   }
+}
+
+static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
+  VnTokDesc *d = f->d;
+  json_t *model = json_object_get(root, "model");
+  VnStatus st;
+  if ((st = json_model(f, model)) != VN_OK || (st = json_vocab(f, json_object_get(model, "vocab"))) != VN_OK ||
+      (st = json_added(f, json_object_get(root, "added_tokens"))) != VN_OK || (st = json_merges(f, model)) != VN_OK ||
+      (st = each_leaf(f, json_object_get(root, "normalizer"), "normalizers", norm_one)) != VN_OK ||
+      (st = each_leaf(f, json_object_get(root, "pre_tokenizer"), "pretokenizers", pre_one)) != VN_OK ||
+      (st = dec_json(f, json_object_get(root, "decoder"))) != VN_OK ||
+      (st = each_leaf(f, json_object_get(root, "post_processor"), "processors", post_one)) != VN_OK)
+    return st;
+  if (d->byte_level != (d->n_dec == 1 && d->dec[0].kind == VN_TOKDEC_BYTELEVEL))
+    return ferr(f, d->byte_level ? "unsupported: a ByteLevel pre-tokenizer needs the ByteLevel decoder"
+                                 : "unsupported: a ByteLevel decoder without the ByteLevel pre-tokenizer");
+  json_specials(f, cfg);
   return VN_OK;
 }
 

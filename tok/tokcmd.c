@@ -284,7 +284,7 @@ static double cpu_s(void) {             /* this process's CPU time: steadier on 
 }
 
 int vn_cmd_tokenize(int argc, char **argv) {
-  const char *model = NULL, *files[64], *bj = NULL, *eb = NULL;
+  const char *model = NULL, *files[argc > 0 ? argc : 1], *bj = NULL, *eb = NULL;   /* --file names: at most argc */
   int special = 0, count = 0, timing = 0, i, j, rc = 0, have_text = 0, nfiles = 0, fi, gguf = 0;
   unsigned opts;
   char *text = NULL;
@@ -301,7 +301,6 @@ int vn_cmd_tokenize(int argc, char **argv) {
     else if (!strcmp(argv[i], "--file") || !strcmp(argv[i], "--batch-json") || !strcmp(argv[i], "--emit-blob")) {
       if (i + 1 >= argc) return usage_err(TOK_USAGE, "%s needs an argument", argv[i]);
       if (argv[i][2] == 'f') {
-        if (nfiles == 64) return usage_err(TOK_USAGE, "%s", "at most 64 --file");
         files[nfiles++] = argv[++i];
       } else if (argv[i][2] == 'b') bj = argv[++i];
       else eb = argv[++i];
