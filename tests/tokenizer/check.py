@@ -387,6 +387,10 @@ def check_errors(venusc):
     with open(p, "w") as f:
         f.write('{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [')
     cases.append((p, "invalid JSON"))
+    p = os.path.join(OUT, "bad_utf8.json")
+    with open(p, "wb") as f:                      # a vocabulary entry that is not UTF-8
+        f.write(open(kjv, "rb").read().replace(b'"model"', b'"\xff\xfe": 1, "model"', 1))
+    cases.append((p, "invalid JSON"))
     cases.append((variant("unigram.json", lambda d: d["model"].update(type="Unigram")), "unsupported model type"))
     cases.append((variant("wordlevel.json", lambda d: d.update(model={"type": "WordLevel", "vocab": {}})),
                   "unsupported model type"))
@@ -583,7 +587,7 @@ def check_regex():
         say("regex: " + out)
 
 
-def check_unit(models):
+def check_unit(models, venusc):
     cc = os.environ.get("CC", "cc")
     src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/unit.c", "tok/tokc.c", "tok/regex.c", "runtime/tokenizer.c", "graph/ctx.c")]
     inc = ["-I" + os.path.join(ROOT, d) for d in (".", "graph", "ops", "frontend", "tok", "codegen", "runtime", "targets")]
@@ -600,8 +604,15 @@ def check_unit(models):
         fail("unit test does not build: %s" % r.stderr.decode(errors="replace")[-500:])
         return
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+    blobs = []                          # GGUF tokenizers with compiled regexes and WordPiece (check_llamacpp unpacked them)
+    d = os.path.join(OUT, "llamacpp")
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if name.endswith(".gguf"):
+            b = os.path.join(d, name + ".blob")
+            if run([venusc, "tokenize", os.path.join(d, name), "--emit-blob", b]).returncode == 0:
+                blobs += ["--blob", b]
     r = run([exe, os.path.join(FIX, "tiny-kjv", "tokenizer.json")] + [os.path.join(m, "tokenizer.json")
-                                                                        for _, m in models], env=env)
+                                                                        for _, m in models] + blobs, env=env)
     out = r.stdout.decode(errors="replace")
     for line in out.splitlines():
         print("unit: " + line.replace(ROOT + "/", ""))
@@ -631,7 +642,7 @@ def main():
     check_regex()
     check_llamacpp(venusc)
     t3 = time.time()
-    check_unit(models)
+    check_unit(models, venusc)
     print("(time: fixtures %.0f s, speed %.0f s, errors %.0f s, unit %.0f s)" % (t1 - t0, t2 - t1, t3 - t2,
                                                                              time.time() - t3))
     if failures:
