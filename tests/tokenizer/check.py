@@ -565,7 +565,7 @@ def check_llamacpp(venusc):
 
 def check_regex():
     """tests/tokenizer/regex.c: the compiled split regexes against the answers of
-    another engine (tests/fixtures/tokenizers/regex_cases.json), and patterns
+    another engine (tests/tokenizer/regex_cases.json), and patterns
     venus refuses (backreferences, lookbehind, regex bombs by size)."""
     cc = os.environ.get("CC", "cc")
     src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/regex.c", "tok/regex.c", "tok/tokc.c", "graph/ctx.c")]
@@ -579,7 +579,8 @@ def check_regex():
     if r.returncode != 0:
         fail("regex test does not build: %s" % r.stderr.decode(errors="replace")[-500:])
         return
-    r = run([exe, os.path.join(FIX, "regex_cases.json")], env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+    r = run([exe, os.path.join(ROOT, "tests", "tokenizer", "regex_cases.json")],
+            env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
     out = r.stdout.decode(errors="replace").strip()
     if r.returncode != 0:
         fail("regex: %s %s" % (out, r.stderr.decode(errors="replace")[-800:]))

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes the split-regex cases tests/tokenizer/regex.c checks venus's matcher
-against (tests/fixtures/tokenizers/regex_cases.json). The answers come from the
+against (tests/tokenizer/regex_cases.json). The answers come from the
 third-party `regex` module (PCRE-like, Unicode properties, leftmost-first), with
 MULTILINE for Oniguruma's ^ and $; the test itself needs only the JSON.
-usage: python3 tests/tokenizer/regex_cases.py tests/fixtures/tokenizers/regex_cases.json"""
+usage: python3 tests/tokenizer/regex_cases.py tests/tokenizer/regex_cases.json"""
 import regex, json, random, sys
 random.seed(1)
 pats = [
