@@ -473,11 +473,10 @@ static VnStatus stage_tokenizer(Compile *c) {
   unsigned char *blob = NULL;
   size_t blen = 0;
   if (md.tokenizer_json || (md.gguf && md.gguf_tok)) {
-    char err[1024];
     progress("tokenizer %s", md.tokenizer_json ? md.tokenizer_json : md.gguf->path);
-    blob = md.gguf ? vn_gguf_tokenizer(md.gguf, md.gguf_tok, &blen, err, sizeof err)
-                   : vn_tokc_compile_json(md.tokenizer_json, md.tokenizer_config, &blen, err, sizeof err);
-    if (!blob) return vn_errorf(&c->ctx, VN_ERR_INPUT, VN_NOLOC, "%s", err);
+    VnStatus ts = md.gguf ? vn_gguf_tokenizer(&c->ctx, md.gguf, md.gguf_tok, &blob, &blen)
+                          : vn_tokc_compile_json(&c->ctx, md.tokenizer_json, md.tokenizer_config, &blob, &blen);
+    if (ts != VN_OK) return ts;
   }
   c->blob = blob;
   c->blen = blen;

@@ -217,16 +217,17 @@ static void trie_get(const VnTok *t, int tag, Trie *tr) {
   tr->edges = tr->nodes + 12 * (size_t)tr->nn + 4;
 }
 
-/* Longest added token starting at s[i]: its end and index, or 0. */
-static int trie_longest(const Trie *tr, const uc *s, size_t n, size_t i, size_t *end,
-                        uint32_t *ai) {
+/* Longest added token starting at s[i]: its end and index, or 0. skip:
+ * added-token flags (VN_TOKADD_*) that make a token unmatchable. */
+static int trie_longest(const Trie *tr, const uc *added, uint32_t skip, const uc *s, size_t n, size_t i,
+                        size_t *end, uint32_t *ai) {
   uint32_t node = rd32(tr->root + 4 * (size_t)s[i]), term, lo, hi, mid, e;
   size_t j = i + 1;
   int found = 0;
   while (node) {
     const uc *nd = tr->nodes + 12 * (size_t)node;
     term = rd32(nd + 8);
-    if (term) { found = 1; *end = j; *ai = term - 1; }
+    if (term && !(rd32(added + 8 * (size_t)(term - 1) + 4) & skip)) { found = 1; *end = j; *ai = term - 1; }
     if (j >= n) break;
     lo = rd32(nd); hi = lo + rd32(nd + 4);
     node = 0;
@@ -252,6 +253,7 @@ typedef struct Enc {
   size_t wcap, wtop;
   int oom;
   uint32_t flags, npre;
+  uint32_t skip;         /* VN_TOKADD_SPECIAL when special tokens are not parsed */
   Trie raw, norm;
   uint32_t *mcache;      /* MCACHE x {left, right, rank or NONE}: recent merge lookups */
 } Enc;
@@ -546,6 +548,204 @@ static size_t re_match(const VnTok *t, uint32_t re, const uc *s, size_t n, size_
   return e > i ? e : i + u8get(s, n, i, &cp);
 }
 
+/* ---- WordPiece ---- */
+
+/* One word: greedy longest pieces from the left, the first with the word
+ * prefix, the others with the continuing prefix; a word with a part no piece
+ * covers, or longer than max chars, is the unk token (HF WordPiece). */
+static void wp_word(Enc *e, const uc *s, size_t n) {
+  const VnTok *t = e->t;
+  const uc *m = SEC(t, VN_TOKSEC_MODEL), *wp, *cp_;
+  uint32_t maxc = rd32(m + 4), wl = rd32(m + 8), cl, c;
+  size_t mark = e->wtop, i, nch = 0, start = 0;
+  long first = e->n;
+  uc *buf;
+  wp = m + 12;
+  cl = rd32(m + 12 + pad4(wl));
+  cp_ = m + 16 + pad4(wl);
+  for (i = 0; i < n; i += u8get(s, n, i, &c)) nch++;
+  if (nch > maxc) { emit(e, (int32_t)par(t, VN_TOKPAR_UNK)); return; }
+  if (!(buf = wget(e, n + wl + cl))) return;
+  while (start < n) {
+    size_t end = n, pl = start ? cl : wl;
+    int32_t id = -1;
+    memcpy(buf, start ? cp_ : wp, pl);
+    while (end > start) {
+      memcpy(buf + pl, s + start, end - start);
+      if ((id = vocab_find(t, buf, pl + end - start)) >= 0) break;
+      end = u8back(s, end);
+      if (end < start) end = start;
+    }
+    if (id < 0) { e->n = first; emit(e, (int32_t)par(t, VN_TOKPAR_UNK)); break; }
+    emit(e, id);
+    start = end;
+  }
+  e->wtop = mark;
+}
+
+/* The model on one word. */
+static void model_word(Enc *e, const uc *s, size_t n) {
+  if (e->t->priv[VN_TOKSEC_MODEL - 1]) wp_word(e, s, n);
+  else bpe_word(e, s, n);
+}
+
+/* BertPreTokenizer's punctuation: ASCII punctuation or Unicode P*. */
+static int bert_punct(const VnTok *t, uint32_t c) {
+  if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)) return 1;
+  return (ucls(t, c) & VN_TOKU_P) != 0;
+}
+
+/* ---- compiled regexes (VN_TOKPRE_SPLIT_PROG): a Pike VM ----
+ * Threads (pc, start) are kept in priority order, so the first to reach
+ * MATCH is the leftmost-first match the backtracking engines HF uses would
+ * report; each pc enters a list once per text position, so a search costs at
+ * most (characters scanned) x (program words), whatever the pattern. The
+ * epsilon closure uses an explicit stack: no recursion. vn_tok_load checked
+ * the program (opcodes, lengths, jump targets), so this code trusts it. */
+
+typedef struct Vm {
+  const uc *code, *data;        /* instructions (12 bytes each), set data */
+  uint32_t np;                  /* instructions */
+  uint32_t *mark;               /* [np]: generation a pc was last added in */
+  uint32_t *cl, *nl;            /* [2 * np]: (pc, start) pairs */
+  uint32_t *stk;                /* [2 * np + 2]: the closure's stack */
+  uint32_t gen;
+} Vm;
+
+static size_t vm_bytes(uint32_t np) { return 4 * (size_t)np * 7 + 64; }
+
+#define OP(pc_) rd32(vm->code + 12 * (size_t)(pc_))
+#define ARG(pc_, k_) rd32(vm->code + 12 * (size_t)(pc_) + 4 * (k_))
+
+/* Does the one-character instruction at pc accept cp (class k)? */
+static int vm_char(const Vm *vm, uint32_t pc, uint32_t cp, unsigned k) {
+  uint32_t op = OP(pc), n, i, kind, a, b;
+  const uc *d;
+  int hit = 0;
+  if (op == VN_TOKRX_CHAR) return ARG(pc, 1) == cp;
+  if (op == VN_TOKRX_ANY) return cp != '\n';
+  d = vm->data + 4 * (size_t)ARG(pc, 1);
+  n = rd32(d + 4);
+  for (i = 0; i < n && !hit; i++) {
+    kind = rd32(d + 8 + 12 * i); a = rd32(d + 12 + 12 * i); b = rd32(d + 16 + 12 * i);
+    if (kind == VN_TOKRX_ITEM_RANGE) hit = cp >= a && cp <= b;
+    else if (kind == VN_TOKRX_ITEM_CLS) hit = (k & a) != 0;
+    else hit = cp < 0x110000u && !(k & a);
+  }
+  return hit != (rd32(d) != 0);
+}
+
+/* Adds (pc0, start) and what it reaches without consuming to list l (count
+ * *ln), at text position p of s[0..n). */
+static void vm_add(const VnTok *t, Vm *vm, uint32_t *l, uint32_t *ln, uint32_t pc0, uint32_t start,
+                   const uc *s, size_t n, size_t p) {
+  uint32_t sp = 0, pc, op, cp;
+  vm->stk[sp++] = pc0;
+  while (sp) {
+    pc = vm->stk[--sp];
+    if (vm->mark[pc] == vm->gen) continue;
+    vm->mark[pc] = vm->gen;
+    op = OP(pc);
+    switch (op) {
+    case VN_TOKRX_JMP: vm->stk[sp++] = pc + ARG(pc, 1); break;
+    case VN_TOKRX_SPLIT:                  /* the preferred branch is popped first */
+      vm->stk[sp++] = pc + ARG(pc, 2);
+      vm->stk[sp++] = pc + ARG(pc, 1);
+      break;
+    case VN_TOKRX_BOL: if (p == 0 || s[p - 1] == '\n') vm->stk[sp++] = pc + 1; break;
+    case VN_TOKRX_EOL: if (p == n || s[p] == '\n') vm->stk[sp++] = pc + 1; break;
+    case VN_TOKRX_NOTAHEAD:
+    case VN_TOKRX_AHEAD: {
+      int hit = 0;
+      if (p < n) { u8get(s, n, p, &cp); hit = vm_char(vm, pc + 1, cp, ucls(t, cp)); }
+      if (hit == (op == VN_TOKRX_AHEAD)) vm->stk[sp++] = pc + 2;
+      break;
+    }
+    default:                              /* CHAR, ANY, SET, MATCH: a thread */
+      l[2 * *ln] = pc;
+      l[2 * *ln + 1] = start;
+      (*ln)++;
+      break;
+    }
+  }
+}
+
+/* The leftmost-first match in s[from..n): 1 and [*ms, *me), or 0. */
+static int vm_find(const VnTok *t, Vm *vm, const uc *s, size_t n, size_t from, size_t *ms, size_t *me) {
+  uint32_t cn = 0, nn = 0, i, *tmp, cp = 0;
+  size_t p = from, l = 0;
+  int found = 0;
+  unsigned k = 0;
+  vm->gen++;
+  for (;;) {
+    if (!found) vm_add(t, vm, vm->cl, &cn, 0, (uint32_t)p, s, n, p);
+    if (p < n) { l = u8get(s, n, p, &cp); k = ucls(t, cp); }
+    vm->gen++;
+    if (!cn) {                            /* no thread alive: start again one character on */
+      if (found || p >= n) break;
+      p += l;
+      continue;
+    }
+    nn = 0;
+    for (i = 0; i < cn; i++) {
+      uint32_t pc = vm->cl[2 * i], st = vm->cl[2 * i + 1];
+      if (OP(pc) == VN_TOKRX_MATCH) { found = 1; *ms = st; *me = p; break; }   /* cuts the rest */
+      if (p < n && vm_char(vm, pc, cp, k)) vm_add(t, vm, vm->nl, &nn, pc + 1, st, s, n, p + l);
+    }
+    if (p >= n) break;
+    tmp = vm->cl; vm->cl = vm->nl; vm->nl = tmp;
+    cn = nn;
+    p += l;
+  }
+  return found;
+}
+
+/* Is p[0..len) a program vm_find can run without further checks? Every
+ * instruction in one pass: known opcode, targets inside the code, set data
+ * inside the data, a next instruction where execution continues. */
+static int prog_ok(const uc *p, size_t len) {
+  uint32_t nc, pc, nd, op, a, b, n, i;
+  if (len < 16 || len % 4 || len / 4 > VN_TOKRX_MAXPROG) return 0;
+  nc = rd32(p);
+  if (nc < 1 || nc > (len / 4 - 1) / 3) return 0;
+  nd = (uint32_t)(len / 4 - 1 - 3 * nc);
+  for (pc = 0; pc < nc; pc++) {
+    const uc *q = p + 4 + 12 * (size_t)pc;
+    op = rd32(q); a = rd32(q + 4); b = rd32(q + 8);
+    switch (op) {
+    case VN_TOKRX_SPLIT:
+      if (pc + b >= nc) return 0;
+      /* fall through */
+    case VN_TOKRX_JMP:
+      if (pc + a >= nc) return 0;
+      break;
+    case VN_TOKRX_MATCH:
+      break;
+    case VN_TOKRX_SET:
+      if (a > nd || nd - a < 2) return 0;
+      n = rd32(p + 4 + 12 * (size_t)nc + 4 * (size_t)a + 4);
+      if (n > (nd - a - 2) / 3) return 0;
+      for (i = 0; i < n; i++)
+        if (rd32(p + 4 + 12 * (size_t)nc + 4 * ((size_t)a + 2 + 3 * i)) > VN_TOKRX_ITEM_NOTCLS) return 0;
+      /* fall through */
+    case VN_TOKRX_CHAR: case VN_TOKRX_ANY: case VN_TOKRX_BOL: case VN_TOKRX_EOL:
+      if (pc + 1 >= nc) return 0;
+      break;
+    case VN_TOKRX_NOTAHEAD: case VN_TOKRX_AHEAD:
+      if (pc + 2 >= nc) return 0;
+      op = rd32(q + 12);
+      if (op != VN_TOKRX_CHAR && op != VN_TOKRX_ANY && op != VN_TOKRX_SET) return 0;
+      break;
+    default:
+      return 0;
+    }
+  }
+  return rd32(p + 4 + 12 * (size_t)(nc - 1)) == VN_TOKRX_MATCH;
+}
+
+#undef OP
+#undef ARG
+
 /* ---- pre-tokenizer ---- */
 
 static void pretok(Enc *e, uint32_t k, const uc *s, size_t n, int at0);
@@ -601,7 +801,8 @@ static void sp_done(Splitter *z) {
 }
 
 /* Split s by a pattern: kind 0 regex `re`, 1 literal pat[0..pl), 2 the
- * characters of class N, 3 the literal as a character predicate. */
+ * characters of class N, 3 the literal as a character predicate, 4 the
+ * compiled regex pat[0..pl). */
 static void split_by(Enc *e, uint32_t k, const uc *s, size_t n, int at0, int kind, uint32_t re,
                      const uc *pat, size_t pl, int beh, int inv) {
   Splitter z;
@@ -616,6 +817,35 @@ static void split_by(Enc *e, uint32_t k, const uc *s, size_t n, int at0, int kin
       sp_feed(&z, i, j, 1 ^ inv);
       i = j;
     }
+  } else if (kind == 4) {               /* a compiled regex: matches and the gaps between */
+    Vm vm;
+    size_t mark = e->wtop, ms, me;
+    vm.np = rd32(pat);
+    vm.code = pat + 4;
+    vm.data = pat + 4 + 12 * (size_t)vm.np;
+    vm.gen = 0;
+    vm.mark = wget(e, 4 * (size_t)vm.np);
+    vm.cl = wget(e, 8 * (size_t)vm.np);
+    vm.nl = wget(e, 8 * (size_t)vm.np);
+    vm.stk = wget(e, 4 * (2 * (size_t)vm.np + 2));
+    if (!vm.stk) return;
+    memset(vm.mark, 0, 4 * (size_t)vm.np);
+    while (i < n && !e->oom) {
+      if (!vm_find(e->t, &vm, s, n, i, &ms, &me)) break;
+      if (me == ms) {                    /* an empty match: look again one character on */
+        uint32_t cp;
+        if (ms >= n) break;
+        if (vm_find(e->t, &vm, s, n, ms + u8get(s, n, ms, &cp), &ms, &me) == 0) break;
+        if (me == ms) { i = ms; continue; }
+      }
+      if (last < ms) sp_feed(&z, last, ms, inv);
+      sp_feed(&z, ms, me, 1 ^ inv);
+      last = i = me;
+    }
+    if (last < n) sp_feed(&z, last, n, inv);
+    sp_done(&z);
+    e->wtop = mark;
+    return;
   } else {
     while (i < n && !e->oom) {
       int hit;
@@ -643,7 +873,7 @@ static void pretok(Enc *e, uint32_t k, const uc *s, size_t n, int at0) {
   size_t mark = e->wtop, i, o;
   uc *buf;
   if (!n || e->oom) return;
-  if (k >= e->npre) { bpe_word(e, s, n); return; }
+  if (k >= e->npre) { model_word(e, s, n); return; }
   step_get(e->t, VN_TOKSEC_PRE, k, &st);
   switch (st.kind) {
   case VN_TOKPRE_BYTELEVEL:
@@ -686,6 +916,25 @@ static void pretok(Enc *e, uint32_t k, const uc *s, size_t n, int at0) {
     split_by(e, k, s, n, at0, 2, 0, NULL, 0,
              st.a ? VN_TOKSPLIT_ISOLATED : VN_TOKSPLIT_CONTIGUOUS, 0);
     break;
+  case VN_TOKPRE_SPLIT_PROG:
+    split_by(e, k, s, n, at0, 4, 0, st.s1, st.l1, (int)st.b, (int)st.c);
+    break;
+  case VN_TOKPRE_BERT: {                 /* white space removed, punctuation alone */
+    size_t a = 0, l;
+    uint32_t c;
+    for (i = 0; i < n && !e->oom; i += l) {
+      unsigned cls;
+      l = u8get(s, n, i, &c);
+      cls = ucls(e->t, c);
+      if ((cls & VN_TOKU_WS) || bert_punct(e->t, c)) {
+        if (a < i) pretok(e, k + 1, s + a, i - a, at0 && a == 0);
+        if (!(cls & VN_TOKU_WS)) pretok(e, k + 1, s + i, l, at0 && i == 0);
+        a = i + l;
+      }
+    }
+    if (a < n) pretok(e, k + 1, s + a, n - a, at0 && a == 0);
+    break;
+  }
   default:
     break;
   }
@@ -808,6 +1057,69 @@ static size_t norm_unicode(Enc *e, const uc *s, size_t n, uc *out, int compose) 
 
 static void segment(Enc *e, const uc *s, size_t n, int at0);
 
+/* Lowercase of cp from the LOWER table: 1 or 2 code points into lo. */
+static int lower_of(const VnTok *t, uint32_t cp, uint32_t lo[2]) {
+  const uc *p = SEC(t, VN_TOKSEC_LOWER), *r = p + 4;
+  uint32_t a = 0, b = rd32(p), mid, c;
+  while (a < b) {
+    mid = a + (b - a) / 2;
+    c = rd32(r + 12 * (size_t)mid);
+    if (c == cp) {
+      lo[0] = rd32(r + 12 * (size_t)mid + 4);
+      lo[1] = rd32(r + 12 * (size_t)mid + 8);
+      return lo[1] ? 2 : 1;
+    }
+    if (c < cp) a = mid + 1;
+    else b = mid;
+  }
+  lo[0] = cp;
+  return 1;
+}
+
+static int cjk(uint32_t c) {           /* the CJK ranges HF's BertNormalizer pads */
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+/* HF's BertNormalizer on s into out: clean text (controls dropped, white
+ * space as ' '), CJK characters padded with spaces, accents stripped (NFD,
+ * nonspacing marks dropped), lowercase; in that order. */
+static size_t norm_bert(Enc *e, const uc *s, size_t n, uc *out, uint32_t fl) {
+  const VnTok *t = e->t;
+  size_t mark = e->wtop, i, o = 0, l, m;
+  uint32_t c, lo[2];
+  uc *a = wget(e, 3 * n + 8), *b = wget(e, 2 * (3 * n + 8) * 4 + 8);
+  int k, j;
+  if (!b) return 0;
+  for (i = 0; i < n; i += l) {
+    unsigned cls;
+    l = u8get(s, n, i, &c);
+    cls = ucls(t, c);
+    if ((fl & VN_TOKBERT_CLEAN) && (c == 0 || c == 0xFFFD || ((cls & VN_TOKU_C) && c != '\t' && c != '\n' && c != '\r')))
+      continue;
+    if ((fl & VN_TOKBERT_CLEAN) && (cls & VN_TOKU_WS)) { a[o++] = ' '; continue; }
+    if ((fl & VN_TOKBERT_CHINESE) && cjk(c)) { a[o++] = ' '; memcpy(a + o, s + i, l); o += l; a[o++] = ' '; continue; }
+    memcpy(a + o, s + i, l);
+    o += l;
+  }
+  if (fl & VN_TOKBERT_STRIP) {
+    m = norm_unicode(e, a, o, b, 0);
+    for (i = 0, o = 0; i < m; i += l) {
+      l = u8get(b, m, i, &c);
+      if (!(ucls(t, c) & VN_TOKU_M)) { memcpy(a + o, b + i, l); o += l; }
+    }
+  }
+  if (!(fl & VN_TOKBERT_LOWER)) { memcpy(out, a, o); e->wtop = mark; return o; }
+  for (i = 0, m = 0; i < o; i += l) {
+    l = u8get(a, o, i, &c);
+    k = lower_of(t, c, lo);
+    for (j = 0; j < k; j++) m += (size_t)u8put(lo[j], out + m);
+  }
+  e->wtop = mark;
+  return m;
+}
+
 /* Split s on the added tokens of trie tr (HF AddedVocabulary::find_matches):
  * leftmost-longest matches, single_word/lstrip/rstrip as HF applies them;
  * the text between goes on to the next stage. */
@@ -818,7 +1130,7 @@ static void split_added(Enc *e, const Trie *tr, int stage, const uc *s, size_t n
   if (tr->nn > 1) {
     while (p < n && !e->oom) {
       for (ms = p; ms < n; ms++)
-        if (rd32(tr->root + 4 * (size_t)s[ms]) && trie_longest(tr, s, n, ms, &me, &ai)) break;
+        if (rd32(tr->root + 4 * (size_t)s[ms]) && trie_longest(tr, added, e->skip, s, n, ms, &me, &ai)) break;
       if (ms >= n) break;
       p = me;
       fl = rd32(added + 8 * (size_t)ai + 4);
@@ -885,6 +1197,9 @@ static void segment(Enc *e, const uc *s, size_t n, int at0) {
       case VN_TOKNORM_NFD:
         o = norm_unicode(e, s, n, out, st.kind == VN_TOKNORM_NFC);
         break;
+      case VN_TOKNORM_BERT:
+        o = norm_bert(e, s, n, out, st.a);
+        break;
       case VN_TOKNORM_PREPEND:
         if (n) { memcpy(out, st.s1, st.l1); memcpy(out + st.l1, s, n); o = n + st.l1; }
         break;
@@ -933,10 +1248,12 @@ static int steps_ok(const VnTok *t, int tag, int *has_nfc) {
   for (i = 0; i < n; i++) {
     if (!(sz = step_parse(p, len, &st))) return 0;
     if (tag == VN_TOKSEC_NORM) {
-      if (st.kind < VN_TOKNORM_NFC || st.kind > VN_TOKNORM_REPLACE) return 0;
-      if (st.kind <= VN_TOKNORM_NFD) *has_nfc = 1;
+      if (st.kind < VN_TOKNORM_NFC || st.kind > VN_TOKNORM_BERT) return 0;
+      if (st.kind <= VN_TOKNORM_NFD || (st.kind == VN_TOKNORM_BERT && (st.a & VN_TOKBERT_STRIP))) *has_nfc = 1;
+      if (st.kind == VN_TOKNORM_BERT && (st.a & VN_TOKBERT_LOWER) && !t->priv[VN_TOKSEC_LOWER - 1]) return 0;
     } else if (tag == VN_TOKSEC_PRE) {
-      if (st.kind < VN_TOKPRE_SPLIT_REGEX || st.kind > VN_TOKPRE_DIGITS) return 0;
+      if (st.kind < VN_TOKPRE_SPLIT_REGEX || st.kind > VN_TOKPRE_BERT) return 0;
+      if (st.kind == VN_TOKPRE_SPLIT_PROG && (!prog_ok(st.s1, st.l1) || st.b > VN_TOKSPLIT_CONTIGUOUS)) return 0;
       if (st.kind == VN_TOKPRE_SPLIT_REGEX && (st.a < VN_TOKRE_BYTELEVEL || st.a > VN_TOKRE_CL100K_N1)) return 0;
       if ((st.kind == VN_TOKPRE_SPLIT_REGEX || st.kind == VN_TOKPRE_SPLIT_STRING) &&
           st.b > VN_TOKSPLIT_CONTIGUOUS) return 0;
@@ -1077,6 +1394,23 @@ int vn_tok_load(VnTok *t, const unsigned char *blob, size_t len) {
     x = SECLEN(t, VN_TOKSEC_WALL) >= 4 ? rd32(SEC(t, VN_TOKSEC_WALL)) : 0;
     if (x < 8 || (x & (x - 1)) || SECLEN(t, VN_TOKSEC_WALL) < 4 + (size_t)x / 8) return -1;
   }
+  if (t->priv[VN_TOKSEC_LOWER - 1]) {
+    x = SECLEN(t, VN_TOKSEC_LOWER) >= 4 ? rd32(SEC(t, VN_TOKSEC_LOWER)) : 0xFFFFFFFFu;
+    if (x > (SECLEN(t, VN_TOKSEC_LOWER) - 4) / 12) return -1;
+    for (i = 0; i < x; i++)
+      if (rd32(SEC(t, VN_TOKSEC_LOWER) + 8 + 12 * (size_t)i) >= 0x110000u ||
+          rd32(SEC(t, VN_TOKSEC_LOWER) + 12 + 12 * (size_t)i) >= 0x110000u)
+        return -1;
+  }
+  if (t->priv[VN_TOKSEC_MODEL - 1]) {          /* WordPiece: kind, max chars, two strings */
+    size_t l = SECLEN(t, VN_TOKSEC_MODEL), w1, w2;
+    p = SEC(t, VN_TOKSEC_MODEL);
+    if (l < 16 || rd32(p) != VN_TOKMODEL_WORDPIECE || par(t, VN_TOKPAR_UNK) >= nv) return -1;
+    w1 = rd32(p + 8);
+    if (w1 > 64 || 12 + pad4(w1) + 4 > l) return -1;
+    w2 = rd32(p + 12 + pad4(w1));
+    if (w2 > 64 || 16 + pad4(w1) + pad4(w2) > l) return -1;
+  }
   /* post-processor, eog, classes */
   p = SEC(t, VN_TOKSEC_POST);
   x = rd32(p);
@@ -1117,17 +1451,30 @@ size_t vn_tok_work_size(const VnTok *t, size_t len) {
   for (k = 0; k < nnorm; k++) {
     step_get(t, VN_TOKSEC_NORM, k, &st);
     if (st.kind <= VN_TOKNORM_NFD) nfc = 2 * 4 * (2 * nb + 8) + 32;
+    if (st.kind == VN_TOKNORM_BERT)        /* its two buffers, then NFD's */
+      nfc = (3 * nb + 8) + 8 * (3 * nb + 8) + 8 + 2 * 4 * (2 * 8 * (3 * nb + 8) + 8) + 96;
   }
   pb = nb * par(t, VN_TOKPAR_PRE_MUL) + par(t, VN_TOKPAR_PRE_ADD) + 8;
   pre = 0;
-  for (k = 0; k < npre; k++) pre += pb + 8;
+  for (k = 0; k < npre; k++) {
+    pre += pb + 8;
+    step_get(t, VN_TOKSEC_PRE, k, &st);
+    if (st.kind == VN_TOKPRE_SPLIT_PROG) pre += vm_bytes(rd32(st.s1)) + 32;   /* live while later steps run */
+  }
   pre += 32 * pb + 64;                 /* BPE: a Sym per symbol + 2 heap slots */
   return 12 * MCACHE + norm + (nfc > pre ? nfc : pre) + 256;
 }
 
 long vn_tok_encode(const VnTok *t, const char *text, size_t len, int add_special,
                    int32_t *ids, long cap, void *work, size_t work_cap) {
+  return vn_tok_encode_opts(t, text, len, (add_special ? VN_TOK_ADD_SPECIAL : 0) | VN_TOK_PARSE_SPECIAL, ids, cap,
+                            work, work_cap);
+}
+
+long vn_tok_encode_opts(const VnTok *t, const char *text, size_t len, unsigned opts,
+                        int32_t *ids, long cap, void *work, size_t work_cap) {
   Enc e;
+  int add_special = (opts & VN_TOK_ADD_SPECIAL) != 0;
   const uc *post = SEC(t, VN_TOKSEC_POST);
   uint32_t np = rd32(post), nsf = rd32(post + 4 + 4 * (size_t)np), i;
   memset(&e, 0, sizeof e);
@@ -1138,6 +1485,7 @@ long vn_tok_encode(const VnTok *t, const char *text, size_t len, int add_special
   e.wcap = work ? work_cap : 0;
   e.flags = par(t, VN_TOKPAR_FLAGS);
   e.npre = nsteps(t, VN_TOKSEC_PRE);
+  e.skip = (opts & VN_TOK_PARSE_SPECIAL) ? 0 : VN_TOKADD_SPECIAL;
   trie_get(t, VN_TOKSEC_TRIE_RAW, &e.raw);
   trie_get(t, VN_TOKSEC_TRIE_NORM, &e.norm);
   if ((e.mcache = wget(&e, 12 * MCACHE)) != NULL)

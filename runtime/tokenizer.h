@@ -1,7 +1,7 @@
 /* tokenizer.h: the runtime tokenizer's interface (included by runtime.h).
  *
- * venusc compiles a tokenizer.json (later GGUF metadata) into one flat byte blob
- * (codegen/tokc.c); the model binary carries that blob as a data table and the
+ * venusc compiles a tokenizer.json or GGUF tokenizer.ggml.* metadata into one
+ * flat byte blob (tok/tokc.c); the model binary carries that blob as a data table and the
  * runtime reads it in place: vn_tok_load checks it and fills a VnTok with
  * pointers into it, nothing is copied and nothing is allocated. `venusc tokenize`
  * runs this same code on the same blob.
@@ -50,6 +50,14 @@ size_t vn_tok_work_size(const VnTok *t, size_t len);
 long vn_tok_encode(const VnTok *t, const char *text, size_t len, int add_special,
                    int32_t *ids, long cap, void *work, size_t work_cap);
 
+/* The same with options: VN_TOK_ADD_SPECIAL as add_special above;
+ * VN_TOK_PARSE_SPECIAL: special added tokens written in the text are matched
+ * (vn_tok_encode always does; GGUF's reference tokenizer tests do not, and match
+ * only the other added tokens). */
+enum { VN_TOK_ADD_SPECIAL = 1, VN_TOK_PARSE_SPECIAL = 2 };
+long vn_tok_encode_opts(const VnTok *t, const char *text, size_t len, unsigned opts,
+                        int32_t *ids, long cap, void *work, size_t work_cap);
+
 /* Full decode of ids as HF's decode(ids) (skip_special_tokens=False) does.
  * Writes at most cap bytes, returns the length the text needs. */
 size_t vn_tok_decode(const VnTok *t, const int32_t *ids, size_t n, char *out, size_t cap);
@@ -72,7 +80,7 @@ int vn_tok_is_eog(const VnTok *t, int32_t id);
  * for printing tokens; the pointer points into the blob. */
 const char *vn_tok_piece(const VnTok *t, int32_t id, size_t *len);
 
-/* ---- blob format (shared by codegen/tokc.c, the writer, and tokenizer.c) ----
+/* ---- blob format (shared by tok/tokc.c, the writer, and tokenizer.c) ----
  * Little-endian throughout; the reader reads it byte by byte, so the blob needs
  * no alignment. Layout:
  *   "VNTK"  u32 version  u32 n_sections  u32 blob_len
@@ -115,8 +123,14 @@ enum {                        /* section tags */
                                  (bytes, for byte-level models) stand side by side in a
                                  vocabulary piece; no merge can cross a clear one, so BPE
                                  may cut a long word there */
+  VN_TOKSEC_LOWER,            /* optional: u32 n, n x {u32 cp, u32 lower, u32 second or 0}
+                                 ascending: lowercase mappings that change cp */
+  VN_TOKSEC_MODEL,            /* optional (absent: BPE): u32 VN_TOKMODEL_*, u32 max chars per
+                                 word, then two strings (u32 len, bytes padded to 4): the word
+                                 prefix and the continuing-subword prefix of WordPiece */
   VN_TOKSEC_END_
 };
+enum { VN_TOKMODEL_BPE, VN_TOKMODEL_WORDPIECE };
 /* Trie: u32 n_nodes, u32 root[256] (child node or 0), n_nodes x {u32 edge_start,
  * u32 n_edges, u32 added index + 1 or 0}, u32 n_edges, n_edges x u32
  * (child << 8 | byte) sorted by byte. Node 0 is the root. */
@@ -137,23 +151,48 @@ enum {                        /* added token flags */
   VN_TOKADD_SPECIAL = 1, VN_TOKADD_LSTRIP = 2, VN_TOKADD_RSTRIP = 4,
   VN_TOKADD_SINGLE_WORD = 8, VN_TOKADD_NORMALIZED = 16
 };
-enum {                        /* character classes (VN_TOKSEC_UCLASS) */
-  VN_TOKU_L = 1, VN_TOKU_N = 2, VN_TOKU_WS = 4, VN_TOKU_M = 8, VN_TOKU_W = 16
+enum {                        /* character classes (VN_TOKSEC_UCLASS): general categories
+                                 L*, N*, Mn, P*, S*, C*; White_Space; W the \w of regexes */
+  VN_TOKU_L = 1, VN_TOKU_N = 2, VN_TOKU_WS = 4, VN_TOKU_M = 8, VN_TOKU_W = 16,
+  VN_TOKU_P = 32, VN_TOKU_S = 64, VN_TOKU_C = 128
 };
 /* A step record: u32 kind, u32 a, u32 b, u32 c, u32 len1, bytes1 padded to 4,
  * u32 len2, bytes2 padded to 4. */
 enum {                        /* normalizer step kinds */
   VN_TOKNORM_NFC = 1, VN_TOKNORM_NFD, VN_TOKNORM_PREPEND /* s1 */,
-  VN_TOKNORM_REPLACE /* s1 -> s2 */
+  VN_TOKNORM_REPLACE /* s1 -> s2 */,
+  VN_TOKNORM_BERT             /* a VN_TOKBERT_* (BertNormalizer; LOWER needs VN_TOKSEC_LOWER) */
 };
+enum { VN_TOKBERT_CLEAN = 1, VN_TOKBERT_CHINESE = 2, VN_TOKBERT_STRIP = 4, VN_TOKBERT_LOWER = 8 };
 enum {                        /* pre-tokenizer step kinds */
   VN_TOKPRE_SPLIT_REGEX = 1,  /* a regex id, b behaviour, c invert */
   VN_TOKPRE_SPLIT_STRING,     /* s1 pattern, b behaviour, c invert */
   VN_TOKPRE_BYTELEVEL,        /* a add_prefix_space, b use_regex (GPT-2) */
   VN_TOKPRE_METASPACE,        /* s1 replacement, a prepend scheme, b split */
-  VN_TOKPRE_DIGITS            /* a individual_digits */
+  VN_TOKPRE_DIGITS,           /* a individual_digits */
+  VN_TOKPRE_SPLIT_PROG,       /* s1 a compiled regex (VN_TOKRX_*), b behaviour, c invert */
+  VN_TOKPRE_BERT              /* BertPreTokenizer: split on white space, punctuation isolated */
 };
 enum { VN_TOKRE_BYTELEVEL = 1, VN_TOKRE_CL100K, VN_TOKRE_CL100K_N1 };
+/* A compiled regex (tok/regex.c writes it, runtime/tokenizer.c runs it as a
+ * Pike VM), u32 words: n_code, then n_code instructions {op, a, b}, then the
+ * data the SET instructions point into. Jumps are relative, in instructions;
+ * the program ends in MATCH. */
+enum {
+  VN_TOKRX_CHAR = 1,          /* a code point */
+  VN_TOKRX_ANY,               /* any character but \n */
+  VN_TOKRX_SET,               /* a data offset: u32 neg, u32 n, n x {u32 VN_TOKRX_ITEM_*, a, b} */
+  VN_TOKRX_SPLIT,             /* a preferred, b other: relative targets */
+  VN_TOKRX_JMP,               /* a relative target */
+  VN_TOKRX_MATCH,
+  VN_TOKRX_BOL,               /* at the start of the text or after \n (Oniguruma's ^) */
+  VN_TOKRX_EOL,               /* at the end of the text or before \n */
+  VN_TOKRX_NOTAHEAD,          /* the next instruction (CHAR, ANY or SET) must not accept the next
+                                 character (or the text ends); execution goes on after it */
+  VN_TOKRX_AHEAD              /* ... must accept it */
+};
+enum { VN_TOKRX_ITEM_RANGE, VN_TOKRX_ITEM_CLS, VN_TOKRX_ITEM_NOTCLS };  /* [a, b]; class bits a set; all clear */
+#define VN_TOKRX_MAXPROG 32768
 enum {                        /* split behaviours, as HF's SplitDelimiterBehavior */
   VN_TOKSPLIT_REMOVED, VN_TOKSPLIT_ISOLATED, VN_TOKSPLIT_MERGED_PREV,
   VN_TOKSPLIT_MERGED_NEXT, VN_TOKSPLIT_CONTIGUOUS

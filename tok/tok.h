@@ -1,7 +1,8 @@
 /* tok.h: the tokenizer compiler. tokenizer.json (plus tokenizer_config.json)
  * and GGUF tokenizer.ggml.* metadata become the blob runtime/tokenizer.c
  * reads (tokc.c, gguf_tok.c); `venusc tokenize` and `detokenize` (tokcmd.c)
- * run that runtime code. */
+ * run that runtime code. Errors follow the compiler's convention: a VnStatus,
+ * the message in the VnCtx (graph/graph.h). */
 #ifndef VN_TOK_H
 #define VN_TOK_H
 #include <stddef.h>
@@ -11,14 +12,14 @@
 /* ---- gguf_tok.c: the GGUF tokenizer, compiled into a tokenizer blob ---- */
 /* tok_json: the kind archspecs/lib/gguf.lua named ({"model": "byte_bpe" |
  * "spm_bpe", "split": "bytelevel" | "cl100k" | "cl100k_n1", "nfc": bool}) */
-unsigned char *vn_gguf_tokenizer(const VnGguf *g, const char *tok_json, size_t *len, char *err, size_t errcap);
+VnStatus vn_gguf_tokenizer(VnCtx *ctx, const VnGguf *g, const char *tok_json, unsigned char **blob, size_t *len);
 
 /* ---- tokenizer compiler (tok/tokc.c) ----
  * Compiles a tokenizer.json (plus, when given, tokenizer_config.json) into the
- * blob runtime/tokenizer.c reads. Returns a malloc'ed blob and its length, or
- * NULL with a one-line message naming the file and the problem in err. */
-unsigned char *vn_tokc_compile_json(const char *tokenizer_json, const char *tokenizer_config,
-                                    size_t *len, char *err, size_t errcap);
+ * blob runtime/tokenizer.c reads: *blob malloc'ed (the caller frees it), or
+ * an error in ctx naming the file and the problem (VN_ERR_IO, _INPUT, _NOMEM). */
+VnStatus vn_tokc_compile_json(VnCtx *ctx, const char *tokenizer_json, const char *tokenizer_config,
+                              unsigned char **blob, size_t *len);
 
 /* The tokenizer as the blob writer sees it, whatever the source: tokc.c fills
  * it from tokenizer.json; a GGUF reader (tokenizer.ggml.*) can fill the same
@@ -63,10 +64,18 @@ typedef struct VnTokDesc {
   int32_t bos_id, eos_id;     /* -1: none */
   int n_eog;                  /* end-of-generation ids besides eos */
   int32_t eog[VN_TOKC_MAXIDS];
+  int model;                  /* VN_TOKMODEL_* (0: BPE) */
+  VnTokcStr word_prefix, cont_prefix;   /* WordPiece: before a word's first piece, before the others */
+  int32_t max_chars;          /* WordPiece: longer words become unk */
 } VnTokDesc;
 
-/* Writes the blob for d: malloc'ed, or NULL with "FILE: problem" in err. */
-unsigned char *vn_tokc_compile_desc(const VnTokDesc *d, size_t *len, char *err, size_t errcap);
+/* Writes the blob for d into *blob (malloc'ed), or records "FILE: problem" in
+ * ctx. One writer per section of the blob (tokc.c, w_*). */
+VnStatus vn_tokc_compile_desc(VnCtx *ctx, const VnTokDesc *d, unsigned char **blob, size_t *len);
+
+/* ---- tok/regex.c: split regexes -> programs for the runtime's matcher ----
+ * prog->s is malloc'ed (the caller frees it); errors name file and pattern. */
+VnStatus vn_tokc_regex(VnCtx *ctx, const char *file, const char *re, size_t len, VnTokcStr *prog);
 
 /* ---- subcommands (tok/tokcmd.c) ----
  * argv[0] is the subcommand name; return the process exit status. */

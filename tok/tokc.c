@@ -60,18 +60,6 @@ static void b_str(Buf *b, const void *s, size_t n) {  /* u32 len, bytes, pad to 
   b_put(b, zero, (4 - n % 4) % 4);
 }
 
-static int fail(char *err, size_t cap, const char *file, const char *fmt, ...) {
-  va_list ap;
-  int k;
-  if (!err || !cap) return -1;
-  k = snprintf(err, cap, "%s: ", file ? file : "tokenizer");
-  if (k < 0 || (size_t)k >= cap) return -1;
-  va_start(ap, fmt);
-  vsnprintf(err + k, cap - (size_t)k, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 static uint32_t fnv1a(const unsigned char *s, size_t n) {
   uint32_t h = 2166136261u;
   size_t i;
@@ -168,10 +156,21 @@ static unsigned uclass(uint32_t cp) {
     k = VN_TOKU_N | VN_TOKU_W; break;
   case UTF8PROC_CATEGORY_NO:
     k = VN_TOKU_N; break;
-  case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+  case UTF8PROC_CATEGORY_MN:
     k = VN_TOKU_M | VN_TOKU_W; break;
-  case UTF8PROC_CATEGORY_PC:
+  case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
     k = VN_TOKU_W; break;
+  case UTF8PROC_CATEGORY_PC:
+    k = VN_TOKU_W | VN_TOKU_P; break;
+  case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE:
+  case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF: case UTF8PROC_CATEGORY_PO:
+    k = VN_TOKU_P; break;
+  case UTF8PROC_CATEGORY_SM: case UTF8PROC_CATEGORY_SC: case UTF8PROC_CATEGORY_SK:
+  case UTF8PROC_CATEGORY_SO:
+    k = VN_TOKU_S; break;
+  case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CS:
+  case UTF8PROC_CATEGORY_CO: case UTF8PROC_CATEGORY_CN:
+    k = VN_TOKU_C; break;
   default: break;
   }
   if (cp == 0x200C || cp == 0x200D) k |= VN_TOKU_W;   /* Join_Control, in Rust's \w */
@@ -355,57 +354,59 @@ static int tent_cmp(const void *x, const void *y) {
   return p->idx < q->idx ? -1 : p->idx > q->idx;
 }
 
-typedef struct TB {
-  Buf nodes, edges;
-  uint32_t nn, ne, root[256];
-} TB;
-
-static uint32_t tb_build(TB *b, TEnt *v, size_t lo, size_t hi, size_t d, int root) {
-  uint32_t node = b->nn++, term = 0, es, ng = 0, g;
-  size_t i, j;
-  b_u32(&b->nodes, 0); b_u32(&b->nodes, 0); b_u32(&b->nodes, 0);
-  if (lo < hi && v[lo].len == d) {
-    term = v[lo].idx + 1;
-    while (lo < hi && v[lo].len == d) lo++;   /* same content again: first one wins */
-  }
-  for (i = lo; i < hi; i = j) {
-    for (j = i; j < hi && v[j].s[d] == v[i].s[d]; j++) {}
-    ng++;
-  }
-  es = b->ne;
-  if (!root) {
-    b->ne += ng;
-    for (g = 0; g < ng; g++) b_u32(&b->edges, 0);
-  }
-  for (i = lo, g = 0; i < hi; i = j, g++) {
-    uint32_t child;
-    for (j = i; j < hi && v[j].s[d] == v[i].s[d]; j++) {}
-    child = tb_build(b, v, i, j, d + 1, 0);
-    if (root) b->root[v[i].s[d]] = child;
-    else b_set32(&b->edges, 4 * (size_t)(es + g), child << 8 | v[i].s[d]);
-  }
-  b_set32(&b->nodes, 12 * (size_t)node, root ? 0 : es);
-  b_set32(&b->nodes, 12 * (size_t)node + 4, root ? 0 : ng);
-  b_set32(&b->nodes, 12 * (size_t)node + 8, term);
-  return node;
-}
+/* The trie, built without recursion (a token may be megabytes long): the
+ * entries are sorted, so a node's children arrive in byte order and a new
+ * entry can only extend the last child on its path. Nodes are numbered in
+ * creation order, which is preorder; each node's edges are contiguous. */
+typedef struct TNode {
+  uint32_t last, next, term;  /* last child, next sibling (0: none), added index + 1 */
+  uint32_t first, nkids;
+  unsigned char byte;
+} TNode;
 
 static int sec_trie(Buf *out, TEnt *v, size_t n) {
-  TB b;
-  int i;
-  memset(&b, 0, sizeof b);
+  TNode *nd;
+  size_t nn = 1, cap = 64, i, d;
+  uint32_t e, k, root[256];
   qsort(v, n, sizeof *v, tent_cmp);
-  tb_build(&b, v, 0, n, 0, 1);
-  if (b.nn >= (1u << 24)) return -1;
-  b_u32(out, b.nn);
-  for (i = 0; i < 256; i++) b_u32(out, b.root[i]);
-  b_put(out, b.nodes.p, b.nodes.n);
-  b_u32(out, b.ne);
-  b_put(out, b.edges.p, b.edges.n);
-  i = b.nodes.oom || b.edges.oom;
-  free(b.nodes.p);
-  free(b.edges.p);
-  return i ? -1 : 0;
+  if (!(nd = calloc(cap, sizeof *nd))) return -1;
+  for (i = 0; i < n; i++) {
+    uint32_t cur = 0;
+    for (d = 0; d < v[i].len; d++) {
+      uint32_t last = nd[cur].last;
+      if (last && nd[last].byte == v[i].s[d]) { cur = last; continue; }
+      if (nn == cap) {
+        TNode *q;
+        if (cap >= ((size_t)1 << 24) || !(q = realloc(nd, 2 * cap * sizeof *nd))) { free(nd); return -1; }
+        nd = q;
+        cap *= 2;
+      }
+      memset(&nd[nn], 0, sizeof *nd);
+      nd[nn].byte = v[i].s[d];
+      if (last) nd[last].next = (uint32_t)nn;
+      else nd[cur].first = (uint32_t)nn;
+      nd[cur].last = (uint32_t)nn;
+      nd[cur].nkids++;
+      cur = (uint32_t)nn++;
+    }
+    if (!nd[cur].term) nd[cur].term = v[i].idx + 1;   /* same content again: first one wins */
+  }
+  if (nn >= (1u << 24)) { free(nd); return -1; }
+  memset(root, 0, sizeof root);
+  for (k = nd[0].first; k; k = nd[k].next) root[nd[k].byte] = k;
+  b_u32(out, (uint32_t)nn);
+  for (i = 0; i < 256; i++) b_u32(out, root[i]);
+  for (i = 0, e = 0; i < nn; i++) {                  /* the root's edges are root[] */
+    b_u32(out, i ? e : 0);
+    b_u32(out, i ? nd[i].nkids : 0);
+    b_u32(out, nd[i].term);
+    if (i) e += nd[i].nkids;
+  }
+  b_u32(out, e);
+  for (i = 1; i < nn; i++)
+    for (k = nd[i].first; k; k = nd[k].next) b_u32(out, k << 8 | nd[k].byte);
+  free(nd);
+  return out->oom ? -1 : 0;
 }
 
 static void sec_steps(Buf *b, const VnTokcStep *st, int n) {
@@ -441,267 +442,316 @@ static int is_byte_piece(const unsigned char *p, size_t n) {
 #undef HX
 }
 
-unsigned char *vn_tokc_compile_desc(const VnTokDesc *d, size_t *len, char *err, size_t errcap) {
-  enum { NSEC = VN_TOKSEC_END_ - 1 };
+/* The writer's state: one buffer per section, and the tables that more than
+ * one section is derived from. Each w_* function writes its sections (named
+ * in its comment) or records the error in ctx; w_free releases everything. */
+enum { NSEC = VN_TOKSEC_END_ - 1 };
+typedef struct W {
+  VnCtx *ctx;
+  const VnTokDesc *d;
   Buf sec[NSEC];
-  Buf out = {0};
-  Map src = {0};
-  int32_t nv = d->n_vocab, i, *addidx = NULL;
-  uint32_t *pool_off = NULL, params[VN_TOKPAR_COUNT], nm_mul = 1, nm_add = 0, pm = 1, pa = 0;
-  unsigned char *flags = NULL, *tmp = NULL, *blob = NULL;
-  Edge *ev = NULL;
-  TEnt *traw = NULL, *tnorm = NULL;
-  char **normed = NULL;
-  size_t ntr = 0, ntn = 0, maxlen = 1, k, nslots, nev = 0;
-  int has_nfc = 0, s, ok = 0;
-  uint32_t nfc_ratio = 1;
-  const char *file = d->file;
+  int32_t nv;                  /* ids: model vocabulary and added tokens */
+  size_t maxlen;               /* longest piece + 1 */
+  uint32_t *pool_off;          /* [nv + 1]: piece offsets into VSTR */
+  unsigned char *flags;        /* [nv]: VN_TOKV_* */
+  int32_t *addidx;             /* [nv]: the added token that decodes id, or -1 */
+  unsigned char *tmp;          /* [maxlen]: scratch for one piece */
+  Map src;                     /* model piece (as the source spells it) -> id */
+  uint32_t *slots;             /* VHASH slots, id + 1 */
+  size_t nslots;
+  uint32_t nm_mul, nm_add, pm, pa;   /* normalizer / pre-tokenizer growth bounds */
+} W;
 
-  memset(sec, 0, sizeof sec);
-  for (i = 0; i < d->n_added; i++)
-    if (d->added[i].id < 0 || d->added[i].id >= (1 << 27)) {
-      fail(err, errcap, file, "added token %d has a bad id", (int)d->added[i].id);
-      return NULL;
-    } else if (d->added[i].id >= nv) {
-      nv = d->added[i].id + 1;
-    }
-  if (d->n_vocab < 0 || nv >= (1 << 27)) { fail(err, errcap, file, "vocabulary too large"); return NULL; }
-  if (nv == 0) { fail(err, errcap, file, "empty vocabulary"); return NULL; }
-  for (i = 0; i < d->n_vocab; i++)
-    if (d->vocab[i].s && d->vocab[i].len + 1 > maxlen) maxlen = d->vocab[i].len + 1;
-  for (i = 0; i < d->n_added; i++)
-    if (d->added[i].content.len + 1 > maxlen) maxlen = d->added[i].content.len + 1;
-  pool_off = calloc((size_t)nv + 1, sizeof *pool_off);
-  flags = calloc((size_t)nv + 1, 1);
-  addidx = malloc(((size_t)nv + 1) * sizeof *addidx);
-  tmp = malloc(maxlen);
-  if (!pool_off || !flags || !addidx || !tmp || map_init(&src, (size_t)d->n_vocab)) {
-    fail(err, errcap, file, "out of memory");
-    goto done;
+#define SECB(w, tag) (&(w)->sec[(tag) - 1])
+
+static VnStatus werr(W *w, VnStatus st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static VnStatus werr(W *w, VnStatus st, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return vn_errorf(w->ctx, st, (VnLoc){w->d->file ? w->d->file : "tokenizer", 0}, "%s", msg);
+}
+#define NOMEM(w) werr((w), VN_ERR_NOMEM, "out of memory")
+
+/* A model piece as raw bytes: byte-level strings mapped back (into w->tmp);
+ * -1 when a byte-level string is not in the alphabet. */
+static long raw_piece(W *w, int32_t i, const unsigned char **key) {
+  const VnTokcStr *v = &w->d->vocab[i];
+  if (w->d->byte_level) {
+    *key = w->tmp;
+    return bl_unmap(v->s, v->len, w->tmp);
   }
-  for (i = 0; i < nv; i++) addidx[i] = -1;
-  for (i = 0; i < d->n_added; i++)
-    if (addidx[d->added[i].id] < 0 && d->added[i].content.len) addidx[d->added[i].id] = i;
+  *key = (const unsigned char *)v->s;
+  return (long)v->len;
+}
 
-  /* pieces: what decoding an id gives (HF: the added token's content first,
-   * else the model's string; byte-level strings mapped back to bytes) */
-  for (i = 0; i < nv; i++) {
+/* Checks ids and sizes, allocates the shared tables. */
+static VnStatus w_init(W *w) {
+  const VnTokDesc *d = w->d;
+  int32_t i;
+  w->nv = d->n_vocab;
+  w->maxlen = 1;
+  for (i = 0; i < d->n_added; i++) {
+    if (d->added[i].id < 0 || d->added[i].id >= (1 << 27))
+      return werr(w, VN_ERR_INPUT, "added token %d has a bad id", (int)d->added[i].id);
+    if (d->added[i].id >= w->nv) w->nv = d->added[i].id + 1;
+  }
+  if (d->n_vocab < 0 || w->nv >= (1 << 27)) return werr(w, VN_ERR_INPUT, "vocabulary too large");
+  if (w->nv == 0) return werr(w, VN_ERR_INPUT, "empty vocabulary");
+  if (d->n_merges < 0 || d->n_merges >= (1 << 27)) return werr(w, VN_ERR_INPUT, "too many merges");
+  if (d->unk_id >= w->nv) return werr(w, VN_ERR_INPUT, "unk token id out of range");
+  for (i = 0; i < d->n_vocab; i++)
+    if (d->vocab[i].s && d->vocab[i].len + 1 > w->maxlen) w->maxlen = d->vocab[i].len + 1;
+  for (i = 0; i < d->n_added; i++)
+    if (d->added[i].content.len + 1 > w->maxlen) w->maxlen = d->added[i].content.len + 1;
+  w->pool_off = calloc((size_t)w->nv + 1, sizeof *w->pool_off);
+  w->flags = calloc((size_t)w->nv + 1, 1);
+  w->addidx = malloc(((size_t)w->nv + 1) * sizeof *w->addidx);
+  w->tmp = malloc(w->maxlen);
+  if (!w->pool_off || !w->flags || !w->addidx || !w->tmp || map_init(&w->src, (size_t)d->n_vocab))
+    return NOMEM(w);
+  for (i = 0; i < w->nv; i++) w->addidx[i] = -1;
+  for (i = 0; i < d->n_added; i++)
+    if (w->addidx[d->added[i].id] < 0 && d->added[i].content.len) w->addidx[d->added[i].id] = i;
+  for (i = 0; i < d->n_vocab; i++)
+    if (d->vocab[i].s) map_put(&w->src, d->vocab[i].s, d->vocab[i].len, i);
+  return VN_OK;
+}
+
+/* VOFF, VSTR, VFLAGS: what decoding an id gives (HF: the added token's
+ * content first, else the model's string; byte-level strings mapped back). */
+static VnStatus w_pieces(W *w) {
+  const VnTokDesc *d = w->d;
+  Buf *vs = SECB(w, VN_TOKSEC_VSTR);
+  int32_t i;
+  for (i = 0; i < w->nv; i++) {
     const VnTokcStr *ps = NULL;
     long bl;
-    pool_off[i] = (uint32_t)sec[VN_TOKSEC_VSTR - 1].n;
-    if (addidx[i] >= 0) {
-      ps = &d->added[addidx[i]].content;
-      flags[i] |= VN_TOKV_ADDED;
-      if (d->added[addidx[i]].flags & VN_TOKADD_SPECIAL) flags[i] |= VN_TOKV_SPECIAL;
+    w->pool_off[i] = (uint32_t)vs->n;
+    if (w->addidx[i] >= 0) {
+      ps = &d->added[w->addidx[i]].content;
+      w->flags[i] |= VN_TOKV_ADDED;
+      if (d->added[w->addidx[i]].flags & VN_TOKADD_SPECIAL) w->flags[i] |= VN_TOKV_SPECIAL;
     } else if (i < d->n_vocab && d->vocab[i].s) {
       ps = &d->vocab[i];
     }
     if (!ps) continue;
-    flags[i] |= VN_TOKV_PRESENT;
-    if (d->byte_level && (bl = bl_unmap(ps->s, ps->len, tmp)) >= 0)
-      b_put(&sec[VN_TOKSEC_VSTR - 1], tmp, (size_t)bl);
-    else
-      b_put(&sec[VN_TOKSEC_VSTR - 1], ps->s, ps->len);
-    if (!d->byte_level && is_byte_piece((const unsigned char *)ps->s, ps->len)) flags[i] |= VN_TOKV_BYTE;
+    w->flags[i] |= VN_TOKV_PRESENT;
+    if (d->byte_level && (bl = bl_unmap(ps->s, ps->len, w->tmp)) >= 0) b_put(vs, w->tmp, (size_t)bl);
+    else b_put(vs, ps->s, ps->len);
+    if (!d->byte_level && is_byte_piece((const unsigned char *)ps->s, ps->len)) w->flags[i] |= VN_TOKV_BYTE;
+    if (vs->n >= 0xFFFFFFFFu) return werr(w, VN_ERR_INPUT, "vocabulary too large");
   }
-  pool_off[nv] = (uint32_t)sec[VN_TOKSEC_VSTR - 1].n;
-  if (sec[VN_TOKSEC_VSTR - 1].n >= 0xFFFFFFFFu) { fail(err, errcap, file, "vocabulary too large"); goto done; }
-  for (i = 0; i <= nv; i++) b_u32(&sec[VN_TOKSEC_VOFF - 1], pool_off[i]);
-  b_put(&sec[VN_TOKSEC_VFLAGS - 1], flags, (size_t)nv);
+  w->pool_off[w->nv] = (uint32_t)vs->n;
+  for (i = 0; i <= w->nv; i++) b_u32(SECB(w, VN_TOKSEC_VOFF), w->pool_off[i]);
+  b_put(SECB(w, VN_TOKSEC_VFLAGS), w->flags, (size_t)w->nv);
+  return vs->oom ? NOMEM(w) : VN_OK;
+}
 
-  /* vocabulary hash: model pieces only (HF looks up model.vocab) */
-  {
-    const unsigned char *pool = sec[VN_TOKSEC_VSTR - 1].p;
-    uint32_t *slots, mask;
-    size_t cnt = 0;
-    for (i = 0; i < d->n_vocab; i++) if (d->vocab[i].s) cnt++;
-    for (nslots = 16; nslots < 2 * cnt + 2; nslots *= 2) {}
-    if (!(slots = calloc(nslots, 4))) { fail(err, errcap, file, "out of memory"); goto done; }
-    mask = (uint32_t)(nslots - 1);
+/* VHASH: model pieces only (HF looks up model.vocab); an id is reachable
+ * only if it decodes to the same string (no clashing added token). */
+static VnStatus w_vhash(W *w) {
+  const VnTokDesc *d = w->d;
+  const unsigned char *pool = SECB(w, VN_TOKSEC_VSTR)->p;
+  size_t cnt = 0, k;
+  uint32_t mask, h;
+  int32_t i;
+  for (i = 0; i < d->n_vocab; i++) if (d->vocab[i].s) cnt++;
+  for (w->nslots = 16; w->nslots < 2 * cnt + 2; w->nslots *= 2) {}
+  if (!(w->slots = calloc(w->nslots, 4))) return NOMEM(w);
+  mask = (uint32_t)(w->nslots - 1);
+  for (i = 0; i < d->n_vocab; i++) {
+    const unsigned char *key;
+    long kl;
+    if (!d->vocab[i].s || (kl = raw_piece(w, i, &key)) < 0) continue;
+    if ((size_t)kl != w->pool_off[i + 1] - w->pool_off[i] || memcmp(key, pool + w->pool_off[i], (size_t)kl))
+      continue;
+    for (h = fnv1a(key, (size_t)kl) & mask; w->slots[h]; h = (h + 1) & mask) {
+      uint32_t o = w->slots[h] - 1;
+      if (w->pool_off[o + 1] - w->pool_off[o] == (uint32_t)kl && !memcmp(pool + w->pool_off[o], key, (size_t)kl))
+        break;
+    }
+    if (!w->slots[h]) w->slots[h] = (uint32_t)i + 1;
+  }
+  b_u32(SECB(w, VN_TOKSEC_VHASH), (uint32_t)w->nslots);
+  for (k = 0; k < w->nslots; k++) b_u32(SECB(w, VN_TOKSEC_VHASH), w->slots[k]);
+  return VN_OK;
+}
+
+/* WALL: character pairs that occur inside some piece; sized 32 bits per
+ * distinct pair (counted in a first pass at the largest size). */
+static VnStatus w_wall(W *w) {
+  const VnTokDesc *d = w->d;
+  size_t npairs = 0, nbits = (size_t)1 << 24, pass, j, k;
+  unsigned char *bits = NULL;
+  int32_t i;
+  for (pass = 0; pass < 2; pass++) {
+    if (pass == 1) {
+      for (j = 0; j < nbits / 8; j++)
+        for (k = 0; k < 8; k++) npairs += bits[j] >> k & 1;
+      free(bits);
+      for (nbits = 64; nbits < 32 * npairs && nbits < ((size_t)1 << 24); nbits *= 2) {}
+    }
+    if (!(bits = calloc(nbits / 8, 1))) return NOMEM(w);
     for (i = 0; i < d->n_vocab; i++) {
       const unsigned char *key;
       long kl;
-      uint32_t h;
-      if (!d->vocab[i].s) continue;
-      map_put(&src, d->vocab[i].s, d->vocab[i].len, i);
-      if (d->byte_level) {
-        if ((kl = bl_unmap(d->vocab[i].s, d->vocab[i].len, tmp)) < 0) continue;
-        key = tmp;
-      } else {
-        key = (const unsigned char *)d->vocab[i].s;
-        kl = (long)d->vocab[i].len;
-      }
-      /* reachable only if the id decodes to the same string (no clashing added token) */
-      if ((size_t)kl != pool_off[i + 1] - pool_off[i] || memcmp(key, pool + pool_off[i], (size_t)kl))
-        continue;
-      for (h = fnv1a(key, (size_t)kl) & mask; slots[h]; h = (h + 1) & mask) {
-        uint32_t o = slots[h] - 1;
-        if (pool_off[o + 1] - pool_off[o] == (uint32_t)kl && !memcmp(pool + pool_off[o], key, (size_t)kl))
-          break;
-      }
-      if (!slots[h]) slots[h] = (uint32_t)i + 1;
-    }
-    /* wall bitset: character pairs that occur inside some piece; sized 32 bits
-     * per distinct pair (counted in a first pass at the largest size) */
-    {
-      size_t npairs = 0, nbits = (size_t)1 << 24, pass, j;
-      unsigned char *bits = NULL;
-      for (pass = 0; pass < 2; pass++) {
-        if (pass == 1) {
-          for (j = 0; j < nbits / 8; j++)
-            for (k = 0; k < 8; k++) npairs += bits[j] >> k & 1;
-          free(bits);
-          for (nbits = 64; nbits < 32 * npairs && nbits < ((size_t)1 << 24); nbits *= 2) {}
+      size_t prev = 0, cur;
+      if (!d->vocab[i].s || (kl = raw_piece(w, i, &key)) < 0) continue;
+      for (j = 0, cur = 0; j < (size_t)kl; j = cur) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t cl = 1;
+        if (!d->byte_level) {
+          cl = utf8proc_iterate(key + j, kl - (long)j, &cp);
+          if (cl <= 0) cl = 1;
         }
-        if (!(bits = calloc(nbits / 8, 1))) { free(slots); fail(err, errcap, file, "out of memory"); goto done; }
-        for (i = 0; i < d->n_vocab; i++) {
-          const unsigned char *key;
-          long kl;
-          size_t prev = 0, cur;
-          if (!d->vocab[i].s) continue;
-          if (d->byte_level) {
-            if ((kl = bl_unmap(d->vocab[i].s, d->vocab[i].len, tmp)) < 0) continue;
-            key = tmp;
-          } else {
-            key = (const unsigned char *)d->vocab[i].s;
-            kl = (long)d->vocab[i].len;
-          }
-          for (j = 0, cur = 0; j < (size_t)kl; j = cur) {
-            utf8proc_int32_t cp;
-            utf8proc_ssize_t cl = 1;
-            if (!d->byte_level) {
-              cl = utf8proc_iterate(key + j, kl - (long)j, &cp);
-              if (cl <= 0) cl = 1;
-            }
-            cur = j + (size_t)cl;
-            if (j > 0) {
-              uint32_t hb = fnv1a(key + prev, cur - prev) & (uint32_t)(nbits - 1);
-              bits[hb / 8] |= (unsigned char)(1u << (hb % 8));
-            }
-            prev = j;
-          }
+        cur = j + (size_t)cl;
+        if (j > 0) {
+          uint32_t hb = fnv1a(key + prev, cur - prev) & (uint32_t)(nbits - 1);
+          bits[hb / 8] |= (unsigned char)(1u << (hb % 8));
         }
+        prev = j;
       }
-      b_u32(&sec[VN_TOKSEC_WALL - 1], (uint32_t)nbits);
-      b_put(&sec[VN_TOKSEC_WALL - 1], bits, nbits / 8);
-      free(bits);
     }
-    b_u32(&sec[VN_TOKSEC_VHASH - 1], (uint32_t)nslots);
-    for (k = 0; k < nslots; k++) b_u32(&sec[VN_TOKSEC_VHASH - 1], slots[k]);
-    /* byte tables */
-    for (s = 0; s < 256; s++) {
-      uint32_t v = 0xFFFFFFFFu, f = 0xFFFFFFFFu, h;
-      char hex[8];
-      {                                    /* the one-byte piece, if the model has it */
-        unsigned char c = (unsigned char)s;
-        for (h = fnv1a(&c, 1) & mask; slots[h]; h = (h + 1) & mask) {
-          uint32_t o = slots[h] - 1;
-          if (pool_off[o + 1] - pool_off[o] == 1 && pool[pool_off[o]] == c) { v = o; break; }
-        }
-      }
-      snprintf(hex, sizeof hex, "<0x%02X>", s);
-      if (map_get(&src, hex, 6) >= 0) f = (uint32_t)map_get(&src, hex, 6);
-      b_u32(&sec[VN_TOKSEC_BYTEIDS - 1], v);
-      b_u32(&sec[VN_TOKSEC_FBIDS - 1], f);
-    }
-    free(slots);
   }
+  b_u32(SECB(w, VN_TOKSEC_WALL), (uint32_t)nbits);
+  b_put(SECB(w, VN_TOKSEC_WALL), bits, nbits / 8);
+  free(bits);
+  return VN_OK;
+}
 
-  /* merges: (left, right) -> rank, result = vocab[left + right]; a pair listed
-   * twice keeps its last rank, as HF's HashMap does */
-  if (d->n_merges < 0 || d->n_merges >= (1 << 27)) { fail(err, errcap, file, "too many merges"); goto done; }
-  ev = malloc(((size_t)d->n_merges + 1) * sizeof *ev);
-  if (!ev) { fail(err, errcap, file, "out of memory"); goto done; }
+/* BYTEIDS, FBIDS: the model's one-byte piece of each byte, and its "<0xXX>". */
+static VnStatus w_bytes(W *w) {
+  const unsigned char *pool = SECB(w, VN_TOKSEC_VSTR)->p;
+  uint32_t mask = (uint32_t)(w->nslots - 1), h;
+  int s;
+  for (s = 0; s < 256; s++) {
+    uint32_t v = 0xFFFFFFFFu, f = 0xFFFFFFFFu;
+    unsigned char c = (unsigned char)s;
+    char hex[8];
+    for (h = fnv1a(&c, 1) & mask; w->slots[h]; h = (h + 1) & mask) {
+      uint32_t o = w->slots[h] - 1;
+      if (w->pool_off[o + 1] - w->pool_off[o] == 1 && pool[w->pool_off[o]] == c) { v = o; break; }
+    }
+    snprintf(hex, sizeof hex, "<0x%02X>", s);
+    if (map_get(&w->src, hex, 6) >= 0) f = (uint32_t)map_get(&w->src, hex, 6);
+    b_u32(SECB(w, VN_TOKSEC_BYTEIDS), v);
+    b_u32(SECB(w, VN_TOKSEC_FBIDS), f);
+  }
+  return VN_OK;
+}
+
+/* MRES, MIDX, MEDGE: (left, right) -> rank, result = vocab[left + right]; a
+ * pair listed twice keeps its last rank, as HF's HashMap does. */
+static VnStatus w_merges(W *w) {
+  const VnTokDesc *d = w->d;
+  Edge *ev = malloc(((size_t)d->n_merges + 1) * sizeof *ev);
+  size_t nev = 0, k, e = 0, wr = 0;
+  int32_t i;
+  if (!ev) return NOMEM(w);
   for (i = 0; i < d->n_merges; i++) {
-    int32_t a = d->merges[2 * i], b = d->merges[2 * i + 1], r;
+    int32_t a = d->merges[2 * i], b = d->merges[2 * i + 1], r = -1;
     size_t la, lb;
     if (a < 0 || b < 0 || a >= d->n_vocab || b >= d->n_vocab || !d->vocab[a].s || !d->vocab[b].s) {
-      fail(err, errcap, file, "merge %d names a token outside the vocabulary", (int)i);
-      goto done;
+      free(ev);
+      return werr(w, VN_ERR_INPUT, "merge %d names a token outside the vocabulary", (int)i);
     }
     la = d->vocab[a].len;
     lb = d->vocab[b].len;
-    r = -1;
-    if (la + lb < maxlen) {               /* longer than every piece: not in the vocabulary */
-      memcpy(tmp, d->vocab[a].s, la);
-      memcpy(tmp + la, d->vocab[b].s, lb);
-      r = map_get(&src, (const char *)tmp, la + lb);
+    if (la + lb < w->maxlen) {            /* longer than every piece: not in the vocabulary */
+      memcpy(w->tmp, d->vocab[a].s, la);
+      memcpy(w->tmp + la, d->vocab[b].s, lb);
+      r = map_get(&w->src, (const char *)w->tmp, la + lb);
     }
     if (r < 0) {
-      fail(err, errcap, file, "merge %d ('%.*s' '%.*s'): the merged token is not in the vocabulary",
-           (int)i, (int)(la > 40 ? 40 : la), d->vocab[a].s, (int)(lb > 40 ? 40 : lb), d->vocab[b].s);
-      goto done;
+      free(ev);
+      return werr(w, VN_ERR_INPUT, "merge %d ('%.*s' '%.*s'): the merged token is not in the vocabulary",
+                  (int)i, (int)(la > 40 ? 40 : la), d->vocab[a].s, (int)(lb > 40 ? 40 : lb), d->vocab[b].s);
     }
-    b_u32(&sec[VN_TOKSEC_MRES - 1], (uint32_t)r);
+    b_u32(SECB(w, VN_TOKSEC_MRES), (uint32_t)r);
     ev[nev].l = (uint32_t)a; ev[nev].r = (uint32_t)b; ev[nev].rank = (uint32_t)i;
     nev++;
   }
   qsort(ev, nev, sizeof *ev, edge_cmp);
-  {
-    size_t e = 0, w = 0;
-    for (k = 0; k < nev; k++) {            /* keep the last rank of a repeated pair */
-      if (k + 1 < nev && ev[k + 1].l == ev[k].l && ev[k + 1].r == ev[k].r) continue;
-      ev[w++] = ev[k];
-    }
-    nev = w;
-    for (i = 0; i <= nv; i++) {
-      while (e < nev && ev[e].l < (uint32_t)i) e++;
-      b_u32(&sec[VN_TOKSEC_MIDX - 1], (uint32_t)e);
-    }
-    for (k = 0; k < nev; k++) {
-      b_u32(&sec[VN_TOKSEC_MEDGE - 1], ev[k].r);
-      b_u32(&sec[VN_TOKSEC_MEDGE - 1], ev[k].rank);
-    }
+  for (k = 0; k < nev; k++) {              /* keep the last rank of a repeated pair */
+    if (k + 1 < nev && ev[k + 1].l == ev[k].l && ev[k + 1].r == ev[k].r) continue;
+    ev[wr++] = ev[k];
   }
-  if (d->unk_id >= nv) { fail(err, errcap, file, "unk token id out of range"); goto done; }
+  nev = wr;
+  for (i = 0; i <= w->nv; i++) {
+    while (e < nev && ev[e].l < (uint32_t)i) e++;
+    b_u32(SECB(w, VN_TOKSEC_MIDX), (uint32_t)e);
+  }
+  for (k = 0; k < nev; k++) {
+    b_u32(SECB(w, VN_TOKSEC_MEDGE), ev[k].r);
+    b_u32(SECB(w, VN_TOKSEC_MEDGE), ev[k].rank);
+  }
+  free(ev);
+  return VN_OK;
+}
 
-  /* normalizer bounds (how much text can grow) and NFC tables */
-  for (s = 0; s < d->n_norm; s++) {
-    const VnTokcStep *st = &d->norm[s];
-    if (st->kind == VN_TOKNORM_NFC || st->kind == VN_TOKNORM_NFD) has_nfc = 1;
-  }
-  if (has_nfc && sec_nfc(&sec[VN_TOKSEC_NFC_DEC - 1], &sec[VN_TOKSEC_NFC_CCC - 1],
-                         &sec[VN_TOKSEC_NFC_COMP - 1], &nfc_ratio)) {
-    fail(err, errcap, file, "cannot build the NFC tables");
-    goto done;
-  }
+/* NFC_DEC, NFC_CCC, NFC_COMP (when a step needs them) and the bounds on how
+ * much the normalizer and the pre-tokenizer can grow a text. */
+static VnStatus w_norm(W *w) {
+  const VnTokDesc *d = w->d;
+  uint32_t nfc_ratio = 1;
+  int s, has_nfc = 0;
+  for (s = 0; s < d->n_norm; s++)
+    if (d->norm[s].kind == VN_TOKNORM_NFC || d->norm[s].kind == VN_TOKNORM_NFD ||
+        (d->norm[s].kind == VN_TOKNORM_BERT && (d->norm[s].a & VN_TOKBERT_STRIP)))
+      has_nfc = 1;
+  if (has_nfc && sec_nfc(SECB(w, VN_TOKSEC_NFC_DEC), SECB(w, VN_TOKSEC_NFC_CCC), SECB(w, VN_TOKSEC_NFC_COMP),
+                         &nfc_ratio))
+    return werr(w, VN_ERR_INTERNAL, "cannot build the NFC tables");
+  w->nm_mul = 1; w->nm_add = 0; w->pm = 1; w->pa = 0;
   for (s = 0; s < d->n_norm; s++) {
     const VnTokcStep *st = &d->norm[s];
     uint32_t f = 1;
     if (st->kind == VN_TOKNORM_NFC || st->kind == VN_TOKNORM_NFD) f = nfc_ratio;
+    else if (st->kind == VN_TOKNORM_BERT) f = 3 * (nfc_ratio > 2 ? nfc_ratio : 2);   /* CJK padded, NFD, lowercase */
     else if (st->kind == VN_TOKNORM_REPLACE)
       f = (uint32_t)((st->s2.len + st->s1.len - 1) / (st->s1.len ? st->s1.len : 1));
     if (f < 1) f = 1;
-    nm_mul *= f;
-    nm_add *= f;
-    if (st->kind == VN_TOKNORM_PREPEND) nm_add += (uint32_t)st->s1.len;
-    if (nm_mul > 64 || nm_add > 4096) { fail(err, errcap, file, "the normalizer can grow text too much"); goto done; }
+    w->nm_mul *= f;
+    w->nm_add *= f;
+    if (st->kind == VN_TOKNORM_PREPEND) w->nm_add += (uint32_t)st->s1.len;
+    if (w->nm_mul > 64 || w->nm_add > 4096) return werr(w, VN_ERR_INPUT, "the normalizer can grow text too much");
   }
   for (s = 0; s < d->n_pre; s++) {
     const VnTokcStep *st = &d->pre[s];
-    if (st->kind == VN_TOKPRE_BYTELEVEL && st->a) pa += 1;
+    if (st->kind == VN_TOKPRE_BYTELEVEL && st->a) w->pa += 1;
     if (st->kind == VN_TOKPRE_METASPACE) {
-      pm *= (uint32_t)st->s1.len;
-      pa = pa * (uint32_t)st->s1.len + (uint32_t)st->s1.len;
+      w->pm *= (uint32_t)st->s1.len;
+      w->pa = w->pa * (uint32_t)st->s1.len + (uint32_t)st->s1.len;
     }
-    if (pm > 64 || pa > 4096) { fail(err, errcap, file, "the pre-tokenizer can grow text too much"); goto done; }
+    if (w->pm > 64 || w->pa > 4096) return werr(w, VN_ERR_INPUT, "the pre-tokenizer can grow text too much");
   }
+  return VN_OK;
+}
 
-  /* added tokens: entries, and one trie for raw and one for normalized text */
-  b_u32(&sec[VN_TOKSEC_ADDED - 1], (uint32_t)d->n_added);
-  traw = calloc((size_t)d->n_added + 1, sizeof *traw);
-  tnorm = calloc((size_t)d->n_added + 1, sizeof *tnorm);
-  normed = calloc((size_t)d->n_added + 1, sizeof *normed);
-  if (!traw || !tnorm || !normed) { fail(err, errcap, file, "out of memory"); goto done; }
-  for (i = 0; i < d->n_added; i++) {
+/* ADDED, TRIE_RAW, TRIE_NORM: the added tokens, and one trie for raw and one
+ * for normalized text. */
+static VnStatus w_added(W *w) {
+  const VnTokDesc *d = w->d;
+  Buf *ad = SECB(w, VN_TOKSEC_ADDED);
+  TEnt *traw = calloc((size_t)d->n_added + 1, sizeof *traw);
+  TEnt *tnorm = calloc((size_t)d->n_added + 1, sizeof *tnorm);
+  char **normed = calloc((size_t)d->n_added + 1, sizeof *normed);
+  size_t ntr = 0, ntn = 0;
+  VnStatus st = VN_OK;
+  int32_t i;
+  if (!traw || !tnorm || !normed) st = NOMEM(w);
+  b_u32(ad, (uint32_t)d->n_added);
+  for (i = 0; st == VN_OK && i < d->n_added; i++) {
     const VnTokcAdded *a = &d->added[i];
-    b_u32(&sec[VN_TOKSEC_ADDED - 1], (uint32_t)a->id);
-    b_u32(&sec[VN_TOKSEC_ADDED - 1], a->flags);
+    b_u32(ad, (uint32_t)a->id);
+    b_u32(ad, a->flags);
     if (!a->content.len) continue;         /* HF ignores empty added tokens */
     if (a->flags & VN_TOKADD_NORMALIZED) {
       size_t nl;
-      normed[i] = normalize_str(d, a->content.s, a->content.len, &nl);
-      if (!normed[i]) { fail(err, errcap, file, "cannot normalize added token %d", (int)a->id); goto done; }
+      if (!(normed[i] = normalize_str(d, a->content.s, a->content.len, &nl))) { st = NOMEM(w); break; }
       if (!nl) continue;
       tnorm[ntn].s = (const unsigned char *)normed[i]; tnorm[ntn].len = nl; tnorm[ntn].idx = (uint32_t)i;
       ntn++;
@@ -711,105 +761,178 @@ unsigned char *vn_tokc_compile_desc(const VnTokDesc *d, size_t *len, char *err, 
       ntr++;
     }
   }
-  if (sec_trie(&sec[VN_TOKSEC_TRIE_RAW - 1], traw, ntr) ||
-      sec_trie(&sec[VN_TOKSEC_TRIE_NORM - 1], tnorm, ntn)) {
-    fail(err, errcap, file, "too many added tokens");
-    goto done;
-  }
+  if (st == VN_OK && (sec_trie(SECB(w, VN_TOKSEC_TRIE_RAW), traw, ntr) ||
+                      sec_trie(SECB(w, VN_TOKSEC_TRIE_NORM), tnorm, ntn)))
+    st = werr(w, VN_ERR_INPUT, "the added tokens are too many or too long (trie of 2^24 nodes)");
+  if (normed) for (i = 0; i < d->n_added; i++) free(normed[i]);
+  free(normed); free(traw); free(tnorm);
+  return st;
+}
 
-  sec_steps(&sec[VN_TOKSEC_NORM - 1], d->norm, d->n_norm);
-  sec_steps(&sec[VN_TOKSEC_PRE - 1], d->pre, d->n_pre);
-  sec_steps(&sec[VN_TOKSEC_DEC - 1], d->dec, d->n_dec);
+/* NORM, PRE, DEC: the pipeline steps. */
+static VnStatus w_steps(W *w) {
+  sec_steps(SECB(w, VN_TOKSEC_NORM), w->d->norm, w->d->n_norm);
+  sec_steps(SECB(w, VN_TOKSEC_PRE), w->d->pre, w->d->n_pre);
+  sec_steps(SECB(w, VN_TOKSEC_DEC), w->d->dec, w->d->n_dec);
+  return VN_OK;
+}
 
-  /* post-processor and end-of-generation ids */
+/* POST, EOG: the post-processor's ids and the end-of-generation ids. */
+static VnStatus w_post(W *w) {
+  const VnTokDesc *d = w->d;
+  Buf *po = SECB(w, VN_TOKSEC_POST), *eo = SECB(w, VN_TOKSEC_EOG);
+  int32_t eog[VN_TOKC_MAXIDS + 1];
+  int s, ne = 0, wr = 0;
   for (s = 0; s < d->n_prefix + d->n_suffix; s++) {
     int32_t id = s < d->n_prefix ? d->prefix[s] : d->suffix[s - d->n_prefix];
-    if (id < 0 || id >= nv || !(flags[id] & VN_TOKV_PRESENT)) {
-      fail(err, errcap, file, "post-processor token id %d is not in the vocabulary", (int)id);
-      goto done;
-    }
+    if (id < 0 || id >= w->nv || !(w->flags[id] & VN_TOKV_PRESENT))
+      return werr(w, VN_ERR_INPUT, "post-processor token id %d is not in the vocabulary", (int)id);
   }
-  b_u32(&sec[VN_TOKSEC_POST - 1], (uint32_t)d->n_prefix);
-  for (s = 0; s < d->n_prefix; s++) b_u32(&sec[VN_TOKSEC_POST - 1], (uint32_t)d->prefix[s]);
-  b_u32(&sec[VN_TOKSEC_POST - 1], (uint32_t)d->n_suffix);
-  for (s = 0; s < d->n_suffix; s++) b_u32(&sec[VN_TOKSEC_POST - 1], (uint32_t)d->suffix[s]);
-  {
-    int32_t eog[VN_TOKC_MAXIDS + 1];
-    int ne = 0, w = 0;
-    if (d->eos_id >= 0 && d->eos_id < nv) eog[ne++] = d->eos_id;
-    for (s = 0; s < d->n_eog && s < VN_TOKC_MAXIDS; s++)
-      if (d->eog[s] >= 0 && d->eog[s] < nv) eog[ne++] = d->eog[s];
-    qsort(eog, (size_t)ne, sizeof *eog, id_cmp);
-    for (s = 0; s < ne; s++)
-      if (!w || eog[w - 1] != eog[s]) eog[w++] = eog[s];
-    b_u32(&sec[VN_TOKSEC_EOG - 1], (uint32_t)w);
-    for (s = 0; s < w; s++) b_u32(&sec[VN_TOKSEC_EOG - 1], (uint32_t)eog[s]);
-  }
-  sec_uclass(&sec[VN_TOKSEC_UCLASS - 1]);
+  b_u32(po, (uint32_t)d->n_prefix);
+  for (s = 0; s < d->n_prefix; s++) b_u32(po, (uint32_t)d->prefix[s]);
+  b_u32(po, (uint32_t)d->n_suffix);
+  for (s = 0; s < d->n_suffix; s++) b_u32(po, (uint32_t)d->suffix[s]);
+  if (d->eos_id >= 0 && d->eos_id < w->nv) eog[ne++] = d->eos_id;
+  for (s = 0; s < d->n_eog && s < VN_TOKC_MAXIDS; s++)
+    if (d->eog[s] >= 0 && d->eog[s] < w->nv) eog[ne++] = d->eog[s];
+  qsort(eog, (size_t)ne, sizeof *eog, id_cmp);
+  for (s = 0; s < ne; s++)
+    if (!wr || eog[wr - 1] != eog[s]) eog[wr++] = eog[s];
+  b_u32(eo, (uint32_t)wr);
+  for (s = 0; s < wr; s++) b_u32(eo, (uint32_t)eog[s]);
+  return VN_OK;
+}
 
-  params[VN_TOKPAR_FLAGS] = (d->byte_level ? VN_TOKF_BYTE_LEVEL : 0) |
-                            (d->byte_fallback ? VN_TOKF_BYTE_FALLBACK : 0) |
-                            (d->ignore_merges ? VN_TOKF_IGNORE_MERGES : 0) |
-                            (d->fuse_unk ? VN_TOKF_FUSE_UNK : 0);
-  params[VN_TOKPAR_NVOCAB] = (uint32_t)nv;
-  params[VN_TOKPAR_NMERGES] = (uint32_t)d->n_merges;
-  params[VN_TOKPAR_UNK] = d->unk_id >= 0 ? (uint32_t)d->unk_id : 0xFFFFFFFFu;
-  params[VN_TOKPAR_BOS] = d->bos_id >= 0 && d->bos_id < nv ? (uint32_t)d->bos_id : 0xFFFFFFFFu;
-  params[VN_TOKPAR_EOS] = d->eos_id >= 0 && d->eos_id < nv ? (uint32_t)d->eos_id : 0xFFFFFFFFu;
-  params[VN_TOKPAR_NORM_MUL] = nm_mul;
-  params[VN_TOKPAR_NORM_ADD] = nm_add;
-  params[VN_TOKPAR_PRE_MUL] = pm;
-  params[VN_TOKPAR_PRE_ADD] = pa;
-  params[VN_TOKPAR_MAXPIECE] = (uint32_t)maxlen;
-  for (s = 0; s < VN_TOKPAR_COUNT; s++) b_u32(&sec[VN_TOKSEC_PARAMS - 1], params[s]);
-
-  /* assemble: header, section table, payloads */
-  {
-    uint32_t nsec = 0, off;
-    for (s = 0; s < NSEC; s++) if (sec[s].n || s + 1 < VN_TOKSEC_NFC_DEC) nsec++;
-    b_put(&out, VN_TOK_MAGIC, 4);
-    b_u32(&out, VN_TOK_VERSION);
-    b_u32(&out, nsec);
-    b_u32(&out, 0);
-    off = 16 + 12 * nsec;
-    for (s = 0; s < NSEC; s++) {
-      if (!(sec[s].n || s + 1 < VN_TOKSEC_NFC_DEC)) continue;
-      b_u32(&out, (uint32_t)s + 1);
-      b_u32(&out, off);
-      b_u32(&out, (uint32_t)sec[s].n);
-      off += (uint32_t)sec[s].n;
-      if (sec[s].oom || off < sec[s].n) { fail(err, errcap, file, "out of memory"); goto done; }
+/* MODEL (WordPiece only) and LOWER (when a BertNormalizer step lowercases). */
+static VnStatus w_model(W *w) {
+  const VnTokDesc *d = w->d;
+  int s, lower = 0;
+  if (d->model == VN_TOKMODEL_WORDPIECE) {
+    Buf *m = SECB(w, VN_TOKSEC_MODEL);
+    if (d->unk_id < 0) return werr(w, VN_ERR_INPUT, "a WordPiece tokenizer needs an unk token");
+    b_u32(m, VN_TOKMODEL_WORDPIECE);
+    b_u32(m, (uint32_t)d->max_chars);
+    b_str(m, d->word_prefix.s, d->word_prefix.len);
+    b_str(m, d->cont_prefix.s, d->cont_prefix.len);
+  }
+  for (s = 0; s < d->n_norm; s++)
+    if (d->norm[s].kind == VN_TOKNORM_BERT && (d->norm[s].a & VN_TOKBERT_LOWER)) lower = 1;
+  if (lower) {                              /* simple mappings; U+0130 lowercases to two */
+    Buf *lo = SECB(w, VN_TOKSEC_LOWER);
+    uint32_t cp, n = 0;
+    size_t at = lo->n;
+    b_u32(lo, 0);
+    for (cp = 0; cp < 0x110000; cp++) {
+      utf8proc_int32_t l;
+      if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+      l = utf8proc_tolower((utf8proc_int32_t)cp);
+      if (cp == 0x130) { b_u32(lo, cp); b_u32(lo, 'i'); b_u32(lo, 0x307); n++; continue; }
+      if ((uint32_t)l == cp) continue;
+      b_u32(lo, cp); b_u32(lo, (uint32_t)l); b_u32(lo, 0);
+      n++;
     }
-    for (s = 0; s < NSEC; s++)
-      if (sec[s].n || s + 1 < VN_TOKSEC_NFC_DEC) b_put(&out, sec[s].p, sec[s].n);
-    b_set32(&out, 12, (uint32_t)out.n);
-    if (out.oom) { fail(err, errcap, file, "out of memory"); goto done; }
+    b_set32(lo, at, n);
   }
-  {
-    VnTok t;                                /* the writer and the reader must agree */
-    if (vn_tok_load(&t, out.p, out.n)) { fail(err, errcap, file, "internal error: blob does not load"); goto done; }
+  return VN_OK;
+}
+
+/* UCLASS, PARAMS. */
+static VnStatus w_params(W *w) {
+  const VnTokDesc *d = w->d;
+  uint32_t p[VN_TOKPAR_COUNT];
+  int s;
+  sec_uclass(SECB(w, VN_TOKSEC_UCLASS));
+  p[VN_TOKPAR_FLAGS] = (d->byte_level ? VN_TOKF_BYTE_LEVEL : 0) | (d->byte_fallback ? VN_TOKF_BYTE_FALLBACK : 0) |
+                       (d->ignore_merges ? VN_TOKF_IGNORE_MERGES : 0) | (d->fuse_unk ? VN_TOKF_FUSE_UNK : 0);
+  p[VN_TOKPAR_NVOCAB] = (uint32_t)w->nv;
+  p[VN_TOKPAR_NMERGES] = (uint32_t)d->n_merges;
+  p[VN_TOKPAR_UNK] = d->unk_id >= 0 ? (uint32_t)d->unk_id : 0xFFFFFFFFu;
+  p[VN_TOKPAR_BOS] = d->bos_id >= 0 && d->bos_id < w->nv ? (uint32_t)d->bos_id : 0xFFFFFFFFu;
+  p[VN_TOKPAR_EOS] = d->eos_id >= 0 && d->eos_id < w->nv ? (uint32_t)d->eos_id : 0xFFFFFFFFu;
+  p[VN_TOKPAR_NORM_MUL] = w->nm_mul;
+  p[VN_TOKPAR_NORM_ADD] = w->nm_add;
+  p[VN_TOKPAR_PRE_MUL] = w->pm;
+  p[VN_TOKPAR_PRE_ADD] = w->pa;
+  p[VN_TOKPAR_MAXPIECE] = (uint32_t)w->maxlen;
+  for (s = 0; s < VN_TOKPAR_COUNT; s++) b_u32(SECB(w, VN_TOKSEC_PARAMS), p[s]);
+  return VN_OK;
+}
+
+/* The blob: header, section table, payloads; then the reader checks it. */
+static VnStatus w_assemble(W *w, unsigned char **blob, size_t *len) {
+  Buf out = {0};
+  uint32_t nsec = 0, off;
+  int s;
+  VnTok t;
+  for (s = 0; s < NSEC; s++) if (w->sec[s].n || s + 1 < VN_TOKSEC_NFC_DEC) nsec++;
+  b_put(&out, VN_TOK_MAGIC, 4);
+  b_u32(&out, VN_TOK_VERSION);
+  b_u32(&out, nsec);
+  b_u32(&out, 0);
+  off = 16 + 12 * nsec;
+  for (s = 0; s < NSEC; s++) {
+    if (!(w->sec[s].n || s + 1 < VN_TOKSEC_NFC_DEC)) continue;
+    b_u32(&out, (uint32_t)s + 1);
+    b_u32(&out, off);
+    b_u32(&out, (uint32_t)w->sec[s].n);
+    if (w->sec[s].oom) { free(out.p); return NOMEM(w); }
+    if (off + (uint64_t)w->sec[s].n > 0xFFFFFFFFu) { free(out.p); return werr(w, VN_ERR_INPUT, "tokenizer too large (over 4 GiB)"); }
+    off += (uint32_t)w->sec[s].n;
   }
-  blob = out.p;
+  for (s = 0; s < NSEC; s++)
+    if (w->sec[s].n || s + 1 < VN_TOKSEC_NFC_DEC) b_put(&out, w->sec[s].p, w->sec[s].n);
+  b_set32(&out, 12, (uint32_t)out.n);
+  if (out.oom) { free(out.p); return NOMEM(w); }
+  if (vn_tok_load(&t, out.p, out.n)) { free(out.p); return vn_internal(w->ctx, "%s: the blob does not load", w->d->file); }
+  *blob = out.p;
   *len = out.n;
-  out.p = NULL;
-  ok = 1;
-done:
-  for (s = 0; s < NSEC; s++) free(sec[s].p);
-  if (normed) for (i = 0; i < d->n_added; i++) free(normed[i]);
-  free(normed); free(traw); free(tnorm); free(ev); free(out.p); free(src.slot);
-  free(pool_off); free(flags); free(addidx); free(tmp);
-  return ok ? blob : NULL;
+  return VN_OK;
+}
+
+static void w_free(W *w) {
+  int s;
+  for (s = 0; s < NSEC; s++) free(w->sec[s].p);
+  free(w->pool_off); free(w->flags); free(w->addidx); free(w->tmp); free(w->src.slot); free(w->slots);
+}
+
+VnStatus vn_tokc_compile_desc(VnCtx *ctx, const VnTokDesc *d, unsigned char **blob, size_t *len) {
+  W w;
+  VnStatus st;
+  memset(&w, 0, sizeof w);
+  w.ctx = ctx;
+  w.d = d;
+  *blob = NULL;
+  *len = 0;
+  if ((st = w_init(&w)) == VN_OK && (st = w_pieces(&w)) == VN_OK && (st = w_vhash(&w)) == VN_OK &&
+      (st = w_wall(&w)) == VN_OK && (st = w_bytes(&w)) == VN_OK && (st = w_merges(&w)) == VN_OK &&
+      (st = w_norm(&w)) == VN_OK && (st = w_added(&w)) == VN_OK && (st = w_steps(&w)) == VN_OK &&
+      (st = w_post(&w)) == VN_OK && (st = w_model(&w)) == VN_OK && (st = w_params(&w)) == VN_OK)
+    st = w_assemble(&w, blob, len);
+  w_free(&w);
+  return st;
 }
 
 /* ---- (a) tokenizer.json -> description ---- */
 
 typedef struct Front {
+  VnCtx *ctx;
   const char *file;
-  char *err;
-  size_t errcap;
   VnTokDesc *d;
   Map ids;                     /* token string -> id: added tokens, then model vocab */
+  char *progs[VN_TOKC_MAXSTEPS];  /* compiled split regexes (freed with the front) */
+  int nprogs;
 } Front;
+
+static VnStatus ferr(Front *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static VnStatus ferr(Front *f, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return vn_errorf(f->ctx, VN_ERR_INPUT, (VnLoc){f->file, 0}, "%s", msg);
+}
+#define FNOMEM(f) vn_errorf((f)->ctx, VN_ERR_NOMEM, (VnLoc){(f)->file, 0}, "out of memory")
 
 static int jbool(json_t *o, const char *k, int dflt) {
   json_t *v = json_object_get(o, k);
@@ -834,18 +957,51 @@ static size_t nchars(VnTokcStr s) {
   return n;
 }
 
-static int add_step(Front *f, VnTokcStep *arr, int *n, const char *what, VnTokcStep st) {
-  if (*n >= VN_TOKC_MAXSTEPS) return fail(f->err, f->errcap, f->file, "too many %s steps", what);
+static VnStatus add_step(Front *f, VnTokcStep *arr, int *n, const char *what, VnTokcStep st) {
+  if (*n >= VN_TOKC_MAXSTEPS) return ferr(f, "too many %s steps", what);
   arr[(*n)++] = st;
-  return 0;
+  return VN_OK;
+}
+
+/* Calls leaf(f, node) on each node of a pipeline that is not a Sequence, in
+ * order, whatever the nesting: an explicit stack, never recursion (the JSON
+ * decides the depth). key: the Sequence's list ("normalizers", ...). */
+typedef VnStatus (*LeafFn)(Front *f, json_t *n);
+typedef struct SeqAt { json_t *arr; size_t at; } SeqAt;
+static VnStatus each_leaf(Front *f, json_t *n, const char *key, LeafFn leaf) {
+  SeqAt *stk;
+  size_t sp = 1, cap = 16;
+  VnStatus st = VN_OK;
+  if (!n || json_is_null(n)) return VN_OK;
+  if (strcmp(jtype(n), "Sequence")) return leaf(f, n);
+  if (!(stk = malloc(cap * sizeof *stk))) return FNOMEM(f);
+  stk[0].arr = json_object_get(n, key);
+  stk[0].at = 0;
+  while (sp && st == VN_OK) {
+    SeqAt *top = &stk[sp - 1];
+    json_t *x;
+    if (!json_is_array(top->arr) || top->at >= json_array_size(top->arr)) { sp--; continue; }
+    x = json_array_get(top->arr, top->at++);
+    if (json_is_null(x) || strcmp(jtype(x), "Sequence")) { st = leaf(f, x); continue; }
+    if (sp == cap) {
+      SeqAt *q = realloc(stk, 2 * cap * sizeof *stk);
+      if (!q) { st = FNOMEM(f); break; }
+      stk = q;
+      cap *= 2;
+    }
+    stk[sp].arr = json_object_get(x, key);
+    stk[sp++].at = 0;
+  }
+  free(stk);
+  return st;
 }
 
 /* A Replace/Split pattern: {"String": s} or {"Regex": r}. *is_re says which. */
-static int pattern(Front *f, json_t *p, VnTokcStr *s, int *is_re) {
+static VnStatus pattern(Front *f, json_t *p, VnTokcStr *s, int *is_re) {
   json_t *v;
-  if ((v = json_object_get(p, "String")) && json_is_string(v)) { *s = jstr(v); *is_re = 0; return 0; }
-  if ((v = json_object_get(p, "Regex")) && json_is_string(v)) { *s = jstr(v); *is_re = 1; return 0; }
-  return fail(f->err, f->errcap, f->file, "pattern is neither {\"String\"} nor {\"Regex\"}");
+  if ((v = json_object_get(p, "String")) && json_is_string(v)) { *s = jstr(v); *is_re = 0; return VN_OK; }
+  if ((v = json_object_get(p, "Regex")) && json_is_string(v)) { *s = jstr(v); *is_re = 1; return VN_OK; }
+  return ferr(f, "pattern is neither {\"String\"} nor {\"Regex\"}");
 }
 
 /* A regex that is a plain literal (no metacharacters) can be matched as one. */
@@ -856,34 +1012,28 @@ static int regex_literal(VnTokcStr s) {
   return s.len > 0;
 }
 
-static int norm_json(Front *f, json_t *n) {
+static VnStatus norm_one(Front *f, json_t *n) {
   VnTokDesc *d = f->d;
   VnTokcStep st;
   const char *ty;
-  if (!n || json_is_null(n)) return 0;
+  VnStatus s;
   memset(&st, 0, sizeof st);
   ty = jtype(n);
-  if (!strcmp(ty, "Sequence")) {
-    json_t *a = json_object_get(n, "normalizers"), *x;
-    size_t i;
-    json_array_foreach(a, i, x) if (norm_json(f, x)) return -1;
-    return 0;
-  }
   if (!strcmp(ty, "NFC")) st.kind = VN_TOKNORM_NFC;
   else if (!strcmp(ty, "NFD")) st.kind = VN_TOKNORM_NFD;
   else if (!strcmp(ty, "Prepend")) {
     st.kind = VN_TOKNORM_PREPEND;
     st.s1 = jstr(json_object_get(n, "prepend"));
-    if (!st.s1.s) return fail(f->err, f->errcap, f->file, "Prepend normalizer without \"prepend\"");
+    if (!st.s1.s) return ferr(f, "Prepend normalizer without \"prepend\"");
   } else if (!strcmp(ty, "Replace")) {
     int re;
     st.kind = VN_TOKNORM_REPLACE;
-    if (pattern(f, json_object_get(n, "pattern"), &st.s1, &re)) return -1;
+    if ((s = pattern(f, json_object_get(n, "pattern"), &st.s1, &re)) != VN_OK) return s;
     st.s2 = jstr(json_object_get(n, "content"));
     if (!st.s2.s || !st.s1.len || (re && !regex_literal(st.s1)))
-      return fail(f->err, f->errcap, f->file, "unsupported Replace normalizer (only a literal pattern)");
+      return ferr(f, "unsupported Replace normalizer (only a literal pattern)");
   } else {
-    return fail(f->err, f->errcap, f->file, "unsupported normalizer '%s'", ty);
+    return ferr(f, "unsupported normalizer '%s'", ty);
   }
   return add_step(f, d->norm, &d->n_norm, "normalizer", st);
 }
@@ -897,14 +1047,14 @@ static const char *const RE_CL100K_N1 =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
     "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
-static int behaviour(Front *f, json_t *o, int *b) {
+static VnStatus behaviour(Front *f, json_t *o, int *b) {
   static const char *const names[] = {"Removed", "Isolated", "MergedWithPrevious", "MergedWithNext",
                                       "Contiguous"};
   json_t *v = json_object_get(o, "behavior");
   int i;
   for (i = 0; i < 5; i++)
-    if (json_is_string(v) && !strcmp(json_string_value(v), names[i])) { *b = i; return 0; }
-  return fail(f->err, f->errcap, f->file, "Split pre-tokenizer with unknown behavior");
+    if (json_is_string(v) && !strcmp(json_string_value(v), names[i])) { *b = i; return VN_OK; }
+  return ferr(f, "Split pre-tokenizer with unknown behavior");
 }
 
 static int prepend_scheme(json_t *o) {
@@ -917,42 +1067,42 @@ static int prepend_scheme(json_t *o) {
   return jbool(o, "add_prefix_space", 1) ? VN_TOKPREPEND_ALWAYS : VN_TOKPREPEND_NEVER;
 }
 
-static int pre_json(Front *f, json_t *n) {
+static VnStatus pre_one(Front *f, json_t *n) {
   VnTokDesc *d = f->d;
   VnTokcStep st;
   const char *ty;
-  if (!n || json_is_null(n)) return 0;
+  VnStatus s;
   memset(&st, 0, sizeof st);
   ty = jtype(n);
   if (d->n_pre && d->pre[d->n_pre - 1].kind == VN_TOKPRE_BYTELEVEL)
-    return fail(f->err, f->errcap, f->file, "unsupported pre-tokenizer: '%s' after ByteLevel", ty);
-  if (!strcmp(ty, "Sequence")) {
-    json_t *a = json_object_get(n, "pretokenizers"), *x;
-    size_t i;
-    json_array_foreach(a, i, x) if (pre_json(f, x)) return -1;
-    return 0;
-  }
+    return ferr(f, "unsupported pre-tokenizer: '%s' after ByteLevel", ty);
   if (!strcmp(ty, "Split")) {
     int re;
-    if (pattern(f, json_object_get(n, "pattern"), &st.s1, &re) || behaviour(f, n, &st.b)) return -1;
+    if ((s = pattern(f, json_object_get(n, "pattern"), &st.s1, &re)) != VN_OK ||
+        (s = behaviour(f, n, &st.b)) != VN_OK)
+      return s;
     st.c = jbool(n, "invert", 0);
     if (re && !regex_literal(st.s1)) {
       char buf[64];
       st.kind = VN_TOKPRE_SPLIT_REGEX;
+      (void)buf;
       if (!strcmp(st.s1.s, RE_BYTELEVEL)) st.a = VN_TOKRE_BYTELEVEL;
       else if (!strcmp(st.s1.s, RE_CL100K)) st.a = VN_TOKRE_CL100K;
       else if (!strcmp(st.s1.s, RE_CL100K_N1)) st.a = VN_TOKRE_CL100K_N1;
-      else {
-        snprintf(buf, sizeof buf, "%s", st.s1.s);
-        return fail(f->err, f->errcap, f->file,
-                    "unsupported split regex \"%s%s\" (known: GPT-2 ByteLevel, cl100k with \\p{N}{1,3} or \\p{N})", buf,
-                    st.s1.len >= sizeof buf ? "..." : "");
+      else {                              /* any other: compiled for the runtime's matcher */
+        VnTokcStr prog;
+        if (f->nprogs == VN_TOKC_MAXSTEPS) return ferr(f, "too many split regexes");
+        if ((s = vn_tokc_regex(f->ctx, f->file, st.s1.s, st.s1.len, &prog)) != VN_OK) return s;
+        f->progs[f->nprogs++] = (char *)prog.s;
+        st.kind = VN_TOKPRE_SPLIT_PROG;
+        st.s1 = prog;
+        return add_step(f, d->pre, &d->n_pre, "pre-tokenizer", st);
       }
       st.s1.s = NULL;
       st.s1.len = 0;
     } else {
       st.kind = VN_TOKPRE_SPLIT_STRING;
-      if (!st.s1.len) return fail(f->err, f->errcap, f->file, "Split pre-tokenizer with an empty pattern");
+      if (!st.s1.len) return ferr(f, "Split pre-tokenizer with an empty pattern");
     }
   } else if (!strcmp(ty, "ByteLevel")) {
     st.kind = VN_TOKPRE_BYTELEVEL;
@@ -962,78 +1112,81 @@ static int pre_json(Front *f, json_t *n) {
   } else if (!strcmp(ty, "Metaspace")) {
     st.kind = VN_TOKPRE_METASPACE;
     st.s1 = jstr(json_object_get(n, "replacement"));
-    if (nchars(st.s1) != 1) return fail(f->err, f->errcap, f->file, "Metaspace replacement must be one character");
+    if (nchars(st.s1) != 1) return ferr(f, "Metaspace replacement must be one character");
     st.a = prepend_scheme(n);
     st.b = jbool(n, "split", 1);
   } else if (!strcmp(ty, "Digits")) {
     st.kind = VN_TOKPRE_DIGITS;
     st.a = jbool(n, "individual_digits", 0);
   } else {
-    return fail(f->err, f->errcap, f->file, "unsupported pre-tokenizer '%s'", ty);
+    return ferr(f, "unsupported pre-tokenizer '%s'", ty);
   }
   return add_step(f, d->pre, &d->n_pre, "pre-tokenizer", st);
 }
 
-static int dec_json(Front *f, json_t *n, int top) {
+static VnStatus dec_one(Front *f, json_t *n) {
   VnTokDesc *d = f->d;
   VnTokcStep st;
-  const char *ty;
-  int k, seen_bf = 0, seen_fuse = 0;
+  const char *ty = jtype(n);
+  VnStatus s;
   memset(&st, 0, sizeof st);
-  if (!n || json_is_null(n)) {
-    st.kind = VN_TOKDEC_JOIN_SPACE;
-    return add_step(f, d->dec, &d->n_dec, "decoder", st);
-  }
-  ty = jtype(n);
-  if (!strcmp(ty, "Sequence")) {
-    json_t *a = json_object_get(n, "decoders"), *x;
-    size_t i;
-    json_array_foreach(a, i, x) if (dec_json(f, x, 0)) return -1;
-  } else {
+  {
     if (!strcmp(ty, "ByteLevel")) st.kind = VN_TOKDEC_BYTELEVEL;
     else if (!strcmp(ty, "ByteFallback")) st.kind = VN_TOKDEC_BYTEFALLBACK;
     else if (!strcmp(ty, "Fuse")) st.kind = VN_TOKDEC_FUSE;
     else if (!strcmp(ty, "Replace")) {
       int re;
       st.kind = VN_TOKDEC_REPLACE;
-      if (pattern(f, json_object_get(n, "pattern"), &st.s1, &re)) return -1;
+      if ((s = pattern(f, json_object_get(n, "pattern"), &st.s1, &re)) != VN_OK) return s;
       st.s2 = jstr(json_object_get(n, "content"));
       if (nchars(st.s1) != 1 || (re && !regex_literal(st.s1)) || !st.s2.s ||
           memchr(st.s2.s, '<', st.s2.len) || memchr(st.s2.s, '>', st.s2.len) ||
           strchr("<>x0123456789abcdefABCDEF", st.s1.s[0]))
-        return fail(f->err, f->errcap, f->file, "unsupported Replace decoder (only one character -> text)");
+        return ferr(f, "unsupported Replace decoder (only one character -> text)");
     } else if (!strcmp(ty, "Strip")) {
       json_t *c = json_object_get(n, "content");
       st.kind = VN_TOKDEC_STRIP;
       st.s1 = jstr(c);
       st.a = (int)json_integer_value(json_object_get(n, "start"));
       if (nchars(st.s1) != 1 || json_integer_value(json_object_get(n, "stop")) != 0 || st.a < 0)
-        return fail(f->err, f->errcap, f->file, "unsupported Strip decoder (only one character, stop 0)");
+        return ferr(f, "unsupported Strip decoder (only one character, stop 0)");
     } else if (!strcmp(ty, "Metaspace")) {
       st.kind = VN_TOKDEC_METASPACE;
       st.s1 = jstr(json_object_get(n, "replacement"));
       st.a = prepend_scheme(n);
-      if (nchars(st.s1) != 1) return fail(f->err, f->errcap, f->file, "Metaspace replacement must be one character");
+      if (nchars(st.s1) != 1) return ferr(f, "Metaspace replacement must be one character");
     } else {
-      return fail(f->err, f->errcap, f->file, "unsupported decoder '%s'", ty);
+      return ferr(f, "unsupported decoder '%s'", ty);
     }
-    if (add_step(f, d->dec, &d->n_dec, "decoder", st)) return -1;
+    return add_step(f, d->dec, &d->n_dec, "decoder", st);
   }
-  if (!top) return 0;
+}
+
+static VnStatus dec_json(Front *f, json_t *n) {
+  VnTokDesc *d = f->d;
+  VnTokcStep st;
+  int k, seen_bf = 0, seen_fuse = 0;
+  VnStatus s;
+  memset(&st, 0, sizeof st);
+  if (!n || json_is_null(n)) {
+    st.kind = VN_TOKDEC_JOIN_SPACE;
+    return add_step(f, d->dec, &d->n_dec, "decoder", st);
+  }
+  if ((s = each_leaf(f, n, "decoders", dec_one)) != VN_OK) return s;
   /* what the runtime can run: ByteLevel alone; or per-token steps, then
    * ByteFallback, then Fuse, then Strip */
   for (k = 0; k < d->n_dec; k++) {
     int kind = d->dec[k].kind;
     if (kind == VN_TOKDEC_BYTELEVEL && d->n_dec != 1)
-      return fail(f->err, f->errcap, f->file, "unsupported decoder: ByteLevel combined with other decoders");
+      return ferr(f, "unsupported decoder: ByteLevel combined with other decoders");
     if (kind == VN_TOKDEC_BYTEFALLBACK) seen_bf = 1;
     else if (kind == VN_TOKDEC_FUSE) seen_fuse = 1;
     else if (kind == VN_TOKDEC_STRIP && seen_bf && !seen_fuse)
-      return fail(f->err, f->errcap, f->file, "unsupported decoder: Strip between ByteFallback and Fuse");
+      return ferr(f, "unsupported decoder: Strip between ByteFallback and Fuse");
     else if ((kind == VN_TOKDEC_REPLACE || kind == VN_TOKDEC_METASPACE) && (seen_bf || seen_fuse))
-      return fail(f->err, f->errcap, f->file, "unsupported decoder: Replace/Metaspace after ByteFallback or Fuse");
+      return ferr(f, "unsupported decoder: Replace/Metaspace after ByteFallback or Fuse");
   }
-  return 0;
+  return VN_OK;
 }
 
 static int32_t token_id(Front *f, json_t *v) {
@@ -1043,18 +1196,10 @@ static int32_t token_id(Front *f, json_t *v) {
   return s.s ? map_get(&f->ids, s.s, s.len) : -1;
 }
 
-static int post_json(Front *f, json_t *n) {
+static VnStatus post_one(Front *f, json_t *n) {
   VnTokDesc *d = f->d;
-  const char *ty;
-  if (!n || json_is_null(n)) return 0;
-  ty = jtype(n);
-  if (!strcmp(ty, "Sequence")) {
-    json_t *a = json_object_get(n, "processors"), *x;
-    size_t i;
-    json_array_foreach(a, i, x) if (post_json(f, x)) return -1;
-    return 0;
-  }
-  if (!strcmp(ty, "ByteLevel")) return 0;
+  const char *ty = jtype(n);
+  if (!strcmp(ty, "ByteLevel")) return VN_OK;
   if (!strcmp(ty, "TemplateProcessing")) {
     json_t *single = json_object_get(n, "single"), *sp = json_object_get(n, "special_tokens"), *it;
     int32_t pre[VN_TOKC_MAXIDS], suf[VN_TOKC_MAXIDS];
@@ -1063,60 +1208,65 @@ static int post_json(Front *f, json_t *n) {
     json_array_foreach(single, i, it) {
       json_t *tok = json_object_get(it, "SpecialToken"), *ent, *idv, *ids;
       if (json_object_get(it, "Sequence")) { seen_a = 1; continue; }
-      if (!tok) return fail(f->err, f->errcap, f->file, "TemplateProcessing: unknown template piece");
+      if (!tok) return ferr(f, "TemplateProcessing: unknown template piece");
       idv = json_object_get(tok, "id");
       ent = json_is_string(idv) ? json_object_get(sp, json_string_value(idv)) : NULL;
       ids = json_object_get(ent, "ids");
       if (!json_is_array(ids))
-        return fail(f->err, f->errcap, f->file, "TemplateProcessing: special token %s has no ids",
+        return ferr(f, "TemplateProcessing: special token %s has no ids",
                     json_is_string(idv) ? json_string_value(idv) : "?");
       for (j = 0; j < json_array_size(ids); j++) {
         int32_t id = (int32_t)json_integer_value(json_array_get(ids, j));
         if (seen_a ? ns >= VN_TOKC_MAXIDS : np >= VN_TOKC_MAXIDS)
-          return fail(f->err, f->errcap, f->file, "TemplateProcessing: template too long");
+          return ferr(f, "TemplateProcessing: template too long");
         if (seen_a) suf[ns++] = id;
         else pre[np++] = id;
       }
     }
     /* nested processors wrap: later prefixes go outside earlier ones */
     if (d->n_prefix + np > VN_TOKC_MAXIDS || d->n_suffix + ns > VN_TOKC_MAXIDS)
-      return fail(f->err, f->errcap, f->file, "post-processor adds too many tokens");
+      return ferr(f, "post-processor adds too many tokens");
     memmove(d->prefix + np, d->prefix, (size_t)d->n_prefix * sizeof *d->prefix);
     for (k = 0; k < np; k++) d->prefix[k] = pre[k];
     for (k = 0; k < ns; k++) d->suffix[d->n_suffix + k] = suf[k];
     d->n_prefix += np;
     d->n_suffix += ns;
-    return 0;
+    return VN_OK;
   }
   if (!strcmp(ty, "RobertaProcessing") || !strcmp(ty, "BertProcessing")) {
     json_t *cls = json_object_get(n, "cls"), *sep = json_object_get(n, "sep");
     if (!json_is_array(cls) || !json_is_array(sep))
-      return fail(f->err, f->errcap, f->file, "%s without cls/sep", ty);
+      return ferr(f, "%s without cls/sep", ty);
     if (d->n_prefix + 1 > VN_TOKC_MAXIDS || d->n_suffix + 1 > VN_TOKC_MAXIDS)
-      return fail(f->err, f->errcap, f->file, "post-processor adds too many tokens");
+      return ferr(f, "post-processor adds too many tokens");
     memmove(d->prefix + 1, d->prefix, (size_t)d->n_prefix * sizeof *d->prefix);
     d->prefix[0] = (int32_t)json_integer_value(json_array_get(cls, 1));
     d->suffix[d->n_suffix] = (int32_t)json_integer_value(json_array_get(sep, 1));
     d->n_prefix++;
     d->n_suffix++;
-    return 0;
+    return VN_OK;
   }
-  return fail(f->err, f->errcap, f->file, "unsupported post-processor '%s'", ty);
+  return ferr(f, "unsupported post-processor '%s'", ty);
 }
 
 /* flags: JSON_DECODE_INT_AS_REAL for tokenizer_config.json, whose
  * model_max_length is often 1e30 written as an integer. */
-static json_t *load_json(const char *path, size_t flags, char *err, size_t errcap) {
+static json_t *load_json(VnCtx *ctx, const char *path, size_t flags) {
   json_error_t je;
   json_t *j;
   char *text = NULL, *q;
   size_t n = 0, cap = 0, r;
   FILE *fp = fopen(path, "rb");
-  if (!fp) { fail(err, errcap, path, "cannot open: %s", strerror(errno)); return NULL; }
+  if (!fp) { vn_errorf(ctx, VN_ERR_IO, (VnLoc){path, 0}, "cannot open: %s", strerror(errno)); return NULL; }
   do {                                   /* whole file, then json_loadb: faster than getc */
     if (n + 65536 > cap) {
       cap = cap ? 2 * cap : 1 << 20;
-      if (!(q = realloc(text, cap))) { free(text); fclose(fp); fail(err, errcap, path, "out of memory"); return NULL; }
+      if (!(q = realloc(text, cap))) {
+        free(text);
+        fclose(fp);
+        vn_errorf(ctx, VN_ERR_NOMEM, (VnLoc){path, 0}, "out of memory");
+        return NULL;
+      }
       text = q;
     }
     n += r = fread(text + n, 1, cap - n, fp);
@@ -1124,142 +1274,142 @@ static json_t *load_json(const char *path, size_t flags, char *err, size_t errca
   if (ferror(fp)) {
     free(text);
     fclose(fp);
-    fail(err, errcap, path, "cannot read: %s", strerror(errno));
+    vn_errorf(ctx, VN_ERR_IO, (VnLoc){path, 0}, "cannot read: %s", strerror(errno));
     return NULL;
   }
   fclose(fp);
   j = json_loadb(text, n, JSON_ALLOW_NUL | flags, &je);
   free(text);
   if (!j) {
-    fail(err, errcap, path, "invalid JSON at line %d column %d: %s", je.line, je.column, je.text);
+    vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){path, 0}, "invalid JSON at line %d column %d: %s", je.line, je.column, je.text);
     return NULL;
   }
   if (!json_is_object(j)) {
     json_decref(j);
-    fail(err, errcap, path, "not a JSON object");
+    vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){path, 0}, "not a JSON object");
     return NULL;
   }
   return j;
 }
 
-static int json_to_desc(Front *f, json_t *root, json_t *cfg) {
+/* model: the BPE options */
+static VnStatus json_model(Front *f, json_t *model) {
   VnTokDesc *d = f->d;
-  json_t *model = json_object_get(root, "model"), *vocab, *merges, *added, *v, *x;
-  const char *key, *ty;
-  size_t i;
-  int32_t maxid = -1;
-  static const char *const eog_names[] = {"</s>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>",
-                                          "<|im_end|>", "<|endoftext|>", "<end_of_turn>", "<|end|>",
-                                          "<eos>", "<|return|>", "<|call|>", NULL};
-  static const char *const bos_names[] = {"<s>", "<|begin_of_text|>", "<bos>", "<|startoftext|>", NULL};
-  static const char *const eos_names[] = {"</s>", "<|end_of_text|>", "<eos>", "<|endoftext|>", "<|im_end|>", NULL};
-
-  if (!json_is_object(model)) return fail(f->err, f->errcap, f->file, "no \"model\" object");
+  json_t *v;
+  const char *ty;
+  if (!json_is_object(model)) return ferr(f, "no \"model\" object");
   ty = jtype(model);
-  vocab = json_object_get(model, "vocab");
-  merges = json_object_get(model, "merges");
-  if (strcmp(ty, "BPE") && !(!*ty && json_is_array(merges)))
-    return fail(f->err, f->errcap, f->file, "unsupported model type '%s' (venus supports BPE)", *ty ? ty : "?");
-  if (!json_is_object(vocab) || !json_is_array(merges))
-    return fail(f->err, f->errcap, f->file, "BPE model without vocab/merges");
+  if (strcmp(ty, "BPE") && !(!*ty && json_is_array(json_object_get(model, "merges"))))
+    return ferr(f, "unsupported model type '%s' (venus supports BPE)", *ty ? ty : "?");
+  if (!json_is_object(json_object_get(model, "vocab")) || !json_is_array(json_object_get(model, "merges")))
+    return ferr(f, "BPE model without vocab/merges");
   if ((v = json_object_get(model, "dropout")) && !json_is_null(v) && json_number_value(v) != 0)
-    return fail(f->err, f->errcap, f->file, "BPE dropout is not supported");
+    return ferr(f, "BPE dropout is not supported");
   if ((jstr(json_object_get(model, "continuing_subword_prefix")).len) ||
       (jstr(json_object_get(model, "end_of_word_suffix")).len))
-    return fail(f->err, f->errcap, f->file, "BPE continuing_subword_prefix/end_of_word_suffix are not supported");
+    return ferr(f, "BPE continuing_subword_prefix/end_of_word_suffix are not supported");
   d->byte_fallback = jbool(model, "byte_fallback", 0);
   d->fuse_unk = jbool(model, "fuse_unk", 0);
   d->ignore_merges = jbool(model, "ignore_merges", 0);
+  return VN_OK;
+}
 
-  /* vocabulary */
+/* model.vocab: id -> piece, the exact bytes of each key (NUL included) */
+static VnStatus json_vocab(Front *f, json_t *vocab) {
+  VnTokDesc *d = f->d;
+  const char *key;
+  json_t *v;
+  void *it;
+  int32_t maxid = -1;
   json_object_foreach(vocab, key, v) {
     json_int_t id = json_integer_value(v);
     if (!json_is_integer(v) || id < 0 || id >= (1 << 27))
-      return fail(f->err, f->errcap, f->file, "vocab entry \"%.40s\" has a bad id", key);
+      return ferr(f, "vocab entry \"%.40s\" has a bad id", key);
     if (id > maxid) maxid = (int32_t)id;
   }
   d->n_vocab = maxid + 1;
   d->vocab = calloc((size_t)d->n_vocab + 1, sizeof *d->vocab);
-  if (!d->vocab || map_init(&f->ids, json_object_size(vocab) + 1024))
-    return fail(f->err, f->errcap, f->file, "out of memory");
-  /* json_object_foreach gives keys as C strings; the exact bytes (NUL
-   * included) come from a key's length via json_object_iter_key_len */
-  {
-    void *it;
-    for (it = json_object_iter(vocab); it; it = json_object_iter_next(vocab, it)) {
-      json_int_t id = json_integer_value(json_object_iter_value(it));
-      if (!d->vocab[id].s) {
-        d->vocab[id].s = json_object_iter_key(it);
-        d->vocab[id].len = json_object_iter_key_len(it);
-      }
+  if (!d->vocab || map_init(&f->ids, json_object_size(vocab) + 1024)) return FNOMEM(f);
+  for (it = json_object_iter(vocab); it; it = json_object_iter_next(vocab, it)) {
+    json_int_t id = json_integer_value(json_object_iter_value(it));
+    if (!d->vocab[id].s) {
+      d->vocab[id].s = json_object_iter_key(it);
+      d->vocab[id].len = json_object_iter_key_len(it);
     }
   }
+  return VN_OK;
+}
 
-  /* added tokens: HF matches special ones first, then the others */
-  added = json_object_get(root, "added_tokens");
-  if (added && !json_is_array(added)) return fail(f->err, f->errcap, f->file, "\"added_tokens\" is not a list");
+/* added_tokens: HF matches special ones first, then the others; then the
+ * token -> id map for the post-processor and bos/eos gets the model vocab */
+static VnStatus json_added(Front *f, json_t *added) {
+  VnTokDesc *d = f->d;
+  json_t *x;
+  size_t i;
+  int pass;
+  if (added && !json_is_array(added)) return ferr(f, "\"added_tokens\" is not a list");
   d->added = calloc(json_array_size(added) + 1, sizeof *d->added);
-  if (!d->added) return fail(f->err, f->errcap, f->file, "out of memory");
-  {
-    int pass;
-    for (pass = 0; pass < 2; pass++)
-      json_array_foreach(added, i, x) {
-        VnTokcAdded *a;
-        json_t *idv = json_object_get(x, "id");
-        int special = jbool(x, "special", 0);
-        if (special != (pass == 0)) continue;
-        if (!json_is_integer(idv) || json_integer_value(idv) < 0 || json_integer_value(idv) >= (1 << 27) ||
-            !json_is_string(json_object_get(x, "content")))
-          return fail(f->err, f->errcap, f->file, "added token %d is malformed", (int)i);
-        a = &d->added[d->n_added++];
-        a->id = (int32_t)json_integer_value(idv);
-        a->content = jstr(json_object_get(x, "content"));
-        a->flags = (special ? VN_TOKADD_SPECIAL : 0) | (jbool(x, "lstrip", 0) ? VN_TOKADD_LSTRIP : 0) |
-                   (jbool(x, "rstrip", 0) ? VN_TOKADD_RSTRIP : 0) |
-                   (jbool(x, "single_word", 0) ? VN_TOKADD_SINGLE_WORD : 0) |
-                   (jbool(x, "normalized", !special) ? VN_TOKADD_NORMALIZED : 0);
-        map_put(&f->ids, a->content.s, a->content.len, a->id);
-      }
-  }
+  if (!d->added) return FNOMEM(f);
+  for (pass = 0; pass < 2; pass++)
+    json_array_foreach(added, i, x) {
+      VnTokcAdded *a;
+      json_t *idv = json_object_get(x, "id");
+      int special = jbool(x, "special", 0);
+      if (special != (pass == 0)) continue;
+      if (!json_is_integer(idv) || json_integer_value(idv) < 0 || json_integer_value(idv) >= (1 << 27) ||
+          !json_is_string(json_object_get(x, "content")))
+        return ferr(f, "added token %d is malformed", (int)i);
+      a = &d->added[d->n_added++];
+      a->id = (int32_t)json_integer_value(idv);
+      a->content = jstr(json_object_get(x, "content"));
+      a->flags = (special ? VN_TOKADD_SPECIAL : 0) | (jbool(x, "lstrip", 0) ? VN_TOKADD_LSTRIP : 0) |
+                 (jbool(x, "rstrip", 0) ? VN_TOKADD_RSTRIP : 0) |
+                 (jbool(x, "single_word", 0) ? VN_TOKADD_SINGLE_WORD : 0) |
+                 (jbool(x, "normalized", !special) ? VN_TOKADD_NORMALIZED : 0);
+      map_put(&f->ids, a->content.s, a->content.len, a->id);
+    }
   for (i = 0; i < (size_t)d->n_vocab; i++)
     if (d->vocab[i].s) map_put(&f->ids, d->vocab[i].s, d->vocab[i].len, (int32_t)i);
+  return VN_OK;
+}
 
-  /* merges: "a b" strings or [a, b] pairs, in rank order */
+/* model.merges: "a b" strings or [a, b] pairs, in rank order; model.unk_token */
+static VnStatus json_merges(Front *f, json_t *model) {
+  VnTokDesc *d = f->d;
+  json_t *merges = json_object_get(model, "merges"), *x, *v;
+  VnStatus st = VN_OK;
+  Map mv;
+  size_t i;
   d->n_merges = (int32_t)json_array_size(merges);
   d->merges = malloc(2 * ((size_t)d->n_merges + 1) * sizeof *d->merges);
-  if (!d->merges) return fail(f->err, f->errcap, f->file, "out of memory");
-  {
-    Map mv;
-    if (map_init(&mv, (size_t)d->n_vocab)) return fail(f->err, f->errcap, f->file, "out of memory");
-    for (i = 0; i < (size_t)d->n_vocab; i++)
-      if (d->vocab[i].s) map_put(&mv, d->vocab[i].s, d->vocab[i].len, (int32_t)i);
-    json_array_foreach(merges, i, x) {
-      VnTokcStr a = {NULL, 0}, b = {NULL, 0};
-      int32_t ia, ib;
-      if (json_is_string(x)) {
-        const char *s = json_string_value(x), *sp = memchr(s, ' ', json_string_length(x));
-        if (sp && !memchr(sp + 1, ' ', json_string_length(x) - (size_t)(sp + 1 - s))) {
-          a.s = s; a.len = (size_t)(sp - s);
-          b.s = sp + 1; b.len = json_string_length(x) - a.len - 1;
-        }
-      } else if (json_is_array(x) && json_array_size(x) == 2) {
-        a = jstr(json_array_get(x, 0));
-        b = jstr(json_array_get(x, 1));
+  if (!d->merges || map_init(&mv, (size_t)d->n_vocab)) return FNOMEM(f);
+  for (i = 0; i < (size_t)d->n_vocab; i++)
+    if (d->vocab[i].s) map_put(&mv, d->vocab[i].s, d->vocab[i].len, (int32_t)i);
+  json_array_foreach(merges, i, x) {
+    VnTokcStr a = {NULL, 0}, b = {NULL, 0};
+    int32_t ia, ib;
+    if (json_is_string(x)) {
+      const char *s = json_string_value(x), *sp = memchr(s, ' ', json_string_length(x));
+      if (sp && !memchr(sp + 1, ' ', json_string_length(x) - (size_t)(sp + 1 - s))) {
+        a.s = s; a.len = (size_t)(sp - s);
+        b.s = sp + 1; b.len = json_string_length(x) - a.len - 1;
       }
-      if (!a.s || !b.s) { free(mv.slot); return fail(f->err, f->errcap, f->file, "merge %d is malformed", (int)i); }
-      ia = map_get(&mv, a.s, a.len);
-      ib = map_get(&mv, b.s, b.len);
-      if (ia < 0 || ib < 0) {
-        VnTokcStr m = ia < 0 ? a : b;
-        free(mv.slot);
-        return fail(f->err, f->errcap, f->file, "merge %d: token '%.*s' is not in the vocabulary", (int)i,
-                    (int)(m.len > 40 ? 40 : m.len), m.s);
-      }
-      d->merges[2 * i] = ia;
-      d->merges[2 * i + 1] = ib;
+    } else if (json_is_array(x) && json_array_size(x) == 2) {
+      a = jstr(json_array_get(x, 0));
+      b = jstr(json_array_get(x, 1));
     }
-    free(mv.slot);
+    if (!a.s || !b.s) { st = ferr(f, "merge %d is malformed", (int)i); break; }
+    ia = map_get(&mv, a.s, a.len);
+    ib = map_get(&mv, b.s, b.len);
+    if (ia < 0 || ib < 0) {
+      VnTokcStr m = ia < 0 ? a : b;
+      st = ferr(f, "merge %d: token '%.*s' is not in the vocabulary", (int)i, (int)(m.len > 40 ? 40 : m.len), m.s);
+      break;
+    }
+    d->merges[2 * i] = ia;
+    d->merges[2 * i + 1] = ib;
   }
+  free(mv.slot);
   d->unk_id = -1;
   if ((v = json_object_get(model, "unk_token")) && json_is_string(v)) {
     VnTokcStr u = jstr(v);
@@ -1270,19 +1420,19 @@ static int json_to_desc(Front *f, json_t *root, json_t *cfg) {
         break;
       }
   }
+  return st;
+}
 
-  if (norm_json(f, json_object_get(root, "normalizer")) || pre_json(f, json_object_get(root, "pre_tokenizer")) ||
-      dec_json(f, json_object_get(root, "decoder"), 1) || post_json(f, json_object_get(root, "post_processor")))
-    return -1;
-  {
-    int dec_bl = d->n_dec == 1 && d->dec[0].kind == VN_TOKDEC_BYTELEVEL;
-    if (d->byte_level != dec_bl)
-      return fail(f->err, f->errcap, f->file, d->byte_level
-                  ? "unsupported: a ByteLevel pre-tokenizer needs the ByteLevel decoder"
-                  : "unsupported: a ByteLevel decoder without the ByteLevel pre-tokenizer");
-  }
-
-  /* bos/eos from tokenizer_config.json when given, else by the usual names */
+/* bos/eos from tokenizer_config.json when given, else by the usual names;
+ * end-of-generation ids by the usual names of added tokens */
+static void json_specials(Front *f, json_t *cfg) {
+  static const char *const eog_names[] = {"</s>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>",
+                                          "<|im_end|>", "<|endoftext|>", "<end_of_turn>", "<|end|>",
+                                          "<eos>", "<|return|>", "<|call|>", NULL};
+  static const char *const bos_names[] = {"<s>", "<|begin_of_text|>", "<bos>", "<|startoftext|>", NULL};
+  static const char *const eos_names[] = {"</s>", "<|end_of_text|>", "<eos>", "<|endoftext|>", "<|im_end|>", NULL};
+  VnTokDesc *d = f->d;
+  size_t i;
   d->bos_id = d->eos_id = -1;
   if (cfg) {
     d->bos_id = token_id(f, json_object_get(cfg, "bos_token"));
@@ -1301,33 +1451,51 @@ static int json_to_desc(Front *f, json_t *root, json_t *cfg) {
         id = d->added[k].id;
     if (id >= 0) d->eog[d->n_eog++] = id;
   }
-  return 0;
 }
 
-unsigned char *vn_tokc_compile_json(const char *tokenizer_json, const char *tokenizer_config,
-                                    size_t *len, char *err, size_t errcap) {
+static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
+  VnTokDesc *d = f->d;
+  json_t *model = json_object_get(root, "model");
+  VnStatus st;
+  if ((st = json_model(f, model)) != VN_OK || (st = json_vocab(f, json_object_get(model, "vocab"))) != VN_OK ||
+      (st = json_added(f, json_object_get(root, "added_tokens"))) != VN_OK || (st = json_merges(f, model)) != VN_OK ||
+      (st = each_leaf(f, json_object_get(root, "normalizer"), "normalizers", norm_one)) != VN_OK ||
+      (st = each_leaf(f, json_object_get(root, "pre_tokenizer"), "pretokenizers", pre_one)) != VN_OK ||
+      (st = dec_json(f, json_object_get(root, "decoder"))) != VN_OK ||
+      (st = each_leaf(f, json_object_get(root, "post_processor"), "processors", post_one)) != VN_OK)
+    return st;
+  if (d->byte_level != (d->n_dec == 1 && d->dec[0].kind == VN_TOKDEC_BYTELEVEL))
+    return ferr(f, d->byte_level ? "unsupported: a ByteLevel pre-tokenizer needs the ByteLevel decoder"
+                                 : "unsupported: a ByteLevel decoder without the ByteLevel pre-tokenizer");
+  json_specials(f, cfg);
+  return VN_OK;
+}
+
+VnStatus vn_tokc_compile_json(VnCtx *ctx, const char *tokenizer_json, const char *tokenizer_config,
+                              unsigned char **blob, size_t *len) {
   Front f;
   VnTokDesc d;
   json_t *root, *cfg = NULL;
-  unsigned char *blob = NULL;
+  VnStatus st;
   memset(&f, 0, sizeof f);
   memset(&d, 0, sizeof d);
-  if (err && errcap) err[0] = 0;
-  if (!(root = load_json(tokenizer_json, 0, err, errcap))) return NULL;
-  if (tokenizer_config && !(cfg = load_json(tokenizer_config, JSON_DECODE_INT_AS_REAL, err, errcap))) {
+  *blob = NULL;
+  *len = 0;
+  if (!(root = load_json(ctx, tokenizer_json, 0))) return ctx->status;
+  if (tokenizer_config && !(cfg = load_json(ctx, tokenizer_config, JSON_DECODE_INT_AS_REAL))) {
     json_decref(root);
-    return NULL;
+    return ctx->status;
   }
+  f.ctx = ctx;
   f.file = d.file = tokenizer_json;
-  f.err = err;
-  f.errcap = errcap;
   f.d = &d;
-  if (!json_to_desc(&f, root, cfg)) blob = vn_tokc_compile_desc(&d, len, err, errcap);
+  if ((st = json_to_desc(&f, root, cfg)) == VN_OK) st = vn_tokc_compile_desc(ctx, &d, blob, len);
   free(d.vocab);
   free(d.merges);
   free(d.added);
   free(f.ids.slot);
+  while (f.nprogs) free(f.progs[--f.nprogs]);
   json_decref(root);
   if (cfg) json_decref(cfg);
-  return blob;
+  return st;
 }

@@ -1,9 +1,14 @@
 /* tokcmd.c: `venusc tokenize` and `venusc detokenize`. Both compile the
- * tokenizer.json with vn_tokc_compile_json and then run runtime/tokenizer.c on
- * the blob, i.e. exactly the code a model binary runs.
+ * tokenizer (tokenizer.json with vn_tokc_compile_json, or a GGUF file's
+ * tokenizer.ggml.* metadata with vn_gguf_tokenizer; a vocabulary-only GGUF
+ * file needs no tensors and no model mapping) and then run
+ * runtime/tokenizer.c on the blob, i.e. exactly the code a model binary runs.
+ * A GGUF file is tokenized as GGUF's reference tokenizer does by default (no
+ * BOS/EOS added, special-token text not matched); --special turns both on.
  * Exit status: 0 ok, 1 bad input (missing or unsupported tokenizer, unreadable
  * file, bad id), 2 bad command line. Messages are one line `venusc: ...`. */
 #include "tok.h"
+#include "codegen.h"
 #include "tokenizer.h"
 #include <errno.h>
 #include <jansson.h>
@@ -14,15 +19,19 @@
 #include <time.h>
 
 static const char *const TOK_USAGE =
-    "usage: venusc tokenize MODEL_DIR|tokenizer.json [--special] [--file PATH... | -- TEXT...]\n";
-static const char *const DETOK_USAGE = "usage: venusc detokenize MODEL_DIR|tokenizer.json -- IDS...\n";
+    "usage: venusc tokenize MODEL_DIR|tokenizer.json|FILE.gguf [--special] [--file PATH... | -- TEXT...]\n";
+static const char *const DETOK_USAGE = "usage: venusc detokenize MODEL_DIR|tokenizer.json|FILE.gguf -- IDS...\n";
 
 static void tok_help(void) {
   fputs(TOK_USAGE, stdout);
   fputs("Prints the token ids of TEXT (the words after --, joined by single spaces) on one\n"
         "line, separated by single spaces, as HF tokenizers' encode(text) does.\n"
         "  MODEL_DIR        a directory holding tokenizer.json (and maybe tokenizer_config.json)\n"
-        "  --special        add the post-processor's special tokens (add_special_tokens=True)\n"
+        "  FILE.gguf        a GGUF file's tokenizer (vocabulary-only files too); by default as\n"
+        "                   GGUF's reference tokenizer does: no special tokens added, special-token text\n"
+        "                   not matched as such\n"
+        "  --special        add the post-processor's special tokens (add_special_tokens=True);\n"
+        "                   for a GGUF file also match special-token text\n"
         "  --file PATH      tokenize the bytes of PATH instead of TEXT; repeatable: one\n"
         "                   output line per file, the tokenizer compiled once\n"
         "  --count          print only the number of ids\n"
@@ -61,11 +70,63 @@ static int is_file(const char *p) {
   return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Resolves MODEL_DIR|tokenizer.json and compiles it; prints the error. */
-static int load_tok(const char *model, VnTok *t, unsigned char **blob, size_t *blen) {
-  char tj[4096], tc[4096], err[512];
+static int gguf_magic(const char *p) {
+  FILE *f = fopen(p, "rb");
+  char m[4] = {0};
+  size_t n;
+  if (!f) return 0;
+  n = fread(m, 1, 4, f);
+  fclose(f);
+  return n == 4 && !memcmp(m, "GGUF", 4);
+}
+
+/* The tokenizer of a GGUF file: archspecs/lib (pretok.lua, through
+ * gguf.lua's tokenizer-only entry) says what kind it is. */
+static VnStatus gguf_blob(VnCtx *ctx, const char *path, unsigned char **blob, size_t *blen) {
+  VnGguf g;
+  VnSpecSrc libs[64];
+  int nlibs = 0;
+  char *cfg = NULL, *tk = NULL;
+  VnStatus st;
+  memset(&g, 0, sizeof g);
+  for (const VnEmbedded *e = vn_embedded; e->name; e++) {
+    size_t l = strlen(e->name);
+    if (strncmp(e->name, "archspecs/lib/", 14) || l < 4 || strcmp(e->name + l - 4, ".lua")) continue;
+    if (nlibs == 64) return vn_internal(ctx, "more than 64 archspecs/lib files");
+    libs[nlibs].file = e->name;
+    libs[nlibs].text = e->data;
+    libs[nlibs++].len = e->len;
+  }
+  for (int i = 1; i < nlibs; i++)                    /* loaded in name order, as venusc compile does */
+    for (int j = i; j > 0 && strcmp(libs[j - 1].file, libs[j].file) > 0; j--) {
+      VnSpecSrc x = libs[j]; libs[j] = libs[j - 1]; libs[j - 1] = x;
+    }
+  if ((st = vn_gguf_open(ctx, path, &g)) == VN_OK) {
+    VnSource src = g.src;
+    json_object_set_new(g.meta, "venus.tokenizer_only", json_true());
+    VnSpecs *sp = NULL;
+    st = vn_spec_open(ctx, libs, nlibs, &sp);
+    if (st == VN_OK) st = vn_spec_gguf(sp, g.meta, path, &src, &cfg, &tk);
+    if (sp) vn_spec_close(sp);
+    if (st == VN_OK && !tk)
+      st = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){path, 0}, "no tokenizer in the GGUF metadata (tokenizer.ggml.model)");
+    if (st == VN_OK) st = vn_gguf_tokenizer(ctx, &g, tk, blob, blen);
+  }
+  free(cfg);
+  free(tk);
+  vn_gguf_close(&g);
+  return st;
+}
+
+/* Resolves MODEL_DIR|tokenizer.json|FILE.gguf and compiles it; prints the
+ * error. *gguf: the tokenizer came from a GGUF file. */
+static int load_tok(const char *model, VnTok *t, unsigned char **blob, size_t *blen, int *gguf) {
+  char tj[4096], tc[4096];
   const char *slash;
+  VnCtx ctx = {0};
+  VnStatus st;
   if (!model) return 1;
+  *gguf = 0;
   if (is_dir(model)) {
     snprintf(tj, sizeof tj, "%s/tokenizer.json", model);
     snprintf(tc, sizeof tc, "%s/tokenizer_config.json", model);
@@ -75,9 +136,16 @@ static int load_tok(const char *model, VnTok *t, unsigned char **blob, size_t *b
     if (slash) snprintf(tc, sizeof tc, "%.*s/tokenizer_config.json", (int)(slash - model), model);
     else snprintf(tc, sizeof tc, "tokenizer_config.json");
   }
-  *blob = vn_tokc_compile_json(tj, is_file(tc) ? tc : NULL, blen, err, sizeof err);
-  if (!*blob) {
-    fprintf(stderr, "venusc: %s\n", err);
+  if (!is_dir(model) && gguf_magic(model)) {
+    *gguf = 1;
+    st = gguf_blob(&ctx, model, blob, blen);
+  } else {
+    st = vn_tokc_compile_json(&ctx, tj, is_file(tc) ? tc : NULL, blob, blen);
+  }
+  vn_arena_free(&ctx.arena);
+  vn_arena_free(&ctx.scratch);
+  if (st != VN_OK) {
+    fprintf(stderr, "venusc: %s\n", ctx.msg);
     return 1;
   }
   if (vn_tok_load(t, *blob, *blen)) {
@@ -108,19 +176,19 @@ static char *read_file(const char *path, size_t *len) {
   return p ? p : calloc(1, 1);
 }
 
-/* Encodes text; returns a malloc'ed id array (count in *n) or NULL. */
-static int32_t *encode(const VnTok *t, const char *text, size_t len, int special, long *n) {
+/* Encodes text (opts: VN_TOK_*); returns a malloc'ed id array (count in *n) or NULL. */
+static int32_t *encode(const VnTok *t, const char *text, size_t len, unsigned opts, long *n) {
   size_t wsz = vn_tok_work_size(t, len);
   void *work = malloc(wsz ? wsz : 1);
   long cap = (long)len + 16, got;
   int32_t *ids = malloc((size_t)cap * sizeof *ids);
   if (!work || !ids) { free(work); free(ids); return NULL; }
-  got = vn_tok_encode(t, text, len, special, ids, cap, work, wsz);
+  got = vn_tok_encode_opts(t, text, len, opts, ids, cap, work, wsz);
   if (got > cap) {                       /* more ids than bytes: e.g. BOS/EOS */
     int32_t *q = realloc(ids, (size_t)got * sizeof *ids);
     if (!q) { free(ids); free(work); return NULL; }
     ids = q;
-    got = vn_tok_encode(t, text, len, special, ids, got, work, wsz);
+    got = vn_tok_encode_opts(t, text, len, opts, ids, got, work, wsz);
   }
   free(work);
   if (got < 0) { free(ids); return NULL; }
@@ -182,7 +250,8 @@ static int batch(const VnTok *t, const char *path) {
     const char *text = json_is_string(tx) ? json_string_value(tx) : "";
     size_t tl = json_is_string(tx) ? json_string_length(tx) : 0, dl, sl, k;
     long n1 = 0, n2 = 0;
-    int32_t *a = encode(t, text, tl, 0, &n1), *b = encode(t, text, tl, 1, &n2), *ref;
+    int32_t *a = encode(t, text, tl, VN_TOK_PARSE_SPECIAL, &n1), *ref;
+    int32_t *b = encode(t, text, tl, VN_TOK_PARSE_SPECIAL | VN_TOK_ADD_SPECIAL, &n2);
     char *dtext, *stext, *line;
     if (!a || !b) {
       fprintf(stderr, "venusc: %s: case %zu: out of memory\n", path, i);
@@ -218,8 +287,9 @@ static double cpu_s(void) {             /* this process's CPU time: steadier on 
 }
 
 int vn_cmd_tokenize(int argc, char **argv) {
-  const char *model = NULL, *files[64], *bj = NULL, *eb = NULL;
-  int special = 0, count = 0, timing = 0, i, j, rc = 0, have_text = 0, nfiles = 0, fi;
+  const char *model = NULL, *files[argc > 0 ? argc : 1], *bj = NULL, *eb = NULL;   /* --file names: at most argc */
+  int special = 0, count = 0, timing = 0, i, j, rc = 0, have_text = 0, nfiles = 0, fi, gguf = 0;
+  unsigned opts;
   char *text = NULL;
   size_t tl = 0;
   unsigned char *blob;
@@ -234,7 +304,6 @@ int vn_cmd_tokenize(int argc, char **argv) {
     else if (!strcmp(argv[i], "--file") || !strcmp(argv[i], "--batch-json") || !strcmp(argv[i], "--emit-blob")) {
       if (i + 1 >= argc) return usage_err(TOK_USAGE, "%s needs an argument", argv[i]);
       if (argv[i][2] == 'f') {
-        if (nfiles == 64) return usage_err(TOK_USAGE, "%s", "at most 64 --file");
         files[nfiles++] = argv[++i];
       } else if (argv[i][2] == 'b') bj = argv[++i];
       else eb = argv[++i];
@@ -266,7 +335,8 @@ int vn_cmd_tokenize(int argc, char **argv) {
     }
     text[tl] = 0;
   }
-  if (load_tok(model, &t, &blob, &blen)) { free(text); return 1; }
+  if (load_tok(model, &t, &blob, &blen, &gguf)) { free(text); return 1; }
+  opts = special ? VN_TOK_ADD_SPECIAL | VN_TOK_PARSE_SPECIAL : gguf ? 0 : VN_TOK_PARSE_SPECIAL;
   if (eb) {
     FILE *f = fopen(eb, "wb");
     if (!f || fwrite(blob, 1, blen, f) != blen || fclose(f)) {
@@ -286,7 +356,7 @@ int vn_cmd_tokenize(int argc, char **argv) {
     }
     t0 = now_s();
     c0 = cpu_s();
-    ids = encode(&t, text, tl, special, &n);
+    ids = encode(&t, text, tl, opts, &n);
     dt = now_s() - t0;
     dc = cpu_s() - c0;
     if (!ids) {
@@ -316,7 +386,7 @@ int vn_cmd_detokenize(int argc, char **argv) {
   const char *model = NULL;
   int32_t *ids = NULL;
   size_t n = 0, cap = 0, len;
-  int i, rc = 0, after = 0;
+  int i, rc = 0, after = 0, gguf;
   unsigned char *blob;
   size_t blen;
   VnTok t;
@@ -350,7 +420,7 @@ int vn_cmd_detokenize(int argc, char **argv) {
     }
   }
   if (!model) { free(ids); return usage_err(DETOK_USAGE, "%s", "detokenize needs a model directory or tokenizer.json"); }
-  if (load_tok(model, &t, &blob, &blen)) { free(ids); return 1; }
+  if (load_tok(model, &t, &blob, &blen, &gguf)) { free(ids); return 1; }
   out = decode(&t, ids, n, &len);
   if (!out) rc = 1;
   else if (fwrite(out, 1, len, stdout) != len) rc = 1;

@@ -13,8 +13,7 @@
 -- returns config (a config.json table with `architectures`), names
 -- (GGUF name -> HF name, or {name =, pair_heads =} for q/k rows that the
 -- writer interleaved per head for its own rotary layout) and the tokenizer
--- kind: { model = "byte_bpe" | "spm_bpe", split = "bytelevel" | "cl100k" |
--- "cl100k_n1", nfc = bool } from tokenizer.ggml.model and .pre.
+-- kind (archspecs/lib/pretok.lua) from tokenizer.ggml.model and .pre.
 --
 -- HF tensors that the file holds only in another form are "derived": the
 -- config carries them as gguf_tensors = { [hf name] = recipe }, and the
@@ -434,30 +433,12 @@ local function rope_freq_factors(s, tname)
   s.skip[tname] = true
 end
 
--- tokenizer.ggml.model / .pre -> what the tokenizer compiler builds
-local tok_models = { gpt2 = "byte_bpe", llama = "spm_bpe" }
-local tok_splits = {
-  ["gpt-2"] = { split = "bytelevel" }, default = { split = "bytelevel" }, gpt2 = { split = "bytelevel" },
-  ["llama-bpe"] = { split = "cl100k" }, llama3 = { split = "cl100k" }, ["llama-v3"] = { split = "cl100k" },
-  qwen2 = { split = "cl100k_n1", nfc = true },
-}
-
-local function tokenizer_kind(meta)
-  local m = meta["tokenizer.ggml.model"]
-  if m == nil then return nil end
-  local model = tok_models[m]
-  if not model then error(config_file .. ": tokenizer model '" .. tostring(m) .. "' is not supported (gpt2 and llama are)", 0) end
-  local t = { model = model }
-  if model == "byte_bpe" then
-    local pre = meta["tokenizer.ggml.pre"] or "gpt-2"
-    local sp = tok_splits[pre]
-    if not sp then error(config_file .. ": pre-tokenizer '" .. tostring(pre) .. "' is not supported", 0) end
-    t.split, t.nfc = sp.split, sp.nfc or false
-  end
-  return t
-end
+-- the tokenizer: archspecs/lib/pretok.lua
+local function tokenizer_kind(meta) return gguf_tokenizer(meta, config_file) end
 
 local function gguf_config(meta, tensors, values)
+  -- `venusc tokenize FILE.gguf`: the tokenizer alone (vocabulary-only files have no tensors)
+  if meta["venus.tokenizer_only"] then return { tokenizer_only = true }, {}, tokenizer_kind(meta) end
   local arch = meta["general.architecture"]
   if type(arch) ~= "string" then error(config_file .. ": no general.architecture in the GGUF metadata", 0) end
   local a = archs[arch]

@@ -9,10 +9,14 @@
 3. tiny-kjv: kjv-val.txt and the five prompts against transformers' ids;
 4. speed: 1 MiB of text and 200k-character runs stay under a sanity bound;
 5. errors: bad input gives one line `venusc: ...` and exit 1, bad flags exit 2;
-6. tests/tokenizer/unit.c (NFC/NFD vs utf8proc, stream decode, round trips,
+   hostile input (huge added tokens, deep nesting) neither crashes nor overflows;
+6. tests/tokenizer/regex.c: compiled split regexes against another engine's answers;
+   llama.cpp's vocabulary suite (tests/fixtures/llamacpp-vocab) through `venusc tokenize`;
+7. tests/tokenizer/unit.c (NFC/NFD vs utf8proc, stream decode, round trips,
    corrupted blobs), under -fsanitize=address,undefined when available.
 Standard library only."""
 import concurrent.futures
+import gzip
 import hashlib
 import json
 import os
@@ -383,6 +387,10 @@ def check_errors(venusc):
     with open(p, "w") as f:
         f.write('{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [')
     cases.append((p, "invalid JSON"))
+    p = os.path.join(OUT, "bad_utf8.json")
+    with open(p, "wb") as f:                      # a vocabulary entry that is not UTF-8
+        f.write(open(kjv, "rb").read().replace(b'"model"', b'"\xff\xfe": 1, "model"', 1))
+    cases.append((p, "invalid JSON"))
     cases.append((variant("unigram.json", lambda d: d["model"].update(type="Unigram")), "unsupported model type"))
     cases.append((variant("wordlevel.json", lambda d: d.update(model={"type": "WordLevel", "vocab": {}})),
                   "unsupported model type"))
@@ -390,8 +398,11 @@ def check_errors(venusc):
                   "unsupported pre-tokenizer"))
     cases.append((variant("norm.json", lambda d: d.update(normalizer={"type": "Lowercase"})), "unsupported normalizer"))
     cases.append((variant("regex.json", lambda d: d.update(pre_tokenizer={
-        "type": "Split", "pattern": {"Regex": "\\w+|\\s+"}, "behavior": "Isolated", "invert": False})),
-        "unsupported split regex"))
+        "type": "Split", "pattern": {"Regex": "(\\w+)\\1"}, "behavior": "Isolated", "invert": False})),
+        "backreferences are not supported"))
+    cases.append((variant("regex_bomb.json", lambda d: d.update(pre_tokenizer={
+        "type": "Split", "pattern": {"Regex": "((a{1000}){1000}){1000}"}, "behavior": "Isolated", "invert": False})),
+        "exceeds"))
     cases.append((variant("decoder.json", lambda d: d.update(decoder={"type": "WordPiece"})), "unsupported decoder"))
     cases.append((variant("merges.json", bad_merges), "not in the vocabulary"))
     cases.append((variant("nomodel.json", lambda d: d.pop("model")), "no \"model\""))
@@ -421,9 +432,165 @@ def check_errors(venusc):
     say("errors: %d/%d give one line and the right exit status" % (ok, 2 * len(cases) + len(usage)))
 
 
-def check_unit(models):
+def check_hostile(venusc):
+    """Inputs that once crashed or could: a 100,000-byte added token (the trie
+    builder recursed once per byte: exit 139) must tokenize; pipelines nested
+    1000 deep tokenize as the flat ones do (walked with a stack, not recursion)."""
+    kjv = os.path.join(FIX, "tiny-kjv", "tokenizer.json")
+    base = json.load(open(kjv, encoding="utf-8"))
+    ok = total = 0
+    d = json.loads(json.dumps(base))
+    nid = max(d["model"]["vocab"].values()) + 1
+    for k, size in enumerate((100000, 1000000)):
+        d["added_tokens"].append({"id": nid + k, "content": ("ab" if k == 0 else "cd") * (size // 2),
+                                  "single_word": False, "lstrip": False, "rstrip": False,
+                                  "normalized": False, "special": True})
+    p = os.path.join(OUT, "huge_token.json")
+    with open(p, "w") as f:
+        json.dump(d, f)
+    txt = os.path.join(OUT, "huge_token.txt")
+    with open(txt, "w") as f:
+        f.write("ab" * 50000 + "cd" * 500000 + "ab" * 50000)
+    r = run([venusc, "tokenize", p, "--file", txt])
+    total += 1
+    if r.returncode == 0 and r.stdout.split() == [str(nid).encode(), str(nid + 1).encode(), str(nid).encode()]:
+        ok += 1
+    else:
+        fail("huge added tokens: rc %d, stdout %r, stderr %r" % (r.returncode, r.stdout[:80], r.stderr[-200:]))
+    want = run([venusc, "tokenize", kjv, "--", "In the beginning"]).stdout
+    for key, field in (("normalizer", "normalizers"), ("pre_tokenizer", "pretokenizers"), ("decoder", "decoders"),
+                       ("post_processor", "processors")):
+        d = json.loads(json.dumps(base))
+        inner = json.dumps(d.get(key) or {"type": "Sequence", field: []})
+        d[key] = None                 # written by hand below: 1000 levels are too deep for json.dump
+        text = json.dumps(d).replace('"%s": null' % key, '"%s": ' % key + '{"type": "Sequence", "%s": [' % field * 1000
+                                     + inner + "]}" * 1000)
+        p = os.path.join(OUT, "nested_%s.json" % key)
+        with open(p, "w") as f:
+            f.write(text)
+        r = run([venusc, "tokenize", p, "--", "In the beginning"])
+        total += 1
+        if r.returncode == 0 and r.stdout == want:
+            ok += 1
+        else:
+            fail("nested %s: rc %d, stdout %r, stderr %r" % (key, r.returncode, r.stdout, r.stderr[-300:]))
+    say("hostile input: %d/%d (100 kB and 1 MB added tokens; Sequences nested 1000 deep work as flat ones)"
+        % (ok, total))
+
+
+LLAMACPP = os.path.join(ROOT, "tests", "fixtures", "llamacpp-vocab")
+
+
+def check_llamacpp(venusc):
+    """llama.cpp's tokenizer suite (tests/fixtures/llamacpp-vocab, pruned copies of
+    its vocabulary-only GGUF files): every text through `venusc tokenize FILE.gguf
+    --file ...` with llama.cpp's defaults (no special tokens added or parsed) must
+    give the expected ids. Then --special, detokenize, and bad GGUF vocabularies."""
+    d = os.path.join(OUT, "llamacpp")
+    os.makedirs(d, exist_ok=True)
+    ok = total = 0
+    files = []
+    for name in sorted(os.listdir(LLAMACPP)):
+        if not name.endswith(".gguf.gz"):
+            continue
+        base = name[:-3]
+        gg = os.path.join(d, base)
+        with gzip.open(os.path.join(LLAMACPP, name)) as f, open(gg, "wb") as g:
+            g.write(f.read())
+        files.append(gg)
+        texts = open(os.path.join(LLAMACPP, base + ".inp"), "rb").read().decode("utf-8").split(
+            "\n__ggml_vocab_test__\n")[:-1]
+        want = open(os.path.join(LLAMACPP, base + ".out")).read().split("\n")
+        args = [venusc, "tokenize", gg]
+        for i, t in enumerate(texts):
+            p = os.path.join(d, "%s.%d.txt" % (base, i))
+            with open(p, "wb") as f:
+                f.write(t.encode())
+            args += ["--file", p]
+        r = run(args)
+        got = r.stdout.decode().split("\n")
+        good = sum(1 for i in range(len(texts)) if i < len(got) and got[i].split() == want[i].split())
+        if r.returncode != 0 or good != len(texts):
+            bad = [i for i in range(len(texts)) if not (i < len(got) and got[i].split() == want[i].split())]
+            fail("%s: %d/%d texts give llama.cpp's ids (first wrong: #%s %r), stderr %r" % (
+                base, good, len(texts), bad[0] if bad else "?", texts[bad[0]][:40] if bad else "",
+                r.stderr.decode(errors="replace")[-200:]))
+        say("llama.cpp %-30s %d/%d" % (base, good, len(texts)))
+        ok += good
+        total += len(texts)
+    say("llama.cpp vocabulary suite: %d/%d texts" % (ok, total))
+    if not files:
+        fail("no vocabulary files in %s" % LLAMACPP)
+        return
+    # --special: BOS/EOS added and special-token text matched; detokenize of a GGUF file
+    gg = files[0]
+    checks = 0
+    for f in files:
+        plain = run([venusc, "tokenize", f, "--", "a"]).stdout.split()
+        sp = run([venusc, "tokenize", f, "--special", "--", "a"]).stdout.split()
+        dt = run([venusc, "detokenize", f, "--", b" ".join(plain).decode()])
+        if dt.returncode != 0 or dt.stdout.strip() != b"a" or len(sp) < len(plain):
+            fail("%s: --special gave %r for %r; detokenize gave %r" % (os.path.basename(f), sp, plain, dt.stdout))
+        else:
+            checks += 1
+    say("llama.cpp files: --special and detokenize %d/%d" % (checks, len(files)))
+    # bad GGUF vocabularies (from a byte-level BPE file: it has merges and a pre-tokenizer name)
+    gg = next((f for f in files if b"tokenizer.ggml.merges" in open(f, "rb").read()), gg)
+    raw = open(gg, "rb").read()
+    k = raw.find(b"tokenizer.ggml.tokens") + len("tokenizer.ggml.tokens")
+    first = k + 4 + 4 + 8 + 8                     # type, element type, count, first string's length
+    cases = [("bad_utf8.gguf", raw[:first] + b"\xff" + raw[first + 1:], "not valid UTF-8"),
+             ("truncated.gguf", raw[: len(raw) // 2], "truncated|past the end"),
+             ("no_model.gguf", raw.replace(b"tokenizer.ggml.model", b"tokenizer.ggml.modex", 1), "no tokenizer")]
+    i = raw.find(b"tokenizer.ggml.pre")
+    if i > 0:
+        j = i + len("tokenizer.ggml.pre") + 4 + 8
+        cases.append(("bad_pre.gguf", raw[:j] + b"?" + raw[j + 1:], "pre-tokenizer .* is not supported"))
+    import re
+    good = 0
+    n = 0
+    for fname, data, want in cases:
+        n += 1
+        p = os.path.join(d, fname)
+        with open(p, "wb") as f:
+            f.write(data)
+        r = run([venusc, "tokenize", p, "--", "hi"])
+        err = r.stderr.decode(errors="replace")
+        if r.returncode == 1 and err.count("\n") == 1 and p in err and re.search(want, err) and not r.stdout:
+            good += 1
+        else:
+            fail("bad GGUF vocabulary %s: rc %d, stderr %r" % (fname, r.returncode, err))
+    say("llama.cpp files: bad vocabularies %d/%d give one line and exit 1" % (good, n))
+
+
+def check_regex():
+    """tests/tokenizer/regex.c: the compiled split regexes against the answers of
+    another engine (tests/tokenizer/regex_cases.json), and patterns
+    venus refuses (backreferences, lookbehind, regex bombs by size)."""
     cc = os.environ.get("CC", "cc")
-    src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/unit.c", "tok/tokc.c", "runtime/tokenizer.c")]
+    src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/regex.c", "tok/regex.c", "tok/tokc.c", "graph/ctx.c")]
+    inc = ["-I" + os.path.join(ROOT, d) for d in (".", "graph", "ops", "frontend", "tok", "codegen", "runtime", "targets")]
+    exe = os.path.join(OUT, "regex")
+    base = [cc, "-std=c11", "-D_GNU_SOURCE", "-O1", "-g", "-Wno-format-truncation"] + inc
+    san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
+    r = run(base + san + ["-o", exe] + src + ["-ljansson", "-lutf8proc"])
+    if r.returncode != 0:
+        r = run(base + ["-o", exe] + src + ["-ljansson", "-lutf8proc"])
+    if r.returncode != 0:
+        fail("regex test does not build: %s" % r.stderr.decode(errors="replace")[-500:])
+        return
+    r = run([exe, os.path.join(ROOT, "tests", "tokenizer", "regex_cases.json")],
+            env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+    out = r.stdout.decode(errors="replace").strip()
+    if r.returncode != 0:
+        fail("regex: %s %s" % (out, r.stderr.decode(errors="replace")[-800:]))
+    else:
+        say("regex: " + out)
+
+
+def check_unit(models, venusc):
+    cc = os.environ.get("CC", "cc")
+    src = [os.path.join(ROOT, p) for p in ("tests/tokenizer/unit.c", "tok/tokc.c", "tok/regex.c", "runtime/tokenizer.c", "graph/ctx.c")]
     inc = ["-I" + os.path.join(ROOT, d) for d in (".", "graph", "ops", "frontend", "tok", "codegen", "runtime", "targets")]
     exe = os.path.join(OUT, "unit")
     base = [cc, "-std=c11", "-D_GNU_SOURCE", "-O1", "-g", "-Wall", "-Wextra", "-Wno-unused-parameter"] + inc
@@ -438,8 +605,15 @@ def check_unit(models):
         fail("unit test does not build: %s" % r.stderr.decode(errors="replace")[-500:])
         return
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+    blobs = []                          # GGUF tokenizers with compiled regexes and WordPiece (check_llamacpp unpacked them)
+    d = os.path.join(OUT, "llamacpp")
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if name.endswith(".gguf"):
+            b = os.path.join(d, name + ".blob")
+            if run([venusc, "tokenize", os.path.join(d, name), "--emit-blob", b]).returncode == 0:
+                blobs += ["--blob", b]
     r = run([exe, os.path.join(FIX, "tiny-kjv", "tokenizer.json")] + [os.path.join(m, "tokenizer.json")
-                                                                        for _, m in models], env=env)
+                                                                        for _, m in models] + blobs, env=env)
     out = r.stdout.decode(errors="replace")
     for line in out.splitlines():
         print("unit: " + line.replace(ROOT + "/", ""))
@@ -465,8 +639,11 @@ def main():
     t2 = time.time()
     check_synthetic(venusc)
     check_errors(venusc)
+    check_hostile(venusc)
+    check_regex()
+    check_llamacpp(venusc)
     t3 = time.time()
-    check_unit(models)
+    check_unit(models, venusc)
     print("(time: fixtures %.0f s, speed %.0f s, errors %.0f s, unit %.0f s)" % (t1 - t0, t2 - t1, t3 - t2,
                                                                              time.time() - t3))
     if failures:

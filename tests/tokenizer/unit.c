@@ -10,7 +10,8 @@
  *    streaming decode equals full decode on random ids; random bytes and
  *    random ids never crash; the work size vn_tok_work_size gives suffices.
  * 3. corrupted blobs: random byte flips and truncations are refused or, when
- *    they load, run without crashing.
+ *    they load, run without crashing; `--blob FILE` (a blob venusc wrote)
+ *    gets flips aimed at its compiled regexes and WordPiece sections.
  * Prints one line per check, exits 1 on the first failure. */
 #include "tok.h"
 #include "tokenizer.h"
@@ -70,7 +71,7 @@ static char bytestr[256][4];
 
 static unsigned char *norm_blob(int kind, size_t *len) {
   VnTokDesc d;
-  char err[256];
+  VnCtx ctx = {0};
   unsigned char *b;
   int i, n = 0;
   for (i = 0; i < 256; i++) {                  /* GPT-2 byte alphabet */
@@ -91,8 +92,7 @@ static unsigned char *norm_blob(int kind, size_t *len) {
   d.pre[0].kind = VN_TOKPRE_BYTELEVEL;
   d.n_dec = 1;
   d.dec[0].kind = VN_TOKDEC_BYTELEVEL;
-  b = vn_tokc_compile_desc(&d, len, err, sizeof err);
-  if (!b) printf("FAIL: %s\n", err);
+  if (vn_tokc_compile_desc(&ctx, &d, &b, len) != VN_OK) printf("FAIL: %s\n", ctx.msg);
   return b;
 }
 
@@ -173,12 +173,13 @@ static size_t rand_text(char *s, size_t cap) {
 }
 
 static int test_tokenizer(const char *path) {
-  char err[512], s[512];
+  char s[512];
   size_t len, i, n, dl, sl;
-  unsigned char *blob = vn_tokc_compile_json(path, NULL, &len, err, sizeof err);
+  VnCtx ctx = {0};
+  unsigned char *blob;
   VnTok t;
   int nfc = 0, it, rt_ok = 0;
-  CHECK(blob, "%s", err);
+  CHECK(vn_tokc_compile_json(&ctx, path, NULL, &blob, &len) == VN_OK, "%s", ctx.msg);
   CHECK(!vn_tok_load(&t, blob, len), "%s: blob does not load", path);
   nfc = strstr(path, "qwen") != NULL;          /* NFC normalizer: round trip gives NFC */
   for (it = 0; it < 1000; it++) {
@@ -246,12 +247,12 @@ static int test_tokenizer(const char *path) {
 /* ---- 3. corrupted blobs ---- */
 
 static int test_corrupt(const char *path) {
-  char err[512];
   size_t len, i;
-  unsigned char *blob = vn_tokc_compile_json(path, NULL, &len, err, sizeof err), *c;
+  VnCtx ctx = {0};
+  unsigned char *blob, *c;
   int it, loaded = 0;
   VnTok t;
-  CHECK(blob, "%s", err);
+  CHECK(vn_tokc_compile_json(&ctx, path, NULL, &blob, &len) == VN_OK, "%s", ctx.msg);
   c = malloc(len);
   for (it = 0; it < 2000; it++) {
     size_t n = len;
@@ -288,11 +289,70 @@ static int test_corrupt(const char *path) {
   return 0;
 }
 
+/* A compiled blob (venusc tokenize --emit-blob) with corruptions aimed at
+ * its pre-tokenizer steps (compiled regexes), model and LOWER sections, which
+ * random flips over the whole blob rarely reach: refused or run safely. */
+static int test_corrupt_sections(const char *path) {
+  FILE *f = fopen(path, "rb");
+  unsigned char *blob, *c;
+  long len;
+  size_t i, lo[3], hi[3];
+  int it, loaded = 0, nsec = 0;
+  VnTok t;
+  CHECK(f, "%s: cannot open", path);
+  fseek(f, 0, SEEK_END);
+  len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  blob = malloc((size_t)len);
+  c = malloc((size_t)len);
+  CHECK(blob && c && fread(blob, 1, (size_t)len, f) == (size_t)len, "%s: cannot read", path);
+  fclose(f);
+  CHECK(!vn_tok_load(&t, blob, (size_t)len), "%s: blob does not load", path);
+  for (i = 0; i < (size_t)(blob[8] | blob[9] << 8); i++) {
+    const unsigned char *e = blob + 16 + 12 * i;
+    uint32_t tag = e[0] | (uint32_t)e[1] << 8, off = e[4] | (uint32_t)e[5] << 8 | (uint32_t)e[6] << 16 | (uint32_t)e[7] << 24;
+    uint32_t sl = e[8] | (uint32_t)e[9] << 8 | (uint32_t)e[10] << 16 | (uint32_t)e[11] << 24;
+    if ((tag == VN_TOKSEC_PRE || tag == VN_TOKSEC_MODEL || tag == VN_TOKSEC_LOWER) && sl && nsec < 3) {
+      lo[nsec] = off;
+      hi[nsec++] = off + sl;
+    }
+  }
+  CHECK(nsec > 0, "%s: no pre-tokenizer, model or LOWER section", path);
+  for (it = 0; it < 3000; it++) {
+    int k = it % nsec, flips = 1 + (int)rnd(4), j;
+    memcpy(c, blob, (size_t)len);
+    for (j = 0; j < flips; j++) {
+      size_t at = lo[k] + rnd((unsigned)(hi[k] - lo[k]));
+      c[at] = rnd(3) ? (unsigned char)(c[at] ^ (1u << rnd(8))) : (unsigned char)rnd(256);
+    }
+    if (vn_tok_load(&t, c, (size_t)len) == 0) {
+      char s[256];
+      size_t n = rand_text(s, sizeof s), w = vn_tok_work_size(&t, n);
+      void *work = malloc(w < ((size_t)1 << 28) ? w : 1);
+      int32_t ids[1024];
+      loaded++;
+      vn_tok_encode_opts(&t, s, n, it & 3, ids, 1024, work, w < ((size_t)1 << 28) ? w : 1);
+      free(work);
+    }
+  }
+  printf("ok: %s: 3000 blobs corrupted in the pre-tokenizer/model sections (%d still loaded) ran without crashing\n",
+         path, loaded);
+  free(c);
+  free(blob);
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  int i;
+  int i, first = 0;
   if (test_norm(VN_TOKNORM_NFC) || test_norm(VN_TOKNORM_NFD)) return 1;
-  for (i = 1; i < argc; i++)
+  for (i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--blob") && i + 1 < argc) {
+      if (test_corrupt_sections(argv[++i])) return 1;
+      continue;
+    }
+    if (!first) first = i;
     if (test_tokenizer(argv[i])) return 1;
-  if (argc > 1 && test_corrupt(argv[1])) return 1;
+  }
+  if (first && test_corrupt(argv[first])) return 1;
   return failed;
 }
