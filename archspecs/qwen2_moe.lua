@@ -16,11 +16,8 @@ return arch {
   options = "num_experts, num_experts_per_tok, norm_topk_prob, shared_expert_intermediate_size, mlp_only_layers, decoder_sparse_step",
   build = function(cfg)
     local c = common(cfg)
-    decoder {
-      hidden = c.hidden, layers = c.layers, heads = c.heads, kv_heads = c.kv_heads,
-      head_dim = c.head_dim, vocab = c.vocab, max_pos = c.max_pos, bos = c.bos, eos = c.eos,
-      norm = { eps = cfg.rms_norm_eps or 1e-6 },
-      attention = { rope = rope_from_config(cfg, c.head_dim), window = sliding_windows(cfg) },
+    decoder(llama_block(cfg, {
+      attention = { window = sliding_windows(cfg) },
       mlp = { project = function(h, p, i)
         if not is_sparse(cfg, i) then return gated_mlp(h, p .. "mlp", c.act) end
         return sparse_moe(h, {
@@ -30,7 +27,6 @@ return arch {
           shared_gate = has(p .. "mlp.shared_expert_gate.weight") and p .. "mlp.shared_expert_gate" or nil,
         })
       end },
-      tie = cfg.tie_word_embeddings == true,
-    }
+    }))
   end,
 }

@@ -6,14 +6,6 @@ return arch {
   about = "Llama block with per-head q/k RMSNorm",
   options = "attention_bias, head_dim, use_sliding_window, layer_types, tie_word_embeddings",
   build = function(cfg)
-    local c = common(cfg)
-    decoder {
-      hidden = c.hidden, layers = c.layers, heads = c.heads, kv_heads = c.kv_heads,
-      head_dim = c.head_dim, vocab = c.vocab, max_pos = c.max_pos, bos = c.bos, eos = c.eos,
-      norm = { eps = cfg.rms_norm_eps or 1e-6 },
-      attention = { rope = rope_from_config(cfg, c.head_dim), window = sliding_windows(cfg), qk_norm = true },
-      mlp = { act = c.act },
-      tie = cfg.tie_word_embeddings == true,
-    }
+    decoder(llama_block(cfg, { attention = { window = sliding_windows(cfg), qk_norm = true } }))
   end,
 }

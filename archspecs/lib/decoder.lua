@@ -190,4 +190,28 @@ local function decoder(o)
   output(logits)
 end
 
-return { decoder = decoder }
+-- llama_block(cfg, over): the decoder table of the Llama block for an HF
+-- config (RMSNorm, RoPE from the config, gated MLP, tied embeddings when the
+-- config says so); the tables of `over` are merged into it field by field,
+-- its other fields replace. decoder(llama_block(cfg)) is Llama.
+local function llama_block(cfg, over)
+  local c = common(cfg)
+  local d = {
+    hidden = c.hidden, layers = c.layers, heads = c.heads, kv_heads = c.kv_heads,
+    head_dim = c.head_dim, vocab = c.vocab, max_pos = c.max_pos, bos = c.bos, eos = c.eos,
+    norm = { eps = cfg.rms_norm_eps or 1e-6 },
+    attention = { rope = rope_from_config(cfg, c.head_dim) },
+    mlp = { act = c.act },
+    tie = cfg.tie_word_embeddings == true,
+  }
+  for k, v in pairs(over or {}) do
+    if type(v) == "table" and type(d[k]) == "table" then
+      for k2, v2 in pairs(v) do d[k][k2] = v2 end
+    else
+      d[k] = v
+    end
+  end
+  return d
+end
+
+return { decoder = decoder, llama_block = llama_block }
