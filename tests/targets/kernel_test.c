@@ -1,13 +1,14 @@
-/* kernel_test.c: one target's micro-kernels (vn_target.h) and the runtime's
- * matmul over them, against plain scalar loops on random data with ragged
- * tails and unaligned pointers.
+/* kernel_test.c: the runtime's micro-kernels over one target's vocabulary
+ * (vn_target.h; the kernels are written once in kernels.c) and the matmul
+ * over them (register tiles and their edges), against plain scalar loops
+ * on random data with ragged tails and unaligned pointers.
  *
  * tests/targets/run.sh builds it for each target with that target's own
  * compiler and flags, beside a copy of the target's header as vn_target.h,
  * and runs it where the target runs (natively, under qemu-user, node, or
  * qemu-system-arm with semihosting). Every buffer is static (no malloc), so
- * the same source runs on bare metal. It prints which micro-kernels the
- * header provides and exits 1 on any mismatch.
+ * the same source runs on bare metal. It prints what the header maps and
+ * exits 1 on any mismatch.
  *
  * Bounds: a float dot product of n terms may differ from the double-precision
  * sum by 2e-6 * n^0.5 * sum|x_i w_i| (reassociation, fused or unfused
@@ -225,8 +226,20 @@ static void test_matmul(void) {
 }
 
 int main(void) {
-  printf("micro-kernels of vn_target.h:");
+  /* what vn_target.h maps (the kernels are runtime/kernels.c's, written once) */
+  printf("micro-kernels of vn_target.h: vocabulary %d float lanes, tiles 4 x %d",
+         (int)VN_VL, VN_NR);
+#ifdef VN_V_PART
+  printf(", vector tails");
+#endif
+#if defined(VN_V_F16)
+  printf(", f16 loads");
+#endif
+#if defined(VN_V_B16)
+  printf(", int8 in 16-byte halves");
+#endif
 #ifdef VN_HAVE_DOT_F32
+  printf("; its own kernels:");
   printf(" dot_f32");
 #endif
 #ifdef VN_HAVE_DOT4_F32
@@ -253,7 +266,7 @@ int main(void) {
 #ifdef VN_HAVE_DOT_Q4_0
   printf(" dot_q4_0");
 #endif
-  printf(" (the rest: portable C)\n");
+  printf("\n");
   test_float();
   test_quant();
   test_matmul();
