@@ -452,7 +452,8 @@ typedef struct {
 } MatmulArgs;
 
 /* one register tile: rows t.. (mr: 4 or 1) of x against weight rows n..
- * (nr: VN_NR or 1); o[r * nr + c] */
+ * (nr: VN_NR or 1); o[r * nr + c]. One row by one weight row (decode) is
+ * the named dot product, a header's own where it has one (cortexm.h). */
 static inline void tile(const MatmulArgs *a, int mr, int nr, int t, int64_t n, float *o) {
   int64_t K = a->K, kb = K / 32;
   const float *x = a->x + (int64_t)t * a->ldx;
@@ -463,7 +464,7 @@ static inline void tile(const MatmulArgs *a, int mr, int nr, int t, int64_t n, f
   case 3: vn_t4xn_##S(XA, LDX, (const WT *)a->W + n * LDW, LDW, LEN, o); return;                    \
   case 2: vn_t4x1_##S(XA, LDX, (const WT *)a->W + n * LDW, LDW, LEN, o); return;                    \
   case 1: vn_t1xn_##S(XA, LDX, (const WT *)a->W + n * LDW, LDW, LEN, o); return;                    \
-  default: vn_t1x1_##S(XA, LDX, (const WT *)a->W + n * LDW, LDW, LEN, o); return;                   \
+  default: o[0] = vn_dot_##S(XA, (const WT *)a->W + n * LDW, LEN); return;                         \
   }
   switch (a->dt) {
   case VN_DT_F32: VN_TILE_CASE(f32, x, a->ldx, float, K, K)
