@@ -69,6 +69,16 @@ static void quantize_row_q8(const float *x, VnBlockQ8 *y, int64_t n) {
   }
 }
 
+/* activations: the same blocks, the scale kept as a float (its f16 value) */
+static void quantize_row_q8x(const float *x, VnBlockQ8x *y, int64_t n) {
+  for (int64_t b = 0; b < n / 32; b++) {
+    VnBlockQ8 q;
+    quantize_row_q8(x + b * 32, &q, 32);
+    y[b].d = vn_f16_to_f32(q.d);
+    memcpy(y[b].qs, q.qs, 32);
+  }
+}
+
 /* ---- micro-kernels, written once over the target's vector vocabulary ----
  * vn_target.h maps a small vocabulary onto its ISA; every kernel below is
  * written in that vocabulary alone. A header without one (generic.h) gets
@@ -84,6 +94,9 @@ static void quantize_row_q8(const float *x, VnBlockQ8 *y, int64_t n) {
  *                    (16 bytes of nibbles as 32 values - 8, low nibbles first),
  *                    vn_qi vn_qi_dot(x, w) (int32 lanes summing to x . w), and
  *                    vn_qf: float accumulator, vn_qf_zero/fma(acc, d, qi)/sum;
+ *                    VN_Q4_NIB: vn_q32_q4 gives the nibbles 0..15 unsigned and
+ *                    vn_qi_dot_q4(x, w) takes the 8 off (an unsigned x signed
+ *                    product with no sign fix-ups);
  *   or 16-byte (VN_V_B16): vn_b16_ld/lo4/hi4, vn_i4 vn_i4_dot(acc, a, b),
  *                    vn_i4_zero/sum, from which the block vocabulary is built
  *   vn_h2f           an f16 scale to float (VN_H2F; else vn_f16_to_f32)
@@ -165,6 +178,11 @@ static inline vn_qf vn_qf_fma(vn_qf acc, float d, vn_qi q) { return acc + d * (f
 static inline float vn_qf_sum(vn_qf acc) { return acc; }
 #endif
 
+#ifndef VN_Q4_NIB
+/* x . w for q4_0 weights: vn_q32_q4 already subtracted 8 */
+static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
+#endif
+
 /* Tiles of MR rows of x by NR weight rows, unrolled by the preprocessor
  * (sizeless vector types, SVE's and RVV's, cannot live in arrays):
  * VN_TILE(MR, NR, M) expands M(r, c) for every row r and column c. */
@@ -210,16 +228,16 @@ static inline float vn_qf_sum(vn_qf acc) { return acc; }
     VN_TILE(MR, NR, VN_F_TAIL)                                                                  \
   }
 
-/* quantized tile: x as q8_0 blocks, W as q8_0 or q4_0 blocks, nb blocks */
-#define VN_Q_XP(r) const VnBlockQ8 *x##r = x + (r) * ldx;
+/* quantized tile: x as VnBlockQ8x, W as q8_0 or q4_0 blocks, nb blocks */
+#define VN_Q_XP(r) const VnBlockQ8x *x##r = x + (r) * ldx;
 #define VN_Q_WP(c) const VN_T_WT *w##c = w + (c) * ldw;
 #define VN_Q_ACC(r, c) vn_qf a##r##c = vn_qf_zero();
 #define VN_Q_WLD(c) vn_q32 v##c = VN_T_LD(w##c[b].qs); float e##c = vn_h2f(w##c[b].d);
-#define VN_Q_XLD(r) vn_q32 u##r = vn_q32_ld(x##r[b].qs); float f##r = vn_h2f(x##r[b].d);
-#define VN_Q_FMA(r, c) a##r##c = vn_qf_fma(a##r##c, f##r * e##c, vn_qi_dot(u##r, v##c));
+#define VN_Q_XLD(r) vn_q32 u##r = vn_q32_ld(x##r[b].qs); float f##r = x##r[b].d;
+#define VN_Q_FMA(r, c) a##r##c = vn_qf_fma(a##r##c, f##r * e##c, VN_T_DOT(u##r, v##c));
 #define VN_Q_SUM(r, c) o[(r) * NRV + (c)] = vn_qf_sum(a##r##c);
 #define VN_DEF_QTILE(NAME, MR, NR)                                                              \
-  static inline void NAME(const VnBlockQ8 *x, int64_t ldx, const VN_T_WT *w, int64_t ldw, int64_t nb, float *o) { \
+  static inline void NAME(const VnBlockQ8x *x, int64_t ldx, const VN_T_WT *w, int64_t ldw, int64_t nb, float *o) { \
     enum { NRV = NR };                                                                          \
     (void)ldx; (void)ldw;                                                                       \
     VN_ROWS(MR, VN_Q_XP) VN_COLS(NR, VN_Q_WP) VN_TILE(MR, NR, VN_Q_ACC)                         \
@@ -312,14 +330,18 @@ VN_DEF_DOT4(bf16)
 #undef VN_T_CVT
 #define VN_T_WT VnBlockQ8
 #define VN_T_LD vn_q32_ld
+#define VN_T_DOT vn_qi_dot
 VN_DEF_TILES(VN_DEF_QTILE, q8_0)
 #undef VN_T_WT
 #undef VN_T_LD
+#undef VN_T_DOT
 #define VN_T_WT VnBlockQ4
 #define VN_T_LD vn_q32_q4
+#define VN_T_DOT vn_qi_dot_q4
 VN_DEF_TILES(VN_DEF_QTILE, q4_0)
 #undef VN_T_WT
 #undef VN_T_LD
+#undef VN_T_DOT
 
 #ifndef VN_HAVE_AXPY_F32
 /* y += a * x */
@@ -335,14 +357,14 @@ static inline void vn_axpy_f32(float *y, float a, const float *x, int64_t n) {
 #endif
 
 #ifndef VN_HAVE_DOT_Q8_0
-static inline float vn_dot_q8_0(const VnBlockQ8 *x, const VnBlockQ8 *w, int64_t nb) {
+static inline float vn_dot_q8_0(const VnBlockQ8x *x, const VnBlockQ8 *w, int64_t nb) {
   float o;
   vn_t1x1_q8_0(x, 0, w, 0, nb, &o);
   return o;
 }
 #endif
 #ifndef VN_HAVE_DOT_Q4_0
-static inline float vn_dot_q4_0(const VnBlockQ8 *x, const VnBlockQ4 *w, int64_t nb) {
+static inline float vn_dot_q4_0(const VnBlockQ8x *x, const VnBlockQ4 *w, int64_t nb) {
   float o;
   vn_t1x1_q4_0(x, 0, w, 0, nb, &o);
   return o;
@@ -457,7 +479,7 @@ typedef struct {
 static inline void tile(const MatmulArgs *a, int mr, int nr, int t, int64_t n, float *o) {
   int64_t K = a->K, kb = K / 32;
   const float *x = a->x + (int64_t)t * a->ldx;
-  const VnBlockQ8 *xq = (const VnBlockQ8 *)a->xq + (int64_t)t * kb;
+  const VnBlockQ8x *xq = (const VnBlockQ8x *)a->xq + (int64_t)t * kb;
   int sel = (mr == 4 ? 2 : 0) + (nr > 1 ? 1 : 0);
 #define VN_TILE_CASE(S, XA, LDX, WT, LDW, LEN)                                                        \
   switch (sel) {                                                                                    \
@@ -541,7 +563,7 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
   (void)thread;
   const MatmulArgs *a = arg;
   for (int64_t t = t0; t < t1; t++)
-    quantize_row_q8(a->x + t * a->ldx, (VnBlockQ8 *)a->xq + t * (a->K / 32), a->K);
+    quantize_row_q8x(a->x + t * a->ldx, (VnBlockQ8x *)a->xq + t * (a->K / 32), a->K);
 }
 
 void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *W, int dt, const float *bias,

@@ -36,16 +36,21 @@ static inline vn_vf vn_vf_ldbn(const uint16_t *p, int64_t n) {
 static inline float vn_h2f(uint16_t h) { return _cvtsh_ss(h); }
 
 #define VN_V_Q8 1
+#define VN_Q4_NIB 1
 typedef __m256i vn_q32;
 static inline vn_q32 vn_q32_ld(const int8_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
 static inline vn_q32 vn_q32_q4(const uint8_t *p) {
   __m128i t = _mm_loadu_si128((const __m128i *)p);
-  __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0f));
-  return _mm256_sub_epi8(q, _mm256_set1_epi8(8));
+  return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0f));
 }
 typedef __m256i vn_qi;
 static inline vn_qi vn_qi_dot(vn_q32 x, vn_q32 w) {
   return _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(x, x), _mm256_sign_epi8(w, x));
+}
+/* q4_0: nibbles (unsigned) times x, less 8 times the sum of x (computed the same way) */
+static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) {
+  __m256i z = _mm256_setzero_si256();
+  return _mm256_sub_epi32(_mm256_dpbusd_epi32(z, w, x), _mm256_dpbusd_epi32(z, _mm256_set1_epi8(8), x));
 }
 typedef __m256 vn_qf;
 static inline vn_qf vn_qf_zero(void) { return _mm256_setzero_ps(); }

@@ -52,7 +52,8 @@ static const int lens[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 6
 /* buffers with room for an offset (unaligned starts) */
 static float X[4 * (MAXN + 8)], W[MAXN + 8], Y[MAXN + 8], Y0[MAXN + 8];
 static uint16_t H[MAXN + 8];
-static VnBlockQ8 QX[MAXB], QW[MAXB];
+static VnBlockQ8x QX[MAXB];
+static VnBlockQ8 QW[MAXB];
 static VnBlockQ4 Q4[MAXB];
 
 static uint16_t rand_half(int bf) {
@@ -117,7 +118,7 @@ static void test_float(void) {
 static void test_quant(void) {
   for (int nb = 1; nb <= MAXB; nb += (nb < 10 ? 1 : 7)) {
     for (int b = 0; b < nb; b++) {
-      QX[b].d = f32_to_f16(frand() * 0.02f);
+      QX[b].d = vn_f16_to_f32(f32_to_f16(frand() * 0.02f));
       QW[b].d = f32_to_f16(frand() * 0.02f);
       Q4[b].d = f32_to_f16(frand() * 0.1f);
       for (int j = 0; j < 32; j++) { QX[b].qs[j] = (int8_t)irange(-127, 127); QW[b].qs[j] = (int8_t)irange(-127, 127); }
@@ -131,7 +132,7 @@ static void test_quant(void) {
         s4 += (long)QX[b].qs[j] * ((Q4[b].qs[j] & 15) - 8);
         s4 += (long)QX[b].qs[j + 16] * ((Q4[b].qs[j] >> 4) - 8);
       }
-      double dx = vn_f16_to_f32(QX[b].d);
+      double dx = QX[b].d;
       w8 += dx * vn_f16_to_f32(QW[b].d) * (double)s8;
       m8 += fabs(dx * vn_f16_to_f32(QW[b].d) * (double)s8);
       w4 += dx * vn_f16_to_f32(Q4[b].d) * (double)s4;
