@@ -215,7 +215,7 @@ static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
 #define VN_F_PART(MR, NR)
 #endif
 #define VN_DEF_FTILE(NAME, MR, NR)                                                              \
-  static inline void NAME(const float *x, int64_t ldx, const VN_T_WT *w, int64_t ldw, int64_t n, float *o) { \
+  static void NAME(const float *x, int64_t ldx, const VN_T_WT *w, int64_t ldw, int64_t n, float *o) { \
     enum { NRV = NR };                                                                          \
     (void)ldx; (void)ldw;                                                                       \
     VN_ROWS(MR, VN_F_XP) VN_COLS(NR, VN_F_WP) VN_TILE(MR, NR, VN_F_ACC)                         \
@@ -237,7 +237,7 @@ static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
 #define VN_Q_FMA(r, c) a##r##c = vn_qf_fma(a##r##c, f##r * e##c, VN_T_DOT(u##r, v##c));
 #define VN_Q_SUM(r, c) o[(r) * NRV + (c)] = vn_qf_sum(a##r##c);
 #define VN_DEF_QTILE(NAME, MR, NR)                                                              \
-  static inline void NAME(const VnBlockQ8x *x, int64_t ldx, const VN_T_WT *w, int64_t ldw, int64_t nb, float *o) { \
+  static void NAME(const VnBlockQ8x *x, int64_t ldx, const VN_T_WT *w, int64_t ldw, int64_t nb, float *o) { \
     enum { NRV = NR };                                                                          \
     (void)ldx; (void)ldw;                                                                       \
     VN_ROWS(MR, VN_Q_XP) VN_COLS(NR, VN_Q_WP) VN_TILE(MR, NR, VN_Q_ACC)                         \
@@ -251,7 +251,17 @@ static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
  * weight type: VN_T_WT (its element), VN_T_LD / VN_T_LDN (vector loads),
  * VN_T_CVT (one element to float) are defined around each instantiation */
 #define VN_DEF_TILES(DEF, S)                                                                    \
-  DEF(vn_t4xn_##S, 4, VN_NR_LIT) DEF(vn_t1xn_##S, 1, VN_NR_LIT) DEF(vn_t4x1_##S, 4, 1) DEF(vn_t1x1_##S, 1, 1)
+  VN_NOINLINE DEF(vn_t4xn_##S, 4, VN_NR_LIT) VN_NOINLINE DEF(vn_t1xn_##S, 1, VN_NR_LIT)             \
+  VN_NOINLINE DEF(vn_t4x1_##S, 4, 1) VN_UNUSED DEF(vn_t1x1_##S, 1, 1)
+/* the tiles stay functions of their own: one call per tile costs nothing
+ * beside its K-long loop, and a JIT (wasm) optimizes small functions sooner */
+#if defined(__GNUC__) || defined(__clang__)
+#define VN_NOINLINE __attribute__((noinline))
+#define VN_UNUSED __attribute__((unused))
+#else
+#define VN_NOINLINE
+#define VN_UNUSED
+#endif
 #if VN_NR == 4
 #define VN_NR_LIT 4
 #else
@@ -473,30 +483,29 @@ typedef struct {
   const void *xq;   /* x as q8_0 blocks [T][K/32] for quantized W */
 } MatmulArgs;
 
-/* one register tile: rows t.. (mr: 4 or 1) of x against weight rows n..
- * (nr: VN_NR or 1); o[r * nr + c]. One row by one weight row (decode) is
- * the named dot product, a header's own where it has one (cortexm.h). */
-static inline void tile(const MatmulArgs *a, int mr, int nr, int t, int64_t n, float *o) {
-  int64_t K = a->K, kb = K / 32;
-  const float *x = a->x + (int64_t)t * a->ldx;
-  const VnBlockQ8x *xq = (const VnBlockQ8x *)a->xq + (int64_t)t * kb;
-  int sel = (mr == 4 ? 2 : 0) + (nr > 1 ? 1 : 0);
-#define VN_TILE_CASE(S, XA, LDX, WT, LDW, LEN)                                                        \
-  switch (sel) {                                                                                    \
-  case 3: vn_t4xn_##S(XA, LDX, (const WT *)a->W + n * LDW, LDW, LEN, o); return;                    \
-  case 2: vn_t4x1_##S(XA, LDX, (const WT *)a->W + n * LDW, LDW, LEN, o); return;                    \
-  case 1: vn_t1xn_##S(XA, LDX, (const WT *)a->W + n * LDW, LDW, LEN, o); return;                    \
-  default: o[0] = vn_dot_##S(XA, (const WT *)a->W + n * LDW, LEN); return;                         \
+/* one register tile of one weight type: rows t.. (mr: 4 or 1) of x against
+ * weight rows n.. (nr: VN_NR or 1); o[r * nr + c]. One row by one weight
+ * row (decode) is the named dot product, a header's own where it has one
+ * (cortexm.h). A function per type keeps each small (a wasm JIT optimizes
+ * small functions sooner) and the type switch out of the column loop. */
+typedef void (*TileFn)(const MatmulArgs *a, int mr, int nr, int t, int64_t n, float *o);
+#define VN_DEF_TILEFN(S, XT, XA, LDX, WT, LDW, LEN)                                                   \
+  static void tile_##S(const MatmulArgs *a, int mr, int nr, int t, int64_t n, float *o) {           \
+    int64_t K = a->K, kb = K / 32;                                                                  \
+    (void)kb;                                                                                       \
+    const XT *x = (const XT *)XA + (int64_t)t * LDX;                                                \
+    const WT *w = (const WT *)a->W + n * LDW;                                                       \
+    if (mr == 4) {                                                                                  \
+      if (nr > 1) vn_t4xn_##S(x, LDX, w, LDW, LEN, o);                                              \
+      else vn_t4x1_##S(x, LDX, w, LDW, LEN, o);                                                     \
+    } else if (nr > 1) vn_t1xn_##S(x, LDX, w, LDW, LEN, o);                                         \
+    else o[0] = vn_dot_##S(x, w, LEN);                                                              \
   }
-  switch (a->dt) {
-  case VN_DT_F32: VN_TILE_CASE(f32, x, a->ldx, float, K, K)
-  case VN_DT_F16: VN_TILE_CASE(f16, x, a->ldx, uint16_t, K, K)
-  case VN_DT_BF16: VN_TILE_CASE(bf16, x, a->ldx, uint16_t, K, K)
-  case VN_DT_Q8_0: VN_TILE_CASE(q8_0, xq, kb, VnBlockQ8, kb, kb)
-  case VN_DT_Q4_0: VN_TILE_CASE(q4_0, xq, kb, VnBlockQ4, kb, kb)
-  }
-#undef VN_TILE_CASE
-}
+VN_DEF_TILEFN(f32, float, a->x, a->ldx, float, K, K)
+VN_DEF_TILEFN(f16, float, a->x, a->ldx, uint16_t, K, K)
+VN_DEF_TILEFN(bf16, float, a->x, a->ldx, uint16_t, K, K)
+VN_DEF_TILEFN(q8_0, VnBlockQ8x, a->xq, kb, VnBlockQ8, kb, kb)
+VN_DEF_TILEFN(q4_0, VnBlockQ8x, a->xq, kb, VnBlockQ4, kb, kb)
 
 /* the epilogue of one output element from its dot product(s) */
 static inline float epilogue(const MatmulArgs *a, int t, int64_t c, float g, float u) {
@@ -524,6 +533,8 @@ static void matmul_task(void *arg, int64_t c0, int64_t c1, int thread) {
   int64_t n0 = a->glu ? 2 * c0 : c0, n1 = a->glu ? 2 * c1 : c1;
   int64_t tb = (int64_t)(262144 / (vn_row_bytes(a->dt, a->K) + 1));
   tb = tb < 16 ? 16 : tb - tb % 16;
+  TileFn tile = a->dt == VN_DT_F32 ? tile_f32 : a->dt == VN_DT_F16 ? tile_f16 : a->dt == VN_DT_BF16 ? tile_bf16
+              : a->dt == VN_DT_Q8_0 ? tile_q8_0 : tile_q4_0;
   for (int64_t nb = n0; nb < n1; nb += tb) {
     int64_t ne = nb + tb < n1 ? nb + tb : n1;
     for (int t = 0; t < a->T;) {
