@@ -17,7 +17,8 @@
 # Timings vary with the machine and its load: read them as ratios within
 # one run. Tests never time anything. Env: VENUSC (default ./venusc),
 # SHAPES, DTYPES, THREADS ("1 2"), REPS, LLAMA_CPP, BENCH_MODELS (where the
-# GGUF files are kept between runs; default bench/out/models), BENCH_NO_TINY.
+# GGUF files are kept between runs; default bench/out/models), BENCH_NO_TINY,
+# VENUS_ONLY=1 (llama.cpp's files but not its timings: another venusc).
 cd "$(dirname "$0")/.." || exit 2
 VENUSC=${VENUSC:-./venusc}
 [ -x "$VENUSC" ] || { echo "bench: build ./venusc first (make)"; exit 2; }
@@ -33,6 +34,7 @@ LB="" LQ=""
 if [ -n "${LLAMA_CPP:-}" ]; then
   LB=$LLAMA_CPP/bin/llama-bench LQ=$LLAMA_CPP/bin/llama-quantize
   [ -x "$LB" ] && [ -x "$LQ" ] || { echo "bench: LLAMA_CPP=$LLAMA_CPP has no bin/llama-bench and bin/llama-quantize"; exit 2; }
+  [ -n "${VENUS_ONLY:-}" ] && LB=""
 fi
 cc -O2 -o "$work/mkgguf" bench/mkgguf.c -lm || exit 1
 blas=""
@@ -50,10 +52,10 @@ flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|f16c
 bw=""; for t in $THREADS; do bw="$bw $("$work/probe" bw "$t")"; done
 BW=$(best $bw)
 lcommit=""
-[ -n "$LB" ] && lcommit=$(git -C "$LLAMA_CPP/.." rev-parse --short HEAD 2>/dev/null)
+[ -n "$LQ" ] && lcommit=$(git -C "$LLAMA_CPP/.." rev-parse --short HEAD 2>/dev/null)
 printf 'cpu: %s (%s), %s cores, load %s\n' "$cpu" "$flags" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'read bandwidth (GB/s, threads %s):%s -> roofline at %s GB/s\n' "$THREADS" "$bw" "$BW"
-if [ -n "$LB" ]; then printf 'llama.cpp: %s (commit %s), q8_0/q4_0 by llama-quantize --pure\n' "$LLAMA_CPP" "${lcommit:-?}"
+if [ -n "$LQ" ]; then printf 'llama.cpp: %s (commit %s), q8_0/q4_0 by llama-quantize --pure%s\n' "$LLAMA_CPP" "${lcommit:-?}" "${VENUS_ONLY:+ (VENUS_ONLY: not timed)}"
 else printf 'llama.cpp: not given (LLAMA_CPP=DIR); q8_0/q4_0 by venus --dtype\n'; fi
 
 csv=$out/results.csv
@@ -120,8 +122,8 @@ for shape in $SHAPES; do
 import csv, sys
 pp = tg = "-"
 for r in csv.DictReader(open(sys.argv[1])):
-    if r.get("n_prompt") == "128" and r.get("n_gen") == "0": pp = r["avg_ts"]
-    if r.get("n_prompt") == "0" and r.get("n_gen") == "64": tg = r["avg_ts"]
+    if r.get("n_prompt") == "128" and r.get("n_gen") == "0": pp = "%.1f" % float(r["avg_ts"])
+    if r.get("n_prompt") == "0" and r.get("n_gen") == "64": tg = "%.1f" % float(r["avg_ts"])
 print(pp, tg)
 EOF
 )

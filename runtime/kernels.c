@@ -3,9 +3,10 @@
  * Shapes: activations are row-major [T][C] float32 with a row stride (ld)
  * so that column views of a fused output need no copy; the output is
  * always dense. Weights are [N][K] in the packed dtype, already in the
- * target's byte order. The inner loops are the target's micro-kernels from
- * vn_target.h (dot products per dtype); each has a portable C fallback here,
- * used when the target header does not define VN_HAVE_<NAME>. */
+ * target's byte order. The inner loops (dot products, the matmul's
+ * register tiles) are written once below over a small vector vocabulary
+ * that the target's vn_target.h maps onto its ISA (scalar when it maps
+ * none); a header may still bring a whole kernel of its own (VN_HAVE_<NAME>). */
 #include "runtime.h"
 #include <math.h>
 #include <string.h>
