@@ -3,9 +3,10 @@
  * Shapes: activations are row-major [T][C] float32 with a row stride (ld)
  * so that column views of a fused output need no copy; the output is
  * always dense. Weights are [N][K] in the packed dtype, already in the
- * target's byte order. The inner loops are the target's micro-kernels from
- * vn_target.h (dot products per dtype); each has a portable C fallback here,
- * used when the target header does not define VN_HAVE_<NAME>. */
+ * target's byte order. The inner loops (dot products, the matmul's
+ * register tiles) are written once below over a small vector vocabulary
+ * that the target's vn_target.h maps onto its ISA (scalar when it maps
+ * none); a header may still bring a whole kernel of its own (VN_HAVE_<NAME>). */
 #include "runtime.h"
 #include "half.h"
 #include <math.h>
@@ -31,79 +32,315 @@ static void quantize_row_q8(const float *x, VnBlockQ8 *y, int64_t n) {
   }
 }
 
-/* ---- micro-kernel fallbacks ---- */
-#ifndef VN_HAVE_DOT_F32
-static float vn_dot_f32(const float *x, const float *w, int64_t n) {
-  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4) { s0 += x[i] * w[i]; s1 += x[i + 1] * w[i + 1]; s2 += x[i + 2] * w[i + 2]; s3 += x[i + 3] * w[i + 3]; }
-  for (; i < n; i++) s0 += x[i] * w[i];
-  return (s0 + s1) + (s2 + s3);
+/* activations: the same blocks, the scale kept as a float (its f16 value) */
+static void quantize_row_q8x(const float *x, VnBlockQ8x *y, int64_t n) {
+  for (int64_t b = 0; b < n / 32; b++) {
+    VnBlockQ8 q;
+    quantize_row_q8(x + b * 32, &q, 32);
+    y[b].d = vn_f16_to_f32(q.d);
+    memcpy(y[b].qs, q.qs, 32);
+  }
 }
+
+/* ---- micro-kernels, written once over the target's vector vocabulary ----
+ * vn_target.h maps a small vocabulary onto its ISA; every kernel below is
+ * written in that vocabulary alone. A header without one (generic.h) gets
+ * the scalar vocabulary here (one lane). The vocabulary:
+ *   VN_VL            float lanes of vn_vf (a constant, or svcntw()-like)
+ *   VN_NR            weight rows per register tile (2 on 16-register ISAs, 4 on 32)
+ *   vn_vf_zero/set1/ld/st/fma(acc, a, b)/add/sum   floats; fma = acc + a * b
+ *   vn_vf_ldh/ldb    VN_VL f16 / bf16 values widened to float
+ *                    (VN_V_F16 / VN_V_BF16; else converted through a buffer)
+ *   VN_V_PART        has vn_vf_ldn/ldhn/ldbn(p, n) (n < VN_VL lanes, rest 0)
+ *                    and vn_vf_stn: tails in vector code, else in scalar code
+ *   int8 (VN_V_Q8):  vn_q32 (the 32 int8 of a block), vn_q32_ld, vn_q32_q4
+ *                    (16 bytes of nibbles as 32 values - 8, low nibbles first),
+ *                    vn_qi vn_qi_dot(x, w) (int32 lanes summing to x . w), and
+ *                    vn_qf: float accumulator, vn_qf_zero/fma(acc, d, qi)/sum;
+ *                    VN_Q4_NIB: vn_q32_q4 gives the nibbles 0..15 unsigned and
+ *                    vn_qi_dot_q4(x, w) takes the 8 off (an unsigned x signed
+ *                    product with no sign fix-ups);
+ *   or 16-byte (VN_V_B16): vn_b16_ld/lo4/hi4, vn_i4 vn_i4_dot(acc, a, b),
+ *                    vn_i4_zero/sum, from which the block vocabulary is built
+ *   vn_h2f           an f16 scale to float (VN_H2F; else vn_f16_to_f32)
+ * A header may still define a whole kernel itself (VN_HAVE_<NAME>, as
+ * cortexm.h does); the generic one is then skipped. */
+#ifndef VN_VL
+#define VN_VL 1
+#define VN_NR 2
+typedef float vn_vf;
+static inline vn_vf vn_vf_zero(void) { return 0.0f; }
+static inline vn_vf vn_vf_set1(float a) { return a; }
+static inline vn_vf vn_vf_ld(const float *p) { return *p; }
+static inline void vn_vf_st(float *p, vn_vf v) { *p = v; }
+static inline vn_vf vn_vf_fma(vn_vf acc, vn_vf a, vn_vf b) { return acc + a * b; }
+static inline vn_vf vn_vf_add(vn_vf a, vn_vf b) { return a + b; }
+static inline float vn_vf_sum(vn_vf v) { return v; }
+static inline vn_vf vn_vf_ldh(const uint16_t *p) { return vn_f16_to_f32(*p); }
+static inline vn_vf vn_vf_ldb(const uint16_t *p) { return vn_bf16_to_f32(*p); }
+#define VN_V_F16 1
+#define VN_V_BF16 1
+#endif
+#ifndef VN_NR
+#define VN_NR 2
+#endif
+#ifndef VN_V_F16
+static inline vn_vf vn_vf_ldh(const uint16_t *p) {
+  float t[VN_VL];
+  for (int i = 0; i < VN_VL; i++) t[i] = vn_f16_to_f32(p[i]);
+  return vn_vf_ld(t);
+}
+#endif
+#ifndef VN_V_BF16
+static inline vn_vf vn_vf_ldb(const uint16_t *p) {
+  float t[VN_VL];
+  for (int i = 0; i < VN_VL; i++) t[i] = vn_bf16_to_f32(p[i]);
+  return vn_vf_ld(t);
+}
+#endif
+#ifndef VN_H2F
+static inline float vn_h2f(uint16_t h) { return vn_f16_to_f32(h); }
+#endif
+static inline float vn_cvt_f32(float f) { return f; }
+
+#if defined(VN_V_B16) && !defined(VN_V_Q8)
+/* the block vocabulary from 16-byte vectors: a block is two of them */
+#define VN_V_Q8 1
+typedef struct { vn_b16 lo, hi; } vn_q32;
+static inline vn_q32 vn_q32_ld(const int8_t *p) { vn_q32 q = {vn_b16_ld(p), vn_b16_ld(p + 16)}; return q; }
+static inline vn_q32 vn_q32_q4(const uint8_t *p) {
+  vn_b16 v = vn_b16_ld((const int8_t *)p);
+  vn_q32 q = {vn_b16_lo4(v), vn_b16_hi4(v)};
+  return q;
+}
+typedef vn_i4 vn_qi;
+static inline vn_qi vn_qi_dot(vn_q32 x, vn_q32 w) { return vn_i4_dot(vn_i4_dot(vn_i4_zero(), x.lo, w.lo), x.hi, w.hi); }
+typedef float vn_qf;
+static inline vn_qf vn_qf_zero(void) { return 0.0f; }
+static inline vn_qf vn_qf_fma(vn_qf acc, float d, vn_qi q) { return acc + d * (float)vn_i4_sum(q); }
+static inline float vn_qf_sum(vn_qf acc) { return acc; }
+#endif
+#ifndef VN_V_Q8
+/* scalar blocks */
+typedef struct { int8_t v[32]; } vn_q32;
+static inline vn_q32 vn_q32_ld(const int8_t *p) { vn_q32 q; memcpy(q.v, p, 32); return q; }
+static inline vn_q32 vn_q32_q4(const uint8_t *p) {
+  vn_q32 q;
+  for (int j = 0; j < 16; j++) { q.v[j] = (int8_t)((p[j] & 0x0f) - 8); q.v[j + 16] = (int8_t)((p[j] >> 4) - 8); }
+  return q;
+}
+typedef int32_t vn_qi;
+static inline vn_qi vn_qi_dot(vn_q32 x, vn_q32 w) {
+  int32_t acc = 0;
+  for (int j = 0; j < 32; j++) acc += (int32_t)x.v[j] * w.v[j];
+  return acc;
+}
+typedef float vn_qf;
+static inline vn_qf vn_qf_zero(void) { return 0.0f; }
+static inline vn_qf vn_qf_fma(vn_qf acc, float d, vn_qi q) { return acc + d * (float)q; }
+static inline float vn_qf_sum(vn_qf acc) { return acc; }
+#endif
+
+#ifndef VN_Q4_NIB
+/* x . w for q4_0 weights: vn_q32_q4 already subtracted 8 */
+static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
+#endif
+
+/* Tiles of MR rows of x by NR weight rows, unrolled by the preprocessor
+ * (sizeless vector types, SVE's and RVV's, cannot live in arrays):
+ * VN_TILE(MR, NR, M) expands M(r, c) for every row r and column c. */
+#define VN_R1(F, N, M) F(0, N, M)
+#define VN_R4(F, N, M) F(0, N, M) F(1, N, M) F(2, N, M) F(3, N, M)
+#define VN_C1(M, r) M(r, 0)
+#define VN_C2(M, r) M(r, 0) M(r, 1)
+#define VN_C4(M, r) M(r, 0) M(r, 1) M(r, 2) M(r, 3)
+#define VN_ROW_(r, N, M) VN_C##N(M, r)
+#define VN_TILE(MR, NR, M) VN_R##MR(VN_ROW_, NR, M)
+#define VN_ROWS(MR, M) VN_R##MR(VN_ONE_, 0, M)
+#define VN_COLS(NR, M) VN_C##NR(VN_ONE_C_, M)
+#define VN_ONE_(r, N, M) M(r)
+#define VN_ONE_C_(M, c) M(c)
+
+/* float tile: o[r * NR + c] = x_r . w_c over n elements */
+#define VN_F_XP(r) const float *x##r = x + (r) * ldx;
+#define VN_F_WP(c) const VN_T_WT *w##c = w + (c) * ldw;
+#define VN_F_ACC(r, c) vn_vf a##r##c = vn_vf_zero();
+#define VN_F_WLD(c) vn_vf v##c = VN_T_LD(w##c + i);
+#define VN_F_FMA(r, c) a##r##c = vn_vf_fma(a##r##c, u##r, v##c);
+#define VN_F_XLD(r) vn_vf u##r = vn_vf_ld(x##r + i);
+#define VN_F_SUM(r, c) o[(r) * NRV + (c)] = vn_vf_sum(a##r##c);
+#define VN_F_TAIL(r, c) for (int64_t j = i; j < n; j++) o[(r) * NRV + (c)] += x##r[j] * VN_T_CVT(w##c[j]);
+#ifdef VN_V_PART
+#define VN_F_WLDN(c) vn_vf v##c = VN_T_LDN(w##c + i, n - i);
+#define VN_F_XLDN(r) vn_vf u##r = vn_vf_ldn(x##r + i, n - i);
+#define VN_F_PART(MR, NR) if (i < n) { VN_COLS(NR, VN_F_WLDN) VN_ROWS(MR, VN_F_XLDN) VN_TILE(MR, NR, VN_F_FMA) i = n; }
+#else
+#define VN_F_PART(MR, NR)
+#endif
+#define VN_DEF_FTILE(NAME, MR, NR)                                                              \
+  static void NAME(const float *x, int64_t ldx, const VN_T_WT *w, int64_t ldw, int64_t n, float *o) { \
+    enum { NRV = NR };                                                                          \
+    (void)ldx; (void)ldw;                                                                       \
+    VN_ROWS(MR, VN_F_XP) VN_COLS(NR, VN_F_WP) VN_TILE(MR, NR, VN_F_ACC)                         \
+    int64_t i = 0;                                                                              \
+    for (; i + VN_VL <= n; i += VN_VL) {                                                        \
+      VN_COLS(NR, VN_F_WLD) VN_ROWS(MR, VN_F_XLD) VN_TILE(MR, NR, VN_F_FMA)                     \
+    }                                                                                           \
+    VN_F_PART(MR, NR)                                                                           \
+    VN_TILE(MR, NR, VN_F_SUM)                                                                   \
+    VN_TILE(MR, NR, VN_F_TAIL)                                                                  \
+  }
+
+/* quantized tile: x as VnBlockQ8x, W as q8_0 or q4_0 blocks, nb blocks */
+#define VN_Q_XP(r) const VnBlockQ8x *x##r = x + (r) * ldx;
+#define VN_Q_WP(c) const VN_T_WT *w##c = w + (c) * ldw;
+#define VN_Q_ACC(r, c) vn_qf a##r##c = vn_qf_zero();
+#define VN_Q_WLD(c) vn_q32 v##c = VN_T_LD(w##c[b].qs); float e##c = vn_h2f(w##c[b].d);
+#define VN_Q_XLD(r) vn_q32 u##r = vn_q32_ld(x##r[b].qs); float f##r = x##r[b].d;
+#define VN_Q_FMA(r, c) a##r##c = vn_qf_fma(a##r##c, f##r * e##c, VN_T_DOT(u##r, v##c));
+#define VN_Q_SUM(r, c) o[(r) * NRV + (c)] = vn_qf_sum(a##r##c);
+#define VN_DEF_QTILE(NAME, MR, NR)                                                              \
+  static void NAME(const VnBlockQ8x *x, int64_t ldx, const VN_T_WT *w, int64_t ldw, int64_t nb, float *o) { \
+    enum { NRV = NR };                                                                          \
+    (void)ldx; (void)ldw;                                                                       \
+    VN_ROWS(MR, VN_Q_XP) VN_COLS(NR, VN_Q_WP) VN_TILE(MR, NR, VN_Q_ACC)                         \
+    for (int64_t b = 0; b < nb; b++) {                                                          \
+      VN_COLS(NR, VN_Q_WLD) VN_ROWS(MR, VN_Q_XLD) VN_TILE(MR, NR, VN_Q_FMA)                     \
+    }                                                                                           \
+    VN_TILE(MR, NR, VN_Q_SUM)                                                                   \
+  }
+
+/* tiles 4 x NR (prefill), 1 x NR (decode), 4 x 1 and 1 x 1 (edges) of one
+ * weight type: VN_T_WT (its element), VN_T_LD / VN_T_LDN (vector loads),
+ * VN_T_CVT (one element to float) are defined around each instantiation */
+#define VN_DEF_TILES(DEF, S)                                                                    \
+  VN_NOINLINE DEF(vn_t4xn_##S, 4, VN_NR_LIT) VN_NOINLINE DEF(vn_t1xn_##S, 1, VN_NR_LIT)             \
+  VN_NOINLINE DEF(vn_t4x1_##S, 4, 1) VN_UNUSED DEF(vn_t1x1_##S, 1, 1)
+/* the tiles stay functions of their own: one call per tile costs nothing
+ * beside its K-long loop, and a JIT (wasm) optimizes small functions sooner */
+#if defined(__GNUC__) || defined(__clang__)
+#define VN_NOINLINE __attribute__((noinline))
+#define VN_UNUSED __attribute__((unused))
+#else
+#define VN_NOINLINE
+#define VN_UNUSED
+#endif
+#if VN_NR == 4
+#define VN_NR_LIT 4
+#else
+#define VN_NR_LIT 2
+#endif
+/* the named micro-kernels (the rest of the runtime and the kernel test use
+ * these): dot products, four rows against one weight row, y += a x */
+#define VN_DEF_DOT(S)                                                                           \
+  static inline float vn_dot_##S(const float *x, const VN_T_WT *w, int64_t n) {                 \
+    vn_vf a0 = vn_vf_zero(), a1 = a0, a2 = a0, a3 = a0;                                         \
+    int64_t i = 0;                                                                              \
+    for (; i + 4 * VN_VL <= n; i += 4 * VN_VL) {                                                \
+      a0 = vn_vf_fma(a0, vn_vf_ld(x + i), VN_T_LD(w + i));                                      \
+      a1 = vn_vf_fma(a1, vn_vf_ld(x + i + VN_VL), VN_T_LD(w + i + VN_VL));                      \
+      a2 = vn_vf_fma(a2, vn_vf_ld(x + i + 2 * VN_VL), VN_T_LD(w + i + 2 * VN_VL));              \
+      a3 = vn_vf_fma(a3, vn_vf_ld(x + i + 3 * VN_VL), VN_T_LD(w + i + 3 * VN_VL));              \
+    }                                                                                           \
+    for (; i + VN_VL <= n; i += VN_VL) a0 = vn_vf_fma(a0, vn_vf_ld(x + i), VN_T_LD(w + i));     \
+    VN_DOT_PART                                                                                 \
+    float s = vn_vf_sum(vn_vf_add(vn_vf_add(a0, a1), vn_vf_add(a2, a3)));                      \
+    for (; i < n; i++) s += x[i] * VN_T_CVT(w[i]);                                              \
+    return s;                                                                                   \
+  }
+#define VN_DEF_DOT4(S)                                                                          \
+  static inline void vn_dot4_##S(const float *x, int64_t ldx, const VN_T_WT *w, int64_t n, float *out) { \
+    vn_t4x1_##S(x, ldx, w, 0, n, out);                                                          \
+  }
+#ifdef VN_V_PART
+#define VN_DOT_PART if (i < n) { a1 = vn_vf_fma(a1, vn_vf_ldn(x + i, n - i), VN_T_LDN(w + i, n - i)); i = n; }
+#else
+#define VN_DOT_PART
+#endif
+
+#define VN_T_WT float
+#define VN_T_LD vn_vf_ld
+#define VN_T_LDN vn_vf_ldn
+#define VN_T_CVT vn_cvt_f32
+VN_DEF_TILES(VN_DEF_FTILE, f32)
+#ifndef VN_HAVE_DOT_F32
+VN_DEF_DOT(f32)
 #endif
 #ifndef VN_HAVE_DOT4_F32
-/* four rows of x (stride ldx) against one row w: out[r] = x_r . w */
-static void vn_dot4_f32(const float *x, int64_t ldx, const float *w, int64_t n, float *out) {
-  for (int r = 0; r < 4; r++) out[r] = vn_dot_f32(x + r * ldx, w, n);
-}
+VN_DEF_DOT4(f32)
 #endif
-#ifndef VN_HAVE_AXPY_F32
-/* y += a * x */
-static void vn_axpy_f32(float *y, float a, const float *x, int64_t n) {
-  for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
-}
-#endif
+#undef VN_T_WT
+#undef VN_T_LD
+#undef VN_T_LDN
+#undef VN_T_CVT
+#define VN_T_WT uint16_t
+#define VN_T_LD vn_vf_ldh
+#define VN_T_LDN vn_vf_ldhn
+#define VN_T_CVT vn_f16_to_f32
+VN_DEF_TILES(VN_DEF_FTILE, f16)
 #ifndef VN_HAVE_DOT_F16
-static float vn_dot_f16(const float *x, const uint16_t *w, int64_t n) {
-  float s0 = 0, s1 = 0;
-  int64_t i = 0;
-  for (; i + 2 <= n; i += 2) { s0 += x[i] * vn_f16_to_f32(w[i]); s1 += x[i + 1] * vn_f16_to_f32(w[i + 1]); }
-  for (; i < n; i++) s0 += x[i] * vn_f16_to_f32(w[i]);
-  return s0 + s1;
-}
-#endif
-#ifndef VN_HAVE_DOT_BF16
-static float vn_dot_bf16(const float *x, const uint16_t *w, int64_t n) {
-  float s0 = 0, s1 = 0;
-  int64_t i = 0;
-  for (; i + 2 <= n; i += 2) { s0 += x[i] * vn_bf16_to_f32(w[i]); s1 += x[i + 1] * vn_bf16_to_f32(w[i + 1]); }
-  for (; i < n; i++) s0 += x[i] * vn_bf16_to_f32(w[i]);
-  return s0 + s1;
-}
+VN_DEF_DOT(f16)
 #endif
 #ifndef VN_HAVE_DOT4_F16
-static void vn_dot4_f16(const float *x, int64_t ldx, const uint16_t *w, int64_t n, float *out) {
-  for (int r = 0; r < 4; r++) out[r] = vn_dot_f16(x + r * ldx, w, n);
-}
+VN_DEF_DOT4(f16)
+#endif
+#undef VN_T_LD
+#undef VN_T_LDN
+#undef VN_T_CVT
+#define VN_T_LD vn_vf_ldb
+#define VN_T_LDN vn_vf_ldbn
+#define VN_T_CVT vn_bf16_to_f32
+VN_DEF_TILES(VN_DEF_FTILE, bf16)
+#ifndef VN_HAVE_DOT_BF16
+VN_DEF_DOT(bf16)
 #endif
 #ifndef VN_HAVE_DOT4_BF16
-static void vn_dot4_bf16(const float *x, int64_t ldx, const uint16_t *w, int64_t n, float *out) {
-  for (int r = 0; r < 4; r++) out[r] = vn_dot_bf16(x + r * ldx, w, n);
+VN_DEF_DOT4(bf16)
+#endif
+#undef VN_T_WT
+#undef VN_T_LD
+#undef VN_T_LDN
+#undef VN_T_CVT
+#define VN_T_WT VnBlockQ8
+#define VN_T_LD vn_q32_ld
+#define VN_T_DOT vn_qi_dot
+VN_DEF_TILES(VN_DEF_QTILE, q8_0)
+#undef VN_T_WT
+#undef VN_T_LD
+#undef VN_T_DOT
+#define VN_T_WT VnBlockQ4
+#define VN_T_LD vn_q32_q4
+#define VN_T_DOT vn_qi_dot_q4
+VN_DEF_TILES(VN_DEF_QTILE, q4_0)
+#undef VN_T_WT
+#undef VN_T_LD
+#undef VN_T_DOT
+
+#ifndef VN_HAVE_AXPY_F32
+/* y += a * x */
+static inline void vn_axpy_f32(float *y, float a, const float *x, int64_t n) {
+  vn_vf av = vn_vf_set1(a);
+  int64_t i = 0;
+  for (; i + VN_VL <= n; i += VN_VL) vn_vf_st(y + i, vn_vf_fma(vn_vf_ld(y + i), av, vn_vf_ld(x + i)));
+#ifdef VN_V_PART
+  if (i < n) { vn_vf_stn(y + i, vn_vf_fma(vn_vf_ldn(y + i, n - i), av, vn_vf_ldn(x + i, n - i)), n - i); i = n; }
+#endif
+  for (; i < n; i++) y[i] += a * x[i];
 }
 #endif
+
 #ifndef VN_HAVE_DOT_Q8_0
-static float vn_dot_q8_0(const VnBlockQ8 *x, const VnBlockQ8 *w, int64_t nb) {
-  float s = 0;
-  for (int64_t b = 0; b < nb; b++) {
-    int32_t acc = 0;
-    for (int j = 0; j < 32; j++) acc += (int32_t)x[b].qs[j] * w[b].qs[j];
-    s += vn_f16_to_f32(x[b].d) * vn_f16_to_f32(w[b].d) * (float)acc;
-  }
-  return s;
+static inline float vn_dot_q8_0(const VnBlockQ8x *x, const VnBlockQ8 *w, int64_t nb) {
+  float o;
+  vn_t1x1_q8_0(x, 0, w, 0, nb, &o);
+  return o;
 }
 #endif
 #ifndef VN_HAVE_DOT_Q4_0
-static float vn_dot_q4_0(const VnBlockQ8 *x, const VnBlockQ4 *w, int64_t nb) {
-  float s = 0;
-  for (int64_t b = 0; b < nb; b++) {
-    int32_t acc = 0;
-    for (int j = 0; j < 16; j++) {
-      acc += (int32_t)x[b].qs[j] * ((w[b].qs[j] & 0x0f) - 8);
-      acc += (int32_t)x[b].qs[j + 16] * ((w[b].qs[j] >> 4) - 8);
-    }
-    s += vn_f16_to_f32(x[b].d) * vn_f16_to_f32(w[b].d) * (float)acc;
-  }
-  return s;
+static inline float vn_dot_q4_0(const VnBlockQ8x *x, const VnBlockQ4 *w, int64_t nb) {
+  float o;
+  vn_t1x1_q4_0(x, 0, w, 0, nb, &o);
+  return o;
 }
 #endif
 
@@ -209,29 +446,29 @@ typedef struct {
   const void *xq;   /* x as q8_0 blocks [T][K/32] for quantized W */
 } MatmulArgs;
 
-static inline float dot_row(const MatmulArgs *a, int t, int64_t n) {
-  switch (a->dt) {
-  case VN_DT_F32: return vn_dot_f32(a->x + (int64_t)t * a->ldx, (const float *)a->W + n * a->K, a->K);
-  case VN_DT_F16: return vn_dot_f16(a->x + (int64_t)t * a->ldx, (const uint16_t *)a->W + n * a->K, a->K);
-  case VN_DT_BF16: return vn_dot_bf16(a->x + (int64_t)t * a->ldx, (const uint16_t *)a->W + n * a->K, a->K);
-  case VN_DT_Q8_0:
-    return vn_dot_q8_0((const VnBlockQ8 *)a->xq + (int64_t)t * (a->K / 32), (const VnBlockQ8 *)a->W + n * (a->K / 32), a->K / 32);
-  case VN_DT_Q4_0:
-    return vn_dot_q4_0((const VnBlockQ8 *)a->xq + (int64_t)t * (a->K / 32), (const VnBlockQ4 *)a->W + n * (a->K / 32), a->K / 32);
+/* one register tile of one weight type: rows t.. (mr: 4 or 1) of x against
+ * weight rows n.. (nr: VN_NR or 1); o[r * nr + c]. One row by one weight
+ * row (decode) is the named dot product, a header's own where it has one
+ * (cortexm.h). A function per type keeps each small (a wasm JIT optimizes
+ * small functions sooner) and the type switch out of the column loop. */
+typedef void (*TileFn)(const MatmulArgs *a, int mr, int nr, int t, int64_t n, float *o);
+#define VN_DEF_TILEFN(S, XT, XA, LDX, WT, LDW, LEN)                                                   \
+  static void tile_##S(const MatmulArgs *a, int mr, int nr, int t, int64_t n, float *o) {           \
+    int64_t K = a->K, kb = K / 32;                                                                  \
+    (void)kb;                                                                                       \
+    const XT *x = (const XT *)XA + (int64_t)t * LDX;                                                \
+    const WT *w = (const WT *)a->W + n * LDW;                                                       \
+    if (mr == 4) {                                                                                  \
+      if (nr > 1) vn_t4xn_##S(x, LDX, w, LDW, LEN, o);                                              \
+      else vn_t4x1_##S(x, LDX, w, LDW, LEN, o);                                                     \
+    } else if (nr > 1) vn_t1xn_##S(x, LDX, w, LDW, LEN, o);                                         \
+    else o[0] = vn_dot_##S(x, w, LEN);                                                              \
   }
-  return 0;
-}
-
-/* four rows t..t+3 against W row n (float weights only) */
-static inline void dot4_row(const MatmulArgs *a, int t, int64_t n, float *o4) {
-  const float *x = a->x + (int64_t)t * a->ldx;
-  switch (a->dt) {
-  case VN_DT_F32: vn_dot4_f32(x, a->ldx, (const float *)a->W + n * a->K, a->K, o4); return;
-  case VN_DT_F16: vn_dot4_f16(x, a->ldx, (const uint16_t *)a->W + n * a->K, a->K, o4); return;
-  case VN_DT_BF16: vn_dot4_bf16(x, a->ldx, (const uint16_t *)a->W + n * a->K, a->K, o4); return;
-  default: for (int r = 0; r < 4; r++) o4[r] = dot_row(a, t + r, n);
-  }
-}
+VN_DEF_TILEFN(f32, float, a->x, a->ldx, float, K, K)
+VN_DEF_TILEFN(f16, float, a->x, a->ldx, uint16_t, K, K)
+VN_DEF_TILEFN(bf16, float, a->x, a->ldx, uint16_t, K, K)
+VN_DEF_TILEFN(q8_0, VnBlockQ8x, a->xq, kb, VnBlockQ8, kb, kb)
+VN_DEF_TILEFN(q4_0, VnBlockQ8x, a->xq, kb, VnBlockQ4, kb, kb)
 
 /* the epilogue of one output element from its dot product(s) */
 static inline float epilogue(const MatmulArgs *a, int t, int64_t c, float g, float u) {
@@ -249,31 +486,49 @@ static inline float epilogue(const MatmulArgs *a, int t, int64_t c, float g, flo
   return y;
 }
 
-/* columns [c0, c1) of the output, every row. Tiles of TB output columns keep
- * their W rows in cache while all T rows pass; rows go four at a time so
- * each W element loaded serves four dot products. */
+/* output columns [c0, c1), every row: weight rows in blocks of about
+ * 256 KiB that stay in cache while every row of x passes them, four rows
+ * of x at a time against VN_NR weight rows per register tile (a glu output
+ * column is the weight-row pair 2c, 2c + 1: VN_NR is even). */
 static void matmul_task(void *arg, int64_t c0, int64_t c1, int thread) {
   (void)thread;
   const MatmulArgs *a = arg;
-  enum { TB = 16 };
-  int quad = a->dt == VN_DT_F32 || a->dt == VN_DT_F16 || a->dt == VN_DT_BF16;
-  for (int64_t cb = c0; cb < c1; cb += TB) {
-    int64_t ce = cb + TB < c1 ? cb + TB : c1;
-    int t = 0;
-    if (quad)
-      for (; t + 4 <= a->T; t += 4)
-        for (int64_t c = cb; c < ce; c++) {
-          float g[4], u[4] = {0, 0, 0, 0};
-          dot4_row(a, t, a->glu ? 2 * c : c, g);
-          if (a->glu) dot4_row(a, t, 2 * c + 1, u);
-          for (int r = 0; r < 4; r++) a->out[(int64_t)(t + r) * a->ncols + c] = epilogue(a, t + r, c, g[r], u[r]);
+  int64_t n0 = a->glu ? 2 * c0 : c0, n1 = a->glu ? 2 * c1 : c1;
+  int64_t tb = (int64_t)(262144 / (vn_row_bytes(a->dt, a->K) + 1));
+  tb = tb < 16 ? 16 : tb - tb % 16;
+  TileFn tile = a->dt == VN_DT_F32 ? tile_f32 : a->dt == VN_DT_F16 ? tile_f16 : a->dt == VN_DT_BF16 ? tile_bf16
+              : a->dt == VN_DT_Q8_0 ? tile_q8_0 : tile_q4_0;
+  for (int64_t nb = n0; nb < n1; nb += tb) {
+    int64_t ne = nb + tb < n1 ? nb + tb : n1;
+    for (int t = 0; t < a->T;) {
+      int mr = a->T - t >= 4 ? 4 : 1;
+      for (int64_t n = nb; n < ne;) {
+        float o[4 * (VN_NR > 2 ? VN_NR : 2)];
+        int cols, stride;
+        if (ne - n >= VN_NR && mr == 4) {
+          tile(a, mr, VN_NR, t, n, o);
+          cols = stride = VN_NR;
+        } else {  /* the last rows: one (a glu pair: two) at a time */
+          float o1[4];
+          cols = stride = a->glu ? 2 : 1;
+          for (int j = 0; j < cols; j++) {
+            tile(a, mr, 1, t, n + j, o1);
+            for (int r = 0; r < mr; r++) o[r * stride + j] = o1[r];
+          }
         }
-    for (; t < a->T; t++) {
-      float *o = a->out + (int64_t)t * a->ncols;
-      for (int64_t c = cb; c < ce; c++) {
-        float g = dot_row(a, t, a->glu ? 2 * c : c), u = a->glu ? dot_row(a, t, 2 * c + 1) : 0;
-        o[c] = epilogue(a, t, c, g, u);
+        for (int r = 0; r < mr; r++) {
+          float *orow = a->out + (int64_t)(t + r) * a->ncols;
+          if (a->glu)
+            for (int j = 0; j < cols; j += 2) {
+              int64_t c = (n + j) / 2;
+              orow[c] = epilogue(a, t + r, c, o[r * stride + j], o[r * stride + j + 1]);
+            }
+          else
+            for (int j = 0; j < cols; j++) orow[n + j] = epilogue(a, t + r, n + j, o[r * stride + j], 0);
+        }
+        n += cols;
       }
+      t += mr;
     }
   }
 }
@@ -282,7 +537,7 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
   (void)thread;
   const MatmulArgs *a = arg;
   for (int64_t t = t0; t < t1; t++)
-    quantize_row_q8(a->x + t * a->ldx, (VnBlockQ8 *)a->xq + t * (a->K / 32), a->K);
+    quantize_row_q8x(a->x + t * a->ldx, (VnBlockQ8x *)a->xq + t * (a->K / 32), a->K);
 }
 
 void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *W, int dt, const float *bias,

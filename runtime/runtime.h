@@ -32,6 +32,10 @@ enum {
  * q4_0 holds d * (nibble - 8), low nibbles are values 0..15, high 16..31. */
 typedef struct { uint16_t d; int8_t qs[32]; } VnBlockQ8;
 typedef struct { uint16_t d; uint8_t qs[16]; } VnBlockQ4;
+/* A block of activations quantized for a matmul: as q8_0 (its scale an f16
+ * value), the scale held as a float so kernels need not convert it; 36
+ * bytes, as venusc sizes qbuf. */
+typedef struct { float d; int8_t qs[32]; } VnBlockQ8x;
 
 /* A RoPE table: see graph.h VnRope. */
 typedef struct VnRtRope {

@@ -1,9 +1,15 @@
 /* threads.c: a fixed pool of worker threads for data-parallel kernels.
- * vn_parallel splits [0, n) into one contiguous range per thread; the
- * caller runs range 0 itself. Workers spin briefly on a generation counter
- * before sleeping, so the many short kernels of a decode step do not each
- * pay a wake-up. Built with VN_NO_THREADS (bare metal, wasm) it runs
- * everything in the calling thread. */
+ * vn_parallel cuts [0, n) into a few contiguous chunks per thread; the
+ * caller and the workers claim chunks from one atomic ticket until none are
+ * left, so a thread the OS has descheduled (a busy machine) holds up only
+ * the chunk it is running, never a fixed share of the job. The ticket packs
+ * the job's generation, its chunk count and the next chunk, so a worker
+ * that wakes late can never claim a chunk of a job it has not seen.
+ * Between jobs a worker spins on the generation with a CPU pause for a few
+ * tens of microseconds (the short kernels of a decode step follow each
+ * other closely), then sleeps on a condition variable; nothing spins with
+ * sched_yield against the threads doing the work. Built with VN_NO_THREADS
+ * (bare metal, wasm) it runs everything in the calling thread. */
 #include "runtime.h"
 #include <stdlib.h>
 
@@ -17,6 +23,20 @@ void vn_parallel(VnRt *rt, int64_t n, VnTask task, void *arg) { (void)rt; if (n 
 #include <stdatomic.h>
 #include <sched.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield")
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+enum { SPINS = 4000 };          /* pauses a worker waits for the next job before it sleeps */
+/* ticket: generation (bits 40..63), chunk count (20..39), next chunk (0..19) */
+#define T_GEN(t) ((t) >> 40)
+#define T_COUNT(t) (((t) >> 20) & 0xfffff)
+#define T_NEXT(t) ((t) & 0xfffff)
+
 typedef struct Worker { VnPool *pool; int id; pthread_t th; } Worker;
 
 struct VnPool {
@@ -24,36 +44,47 @@ struct VnPool {
   Worker *w;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  atomic_uint gen;             /* bumped for each job */
-  atomic_int pending;          /* workers still running the job */
+  _Atomic uint64_t ticket;
+  atomic_int done;             /* chunks finished in this job */
+  atomic_int sleepers;         /* workers waiting on cv */
   atomic_int quit;
-  VnTask task;
+  VnTask task;                 /* the job: written before its ticket is published */
   void *arg;
   int64_t njobs;
 };
 
-static void run_range(VnPool *p, int id) {
-  int64_t b = p->njobs * id / p->n, e = p->njobs * (id + 1) / p->n;
-  if (b < e) p->task(p->arg, b, e, id);
+/* claim and run chunks of the job of generation gen until none are left */
+static void run_chunks(VnPool *p, uint64_t gen, int id) {
+  uint64_t t = atomic_load_explicit(&p->ticket, memory_order_acquire);
+  for (;;) {
+    if (T_GEN(t) != gen || T_NEXT(t) >= T_COUNT(t)) return;
+    if (!atomic_compare_exchange_weak_explicit(&p->ticket, &t, t + 1, memory_order_acq_rel, memory_order_acquire)) continue;
+    int64_t c = (int64_t)T_NEXT(t), k = (int64_t)T_COUNT(t);
+    int64_t b = p->njobs * c / k, e = p->njobs * (c + 1) / k;
+    if (b < e) p->task(p->arg, b, e, id);
+    atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+    t = atomic_load_explicit(&p->ticket, memory_order_acquire);
+  }
 }
 
 static void *worker(void *v) {
   Worker *w = v;
   VnPool *p = w->pool;
-  unsigned seen = 0;
+  uint64_t seen = T_GEN(atomic_load(&p->ticket));
   for (;;) {
-    unsigned g;
+    uint64_t g;
     int spins = 0;
-    while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen && !atomic_load(&p->quit)) {
-      if (++spins < 20000) { sched_yield(); continue; }
+    while ((g = T_GEN(atomic_load_explicit(&p->ticket, memory_order_acquire))) == seen && !atomic_load(&p->quit)) {
+      if (++spins < SPINS) { cpu_relax(); continue; }
       pthread_mutex_lock(&p->mu);
-      while (atomic_load(&p->gen) == seen && !atomic_load(&p->quit)) pthread_cond_wait(&p->cv, &p->mu);
+      atomic_fetch_add(&p->sleepers, 1);
+      while (T_GEN(atomic_load(&p->ticket)) == seen && !atomic_load(&p->quit)) pthread_cond_wait(&p->cv, &p->mu);
+      atomic_fetch_sub(&p->sleepers, 1);
       pthread_mutex_unlock(&p->mu);
     }
     if (atomic_load(&p->quit)) return NULL;
     seen = g;
-    run_range(p, w->id);
-    atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
+    run_chunks(p, g, w->id);
   }
 }
 
@@ -63,6 +94,7 @@ VnPool *vn_pool_new(int nthreads) {
   if (!p) return NULL;
   p->n = nthreads;
   p->w = calloc((size_t)nthreads, sizeof *p->w);
+  if (!p->w) { free(p); return NULL; }
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
   for (int i = 1; i < nthreads; i++) {
@@ -90,15 +122,23 @@ void vn_parallel(VnRt *rt, int64_t n, VnTask task, void *arg) {
   VnPool *p = rt ? rt->pool : NULL;
   if (n <= 0) return;
   if (!p || n == 1) { task(arg, 0, n, 0); return; }
+  int64_t k = (int64_t)p->n * 4;  /* a few chunks per thread: late threads take less */
+  if (k > n) k = n;
   p->task = task;
   p->arg = arg;
   p->njobs = n;
-  atomic_store(&p->pending, p->n - 1);
-  pthread_mutex_lock(&p->mu);
-  atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
-  pthread_cond_broadcast(&p->cv);
-  pthread_mutex_unlock(&p->mu);
-  run_range(p, 0);
-  while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0) sched_yield();
+  atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+  uint64_t gen = (T_GEN(atomic_load(&p->ticket)) + 1) & 0xffffff;
+  atomic_store(&p->ticket, gen << 40 | (uint64_t)k << 20);  /* publishes the job (seq_cst) */
+  if (atomic_load(&p->sleepers) > 0) {
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+  }
+  run_chunks(p, gen, 0);
+  /* wait only for chunks other threads are running */
+  for (int spins = 0; atomic_load_explicit(&p->done, memory_order_acquire) < k; spins++)
+    if (spins < SPINS) cpu_relax();
+    else sched_yield();
 }
 #endif

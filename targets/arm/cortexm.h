@@ -99,18 +99,18 @@ static inline int32_t vn_cm_dot4_s8(uint32_t x, uint32_t w, int32_t acc) {
 }
 
 #define VN_HAVE_DOT_Q8_0 1
-static inline float vn_dot_q8_0(const VnBlockQ8 *x, const VnBlockQ8 *w, int64_t nb) {
+static inline float vn_dot_q8_0(const VnBlockQ8x *x, const VnBlockQ8 *w, int64_t nb) {
   float s = 0;
   for (int64_t b = 0; b < nb; b++) {
     int32_t acc = 0;
     for (int j = 0; j < 32; j += 4) acc = vn_cm_dot4_s8(vn_cm_ld4(x[b].qs + j), vn_cm_ld4(w[b].qs + j), acc);
-    s += vn_cm_h2f(x[b].d) * vn_cm_h2f(w[b].d) * (float)acc;
+    s += x[b].d * vn_cm_h2f(w[b].d) * (float)acc;
   }
   return s;
 }
 
 #define VN_HAVE_DOT_Q4_0 1
-static inline float vn_dot_q4_0(const VnBlockQ8 *x, const VnBlockQ4 *w, int64_t nb) {
+static inline float vn_dot_q4_0(const VnBlockQ8x *x, const VnBlockQ4 *w, int64_t nb) {
   float s = 0;
   const int32_t eight = 0x00080008;
   for (int64_t b = 0; b < nb; b++) {
@@ -124,7 +124,7 @@ static inline float vn_dot_q4_0(const VnBlockQ8 *x, const VnBlockQ4 *w, int64_t 
       acc = __smlad(__sxtb16(xh), __ssub16(__uxtb16(hi), eight), acc);
       acc = __smlad(__sxtb16(vn_cm_ror8(xh)), __ssub16(__uxtb16(vn_cm_ror8(hi)), eight), acc);
     }
-    s += vn_cm_h2f(x[b].d) * vn_cm_h2f(w[b].d) * (float)acc;
+    s += x[b].d * vn_cm_h2f(w[b].d) * (float)acc;
   }
   return s;
 }

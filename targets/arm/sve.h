@@ -1,124 +1,64 @@
-/* sve.h: Arm SVE micro-kernels (aarch64-sve target). Every loop is
- * vector-length agnostic: it steps by svcntw()/svcntb() lanes and a
- * svwhilelt predicate covers the tail, so the same binary runs on 128- to
- * 2048-bit implementations with no scalar remainder. Float dot products use
- * predicated multiply-adds (svmla); f16 weights are loaded widened into
- * 32-bit lanes (svld1uh) and converted from the bottom halves (svcvt), bf16
- * by a 16-bit shift; q8_0/q4_0 blocks use svdot (four int8 products summed
- * into each int32 lane). Each defines VN_HAVE_<NAME> so kernels.c skips its
- * portable fallback. */
+/* sve.h: the Arm SVE vocabulary of the micro-kernels (aarch64-sve target;
+ * the kernels are written once in runtime/kernels.c). Vector-length
+ * agnostic: VN_VL is svcntw() lanes, whole vectors run unpredicated and the
+ * tail is one svwhilelt-predicated load (inactive lanes zero, VN_V_PART),
+ * so the same binary runs on 128- to 2048-bit implementations with no
+ * scalar remainder; 32 vector registers: tiles of 4 x 4. f16 weights are
+ * loaded widened into 32-bit lanes (svld1uh) and converted from the bottom
+ * halves (svcvt), bf16 by a 16-bit shift. An int8 block is a pair of
+ * 16-byte predicated loads (a tuple: sizeless types cannot be in structs)
+ * multiplied with svdot (four int8 products summed into each int32 lane). */
 #include <arm_sve.h>
 
-static inline float vn_sve_h2f(uint16_t h) {
+#define VN_VL ((int64_t)svcntw())
+#define VN_NR 4
+typedef svfloat32_t vn_vf;
+static inline vn_vf vn_vf_zero(void) { return svdup_f32(0); }
+static inline vn_vf vn_vf_set1(float a) { return svdup_f32(a); }
+static inline vn_vf vn_vf_ld(const float *p) { return svld1_f32(svptrue_b32(), p); }
+static inline void vn_vf_st(float *p, vn_vf v) { svst1_f32(svptrue_b32(), p, v); }
+static inline vn_vf vn_vf_fma(vn_vf acc, vn_vf a, vn_vf b) { return svmla_f32_x(svptrue_b32(), acc, a, b); }
+static inline vn_vf vn_vf_add(vn_vf a, vn_vf b) { return svadd_f32_x(svptrue_b32(), a, b); }
+static inline float vn_vf_sum(vn_vf v) { return svaddv_f32(svptrue_b32(), v); }
+static inline svbool_t vn_sve_tail(int64_t n) { return svwhilelt_b32_s64(0, n); }
+#define VN_V_F16 1
+static inline vn_vf vn_sve_ldh(svbool_t p, const uint16_t *w) {
+  return svcvt_f32_f16_z(p, svreinterpret_f16_u32(svld1uh_u32(p, w)));
+}
+static inline vn_vf vn_vf_ldh(const uint16_t *p) { return vn_sve_ldh(svptrue_b32(), p); }
+#define VN_V_BF16 1
+static inline vn_vf vn_sve_ldb(svbool_t p, const uint16_t *w) {
+  return svreinterpret_f32_u32(svlsl_n_u32_z(p, svld1uh_u32(p, w), 16));
+}
+static inline vn_vf vn_vf_ldb(const uint16_t *p) { return vn_sve_ldb(svptrue_b32(), p); }
+#define VN_V_PART 1
+static inline vn_vf vn_vf_ldn(const float *p, int64_t n) { return svld1_f32(vn_sve_tail(n), p); }
+static inline void vn_vf_stn(float *p, vn_vf v, int64_t n) { svst1_f32(vn_sve_tail(n), p, v); }
+static inline vn_vf vn_vf_ldhn(const uint16_t *p, int64_t n) { return vn_sve_ldh(vn_sve_tail(n), p); }
+static inline vn_vf vn_vf_ldbn(const uint16_t *p, int64_t n) { return vn_sve_ldb(vn_sve_tail(n), p); }
+#define VN_H2F 1
+static inline float vn_h2f(uint16_t h) {
   __fp16 f;
   memcpy(&f, &h, 2);
   return (float)f;
 }
 
-#define VN_HAVE_DOT_F32 1
-static inline float vn_dot_f32(const float *x, const float *w, int64_t n) {
-  svfloat32_t acc = svdup_f32(0);
-  for (int64_t i = 0; i < n; i += (int64_t)svcntw()) {
-    svbool_t p = svwhilelt_b32_s64(i, n);
-    acc = svmla_f32_m(p, acc, svld1_f32(p, x + i), svld1_f32(p, w + i));
-  }
-  return svaddv_f32(svptrue_b32(), acc);
+#define VN_V_Q8 1
+typedef svint8x2_t vn_q32;
+static inline svbool_t vn_sve_b16(void) { return svwhilelt_b8_s32(0, 16); }
+static inline vn_q32 vn_q32_ld(const int8_t *p) { return svcreate2_s8(svld1_s8(vn_sve_b16(), p), svld1_s8(vn_sve_b16(), p + 16)); }
+static inline vn_q32 vn_q32_q4(const uint8_t *p) {
+  svbool_t b = vn_sve_b16();
+  svuint8_t q = svld1_u8(b, p);
+  svint8_t lo = svsub_n_s8_z(b, svreinterpret_s8_u8(svand_n_u8_z(b, q, 0x0f)), 8);
+  svint8_t hi = svsub_n_s8_z(b, svreinterpret_s8_u8(svlsr_n_u8_z(b, q, 4)), 8);
+  return svcreate2_s8(lo, hi);
 }
-
-#define VN_HAVE_DOT4_F32 1
-static inline void vn_dot4_f32(const float *x, int64_t ldx, const float *w, int64_t n, float *out) {
-  svfloat32_t a0 = svdup_f32(0), a1 = a0, a2 = a0, a3 = a0;
-  const float *x0 = x, *x1 = x + ldx, *x2 = x + 2 * ldx, *x3 = x + 3 * ldx;
-  for (int64_t i = 0; i < n; i += (int64_t)svcntw()) {
-    svbool_t p = svwhilelt_b32_s64(i, n);
-    svfloat32_t wv = svld1_f32(p, w + i);
-    a0 = svmla_f32_m(p, a0, svld1_f32(p, x0 + i), wv);
-    a1 = svmla_f32_m(p, a1, svld1_f32(p, x1 + i), wv);
-    a2 = svmla_f32_m(p, a2, svld1_f32(p, x2 + i), wv);
-    a3 = svmla_f32_m(p, a3, svld1_f32(p, x3 + i), wv);
-  }
-  svbool_t all = svptrue_b32();
-  out[0] = svaddv_f32(all, a0); out[1] = svaddv_f32(all, a1); out[2] = svaddv_f32(all, a2); out[3] = svaddv_f32(all, a3);
+typedef svint32_t vn_qi;
+static inline vn_qi vn_qi_dot(vn_q32 x, vn_q32 w) {
+  return svdot_s32(svdot_s32(svdup_s32(0), svget2_s8(x, 0), svget2_s8(w, 0)), svget2_s8(x, 1), svget2_s8(w, 1));
 }
-
-#define VN_HAVE_AXPY_F32 1
-static inline void vn_axpy_f32(float *y, float a, const float *x, int64_t n) {
-  for (int64_t i = 0; i < n; i += (int64_t)svcntw()) {
-    svbool_t p = svwhilelt_b32_s64(i, n);
-    svst1_f32(p, y + i, svmla_n_f32_x(p, svld1_f32(p, y + i), svld1_f32(p, x + i), a));
-  }
-}
-
-/* f16 / bf16 weights widened into 32-bit lanes */
-static inline svfloat32_t vn_sve_ld_f16(svbool_t p, const uint16_t *w) {
-  return svcvt_f32_f16_z(p, svreinterpret_f16_u32(svld1uh_u32(p, w)));
-}
-static inline svfloat32_t vn_sve_ld_bf16(svbool_t p, const uint16_t *w) {
-  return svreinterpret_f32_u32(svlsl_n_u32_z(p, svld1uh_u32(p, w), 16));
-}
-
-#define VN_SVE_DOT_HALF(NAME, LD)                                                                     \
-  static inline float NAME(const float *x, const uint16_t *w, int64_t n) {                           \
-    svfloat32_t acc = svdup_f32(0);                                                                  \
-    for (int64_t i = 0; i < n; i += (int64_t)svcntw()) {                                             \
-      svbool_t p = svwhilelt_b32_s64(i, n);                                                          \
-      acc = svmla_f32_m(p, acc, svld1_f32(p, x + i), LD(p, w + i));                                  \
-    }                                                                                                \
-    return svaddv_f32(svptrue_b32(), acc);                                                           \
-  }
-#define VN_SVE_DOT4_HALF(NAME, LD)                                                                    \
-  static inline void NAME(const float *x, int64_t ldx, const uint16_t *w, int64_t n, float *out) {   \
-    svfloat32_t a0 = svdup_f32(0), a1 = a0, a2 = a0, a3 = a0;                                        \
-    const float *x0 = x, *x1 = x + ldx, *x2 = x + 2 * ldx, *x3 = x + 3 * ldx;                        \
-    for (int64_t i = 0; i < n; i += (int64_t)svcntw()) {                                             \
-      svbool_t p = svwhilelt_b32_s64(i, n);                                                          \
-      svfloat32_t wv = LD(p, w + i);                                                                 \
-      a0 = svmla_f32_m(p, a0, svld1_f32(p, x0 + i), wv);                                             \
-      a1 = svmla_f32_m(p, a1, svld1_f32(p, x1 + i), wv);                                             \
-      a2 = svmla_f32_m(p, a2, svld1_f32(p, x2 + i), wv);                                             \
-      a3 = svmla_f32_m(p, a3, svld1_f32(p, x3 + i), wv);                                             \
-    }                                                                                                \
-    svbool_t all = svptrue_b32();                                                                    \
-    out[0] = svaddv_f32(all, a0); out[1] = svaddv_f32(all, a1);                                      \
-    out[2] = svaddv_f32(all, a2); out[3] = svaddv_f32(all, a3);                                      \
-  }
-#define VN_HAVE_DOT_F16 1
-VN_SVE_DOT_HALF(vn_dot_f16, vn_sve_ld_f16)
-#define VN_HAVE_DOT4_F16 1
-VN_SVE_DOT4_HALF(vn_dot4_f16, vn_sve_ld_f16)
-#define VN_HAVE_DOT_BF16 1
-VN_SVE_DOT_HALF(vn_dot_bf16, vn_sve_ld_bf16)
-#define VN_HAVE_DOT4_BF16 1
-VN_SVE_DOT4_HALF(vn_dot4_bf16, vn_sve_ld_bf16)
-
-#define VN_HAVE_DOT_Q8_0 1
-static inline float vn_dot_q8_0(const VnBlockQ8 *x, const VnBlockQ8 *w, int64_t nb) {
-  float s = 0;
-  for (int64_t b = 0; b < nb; b++) {
-    svint32_t acc = svdup_s32(0);
-    for (int j = 0; j < 32; j += (int)svcntb()) {
-      svbool_t p = svwhilelt_b8_s32(j, 32);
-      acc = svdot_s32(acc, svld1_s8(p, x[b].qs + j), svld1_s8(p, w[b].qs + j));
-    }
-    s += vn_sve_h2f(x[b].d) * vn_sve_h2f(w[b].d) * (float)svaddv_s32(svptrue_b32(), acc);
-  }
-  return s;
-}
-
-#define VN_HAVE_DOT_Q4_0 1
-static inline float vn_dot_q4_0(const VnBlockQ8 *x, const VnBlockQ4 *w, int64_t nb) {
-  float s = 0;
-  for (int64_t b = 0; b < nb; b++) {
-    svint32_t acc = svdup_s32(0);
-    for (int j = 0; j < 16; j += (int)svcntb()) {
-      svbool_t p = svwhilelt_b8_s32(j, 16);
-      svuint8_t q = svld1_u8(p, w[b].qs + j);
-      svint8_t lo = svsub_n_s8_z(p, svreinterpret_s8_u8(svand_n_u8_z(p, q, 0x0f)), 8);
-      svint8_t hi = svsub_n_s8_z(p, svreinterpret_s8_u8(svlsr_n_u8_z(p, q, 4)), 8);
-      acc = svdot_s32(acc, svld1_s8(p, x[b].qs + j), lo);
-      acc = svdot_s32(acc, svld1_s8(p, x[b].qs + 16 + j), hi);
-    }
-    s += vn_sve_h2f(x[b].d) * vn_sve_h2f(w[b].d) * (float)svaddv_s32(svptrue_b32(), acc);
-  }
-  return s;
-}
+typedef float vn_qf;
+static inline vn_qf vn_qf_zero(void) { return 0.0f; }
+static inline vn_qf vn_qf_fma(vn_qf acc, float d, vn_qi q) { return acc + d * (float)svaddv_s32(svptrue_b32(), q); }
+static inline float vn_qf_sum(vn_qf acc) { return acc; }

@@ -1,2 +1,3 @@
-/* generic.h: micro-kernels of the portable target: none. kernels.c's
- * scalar fallbacks (written so compilers can vectorize them) are used. */
+/* generic.h: the portable target maps no vector vocabulary: kernels.c
+ * writes its kernels over the scalar one (one lane), loops compilers may
+ * vectorize. */

@@ -1,13 +1,14 @@
-/* kernel_test.c: one target's micro-kernels (vn_target.h) and the runtime's
- * matmul over them, against plain scalar loops on random data with ragged
- * tails and unaligned pointers.
+/* kernel_test.c: the runtime's micro-kernels over one target's vocabulary
+ * (vn_target.h; the kernels are written once in kernels.c) and the matmul
+ * over them (register tiles and their edges), against plain scalar loops
+ * on random data with ragged tails and unaligned pointers.
  *
  * tests/targets/run.sh builds it for each target with that target's own
  * compiler and flags, beside a copy of the target's header as vn_target.h,
  * and runs it where the target runs (natively, under qemu-user, node, or
  * qemu-system-arm with semihosting). Every buffer is static (no malloc), so
- * the same source runs on bare metal. It prints which micro-kernels the
- * header provides and exits 1 on any mismatch.
+ * the same source runs on bare metal. It prints what the header maps and
+ * exits 1 on any mismatch.
  *
  * Bounds: a float dot product of n terms may differ from the double-precision
  * sum by 2e-6 * n^0.5 * sum|x_i w_i| (reassociation, fused or unfused
@@ -51,7 +52,8 @@ static const int lens[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 6
 /* buffers with room for an offset (unaligned starts) */
 static float X[4 * (MAXN + 8)], W[MAXN + 8], Y[MAXN + 8], Y0[MAXN + 8];
 static uint16_t H[MAXN + 8];
-static VnBlockQ8 QX[MAXB], QW[MAXB];
+static VnBlockQ8x QX[MAXB];
+static VnBlockQ8 QW[MAXB];
 static VnBlockQ4 Q4[MAXB];
 
 static uint16_t rand_half(int bf) {
@@ -116,7 +118,7 @@ static void test_float(void) {
 static void test_quant(void) {
   for (int nb = 1; nb <= MAXB; nb += (nb < 10 ? 1 : 7)) {
     for (int b = 0; b < nb; b++) {
-      QX[b].d = f32_to_f16(frand() * 0.02f);
+      QX[b].d = vn_f16_to_f32(f32_to_f16(frand() * 0.02f));
       QW[b].d = f32_to_f16(frand() * 0.02f);
       Q4[b].d = f32_to_f16(frand() * 0.1f);
       for (int j = 0; j < 32; j++) { QX[b].qs[j] = (int8_t)irange(-127, 127); QW[b].qs[j] = (int8_t)irange(-127, 127); }
@@ -130,7 +132,7 @@ static void test_quant(void) {
         s4 += (long)QX[b].qs[j] * ((Q4[b].qs[j] & 15) - 8);
         s4 += (long)QX[b].qs[j + 16] * ((Q4[b].qs[j] >> 4) - 8);
       }
-      double dx = vn_f16_to_f32(QX[b].d);
+      double dx = QX[b].d;
       w8 += dx * vn_f16_to_f32(QW[b].d) * (double)s8;
       m8 += fabs(dx * vn_f16_to_f32(QW[b].d) * (double)s8);
       w4 += dx * vn_f16_to_f32(Q4[b].d) * (double)s4;
@@ -225,8 +227,20 @@ static void test_matmul(void) {
 }
 
 int main(void) {
-  printf("micro-kernels of vn_target.h:");
+  /* what vn_target.h maps (the kernels are runtime/kernels.c's, written once) */
+  printf("micro-kernels of vn_target.h: vocabulary %d float lanes, tiles 4 x %d",
+         (int)VN_VL, VN_NR);
+#ifdef VN_V_PART
+  printf(", vector tails");
+#endif
+#if defined(VN_V_F16)
+  printf(", f16 loads");
+#endif
+#if defined(VN_V_B16)
+  printf(", int8 in 16-byte halves");
+#endif
 #ifdef VN_HAVE_DOT_F32
+  printf("; its own kernels:");
   printf(" dot_f32");
 #endif
 #ifdef VN_HAVE_DOT4_F32
@@ -253,7 +267,7 @@ int main(void) {
 #ifdef VN_HAVE_DOT_Q4_0
   printf(" dot_q4_0");
 #endif
-  printf(" (the rest: portable C)\n");
+  printf("\n");
   test_float();
   test_quant();
   test_matmul();

@@ -19,7 +19,8 @@
 #    builds with its Makefile (aarch64 with clang, a compiler venus does not
 #    use for it) into a binary that gives the same greedy ids.
 # A target without its toolchain or emulator is skipped with a line saying
-# why (tools/cross-deps.sh installs them). TARGETS_JOBS sets parallelism.
+# why (tools/cross-deps.sh installs them). TARGETS_JOBS sets parallelism;
+# TARGETS_KERNELS_ONLY=1 runs the kernel tests alone.
 cd "$(dirname "$0")/../.." || exit 2
 [ -x ./venusc ] || { echo "targets: build ./venusc first (make)"; exit 2; }
 if [ -n "${TARGETS_WORK:-}" ]; then work=$TARGETS_WORK  # one target of a parallel run
@@ -107,6 +108,8 @@ EOF2
     [ -e "$w/vlfail" ] && fail=1
   fi
   [ -z "$runner" ] && { [ $fail = 0 ] && echo ok > "$st"; note "(host target: models are checked by the parity area)"; return; }
+  # TARGETS_KERNELS_ONLY=1: the kernel test alone (no fixtures end to end)
+  [ -n "${TARGETS_KERNELS_ONLY:-}" ] && { [ $fail = 0 ] && echo ok > "$st"; note "(kernels only: TARGETS_KERNELS_ONLY)"; return; }
   # ---- end to end ----
   case $kind in wasm) crun="" ;; *) crun=$run ;; esac
   for c in $FIXTURES; do
