@@ -29,6 +29,7 @@ _Static_assert(SAME(VN_A_NONE, VN_ACT_NONE) && SAME(VN_A_SILU, VN_ACT_SILU) && S
                SAME(VN_A_GELU_TANH, VN_ACT_GELU_TANH) && SAME(VN_A_RELU, VN_ACT_RELU) && SAME(VN_A_SIGMOID, VN_ACT_SIGMOID) &&
                SAME(VN_A_TANH, VN_ACT_TANH) && SAME(VN_A_SOFTPLUS, VN_ACT_SOFTPLUS) && SAME(VN_A_RELU2, VN_ACT_RELU2) &&
                SAME(VN_ACT_COUNT, VN_A_RELU2 + 1), "runtime.h VN_A_* = graph.h VnAct");
+_Static_assert(VN_PLAN_WEIGHT_HEADER == VN_WEIGHT_HEADER, "graph.h VN_PLAN_WEIGHT_HEADER = runtime.h VN_WEIGHT_HEADER");
 _Static_assert(VN_MAX_HEAD_DIM_C == VN_MAX_HEAD_DIM, "codegen.h VN_MAX_HEAD_DIM_C = runtime.h VN_MAX_HEAD_DIM");
 _Static_assert(VN_REF_MAX_HEAD_DIM == VN_MAX_HEAD_DIM, "ops.h VN_REF_MAX_HEAD_DIM = runtime.h VN_MAX_HEAD_DIM");
 _Static_assert(VN_MAX_LATENT <= VN_MAX_HEAD_DIM, "an MLA latent row fits the runtime's head-sized scratch");

@@ -297,6 +297,10 @@ VnStatus vn_graph_reorder(VnCtx *ctx, VnGraph *g);
 /* Replace every use of node `from` by `to` (operands and the output). */
 void vn_graph_replace_uses(VnGraph *g, uint32_t from, uint32_t to, uint32_t except);
 
+/* The weight file's header page: planned weights start after it
+ * (= VN_WEIGHT_HEADER of runtime/runtime.h; codegen/emit.c asserts it). */
+#define VN_PLAN_WEIGHT_HEADER 4096
+
 /* ---- passes (graph/pipeline.c lists them) ---- */
 VnStatus vn_pass_verify(VnCtx *ctx, VnGraph *g);
 VnStatus vn_pass_fuse(VnCtx *ctx, VnGraph *g);

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #define ALIGN 64
-#define WEIGHT_HEADER 4096  /* the weight file's header page (runtime/weights.c) */
 
 static int64_t align_up(int64_t x) { return (x + ALIGN - 1) & ~(int64_t)(ALIGN - 1); }
 
@@ -80,7 +79,7 @@ static void liveness(VnGraph *g) {
 VnStatus vn_pass_plan(VnCtx *ctx, VnGraph *g) {
   assign_weight_dtypes(g);
   /* weights */
-  int64_t woff = WEIGHT_HEADER;
+  int64_t woff = VN_PLAN_WEIGHT_HEADER;
   for (uint32_t i = 0; i < g->n; i++) {
     VnNode *n = &g->nodes[i];
     if (n->op != VN_OP_WEIGHT) continue;
