@@ -688,6 +688,135 @@ static int chat_loop(VnRt *rt, const VnTok *tok, const VnChatFmt *f, const Opts 
 }
 #endif
 
+/* --perplexity FILE: exp of the mean negative log-likelihood over windows
+ * of ctx tokens; the exit status */
+static int run_perplexity(VnRt *rt, const VnTok *tok, const Opts *o, int ctx) {
+  const VnModel *m = &vn_model;
+  size_t tlen;
+  char *text = read_file(o->ppl, &tlen);
+  if (!text) return die(1, "%s: cannot read the text", o->ppl);
+  long nt;
+  int32_t *all = tokenize(tok, text, tlen, 0, &nt);
+  cli_free(text);
+  if (!all) return die(1, "%s: cannot tokenize the text", o->ppl);
+  /* windows of --ctx tokens; a text shorter than one is one shorter window */
+  int win = nt < ctx ? (int)nt : ctx;
+  long nwin = win >= 2 ? nt / win : 0;
+  if (o->chunks && o->chunks < nwin) nwin = o->chunks;
+  if (nwin < 1) { cli_free(all); return die(2, "%s: %ld tokens, too few to score (at least 2)", o->ppl, nt); }
+  PplAcc acc = {NULL, win, 0, 0, m->vocab};
+  double t0 = now_s();
+  for (long w = 0; w < nwin; w++) {
+    acc.ids = all + w * win;
+    run_tokens(rt, acc.ids, win, 0, 1, ppl_step, &acc);
+    if (stderr_tty()) fprintf(stderr, "\r[%ld/%ld] perplexity so far %.4f", w + 1, nwin, exp(acc.nll / acc.count));
+  }
+  if (stderr_tty()) fputc('\n', stderr);
+  double t1 = now_s();
+  printf("perplexity: %.4f\n", exp(acc.nll / acc.count));
+  if (o->stats) fprintf(stderr, "%ld windows of %d tokens in %.3f s, %.1f tokens/s\n", nwin, win, t1 - t0, nwin * win / (t1 - t0));
+  cli_free(all);
+  return 0;
+}
+
+/* Generation from the prompt ids: text (or ids, or --json) to stdout; the exit status */
+static int run_generate(VnRt *rt, const VnTok *tok, int have_tok, const Opts *o, const int32_t *ids, long nids,
+                        const char *text, size_t tlen, int ctx) {
+  const VnModel *m = &vn_model;
+  VnSampler s;
+  uint64_t seed = o->seed_set ? o->seed : (uint64_t)time(NULL) ^ 0x5deece66dull;
+#ifdef VN_BAREMETAL
+  /* vn_sampler_init would take its scratch from the heap: give it pool memory */
+  memset(&s, 0, sizeof s);
+  s.vocab = m->vocab;
+  s.idx = cli_alloc((size_t)m->vocab * sizeof *s.idx);
+  s.prob = cli_alloc((size_t)m->vocab * sizeof *s.prob);
+  s.rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+  if (!s.idx || !s.prob) {
+#else
+  if (vn_sampler_init(&s, m->vocab, seed)) {
+#endif
+    vn_rt_free(rt);
+    return die(1, "out of memory");
+  }
+  s.temp = o->temp; s.top_k = o->top_k; s.top_p = o->top_p; s.min_p = o->min_p;
+  s.repeat_penalty = o->repeat_penalty; s.repeat_last_n = o->repeat_last_n;
+  int total = o->n < 0 ? ctx : (int)nids + o->n;
+  if (total > ctx) total = ctx;
+  int32_t *seq = cli_alloc((size_t)(total > nids ? total : nids) * sizeof *seq);
+  if (!seq) { return die(1, "out of memory"); }
+  memcpy(seq, ids, (size_t)nids * sizeof *seq);
+  int print_text = !o->print_ids && have_tok;
+  VnTokStream ts;
+  char obuf[1024];
+  Emit em = {o, {0}, 0, 0};
+  float *raw = o->json ? cli_alloc((size_t)m->vocab * sizeof *raw) : NULL;
+  if (o->json && !raw) { return die(1, "out of memory"); }
+  const char *finish = "length";
+  if (print_text) {
+    vn_tok_stream_init(&ts, tok);
+    for (long i = 0; i < nids; i++) vn_tok_stream_next(&ts, ids[i], obuf, sizeof obuf); /* context for the decoder */
+    if (o->json || o->no_display_prompt) ;
+    else if (o->prompt || o->prompt_file) fwrite(text ? text : o->prompt, 1, tlen, stdout);
+    else {
+      char *pt = cli_alloc(vn_tok_decode(tok, ids, (size_t)nids, NULL, 0) + 1);
+      size_t pl = pt ? vn_tok_decode(tok, ids, (size_t)nids, pt, (size_t)-1) : 0;
+      fwrite(pt, 1, pl, stdout);
+      cli_free(pt);
+    }
+    fflush(stdout);
+  }
+  double t0 = now_s();
+  run_tokens(rt, seq, (int)nids, 0, 0, NULL, NULL);
+  double t1 = now_s(), t2 = t1;
+  int n = (int)nids, gen = 0;
+  while (o->n < 0 || gen < o->n) {
+    if (n >= ctx) {
+      if (o->n >= 0 || o->print_ids) fprintf(stderr, "\n%s: context of %d tokens is full (raise --ctx)\n", prog, ctx);
+      break;
+    }
+    if (raw) memcpy(raw, vn_rt_logits(rt), (size_t)m->vocab * sizeof *raw);
+    int32_t next = vn_sample(&s, vn_rt_logits(rt), seq, n);
+    seq[n++] = next;
+    gen++;
+    int eos = !o->ignore_eos && is_eos(have_tok ? tok : NULL, next);
+    int stop = 0;
+    if (o->print_ids || !have_tok) {
+      if (o->json) json_token(NULL, raw, m->vocab, next, "", 0, o->n_probs);
+      else printf("%s%d", gen > 1 ? " " : "", next);
+    } else {
+      size_t k = eos ? 0 : vn_tok_stream_next(&ts, next, obuf, sizeof obuf);  /* an end token prints nothing */
+      stop = emit_text(&em, obuf, k, !o->json);
+      if (o->json) json_token(tok, raw, m->vocab, next, obuf, k, o->n_probs);
+    }
+    fflush(stdout);
+    if (eos || stop) { finish = "stop"; break; }
+    if (gen == o->n) break;
+    vn_rt_begin_step(rt, 1, n - 1);
+    vn_model_step(rt, &seq[n - 1], 1, n - 1, 0);
+    t2 = now_s();
+  }
+  if (print_text && !em.stopped) {
+    size_t k = vn_tok_stream_flush(&ts, obuf, sizeof obuf);
+    if (!emit_text(&em, obuf, k, !o->json)) emit_flush(&em, !o->json);
+    else finish = "stop";
+  }
+  if (o->json) printf("{\"prompt_tokens\": %ld, \"completion_tokens\": %d, \"finish_reason\": \"%s\"}\n", nids, gen, finish);
+  else printf("\n");
+  fflush(stdout);
+  cli_free(raw);
+  if (o->stats) {
+    fprintf(stderr, "prefill: %ld tokens in %.3f s, %.1f tokens/s\n", nids, t1 - t0, nids / (t1 - t0));
+    if (gen > 1) fprintf(stderr, "decode:  %d tokens in %.3f s, %.1f tokens/s\n", gen - 1, t2 - t1, (gen - 1) / (t2 - t1));
+    fprintf(stderr, "threads: %d, context: %d\n", rt->nthreads, ctx);
+  }
+  cli_free(seq);
+#ifndef VN_BAREMETAL
+  vn_sampler_free(&s);
+#endif
+  return 0;
+}
+
 int vn_main(int argc, char **argv) {
   const VnModel *m = &vn_model;
   if (argc > 0 && argv[0]) {
@@ -954,120 +1083,9 @@ int vn_main(int argc, char **argv) {
     if (logits_close(f, lo.err, o.logits, tmp)) rc = die(1, "%s: write failed: %s", o.logits, strerror(errno));
     if (o.stats) fprintf(stderr, "prefill: %ld tokens in %.3f s, %.1f tokens/s\n", nids, t1 - t0, nids / (t1 - t0));
   } else if (o.ppl) {
-    text = read_file(o.ppl, &tlen);
-    if (!text) { vn_rt_free(&rt); return die(1, "%s: cannot read the text", o.ppl); }
-    long nt;
-    int32_t *all = tokenize(&tok, text, tlen, 0, &nt);
-    if (!all) { vn_rt_free(&rt); return die(1, "%s: cannot tokenize the text", o.ppl); }
-    /* windows of --ctx tokens; a text shorter than one is one shorter window */
-    int win = nt < ctx ? (int)nt : ctx;
-    long nwin = win >= 2 ? nt / win : 0;
-    if (o.chunks && o.chunks < nwin) nwin = o.chunks;
-    if (nwin < 1) { cli_free(all); vn_rt_free(&rt); return die(2, "%s: %ld tokens, too few to score (at least 2)", o.ppl, nt); }
-    PplAcc acc = {NULL, win, 0, 0, m->vocab};
-    double t0 = now_s();
-    for (long w = 0; w < nwin; w++) {
-      acc.ids = all + w * win;
-      run_tokens(&rt, acc.ids, win, 0, 1, ppl_step, &acc);
-      if (stderr_tty()) fprintf(stderr, "\r[%ld/%ld] perplexity so far %.4f", w + 1, nwin, exp(acc.nll / acc.count));
-    }
-    if (stderr_tty()) fputc('\n', stderr);
-    double t1 = now_s();
-    printf("perplexity: %.4f\n", exp(acc.nll / acc.count));
-    if (o.stats) fprintf(stderr, "%ld windows of %d tokens in %.3f s, %.1f tokens/s\n", nwin, win, t1 - t0, nwin * win / (t1 - t0));
-    cli_free(all);
+    rc = run_perplexity(&rt, &tok, &o, ctx);
   } else {
-    VnSampler s;
-    uint64_t seed = o.seed_set ? o.seed : (uint64_t)time(NULL) ^ 0x5deece66dull;
-#ifdef VN_BAREMETAL
-    /* vn_sampler_init would take its scratch from the heap: give it pool memory */
-    memset(&s, 0, sizeof s);
-    s.vocab = m->vocab;
-    s.idx = cli_alloc((size_t)m->vocab * sizeof *s.idx);
-    s.prob = cli_alloc((size_t)m->vocab * sizeof *s.prob);
-    s.rng = seed ? seed : 0x9e3779b97f4a7c15ull;
-    if (!s.idx || !s.prob) {
-#else
-    if (vn_sampler_init(&s, m->vocab, seed)) {
-#endif
-      vn_rt_free(&rt);
-      return die(1, "out of memory");
-    }
-    s.temp = o.temp; s.top_k = o.top_k; s.top_p = o.top_p; s.min_p = o.min_p;
-    s.repeat_penalty = o.repeat_penalty; s.repeat_last_n = o.repeat_last_n;
-    int total = o.n < 0 ? ctx : (int)nids + o.n;
-    if (total > ctx) total = ctx;
-    int32_t *seq = cli_alloc((size_t)(total > nids ? total : nids) * sizeof *seq);
-    if (!seq) { vn_rt_free(&rt); return die(1, "out of memory"); }
-    memcpy(seq, ids, (size_t)nids * sizeof *seq);
-    int print_text = !o.print_ids && have_tok;
-    VnTokStream ts;
-    char obuf[1024];
-    Emit em = {&o, {0}, 0, 0};
-    float *raw = o.json ? cli_alloc((size_t)m->vocab * sizeof *raw) : NULL;
-    if (o.json && !raw) { vn_rt_free(&rt); return die(1, "out of memory"); }
-    const char *finish = "length";
-    if (print_text) {
-      vn_tok_stream_init(&ts, &tok);
-      for (long i = 0; i < nids; i++) vn_tok_stream_next(&ts, ids[i], obuf, sizeof obuf); /* context for the decoder */
-      if (o.json || o.no_display_prompt) ;
-      else if (o.prompt || o.prompt_file) fwrite(text ? text : o.prompt, 1, tlen, stdout);
-      else {
-        char *pt = cli_alloc(vn_tok_decode(&tok, ids, (size_t)nids, NULL, 0) + 1);
-        size_t pl = pt ? vn_tok_decode(&tok, ids, (size_t)nids, pt, (size_t)-1) : 0;
-        fwrite(pt, 1, pl, stdout);
-        cli_free(pt);
-      }
-      fflush(stdout);
-    }
-    double t0 = now_s();
-    run_tokens(&rt, seq, (int)nids, 0, 0, NULL, NULL);
-    double t1 = now_s(), t2 = t1;
-    int n = (int)nids, gen = 0;
-    while (o.n < 0 || gen < o.n) {
-      if (n >= ctx) {
-        if (o.n >= 0 || o.print_ids) fprintf(stderr, "\n%s: context of %d tokens is full (raise --ctx)\n", prog, ctx);
-        break;
-      }
-      if (raw) memcpy(raw, vn_rt_logits(&rt), (size_t)m->vocab * sizeof *raw);
-      int32_t next = vn_sample(&s, vn_rt_logits(&rt), seq, n);
-      seq[n++] = next;
-      gen++;
-      int eos = !o.ignore_eos && is_eos(have_tok ? &tok : NULL, next);
-      int stop = 0;
-      if (o.print_ids || !have_tok) {
-        if (o.json) json_token(NULL, raw, m->vocab, next, "", 0, o.n_probs);
-        else printf("%s%d", gen > 1 ? " " : "", next);
-      } else {
-        size_t k = eos ? 0 : vn_tok_stream_next(&ts, next, obuf, sizeof obuf);  /* an end token prints nothing */
-        stop = emit_text(&em, obuf, k, !o.json);
-        if (o.json) json_token(&tok, raw, m->vocab, next, obuf, k, o.n_probs);
-      }
-      fflush(stdout);
-      if (eos || stop) { finish = "stop"; break; }
-      if (gen == o.n) break;
-      vn_rt_begin_step(&rt, 1, n - 1);
-      vn_model_step(&rt, &seq[n - 1], 1, n - 1, 0);
-      t2 = now_s();
-    }
-    if (print_text && !em.stopped) {
-      size_t k = vn_tok_stream_flush(&ts, obuf, sizeof obuf);
-      if (!emit_text(&em, obuf, k, !o.json)) emit_flush(&em, !o.json);
-      else finish = "stop";
-    }
-    if (o.json) printf("{\"prompt_tokens\": %ld, \"completion_tokens\": %d, \"finish_reason\": \"%s\"}\n", nids, gen, finish);
-    else printf("\n");
-    fflush(stdout);
-    cli_free(raw);
-    if (o.stats) {
-      fprintf(stderr, "prefill: %ld tokens in %.3f s, %.1f tokens/s\n", nids, t1 - t0, nids / (t1 - t0));
-      if (gen > 1) fprintf(stderr, "decode:  %d tokens in %.3f s, %.1f tokens/s\n", gen - 1, t2 - t1, (gen - 1) / (t2 - t1));
-      fprintf(stderr, "threads: %d, context: %d\n", rt.nthreads, ctx);
-    }
-    cli_free(seq);
-#ifndef VN_BAREMETAL
-    vn_sampler_free(&s);
-#endif
+    rc = run_generate(&rt, &tok, have_tok, &o, ids, nids, text, tlen, ctx);
   }
   cli_free(ids);
   cli_free(text);
