@@ -27,9 +27,16 @@ static void progress(const char *fmt, ...) {
   va_end(ap);
 }
 
+/* the end of a command: the context's memory goes back, rc is the exit status */
+static int done(VnCtx *ctx, int rc) {
+  vn_arena_free(&ctx->arena);
+  vn_arena_free(&ctx->scratch);
+  return rc;
+}
+
 static int fail(VnCtx *ctx) {
   fprintf(stderr, "venusc: %s\n", ctx->msg[0] ? ctx->msg : "failed");
-  return ctx->status == VN_ERR_USAGE ? 2 : 1;
+  return done(ctx, ctx->status == VN_ERR_USAGE ? 2 : 1);
 }
 
 static int usage_error(const char *fmt, ...) {
@@ -356,7 +363,7 @@ static int cmd_compile(int argc, char **argv) {
     return usage_error("--ctx: only bare-metal targets fix the context at compile time (other binaries take --ctx when run)");
   if (bare && !j.batch_set) j.batch = 16;
   if (make_graph(&ctx, &j, &md, &g) != VN_OK) { vn_hf_close(&md); return fail(&ctx); }
-  if (!j.out && !j.emit) { vn_hf_close(&md); return 0; }  /* -d / --dot only */
+  if (!j.out && !j.emit) { vn_hf_close(&md); return done(&ctx, 0); }  /* -d / --dot only */
   /* the tokenizer */
   unsigned char *blob = NULL;
   size_t blen = 0;
@@ -365,18 +372,18 @@ static int cmd_compile(int argc, char **argv) {
     progress("tokenizer %s", md.tokenizer_json ? md.tokenizer_json : md.gguf->path);
     blob = md.gguf ? vn_gguf_tokenizer(md.gguf, md.gguf_tok, &blen, err, sizeof err)
                    : vn_tokc_compile_json(md.tokenizer_json, md.tokenizer_config, &blen, err, sizeof err);
-    if (!blob) { fprintf(stderr, "venusc: %s\n", err); vn_hf_close(&md); return 1; }
+    if (!blob) { fprintf(stderr, "venusc: %s\n", err); vn_hf_close(&md); return done(&ctx, 1); }
   }
   /* the work tree: --emit-c DIR, or a temporary directory */
   char tmpl[] = "/tmp/venusc.XXXXXX";
   const char *dir = j.emit;
   if (dir) {
-    if (mkdir_p(dir)) { fprintf(stderr, "venusc: %s: cannot create the directory\n", dir); free(blob); vn_hf_close(&md); return 1; }
+    if (mkdir_p(dir)) { fprintf(stderr, "venusc: %s: cannot create the directory\n", dir); free(blob); vn_hf_close(&md); return done(&ctx, 1); }
   } else if (!(dir = mkdtemp(tmpl))) {
     fprintf(stderr, "venusc: cannot create a temporary directory: %s\n", strerror(errno));
     free(blob);
     vn_hf_close(&md);
-    return 1;
+    return done(&ctx, 1);
   }
   const char *out = j.out;
   char *wtmp = NULL, *btmp = NULL, *wfinal = NULL;
@@ -444,7 +451,7 @@ static int cmd_compile(int argc, char **argv) {
   }
   if (!j.emit) rm_tree_files(dir);
   if (out) progress("wrote %s%s%s", out, wfinal ? " and " : " (weights linked in)", wfinal ? wfinal : "");
-  return 0;
+  return done(&ctx, 0);
 }
 
 /* GGUF: the metadata (long arrays summarized) and the tensor types */
@@ -549,7 +556,7 @@ static int cmd_inspect(int argc, char **argv) {
   printf("state:       %lld bytes per context position (%lld bytes at --ctx 4096)\n", (long long)g->state_row_bytes,
          (long long)g->state_row_bytes * 4096);
   vn_hf_close(&md);
-  return 0;
+  return done(&ctx, 0);
 }
 
 int main(int argc, char **argv) {

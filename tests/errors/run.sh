@@ -85,5 +85,7 @@ expect bin_prompt_no_tokenizer 2 "-p/-f needs a tokenizer.*--ids" -- "$work/a" -
 expect bin_bad_temp 2 "option --temp: 'hot' is not a number" -- "$work/a" --ids 1 --temp hot
 # random corruptions of a safetensors header, a GGUF file and a config.json
 if python3 tests/errors/mutate.py ./venusc "$work/mut" 150 1; then pass=$((pass+1)); else fail=$((fail+1)); fi
+# every input that ever made a fuzz target fail (tests/errors/regress/, tests/fuzz/)
+if python3 tests/errors/regress/run.py ./venusc "$work/regress"; then pass=$((pass+1)); else fail=$((fail+1)); fi
 echo "errors: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
