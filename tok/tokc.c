@@ -69,6 +69,8 @@ static int fail(char *err, size_t cap, const char *file, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(err + k, cap - (size_t)k, fmt, ap);
   va_end(ap);
+  for (char *c = err + k; *c; c++)  /* names quoted from the file stay on one line */
+    if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
   return -1;
 }
 
