@@ -100,9 +100,9 @@ FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out codegen/venusc.c,$(VENUSC_SRC))) build/fuzz/obj/embedded.o
 FUZZ_HDRS    := $(wildcard tests/fuzz/*.h)
 
-build/fuzz/obj/%.o: %.c $(wildcard */*.h runtime/*.h ops/*.def)
+build/fuzz/obj/%.o: %.c $(wildcard */*.h runtime/*.h ops/*.def) tests/fuzz/coverage.ignore
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(VN_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -fsanitize-coverage-ignorelist=tests/fuzz/coverage.ignore $(VN_CFLAGS) -c -o $@ $<
 
 build/fuzz/obj/embedded.o: build/embedded.c
 	@mkdir -p $(dir $@)

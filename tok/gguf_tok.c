@@ -95,7 +95,10 @@ unsigned char *vn_gguf_tokenizer(const VnGguf *g, const char *tok_json, size_t *
   float *scores = calloc(nv, sizeof *scores);
   uint64_t n2;
   if (vn_gguf_array(g, "tokenizer.ggml.token_type", &ty, &n2, &it) && n2 == nv && ty <= GT_F32)
-    for (uint64_t i = 0; i < nv; i++) types[i] = (int32_t)vn_gguf_next_num(&it, ty);
+    for (uint64_t i = 0; i < nv; i++) {
+      double t = vn_gguf_next_num(&it, ty);  /* a float array may hold anything: what is no type is 0 */
+      types[i] = t >= 0 && t <= 255 ? (int32_t)t : 0;
+    }
   else for (uint64_t i = 0; i < nv; i++) types[i] = TT_NORMAL;
   if (vn_gguf_array(g, "tokenizer.ggml.scores", &ty, &n2, &it) && n2 == nv && ty <= GT_F32)
     for (uint64_t i = 0; i < nv; i++) scores[i] = (float)vn_gguf_next_num(&it, ty);
