@@ -90,8 +90,9 @@ clean:
 # ---- fuzzing and the sanitizer run (tests/fuzz/README.md) ----
 #   make fuzz [FUZZ_S=20] [FUZZ_TARGETS="gguf cli"]   each libFuzzer target for FUZZ_S
 #                   seconds, two at a time; a finding fails it (build/fuzz/findings/)
-#   make test-sanitize   the test areas but the cross targets, with venusc and
-#                   every binary it compiles built with ASan + UBSan (+ LeakSanitizer)
+#   make test-sanitize [SANITIZE_AREAS="errors cli"]   the test areas but the cross
+#                   targets (or those named), with venusc and every binary it
+#                   compiles built with ASan + UBSan (+ LeakSanitizer)
 FUZZ_S       ?= 20
 FUZZ_CC      ?= clang
 FUZZ_TARGETS ?= safetensors index config tokenizer gguf weights cli
@@ -145,6 +146,6 @@ fuzz:
 	tests/fuzz/run.sh $(FUZZ_S) $(FUZZ_TARGETS)
 
 test-sanitize: deps
-	tests/fuzz/sanitize.sh
+	tests/fuzz/sanitize.sh $(SANITIZE_AREAS)
 
 .PHONY: fuzz test-sanitize
