@@ -103,3 +103,66 @@ clean:
 	rm -rf build venusc tests/out
 
 .PHONY: all deps demo test test-targets bench install uninstall clean FORCE
+
+# ---- fuzzing and the sanitizer run (tests/fuzz/README.md) ----
+#   make fuzz [FUZZ_S=20] [FUZZ_TARGETS="gguf cli"]   each libFuzzer target for FUZZ_S
+#                   seconds, two at a time; a finding fails it (build/fuzz/findings/)
+#   make test-sanitize [SANITIZE_AREAS="errors cli"]   the test areas but the cross
+#                   targets (or those named), with venusc and every binary it
+#                   compiles built with ASan + UBSan (+ LeakSanitizer)
+FUZZ_S       ?= 20
+FUZZ_CC      ?= clang
+FUZZ_TARGETS ?= safetensors index config tokenizer gguf weights cli
+FUZZ_READERS := safetensors index config tokenizer gguf
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out codegen/venusc.c,$(VENUSC_SRC))) build/fuzz/obj/embedded.o
+FUZZ_HDRS    := $(wildcard tests/fuzz/*.h)
+
+build/fuzz/obj/%.o: %.c $(wildcard */*.h runtime/*.h ops/*.def) tests/fuzz/coverage.ignore
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -fsanitize-coverage-ignorelist=tests/fuzz/coverage.ignore $(VN_CFLAGS) -c -o $@ $<
+
+build/fuzz/obj/embedded.o: build/embedded.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/libvenus.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_READERS:%=build/fuzz/fuzz_%): build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) build/fuzz/libvenus.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(VN_CFLAGS) -Itests/fuzz -o $@ $< build/fuzz/libvenus.a $(PKG_LIBS) -lm -ldl
+
+# The weight-file and command-line targets link the C venusc generates for a
+# small model (the runtime as a model binary compiles it, with the target's
+# flags from the generated Makefile); its weight file seeds the one and sits
+# beside the other, where a model binary looks for it. The command-line
+# target leaves the model's arithmetic (FUZZ_PLAIN) uninstrumented: the
+# kernels are the weight-file target's and test-sanitize's to check, and
+# instrumented they would make each run tens of milliseconds.
+build/fuzz/model-%/model.c: venusc
+	rm -rf $(@D) && ./venusc compile $(if $(filter kjv,$*),examples/tiny-kjv,tests/fixtures/hf/llama --dtype q8_0) --emit-c $(@D)
+
+build/fuzz/fuzz_weights: MODEL = build/fuzz/model-llama
+build/fuzz/fuzz_cli: MODEL = build/fuzz/model-kjv
+build/fuzz/fuzz_cli: FUZZ_PLAIN = model.c kernels.c threads.c
+build/fuzz/fuzz_weights: build/fuzz/model-llama/model.c
+build/fuzz/fuzz_cli: build/fuzz/model-kjv/model.c
+build/fuzz/fuzz_weights build/fuzz/fuzz_cli: build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS)
+	rm -rf $@.obj && mkdir -p $@.obj && cf=$$(sed -n 's/^CFLAGS = //p' $(MODEL)/Makefile) && \
+	for f in $$(sed -n 's/^SRC = //p' $(MODEL)/Makefile); do \
+	  case " $(FUZZ_PLAIN) " in *" $$f "*) fl="-O2";; *) fl="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link";; esac; \
+	  $(FUZZ_CC) $$cf $$fl -Dmain=vn_generated_main -I$(MODEL) -c -o $@.obj/$${f%.c}.o $(MODEL)/$$f || exit 1; \
+	done && $(FUZZ_CC) $$cf $(FUZZ_CFLAGS) -fsanitize=fuzzer -I$(MODEL) -Itests/fuzz -o $@ $< $@.obj/*.o -lm -lpthread
+	cp $(MODEL)/model.vnw $@.vnw
+	$(if $(filter weights,$*),mkdir -p build/fuzz/seeds-weights && cp $(MODEL)/model.vnw build/fuzz/seeds-weights/)
+
+fuzz:
+	@tools/deps.sh fuzz
+	@$(MAKE) --no-print-directory venusc
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	tests/fuzz/run.sh $(FUZZ_S) $(FUZZ_TARGETS)
+
+test-sanitize: deps
+	tests/fuzz/sanitize.sh $(SANITIZE_AREAS)
+
+.PHONY: fuzz test-sanitize

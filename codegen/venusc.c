@@ -35,9 +35,16 @@ static void progress(const char *fmt, ...) {
   va_end(ap);
 }
 
+/* the end of a command: the context's memory goes back, rc is the exit status */
+static int done(VnCtx *ctx, int rc) {
+  vn_arena_free(&ctx->arena);
+  vn_arena_free(&ctx->scratch);
+  return rc;
+}
+
 static int fail(VnCtx *ctx) {
   fprintf(stderr, "venusc: %s\n", ctx->msg[0] ? ctx->msg : "failed");
-  return ctx->status == VN_ERR_USAGE ? 2 : 1;
+  return done(ctx, ctx->status == VN_ERR_USAGE ? 2 : 1);
 }
 
 static int usage_error(const char *fmt, ...) {
@@ -806,7 +813,7 @@ static int cmd_inspect(int argc, char **argv) {
   printf("state:       %lld bytes per context position (%lld bytes at --ctx %lld)\n", (long long)g->state_row_bytes,
          (long long)g->state_row_bytes * dctx, dctx);
   vn_hf_close(&md);
-  return 0;
+  return done(&ctx, 0);
 }
 
 /* ---- verify: the weight file's full check, as OUT --verify does it (runtime/wfile.c) ---- */

@@ -929,23 +929,32 @@ int vn_main(int argc, char **argv) {
   /* chat: the format, and the first turn when it comes from -p / -f */
   const VnChatFmt *fmt = NULL;
   char *first_msg = NULL;
+  /* from here on every exit goes through `done`, which frees what was allocated */
+  int32_t *ids = NULL;
+  long nids = 0;
+  char *text = NULL;
+  size_t tlen = 0;
+  VnRt rt;
+  memset(&rt, 0, sizeof rt);
+  int rc = 0;
+#define FAIL(...) do { rc = die(__VA_ARGS__); goto done; } while (0)
 #ifdef VN_BAREMETAL
-  if (o.chat) return die(2, "--chat is not available on bare metal");
+  if (o.chat) FAIL(2, "--chat is not available on bare metal");
 #else
   if (o.chat) {
-    if (!have_tok) return die(2, "--chat needs a tokenizer, and this model was compiled without one");
+    if (!have_tok) FAIL(2, "--chat needs a tokenizer, and this model was compiled without one");
     fmt = vn_chat_find(o.chat_format);
     if (!fmt) {
       char names[256] = "";
       for (int i = 0; i < m->nchat; i++) { strcat(names, i ? ", " : ""); strncat(names, m->chat[i].name, 40); }
-      if (o.chat_format) return die(2, "--chat-format %s: not one of %s", o.chat_format, names);
-      return die(2, "%s; give --chat-format NAME (one of %s)",
+      if (o.chat_format) FAIL(2, "--chat-format %s: not one of %s", o.chat_format, names);
+      FAIL(2, "%s; give --chat-format NAME (one of %s)",
                  m->chat_template ? "this model's chat template is not one venus recognizes" : "this model has no chat template", names);
     }
     if (o.prompt_file) {
       size_t fl;
       first_msg = read_file(o.prompt_file, &fl);
-      if (!first_msg) return die(1, "%s: cannot read the prompt file", o.prompt_file);
+      if (!first_msg) FAIL(1, "%s: cannot read the prompt file", o.prompt_file);
     } else if (o.prompt) first_msg = strdup(o.prompt);
     else if (o.print_prompt) {  /* the first turn from stdin */
       static char tl[65536];
@@ -954,7 +963,7 @@ int vn_main(int argc, char **argv) {
     if (o.print_prompt) {
       long n;
       int32_t *ci = chat_ids(&tok, fmt, 1, o.system, first_msg ? first_msg : "", &n);
-      if (!ci) return die(1, "cannot format the chat prompt");
+      if (!ci) FAIL(1, "cannot format the chat prompt");
       char *txt = malloc(vn_tok_decode(&tok, ci, (size_t)n, NULL, 0) + 1);
       size_t tl = vn_tok_decode(&tok, ci, (size_t)n, txt, (size_t)-1);
       fwrite(txt, 1, tl, stdout);
@@ -963,32 +972,27 @@ int vn_main(int argc, char **argv) {
       printf("\n");
       free(txt);
       free(ci);
-      free(first_msg);
-      return 0;
+      goto done;
     }
   }
 #endif
 
   /* the prompt */
-  int32_t *ids = NULL;
-  long nids = 0;
-  char *text = NULL;
-  size_t tlen = 0;
   if (o.ids) {
     long cap = (long)strlen(o.ids) / 2 + 2;
     ids = cli_alloc((size_t)cap * sizeof *ids);
     char bad[64];
     nids = ids ? parse_ids(o.ids, ids, cap, m->vocab, bad, sizeof bad) : -1;
-    if (nids < 0) return die(2, "--ids: '%s' is not a token id in [0, %lld)", bad, (long long)m->vocab);
-    if (nids == 0) return die(2, "--ids: no ids given");
+    if (nids < 0) FAIL(2, "--ids: '%s' is not a token id in [0, %lld)", bad, (long long)m->vocab);
+    if (nids == 0) FAIL(2, "--ids: no ids given");
   } else if (!o.chat && (o.prompt || o.prompt_file)) {
     if (o.prompt_file) {
       text = read_file(o.prompt_file, &tlen);
-      if (!text) return die(1, "%s: cannot read the prompt file", o.prompt_file);
+      if (!text) FAIL(1, "%s: cannot read the prompt file", o.prompt_file);
     } else tlen = strlen(o.prompt);
     ids = tokenize(&tok, text ? text : o.prompt, tlen, 1, &nids);
-    if (!ids) return die(1, "cannot tokenize the prompt");
-    if (nids == 0) return die(2, "the prompt gives no tokens");
+    if (!ids) FAIL(1, "cannot tokenize the prompt");
+    if (nids == 0) FAIL(2, "the prompt gives no tokens");
   }
 
 #ifdef VN_BAREMETAL
@@ -1011,15 +1015,15 @@ int vn_main(int argc, char **argv) {
 #endif
   if (m->encoder_only && !o.ctx) ctx = (int)(nids > 0 ? nids : 1);
   if (m->max_ctx > 0 && ctx > m->max_ctx) {  /* no positions past a learned position table */
-    if (o.ctx) return die(2, "--ctx %d: this model has only %lld positions", ctx, (long long)m->max_ctx);
+    if (o.ctx) FAIL(2, "--ctx %d: this model has only %lld positions", ctx, (long long)m->max_ctx);
     ctx = (int)m->max_ctx;
   }
   /* bidirectional attention needs every token in one step: no chunked prefill */
   if (m->encoder_only && nids > m->t_max)
-    return die(2, "this encoder model sees its whole input in one step: %ld ids, more than the %lld it was compiled for (venusc compile --batch N)",
+    FAIL(2, "this encoder model sees its whole input in one step: %ld ids, more than the %lld it was compiled for (venusc compile --batch N)",
                nids, (long long)m->t_max);
   if (o.ids || o.prompt || o.prompt_file) {
-    if (nids > ctx) return die(2, "the prompt has %ld tokens, more than the context of %d (raise --ctx)", nids, ctx);
+    if (nids > ctx) FAIL(2, "the prompt has %ld tokens, more than the context of %d (raise --ctx)", nids, ctx);
   }
   int threads = o.threads;
 #ifndef VN_NO_THREADS
@@ -1045,37 +1049,31 @@ int vn_main(int argc, char **argv) {
     if (!wpath[0]) snprintf(wpath, sizeof wpath - 4, "%s", argv[0]);
     strcat(wpath, ".vnw");
   }
-  VnRt rt;
   char err[1024];
   if (o.verify) {  /* the smallest context: only the weight file matters */
-    if (vn_rt_init(&rt, m, wpath, 2, 1, err, sizeof err)) return die(1, "%s", err);
-    int bad = vn_rt_verify(&rt, wpath, err, sizeof err);
-    vn_rt_free(&rt);
-    if (bad) return die(1, "%s", err);
+    if (vn_rt_init(&rt, m, wpath, 2, 1, err, sizeof err)) FAIL(1, "%s", err);
+    if (vn_rt_verify(&rt, wpath, err, sizeof err)) FAIL(1, "%s", err);
     printf("%s\n", err);
-    return 0;
+    goto done;
   }
-  if (vn_rt_init(&rt, m, wpath, ctx, threads, err, sizeof err)) return die(1, "%s", err);
+  if (vn_rt_init(&rt, m, wpath, ctx, threads, err, sizeof err)) FAIL(1, "%s", err);
 
-  int rc = 0;
 #ifdef VN_SERVER
   if (o.serve) {
     VnServeOpts so = {prog, o.serve, prog, have_tok ? vn_chat_find(o.chat_format) : NULL, o.n, o.top_k, o.repeat_last_n,
                       o.temp, o.top_p, o.min_p, o.repeat_penalty};
     rc = vn_serve(&rt, have_tok ? &tok : NULL, &so);
-    vn_rt_free(&rt);
-    return rc;
+    goto done;
   }
 #endif
   if (o.chat) {
 #ifndef VN_BAREMETAL
     rc = chat_loop(&rt, &tok, fmt, &o, first_msg, ctx);
-    free(first_msg);
 #endif
   } else if (o.logits) {
     char tmp[4200];
     FILE *f = logits_open(o.logits, tmp, sizeof tmp);
-    if (!f) { vn_rt_free(&rt); return die(1, "%s: cannot write the logits file: %s", o.logits, strerror(errno)); }
+    if (!f) FAIL(1, "%s: cannot write the logits file: %s", o.logits, strerror(errno));
     LogitsOut lo = {f, m->out_cols ? m->out_cols : m->vocab, 0};  /* rows of the output */
     double t0 = now_s();
     run_tokens(&rt, ids, (int)nids, 0, 1, write_logits, &lo);
@@ -1087,6 +1085,11 @@ int vn_main(int argc, char **argv) {
   } else {
     rc = run_generate(&rt, &tok, have_tok, &o, ids, nids, text, tlen, ctx);
   }
+done:
+#undef FAIL
+#ifndef VN_BAREMETAL
+  free(first_msg);
+#endif
   cli_free(ids);
   cli_free(text);
   vn_rt_free(&rt);

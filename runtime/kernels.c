@@ -28,7 +28,8 @@ static void quantize_row_q8(const float *x, VnBlockQ8 *y, int64_t n) {
     for (int j = 0; j < 32; j++) { float a = fabsf(x[b * 32 + j]); if (a > amax) amax = a; }
     float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
     y[b].d = vn_half_f32_to_f16(d);
-    for (int j = 0; j < 32; j++) y[b].qs[j] = (int8_t)roundf(x[b * 32 + j] * id);
+    /* clamped: NaN or Inf activations (weights are data) give -127, never an out-of-range cast */
+    for (int j = 0; j < 32; j++) y[b].qs[j] = (int8_t)fminf(fmaxf(roundf(x[b * 32 + j] * id), -127.0f), 127.0f);
   }
 }
 

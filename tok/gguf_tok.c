@@ -142,7 +142,10 @@ static VnStatus gt_vocab(GT *t, int spm) {
                        (unsigned long long)i);
   }
   if (vn_gguf_array(g, "tokenizer.ggml.token_type", &ty, &n2, &it) && n2 == nv && ty <= GT_F32)
-    for (uint64_t i = 0; i < nv; i++) t->types[i] = (int32_t)vn_gguf_next_num(&it, ty);
+    for (uint64_t i = 0; i < nv; i++) {
+      double tt = vn_gguf_next_num(&it, ty);  /* a float array may hold anything: what is no type is 0 */
+      t->types[i] = tt >= 0 && tt <= 255 ? (int32_t)tt : 0;
+    }
   else for (uint64_t i = 0; i < nv; i++) t->types[i] = TT_NORMAL;
   if (vn_gguf_array(g, "tokenizer.ggml.scores", &ty, &n2, &it) && n2 == nv && ty <= GT_F32)
     for (uint64_t i = 0; i < nv; i++) t->scores[i] = (float)vn_gguf_next_num(&it, ty);

@@ -249,5 +249,7 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=64k tmpfs "$D" 2>/dev/null; then
   expect read_only 1 "cannot write into the directory .*Read-only file system" -- ./venusc compile $good -o "$D/out"
   umount "$D"
 else echo "skip  disk full and read-only compiles (need root and a tmpfs mount)"; fi
+# every input that ever made a fuzz target fail (tests/errors/regress/, tests/fuzz/)
+if python3 tests/errors/regress/run.py ./venusc "$work/regress"; then pass=$((pass+1)); else fail=$((fail+1)); fi
 echo "errors: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1467,6 +1467,8 @@ int main(int argc, char **argv) {
          blas_ok && mm >= 0 ? " (+ matmul with OpenBLAS)" : "", nruns, failed ? "FAILED" : "all passed", t_build,
          now() - t0);
   for (int i = 0; i <= VN_OP_COUNT; i++) vn_buf_free(&srcs[i]);
+  for (int i = 0; i < VN_OP_COUNT; i++) free(cases[i]);
+  free(B);
   vn_buf_free(&all);
   return failed ? 1 : 0;
 }
