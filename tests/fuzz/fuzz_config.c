@@ -31,10 +31,17 @@ static void init(void) {
   }
   qsort(libs, (size_t)nlibs, sizeof *libs, cmp_src);
   qsort(specs, (size_t)nspecs, sizeof *specs, cmp_src);
+  /* the headers once, from one state (as venusc reads them); each input
+   * then gets a state of its own, as each compile does */
+  VnSpecs *sp = NULL;
+  if (vn_spec_open(&info_ctx, libs, nlibs, &sp) != VN_OK) fz_die("archspecs/lib fails:", info_ctx.msg);
   for (int i = 0; i < nspecs; i++) {
-    if (vn_spec_info(&info_ctx, &specs[i], libs, nlibs, &info[i]) != VN_OK) fz_die("spec header fails:", specs[i].file);
+    int idx;
+    if (vn_spec_add(sp, &specs[i], &idx) != VN_OK) fz_die("spec header fails:", specs[i].file);
+    info[i] = *vn_spec_info(sp, idx);
     if (!strcmp(specs[i].file, "archspecs/llama.lua")) fallback = i;
   }
+  vn_spec_close(sp);
 }
 
 /* venusc's choice: an HF class first, then a model_type */
@@ -58,7 +65,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   fz_check_status(&ctx, rc, dir);
   if (rc == VN_OK) {
     VnGraph *g = vn_graph_new(&ctx);
-    rc = vn_spec_build(&ctx, &specs[choose(&md)], libs, nlibs, md.config_json, md.config_file, &md.src, g);
+    VnSpecs *sp = NULL;
+    int idx = 0;
+    rc = vn_spec_open(&ctx, libs, nlibs, &sp);
+    if (rc == VN_OK) rc = vn_spec_add(sp, &specs[choose(&md)], &idx);
+    if (rc == VN_OK) rc = vn_spec_build(sp, idx, md.config_json, md.config_file, &md.src, g);
+    if (sp) vn_spec_close(sp);
     VnPipeOpts po = {NULL, NULL, 0};
     if (rc == VN_OK) rc = vn_pipeline(&ctx, g, &po);
     fz_check_status(&ctx, rc, NULL);

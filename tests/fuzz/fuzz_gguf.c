@@ -19,17 +19,16 @@ static int nlibs = -1;
 static int cmp_src(const void *a, const void *b) { return strcmp(((const VnSpecSrc *)a)->file, ((const VnSpecSrc *)b)->file); }
 
 static void tokenize(const VnGguf *g, const char *kind) {
-  char err[1024];
+  VnCtx tc = {0};
   size_t len = 0;
-  err[0] = 0;
-  unsigned char *blob = vn_gguf_tokenizer(g, kind, &len, err, sizeof err);
-  if (!blob) {
-    if (!err[0] || strchr(err, '\n') || strncmp(err, g->path, strlen(g->path))) {
-      fprintf(stderr, "fuzz: a failed GGUF tokenizer gave no one-line message naming the file: [%s]\n", err);
-      abort();
-    }
+  unsigned char *blob = NULL;
+  VnStatus st = vn_gguf_tokenizer(&tc, g, kind, &blob, &len);
+  if (st != VN_OK) {
+    fz_check_status(&tc, st, g->path);
+    fz_ctx_free(&tc);
     return;
   }
+  fz_ctx_free(&tc);
   VnTok t;
   if (vn_tok_load(&t, blob, len)) { fprintf(stderr, "fuzz: vn_tok_load refuses the blob vn_gguf_tokenizer wrote\n"); abort(); }
   static const char text[] = "Hello world, in the beginning \xc3\xa9\xf0\x9f\x98\x80 <s></s> 12345";
@@ -62,7 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
     fz_touch_source(&g.src);
     char *cfg = NULL, *tok = NULL;
     VnSource src = g.src;
-    rc = vn_spec_gguf(&ctx, libs, nlibs, g.meta, p, &src, &cfg, &tok);
+    VnSpecs *sp = NULL;
+    rc = vn_spec_open(&ctx, libs, nlibs, &sp);
+    if (rc == VN_OK) rc = vn_spec_gguf(sp, g.meta, p, &src, &cfg, &tok);
+    if (sp) vn_spec_close(sp);
     fz_check_status(&ctx, rc, NULL);  /* a mapping error may name archspecs/lib/gguf.lua */
     if (tok) tokenize(&g, tok);
     else {

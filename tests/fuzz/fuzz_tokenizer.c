@@ -53,15 +53,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   size_t n1 = z ? (size_t)(z - d) : n;
   const char *tj = fz_write(0, "tokenizer.json", d, n1);
   const char *tc = z ? fz_write(1, "tokenizer_config.json", z + 1, n - n1 - 1) : NULL;
-  char err[1024];
+  VnCtx ctx = {0};
   size_t len = 0;
-  err[0] = 0;
-  unsigned char *blob = vn_tokc_compile_json(tj, tc, &len, err, sizeof err);
-  if (!blob && (!err[0] || strchr(err, '\n') || (strncmp(err, tj, strlen(tj)) && (!tc || strncmp(err, tc, strlen(tc)))))) {
+  unsigned char *blob = NULL;
+  VnStatus st = vn_tokc_compile_json(&ctx, tj, tc, &blob, &len);
+  const char *err = ctx.msg;
+  if (st != VN_OK && (!err[0] || strchr(err, '\n') || (strncmp(err, tj, strlen(tj)) && (!tc || strncmp(err, tc, strlen(tc)))))) {
     fprintf(stderr, "fuzz: a failed compile gave no one-line message naming the file: [%s]\n", err);
     abort();
   }
-  if (blob) run_blob(blob, len);
+  if (st == VN_OK && blob) run_blob(blob, len);
   free(blob);
+  vn_arena_free(&ctx.arena);
+  vn_arena_free(&ctx.scratch);
   return 0;
 }
