@@ -654,14 +654,14 @@ static int finish(Compile *c, VnStatus rc) {
     fprintf(stderr, "venusc: note: %s has no tokenizer (%s); the binary takes token ids (--ids) only\n", c->j.model,
             gguf ? "no tokenizer.ggml.* metadata" : "no tokenizer.json");
   if (c->j.out) progress("wrote %s%s%s", c->j.out, c->wfinal ? " and " : " (weights linked in)", c->wfinal ? c->wfinal : "");
-  return 0;
+  return done(&c->ctx, 0);
 }
 
 static int cmd_compile(int argc, char **argv) {
   Compile c = {0};
   int u = parse_job(argc, argv, &c.j, 1);
   if (!u) u = check_job(&c);
-  if (u) return u;
+  if (u) return done(&c.ctx, u);
   c.ctx.verbose = verbose;
   catch_signals();
   vn_made_sweep(c.j.out);  /* leftovers of runs killed by kill -9 */
