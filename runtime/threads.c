@@ -32,10 +32,14 @@ void vn_parallel(VnRt *rt, int64_t n, VnTask task, void *arg) { (void)rt; if (n 
 #endif
 
 enum { SPINS = 4000 };          /* pauses a worker waits for the next job before it sleeps */
-/* ticket: generation (bits 40..63), chunk count (20..39), next chunk (0..19) */
-#define T_GEN(t) ((t) >> 40)
-#define T_COUNT(t) (((t) >> 20) & 0xfffff)
-#define T_NEXT(t) ((t) & 0xfffff)
+/* ticket: generation (bits 24..31), chunk count (12..23), next chunk (0..11).
+ * 32 bits, so that every target has it lock-free (32-bit powerpc and mipsel
+ * have no 8-byte atomics, and their static links no libatomic). A worker
+ * that misses a whole generation only sits that job out. */
+#define T_GEN(t) ((t) >> 24)
+#define T_COUNT(t) (((t) >> 12) & 0xfff)
+#define T_NEXT(t) ((t) & 0xfff)
+#define T_MAX_CHUNKS 0xfff
 
 typedef struct Worker { VnPool *pool; int id; pthread_t th; } Worker;
 
@@ -44,7 +48,7 @@ struct VnPool {
   Worker *w;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  _Atomic uint64_t ticket;
+  _Atomic uint32_t ticket;
   atomic_int done;             /* chunks finished in this job */
   atomic_int sleepers;         /* workers waiting on cv */
   atomic_int quit;
@@ -54,8 +58,8 @@ struct VnPool {
 };
 
 /* claim and run chunks of the job of generation gen until none are left */
-static void run_chunks(VnPool *p, uint64_t gen, int id) {
-  uint64_t t = atomic_load_explicit(&p->ticket, memory_order_acquire);
+static void run_chunks(VnPool *p, uint32_t gen, int id) {
+  uint32_t t = atomic_load_explicit(&p->ticket, memory_order_acquire);
   for (;;) {
     if (T_GEN(t) != gen || T_NEXT(t) >= T_COUNT(t)) return;
     if (!atomic_compare_exchange_weak_explicit(&p->ticket, &t, t + 1, memory_order_acq_rel, memory_order_acquire)) continue;
@@ -70,9 +74,9 @@ static void run_chunks(VnPool *p, uint64_t gen, int id) {
 static void *worker(void *v) {
   Worker *w = v;
   VnPool *p = w->pool;
-  uint64_t seen = T_GEN(atomic_load(&p->ticket));
+  uint32_t seen = T_GEN(atomic_load(&p->ticket));
   for (;;) {
-    uint64_t g;
+    uint32_t g;
     int spins = 0;
     while ((g = T_GEN(atomic_load_explicit(&p->ticket, memory_order_acquire))) == seen && !atomic_load(&p->quit)) {
       if (++spins < SPINS) { cpu_relax(); continue; }
@@ -124,12 +128,13 @@ void vn_parallel(VnRt *rt, int64_t n, VnTask task, void *arg) {
   if (!p || n == 1) { task(arg, 0, n, 0); return; }
   int64_t k = (int64_t)p->n * 4;  /* a few chunks per thread: late threads take less */
   if (k > n) k = n;
+  if (k > T_MAX_CHUNKS) k = T_MAX_CHUNKS;
   p->task = task;
   p->arg = arg;
   p->njobs = n;
   atomic_store_explicit(&p->done, 0, memory_order_relaxed);
-  uint64_t gen = (T_GEN(atomic_load(&p->ticket)) + 1) & 0xffffff;
-  atomic_store(&p->ticket, gen << 40 | (uint64_t)k << 20);  /* publishes the job (seq_cst) */
+  uint32_t gen = (T_GEN(atomic_load(&p->ticket)) + 1) & 0xff;
+  atomic_store(&p->ticket, gen << 24 | (uint32_t)k << 12);  /* publishes the job (seq_cst) */
   if (atomic_load(&p->sleepers) > 0) {
     pthread_mutex_lock(&p->mu);
     pthread_cond_broadcast(&p->cv);

@@ -63,7 +63,7 @@ static uint16_t rand_half(int bf) {
   if (r == 0) return (uint16_t)irange(1, 0x3ff);            /* subnormal */
   if (r == 1) return (uint16_t)(0x8000 | irange(1, 0x3ff)); /* negative subnormal */
   if (r == 2) return 0x8000;                                /* -0 */
-  return f32_to_f16(f);
+  return vn_half_f32_to_f16(f);
 }
 
 static void test_float(void) {
@@ -118,9 +118,9 @@ static void test_float(void) {
 static void test_quant(void) {
   for (int nb = 1; nb <= MAXB; nb += (nb < 10 ? 1 : 7)) {
     for (int b = 0; b < nb; b++) {
-      QX[b].d = vn_f16_to_f32(f32_to_f16(frand() * 0.02f));
-      QW[b].d = f32_to_f16(frand() * 0.02f);
-      Q4[b].d = f32_to_f16(frand() * 0.1f);
+      QX[b].d = vn_f16_to_f32(vn_half_f32_to_f16(frand() * 0.02f));
+      QW[b].d = vn_half_f32_to_f16(frand() * 0.02f);
+      Q4[b].d = vn_half_f32_to_f16(frand() * 0.1f);
       for (int j = 0; j < 32; j++) { QX[b].qs[j] = (int8_t)irange(-127, 127); QW[b].qs[j] = (int8_t)irange(-127, 127); }
       for (int j = 0; j < 16; j++) Q4[b].qs[j] = (uint8_t)irange(0, 255);
     }
@@ -178,13 +178,13 @@ static void test_matmul(void) {
             uint8_t *p = MW + r * rb;
             switch (dt) {
             case VN_DT_F32: memcpy(p, Wrow, (size_t)K * 4); break;
-            case VN_DT_F16: for (int k = 0; k < K; k++) { uint16_t h = f32_to_f16(Wrow[k]); memcpy(p + 2 * k, &h, 2); } break;
+            case VN_DT_F16: for (int k = 0; k < K; k++) { uint16_t h = vn_half_f32_to_f16(Wrow[k]); memcpy(p + 2 * k, &h, 2); } break;
             case VN_DT_BF16: for (int k = 0; k < K; k++) { uint16_t h = rand_half(1); memcpy(p + 2 * k, &h, 2); } break;
             case VN_DT_Q8_0: quantize_row_q8(Wrow, (VnBlockQ8 *)p, K); break;
             case VN_DT_Q4_0: {
               VnBlockQ4 *q = (VnBlockQ4 *)p;
               for (int b = 0; b < K / 32; b++) {
-                q[b].d = f32_to_f16(frand() * 0.1f);
+                q[b].d = vn_half_f32_to_f16(frand() * 0.1f);
                 for (int j = 0; j < 16; j++) q[b].qs[j] = (uint8_t)irange(0, 255);
               }
             } break;
