@@ -656,7 +656,7 @@ static int chat_loop(VnRt *rt, const VnTok *tok, const VnChatFmt *f, const Opts 
     chat_stop = 0;
     for (int g = 0; (o->n < 0 || g < o->n) && n < ctx && !chat_stop; g++) {
       int32_t next = vn_sample(&s, vn_rt_logits(rt), seq, n);
-      if (is_eos(tok, next)) break;  /* the format's end-of-reply text is fed instead */
+      if (!o->ignore_eos && is_eos(tok, next)) break;  /* the format's end-of-reply text is fed instead */
       size_t w = vn_tok_stream_next(&ts, next, obuf, sizeof obuf);
       fwrite(obuf, 1, w, stdout);
       fflush(stdout);
