@@ -1067,6 +1067,16 @@ static int prepend_scheme(json_t *o) {
   return jbool(o, "add_prefix_space", 1) ? VN_TOKPREPEND_ALWAYS : VN_TOKPREPEND_NEVER;
 }
 
+/* Metaspace, as a pre-tokenizer or a decoder: one replacement character and
+ * the prepend scheme */
+static VnStatus metaspace(Front *f, json_t *n, int kind, VnTokcStep *st) {
+  st->kind = kind;
+  st->s1 = jstr(json_object_get(n, "replacement"));
+  if (nchars(st->s1) != 1) return ferr(f, "Metaspace replacement must be one character");
+  st->a = prepend_scheme(n);
+  return VN_OK;
+}
+
 static VnStatus pre_one(Front *f, json_t *n) {
   VnTokDesc *d = f->d;
   VnTokcStep st;
@@ -1110,10 +1120,7 @@ static VnStatus pre_one(Front *f, json_t *n) {
     st.b = jbool(n, "use_regex", 1);
     d->byte_level = 1;
   } else if (!strcmp(ty, "Metaspace")) {
-    st.kind = VN_TOKPRE_METASPACE;
-    st.s1 = jstr(json_object_get(n, "replacement"));
-    if (nchars(st.s1) != 1) return ferr(f, "Metaspace replacement must be one character");
-    st.a = prepend_scheme(n);
+    if ((s = metaspace(f, n, VN_TOKPRE_METASPACE, &st)) != VN_OK) return s;
     st.b = jbool(n, "split", 1);
   } else if (!strcmp(ty, "Digits")) {
     st.kind = VN_TOKPRE_DIGITS;
@@ -1151,10 +1158,7 @@ static VnStatus dec_one(Front *f, json_t *n) {
       if (nchars(st.s1) != 1 || json_integer_value(json_object_get(n, "stop")) != 0 || st.a < 0)
         return ferr(f, "unsupported Strip decoder (only one character, stop 0)");
     } else if (!strcmp(ty, "Metaspace")) {
-      st.kind = VN_TOKDEC_METASPACE;
-      st.s1 = jstr(json_object_get(n, "replacement"));
-      st.a = prepend_scheme(n);
-      if (nchars(st.s1) != 1) return ferr(f, "Metaspace replacement must be one character");
+      if ((s = metaspace(f, n, VN_TOKDEC_METASPACE, &st)) != VN_OK) return s;
     } else {
       return ferr(f, "unsupported decoder '%s'", ty);
     }
