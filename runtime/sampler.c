@@ -2,7 +2,8 @@
  * usual order of CPU inference tools: repetition penalty, top-k, top-p and
  * min-p (on probabilities at temperature 1), then temperature, then a draw
  * from a seeded generator. Temperature 0 is greedy (argmax, first index on ties).
- * All scratch is allocated once in vn_sampler_init. */
+ * All scratch is allocated once in vn_sampler_init; a sampler has no state
+ * outside its struct, so samplers in different threads are independent. */
 #include "runtime.h"
 #include <math.h>
 #include <stdlib.h>
@@ -31,24 +32,44 @@ static float rand01(uint64_t *st) {
   return (float)((x * 0x2545F4914F6CDD1Dull) >> 40) / 16777216.0f;
 }
 
-static const float *cmp_logits;
-static int cmp_desc(const void *a, const void *b) {
-  float x = cmp_logits[*(const int32_t *)a], y = cmp_logits[*(const int32_t *)b];
-  if (x != y) return x > y ? -1 : 1;
-  return *(const int32_t *)a - *(const int32_t *)b;
+/* the order of the candidates: larger logit first, the smaller index on
+ * ties (a total order, so any correct sort gives the same result); the
+ * logits come as an argument: no state outside the sampler */
+static int before(const float *l, int32_t a, int32_t b) {
+  if (l[a] != l[b]) return l[a] > l[b];
+  return a < b;
+}
+
+/* heapsort of idx[0..n) by `before` (in place, no allocation) */
+static void sift(int32_t *idx, int64_t i, int64_t n, const float *l) {
+  for (;;) {
+    int64_t c = 2 * i + 1;
+    if (c >= n) return;
+    if (c + 1 < n && before(l, idx[c], idx[c + 1])) c++;  /* the later of the two children */
+    if (!before(l, idx[i], idx[c])) return;
+    int32_t t = idx[i]; idx[i] = idx[c]; idx[c] = t;
+    i = c;
+  }
+}
+
+static void sort_desc(int32_t *idx, int64_t n, const float *l) {
+  for (int64_t i = n / 2; i-- > 0;) sift(idx, i, n, l);
+  for (int64_t e = n - 1; e > 0; e--) {
+    int32_t t = idx[0]; idx[0] = idx[e]; idx[e] = t;
+    sift(idx, 0, e, l);
+  }
 }
 
 /* partial selection: move the k largest to the front, sorted */
 static void top_k_sort(int32_t *idx, int64_t n, int64_t k, const float *l) {
-  cmp_logits = l;
-  if (k >= n) { qsort(idx, (size_t)n, sizeof *idx, cmp_desc); return; }
+  if (k >= n) { sort_desc(idx, n, l); return; }
   /* keep a sorted prefix of size k; insert when larger than its last */
-  qsort(idx, (size_t)k, sizeof *idx, cmp_desc);
+  sort_desc(idx, k, l);
   for (int64_t i = k; i < n; i++) {
     int32_t c = idx[i];
-    if (cmp_desc(&c, &idx[k - 1]) >= 0) continue;
+    if (!before(l, c, idx[k - 1])) continue;
     int64_t j = k - 1;
-    while (j > 0 && cmp_desc(&c, &idx[j - 1]) < 0) { idx[j] = idx[j - 1]; j--; }
+    while (j > 0 && before(l, c, idx[j - 1])) { idx[j] = idx[j - 1]; j--; }
     idx[i] = idx[k - 1];
     idx[j] = c;
   }
