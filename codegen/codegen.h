@@ -55,6 +55,11 @@ enum { VN_BUILD_BLAS = 1, VN_BUILD_SERVER = 2 };
 VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int feat);
 /* Bare metal: write the packed weight file wfile into dir as model_weights.c
  * (const data in the .vn_weights section). */
+/* --lib: NAME.h (runtime/vnapi.h under the prefix NAME; about: a line on
+ * the model), and libNAME.a and libNAME.so from the tree at a_out, so_out */
+char *vn_lib_header(VnCtx *ctx, const char *name, const char *about);
+VnStatus vn_build_lib(VnCtx *ctx, const char *dir, const VnTarget *t, const char *name, const char *header, int feat,
+                      const char *a_out, const char *so_out);
 VnStatus vn_build_weights_c(VnCtx *ctx, const char *dir, const char *wfile);
 /* Compile dir's sources into out (an executable, or a shared object when
  * shared is set, for the kernel harness). */

@@ -258,6 +258,7 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
     VN_TRY(vn_emit_node_fn(ctx, g, i, name, 0, b));
   }
   emit_step(g, b);
-  vn_buf_puts(b, "\nint main(int argc, char **argv) { return vn_main(argc, argv); }\n");
+  /* a library (VN_LIB) has no main */
+  vn_buf_puts(b, "\n#ifndef VN_LIB\nint main(int argc, char **argv) { return vn_main(argc, argv); }\n#endif\n");
   return VN_OK;
 }

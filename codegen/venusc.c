@@ -74,6 +74,10 @@ static const struct { const char *name, *text; } cmd_usage[] = {
    "      --ctx N             bare-metal targets: the context the static state holds\n"
    "                          (default: the trained context, at most 256)\n"
    "      --blas              use OpenBLAS for float32 prefill products\n"
+   "      --lib               host targets: -o names a directory (created) that gets the model\n"
+   "                          as a C library: libNAME.a, libNAME.so, NAME.h, NAME.pc, NAME.vnw\n"
+   "      --name NAME         the library's name and symbol prefix (default: MODEL's file or\n"
+   "                          directory name, lowercased, other than [a-z0-9_] as _)\n"
    "      --server            host targets: the binary serves the OpenAI API (OUT --serve HOST:PORT;\n"
    "                          links libmicrohttpd and jansson)\n"
    "      -d PASS             dump the graph after PASS (%s) to stdout\n"
@@ -273,6 +277,8 @@ typedef struct Job {
   const char *model, *out, *target, *dtype, *spec, *emit, *dump, *dot;
   int batch, blas, server, no_fuse;
   int batch_set, ctx;         /* --batch given; --ctx (bare metal) */
+  int lib;                    /* --lib: out is the library's directory */
+  const char *name;           /* --name */
 } Job;
 
 /* frontend + spec + passes: the graph of a model, and the chat formats
@@ -365,6 +371,8 @@ static int parse_job(int argc, char **argv, Job *j, int need_out) {
       j->ctx = (int)c;
     } else if (!strcmp(a, "--blas")) j->blas = 1;
     else if (!strcmp(a, "--server")) j->server = 1;
+    else if (!strcmp(a, "--lib")) j->lib = 1;
+    else if (!strcmp(a, "--name")) VAL(j->name);
     else if (!strcmp(a, "--no-fuse")) j->no_fuse = 1;
     else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
     else if (a[0] == '-' && a[1]) return usage_error("%s: unknown option '%s'", argv[0], a);
@@ -395,6 +403,9 @@ typedef struct Compile {
   uint64_t id;                /* the weights id: the binary refuses a weight file of another run */
   VnBuf src;                  /* model.c */
   VnChatFormats cf;           /* chat formats, chosen by the spec state (make_graph) */
+  /* --lib: the directory, the name, and each output's temporary and final path */
+  const char *libdir, *libname;
+  char *ltmp[4], *lfinal[4];  /* libNAME.a, libNAME.so, NAME.h, NAME.pc */
 } Compile;
 
 /* A caught signal removes what this run made (made.c), then ends venusc by
@@ -427,6 +438,64 @@ static char *dir_of(VnArena *a, const char *path) {
   return vn_arena_printf(a, "%.*s", (int)(s == path ? 1 : s - path), path);
 }
 
+/* --lib's NAME: MODEL's last path component (a .gguf file without its
+ * extension), lowercased, every byte other than [a-z0-9_] as '_' (runs of
+ * them as one, none at the ends), "m_" before a leading digit */
+static char *lib_name(VnArena *a, const char *model) {
+  size_t l = strlen(model);
+  while (l > 1 && model[l - 1] == '/') l--;
+  size_t b = l;
+  while (b > 0 && model[b - 1] != '/') b--;
+  if (l - b > 5 && !strncmp(model + l - 5, ".gguf", 5)) l -= 5;
+  char *s = vn_arena_printf(a, "m_%.*s", (int)(l - b), model + b);
+  size_t k = 2;
+  for (const char *p = s + 2; *p; p++) {
+    char ch = *p >= 'A' && *p <= 'Z' ? (char)(*p + 32) : *p;
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) ch = '_';
+    if (ch == '_' && (k == 2 || s[k - 1] == '_')) continue;
+    s[k++] = ch;
+  }
+  while (k > 2 && s[k - 1] == '_') k--;
+  s[k] = 0;
+  if (k == 2) return vn_arena_strdup(a, "model");
+  if (k > 66) s[k = 66] = 0;
+  return s[2] >= '0' && s[2] <= '9' ? s : s + 2;
+}
+
+static int c_ident(const char *s) {
+  if (!*s || (*s >= '0' && *s <= '9')) return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_')) return 0;
+  return 1;
+}
+
+/* --lib: a host target, -o DIR (not a file), the name; out becomes DIR/NAME
+ * so that the weights go to DIR/NAME.vnw */
+static int check_lib(Compile *c) {
+  Job *j = &c->j;
+  const VnTarget *t = c->t;
+  if (t->kind != VN_TK_LINUX || *t->runner)
+    return usage_error("--lib: libraries are built for host targets only (%s is a cross target; --emit-c DIR writes its "
+                       "source tree)", t->name);
+  if (j->server) return usage_error("--lib and --server: the server is a binary's (compile twice)");
+  if (j->emit) return usage_error("--lib and --emit-c: give one (--emit-c keeps the source tree of a binary)");
+  if (!j->out) return usage_error("compile --lib: -o DIR is required");
+  if (j->name && (!c_ident(j->name) || strlen(j->name) > 64))
+    return usage_error("--name %s: want a C identifier ([A-Za-z_][A-Za-z0-9_]*, at most 64 bytes)", j->name);
+  struct stat st;
+  if (!*j->out || (!stat(j->out, &st) && !S_ISDIR(st.st_mode)))
+    return usage_error("-o %s: exists and is not a directory; with --lib, -o names the directory to write", j->out);
+  char *d = dir_of(&c->ctx.arena, j->out);
+  if (stat(d, &st) || !S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "venusc: -o %s: no such directory '%s'\n", j->out, d);
+    return 1;
+  }
+  c->libname = j->name ? j->name : lib_name(&c->ctx.arena, j->model);
+  c->libdir = j->out;
+  j->out = vn_arena_printf(&c->ctx.arena, "%s/%s", c->libdir, c->libname);
+  return 0;
+}
+
 /* Everything that can be refused before any work: flags, the target, -o. */
 static int check_job(Compile *c) {
   Job *j = &c->j;
@@ -450,6 +519,8 @@ static int check_job(Compile *c) {
     t = &c->host;
   }
   c->t = t;
+  if (j->lib) return check_lib(c);
+  if (j->name) return usage_error("--name goes with --lib");
   if (!j->out) return 0;
   struct stat st;
   if (!*j->out || (!stat(j->out, &st) && S_ISDIR(st.st_mode)))
@@ -513,6 +584,15 @@ static int mkdir_p(const char *dir) {
 /* the work tree: --emit-c DIR, or a temporary directory under $TMPDIR whose
  * name carries the pid (vn_made_sweep finds it if this run is killed) */
 static VnStatus stage_tree(Compile *c) {
+  if (c->libdir) {
+    struct stat st;
+    int existed = !stat(c->libdir, &st);
+    if (!existed && mkdir(c->libdir, 0777))
+      return vn_errorf(&c->ctx, VN_ERR_IO, VN_NOLOC, "-o %s: cannot create the directory: %s", c->libdir, strerror(errno));
+    if (!existed) vn_made_add(c->libdir, VN_MADE_DIR);
+    if (access(c->libdir, W_OK | X_OK))
+      return vn_errorf(&c->ctx, VN_ERR_IO, VN_NOLOC, "-o %s: cannot write into the directory: %s", c->libdir, strerror(errno));
+  }
   if (c->j.emit) {
     if (mkdir_p(c->j.emit))
       return vn_errorf(&c->ctx, VN_ERR_IO, VN_NOLOC, "--emit-c '%s': cannot create the directory: %s", c->j.emit, strerror(errno));
@@ -597,6 +677,45 @@ static VnStatus stage_emit(Compile *c) {
   return VN_OK;
 }
 
+/* --lib: NAME.pc, for pkg-config; its prefix is DIR's absolute path */
+static char *lib_pc(Compile *c, int feat) {
+  char *abs = realpath(c->libdir, NULL);
+  const char *n = c->libname;
+  char *s = vn_arena_printf(&c->ctx.scratch,
+      "# %s.pc: generated by venusc -- a %s model as a C library (target %s)\n"
+      "prefix=%s\nlibdir=${prefix}\nincludedir=${prefix}\nweights=${prefix}/%s.vnw\n\n"
+      "Name: %s\nDescription: the %s model compiled by venus (target %s)\nVersion: %s\n"
+      "Libs: -L${libdir} -Wl,-rpath,${libdir} -l%s\nLibs.private:%s -lm -lpthread\nCflags: -I${includedir}\n",
+      n, c->g->info.arch, c->t->name, abs ? abs : c->libdir, n, n, c->g->info.arch, c->t->name,
+      VENUS_VERSION, n, feat & VN_BUILD_BLAS ? " -lopenblas" : "");
+  free(abs);
+  return s;
+}
+
+/* --lib: the header and NAME.pc, then the archive and the shared object,
+ * each under a temporary name in DIR (stage_commit renames them) */
+static VnStatus build_lib(Compile *c, int feat) {
+  VnCtx *ctx = &c->ctx;
+  const char *n = c->libname;
+  const char *fin[4] = {vn_arena_printf(&ctx->arena, "%s/lib%s.a", c->libdir, n),
+                        vn_arena_printf(&ctx->arena, "%s/lib%s.so", c->libdir, n),
+                        vn_arena_printf(&ctx->arena, "%s/%s.h", c->libdir, n),
+                        vn_arena_printf(&ctx->arena, "%s/%s.pc", c->libdir, n)};
+  for (int i = 0; i < 4; i++) {
+    c->lfinal[i] = (char *)fin[i];
+    c->ltmp[i] = vn_arena_printf(&ctx->arena, "%s.tmp%d", fin[i], (int)getpid());
+    vn_made_add(c->ltmp[i], VN_MADE_FILE);
+  }
+  const char *about = vn_arena_printf(&ctx->scratch, "the C API of a %s model (target %s)", c->g->info.arch, c->t->name);
+  char *hdr = vn_lib_header(ctx, n, about);
+  if (!hdr) return vn_internal(ctx, "runtime/vnapi.h is not embedded");
+  char *pc = lib_pc(c, feat);
+  if (vn_write_file(c->ltmp[2], hdr, strlen(hdr)) || vn_write_file(c->ltmp[3], pc, strlen(pc)))
+    return vn_errorf(ctx, VN_ERR_IO, (VnLoc){c->libdir, 0}, "cannot write: %s", strerror(errno));
+  progress("compiling the library lib%s with %s", n, c->t->cc);
+  return vn_build_lib(ctx, c->dir, c->t, n, hdr, feat, c->ltmp[0], c->ltmp[1]);
+}
+
 /* the runtime and a Makefile into the tree, then the target's compiler into OUT.tmpPID */
 static VnStatus stage_build(Compile *c) {
   const char *out = c->j.out;
@@ -605,6 +724,7 @@ static VnStatus stage_build(Compile *c) {
   int feat = (c->j.blas ? VN_BUILD_BLAS : 0) | (c->j.server ? VN_BUILD_SERVER : 0);
   VN_TRY(vn_build_tree(&c->ctx, c->dir, c->t, on, feat));
   c->tree_done = 1;
+  if (c->libdir) return build_lib(c, feat);
   if (!out) return VN_OK;
   progress("compiling with %s for %s", c->t->cc, c->t->name);
   return vn_build_run(&c->ctx, c->dir, c->t, c->btmp, 0, feat, NULL);
@@ -619,6 +739,14 @@ static VnStatus stage_commit(Compile *c) {
   if (c->wtmp) {
     if (rename(c->wtmp, c->wfinal)) return vn_errorf(&c->ctx, VN_ERR_IO, (VnLoc){c->wfinal, 0}, "cannot write: %s", strerror(errno));
     vn_made_keep(c->wtmp);
+  }
+  if (c->libdir) {
+    for (int i = 0; i < 4; i++) {
+      if (rename(c->ltmp[i], c->lfinal[i])) return vn_errorf(&c->ctx, VN_ERR_IO, (VnLoc){c->lfinal[i], 0}, "cannot write: %s", strerror(errno));
+      vn_made_keep(c->ltmp[i]);
+    }
+    vn_made_keep(c->libdir);
+    return VN_OK;
   }
   if (rename(c->btmp, out)) return vn_errorf(&c->ctx, VN_ERR_IO, (VnLoc){out, 0}, "cannot write: %s", strerror(errno));
   vn_made_keep(c->btmp);
@@ -653,7 +781,9 @@ static int finish(Compile *c, VnStatus rc) {
   if (no_tok)  /* said once the compile succeeded, so that a failure stays one line */
     fprintf(stderr, "venusc: note: %s has no tokenizer (%s); the binary takes token ids (--ids) only\n", c->j.model,
             gguf ? "no tokenizer.ggml.* metadata" : "no tokenizer.json");
-  if (c->j.out) progress("wrote %s%s%s", c->j.out, c->wfinal ? " and " : " (weights linked in)", c->wfinal ? c->wfinal : "");
+  if (c->libdir) progress("wrote %s/: lib%s.a, lib%s.so, %s.h, %s.pc, %s.vnw", c->libdir, c->libname, c->libname, c->libname,
+                          c->libname, c->libname);
+  else if (c->j.out) progress("wrote %s%s%s", c->j.out, c->wfinal ? " and " : " (weights linked in)", c->wfinal ? c->wfinal : "");
   return done(&c->ctx, 0);
 }
 

@@ -233,8 +233,9 @@ int vn_cpu_check(char *err, size_t cap) {
   return -1;
 }
 
-#if !defined(VN_BAREMETAL) && !defined(__EMSCRIPTEN__)
-/* before main and before any constructor of default priority */
+#if !defined(VN_BAREMETAL) && !defined(__EMSCRIPTEN__) && !defined(VN_LIB)
+/* before main and before any constructor of default priority (a library,
+ * VN_LIB, checks in NAME_open instead: it must not end the program) */
 __attribute__((constructor(101))) static void cpu_check_at_start(void) {
   char err[512];
   if (!vn_cpu_check(err, sizeof err)) return;

@@ -85,7 +85,7 @@ static int check_header(const VnModel *m, const uint8_t *h, uint64_t len, const 
   return 0;
 }
 
-#if !defined(VN_NO_MMAP) && !defined(VN_BAREMETAL)
+#if !defined(VN_NO_MMAP) && !defined(VN_BAREMETAL) && !defined(VN_LIB)
 #include <signal.h>
 /* A mapped file that shrinks raises SIGBUS on the pages past its new end.
  * The handler names the weight file in one line and exits 1; a SIGBUS
@@ -131,6 +131,9 @@ static void bus_unwatch(void) {
 
 void vn_rt_set_prog(const char *prog) { bus_prog = prog; }
 #else
+/* a library (VN_LIB) leaves the program's signals to the program */
+#define bus_watch(p, len, path) ((void)(p), (void)(len), (void)(path))
+#define bus_unwatch() ((void)0)
 void vn_rt_set_prog(const char *prog) { (void)prog; }
 #endif
 
