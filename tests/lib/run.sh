@@ -84,6 +84,18 @@ if cmp -s "$work/calls.f32" "$work/bin.f32"; then ok "eval's logits = the binary
 t "threads builds" $CC -Wall -Wextra -Werror -I"$work/ma" tests/lib/threads.c "$work/ma/libma.a" -lm -lpthread -o "$work/threads"
 t "two threads, a context each, agree with sequential runs" "$work/threads" "$work/ma/ma.vnw"
 
+# ---- an encoder's embeddings: the final hidden states against transformers' ----
+BERT=tests/fixtures/hf/bert
+python3 tests/lib/headless.py $BERT "$work/bert-headless"
+t "compile --lib an encoder without its head" ./venusc compile "$work/bert-headless" --lib --name enc -o "$work/enc"
+t "embed builds" $CC -Wall -Wextra -Werror -I"$work/enc" tests/lib/embed.c "$work/enc/libenc.a" -lm -lpthread -o "$work/embed"
+BIDS=$(python3 -c "import json; print(','.join(map(str, json.load(open('$BERT/reference.json'))['input_ids'])))")
+SHAPE=$(python3 -c "import json; print(' '.join(map(str, json.load(open('$BERT/reference.json'))['hidden_shape'])))")
+t "embed runs" "$work/embed" "$work/enc/enc.vnw" "$BIDS" "$work/e"
+if python3 tests/lib/embed_check.py $BERT/hidden.f32 $SHAPE "$work/e" > "$work/emb.out" 2>&1; then
+  ok "embeddings (rows, mean, CLS, normalized) = transformers' final hidden states within 1e-3"
+else no "embeddings = transformers' final hidden states"; sed 's/^/      /' "$work/emb.out" | head -5; fi
+
 # ---- refusals ----
 fails "--lib refuses a cross target" 2 "--lib: libraries are built for host targets only \(aarch64" \
   ./venusc compile $DEMO --lib --target aarch64 -o "$work/x"
@@ -94,6 +106,11 @@ fails "--name must be a C identifier" 2 "--name 9x-y: want a C identifier" ./ven
 fails "--name without --lib" 2 "--name goes with --lib" ./venusc compile $DEMO --name ab -o "$work/x"
 fails "--lib with --server" 2 "--lib and --server" ./venusc compile $DEMO --lib --server -o "$work/x"
 fails "--lib: no parent directory" 1 "no such directory" ./venusc compile $DEMO --lib -o "$work/no/such/dir"
+fails "a failing compiler: one line" 1 "^venusc: target .*: false failed" env CC=false ./venusc compile $DEMO --lib -o "$work/y"
+[ ! -e "$work/y" ] && ok "a failed --lib leaves no directory" || no "a failed --lib leaves no directory: $(ls "$work/y" | tr '\n' ' ')"
+mkdir -p "$work/keep"; : > "$work/keep/mine"
+CC=false ./venusc compile $DEMO --lib -o "$work/keep" 2>/dev/null
+[ "$(ls "$work/keep")" = mine ] && ok "a failed --lib into a directory leaves only what was there" || no "a failed --lib into a directory leaves only what was there: $(ls "$work/keep" | tr '\n' ' ')"
 mkdir -p "$work/n/My-Model.v2" && cp $DEMO/* "$work/n/My-Model.v2/"
 t "the name from MODEL's directory" ./venusc compile "$work/n/My-Model.v2/" --lib -o "$work/named"
 [ -f "$work/named/libmy_model_v2.so" ] && [ -f "$work/named/my_model_v2.h" ] && ok "NAME: lowercased, [^a-z0-9_] as _" \
