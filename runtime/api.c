@@ -4,9 +4,9 @@
  * and vn_model_step for evaluation, vn_sample for sampling, the tokenizer's
  * encode and streaming decode for text, as cli.c uses them.
  *
- * Only library builds compile it (-DVN_LIB, with -DVN_LIB_PREFIX=NAME and
- * -DVN_LIB_UPREFIX=NAME in capitals, and vn_api.h the header with NAME
- * put in); a model binary's build sees an empty file. Every function here
+ * Only library builds compile the API (-DVN_LIB, with -DVN_LIB_PREFIX=NAME
+ * and -DVN_LIB_UPREFIX=NAME in capitals, and vn_api.h the header with NAME
+ * put in). Every function here
  * is exported under the NAME prefix and nothing else is: the library is
  * compiled with -fvisibility=hidden and its objects are linked into one
  * whose hidden symbols are made local (codegen/build.c), so two models'
@@ -15,16 +15,67 @@
  * State: all of it lives in the context (no mutable static data anywhere
  * in the library), so contexts are independent and one per thread is safe.
  * Nothing is allocated in the generation loop: a context allocates its
- * history, sampler scratch and text buffer when it is opened. */
-#ifdef VN_LIB
+ * history, sampler scratch and text buffer when it is opened.
+ *
+ * The first part of the file is in every build: what the model binary's
+ * command line (cli.c) and the library share, so that both run the model,
+ * choose the context and the sampling defaults and recognize the end of a
+ * sequence the same way. */
 #include "runtime.h"
+#include <stdlib.h>
+#include <string.h>
+#ifndef VN_BAREMETAL
+#include <unistd.h>
+#endif
+
+void vn_rt_run(VnRt *rt, const int32_t *ids, int n, int pos, int all_logits, VnStepCb cb, void *u) {
+  int tmax = (int)rt->m->t_max;
+  rt->seq_len = pos + n;  /* RoPE that depends on the length sees the whole prompt, as one pass would */
+  for (int i = 0; i < n; i += tmax) {
+    int T = n - i < tmax ? n - i : tmax;
+    vn_rt_begin_step(rt, T, pos + i);
+    vn_model_step(rt, ids + i, T, pos + i, all_logits);
+    if (cb) cb(u, vn_rt_logits(rt), T, pos + i);
+  }
+  rt->seq_len = 0;
+}
+
+int vn_rt_default_ctx(const VnModel *m, long long *trained) {
+  long long c = m->max_pos > 0 ? m->max_pos : 4096;
+  if (c > (1 << 24)) c = 1 << 24;
+  if (trained) *trained = c;
+#if !defined(VN_BAREMETAL) && defined(_SC_PHYS_PAGES)
+  long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+  double quarter = pages > 0 && psz > 0 ? (double)pages * (double)psz / 4 : 0;
+  if (quarter > 0 && m->state_row_bytes > 0 && (double)c * (double)m->state_row_bytes > quarter) {
+    long long p = 2;
+    while ((double)(p * 2) * (double)m->state_row_bytes <= quarter && p * 2 < c) p *= 2;
+    c = p;
+  }
+#endif
+  return (int)c;
+}
+
+void vn_sampler_defaults(const VnModel *m, VnSampler *s, int *max_new) {
+  const VnGenCfg *g = &m->gen;
+  s->temp = 0.8f; s->top_k = 40; s->top_p = 0.95f; s->min_p = 0.05f; s->repeat_penalty = 1.0f; s->repeat_last_n = 64;
+  *max_new = 0;
+  if (!g->set) return;
+  s->temp = g->sample ? g->temp : 0.0f;
+  s->top_k = g->top_k; s->top_p = g->top_p; s->min_p = g->min_p; s->repeat_penalty = g->rep;
+  *max_new = g->max_new > 0 ? g->max_new : 0;
+}
+
+int vn_is_eos(const VnModel *m, const VnTok *tok, int32_t id) {
+  for (int i = 0; i < m->neos; i++) if (m->eos[i] == id) return 1;
+  return tok && vn_tok_is_eog(tok, id);
+}
+
+#ifdef VN_LIB
 #include "vn_api.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
@@ -68,23 +119,6 @@ static int fail(Ctx *c, int code, const char *fmt, ...) {
   return code;
 }
 
-/* the trained context, or the largest power of two whose cache fits a
- * quarter of physical memory (as the binary's default, cli.c) */
-static int default_ctx(void) {
-  long long c = M->max_pos > 0 ? M->max_pos : 4096;
-  if (c > (1 << 24)) c = 1 << 24;
-#ifdef _SC_PHYS_PAGES
-  long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-  double quarter = pages > 0 && psz > 0 ? (double)pages * (double)psz / 4 : 0;
-  if (quarter > 0 && M->state_row_bytes > 0 && (double)c * (double)M->state_row_bytes > quarter) {
-    long long p = 2;
-    while ((double)(p * 2) * (double)M->state_row_bytes <= quarter && p * 2 < c) p *= 2;
-    c = p;
-  }
-#endif
-  return (int)c;
-}
-
 EXPORT void API(default_params)(API(params) *p) {
   if (!p) return;
   p->ctx = 0;
@@ -121,7 +155,7 @@ EXPORT int API(open)(const char *path, const API(params) *p, Ctx **out) {
   int ctx = p && p->ctx > 0 ? p->ctx : 0, threads = p && p->threads > 0 ? p->threads : 0;
   if (p && (p->ctx < 0 || p->threads < 0)) return fail(c, K(ERR_ARG), "open: params.ctx and params.threads must be >= 0");
   if (!ctx) {
-    ctx = default_ctx();
+    ctx = vn_rt_default_ctx(M, NULL);
     if (M->encoder_only && ctx > M->t_max) ctx = (int)M->t_max;
     if (M->max_ctx > 0 && ctx > M->max_ctx) ctx = (int)M->max_ctx;
   } else if (M->max_ctx > 0 && ctx > M->max_ctx)
@@ -178,10 +212,7 @@ EXPORT int API(has_tokenizer)(void) { return M->tok_blob != NULL; }
 EXPORT int API(ctx_size)(const Ctx *c) { return c ? c->ctx : 0; }
 EXPORT int API(n_past)(const Ctx *c) { return c ? c->n : 0; }
 
-static int is_eos(const Ctx *c, int32_t id) {
-  for (int i = 0; i < M->neos; i++) if (M->eos[i] == id) return 1;
-  return c->have_tok && vn_tok_is_eog(&c->tok, id);
-}
+static int is_eos(const Ctx *c, int32_t id) { return vn_is_eos(M, c->have_tok ? &c->tok : NULL, id); }
 EXPORT int API(is_eos)(const Ctx *c, int32_t id) { return c && is_eos(c, id); }
 
 /* a usable context: opened, and not failed at open */
@@ -193,22 +224,18 @@ static int ready(Ctx *c) {
 
 /* hist[from..n) through the model in steps of at most t_max tokens; with
  * out, every position's row goes there */
-static void run(Ctx *c, int from, float *out) {
-  VnRt *rt = &c->rt;
-  int tmax = (int)M->t_max, n = c->n - from;
+typedef struct { Ctx *c; float *out; int from; } RunOut;
+static void run_step(void *u, const float *l, int T, int pos) {
+  RunOut *r = u;
   int64_t row = row_size();
-  rt->seq_len = c->n;  /* length-dependent RoPE sees the whole input, as one pass would */
-  for (int i = 0; i < n; i += tmax) {
-    int T = n - i < tmax ? n - i : tmax;
-    vn_rt_begin_step(rt, T, from + i);
-    vn_model_step(rt, c->hist + from + i, T, from + i, out != NULL);
-    const float *l = vn_rt_logits(rt);
-    if (out) {
-      memcpy(out + (int64_t)i * row, l, (size_t)T * (size_t)row * sizeof *out);
-      c->last = l + (int64_t)(T - 1) * row;
-    } else c->last = l;
-  }
-  rt->seq_len = 0;
+  if (r->out) {
+    memcpy(r->out + (int64_t)(pos - r->from) * row, l, (size_t)T * (size_t)row * sizeof *r->out);
+    r->c->last = l + (int64_t)(T - 1) * row;
+  } else r->c->last = l;
+}
+static void run(Ctx *c, int from, float *out) {
+  RunOut r = {c, out, from};
+  vn_rt_run(&c->rt, c->hist + from, c->n - from, from, out != NULL, run_step, &r);
 }
 
 /* the step of a token picked by sample: run it before what needs it */
@@ -287,13 +314,12 @@ EXPORT const float *API(logits)(Ctx *c) {
 
 EXPORT void API(default_sampling)(Sampling *s) {
   if (!s) return;
-  const VnGenCfg *g = &M->gen;
+  VnSampler d;
+  int max_new;
+  vn_sampler_defaults(M, &d, &max_new);
   memset(s, 0, sizeof *s);
-  s->temperature = 0.8f; s->top_k = 40; s->top_p = 0.95f; s->min_p = 0.05f;
-  s->repetition_penalty = 1.0f; s->repeat_last_n = 64;
-  if (!g->set) return;
-  s->temperature = g->sample ? g->temp : 0.0f;
-  s->top_k = g->top_k; s->top_p = g->top_p; s->min_p = g->min_p; s->repetition_penalty = g->rep;
+  s->temperature = d.temp; s->top_k = d.top_k; s->top_p = d.top_p; s->min_p = d.min_p;
+  s->repetition_penalty = d.repeat_penalty; s->repeat_last_n = d.repeat_last_n;
 }
 
 static int check_sampling(Ctx *c, const Sampling *s) {
@@ -437,6 +463,4 @@ EXPORT int API(embed)(Ctx *c, const int32_t *ids, size_t n, int pooling, float *
   if (rows != out) free(rows);
   return rc;
 }
-#else
-typedef int vn_api_unused;  /* a model binary's build: the API is the library's alone */
 #endif

@@ -55,13 +55,12 @@ static const char *prog = "model";
 /* The defaults: generation_config.json's when the model has one (as
  * transformers reads it: do_sample false is greedy), else the binary's. */
 static void set_defaults(Opts *o) {
-  const VnGenCfg *g = &vn_model.gen;
-  o->n = 128;
-  o->temp = 0.8f; o->top_k = 40; o->top_p = 0.95f; o->min_p = 0.05f; o->repeat_penalty = 1.0f; o->repeat_last_n = 64;
-  if (!g->set) return;
-  o->temp = g->sample ? g->temp : 0.0f;
-  o->top_k = g->top_k; o->top_p = g->top_p; o->min_p = g->min_p; o->repeat_penalty = g->rep;
-  if (g->max_new > 0) o->n = g->max_new;
+  VnSampler d;
+  int max_new;
+  vn_sampler_defaults(&vn_model, &d, &max_new);  /* api.c: the library's defaults too */
+  o->n = max_new > 0 ? max_new : 128;
+  o->temp = d.temp; o->top_k = d.top_k; o->top_p = d.top_p; o->min_p = d.min_p;
+  o->repeat_penalty = d.repeat_penalty; o->repeat_last_n = d.repeat_last_n;
 }
 
 /* The default context: the trained one (4096 when the model states none),
@@ -69,23 +68,12 @@ static void set_defaults(Opts *o) {
  * largest power of two that fits (with a notice when say is set). */
 static int default_ctx(int say) {
   const VnModel *m = &vn_model;
-  long long c = m->max_pos > 0 ? m->max_pos : 4096;
-  if (c > (1 << 24)) c = 1 << 24;
-#if !defined(VN_BAREMETAL) && defined(_SC_PHYS_PAGES)
-  long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-  double quarter = pages > 0 && psz > 0 ? (double)pages * (double)psz / 4 : 0;
-  if (quarter > 0 && m->state_row_bytes > 0 && (double)c * (double)m->state_row_bytes > quarter) {
-    long long p = 2;
-    while ((double)(p * 2) * (double)m->state_row_bytes <= quarter && p * 2 < c) p *= 2;
-    if (say)
-      fprintf(stderr, "%s: note: context %lld (the trained %lld would need %.0f MiB of cache, over a quarter of memory); --ctx sets it\n",
-              prog, p, c, (double)c * (double)m->state_row_bytes / 1048576.0);
-    c = p;
-  }
-#else
-  (void)say;
-#endif
-  return (int)c;
+  long long c;
+  int p = vn_rt_default_ctx(m, &c);  /* api.c: the library's default too */
+  if (say && p < c)
+    fprintf(stderr, "%s: note: context %d (the trained %lld would need %.0f MiB of cache, over a quarter of memory); --ctx sets it\n",
+            prog, p, c, (double)c * (double)m->state_row_bytes / 1048576.0);
+  return p;
 }
 
 static void usage(FILE *f) {
@@ -364,17 +352,8 @@ static void json_token(const VnTok *tok, const float *raw, int64_t vocab, int32_
 /* Run ids[0..n) from position pos in steps of at most t_max tokens. With
  * all_logits, cb gets each step's logits [T][vocab]; otherwise only the
  * last step's last row is left in the logits buffer. */
-typedef void (*StepCb)(void *u, const float *logits, int T, int pos);
-static void run_tokens(VnRt *rt, const int32_t *ids, int n, int pos, int all_logits, StepCb cb, void *u) {
-  int tmax = (int)rt->m->t_max;
-  rt->seq_len = pos + n;  /* RoPE that depends on the length sees the whole prompt, as one pass would */
-  for (int i = 0; i < n; i += tmax) {
-    int T = n - i < tmax ? n - i : tmax;
-    vn_rt_begin_step(rt, T, pos + i);
-    vn_model_step(rt, ids + i, T, pos + i, all_logits);
-    if (cb) cb(u, vn_rt_logits(rt), T, pos + i);
-  }
-  rt->seq_len = 0;
+static void run_tokens(VnRt *rt, const int32_t *ids, int n, int pos, int all_logits, VnStepCb cb, void *u) {
+  vn_rt_run(rt, ids, n, pos, all_logits, cb, u);  /* api.c: the library runs the model the same way */
 }
 
 static int has_tokenizer(void) { return vn_model.tok_blob != NULL; }
@@ -478,10 +457,7 @@ static void ppl_step(void *u, const float *l, int T, int pos) {
   }
 }
 
-static int is_eos(const VnTok *tok, int32_t id) {
-  for (int i = 0; i < vn_model.neos; i++) if (vn_model.eos[i] == id) return 1;
-  return tok && vn_tok_is_eog(tok, id);
-}
+static int is_eos(const VnTok *tok, int32_t id) { return vn_is_eos(&vn_model, tok, id); }
 
 #ifndef VN_BAREMETAL
 /* the ids of one chat turn: BOS first when the format starts with it */

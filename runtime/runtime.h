@@ -277,6 +277,23 @@ int vn_serve(VnRt *rt, const struct VnTok *tok, const VnServeOpts *o);
  * constructor before main; 0, or -1 with the missing features named in err. */
 int vn_cpu_check(char *err, size_t cap);
 
+/* ---- api.c: what the command line and the library (VN_LIB) share ---- */
+/* Run ids[0..n) from position pos in steps of at most t_max tokens. With
+ * all_logits, cb gets each step's output rows [T][out_cols]; otherwise only
+ * the last step's last row is left in the logits buffer. */
+typedef void (*VnStepCb)(void *u, const float *logits, int T, int pos);
+void vn_rt_run(VnRt *rt, const int32_t *ids, int n, int pos, int all_logits, VnStepCb cb, void *u);
+/* The default context: the trained one (4096 when the model states none;
+ * *trained gets it), or, when its cache would take more than a quarter of
+ * physical memory, the largest power of two that fits. */
+int vn_rt_default_ctx(const VnModel *m, long long *trained);
+/* The sampling defaults: generation_config.json's as transformers reads
+ * them (do_sample false: greedy), else the binary's; *max_new its
+ * max_new_tokens or 0. Sets the parameters of s, not its scratch. */
+void vn_sampler_defaults(const VnModel *m, VnSampler *s, int *max_new);
+/* an end-of-sequence id: the model's eos ids or one the tokenizer (or NULL) marks */
+int vn_is_eos(const VnModel *m, const VnTok *tok, int32_t id);
+
 /* ---- cli.c ---- */
 int vn_main(int argc, char **argv);
 
