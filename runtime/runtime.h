@@ -3,7 +3,9 @@
  * The runtime is linked into every model binary: weight file loading
  * (weights.c), kernels (kernels.c, over the target's micro-kernels in
  * vn_target.h), the thread pool (threads.c), the sampler (sampler.c), the
- * tokenizer (tokenizer.c), the command line (cli.c), the weight file's
+ * tokenizer (tokenizer.c), the command line (cli.c), what it shares with
+ * the library of venusc compile --lib (api.c; the API itself, vnapi.h, is
+ * compiled into libraries alone), the weight file's
  * format and checksums (wfile.c, also linked into venusc) and the CPU
  * feature check (cpu.c, compiled without the target's vector flags). It
  * depends on libc alone. No allocation happens in the generation loop: the arena, the state
