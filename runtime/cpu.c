@@ -227,7 +227,12 @@ int vn_cpu_check(char *err, size_t cap) {
     if (w > 0 && (size_t)w < sizeof miss - ml) ml += (size_t)w;
   }
   if (!ml) return 0;
-  snprintf(err, cap, "this binary was compiled for target %s, and this CPU lacks %s "
+#ifdef VN_LIB
+#define VN_CPU_WHAT "library"
+#else
+#define VN_CPU_WHAT "binary"
+#endif
+  snprintf(err, cap, "this " VN_CPU_WHAT " was compiled for target %s, and this CPU lacks %s "
                      "(compile the model for this machine with venusc compile --target native)",
            vn_model.target, miss);
   return -1;

@@ -96,6 +96,15 @@ if python3 tests/lib/embed_check.py $BERT/hidden.f32 $SHAPE "$work/e" > "$work/e
   ok "embeddings (rows, mean, CLS, normalized) = transformers' final hidden states within 1e-3"
 else no "embeddings = transformers' final hidden states"; sed 's/^/      /' "$work/emb.out" | head -5; fi
 
+# ---- a CPU without the target's instructions: NAME_open says so, the program goes on ----
+if [ "$(uname -m)" = x86_64 ]; then
+  t "compile --lib --target x86-64-avx2" ./venusc compile $FIX --lib --name oc --target x86-64-avx2 -o "$work/oc"
+  t "open builds" $CC -Wall -Wextra -Werror -I"$work/oc" tests/lib/open.c "$work/oc/liboc.a" -lm -lpthread -o "$work/open"
+  fails "a CPU without AVX2: NAME_ERR_CPU from open, no exit at load" 1 \
+    "open: this CPU lacks .* \(8\): this library was compiled for target x86-64-avx2, and this CPU lacks avx2" \
+    env VN_CPU_HIDE=avx2 "$work/open" "$work/oc/oc.vnw"
+fi
+
 # ---- refusals ----
 fails "--lib refuses a cross target" 2 "--lib: libraries are built for host targets only \(aarch64" \
   ./venusc compile $DEMO --lib --target aarch64 -o "$work/x"
