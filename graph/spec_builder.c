@@ -690,16 +690,18 @@ static uint32_t new_fixed_state(lua_State *L, int64_t rows, int64_t cols, const 
   return i;
 }
 
-/* route(logits, bias|nil, {top_k=, kind="softmax"|"sigmoid", renorm=, scale=,
- *       groups=, top_groups=}) -> [T, 2k]: k expert ids, then k weights */
+/* route(logits, bias|nil, {top_k=, kind="softmax"|"sigmoid"|"sparsemixer", renorm=, scale=,
+ *       groups=, top_groups=, jitter=}) -> [T, 2k]: k expert ids, then k weights */
 static int l_route(lua_State *L) {
-  opts_check(L, 3, "route", "top_k kind renorm scale groups top_groups");
+  opts_check(L, 3, "route", "top_k kind renorm scale groups top_groups jitter");
   VnParams p = {0};
   p.top_k = (int32_t)opt_int(L, 3, "top_k", 0);
   const char *k = opt_str(L, 3, "kind", "softmax");
   if (!strcmp(k, "softmax")) p.route = VN_ROUTE_SOFTMAX;
   else if (!strcmp(k, "sigmoid")) p.route = VN_ROUTE_SIGMOID;
-  else return luaL_error(L, "route: kind must be softmax or sigmoid, not '%s'", k);
+  else if (!strcmp(k, "sparsemixer")) p.route = VN_ROUTE_SPARSEMIXER;
+  else return luaL_error(L, "route: kind must be softmax, sigmoid or sparsemixer, not '%s'", k);
+  p.eps = (float)opt_num(L, 3, "jitter", 0);
   p.renorm = opt_bool(L, 3, "renorm", 0);
   p.scale = (float)opt_num(L, 3, "scale", 0);
   p.groups = (int32_t)opt_int(L, 3, "groups", 0);

@@ -20,7 +20,13 @@
  * the lower id first on equal scores (groups alike). out[t] = their ids (as
  * floats), then their weights: p of each (without the bias), divided by the
  * sum of the k under renorm (sigmoid: sum + 1e-20), times scale when it is
- * non-zero. */
+ * non-zero.
+ * Sparsemixer (VN_ROUTE_SPARSEMIXER, at inference; p.eps the
+ * jitter eps, no bias, no groups): pick j takes the expert e_j of the
+ * largest logit m_j among those not yet picked; the experts e with
+ * (m_j - l[e]) / max(|l[e]|, m_j) > 2 eps (in float32, as transformers
+ * computes it) and the ones picked before are masked, and its weight is
+ * softmax of the unmasked logits at e_j = 1 / sum exp(l[e] - m_j). */
 VnStatus vn_shape_route(VnCtx *ctx, VnGraph *g, VnNode *n) {
   const VnNode *a = vn_op_src(g, n, 0), *b = vn_op_src(g, n, 1);
   if (!vn_op_is_act(a)) return vn_op_bad(ctx, n, "logits must be an activation, got", a);
@@ -28,6 +34,8 @@ VnStatus vn_shape_route(VnCtx *ctx, VnGraph *g, VnNode *n) {
   if (n->p.top_k < 1 || n->p.top_k > E)
     return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "route: top_k %d must be in [1, %lld experts]", n->p.top_k, (long long)E);
   if (b && !vn_op_is_vec(b, E)) return vn_op_bad(ctx, n, "bias must be a vector of the experts, got", b);
+  if (n->p.route == VN_ROUTE_SPARSEMIXER && (b || n->p.groups > 1))
+    return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "route: sparsemixer takes no bias and no groups");
   if (n->p.groups && (E % n->p.groups || n->p.top_groups < 1 || n->p.top_groups > n->p.groups))
     return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "route: %d groups must divide %lld experts, keeping 1..groups", n->p.groups, (long long)E);
   vn_op_set2(n, a->dim[0], 2 * (int64_t)n->p.top_k);
@@ -94,6 +102,36 @@ static void route_pick(const VnParams *p, const double *pr, const double *s, cha
   }
 }
 
+/* sparsemixer's picks of one row of logits l (ok: scratch [E]) into o [2k] */
+static void route_sparsemixer(const VnParams *p, const float *l, char *ok, int64_t E, float *o) {
+  int k = p->top_k;
+  double sum = 0;
+  memset(ok, 1, (size_t)E);
+  for (int j = 0; j < k; j++) {
+    int64_t best = -1;
+    for (int64_t e = 0; e < E; e++) if (ok[e] && (best < 0 || l[e] > l[best])) best = e;
+    if (best < 0) { o[j] = -1; o[k + j] = 0; continue; }
+    float m = l[best];
+    double den = 0;
+    for (int64_t e = 0; e < E; e++) {
+      if (!ok[e]) continue;
+      float factor = fabsf(l[e]) > m ? fabsf(l[e]) : m;
+      if ((m - l[e]) / factor > 2 * p->eps) continue;  /* masked */
+      den += exp((double)l[e] - m);
+    }
+    ok[best] = 0;
+    o[j] = (float)best;
+    o[k + j] = (float)(1.0 / den);
+    sum += 1.0 / den;
+  }
+  for (int j = 0; j < k; j++) {
+    double v = o[k + j];
+    if (p->renorm) v /= sum;
+    if (p->scale != 0) v *= p->scale;
+    o[k + j] = (float)v;
+  }
+}
+
 void vn_ref_route(const VnRefArgs *a) {
   const VnParams *p = &a->n->p;
   int64_t E = vn_node_cols(vn_op_src(a->g, a->n, 0));
@@ -105,6 +143,10 @@ void vn_ref_route(const VnRefArgs *a) {
   char *ok = vn_op_calloc((size_t)E, 1), *gok = vn_op_calloc((size_t)G, 1), *keep = vn_op_calloc((size_t)G, 1);
   if (!pr || !s || !gs || !w || !ok || !gok || !keep) goto done;
   for (int t = 0; t < a->T; t++) {
+    if (p->route == VN_ROUTE_SPARSEMIXER) {
+      route_sparsemixer(p, a->in[0] + (int64_t)t * E, ok, E, a->out + (int64_t)t * 2 * k);
+      continue;
+    }
     route_probs(p->route, a->in[0] + (int64_t)t * E, E, pr);
     for (int64_t e = 0; e < E; e++) s[e] = pr[e] + (bias ? bias[e] : 0.0);
     route_groups(s, G, per, p->top_groups, gs, gok, keep);
@@ -120,7 +162,9 @@ VnStatus vn_emit_route(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) 
   vn_buf_printf(b, "  vn_k_route(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", T, %lld, %d, %d, %d, ", (long long)vn_op_ld(g, n, 0),
                 (long long)g->nodes[n->src[0]].dim[1], p->top_k, p->route, p->renorm);
   vn_op_flt(b, p->scale);
-  vn_buf_printf(b, ", %d, %d);\n", p->groups, p->top_groups);
+  vn_buf_printf(b, ", %d, %d, ", p->groups, p->top_groups);
+  vn_op_flt(b, p->eps);
+  vn_buf_puts(b, ");\n");
   return VN_OK;
 }
 

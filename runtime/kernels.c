@@ -732,12 +732,44 @@ size_t vn_row_bytes(int dt, int64_t n) {
  * softmax: weights are the chosen probabilities; sigmoid: the chosen
  * sigmoids, picked by sigmoid + bias among the experts of the best groups
  * (a group's score is the sum of its two best; the others cannot be picked). renorm divides the weights by their sum;
- * scale multiplies them. */
+ * scale multiplies them. Sparsemixer (kind 2, jitter eps): pick j is the
+ * largest logit m not picked yet, weighted by 1 / sum exp(l - m) over the
+ * logits not picked yet with (m - l) / max(|l|, m) <= 2 eps. */
+static void route_sparsemixer(float *o, const float *l, int64_t E, int k, float eps) {
+  for (int j = 0; j < k; j++) {
+    int64_t best = -1;
+    for (int64_t e = 0; e < E; e++) {
+      int taken = 0;
+      for (int i = 0; i < j; i++) if ((int64_t)o[i] == e) taken = 1;
+      if (!taken && (best < 0 || l[e] > l[best])) best = e;
+    }
+    float m = l[best], den = 0;
+    for (int64_t e = 0; e < E; e++) {
+      int taken = 0;
+      for (int i = 0; i < j; i++) if ((int64_t)o[i] == e) taken = 1;
+      float factor = fabsf(l[e]) > m ? fabsf(l[e]) : m;
+      if (!taken && !((m - l[e]) / factor > 2 * eps)) den += expf(l[e] - m);
+    }
+    o[j] = (float)best;
+    o[k + j] = 1.0f / den;
+  }
+}
+
 void vn_k_route(VnRt *rt, float *out, const float *logits, int64_t ld, const float *bias, int T, int64_t E, int k,
-                int kind, int renorm, float scale, int groups, int top_groups) {
+                int kind, int renorm, float scale, int groups, int top_groups, float eps) {
   float *pr = (float *)rt->opbuf, *ch = pr + E;  /* [E] probabilities, [E] choice scores */
   for (int t = 0; t < T; t++) {
     const float *l = logits + (int64_t)t * ld;
+    if (kind == 2) {
+      float *o = out + (int64_t)t * 2 * k, sum = 0;
+      route_sparsemixer(o, l, E, k, eps);
+      for (int j = 0; j < k; j++) sum += o[k + j];
+      for (int j = 0; j < k; j++) {
+        if (renorm) o[k + j] /= sum;
+        if (scale != 0.0f) o[k + j] *= scale;
+      }
+      continue;
+    }
     if (kind == 0) {
       float mx = l[0], sum = 0;
       for (int64_t e = 1; e < E; e++) if (l[e] > mx) mx = l[e];

@@ -350,11 +350,27 @@ static void fix_wkv(const Case *c, struct Data *d, uint64_t *r);
 /* kinds by k % 4: softmax, softmax renorm (Mixtral), sigmoid with a
  * correction bias and groups (DeepSeek-V3), sigmoid without groups; mode 1
  * (k / 4 % 3 == 2): pairs of experts with equal logits and bias (ties).
+ * Cases 24..29: sparsemixer (PhiMoE), top-2 or more, jitter eps 0.01 or 0.1.
  * The ids and the weights are held to the tolerance apart (parts 2). */
-GEN(route, 24) {
+GEN(route, 30) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   VnParams p = {0};
+  if (k >= 24) {
+    int64_t E = PICK(r, 2, 4, 8, 16, 60);
+    p.route = VN_ROUTE_SPARSEMIXER;
+    p.top_k = k % 3 == 2 ? irand(r, 1, E < 4 ? (int)E : 4) : 2;
+    p.eps = k % 2 ? 0.1f : 0.01f;
+    p.renorm = k == 29;
+    c->T = irand(r, 1, 9);
+    c->amp = (float)PICK(r, 1, 3);
+    c->parts = 2;
+    c->fix = fix_route;
+    uint32_t s[] = {act_in(G, E), VN_NONE};
+    DESC("sparsemixer E=%lld k=%d T=%d amp=%g eps=%g%s", (long long)E, p.top_k, c->T, c->amp, p.eps, p.renorm ? " renorm" : "");
+    op_node(G, VN_OP_ROUTE, s, &p);
+    return;
+  }
   int kind = k % 4;
   p.route = kind < 2 ? VN_ROUTE_SOFTMAX : VN_ROUTE_SIGMOID;
   p.renorm = kind == 1 || (kind >= 2 && irand(r, 0, 3) > 0);
@@ -739,10 +755,41 @@ static int cmp_double(const void *x, const void *y) {
  * the float32 kernel and the double reference pick can only differ by a
  * bug; mode 1: pairs (4i, 4i+1) get the same bias and, in about half the
  * rows, the same logit: exact ties, the lower id first. Bias as small as
- * a correction bias is (|b| < 0.2). */
+ * a correction bias is (|b| < 0.2). Sparsemixer: no two logits near a tie
+ * and no mask ratio near its threshold 2 eps. */
+static int sparsemixer_near(const float *l, int64_t E, int k, float eps) {
+  char *ok = xalloc((size_t)E);
+  memset(ok, 1, (size_t)E);
+  int bad = 0;
+  for (int j = 0; j < k && !bad; j++) {
+    int64_t best = -1;
+    for (int64_t e = 0; e < E; e++) if (ok[e] && (best < 0 || l[e] > l[best])) best = e;
+    for (int64_t e = 0; e < E && !bad; e++) {
+      if (!ok[e]) continue;
+      if (e != best) bad = near_tie(l[e], l[best], 0);
+      double f = fabs(l[e]) > l[best] ? fabs(l[e]) : l[best];
+      bad = bad || fabs((l[best] - l[e]) / f - 2 * eps) < 1e-4;
+    }
+    ok[best] = 0;
+  }
+  free(ok);
+  return bad;
+}
+
 static void fix_route(const Case *c, Data *d, uint64_t *r) {
   const VnParams *p = &c->g->nodes[c->node].p;
   int64_t E = in_cols(c, 0), G = p->groups > 1 ? p->groups : 1, per = E / G;
+  if (p->route == VN_ROUTE_SPARSEMIXER) {
+    for (int t = 0; t < c->T; t++) {
+      float *lt = d->rin[0] + (int64_t)t * E;
+      for (int tries = 0; sparsemixer_near(lt, E, p->top_k, p->eps); tries++) {
+        if (tries > 10000) { fprintf(stderr, "harness: route: cannot draw logits without near ties (%s)\n", c->desc); exit(2); }
+        for (int64_t e = 0; e < E; e++) lt[e] = frand(r, c->amp);
+      }
+    }
+    sync_in(c, d, 0);
+    return;
+  }
   float *l = d->rin[0], *bias = d->rin[1];
   double *s = xalloc((size_t)E * sizeof *s), *gs = xalloc((size_t)G * sizeof *gs), *srt = xalloc((size_t)E * sizeof *srt);
   if (bias) {
