@@ -65,6 +65,7 @@ static void params(FILE *f, const VnGraph *g, const VnNode *n) {
   if (p->softplus) fprintf(f, " softplus");
   if (p->rope_dim) fprintf(f, " rope_dim=%d", p->rope_dim);
   if (p->eps) fprintf(f, " eps=%g", p->eps);
+  if (p->limit) fprintf(f, " limit=%g alpha=%g", p->limit, p->alpha);
   if (p->scale) fprintf(f, " scale=%g", p->scale);
   if (p->cap) fprintf(f, " cap=%g", p->cap);
 }

@@ -177,6 +177,8 @@ typedef struct VnParams {
   float eps;          /* norms; ROUTE sparsemixer: the jitter eps of its masks */
   float scale;        /* ATTENTION score scale; SCALE factor; MATMUL output multiplier (0 = 1) */
   float cap;          /* SOFTCAP / ATTENTION score soft-cap: cap * tanh(x / cap) */
+  float limit, alpha; /* MOE: clamped SwiGLU when limit > 0: g = min(gate, limit),
+                         h = (clamp(up, -limit, limit) + 1) * g * sigmoid(alpha * g) */
 } VnParams;
 
 /* Weight expression: how venusc produces a weight from the model file at

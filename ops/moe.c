@@ -172,7 +172,11 @@ VnStatus vn_emit_route(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) 
  * gate_up [E][2F][H] (rows 2f, 2f+1: gate_f, up_f), down [E][H][F] ->
  * out [T][H] = sum_j w_j down_e h,  h[f] = act(gate_f . x_t) * (up_f . x_t),
  * e = routes[t][j] and w_j = routes[t][k + j]. The act is taken of the
- * float32 gate as vn_ref_matmul does. With a->round_q8, x (for q8_0/q4_0
+ * float32 gate as vn_ref_matmul does. Optional biases: gate_up_bias
+ * [E][2F] (in4, the same (gate, up) pairs) is added to the gate/up
+ * products and down_bias [E][H] (in5) to down's. With p.limit > 0 the
+ * clamped SwiGLU replaces act(gate) * up: g = min(gate, limit),
+ * h = (clamp(up, -limit, limit) + 1) * g * sigmoid(alpha g). With a->round_q8, x (for q8_0/q4_0
  * gate_up) and h (for q8_0/q4_0 down) go through q8_0 first. */
 VnStatus vn_shape_moe(VnCtx *ctx, VnGraph *g, VnNode *n) {
   const VnNode *a = vn_op_src(g, n, 0), *b = vn_op_src(g, n, 1), *c = vn_op_src(g, n, 2), *d = vn_op_src(g, n, 3);
@@ -183,6 +187,11 @@ VnStatus vn_shape_moe(VnCtx *ctx, VnGraph *g, VnNode *n) {
     return vn_op_bad(ctx, n, "gate/up experts must be a weight [experts, 2*ffn, hidden], got", c);
   if (!d || d->op != VN_OP_WEIGHT || d->nd != 3 || d->dim[0] != c->dim[0] || d->dim[1] != a->dim[1] || d->dim[2] != c->dim[1] / 2)
     return vn_op_bad(ctx, n, "down experts must be a weight [experts, hidden, ffn], got", d);
+  const VnNode *bg = vn_op_src(g, n, 4), *bd = vn_op_src(g, n, 5);
+  if (bg && (bg->op != VN_OP_WEIGHT || bg->nd != 2 || bg->dim[0] != c->dim[0] || bg->dim[1] != c->dim[1]))
+    return vn_op_bad(ctx, n, "gate/up bias must be a weight [experts, 2*ffn], got", bg);
+  if (bd && (bd->op != VN_OP_WEIGHT || bd->nd != 2 || bd->dim[0] != c->dim[0] || bd->dim[1] != a->dim[1]))
+    return vn_op_bad(ctx, n, "down bias must be a weight [experts, hidden], got", bd);
   vn_op_set2(n, a->dim[0], a->dim[1]);
   return VN_OK;
 }
@@ -193,7 +202,8 @@ void vn_ref_moe(const VnRefArgs *a) {
   const VnNode *gu = vn_op_src(a->g, a->n, 2), *dn = vn_op_src(a->g, a->n, 3);
   int64_t E = gu->dim[0], F = gu->dim[1] / 2, H = gu->dim[2];
   int k = a->n->p.top_k;
-  const float *Wgu = a->in[2], *Wdn = a->in[3];
+  const float *Wgu = a->in[2], *Wdn = a->in[3], *bgu = a->in[4], *bdn = a->in[5];
+  const VnParams *p = &a->n->p;
   int rq_x = a->round_q8 && quantized(gu), rq_h = a->round_q8 && quantized(dn);
   float *xr = vn_op_calloc((size_t)H, sizeof *xr), *hf = vn_op_calloc((size_t)F, sizeof *hf);
   double *h = vn_op_calloc((size_t)F, sizeof *h), *acc = vn_op_calloc((size_t)H, sizeof *acc);
@@ -209,7 +219,14 @@ void vn_ref_moe(const VnRefArgs *a) {
       const float *ge = Wgu + e * 2 * F * H, *de = Wdn + e * H * F;
       for (int64_t f = 0; f < F; f++) {
         double g = vn_op_dot(xr, ge + (2 * f) * H, H), u = vn_op_dot(xr, ge + (2 * f + 1) * H, H);
-        h[f] = (double)vn_op_activate(a->n->p.act, (float)g) * u;
+        if (bgu) { g += bgu[e * 2 * F + 2 * f]; u += bgu[e * 2 * F + 2 * f + 1]; }
+        if (p->limit > 0) {  /* clamped SwiGLU */
+          float gf = (float)g < p->limit ? (float)g : p->limit;
+          double uc = u < -p->limit ? -p->limit : u > p->limit ? p->limit : u;
+          h[f] = (uc + 1) * gf / (1 + exp(-(double)p->alpha * gf));
+        } else {
+          h[f] = (double)vn_op_activate(p->act, (float)g) * u;
+        }
       }
       const float *hv = NULL;
       if (rq_h) {
@@ -220,6 +237,7 @@ void vn_ref_moe(const VnRefArgs *a) {
       for (int64_t i = 0; i < H; i++) {
         double y = 0;
         for (int64_t f = 0; f < F; f++) y += (double)de[i * F + f] * (hv ? hv[f] : h[f]);
+        if (bdn) y += bdn[e * H + i];
         acc[i] += (double)rt[k + j] * y;
       }
     }
@@ -231,8 +249,13 @@ done:
 
 VnStatus vn_emit_moe(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
   const VnNode *wg = &g->nodes[n->src[2]], *wd = &g->nodes[n->src[3]];
-  vn_buf_printf(b, "  vn_k_moe(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", %lld, in2, %s, in3, %s, T, %lld, %lld, %lld, %d, %s);\n",
+  vn_buf_printf(b, "  vn_k_moe(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", %lld, in2, %s, in3, %s, T, %lld, %lld, %lld, %d, %s, %s, %s, ",
                 (long long)vn_op_ld(g, n, 0), (long long)vn_op_ld(g, n, 1), vn_op_dt_c(wg->dtype), vn_op_dt_c(wd->dtype),
-                (long long)wg->dim[2], (long long)wd->dim[2], (long long)wg->dim[0], n->p.top_k, vn_op_act_c(n->p.act));
+                (long long)wg->dim[2], (long long)wd->dim[2], (long long)wg->dim[0], n->p.top_k, vn_op_act_c(n->p.act),
+                n->src[4] != VN_NONE ? VN_IN(4) : "NULL", n->src[5] != VN_NONE ? VN_IN(5) : "NULL");
+  vn_op_flt(b, n->p.limit);
+  vn_buf_puts(b, ", ");
+  vn_op_flt(b, n->p.alpha);
+  vn_buf_puts(b, ");\n");
   return VN_OK;
 }

@@ -258,11 +258,12 @@ GEN(rope, 24) {
   op_node(G, VN_OP_ROPE, s, &p);
 }
 
-GEN(attention, 42) {
+/* cases 42..47: with sinks (a logit per head in the softmax) */
+GEN(attention, 48) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   static const int hk[][2] = {{1, 1}, {2, 2}, {4, 2}, {4, 1}, {8, 2}, {6, 3}, {3, 1}};
-  int big = k >= 36, which = irand(r, 0, 6);
+  int big = k >= 36 && k < 42, which = irand(r, 0, 6);
   VnParams p = {0};
   p.heads = big ? 8 : hk[which][0];
   p.kv_heads = big ? 2 : hk[which][1];
@@ -292,9 +293,10 @@ GEN(attention, 42) {
   int vd = p.v_head_dim ? p.v_head_dim : p.head_dim;
   uint32_t s[] = {act_in(G, (int64_t)p.heads * p.head_dim), act_in(G, (int64_t)p.kv_heads * p.head_dim),
                   act_in(G, (int64_t)p.kv_heads * vd), state_in(G, (int64_t)p.kv_heads * p.head_dim),
-                  state_in(G, (int64_t)p.kv_heads * vd)};
-  DESC("H=%d KV=%d hd=%d vd=%d T=%d pos=%d ctx=%d %s window=%d cap=%g scale=%g %s", p.heads, p.kv_heads,
-       p.head_dim, vd, c->T, c->pos, c->ctx, p.causal ? "causal" : "bidirectional", p.window, p.cap, p.scale, rb);
+                  state_in(G, (int64_t)p.kv_heads * vd), k >= 42 ? vec_w(G, p.heads) : VN_NONE};
+  DESC("H=%d KV=%d hd=%d vd=%d T=%d pos=%d ctx=%d %s window=%d cap=%g scale=%g %s%s", p.heads, p.kv_heads,
+       p.head_dim, vd, c->T, c->pos, c->ctx, p.causal ? "causal" : "bidirectional", p.window, p.cap, p.scale, rb,
+       k >= 42 ? " sinks" : "");
   op_node(G, VN_OP_ATTENTION, s, &p);
 }
 
@@ -410,18 +412,21 @@ GEN(route, 30) {
  * rows through q8_0, so the check at float accuracy ("x through q8_0")
  * needs them exact: mode 1 (grid) draws x and gate/up from grids whose
  * q8_0/q4_0 blocks and dot products are exact in float32, act none; the
- * other quantized-down cases hold to TOL_QUANT alone. */
-GEN(moe, 22) {
+ * other quantized-down cases hold to TOL_QUANT alone. Cases 22..27: with
+ * gate/up and down biases, and (k odd) the clamped SwiGLU (limit 7, alpha 1.702). */
+GEN(moe, 28) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   VnDType dg = DTS[k % 5], dd = DTS[(k + k / 5) % 5];
-  int qg = vn_dtype_block(dg) > 1, qd = vn_dtype_block(dd) > 1, big = k >= 20;
+  int qg = vn_dtype_block(dg) > 1, qd = vn_dtype_block(dd) > 1, big = k >= 20 && k < 22;
   VnParams p = {0};
   int64_t E = PICK(r, 4, 8, 16), H, F;
   if (qg || qd) { H = PICK(r, 32, 64, 96); F = PICK(r, 32, 64); }
   else { H = PICK(r, 7, 33, 64); F = PICK(r, 1, 5, 31, 64); }
   c->T = irand(r, 1, 9);
   if (big) { E = 8; H = 128; F = 128; c->T = 16; }  /* past the matmul's threading threshold */
+  int bias = k >= 22;
+  if (bias && k % 2) { p.limit = 7.0f; p.alpha = 1.702f; }
   p.top_k = irand(r, 1, E < 4 ? (int)E : 4);
   c->mode = qd && k % 2 == 0;
   p.act = c->mode ? VN_ACT_NONE : k % VN_ACT_COUNT;  /* the other cases see every act */
@@ -429,9 +434,11 @@ GEN(moe, 22) {
   c->xq = (qg && !qd) || c->mode;
   c->fix = fix_moe;
   uint32_t s[] = {act_in(G, H), act_in(G, 2 * (int64_t)p.top_k), leaf3(G, VN_OP_WEIGHT, dg, 3, E, 2 * F, H),
-                  leaf3(G, VN_OP_WEIGHT, dd, 3, E, H, F)};
-  DESC("%s/%s E=%lld k=%d H=%lld F=%lld T=%d act=%s%s", vn_dtype_name(dg), vn_dtype_name(dd), (long long)E, p.top_k,
-       (long long)H, (long long)F, c->T, vn_act_name(p.act), c->mode ? " grid" : qd ? " (TOL_QUANT only)" : "");
+                  leaf3(G, VN_OP_WEIGHT, dd, 3, E, H, F), bias ? mat_w(G, VN_F32, E, 2 * F) : VN_NONE,
+                  bias ? mat_w(G, VN_F32, E, H) : VN_NONE};
+  DESC("%s/%s E=%lld k=%d H=%lld F=%lld T=%d act=%s%s%s", vn_dtype_name(dg), vn_dtype_name(dd), (long long)E, p.top_k,
+       (long long)H, (long long)F, c->T, vn_act_name(p.act), c->mode ? " grid" : qd ? " (TOL_QUANT only)" : "",
+       p.limit > 0 ? " biases clamped-swiglu" : bias ? " biases" : "");
   op_node(G, VN_OP_MOE, s, &p);
 }
 
@@ -1037,7 +1044,7 @@ static void run_kernel(const Case *c, const Lib *L, void *fn, ffi_cif *cif, cons
   if (n->op == VN_OP_ROUTE) m.op_scratch_bytes = 2 * vn_node_cols(&g->nodes[n->src[0]]) * 4;
   if (n->op == VN_OP_MOE) {
     int64_t H = g->nodes[n->src[2]].dim[2], F = g->nodes[n->src[3]].dim[2];
-    m.op_scratch_bytes = (int64_t)c->T * (2 + 2 * H + F) * 4;
+    m.op_scratch_bytes = (int64_t)c->T * (2 + 2 * H + 3 * F) * 4;
   }
   VnRt rt = {0};
   rt.m = &m;
