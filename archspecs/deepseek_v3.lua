@@ -1,32 +1,10 @@
--- archspecs/deepseek_v3.lua: DeepSeek-V3. Multi-head latent attention: q
+-- archspecs/deepseek_v3.lua: DeepSeek-V3. Multi-head latent attention (lib/mla.lua): q
 -- through a low-rank bottleneck (q_a -> norm -> q_b), keys and values from
 -- one compressed latent (kv_a -> norm) expanded per head by kv_b, plus a
 -- decoupled rotary part shared by all heads; the cache holds the latent and
 -- the rotary key only. MoE: sigmoid routing with a correction bias,
 -- group-limited top-k, routed scaling, shared experts; the first layers
 -- dense.
-local function mla_block(cfg, c, rope_id, scale)
-  local H, dn, r, dv = c.heads, cfg.qk_nope_head_dim, cfg.qk_rope_head_dim, cfg.v_head_dim
-  local L = cfg.kv_lora_rank
-  local eps = cfg.rms_norm_eps or 1e-6
-  return function(h, p)
-    local a = p .. "self_attn."
-    local q
-    if has(a .. "q_a_proj.weight") then
-      q = linear(rmsnorm(linear(h, weight(a .. "q_a_proj.weight"), weight(a .. "q_a_proj.bias", { optional = true })),
-                         weight(a .. "q_a_layernorm.weight"), { eps = eps }), weight(a .. "q_b_proj.weight"))
-    else
-      q = linear(h, weight(a .. "q_proj.weight"))
-    end
-    local kv = linear(h, weight(a .. "kv_a_proj_with_mqa.weight"), weight(a .. "kv_a_proj_with_mqa.bias", { optional = true }))
-    local latent = rmsnorm(view(kv, 0, L), weight(a .. "kv_a_layernorm.weight"), { eps = eps })
-    local o = mla(q, latent, view(kv, L, r), weight(a .. "kv_b_proj.weight"), {
-      heads = H, head_dim = dn, rope_dim = r, v_head_dim = dv, scale = scale, rope = rope_id,
-    })
-    return linear(o, weight(a .. "o_proj.weight"), weight(a .. "o_proj.bias", { optional = true }))
-  end
-end
-
 return arch {
   name = "deepseek_v3",
   hf = { "DeepseekV3ForCausalLM" },
@@ -37,13 +15,7 @@ return arch {
     local c = common(cfg)
     local r = need(cfg, "qk_rope_head_dim")
     local rope_id = rope_from_config(cfg, r, { interleaved = cfg.rope_interleave ~= false })
-    -- softmax scale 1/sqrt(qk_head_dim), times mscale^2 under yarn with mscale_all_dim
-    local scale = (cfg.qk_nope_head_dim + r) ^ -0.5
-    local rp = rope_params(cfg)
-    if rp.rope_type ~= "default" and rp.mscale_all_dim and rp.mscale_all_dim ~= 0 then
-      local m = rp.factor <= 1 and 1.0 or 0.1 * rp.mscale_all_dim * math.log(rp.factor) + 1.0
-      scale = scale * m * m
-    end
+    local scale = mla_scale(cfg)
     local dense = cfg.first_k_dense_replace or 0
     decoder {
       hidden = c.hidden, layers = c.layers, heads = c.heads, kv_heads = c.heads,

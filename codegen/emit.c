@@ -165,7 +165,7 @@ static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_o
       int64_t H = g->nodes[n->src[2]].dim[2], F = g->nodes[n->src[3]].dim[2];
       if (H > maxk) maxk = H;
       if (F > maxk) maxk = F;
-      if (g->t_max * (2 + 2 * H + F) * 4 > ops) ops = g->t_max * (2 + 2 * H + F) * 4;
+      if (g->t_max * (2 + 2 * H + 3 * F) * 4 > ops) ops = g->t_max * (2 + 2 * H + 3 * F) * 4;  /* + [T][2F] */
     }
     if (n->op == VN_OP_ROUTE && 2 * g->nodes[n->src[0]].dim[1] * 4 > ops) ops = 2 * g->nodes[n->src[0]].dim[1] * 4;
     if (n->op != VN_OP_MATMUL) continue;

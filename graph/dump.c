@@ -58,11 +58,14 @@ static void params(FILE *f, const VnGraph *g, const VnNode *n) {
   if (n->op == VN_OP_POSITIONS && p->col0) fprintf(f, " offset=%d", p->col0);
   if (p->alibi) fprintf(f, p->alibi == 2 ? " alibi_bf16" : " alibi");
   if (p->top_k) fprintf(f, " top_k=%d", p->top_k);
-  if (n->op == VN_OP_ROUTE) fprintf(f, " %s%s", p->route == VN_ROUTE_SIGMOID ? "sigmoid" : "softmax", p->renorm ? " renorm" : "");
+  if (n->op == VN_OP_ROUTE)
+    fprintf(f, " %s%s", p->route == VN_ROUTE_SIGMOID ? "sigmoid" : p->route == VN_ROUTE_SPARSEMIXER ? "sparsemixer" : "softmax",
+            p->renorm ? " renorm" : "");
   if (p->groups > 1) fprintf(f, " groups=%d/%d", p->top_groups, p->groups);
   if (p->softplus) fprintf(f, " softplus");
   if (p->rope_dim) fprintf(f, " rope_dim=%d", p->rope_dim);
   if (p->eps) fprintf(f, " eps=%g", p->eps);
+  if (p->limit) fprintf(f, " limit=%g alpha=%g", p->limit, p->alpha);
   if (p->scale) fprintf(f, " scale=%g", p->scale);
   if (p->cap) fprintf(f, " cap=%g", p->cap);
 }

@@ -149,7 +149,7 @@ typedef struct VnRope {
   int32_t long_after;   /* ... in a step whose length seen so far passes this (0: never) */
 } VnRope;
 
-enum { VN_ROUTE_SOFTMAX, VN_ROUTE_SIGMOID };
+enum { VN_ROUTE_SOFTMAX, VN_ROUTE_SIGMOID, VN_ROUTE_SPARSEMIXER };
 
 /* Op parameters: one struct for all ops, zero means "not used". The dumper
  * prints the non-zero fields. */
@@ -174,9 +174,11 @@ typedef struct VnParams {
   int32_t chunk;      /* SSM_SCAN: prefill in chunks of this many tokens (scalar A per head) */
   int32_t rope_dim;   /* MLA: rotated part of each q head and of the shared key */
   float lo, hi;       /* SSM_SCAN: dt clamped to [lo, hi] (hi 0: no upper bound) */
-  float eps;          /* norms */
+  float eps;          /* norms; ROUTE sparsemixer: the jitter eps of its masks */
   float scale;        /* ATTENTION score scale; SCALE factor; MATMUL output multiplier (0 = 1) */
   float cap;          /* SOFTCAP / ATTENTION score soft-cap: cap * tanh(x / cap) */
+  float limit, alpha; /* MOE: clamped SwiGLU when limit > 0: g = min(gate, limit),
+                         h = (clamp(up, -limit, limit) + 1) * g * sigmoid(alpha * g) */
 } VnParams;
 
 /* Weight expression: how venusc produces a weight from the model file at

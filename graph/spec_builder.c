@@ -690,16 +690,18 @@ static uint32_t new_fixed_state(lua_State *L, int64_t rows, int64_t cols, const 
   return i;
 }
 
-/* route(logits, bias|nil, {top_k=, kind="softmax"|"sigmoid", renorm=, scale=,
- *       groups=, top_groups=}) -> [T, 2k]: k expert ids, then k weights */
+/* route(logits, bias|nil, {top_k=, kind="softmax"|"sigmoid"|"sparsemixer", renorm=, scale=,
+ *       groups=, top_groups=, jitter=}) -> [T, 2k]: k expert ids, then k weights */
 static int l_route(lua_State *L) {
-  opts_check(L, 3, "route", "top_k kind renorm scale groups top_groups");
+  opts_check(L, 3, "route", "top_k kind renorm scale groups top_groups jitter");
   VnParams p = {0};
   p.top_k = (int32_t)opt_int(L, 3, "top_k", 0);
   const char *k = opt_str(L, 3, "kind", "softmax");
   if (!strcmp(k, "softmax")) p.route = VN_ROUTE_SOFTMAX;
   else if (!strcmp(k, "sigmoid")) p.route = VN_ROUTE_SIGMOID;
-  else return luaL_error(L, "route: kind must be softmax or sigmoid, not '%s'", k);
+  else if (!strcmp(k, "sparsemixer")) p.route = VN_ROUTE_SPARSEMIXER;
+  else return luaL_error(L, "route: kind must be softmax, sigmoid or sparsemixer, not '%s'", k);
+  p.eps = (float)opt_num(L, 3, "jitter", 0);
   p.renorm = opt_bool(L, 3, "renorm", 0);
   p.scale = (float)opt_num(L, 3, "scale", 0);
   p.groups = (int32_t)opt_int(L, 3, "groups", 0);
@@ -709,15 +711,28 @@ static int l_route(lua_State *L) {
   return 1;
 }
 
-/* moe(x, routes, gate_up [E, 2F, H] (rows in (gate, up) pairs), down [E, H, F], {act=, top_k=}) */
+/* moe(x, routes, gate_up [E, 2F, H] (rows in (gate, up) pairs), down [E, H, F], {act=, top_k=,
+ *     gate_up_bias = [E, 2F], down_bias = [E, H], limit=, alpha=}); limit > 0: clamped SwiGLU
+ *     (g = min(gate, limit), h = (clamp(up, +-limit) + 1) * g * sigmoid(alpha g)) */
 static int l_moe(lua_State *L) {
-  opts_check(L, 5, "moe", "act top_k");
+  opts_check(L, 5, "moe", "act top_k gate_up_bias down_bias limit alpha");
   VnParams p = {0};
   p.act = act_arg(L, opt_str(L, 5, "act", "silu"));
   p.top_k = (int32_t)opt_int(L, 5, "top_k", 0);
-  uint32_t s4[4] = {operand(L, 1, 0), operand(L, 2, 0), operand(L, 3, 0), operand(L, 4, 0)};
-  if (!p.top_k) p.top_k = (int32_t)(vn_node_cols(vn_node(B(L)->g, s4[1])) / 2);
-  push_tensor(L, add_node(L, VN_OP_MOE, s4, 4, &p, 0, 0));
+  p.limit = (float)opt_num(L, 5, "limit", 0);
+  p.alpha = (float)opt_num(L, 5, "alpha", 1.0);
+  if (p.limit < 0) return luaL_error(L, "moe: limit must be >= 0");
+  uint32_t s6[6] = {operand(L, 1, 0), operand(L, 2, 0), operand(L, 3, 0), operand(L, 4, 0), VN_NONE, VN_NONE};
+  if (lua_istable(L, 5)) {
+    lua_getfield(L, 5, "gate_up_bias");
+    if (!lua_isnil(L, -1)) s6[4] = operand(L, lua_gettop(L), 0);
+    lua_pop(L, 1);
+    lua_getfield(L, 5, "down_bias");
+    if (!lua_isnil(L, -1)) s6[5] = operand(L, lua_gettop(L), 0);
+    lua_pop(L, 1);
+  }
+  if (!p.top_k) p.top_k = (int32_t)(vn_node_cols(vn_node(B(L)->g, s6[1])) / 2);
+  push_tensor(L, add_node(L, VN_OP_MOE, s6, 6, &p, 0, 0));
   return 1;
 }
 
@@ -803,11 +818,12 @@ static int l_mla(lua_State *L) {
 }
 
 /* attention(q, k, v, {heads=, kv_heads=, head_dim=, v_head_dim=, scale=,
- *            window=, causal=, cap=}) — owns its K and V cache */
+ *            window=, causal=, cap=, alibi=, alibi_bf16=, sinks=}) — owns its K and V cache;
+ * sinks: a weight [heads], one more logit per head in the softmax */
 static int l_attention(lua_State *L) {
   Builder *b = B(L);
   luaL_checktype(L, 4, LUA_TTABLE);
-  opts_check(L, 4, "attention", "heads kv_heads head_dim v_head_dim scale window causal cap alibi alibi_bf16");
+  opts_check(L, 4, "attention", "heads kv_heads head_dim v_head_dim scale window causal cap alibi alibi_bf16 sinks");
   VnParams p = {0};
   p.heads = (int32_t)opt_int(L, 4, "heads", 0);
   p.kv_heads = (int32_t)opt_int(L, 4, "kv_heads", p.heads);
@@ -824,7 +840,10 @@ static int l_attention(lua_State *L) {
   const char *ln = b->layer >= 0 ? vn_arena_printf(&b->ctx->arena, "%d", b->layer) : "";
   uint32_t kc = new_state(L, (int64_t)p.kv_heads * p.head_dim, vn_arena_printf(&b->ctx->arena, "k_cache%s", ln));
   uint32_t vc = new_state(L, (int64_t)p.kv_heads * vd, vn_arena_printf(&b->ctx->arena, "v_cache%s", ln));
-  uint32_t s[5] = {q, k, v, kc, vc};
+  lua_getfield(L, 4, "sinks");
+  uint32_t sk = lua_isnil(L, -1) ? VN_NONE : operand(L, lua_gettop(L), 0);
+  lua_pop(L, 1);
+  uint32_t s[6] = {q, k, v, kc, vc, sk};
   /* alibi = {slope per head}: scores get slope[h] * key position; alibi_bf16:
    * that bias rounded to bfloat16 and added to q.k before the scale (as some models compute ALiBi) */
   float *slopes = NULL;
@@ -835,7 +854,7 @@ static int l_attention(lua_State *L) {
     p.alibi = opt_bool(L, 4, "alibi_bf16", 0) ? 2 : 1;
   } else if (!lua_isnil(L, -1)) return luaL_error(L, "attention: alibi must be a list of slopes, one per head");
   lua_pop(L, 1);
-  uint32_t i = vn_graph_add(b->ctx, b->g, VN_OP_ATTENTION, s, 5);
+  uint32_t i = vn_graph_add(b->ctx, b->g, VN_OP_ATTENTION, s, 6);
   VnNode *n = vn_node(b->g, i);
   n->p = p;
   n->table = slopes;

@@ -94,7 +94,9 @@ VnStatus vn_emit_rope(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
  * plus slope[h] * j with ALiBi (p.alibi; slopes [H] in n->table; added after
  * the cap, as HF adds its masks); with p.alibi 2 the bias is rounded
  * to bfloat16 and added to q . k before the scale instead;
- * out = softmax(s) . v over the visible keys. */
+ * out = softmax(s) . v over the visible keys; with sinks (in5, [H]) the
+ * softmax also takes sinks[h] as one more logit whose value is dropped:
+ * out = sum_j exp(s_j) v_j / (sum_j exp(s_j) + exp(sinks[h])). */
 VnStatus vn_shape_attention(VnCtx *ctx, VnGraph *g, VnNode *n) {
   const VnNode *a = vn_op_src(g, n, 0), *b = vn_op_src(g, n, 1), *c = vn_op_src(g, n, 2), *d = vn_op_src(g, n, 3);
   const VnNode *e = vn_op_src(g, n, 4);
@@ -108,6 +110,8 @@ VnStatus vn_shape_attention(VnCtx *ctx, VnGraph *g, VnNode *n) {
   if (!e || e->op != VN_OP_STATE || e->dim[1] != (int64_t)KV * vd) return vn_op_bad(ctx, n, "v cache must be state [CTX, kv_heads*v_head_dim], got", e);
   if (a->dim[0] != VN_T) return vn_op_bad(ctx, n, "q must have a row per token, got", a);
   if (n->p.alibi && n->ntable != H) return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "attention: alibi needs %d slopes", H);
+  const VnNode *sk = vn_op_src(g, n, 5);
+  if (sk && !vn_op_is_vec(sk, H)) return vn_op_bad(ctx, n, "sinks must be a vector of the heads, got", sk);
   vn_op_set2(n, VN_T, (int64_t)H * vd);
   return VN_OK;
 }
@@ -169,7 +173,9 @@ void vn_ref_attention(const VnRefArgs *a) {
         w[j] = sc;
         if (sc > mx) mx = sc;
       }
-      double sum = 0;
+      const float *sinks = a->in[5];
+      if (sinks && sinks[h] > mx) mx = sinks[h];
+      double sum = sinks ? exp((double)sinks[h] - mx) : 0;
       for (int j = 0; j < L; j++) if (!isnan(w[j])) { w[j] = exp(w[j] - mx); sum += w[j]; }
       float *o = a->out + (int64_t)t * H * vd + (int64_t)h * vd;
       for (int d = 0; d < vd; d++) {
@@ -195,8 +201,13 @@ VnStatus vn_emit_attention(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf 
   vn_buf_puts(b, ", ");
   vn_op_flt(b, p->cap);
   vn_buf_printf(b, ", %d, %s, %d};\n", p->rope - 1, p->alibi ? "slopes" : "NULL", p->alibi == 2);
-  vn_buf_printf(b, "  vn_k_attention(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", %lld, " VN_IN(2) ", %lld, (float *)in3, (float *)in4, T, pos, &a);\n",
-                (long long)vn_op_ld(g, n, 0), (long long)vn_op_ld(g, n, 1), (long long)vn_op_ld(g, n, 2));
+  const char *ap = "&a";
+  if (n->src[5] != VN_NONE) {  /* the sinks are a weight: known at run time */
+    vn_buf_puts(b, "  VnAttn as = a;\n  as.sinks = " VN_IN(5) ";\n");
+    ap = "&as";
+  }
+  vn_buf_printf(b, "  vn_k_attention(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", %lld, " VN_IN(2) ", %lld, (float *)in3, (float *)in4, T, pos, %s);\n",
+                (long long)vn_op_ld(g, n, 0), (long long)vn_op_ld(g, n, 1), (long long)vn_op_ld(g, n, 2), ap);
   return VN_OK;
 }
 

@@ -645,7 +645,8 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
       sc[j] = s;
       if (s > mx) mx = s;
     }
-    float sum = 0;
+    if (p->sinks && p->sinks[h] > mx) mx = p->sinks[h];
+    float sum = p->sinks ? expf(p->sinks[h] - mx) : 0;
     for (int j = j0; j <= j1; j++) { sc[j] = expf(sc[j] - mx); sum += sc[j]; }
     float inv = 1.0f / sum;
     float *o = a->out + (int64_t)t * p->heads * vd + (int64_t)h * vd;
@@ -732,12 +733,44 @@ size_t vn_row_bytes(int dt, int64_t n) {
  * softmax: weights are the chosen probabilities; sigmoid: the chosen
  * sigmoids, picked by sigmoid + bias among the experts of the best groups
  * (a group's score is the sum of its two best; the others cannot be picked). renorm divides the weights by their sum;
- * scale multiplies them. */
+ * scale multiplies them. Sparsemixer (kind 2, jitter eps): pick j is the
+ * largest logit m not picked yet, weighted by 1 / sum exp(l - m) over the
+ * logits not picked yet with (m - l) / max(|l|, m) <= 2 eps. */
+static void route_sparsemixer(float *o, const float *l, int64_t E, int k, float eps) {
+  for (int j = 0; j < k; j++) {
+    int64_t best = -1;
+    for (int64_t e = 0; e < E; e++) {
+      int taken = 0;
+      for (int i = 0; i < j; i++) if ((int64_t)o[i] == e) taken = 1;
+      if (!taken && (best < 0 || l[e] > l[best])) best = e;
+    }
+    float m = l[best], den = 0;
+    for (int64_t e = 0; e < E; e++) {
+      int taken = 0;
+      for (int i = 0; i < j; i++) if ((int64_t)o[i] == e) taken = 1;
+      float factor = fabsf(l[e]) > m ? fabsf(l[e]) : m;
+      if (!taken && !((m - l[e]) / factor > 2 * eps)) den += expf(l[e] - m);
+    }
+    o[j] = (float)best;
+    o[k + j] = 1.0f / den;
+  }
+}
+
 void vn_k_route(VnRt *rt, float *out, const float *logits, int64_t ld, const float *bias, int T, int64_t E, int k,
-                int kind, int renorm, float scale, int groups, int top_groups) {
+                int kind, int renorm, float scale, int groups, int top_groups, float eps) {
   float *pr = (float *)rt->opbuf, *ch = pr + E;  /* [E] probabilities, [E] choice scores */
   for (int t = 0; t < T; t++) {
     const float *l = logits + (int64_t)t * ld;
+    if (kind == 2) {
+      float *o = out + (int64_t)t * 2 * k, sum = 0;
+      route_sparsemixer(o, l, E, k, eps);
+      for (int j = 0; j < k; j++) sum += o[k + j];
+      for (int j = 0; j < k; j++) {
+        if (renorm) o[k + j] /= sum;
+        if (scale != 0.0f) o[k + j] *= scale;
+      }
+      continue;
+    }
     if (kind == 0) {
       float mx = l[0], sum = 0;
       for (int64_t e = 1; e < E; e++) if (l[e] > mx) mx = l[e];
@@ -787,11 +820,15 @@ void vn_k_route(VnRt *rt, float *out, const float *logits, int64_t ld, const flo
 
 /* Tokens are grouped by expert: each expert runs its gate/up and down
  * products once over the rows routed to it (gathered into scratch), then
- * scatters its weighted output back. */
+ * scatters its weighted output back. With gate/up biases bgu [E][2F] or the
+ * clamped SwiGLU (limit > 0) the gate/up product is taken whole (hs2
+ * [n][2F], pairs (gate, up)) and the GLU applied after. */
 void vn_k_moe(VnRt *rt, float *out, const float *x, int64_t ldx, const float *routes, int64_t ldr, const void *Wgu,
-              int dt_gu, const void *Wdn, int dt_dn, int T, int64_t H, int64_t F, int64_t E, int k, int act) {
+              int dt_gu, const void *Wdn, int dt_dn, int T, int64_t H, int64_t F, int64_t E, int k, int act,
+              const float *bgu, const float *bdn, float limit, float alpha) {
   int32_t *tok = (int32_t *)rt->opbuf;
   float *wt = (float *)(tok + T), *xs = wt + T, *hs = xs + (int64_t)T * H, *ys = hs + (int64_t)T * F;
+  float *hs2 = ys + (int64_t)T * H;  /* [T][2F] */
   memset(out, 0, (size_t)T * (size_t)H * 4);
   size_t gu_bytes = vn_row_bytes(dt_gu, H) * (size_t)(2 * F), dn_bytes = vn_row_bytes(dt_dn, F) * (size_t)H;
   for (int64_t e = 0; e < E; e++) {
@@ -801,8 +838,24 @@ void vn_k_moe(VnRt *rt, float *out, const float *x, int64_t ldx, const float *ro
         if ((int64_t)routes[(int64_t)t * ldr + j] == e) { tok[n] = t; wt[n] = routes[(int64_t)t * ldr + k + j]; n++; }
     if (!n) continue;
     for (int i = 0; i < n; i++) memcpy(xs + (int64_t)i * H, x + (int64_t)tok[i] * ldx, (size_t)H * 4);
-    vn_k_matmul(rt, hs, xs, H, (const uint8_t *)Wgu + (size_t)e * gu_bytes, dt_gu, NULL, NULL, 0, n, H, 2 * F, act, 1, 0.0f);
-    vn_k_matmul(rt, ys, hs, F, (const uint8_t *)Wdn + (size_t)e * dn_bytes, dt_dn, NULL, NULL, 0, n, F, H, 0, 0, 0.0f);
+    if (bgu || limit > 0) {
+      vn_k_matmul(rt, hs2, xs, H, (const uint8_t *)Wgu + (size_t)e * gu_bytes, dt_gu, bgu ? bgu + e * 2 * F : NULL, NULL, 0,
+                  n, H, 2 * F, 0, 0, 0.0f);
+      for (int64_t i = 0; i < (int64_t)n * F; i++) {
+        float g = hs2[2 * i], u = hs2[2 * i + 1];
+        if (limit > 0) {
+          if (g > limit) g = limit;
+          u = u < -limit ? -limit : u > limit ? limit : u;
+          hs[i] = (u + 1.0f) * g / (1.0f + expf(-alpha * g));
+        } else {
+          hs[i] = vn_act_f(act, g) * u;
+        }
+      }
+    } else {
+      vn_k_matmul(rt, hs, xs, H, (const uint8_t *)Wgu + (size_t)e * gu_bytes, dt_gu, NULL, NULL, 0, n, H, 2 * F, act, 1, 0.0f);
+    }
+    vn_k_matmul(rt, ys, hs, F, (const uint8_t *)Wdn + (size_t)e * dn_bytes, dt_dn, bdn ? bdn + e * H : NULL, NULL, 0, n, F, H,
+                0, 0, 0.0f);
     for (int i = 0; i < n; i++) vn_axpy_f32(out + (int64_t)tok[i] * H, wt[i], ys + (int64_t)i * H, H);
   }
 }

@@ -59,6 +59,7 @@ typedef struct VnAttn {
   int32_t rope;               /* rope table index, -1 none */
   const float *alibi;         /* [heads] slopes: score += slope * key position; NULL none */
   int32_t alibi_bf16;         /* instead score = (q.k + bf16(slope * key position)) * scale */
+  const float *sinks;         /* [heads] a logit per head that joins the softmax and drops out; NULL none */
 } VnAttn;
 
 /* A chat format (archspecs/lib/chat.lua): "{}" marks the message; NULL absent */
@@ -214,9 +215,10 @@ void vn_k_scale(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_
 void vn_k_softcap(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float cap);
 void vn_k_last(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int Tout, int64_t C);
 void vn_k_route(VnRt *rt, float *out, const float *logits, int64_t ld, const float *bias, int T, int64_t E, int k,
-                int kind, int renorm, float scale, int groups, int top_groups);
+                int kind, int renorm, float scale, int groups, int top_groups, float eps);
 void vn_k_moe(VnRt *rt, float *out, const float *x, int64_t ldx, const float *routes, int64_t ldr, const void *Wgu,
-              int dt_gu, const void *Wdn, int dt_dn, int T, int64_t H, int64_t F, int64_t E, int k, int act);
+              int dt_gu, const void *Wdn, int dt_dn, int T, int64_t H, int64_t F, int64_t E, int k, int act,
+              const float *bgu, const float *bdn, float limit, float alpha);
 void vn_k_conv1d(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, const float *b, float *state, int T,
                  int pos, int64_t C, int K, int act);
 void vn_k_ssm_scan(VnRt *rt, float *out, const float *x, int64_t ldx, const float *dt, int64_t lddt, const float *A,

@@ -258,11 +258,12 @@ GEN(rope, 24) {
   op_node(G, VN_OP_ROPE, s, &p);
 }
 
-GEN(attention, 42) {
+/* cases 42..47: with sinks (a logit per head in the softmax) */
+GEN(attention, 48) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   static const int hk[][2] = {{1, 1}, {2, 2}, {4, 2}, {4, 1}, {8, 2}, {6, 3}, {3, 1}};
-  int big = k >= 36, which = irand(r, 0, 6);
+  int big = k >= 36 && k < 42, which = irand(r, 0, 6);
   VnParams p = {0};
   p.heads = big ? 8 : hk[which][0];
   p.kv_heads = big ? 2 : hk[which][1];
@@ -292,9 +293,10 @@ GEN(attention, 42) {
   int vd = p.v_head_dim ? p.v_head_dim : p.head_dim;
   uint32_t s[] = {act_in(G, (int64_t)p.heads * p.head_dim), act_in(G, (int64_t)p.kv_heads * p.head_dim),
                   act_in(G, (int64_t)p.kv_heads * vd), state_in(G, (int64_t)p.kv_heads * p.head_dim),
-                  state_in(G, (int64_t)p.kv_heads * vd)};
-  DESC("H=%d KV=%d hd=%d vd=%d T=%d pos=%d ctx=%d %s window=%d cap=%g scale=%g %s", p.heads, p.kv_heads,
-       p.head_dim, vd, c->T, c->pos, c->ctx, p.causal ? "causal" : "bidirectional", p.window, p.cap, p.scale, rb);
+                  state_in(G, (int64_t)p.kv_heads * vd), k >= 42 ? vec_w(G, p.heads) : VN_NONE};
+  DESC("H=%d KV=%d hd=%d vd=%d T=%d pos=%d ctx=%d %s window=%d cap=%g scale=%g %s%s", p.heads, p.kv_heads,
+       p.head_dim, vd, c->T, c->pos, c->ctx, p.causal ? "causal" : "bidirectional", p.window, p.cap, p.scale, rb,
+       k >= 42 ? " sinks" : "");
   op_node(G, VN_OP_ATTENTION, s, &p);
 }
 
@@ -350,11 +352,27 @@ static void fix_wkv(const Case *c, struct Data *d, uint64_t *r);
 /* kinds by k % 4: softmax, softmax renorm (Mixtral), sigmoid with a
  * correction bias and groups (DeepSeek-V3), sigmoid without groups; mode 1
  * (k / 4 % 3 == 2): pairs of experts with equal logits and bias (ties).
+ * Cases 24..29: sparsemixer (PhiMoE), top-2 or more, jitter eps 0.01 or 0.1.
  * The ids and the weights are held to the tolerance apart (parts 2). */
-GEN(route, 24) {
+GEN(route, 30) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   VnParams p = {0};
+  if (k >= 24) {
+    int64_t E = PICK(r, 2, 4, 8, 16, 60);
+    p.route = VN_ROUTE_SPARSEMIXER;
+    p.top_k = k % 3 == 2 ? irand(r, 1, E < 4 ? (int)E : 4) : 2;
+    p.eps = k % 2 ? 0.1f : 0.01f;
+    p.renorm = k == 29;
+    c->T = irand(r, 1, 9);
+    c->amp = (float)PICK(r, 1, 3);
+    c->parts = 2;
+    c->fix = fix_route;
+    uint32_t s[] = {act_in(G, E), VN_NONE};
+    DESC("sparsemixer E=%lld k=%d T=%d amp=%g eps=%g%s", (long long)E, p.top_k, c->T, c->amp, p.eps, p.renorm ? " renorm" : "");
+    op_node(G, VN_OP_ROUTE, s, &p);
+    return;
+  }
   int kind = k % 4;
   p.route = kind < 2 ? VN_ROUTE_SOFTMAX : VN_ROUTE_SIGMOID;
   p.renorm = kind == 1 || (kind >= 2 && irand(r, 0, 3) > 0);
@@ -394,18 +412,21 @@ GEN(route, 24) {
  * rows through q8_0, so the check at float accuracy ("x through q8_0")
  * needs them exact: mode 1 (grid) draws x and gate/up from grids whose
  * q8_0/q4_0 blocks and dot products are exact in float32, act none; the
- * other quantized-down cases hold to TOL_QUANT alone. */
-GEN(moe, 22) {
+ * other quantized-down cases hold to TOL_QUANT alone. Cases 22..27: with
+ * gate/up and down biases, and (k odd) the clamped SwiGLU (limit 7, alpha 1.702). */
+GEN(moe, 28) {
   Case *c = G->c;
   uint64_t *r = &G->r;
   VnDType dg = DTS[k % 5], dd = DTS[(k + k / 5) % 5];
-  int qg = vn_dtype_block(dg) > 1, qd = vn_dtype_block(dd) > 1, big = k >= 20;
+  int qg = vn_dtype_block(dg) > 1, qd = vn_dtype_block(dd) > 1, big = k >= 20 && k < 22;
   VnParams p = {0};
   int64_t E = PICK(r, 4, 8, 16), H, F;
   if (qg || qd) { H = PICK(r, 32, 64, 96); F = PICK(r, 32, 64); }
   else { H = PICK(r, 7, 33, 64); F = PICK(r, 1, 5, 31, 64); }
   c->T = irand(r, 1, 9);
   if (big) { E = 8; H = 128; F = 128; c->T = 16; }  /* past the matmul's threading threshold */
+  int bias = k >= 22;
+  if (bias && k % 2) { p.limit = 7.0f; p.alpha = 1.702f; }
   p.top_k = irand(r, 1, E < 4 ? (int)E : 4);
   c->mode = qd && k % 2 == 0;
   p.act = c->mode ? VN_ACT_NONE : k % VN_ACT_COUNT;  /* the other cases see every act */
@@ -413,9 +434,11 @@ GEN(moe, 22) {
   c->xq = (qg && !qd) || c->mode;
   c->fix = fix_moe;
   uint32_t s[] = {act_in(G, H), act_in(G, 2 * (int64_t)p.top_k), leaf3(G, VN_OP_WEIGHT, dg, 3, E, 2 * F, H),
-                  leaf3(G, VN_OP_WEIGHT, dd, 3, E, H, F)};
-  DESC("%s/%s E=%lld k=%d H=%lld F=%lld T=%d act=%s%s", vn_dtype_name(dg), vn_dtype_name(dd), (long long)E, p.top_k,
-       (long long)H, (long long)F, c->T, vn_act_name(p.act), c->mode ? " grid" : qd ? " (TOL_QUANT only)" : "");
+                  leaf3(G, VN_OP_WEIGHT, dd, 3, E, H, F), bias ? mat_w(G, VN_F32, E, 2 * F) : VN_NONE,
+                  bias ? mat_w(G, VN_F32, E, H) : VN_NONE};
+  DESC("%s/%s E=%lld k=%d H=%lld F=%lld T=%d act=%s%s%s", vn_dtype_name(dg), vn_dtype_name(dd), (long long)E, p.top_k,
+       (long long)H, (long long)F, c->T, vn_act_name(p.act), c->mode ? " grid" : qd ? " (TOL_QUANT only)" : "",
+       p.limit > 0 ? " biases clamped-swiglu" : bias ? " biases" : "");
   op_node(G, VN_OP_MOE, s, &p);
 }
 
@@ -739,10 +762,41 @@ static int cmp_double(const void *x, const void *y) {
  * the float32 kernel and the double reference pick can only differ by a
  * bug; mode 1: pairs (4i, 4i+1) get the same bias and, in about half the
  * rows, the same logit: exact ties, the lower id first. Bias as small as
- * a correction bias is (|b| < 0.2). */
+ * a correction bias is (|b| < 0.2). Sparsemixer: no two logits near a tie
+ * and no mask ratio near its threshold 2 eps. */
+static int sparsemixer_near(const float *l, int64_t E, int k, float eps) {
+  char *ok = xalloc((size_t)E);
+  memset(ok, 1, (size_t)E);
+  int bad = 0;
+  for (int j = 0; j < k && !bad; j++) {
+    int64_t best = -1;
+    for (int64_t e = 0; e < E; e++) if (ok[e] && (best < 0 || l[e] > l[best])) best = e;
+    for (int64_t e = 0; e < E && !bad; e++) {
+      if (!ok[e]) continue;
+      if (e != best) bad = near_tie(l[e], l[best], 0);
+      double f = fabs(l[e]) > l[best] ? fabs(l[e]) : l[best];
+      bad = bad || fabs((l[best] - l[e]) / f - 2 * eps) < 1e-4;
+    }
+    ok[best] = 0;
+  }
+  free(ok);
+  return bad;
+}
+
 static void fix_route(const Case *c, Data *d, uint64_t *r) {
   const VnParams *p = &c->g->nodes[c->node].p;
   int64_t E = in_cols(c, 0), G = p->groups > 1 ? p->groups : 1, per = E / G;
+  if (p->route == VN_ROUTE_SPARSEMIXER) {
+    for (int t = 0; t < c->T; t++) {
+      float *lt = d->rin[0] + (int64_t)t * E;
+      for (int tries = 0; sparsemixer_near(lt, E, p->top_k, p->eps); tries++) {
+        if (tries > 10000) { fprintf(stderr, "harness: route: cannot draw logits without near ties (%s)\n", c->desc); exit(2); }
+        for (int64_t e = 0; e < E; e++) lt[e] = frand(r, c->amp);
+      }
+    }
+    sync_in(c, d, 0);
+    return;
+  }
   float *l = d->rin[0], *bias = d->rin[1];
   double *s = xalloc((size_t)E * sizeof *s), *gs = xalloc((size_t)G * sizeof *gs), *srt = xalloc((size_t)E * sizeof *srt);
   if (bias) {
@@ -990,7 +1044,7 @@ static void run_kernel(const Case *c, const Lib *L, void *fn, ffi_cif *cif, cons
   if (n->op == VN_OP_ROUTE) m.op_scratch_bytes = 2 * vn_node_cols(&g->nodes[n->src[0]]) * 4;
   if (n->op == VN_OP_MOE) {
     int64_t H = g->nodes[n->src[2]].dim[2], F = g->nodes[n->src[3]].dim[2];
-    m.op_scratch_bytes = (int64_t)c->T * (2 + 2 * H + F) * 4;
+    m.op_scratch_bytes = (int64_t)c->T * (2 + 2 * H + 3 * F) * 4;
   }
   VnRt rt = {0};
   rt.m = &m;
