@@ -224,6 +224,9 @@ void vn_k_ssm_scan(VnRt *rt, float *out, const float *x, int64_t ldx, const floa
 void vn_k_shift(VnRt *rt, float *out, const float *x, int64_t ldx, float *state, int T, int pos, int64_t C);
 void vn_k_wkv(VnRt *rt, float *out, const float *k, int64_t ldk, const float *v, int64_t ldv, const float *decay,
               const float *first, float *state, int T, int pos, int64_t C);
+void vn_k_delta_rule(VnRt *rt, float *out, const float *q, int64_t ldq, const float *k, int64_t ldk, const float *v,
+                     int64_t ldv, const float *g, int64_t ldg, const float *beta, int64_t ldb, float *state, int T, int pos,
+                     int Hv, int Hk, int dk, int dv, float eps, float scale);
 typedef struct VnMla {
   int32_t heads, head_dim, rope_dim, v_head_dim, rank;
   float scale;
