@@ -584,6 +584,14 @@ static int l_softcap(lua_State *L) {
   return unary(L, VN_OP_SOFTCAP, &p);
 }
 
+/* xielu(x, params): xIELU with its learned parameters, a weight [4] of
+ * (alpha_p, alpha_n, beta, eps) as stored (softplus is applied to alphas) */
+static int l_xielu(lua_State *L) {
+  uint32_t s2[2] = {operand(L, 1, 0), operand(L, 2, 0)};
+  push_tensor(L, add_node(L, VN_OP_XIELU, s2, 2, NULL, 0, 0));
+  return 1;
+}
+
 /* view(x, first_col, ncols) — first_col 0-based */
 static int l_view(lua_State *L) {
   VnParams p = {0};
@@ -941,7 +949,8 @@ static const luaL_Reg builder[] = {
   {"rope_table", l_rope_table}, {"rope", l_rope},     {"attention", l_attention},
   {"last", l_last},         {"output", l_output},     {"route", l_route},
   {"moe", l_moe},           {"conv1d", l_conv1d},     {"ssm_scan", l_ssm_scan},
-  {"shift", l_shift},       {"wkv", l_wkv},           {"delta_rule", l_delta_rule},           {"mla", l_mla},
+  {"shift", l_shift},       {"wkv", l_wkv},           {"mla", l_mla},
+  {"delta_rule", l_delta_rule}, {"xielu", l_xielu},
   {NULL, NULL},
 };
 

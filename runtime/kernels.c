@@ -706,6 +706,18 @@ void vn_k_scale(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_
     for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = x[(int64_t)t * ldx + i] * s;
 }
 
+/* xielu: w = (alpha_p, alpha_n, beta, eps) as stored; softplus of the alphas here */
+void vn_k_xielu(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, int T, int64_t C) {
+  (void)rt;
+  float ap = w[0] > 20 ? w[0] : log1pf(expf(w[0])), beta = w[2], eps = w[3];
+  float an = beta + (w[1] > 20 ? w[1] : log1pf(expf(w[1])));
+  for (int t = 0; t < T; t++)
+    for (int64_t i = 0; i < C; i++) {
+      float v = x[(int64_t)t * ldx + i];
+      out[(int64_t)t * C + i] = v > 0 ? ap * v * v + beta * v : (expm1f(fminf(v, eps)) - v) * an + beta * v;
+    }
+}
+
 void vn_k_softcap(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float cap) {
   (void)rt;
   for (int t = 0; t < T; t++)

@@ -313,6 +313,20 @@ static void gen_unary(Gen *G, int k, VnOp op) {
 }
 GEN(act, 18) { gen_unary(G, k, VN_OP_ACT); }
 GEN(glu, 18) { gen_unary(G, k, VN_OP_GLU); }
+/* xielu: parameters around the model's initial ones (alphas stored through
+ * softplus's inverse, beta 0.5, eps -1e-6) and far from them */
+static void fix_xielu(const Case *c, struct Data *d, uint64_t *r);
+GEN(xielu, 12) {
+  Case *c = G->c;
+  VnParams p = {0};
+  int64_t C = PICK(&G->r, NCOLS_ODD, 8, 64);
+  c->T = irand(&G->r, 1, 9);
+  c->amp = (float)PICK(&G->r, 1, 4, 30);
+  c->fix = fix_xielu;
+  uint32_t s[] = {act_in(G, C), vec_w(G, 4)};
+  DESC("C=%lld T=%d amp=%g", (long long)C, c->T, c->amp);
+  op_node(G, VN_OP_XIELU, s, &p);
+}
 GEN(scale, 6) { gen_unary(G, k, VN_OP_SCALE); }
 GEN(softcap, 8) { gen_unary(G, k, VN_OP_SOFTCAP); }
 
@@ -910,6 +924,15 @@ static void fix_delta_rule(const Case *c, Data *d, uint64_t *r) {
       sync_in(c, d, j);
     }
   }
+}
+
+static void fix_xielu(const Case *c, Data *d, uint64_t *r) {
+  float *w = d->rin[1];
+  w[0] = (float)(-0.6 + 2 * frand(r, 1));  /* softplus: 0.07 .. 1.6 */
+  w[1] = (float)(-1.4 + 2 * frand(r, 1));
+  w[2] = (float)(0.5 + 0.3 * frand(r, 1));
+  w[3] = c->T % 2 ? -1e-6f : -0.25f;       /* eps: the model's, and one that clips visibly */
+  sync_in(c, d, 1);
 }
 
 static void free_data(Data *d) {
