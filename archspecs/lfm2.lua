@@ -7,7 +7,7 @@ return arch {
   hf = { "Lfm2ForCausalLM" },
   model_type = { "lfm2" },
   about = "hybrid: gated short-convolution layers and attention layers with q/k norms",
-  options = "layer_types (or full_attn_idxs), conv_L_cache, conv_bias, norm_eps, tie_word_embeddings, rope_parameters/rope_theta",
+  options = "layer_types (or full_attn_idxs), conv_L_cache, conv_bias, norm_eps, tie_embedding/tie_word_embeddings, rope_parameters/rope_theta",
   build = function(cfg)
     with_defaults(cfg, {            -- configuration_lfm2.py
       num_key_value_heads = 8, max_position_embeddings = 128000, norm_eps = 1e-5,
@@ -39,7 +39,7 @@ return arch {
         end,
       },
       mlp = { act = "silu" },
-      tie = cfg.tie_word_embeddings,
+      tie = cfg.tie_embedding == nil and cfg.tie_word_embeddings or cfg.tie_embedding,
       names = { attn_norm = "operator_norm", mlp_norm = "ffn_norm", o = "self_attn.out_proj",
                 q_norm = "self_attn.q_layernorm", k_norm = "self_attn.k_layernorm",
                 gate = "feed_forward.w1", up = "feed_forward.w3", down = "feed_forward.w2",
