@@ -584,6 +584,14 @@ static int l_softcap(lua_State *L) {
   return unary(L, VN_OP_SOFTCAP, &p);
 }
 
+/* xielu(x, params): xIELU with its learned parameters, a weight [4] of
+ * (alpha_p, alpha_n, beta, eps) as stored (softplus is applied to alphas) */
+static int l_xielu(lua_State *L) {
+  uint32_t s2[2] = {operand(L, 1, 0), operand(L, 2, 0)};
+  push_tensor(L, add_node(L, VN_OP_XIELU, s2, 2, NULL, 0, 0));
+  return 1;
+}
+
 /* view(x, first_col, ncols) — first_col 0-based */
 static int l_view(lua_State *L) {
   VnParams p = {0};
@@ -791,6 +799,28 @@ static int l_wkv(lua_State *L) {
   return 1;
 }
 
+/* delta_rule(q, k, v, g, beta, {heads=, kv_heads=, head_dim=, v_head_dim=, l2norm=, eps=, scale=}):
+ * the gated delta rule (linear attention) over value heads; owns its state.
+ * l2norm (default true): q and k l2-normalized per head with eps (1e-6);
+ * scale: of q (default head_dim^-0.5) */
+static int l_delta_rule(lua_State *L) {
+  opts_check(L, 6, "delta_rule", "heads kv_heads head_dim v_head_dim l2norm eps scale");
+  VnParams p = {0};
+  p.heads = (int32_t)opt_int(L, 6, "heads", 0);
+  p.kv_heads = (int32_t)opt_int(L, 6, "kv_heads", p.heads);
+  p.head_dim = (int32_t)opt_int(L, 6, "head_dim", 0);
+  p.v_head_dim = (int32_t)opt_int(L, 6, "v_head_dim", p.head_dim);
+  if (p.heads < 1 || p.kv_heads < 1 || p.heads % p.kv_heads || p.head_dim < 1 || p.head_dim > 1024 || p.v_head_dim < 1 ||
+      p.v_head_dim > 1024)
+    return luaL_error(L, "delta_rule: heads must be a multiple of kv_heads, head dims in [1, 1024]");
+  p.eps = opt_bool(L, 6, "l2norm", 1) ? (float)opt_num(L, 6, "eps", 1e-6) : 0;
+  p.scale = (float)opt_num(L, 6, "scale", 1.0 / sqrt((double)p.head_dim));
+  uint32_t st = new_fixed_state(L, (int64_t)p.heads * p.head_dim, p.v_head_dim, "delta_state");
+  uint32_t s6[6] = {operand(L, 1, 0), operand(L, 2, 0), operand(L, 3, 0), operand(L, 4, 0), operand(L, 5, 0), st};
+  push_tensor(L, add_node(L, VN_OP_DELTA_RULE, s6, 6, &p, 0, 0));
+  return 1;
+}
+
 /* mla(q, latent, rope_key, w_kv, {heads=, head_dim=, rope_dim=, v_head_dim=, scale=, rope=}):
  * attention whose cache holds the latent and the shared rope key */
 static int l_mla(lua_State *L) {
@@ -939,6 +969,7 @@ static const luaL_Reg builder[] = {
   {"last", l_last},         {"output", l_output},     {"route", l_route},
   {"moe", l_moe},           {"conv1d", l_conv1d},     {"ssm_scan", l_ssm_scan},
   {"shift", l_shift},       {"wkv", l_wkv},           {"mla", l_mla},
+  {"delta_rule", l_delta_rule}, {"xielu", l_xielu},
   {NULL, NULL},
 };
 

@@ -48,6 +48,36 @@ static VnStatus act_emit(const VnGraph *g, const VnNode *n, VnBuf *b, const char
 
 VnStatus vn_emit_act(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) { return act_emit(g, n, b, "act"); }
 
+/* ---- xielu: x [T][C], w [4] = (alpha_p, alpha_n, beta, eps) as a model
+ * stores them -> out [T][C]; with ap = softplus(alpha_p), an = beta +
+ * softplus(alpha_n): x > 0: ap x^2 + beta x; else (expm1(min(x, eps)) - x)
+ * an + beta x (transformers' XIELUActivation) ---- */
+VnStatus vn_shape_xielu(VnCtx *ctx, VnGraph *g, VnNode *n) {
+  const VnNode *a = vn_op_src(g, n, 0), *w = vn_op_src(g, n, 1);
+  if (!vn_op_is_act(a)) return vn_op_bad(ctx, n, "input must be an activation, got", a);
+  if (!w || w->op != VN_OP_WEIGHT || !vn_op_is_vec(w, 4)) return vn_op_bad(ctx, n, "parameters must be a weight [4], got", w);
+  vn_op_set2(n, a->dim[0], a->dim[1]);
+  return VN_OK;
+}
+
+static double softplus_d(double v) { return v > 20.0 ? v : log1p(exp(v)); }
+
+void vn_ref_xielu(const VnRefArgs *a) {
+  int64_t n = (int64_t)a->T * vn_node_cols(a->n);
+  const float *w = a->in[1];
+  double ap = softplus_d(w[0]), beta = w[2], an = beta + softplus_d(w[1]), eps = w[3];
+  for (int64_t i = 0; i < n; i++) {
+    double x = a->in[0][i];
+    a->out[i] = (float)(x > 0 ? ap * x * x + beta * x : (expm1(x < eps ? x : eps) - x) * an + beta * x);
+  }
+}
+
+VnStatus vn_emit_xielu(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
+  vn_buf_printf(b, "  vn_k_xielu(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", T, %lld);\n", (long long)vn_op_ld(g, n, 0),
+                (long long)vn_node_cols(n));
+  return VN_OK;
+}
+
 /* ---- add, mul: a + b, a * b; b is [T][C], a 1-D weight [C] applied to
  * every row, or a column [T][1] applied to every column ---- */
 static VnStatus binary_shape(VnCtx *ctx, VnGraph *g, VnNode *n) {

@@ -5,9 +5,9 @@
  *   ops/norm.c        rmsnorm, layernorm
  *   ops/matmul.c      matmul
  *   ops/attention.c   rope, attention, mla
- *   ops/elementwise.c act, add, mul, glu, scale, softcap
+ *   ops/elementwise.c act, add, mul, xielu, glu, scale, softcap
  *   ops/moe.c         route, moe
- *   ops/recurrent.c   conv1d, ssm_scan, shift, wkv
+ *   ops/recurrent.c   conv1d, ssm_scan, shift, wkv, delta_rule
  * and defines, for its row OP(NAME, name, ...):
  *   vn_shape_<name>  the shape rule: checks the operands, sets the result's
  *                    dtype and dims; a mismatch is a VN_ERR_SHAPE naming the

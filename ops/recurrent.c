@@ -1,6 +1,7 @@
 /* recurrent.c: the ops whose state lives across steps: CONV1D (causal
  * depthwise convolution over time), SSM_SCAN (selective scan), SHIFT (the
- * previous row) and WKV (weighted key-value recurrence): shape rules,
+ * previous row), WKV (weighted key-value recurrence) and DELTA_RULE (the
+ * gated delta rule of linear attention): shape rules,
  * reference kernels, emitters (ops.h).
  *
  * References are written from the ops' definitions (ops.def, graph.h) and
@@ -212,5 +213,85 @@ void vn_ref_wkv(const VnRefArgs *a) {
 VnStatus vn_emit_wkv(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
   vn_buf_printf(b, "  vn_k_wkv(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", %lld, " VN_IN(2) ", " VN_IN(3) ", (float *)in4, T, pos, %lld);\n",
                 (long long)vn_op_ld(g, n, 0), (long long)vn_op_ld(g, n, 1), (long long)vn_node_cols(n));
+  return VN_OK;
+}
+
+/* ---- delta_rule: q, k [T][Hk*dk], v [T][Hv*dv], g, beta [T][Hv], state
+ * [Hv*dk][dv] -> out [T][Hv*dv] (heads = Hv, kv_heads = Hk, head_dim = dk,
+ * v_head_dim = dv). Value head h reads key head h / (Hv/Hk). Per head and
+ * token, from S = 0 at position 0: with eps > 0, q and k are first divided
+ * by sqrt(sum x^2 + eps) (l2norm); then q times scale and
+ *   S = e^g S,  u = beta (v - S^T k),  S = S + k u^T,  out = S^T q
+ * (S [dk][dv]; transformers' torch_recurrent_gated_delta_rule). */
+VnStatus vn_shape_delta_rule(VnCtx *ctx, VnGraph *g, VnNode *n) {
+  const VnParams *p = &n->p;
+  const VnNode *q = vn_op_src(g, n, 0), *k = vn_op_src(g, n, 1), *v = vn_op_src(g, n, 2);
+  const VnNode *gg = vn_op_src(g, n, 3), *be = vn_op_src(g, n, 4), *st = vn_op_src(g, n, 5);
+  int64_t Hv = p->heads, Hk = p->kv_heads, dk = p->head_dim, dv = p->v_head_dim;
+  if (Hv < 1 || Hk < 1 || Hv % Hk || dk < 1 || dv < 1 || dk > VN_REF_MAX_HEAD_DIM || dv > VN_REF_MAX_HEAD_DIM)
+    return vn_op_bad(ctx, n, "heads must be a multiple of kv_heads and head dims in [1, 1024]", NULL);
+  if (!vn_op_is_act(q) || q->dim[0] != VN_T || q->dim[1] != Hk * dk) return vn_op_bad(ctx, n, "q must be [T, kv_heads*head_dim], got", q);
+  if (!vn_op_is_act(k) || k->dim[0] != VN_T || k->dim[1] != Hk * dk) return vn_op_bad(ctx, n, "k must be [T, kv_heads*head_dim], got", k);
+  if (!vn_op_is_act(v) || v->dim[0] != VN_T || v->dim[1] != Hv * dv) return vn_op_bad(ctx, n, "v must be [T, heads*v_head_dim], got", v);
+  if (!vn_op_is_act(gg) || gg->dim[0] != VN_T || gg->dim[1] != Hv) return vn_op_bad(ctx, n, "g must be [T, heads], got", gg);
+  if (!vn_op_is_act(be) || be->dim[0] != VN_T || be->dim[1] != Hv) return vn_op_bad(ctx, n, "beta must be [T, heads], got", be);
+  if (!st || st->op != VN_OP_STATE || st->dim[0] != Hv * dk || st->dim[1] != dv)
+    return vn_op_bad(ctx, n, "state must be [heads*head_dim, v_head_dim], got", st);
+  vn_op_set2(n, VN_T, Hv * dv);
+  return VN_OK;
+}
+
+void vn_ref_delta_rule(const VnRefArgs *a) {
+  const VnParams *p = &a->n->p;
+  int Hv = p->heads, Hk = p->kv_heads, dk = p->head_dim, dv = p->v_head_dim, T = a->T;
+  const float *Q = a->in[0], *K = a->in[1], *V = a->in[2], *G = a->in[3], *Be = a->in[4];
+  float *st = a->in[5];
+  double *S = vn_op_calloc((size_t)dk * dv, sizeof *S), *q = vn_op_calloc((size_t)dk, sizeof *q);
+  double *k = vn_op_calloc((size_t)dk, sizeof *k), *u = vn_op_calloc((size_t)dv, sizeof *u);
+  for (int h = 0; h < Hv; h++) {
+    int hk = h / (Hv / Hk);
+    float *sh = st + (int64_t)h * dk * dv;
+    for (int64_t i = 0; i < (int64_t)dk * dv; i++) S[i] = a->pos > 0 ? sh[i] : 0.0;
+    for (int t = 0; t < T; t++) {
+      const float *qt = Q + ((int64_t)t * Hk + hk) * dk, *kt = K + ((int64_t)t * Hk + hk) * dk;
+      const float *vt = V + ((int64_t)t * Hv + h) * dv;
+      double qn = 1, kn = 1;
+      if (p->eps > 0) {
+        double sq = 0, sk = 0;
+        for (int i = 0; i < dk; i++) { sq += (double)qt[i] * qt[i]; sk += (double)kt[i] * kt[i]; }
+        qn = 1 / sqrt(sq + p->eps); kn = 1 / sqrt(sk + p->eps);
+      }
+      for (int i = 0; i < dk; i++) { q[i] = qt[i] * qn * p->scale; k[i] = kt[i] * kn; }
+      double decay = exp((double)G[(int64_t)t * Hv + h]), beta = Be[(int64_t)t * Hv + h];
+      for (int64_t i = 0; i < (int64_t)dk * dv; i++) S[i] *= decay;
+      for (int j = 0; j < dv; j++) {
+        double m = 0;
+        for (int i = 0; i < dk; i++) m += S[(int64_t)i * dv + j] * k[i];
+        u[j] = beta * (vt[j] - m);
+      }
+      for (int i = 0; i < dk; i++)
+        for (int j = 0; j < dv; j++) S[(int64_t)i * dv + j] += k[i] * u[j];
+      float *ot = a->out + ((int64_t)t * Hv + h) * dv;
+      for (int j = 0; j < dv; j++) {
+        double o = 0;
+        for (int i = 0; i < dk; i++) o += S[(int64_t)i * dv + j] * q[i];
+        ot[j] = (float)o;
+      }
+    }
+    for (int64_t i = 0; i < (int64_t)dk * dv; i++) sh[i] = (float)S[i];
+  }
+  free(S); free(q); free(k); free(u);
+}
+
+VnStatus vn_emit_delta_rule(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
+  const VnParams *p = &n->p;
+  vn_buf_printf(b, "  vn_k_delta_rule(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", %lld, " VN_IN(2) ", %lld, " VN_IN(3) ", %lld, "
+                VN_IN(4) ", %lld, (float *)in5, T, pos, %d, %d, %d, %d, ",
+                (long long)vn_op_ld(g, n, 0), (long long)vn_op_ld(g, n, 1), (long long)vn_op_ld(g, n, 2),
+                (long long)vn_op_ld(g, n, 3), (long long)vn_op_ld(g, n, 4), p->heads, p->kv_heads, p->head_dim, p->v_head_dim);
+  vn_op_flt(b, p->eps);
+  vn_buf_puts(b, ", ");
+  vn_op_flt(b, p->scale);
+  vn_buf_puts(b, ");\n");
   return VN_OK;
 }

@@ -707,6 +707,18 @@ void vn_k_scale(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_
     for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = x[(int64_t)t * ldx + i] * s;
 }
 
+/* xielu: w = (alpha_p, alpha_n, beta, eps) as stored; softplus of the alphas here */
+void vn_k_xielu(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, int T, int64_t C) {
+  (void)rt;
+  float ap = w[0] > 20 ? w[0] : log1pf(expf(w[0])), beta = w[2], eps = w[3];
+  float an = beta + (w[1] > 20 ? w[1] : log1pf(expf(w[1])));
+  for (int t = 0; t < T; t++)
+    for (int64_t i = 0; i < C; i++) {
+      float v = x[(int64_t)t * ldx + i];
+      out[(int64_t)t * C + i] = v > 0 ? ap * v * v + beta * v : (expm1f(fminf(v, eps)) - v) * an + beta * v;
+    }
+}
+
 void vn_k_softcap(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float cap) {
   (void)rt;
   for (int t = 0; t < T; t++)
@@ -994,6 +1006,63 @@ void vn_k_wkv(VnRt *rt, float *out, const float *k, int64_t ldk, const float *v,
       den[c] = e1 * den[c] + e2;
       mx[c] = m2;
     }
+}
+
+/* delta_rule: per value head, S [dk][dv] decays by e^g, takes the key's
+ * correction beta (v - S^T k) and is read by the query: out = S^T q.
+ * Heads run on the thread pool (each owns its slice of the state). */
+typedef struct {
+  VnRt *rt;
+  float *out, *state;
+  const float *q, *k, *v, *g, *beta;
+  int64_t ldq, ldk, ldv, ldg, ldb;
+  int T, pos, Hv, Hk, dk, dv;
+  float eps, scale;
+} DeltaArgs;
+
+static void delta_task(void *arg, int64_t h0, int64_t h1, int thread) {
+  const DeltaArgs *a = arg;
+  int dk = a->dk, dv = a->dv;
+  float *q = a->rt->scratch + (int64_t)thread * (a->rt->ctx + 3 * VN_MAX_HEAD_DIM);  /* as attention's scratch */
+  float *k = q + VN_MAX_HEAD_DIM, *u = k + VN_MAX_HEAD_DIM;
+  for (int64_t h = h0; h < h1; h++) {
+    int hk = (int)(h / (a->Hv / a->Hk));
+    float *S = a->state + h * dk * dv;
+    if (a->pos == 0) memset(S, 0, (size_t)dk * dv * 4);
+    for (int t = 0; t < a->T; t++) {
+      const float *qt = a->q + t * a->ldq + (int64_t)hk * dk, *kt = a->k + t * a->ldk + (int64_t)hk * dk;
+      const float *vt = a->v + t * a->ldv + h * dv;
+      float qn = a->scale, kn = 1;
+      if (a->eps > 0) {
+        qn = a->scale / sqrtf(vn_dot_f32(qt, qt, dk) + a->eps);
+        kn = 1 / sqrtf(vn_dot_f32(kt, kt, dk) + a->eps);
+      }
+      for (int i = 0; i < dk; i++) { q[i] = qt[i] * qn; k[i] = kt[i] * kn; }
+      float decay = expf(a->g[t * a->ldg + h]), beta = a->beta[t * a->ldb + h];
+      for (int j = 0; j < dv; j++) u[j] = 0;
+      for (int i = 0; i < dk; i++) {
+        float *row = S + (int64_t)i * dv;
+        for (int j = 0; j < dv; j++) row[j] *= decay;
+        vn_axpy_f32(u, k[i], row, dv);               /* u = S^T k */
+      }
+      for (int j = 0; j < dv; j++) u[j] = beta * (vt[j] - u[j]);
+      float *ot = a->out + (t * (int64_t)a->Hv + h) * dv;
+      for (int j = 0; j < dv; j++) ot[j] = 0;
+      for (int i = 0; i < dk; i++) {
+        float *row = S + (int64_t)i * dv;
+        vn_axpy_f32(row, k[i], u, dv);               /* S += k u^T */
+        vn_axpy_f32(ot, q[i], row, dv);              /* out = S^T q */
+      }
+    }
+  }
+}
+
+void vn_k_delta_rule(VnRt *rt, float *out, const float *q, int64_t ldq, const float *k, int64_t ldk, const float *v,
+                     int64_t ldv, const float *g, int64_t ldg, const float *beta, int64_t ldb, float *state, int T, int pos,
+                     int Hv, int Hk, int dk, int dv, float eps, float scale) {
+  DeltaArgs a = {rt, out, state, q, k, v, g, beta, ldq, ldk, ldv, ldg, ldb, T, pos, Hv, Hk, dk, dv, eps, scale};
+  if ((int64_t)Hv * T * dk * dv < 32768) delta_task(&a, 0, Hv, 0);
+  else vn_parallel(rt, Hv, delta_task, &a);
 }
 
 /* ---- attention over a cached latent (multi-head latent attention) ----

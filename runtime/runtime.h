@@ -212,6 +212,7 @@ void vn_k_add(VnRt *rt, float *out, const float *a, int64_t lda, const float *b,
 void vn_k_mul(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C, int bcol);
 void vn_k_glu(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int act);
 void vn_k_scale(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float s);
+void vn_k_xielu(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, int T, int64_t C);
 void vn_k_softcap(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float cap);
 void vn_k_last(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int Tout, int64_t C);
 void vn_k_route(VnRt *rt, float *out, const float *logits, int64_t ld, const float *bias, int T, int64_t E, int k,
@@ -228,6 +229,9 @@ void vn_k_ssm_scan(VnRt *rt, float *out, const float *x, int64_t ldx, const floa
 void vn_k_shift(VnRt *rt, float *out, const float *x, int64_t ldx, float *state, int T, int pos, int64_t C);
 void vn_k_wkv(VnRt *rt, float *out, const float *k, int64_t ldk, const float *v, int64_t ldv, const float *decay,
               const float *first, float *state, int T, int pos, int64_t C);
+void vn_k_delta_rule(VnRt *rt, float *out, const float *q, int64_t ldq, const float *k, int64_t ldk, const float *v,
+                     int64_t ldv, const float *g, int64_t ldg, const float *beta, int64_t ldb, float *state, int T, int pos,
+                     int Hv, int Hk, int dk, int dv, float eps, float scale);
 typedef struct VnMla {
   int32_t heads, head_dim, rope_dim, v_head_dim, rank;
   float scale;

@@ -22,6 +22,7 @@
 --                    head: one norm weight shared by every head; all: one norm
 --                    over all heads at once; a function: the family's own
 --                    (e.g. a weight per head), prefix = layer prefix .. names.q_norm
+--                  qk_norm_after_rope = false: the q/k norm comes after RoPE (Hunyuan)
 --                  scale = nil, cap = nil,
 --                  alibi = nil | {slopes}, project = nil | function(h, prefix, i) -> q, k, v,
 --                  block = nil | function(h, prefix, i) -> out | nil: replaces the whole
@@ -118,16 +119,20 @@ local function decoder(o)
     if at.project then q, k, v = at.project(h, p, i)
     elseif n.qkv then q, k, v = fused_qkv(h, p .. n.qkv)
     else q, k, v = proj(h, p .. n.q, nil, { Q, H }), proj(h, p .. n.k, nil, { KV, H }), proj(h, p .. n.v, nil, { KV, H }) end
-    if type(at.qk_norm) == "function" then
-      q = at.qk_norm(q, p .. n.q_norm, o.heads)
-      k = at.qk_norm(k, p .. n.k_norm, o.kv_heads)
-    elseif at.qk_norm then
-      local g = at.qk_norm == "all" and 0 or o.head_dim
-      q = norm(q, p .. n.q_norm, g)
-      k = norm(k, p .. n.k_norm, g)
+    local function qk_norm()
+      if type(at.qk_norm) == "function" then
+        q = at.qk_norm(q, p .. n.q_norm, o.heads)
+        k = at.qk_norm(k, p .. n.k_norm, o.kv_heads)
+      elseif at.qk_norm then
+        local g = at.qk_norm == "all" and 0 or o.head_dim
+        q = norm(q, p .. n.q_norm, g)
+        k = norm(k, p .. n.k_norm, g)
+      end
     end
+    if not at.qk_norm_after_rope then qk_norm() end
     local r = per_layer(at.rope, i)
     if r then q, k = rope(q, r), rope(k, r) end
+    if at.qk_norm_after_rope then qk_norm() end
     local a = attention(q, k, v, {
       heads = o.heads, kv_heads = o.kv_heads, head_dim = o.head_dim,
       window = per_layer(at.window, i) or 0, scale = at.scale, cap = at.cap, alibi = at.alibi,

@@ -30,6 +30,8 @@
 --                                  apply_residual_connection_post_layernorm)
 --   rope       = nil | id,  alibi = nil | {slope per head},  alibi_bf16 = false,
 --   scale      = nil | n | function(i)
+--   window     = nil | n | function(i),   -- sliding window (0: full attention)
+--   norm_bias  = true,          -- false: the LayerNorms have a weight and no bias (MPT's no_bias)
 --   act        = "gelu_tanh",
 --   final_norm = true,  tie = false,
 -- }
@@ -121,7 +123,8 @@ local function gpt(o)
     if o.affine == false then return layernorm(x, nil, nil, { eps = eps }) end
     -- every norm is on the residual stream: [hidden] (weight checks the
     -- config's shapes against the tensors)
-    return layernorm(x, weight(name .. ".weight", { shape = { o.hidden } }), weight(name .. ".bias"), { eps = eps })
+    local b = o.norm_bias ~= false and weight(name .. ".bias") or nil
+    return layernorm(x, weight(name .. ".weight", { shape = { o.hidden } }), b, { eps = eps })
   end
 
   local function attention_block(h, p, i)
@@ -141,9 +144,11 @@ local function gpt(o)
     if o.rope then q, k = rope(q, o.rope), rope(k, o.rope) end
     local sc = o.scale
     if type(sc) == "function" then sc = sc(i) end
+    local win = o.window
+    if type(win) == "function" then win = win(i) end
     local a = attention(q, k, v, {
       heads = o.heads, kv_heads = o.kv_heads, head_dim = o.head_dim, scale = sc, alibi = o.alibi,
-      alibi_bf16 = o.alibi_bf16,
+      alibi_bf16 = o.alibi_bf16, window = win or 0,
     })
     return proj(a, p .. n.o)
   end

@@ -45,10 +45,15 @@ local function mamba_mixer(h, p, o)
 end
 
 -- mamba2_mixer(h, prefix, {heads =, head_dim =, groups =, state =, eps =, act =,
---                          dt_min =, dt_max =, chunk =})
+--                          dt_min =, dt_max =, chunk =,
+--                          in_scale = nil | {z, x, B, C, dt}, out_scale = nil,
+--                          gated_norm = true, norm_before_gate = false})
 -- Mamba-2: in_proj -> (z, xBC, dt); xBC through the conv and act; split
 -- x, B, C; multi-head scan (one A and dt per head, B and C per group) with
--- D; norm(y * silu(z)) (gated RMSNorm); out_proj.
+-- D; norm(y * silu(z)) (gated RMSNorm; norm(y) * silu(z) with
+-- norm_before_gate; y * silu(z) without gated_norm); out_proj.
+-- in_scale: each part of in_proj's output times its factor, out_scale the
+-- output (Falcon-H1's multipliers; folded into the weights).
 local function mamba2_mixer(h, p, o)
   local H, P, G, N = o.heads, o.head_dim, o.groups or 1, o.state
   local Di = H * P
@@ -57,7 +62,20 @@ local function mamba2_mixer(h, p, o)
   if inw.shape[1] ~= Di + conv_dim + H then
     error(string.format("%s: in_proj has %d rows, expected %d (z, xBC, dt)", p, inw.shape[1], Di + conv_dim + H), 0)
   end
-  local proj = linear(h, inw, weight(p .. "in_proj.bias", { optional = true }))
+  local inb = weight(p .. "in_proj.bias", { optional = true })
+  local function ones(t) for _, v in ipairs(t) do if v ~= 1 then return false end end return true end
+  if o.in_scale and not ones(o.in_scale) then
+    local s, sizes = o.in_scale, { Di, Di, G * N, G * N, H }
+    local ws, bs, first = {}, {}, 0
+    for j = 1, 5 do
+      ws[j] = inw:rows(first, sizes[j]):scale(s[j])
+      if inb then bs[j] = inb:reshape { inb.shape[1], 1 }:rows(first, sizes[j]):scale(s[j]) end
+      first = first + sizes[j]
+    end
+    inw = cat(table.unpack(ws))
+    if inb then inb = cat(table.unpack(bs)):reshape { inb.shape[1] } end
+  end
+  local proj = linear(h, inw, inb)
   local z, xbc, dt = view(proj, 0, Di), view(proj, Di, conv_dim), view(proj, Di + conv_dim, H)
   local cw = weight(p .. "conv1d.weight")
   local K = cw.shape[#cw.shape]
@@ -65,8 +83,16 @@ local function mamba2_mixer(h, p, o)
   local x, B, C = view(xbc, 0, Di), view(xbc, Di, G * N), view(xbc, Di + G * N, G * N)
   local y = ssm_scan(x, dt, ssm_a(p), B, C, weight(p .. "D"), weight(p .. "dt_bias"),
                      { heads = H, groups = G, dt_min = o.dt_min, dt_max = o.dt_max, chunk = o.chunk or 256 })
-  y = rmsnorm(mul(y, act(z, "silu")), weight(p .. "norm.weight"), { eps = o.eps or 1e-6, group = o.norm_group })
-  return linear(y, weight(p .. "out_proj.weight"), weight(p .. "out_proj.bias", { optional = true }))
+  if o.gated_norm == false then
+    y = mul(y, act(z, "silu"))
+  elseif o.norm_before_gate then
+    y = mul(rmsnorm(y, weight(p .. "norm.weight"), { eps = o.eps or 1e-6, group = o.norm_group }), act(z, "silu"))
+  else
+    y = rmsnorm(mul(y, act(z, "silu")), weight(p .. "norm.weight"), { eps = o.eps or 1e-6, group = o.norm_group })
+  end
+  local ow, ob = weight(p .. "out_proj.weight"), weight(p .. "out_proj.bias", { optional = true })
+  if o.out_scale and o.out_scale ~= 1 then ow, ob = ow:scale(o.out_scale), ob and ob:scale(o.out_scale) end
+  return linear(y, ow, ob)
 end
 
 -- ssm_model{ layers, vocab, eps, mixer = function(h, prefix, i) -> out, names = {...}, tie = }

@@ -31,6 +31,8 @@ t "venusc --help" ./venusc --help; has "venusc --help lists compile" "compile MO
 t "venusc --version" ./venusc --version; has "venusc --version" "^venusc [0-9]" "$work/out"
 t "venusc specs" ./venusc specs; has "specs lists llama" "^llama +LlamaForCausalLM" "$work/out"
 has "specs lists qwen3" "Qwen3ForCausalLM" "$work/out"
+has "specs lists qwen3_next" "^qwen3_next +Qwen3NextForCausalLM" "$work/out"
+has "specs lists falcon_h1" "^falcon_h1 +FalconH1ForCausalLM" "$work/out"
 t "venusc targets" ./venusc targets; has "targets lists generic" "^generic " "$work/out"; has "targets names native" "^native = " "$work/out"
 t "venusc inspect" ./venusc inspect $M; has "inspect: arena" "^arena: +[0-9]+ bytes" "$work/out"
 has "inspect: fusions" "fusions: +glu 2 qkv 2 rope 2 residual 4" "$work/out"

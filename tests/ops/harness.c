@@ -315,6 +315,20 @@ static void gen_unary(Gen *G, int k, VnOp op) {
 }
 GEN(act, 18) { gen_unary(G, k, VN_OP_ACT); }
 GEN(glu, 18) { gen_unary(G, k, VN_OP_GLU); }
+/* xielu: parameters around the model's initial ones (alphas stored through
+ * softplus's inverse, beta 0.5, eps -1e-6) and far from them */
+static void fix_xielu(const Case *c, struct Data *d, uint64_t *r);
+GEN(xielu, 12) {
+  Case *c = G->c;
+  VnParams p = {0};
+  int64_t C = PICK(&G->r, NCOLS_ODD, 8, 64);
+  c->T = irand(&G->r, 1, 9);
+  c->amp = (float)PICK(&G->r, 1, 4, 30);
+  c->fix = fix_xielu;
+  uint32_t s[] = {act_in(G, C), vec_w(G, 4)};
+  DESC("C=%lld T=%d amp=%g", (long long)C, c->T, c->amp);
+  op_node(G, VN_OP_XIELU, s, &p);
+}
 GEN(scale, 6) { gen_unary(G, k, VN_OP_SCALE); }
 GEN(softcap, 8) { gen_unary(G, k, VN_OP_SOFTCAP); }
 
@@ -348,6 +362,7 @@ static void fix_route(const Case *c, struct Data *d, uint64_t *r);
 static void fix_moe(const Case *c, struct Data *d, uint64_t *r);
 static void fix_ssm_scan(const Case *c, struct Data *d, uint64_t *r);
 static void fix_wkv(const Case *c, struct Data *d, uint64_t *r);
+static void fix_delta_rule(const Case *c, struct Data *d, uint64_t *r);
 
 /* kinds by k % 4: softmax, softmax renorm (Mixtral), sigmoid with a
  * correction bias and groups (DeepSeek-V3), sigmoid without groups; mode 1
@@ -533,6 +548,32 @@ GEN(wkv, 12) {
   uint32_t s[] = {act_in(G, C), act_in(G, C), vec_w(G, C), vec_w(G, C), fixed_state(G, 3, C)};
   DESC("C=%lld T=%d pos=%d amp=%g", (long long)C, c->T, c->pos, c->amp);
   op_node(G, VN_OP_WKV, s, &p);
+}
+
+/* value heads sharing key heads (Hv/Hk of 1, 2, 4), head dims odd and
+ * even, with and without the l2norm, T of one (decode) to 30, from
+ * position 0 and from a state as steps leave it (fix_delta_rule) */
+GEN(delta_rule, 16) {
+  Case *c = G->c;
+  uint64_t *r = &G->r;
+  static const int hk[][2] = {{1, 1}, {2, 1}, {4, 2}, {4, 1}, {3, 3}};
+  int which = k % 5;
+  VnParams p = {0};
+  p.heads = hk[which][0];
+  p.kv_heads = hk[which][1];
+  p.head_dim = (int32_t)PICK(r, 4, 16, 17, 32);
+  p.v_head_dim = (int32_t)PICK(r, 3, 16, 32);
+  p.eps = k % 4 == 3 ? 0 : 1e-6f;
+  p.scale = (float)(1.0 / sqrt((double)p.head_dim));
+  c->T = k % 3 == 0 ? 1 : irand(r, 2, 30);
+  c->pos = k % 2 ? irand(r, 1, 500) : 0;
+  c->fix = fix_delta_rule;
+  uint32_t s[] = {act_in(G, (int64_t)p.kv_heads * p.head_dim), act_in(G, (int64_t)p.kv_heads * p.head_dim),
+                  act_in(G, (int64_t)p.heads * p.v_head_dim), act_in(G, p.heads), act_in(G, p.heads),
+                  fixed_state(G, (int64_t)p.heads * p.head_dim, p.v_head_dim)};
+  DESC("Hv=%d Hk=%d dk=%d dv=%d T=%d pos=%d%s", p.heads, p.kv_heads, p.head_dim, p.v_head_dim, c->T, c->pos,
+       p.eps > 0 ? " l2norm" : "");
+  op_node(G, VN_OP_DELTA_RULE, s, &p);
 }
 
 GEN(mla, 16) {
@@ -916,6 +957,36 @@ static void fix_wkv(const Case *c, Data *d, uint64_t *r) {
     st[2 * C + i] = frand(r, c->amp);
   }
   sync_in(c, d, 4);
+}
+
+/* delta_rule: g = -softplus-like log decay in [-2, 0), beta in (0, 1) as
+ * sigmoid gives it; without the l2norm, q and k scaled to unit-ish rows
+ * (as the models' normalized keys) so the state stays bounded */
+static void fix_delta_rule(const Case *c, Data *d, uint64_t *r) {
+  (void)r;
+  const VnNode *n = &c->g->nodes[c->node];
+  int64_t Hv = n->p.heads, dk = n->p.head_dim;
+  for (int64_t i = 0; i < c->T * Hv; i++) {
+    d->rin[3][i] = -(float)(1.0 + tanh((double)d->rin[3][i])) - 1e-3f;
+    d->rin[4][i] = (float)(1.0 / (1.0 + exp(-2.0 * d->rin[4][i])));
+  }
+  sync_in(c, d, 3);
+  sync_in(c, d, 4);
+  if (n->p.eps == 0) {
+    for (int j = 0; j < 2; j++) {
+      for (int64_t i = 0; i < c->T * in_cols(c, j); i++) d->rin[j][i] /= (float)sqrt((double)dk);
+      sync_in(c, d, j);
+    }
+  }
+}
+
+static void fix_xielu(const Case *c, Data *d, uint64_t *r) {
+  float *w = d->rin[1];
+  w[0] = (float)(-0.6 + 2 * frand(r, 1));  /* softplus: 0.07 .. 1.6 */
+  w[1] = (float)(-1.4 + 2 * frand(r, 1));
+  w[2] = (float)(0.5 + 0.3 * frand(r, 1));
+  w[3] = c->T % 2 ? -1e-6f : -0.25f;       /* eps: the model's, and one that clips visibly */
+  sync_in(c, d, 1);
 }
 
 static void free_data(Data *d) {
