@@ -110,6 +110,8 @@ clean:
 #   make test-sanitize [SANITIZE_AREAS="errors cli"]   the test areas but the cross
 #                   targets (or those named), with venusc and every binary it
 #                   compiles built with ASan + UBSan (+ LeakSanitizer)
+#   make test-stress [STRESS_RUNS=1000]   the demo model built with ASan + UBSan,
+#                   run with random flags (tests/cli/stress.py)
 FUZZ_S       ?= 20
 FUZZ_CC      ?= clang
 FUZZ_TARGETS ?= safetensors index config tokenizer gguf weights cli
@@ -165,4 +167,9 @@ fuzz:
 test-sanitize: deps
 	tests/fuzz/sanitize.sh $(SANITIZE_AREAS)
 
-.PHONY: fuzz test-sanitize
+# the demo model under ASan + UBSan, STRESS_RUNS invocations with random flags
+STRESS_RUNS ?= 1000
+test-stress: venusc
+	tests/cli/stress.sh $(STRESS_RUNS)
+
+.PHONY: fuzz test-sanitize test-stress

@@ -31,7 +31,7 @@ return arch {
           if attn[i + 1] then return nil end
           return mamba2_mixer(h, p .. "mamba.", {
             heads = cfg.mamba_n_heads, head_dim = dh, groups = cfg.mamba_n_groups, state = cfg.mamba_d_state,
-            eps = cfg.rms_norm_eps, act = c.act, chunk = cfg.mamba_chunk_size,
+            eps = cfg.rms_norm_eps, act = c.act, chunk = cfg.mamba_chunk_size, hidden = c.hidden, conv = cfg.mamba_d_conv,
             dt_min = type(lim[1]) == "number" and lim[1] or 0, dt_max = type(lim[2]) == "number" and lim[2] or nil,
           })
         end,

@@ -23,12 +23,15 @@ return arch {
       norm = { eps = cfg.rms_norm_eps or 1e-6 },
       attention = { block = mla_block(cfg, c, rope_id, scale) },
       mlp = { project = function(h, p, i)
-        if i < dense then return gated_mlp(h, p .. "mlp", c.act) end
+        if i < dense then return gated_mlp(h, p .. "mlp", c.act, nil, c.ffn, c.hidden) end
         return sparse_moe(h, {
           router = p .. "mlp.gate", experts = p .. "mlp.experts", n = need(cfg, "n_routed_experts"),
           top_k = need(cfg, "num_experts_per_tok"), kind = "sigmoid", renorm = cfg.norm_topk_prob ~= false,
           scale = cfg.routed_scaling_factor or 1.0, bias = p .. "mlp.gate.e_score_correction_bias",
           groups = cfg.n_group or 1, top_groups = cfg.topk_group or 1, act = c.act,
+          hidden = c.hidden, ffn = cfg.moe_intermediate_size,
+          shared_ffn = type(cfg.n_shared_experts) == "number" and type(cfg.moe_intermediate_size) == "number"
+                       and cfg.n_shared_experts * cfg.moe_intermediate_size or nil,
           shared = (cfg.n_shared_experts or 0) > 0 and p .. "mlp.shared_experts" or nil,
         })
       end },

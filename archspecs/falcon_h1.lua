@@ -47,7 +47,7 @@ return arch {
           local at = attention(q, k, v, { heads = c.heads, kv_heads = c.kv_heads, head_dim = c.head_dim })
           local m = mamba2_mixer(h, p .. "mamba.", {
             heads = cfg.mamba_n_heads, head_dim = dh, groups = G, state = cfg.mamba_d_state,
-            eps = cfg.rms_norm_eps, act = c.act, chunk = cfg.mamba_chunk_size,
+            eps = cfg.rms_norm_eps, act = c.act, chunk = cfg.mamba_chunk_size, hidden = c.hidden, conv = cfg.mamba_d_conv,
             dt_min = type(lim[1]) == "number" and lim[1] or 0, dt_max = type(lim[2]) == "number" and lim[2] or nil,
             in_scale = { sm[1] * si, sm[2] * si, sm[3] * si, sm[4] * si, sm[5] * si }, out_scale = cfg.ssm_out_multiplier,
             gated_norm = cfg.mamba_rms_norm, norm_before_gate = cfg.mamba_norm_before_gate,

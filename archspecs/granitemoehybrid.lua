@@ -2,20 +2,25 @@
 -- attention layers (layer_types), Granite's embedding/residual/attention/
 -- logit multipliers, a shared MLP on every layer plus routed experts when
 -- num_local_experts > 0.
+-- a size the config states (checked against the tensors), or false
+local function dim(n) return math.type(n) == "integer" and n or false end
+
 local function moe_part(h, p, cfg, act_name)
   local b = p .. "block_sparse_moe."
   local E, k = cfg.num_local_experts, cfg.num_experts_per_tok
   local router = has(b .. "router.layer.weight") and b .. "router.layer" or b .. "router"
   local gu, dn
   if has(b .. "input_linear.weight") then  -- [E, 2F, H] gate rows before up rows, [E, H, F]
-    gu, dn = weight(b .. "input_linear.weight"), weight(b .. "output_linear.weight")
+    local F, H = dim(cfg.intermediate_size), dim(cfg.hidden_size)
+    gu = weight(b .. "input_linear.weight", { shape = { dim(E), F and 2 * F, H } })
+    dn = weight(b .. "output_linear.weight", { shape = { dim(E), H, F } })
     local s = gu.shape
     gu = gu:reshape{ s[1], 2, s[2] // 2, s[3] }:permute{ 1, 3, 2, 4 }:reshape{ s[1], s[2], s[3] }
   else
-    gu, dn = experts(b .. "experts", E)
+    gu, dn = experts(b .. "experts", E, nil, cfg.intermediate_size, cfg.hidden_size)
   end
   -- softmax over the top-k logits = the top-k of the softmax, renormalized
-  local r = route(linear(h, weight(router .. ".weight")), nil, { top_k = k, renorm = true })
+  local r = route(linear(h, weight(router .. ".weight", { shape = { dim(E), dim(cfg.hidden_size) } })), nil, { top_k = k, renorm = true })
   return moe(h, r, gu, dn, { act = act_name, top_k = k })
 end
 
@@ -46,15 +51,16 @@ return arch {
             heads = cfg.mamba_n_heads or 128, head_dim = cfg.mamba_d_head or 32, groups = cfg.mamba_n_groups or 1,
             state = cfg.mamba_d_state or 256, eps = eps, act = c.act,
             dt_min = type(lim[1]) == "number" and lim[1] or 0, dt_max = type(lim[2]) == "number" and lim[2] or nil,
-            chunk = cfg.mamba_chunk_size,
+            chunk = cfg.mamba_chunk_size, hidden = c.hidden, conv = cfg.mamba_d_conv,
           })
         end,
       },
       mlp = { project = function(h, p)
-        local w = weight(p .. "shared_mlp.input_linear.weight")
+        local Fs = dim(cfg.shared_intermediate_size)
+        local w = weight(p .. "shared_mlp.input_linear.weight", { shape = { Fs and 2 * Fs, c.hidden } })
         local F = w.shape[1] // 2
         local f = linear(mul(act(linear(h, w:rows(0, F)), c.act), linear(h, w:rows(F, F))),
-                         weight(p .. "shared_mlp.output_linear.weight"))
+                         weight(p .. "shared_mlp.output_linear.weight", { shape = { c.hidden, F } }))
         if (cfg.num_local_experts or 0) > 0 then f = add(moe_part(h, p, cfg, c.act), f) end
         return f
       end },

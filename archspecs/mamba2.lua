@@ -11,7 +11,7 @@ return arch {
     local hi = lim[2]
     if type(hi) ~= "number" then hi = nil end  -- Infinity (stored as {"__float__": "Infinity"}): no bound
     ssm_model {
-      layers = need(cfg, "num_hidden_layers"), vocab = need(cfg, "vocab_size"), eps = cfg.layer_norm_epsilon or 1e-5,
+      layers = need(cfg, "num_hidden_layers"), vocab = need(cfg, "vocab_size"), hidden = cfg.hidden_size, eps = cfg.layer_norm_epsilon or 1e-5,
       bos = cfg.bos_token_id, eos = cfg.eos_token_id, max_pos = 1 << 20,
       tie = cfg.tie_word_embeddings == true,
       mixer = function(h, p)
@@ -19,6 +19,7 @@ return arch {
           heads = need(cfg, "num_heads"), head_dim = need(cfg, "head_dim"), groups = cfg.n_groups or 8,
           state = cfg.state_size or 128, eps = cfg.layer_norm_epsilon or 1e-5, act = act_name(cfg.hidden_act or "silu"),
           dt_min = type(lim[1]) == "number" and lim[1] or 0, dt_max = hi, chunk = cfg.chunk_size,
+          hidden = cfg.hidden_size, conv = cfg.conv_kernel,
         })
       end,
     }

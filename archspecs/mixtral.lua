@@ -20,7 +20,7 @@ return arch {
         local b = legacy and p .. "block_sparse_moe" or p .. "mlp"
         return sparse_moe(h, {
           router = b .. ".gate", experts = b .. ".experts", n = E, top_k = cfg.num_experts_per_tok or 2,
-          renorm = true, act = c.act, names = legacy and { gate = "w1", up = "w3", down = "w2" } or nil,
+          renorm = true, act = c.act, hidden = c.hidden, ffn = cfg.intermediate_size, names = legacy and { gate = "w1", up = "w3", down = "w2" } or nil,
         })
       end },
       tie = cfg.tie_word_embeddings == true,

@@ -19,10 +19,11 @@ return arch {
     decoder(llama_block(cfg, {
       attention = { window = sliding_windows(cfg) },
       mlp = { project = function(h, p, i)
-        if not is_sparse(cfg, i) then return gated_mlp(h, p .. "mlp", c.act) end
+        if not is_sparse(cfg, i) then return gated_mlp(h, p .. "mlp", c.act, nil, c.ffn, c.hidden) end
         return sparse_moe(h, {
           router = p .. "mlp.gate", experts = p .. "mlp.experts", n = cfg.num_experts or cfg.num_local_experts,
           top_k = cfg.num_experts_per_tok, renorm = cfg.norm_topk_prob == true, act = c.act,
+          hidden = c.hidden, ffn = cfg.moe_intermediate_size, shared_ffn = cfg.shared_expert_intermediate_size,
           shared = has(p .. "mlp.shared_expert.gate_proj.weight") and p .. "mlp.shared_expert" or nil,
           shared_gate = has(p .. "mlp.shared_expert_gate.weight") and p .. "mlp.shared_expert_gate" or nil,
         })

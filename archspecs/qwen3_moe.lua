@@ -17,10 +17,11 @@ return arch {
     decoder(llama_block(cfg, {
       attention = { window = sliding_windows(cfg), qk_norm = "head" },
       mlp = { project = function(h, p, i)
-        if not is_sparse(cfg, i) then return gated_mlp(h, p .. "mlp", c.act) end
+        if not is_sparse(cfg, i) then return gated_mlp(h, p .. "mlp", c.act, nil, c.ffn, c.hidden) end
         return sparse_moe(h, {
           router = p .. "mlp.gate", experts = p .. "mlp.experts", n = cfg.num_experts or cfg.num_local_experts,
           top_k = cfg.num_experts_per_tok, renorm = cfg.norm_topk_prob ~= false, act = c.act,
+          hidden = c.hidden, ffn = cfg.moe_intermediate_size,
         })
       end },
     }))

@@ -135,6 +135,12 @@ t "--ignore-eos" "$work/kjv" -p "And" -n 4 --temp 0 --ignore-eos
 t "--perplexity --chunks" "$work/kjv" --perplexity examples/tiny-kjv/kjv-val.txt --ctx 64 --chunks 2; has "--perplexity prints" "^perplexity: [0-9.]+$" "$work/out"
 t "tokenize" ./venusc tokenize examples/tiny-kjv -- "In the beginning"; has "tokenize ids" "^1134 259 2034$" "$work/out"
 t "detokenize" ./venusc detokenize examples/tiny-kjv -- 1134,259,2034; has "detokenize text" "^In the beginning$" "$work/out"
+# -n past the context with a text prompt: it stops at the context and says so
+t "-p -n past --ctx" "$work/kjv" -p "And God said" -n 100 --ctx 24 --ignore-eos; has "-p -n past --ctx: context full" "context of 24 tokens is full" "$work/err"
+# random flags (tests/cli/stress.py; under the sanitizers in make test-sanitize;
+# make test-stress: 1000 runs under ASan): each run ends by itself, 0 or a message
+if python3 tests/cli/stress.py "$work/kjv" "${STRESS_RUNS:-100}" > "$work/stress" 2>&1; then ok "$(tail -1 "$work/stress")"
+else no "stress: $(tail -1 "$work/stress")"; head -20 "$work/stress" | sed 's/^/      /'; fi
 # --chat: the chat formats venus recognizes in real chat templates
 # (tests/fixtures/chat: the chat_template of three tokenizer_config.json files)
 for f in qwen3:chatml llama3:llama3 gemma3:gemma; do

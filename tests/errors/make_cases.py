@@ -61,6 +61,47 @@ for fam in ("gpt2", "bert"):  # the other templates check the config's shapes to
     k = next(k for k in ("hidden_size", "n_embd") if k in c)
     c[k] = -c[k]
     open(os.path.join(d, "config.json"), "w").write(json.dumps(c))
+# the state-space and mixture-of-experts templates check the sizes their
+# configs state too: (case, family, key, how the value changes)
+ssm_moe = [
+    ("hidden_negative", "mamba", "hidden_size", lambda v: -v),
+    ("hidden_negative", "mamba2", "hidden_size", lambda v: -v),
+    ("hidden_negative", "falcon_mamba", "hidden_size", lambda v: -v),
+    ("state_wrong", "mamba", "state_size", lambda v: 2 * v),
+    ("state_wrong", "mamba2", "state_size", lambda v: 2 * v),
+    ("state_wrong", "jamba", "mamba_d_state", lambda v: 2 * v),
+    ("state_wrong", "granitemoehybrid", "mamba_d_state", lambda v: 2 * v),
+    ("inner_wrong", "mamba", "intermediate_size", lambda v: 2 * v),
+    ("inner_wrong", "jamba", "mamba_expand", lambda v: 2 * v),
+    ("conv_wrong", "mamba", "conv_kernel", lambda v: v + 1),
+    ("conv_wrong", "mamba2", "conv_kernel", lambda v: v + 1),
+    ("dt_rank_wrong", "mamba", "time_step_rank", lambda v: 2 * v),
+    ("dt_rank_wrong", "jamba", "mamba_dt_rank", lambda v: 2 * v),
+    ("vocab_wrong", "mamba", "vocab_size", lambda v: v + 44),
+    ("experts_wrong", "mixtral", "num_local_experts", lambda v: 2 * v),
+    ("experts_wrong", "qwen2_moe", "num_experts", lambda v: 2 * v),
+    ("experts_wrong", "qwen3_moe", "num_local_experts", lambda v: 2 * v),
+    ("experts_wrong", "jamba", "num_experts", lambda v: 2 * v),
+    ("expert_ffn_wrong", "mixtral", "intermediate_size", lambda v: 2 * v),
+    ("expert_ffn_wrong", "qwen2_moe", "moe_intermediate_size", lambda v: 2 * v),
+    ("expert_ffn_wrong", "qwen3_moe", "moe_intermediate_size", lambda v: 2 * v),
+    ("expert_ffn_wrong", "deepseek_v3", "moe_intermediate_size", lambda v: 2 * v),
+    ("shared_ffn_wrong", "qwen2_moe", "shared_expert_intermediate_size", lambda v: 2 * v),
+    ("shared_ffn_wrong", "deepseek_v3", "n_shared_experts", lambda v: 2 * v),
+    ("shared_ffn_wrong", "granitemoehybrid", "shared_intermediate_size", lambda v: 2 * v),
+]
+with open(os.path.join(out, "ssm_moe_cases.txt"), "w") as f:
+    for case, fam, key, change in ssm_moe:
+        name = "config_%s_%s" % (case, fam)
+        d = os.path.join(out, name)
+        src = os.path.join(os.path.dirname(good.rstrip("/")), fam)
+        os.makedirs(d, exist_ok=True)
+        for x in os.listdir(src):  # the tensors are linked, the config rewritten
+            if x != "config.json": os.symlink(os.path.abspath(os.path.join(src, x)), os.path.join(d, x))
+        c = json.load(open(os.path.join(src, "config.json")))
+        c[key] = change(c[key])
+        open(os.path.join(d, "config.json"), "w").write(json.dumps(c))
+        f.write(name + "\n")
 d = os.path.join(out, "no_weights"); os.makedirs(d, exist_ok=True); shutil.copy(os.path.join(good, "config.json"), d)
 
 spec = lambda body: 'return arch { name = "bad", hf = { "LlamaForCausalLM" }, build = function(cfg)\n' + body + '\nend }\n'

@@ -48,6 +48,10 @@ expect config_heads_wrong 1 "config_heads_wrong/model.safetensors: tensor 'model
 for fam in gpt2 bert; do
   expect config_hidden_negative_$fam 1 "config_hidden_negative_$fam/model.safetensors: tensor '.*' is \[($D, )?$D\], but .*config_hidden_negative_$fam/config.json implies \[($D, )?-$D\]" -- $C $W/config_hidden_negative_$fam $O
 done
+# a size an SSM or MoE config states that its tensors disagree with
+while read -r n; do
+  expect "$n" 1 "$n/model.safetensors: tensor '.*' is \[$D(, $D)*\], but .*$n/config.json implies \[[-?0-9, ]*\]" -- $C $W/$n $O
+done < "$W/ssm_moe_cases.txt"
 expect no_weights 1 "no_weights: no model.safetensors" -- $C $W/no_weights $O
 expect no_such_dir 1 "nonexistent: no such file or directory" -- $C $work/nonexistent $O
 expect not_a_dir 1 "config.json: not a model directory" -- $C $good/config.json $O
