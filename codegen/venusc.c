@@ -259,6 +259,7 @@ static VnStatus open_gguf(VnCtx *ctx, const char *path, VnModelDir *md, VnSpecs 
   md->config_file = path;
   md->src = md->gguf->src;
   VN_TRY(vn_spec_gguf(sp, md->gguf->meta, path, &md->src, &md->config_json, &md->gguf_tok));
+  VN_TRY(vn_gguf_pooling(ctx, md));
   json_t *cfg = json_loads(md->config_json, 0, NULL);
   json_t *a = json_object_get(cfg, "architectures");
   if (json_is_array(a) && json_is_string(json_array_get(a, 0)))
@@ -311,6 +312,7 @@ static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **g
     if (!seen && g->info.neos < 8) g->info.eos[g->info.neos++] = md->gen_eos[k];
   }
   g->info.gen = md->gen;
+  g->info.pool = md->pool;
   g->t_max = j->batch;
   if (j->dtype) {
     VnDType dt;
@@ -738,6 +740,10 @@ static void print_gguf(const VnGguf *gg, const char *config_json) {
   if (cfg) json_decref(cfg);
 }
 
+static const char *pooling_name(int mode) {
+  return mode == VN_POOL_CLS ? "cls" : mode == VN_POOL_LAST ? "last" : "mean";
+}
+
 static int cmd_inspect(int argc, char **argv) {
   Job j;
   int u = parse_job(argc, argv, &j, 0);
@@ -769,6 +775,10 @@ static int cmd_inspect(int argc, char **argv) {
     printf("chat:        %s\n", !tt ? "no chat template" : cf.chosen >= 0 ? cf.f[cf.chosen].name : "template not recognized (--chat needs --chat-format)");
     free(tt);
   }
+  if (g->hidden != VN_NONE)
+    printf("embeddings:  hidden %lld, %s pooling%s (%s; OUT --embed)\n", (long long)vn_node_cols(&g->nodes[g->hidden]),
+           pooling_name(g->info.pool.mode), g->info.pool.normalize ? ", normalized" : "",
+           g->info.pool.from ? g->info.pool.from : "the default: no sentence-transformers config");
   if (md.gguf) print_gguf(md.gguf, md.config_json);
   int count[VN_OP_COUNT] = {0};
   int64_t wb[VN_DTYPE_COUNT] = {0};

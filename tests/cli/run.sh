@@ -215,6 +215,7 @@ if [ "$(grep -c . "$work/err")" -eq 1 ]; then ok "no tokenizer: one line"; else 
 if grep -q "no tokenizer" "$work/err"; then no "a tokenizer: no notice"; else ok "a tokenizer: no notice"; fi
 . tests/cli/defaults.sh
 . tests/cli/flags.sh
+. tests/cli/embed.sh
 # make install / uninstall: the binary, specs, docs, man pages, bash completion
 make -s install PREFIX=/usr DESTDIR="$work/inst" >/dev/null 2>"$work/err" || no "make install"
 for f in bin/venusc share/man/man1/venusc.1 share/man/man1/venus-model.1 share/bash-completion/completions/venusc share/venus/archspecs/llama.lua; do
