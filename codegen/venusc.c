@@ -81,6 +81,8 @@ static const struct { const char *name, *text; } cmd_usage[] = {
    "      --dot FILE          write the final graph as Graphviz\n"
    "      --no-fuse           skip the fusion pass\n"
    "      -v, --verbose       report progress (and the compiler's messages when it fails)\n"
+   "                          On a terminal a bar follows the packing of the weights\n"
+   "                          (without -v too when they are over 64 MiB).\n"
    "                          The work tree goes under $TMPDIR (default /tmp); a failed or\n"
    "                          interrupted compile leaves no file behind.\n"},
   {"inspect",
