@@ -67,7 +67,9 @@ return arch {
       x = add(x, linear(g, w(p .. "mlp.Wo"), b(p .. "mlp.Wo")))
     end
     layer(-1)
-    x = norm(last(x), base .. "final_norm")
+    x = norm(x, base .. "final_norm")
+    hidden(x)  -- the final hidden states: sentence embeddings pool them (OUT --embed)
+    x = last(x)
     if not has("head.dense.weight") then output(x) return end
     x = norm(linear(x, w("head.dense", { H, H }), b("head.dense"), { act = act_name(cfg.classifier_activation) }), "head.norm")
     local head = cfg.tie_word_embeddings and E or w("decoder", { vocab, H })

@@ -206,6 +206,13 @@ static void emit_desc(const VnGraph *g, const VnEmitOpts *o, int64_t qbuf, int64
                   (double)mi->gen.temp, (double)mi->gen.top_p, (double)mi->gen.min_p, (double)mi->gen.rep);
   vn_buf_printf(b, "  .state_fixed_bytes = %lld, .op_scratch_bytes = %lld,\n", (long long)g->state_fixed_bytes, (long long)ops);
   vn_buf_printf(b, "  .out_cols = %lld,\n", (long long)vn_node_cols(&g->nodes[g->output]));
+  if (g->hidden != VN_NONE) {  /* sentence embeddings pool these rows */
+    int64_t hcol;
+    uint32_t hr = vn_op_root(g, g->hidden, &hcol);
+    vn_buf_printf(b, "  .hidden_off = %lld, .hidden_cols = %lld, .hidden_ld = %lld, .pooling = %d, .normalize = %d,\n",
+                  (long long)(g->nodes[hr].offset + hcol * 4), (long long)vn_node_cols(&g->nodes[g->hidden]),
+                  (long long)vn_node_cols(&g->nodes[hr]), mi->pool.mode ? mi->pool.mode : VN_POOL_MEAN, mi->pool.normalize);
+  }
   vn_buf_printf(b, "  .nropes = %d, .ropes = %s,\n", g->nropes, g->nropes ? "vn_ropes" : "NULL");
   if (o->tok_blob) vn_buf_puts(b, "  .tok_blob = vn_tok_blob, .tok_len = sizeof vn_tok_blob,\n");
   if (o->chat && o->chat->n)

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static uint32_t rd32le(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint16_t rd16le(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -292,6 +293,22 @@ static int put_table(Out *o, const Part *parts, uint32_t np, uint64_t *bytes, ui
   return 0;
 }
 
+/* The progress bar of a pack, on stderr when it is a terminal and the
+ * weights are large (or -v asks): redrawn when the percentage moves. */
+#define PROGRESS_BYTES (64ll << 20)
+typedef struct Bar { int on, last; int64_t total; } Bar;
+static void bar_draw(Bar *b, int64_t done) {
+  if (!b->on || b->total <= 0) return;
+  int pct = (int)(done * 100 / b->total);
+  if (pct == b->last) return;
+  b->last = pct;
+  char bar[41];
+  for (int k = 0; k < 40; k++) bar[k] = k < pct * 40 / 100 ? '#' : '.';
+  bar[40] = 0;
+  fprintf(stderr, "\rvenusc: packing weights [%s] %3d%% %.1f/%.1f MiB", bar, pct, done / 1048576.0, b->total / 1048576.0);
+  fflush(stderr);
+}
+
 VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, const VnTarget *t, const char *path, uint64_t *id) {
   FILE *f = fopen(path, "wb");
   if (!f) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){path, 0}, "cannot write");
@@ -308,6 +325,8 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
   for (uint32_t i = 0; i < g->n; i++) nw += g->nodes[i].op == VN_OP_WEIGHT;
   Part *parts = calloc(nw ? nw : 1, sizeof *parts);
   if (!parts) { fclose(f); remove(path); return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory"); }
+  Bar bar = {isatty(2) && (ctx->verbose || g->weight_bytes >= PROGRESS_BYTES), -1, g->weight_bytes};
+  bar_draw(&bar, 0);
   for (uint32_t i = 0; i < g->n && rc == VN_OK; i++) {
     const VnNode *n = &g->nodes[i];
     if (n->op != VN_OP_WEIGHT) continue;
@@ -322,6 +341,7 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
                          n->name ? n->name : "?"};
     if (cols > rowcap) { free(row); rowcap = cols; row = malloc((size_t)cols * sizeof *row); }
     for (int64_t r = 0; r < rows && rc == VN_OK; r++) {
+      if (!(r & 255)) bar_draw(&bar, pos + r * (int64_t)vn_dtype_row_bytes(n->dtype, cols));
       /* blocks the kernels read as stored are copied, not re-quantized */
       int64_t sr;
       const VnWx *tw = (n->dtype == VN_Q8_0 || n->dtype == VN_Q4_0) && n->nd == 2 ? row_source(n->wx, r, &sr) : NULL;
@@ -339,8 +359,11 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
       if (rc == VN_OK) put_row(&o, n->dtype, row, cols);
     }
     pos += (int64_t)vn_dtype_row_bytes(n->dtype, cols) * rows;
+    bar_draw(&bar, pos);
   }
   if (rc == VN_OK) pad_to(&o, pos, g->weight_bytes);
+  if (rc == VN_OK) bar_draw(&bar, g->weight_bytes);
+  if (bar.on) fputc('\n', stderr);
   if (np) parts[np - 1].hash = vn_hash_final(&o.part);
   free(row);
   for (int i = 0; i < e.ncache; i++) free(e.cache[i].data);

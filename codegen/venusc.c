@@ -65,6 +65,7 @@ static const struct { const char *name, *text; } cmd_usage[] = {
    "                                   file; writes the binary OUT and its weight file OUT.vnw\n"
    "      --target NAME       target to compile for (default native; see venusc targets);\n"
    "                          host targets build with $CC when it is set (default cc)\n"
+   "      --cc CC             build with this C compiler (any target; before $CC)\n"
    "      --dtype D           weight type of matrices: f32 f16 bf16 q8_0 q4_0\n"
    "                          (default: as the model file stores them)\n"
    "      --spec FILE.lua     use this architecture spec instead of the built-in choice\n"
@@ -84,14 +85,17 @@ static const struct { const char *name, *text; } cmd_usage[] = {
    "      --dot FILE          write the final graph as Graphviz\n"
    "      --no-fuse           skip the fusion pass\n"
    "      -v, --verbose       report progress (and the compiler's messages when it fails)\n"
+   "                          On a terminal a bar follows the packing of the weights\n"
+   "                          (without -v too when they are over 64 MiB).\n"
    "                          The work tree goes under $TMPDIR (default /tmp); a failed or\n"
    "                          interrupted compile leaves no file behind.\n"},
   {"inspect",
-   "  inspect MODEL [--dtype D] [--spec FILE]\n"
+   "  inspect MODEL [--dtype D] [--spec FILE] [--json]\n"
    "                          architecture, spec, ops, fusions, arena and weight bytes of a\n"
    "                          Hugging Face model directory or a GGUF file (GGUF: its metadata\n"
-   "                          and tensor types too)\n"},
-  {"specs", "  specs                   the architectures venus knows and the HF classes each handles\n"},
+   "                          and tensor types too); --json: one object (docs/json.md)\n"},
+  {"specs", "  specs [--json]          the architectures venus knows and the HF classes each handles\n"
+            "                          (--json: one object per spec, docs/json.md)\n"},
   {"targets", "  targets [--tsv]         the targets, their toolchains and whether they are installed\n"
               "                          (--tsv: one tab-separated line per target, for scripts)\n"},
   {"tokenize", "  tokenize MODEL|tokenizer.json|FILE.gguf [--special] [--file F] -- TEXT\n"
@@ -169,10 +173,49 @@ static VnStatus load_specs(VnCtx *ctx, int with_specs, VnSpecs **out) {
   return rc;
 }
 
-static int cmd_specs(void) {
+/* a JSON array of n strings */
+static json_t *str_array(const char **s, int n) {
+  json_t *a = json_array();
+  for (int k = 0; k < n; k++) json_array_append_new(a, json_string(s[k]));
+  return a;
+}
+
+/* print j (taken) as indented JSON and a newline */
+static int print_json(json_t *j) {
+  int rc = j && json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 ? 0 : 1;
+  json_decref(j);
+  printf("\n");
+  if (rc) fprintf(stderr, "venusc: cannot write the JSON\n");
+  return rc;
+}
+
+/* specs --json: [{"name", "file", "hf", "model_type", "about", "options", "gguf"}] (docs/json.md) */
+static json_t *specs_json(VnSpecs *sp) {
+  json_t *a = json_array();
+  for (int i = 0; i < vn_spec_count(sp); i++) {
+    const VnSpecInfo *in = vn_spec_info(sp, i);
+    json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s?, s:o}", "name", in->name, "file", in->file, "hf",
+                                       str_array(in->hf, in->nhf), "model_type", str_array(in->types, in->ntypes), "about",
+                                       in->about, "options", in->options, "gguf", str_array(in->gguf, in->ngguf)));
+  }
+  return a;
+}
+
+static int cmd_specs(int argc, char **argv) {
+  int js = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--json")) js = 1;
+    else return usage_error("specs: unknown option '%s'", argv[i]);
+  }
   VnCtx ctx = {0};
   VnSpecs *sp;
   if (load_specs(&ctx, 1, &sp) != VN_OK) { vn_spec_close(sp); return fail(&ctx); }
+  if (js) {
+    int rc = print_json(specs_json(sp));
+    vn_spec_close(sp);
+    vn_arena_free(&ctx.arena);
+    return rc;
+  }
   printf("%-12s %-40s %s\n", "spec", "Hugging Face classes (model_type)", "file");
   for (int i = 0; i < vn_spec_count(sp); i++) {
     const VnSpecInfo *in = vn_spec_info(sp, i);
@@ -263,6 +306,7 @@ static VnStatus open_gguf(VnCtx *ctx, const char *path, VnModelDir *md, VnSpecs 
   md->config_file = path;
   md->src = md->gguf->src;
   VN_TRY(vn_spec_gguf(sp, md->gguf->meta, path, &md->src, &md->config_json, &md->gguf_tok));
+  VN_TRY(vn_gguf_pooling(ctx, md));
   json_t *cfg = json_loads(md->config_json, 0, NULL);
   json_t *a = json_object_get(cfg, "architectures");
   if (json_is_array(a) && json_is_string(json_array_get(a, 0)))
@@ -274,8 +318,8 @@ static VnStatus open_gguf(VnCtx *ctx, const char *path, VnModelDir *md, VnSpecs 
 }
 
 typedef struct Job {
-  const char *model, *out, *target, *dtype, *spec, *emit, *dump, *dot;
-  int batch, blas, server, no_fuse;
+  const char *model, *out, *target, *dtype, *spec, *emit, *dump, *dot, *cc;
+  int batch, blas, server, no_fuse, json;
   int batch_set, ctx;         /* --batch given; --ctx (bare metal) */
   int lib;                    /* --lib: out is the library's directory */
   const char *name;           /* --name */
@@ -317,6 +361,7 @@ static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **g
     if (!seen && g->info.neos < 8) g->info.eos[g->info.neos++] = md->gen_eos[k];
   }
   g->info.gen = md->gen;
+  g->info.pool = md->pool;
   g->t_max = j->batch;
   if (j->dtype) {
     VnDType dt;
@@ -354,6 +399,7 @@ static int parse_job(int argc, char **argv, Job *j, int need_out) {
     else if (!strcmp(a, "--emit-c")) VAL(j->emit);
     else if (!strcmp(a, "-d")) VAL(j->dump);
     else if (!strcmp(a, "--dot")) VAL(j->dot);
+    else if (!strcmp(a, "--cc")) { VAL(j->cc); if (!*j->cc) return usage_error("--cc: the compiler's name is empty"); }
     else if (!strcmp(a, "--batch")) {
       const char *s;
       VAL(s);
@@ -374,6 +420,7 @@ static int parse_job(int argc, char **argv, Job *j, int need_out) {
     else if (!strcmp(a, "--lib")) j->lib = 1;
     else if (!strcmp(a, "--name")) VAL(j->name);
     else if (!strcmp(a, "--no-fuse")) j->no_fuse = 1;
+    else if (!strcmp(a, "--json") && !need_out) j->json = 1;  /* inspect only */
     else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
     else if (a[0] == '-' && a[1]) return usage_error("%s: unknown option '%s'", argv[0], a);
     else if (!j->model) j->model = a;
@@ -511,9 +558,10 @@ static int check_job(Compile *c) {
   if (j->ctx && !c->bare)
     return usage_error("--ctx: only bare-metal targets fix the context at compile time (other binaries take --ctx when run)");
   if (c->bare && !j->batch_set) j->batch = 16;
-  /* host targets build with the environment's CC when it names one */
-  const char *cc = getenv("CC");
-  if (cc && *cc && t->kind == VN_TK_LINUX && !*t->runner) {
+  /* --cc names the compiler for any target; the environment's CC is
+   * taken for host targets (a cross target keeps its cross compiler) */
+  const char *cc = j->cc ? j->cc : getenv("CC");
+  if (cc && *cc && (j->cc || (t->kind == VN_TK_LINUX && !*t->runner))) {
     c->host = *t;
     c->host.cc = cc;
     t = &c->host;
@@ -868,6 +916,71 @@ static void print_gguf(const VnGguf *gg, const char *config_json) {
   if (cfg) json_decref(cfg);
 }
 
+static const char *pooling_name(int mode) {
+  return mode == VN_POOL_CLS ? "cls" : mode == VN_POOL_LAST ? "last" : "mean";
+}
+
+/* inspect --json: the same facts as the text, one object (docs/json.md) */
+static json_t *inspect_json(const Job *j, const VnModelDir *md, const VnGraph *g, const VnChatFormats *cf) {
+  const VnModelInfo *mi = &g->info;
+  json_t *o = json_object();
+  json_object_set_new(o, "model", json_string(j->model));
+  json_object_set_new(o, "format", json_string(md->gguf ? "gguf" : "hf"));
+  json_object_set_new(o, "class", md->arch_class ? json_string(md->arch_class) : json_null());
+  json_object_set_new(o, "model_type", md->model_type ? json_string(md->model_type) : json_null());
+  json_object_set_new(o, "spec", json_pack("{s:s, s:s}", "name", mi->arch, "file", mi->spec_file));
+  json_object_set_new(o, "checkpoint", json_pack("{s:s, s:i}", "path", md->src.path, "tensors", (json_int_t)md->src.ntensors));
+  json_object_set_new(o, "vocab", json_integer(mi->vocab));
+  json_object_set_new(o, "trained_context", json_integer(mi->max_pos));
+  json_object_set_new(o, "max_context", mi->max_ctx > 0 ? json_integer(mi->max_ctx) : json_null());
+  json_object_set_new(o, "encoder_only", json_boolean(mi->encoder_only));
+  json_object_set_new(o, "bos", mi->bos >= 0 ? json_integer(mi->bos) : json_null());
+  json_t *eos = json_array();
+  for (int k = 0; k < mi->neos; k++) json_array_append_new(eos, json_integer(mi->eos[k]));
+  json_object_set_new(o, "eos", eos);
+  const VnGenDefaults *gd = &mi->gen;
+  json_object_set_new(o, "sampling", !gd->set ? json_null()
+                      : json_pack("{s:b, s:f, s:i, s:f, s:f, s:f, s:o}", "do_sample", gd->sample, "temperature", (double)gd->temp,
+                                  "top_k", gd->top_k, "top_p", (double)gd->top_p, "min_p", (double)gd->min_p,
+                                  "repetition_penalty", (double)gd->rep, "max_new_tokens",
+                                  gd->max_new ? json_integer(gd->max_new) : json_null()));
+  json_object_set_new(o, "tokenizer", md->tokenizer_json ? json_string(md->tokenizer_json)
+                                      : md->gguf ? json_string("gguf") : json_null());
+  char *tt = vn_chat_template(md);
+  json_object_set_new(o, "chat", json_pack("{s:b, s:o}", "template", tt != NULL, "format",
+                                           tt && cf->chosen >= 0 ? json_string(cf->f[cf->chosen].name) : json_null()));
+  free(tt);
+  json_object_set_new(o, "embeddings", g->hidden == VN_NONE ? json_null()
+                      : json_pack("{s:I, s:s, s:b, s:o}", "hidden", (json_int_t)vn_node_cols(&g->nodes[g->hidden]), "pooling",
+                                  pooling_name(mi->pool.mode), "normalize", mi->pool.normalize, "from",
+                                  mi->pool.from ? json_string(mi->pool.from) : json_null()));
+  int count[VN_OP_COUNT] = {0};
+  int64_t wb[VN_DTYPE_COUNT] = {0};
+  int layers = 0;
+  for (uint32_t i = 0; i < g->n; i++) {
+    const VnNode *n = &g->nodes[i];
+    count[n->op]++;
+    if (n->layer + 1 > layers) layers = n->layer + 1;
+    if (n->op == VN_OP_WEIGHT) {
+      int64_t rows = 1;
+      for (int k = 0; k < n->nd - 1; k++) rows *= n->dim[k];
+      wb[n->dtype] += (int64_t)vn_dtype_row_bytes(n->dtype, n->dim[n->nd - 1]) * rows;
+    }
+  }
+  json_t *ops = json_object(), *fus = json_object(), *bydt = json_object();
+  for (int k = 0; k < VN_OP_COUNT; k++) if (count[k]) json_object_set_new(ops, vn_ops[k].name, json_integer(count[k]));
+  for (int f = 0; f < VN_FUSE_COUNT; f++) json_object_set_new(fus, vn_fuse_names[f], json_integer(g->nfused[f]));
+  for (int d = 0; d < VN_DTYPE_COUNT; d++) if (wb[d]) json_object_set_new(bydt, vn_dtype_name((VnDType)d), json_integer(wb[d]));
+  json_object_set_new(o, "graph", json_pack("{s:i, s:i, s:o}", "nodes", (json_int_t)g->n, "layers", layers, "ops", ops));
+  json_object_set_new(o, "fusions", fus);
+  json_object_set_new(o, "weights", json_pack("{s:I, s:o}", "bytes", (json_int_t)g->weight_bytes, "by_dtype", bydt));
+  json_object_set_new(o, "batch", json_integer(g->t_max));
+  json_object_set_new(o, "arena_bytes", json_integer(g->arena_bytes));
+  json_object_set_new(o, "state_row_bytes", json_integer(g->state_row_bytes));
+  json_object_set_new(o, "state_fixed_bytes", json_integer(g->state_fixed_bytes));
+  return o;
+}
+
 static int cmd_inspect(int argc, char **argv) {
   Job j;
   int u = parse_job(argc, argv, &j, 0);
@@ -877,6 +990,11 @@ static int cmd_inspect(int argc, char **argv) {
   VnGraph *g = NULL;
   VnChatFormats cf;
   if (make_graph(&ctx, &j, &md, &g, &cf) != VN_OK) { vn_hf_close(&md); return fail(&ctx); }
+  if (j.json) {
+    int rc = print_json(inspect_json(&j, &md, g, &cf));
+    vn_hf_close(&md);
+    return done(&ctx, rc);
+  }
   printf("model:       %s\n", j.model);
   printf("class:       %s (model_type %s)\n", md.arch_class ? md.arch_class : "?", md.model_type ? md.model_type : "?");
   printf("spec:        %s (%s)\n", g->info.arch, g->info.spec_file);
@@ -899,6 +1017,10 @@ static int cmd_inspect(int argc, char **argv) {
     printf("chat:        %s\n", !tt ? "no chat template" : cf.chosen >= 0 ? cf.f[cf.chosen].name : "template not recognized (--chat needs --chat-format)");
     free(tt);
   }
+  if (g->hidden != VN_NONE)
+    printf("embeddings:  hidden %lld, %s pooling%s (%s; OUT --embed)\n", (long long)vn_node_cols(&g->nodes[g->hidden]),
+           pooling_name(g->info.pool.mode), g->info.pool.normalize ? ", normalized" : "",
+           g->info.pool.from ? g->info.pool.from : "the default: no sentence-transformers config");
   if (md.gguf) print_gguf(md.gguf, md.config_json);
   int count[VN_OP_COUNT] = {0};
   int64_t wb[VN_DTYPE_COUNT] = {0};
@@ -988,7 +1110,7 @@ int main(int argc, char **argv) {
   if (command_help(argc, argv)) return 0;
   if (!strcmp(c, "compile")) return cmd_compile(argc - 1, argv + 1);
   if (!strcmp(c, "inspect")) return cmd_inspect(argc - 1, argv + 1);
-  if (!strcmp(c, "specs")) return cmd_specs();
+  if (!strcmp(c, "specs")) return cmd_specs(argc - 1, argv + 1);
   if (!strcmp(c, "targets")) return cmd_targets(argc - 1, argv + 1);
   if (!strcmp(c, "tokenize")) return vn_cmd_tokenize(argc - 1, argv + 1);
   if (!strcmp(c, "detokenize")) return vn_cmd_detokenize(argc - 1, argv + 1);

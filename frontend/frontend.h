@@ -43,12 +43,15 @@ typedef struct VnModelDir {
   int32_t gen_eos[8];         /* generation_config.json eos ids */
   int ngen_eos;
   VnGenDefaults gen;          /* generation_config.json's sampling defaults */
+  VnPooling pool;             /* sentence-transformers pooling (modules.json), or GGUF pooling_type */
   VnSource src;               /* every tensor of the checkpoint */
   struct VnGguf *gguf;        /* when the model is a GGUF file */
   char *gguf_tok;             /* its tokenizer kind (JSON), from archspecs/lib/gguf.lua */
 } VnModelDir;
 VnStatus vn_hf_open(VnCtx *ctx, const char *dir, VnModelDir *md);
 void vn_hf_close(VnModelDir *md);
+/* The pooling a GGUF file states (the config's gguf_pooling_type); 0 or an error naming the file. */
+VnStatus vn_gguf_pooling(VnCtx *ctx, VnModelDir *md);
 /* Parse one safetensors file into the source (exposed for tests/fuzzing). */
 VnStatus vn_safetensors_load(VnCtx *ctx, const char *path, VnSource *src);
 

@@ -243,6 +243,80 @@ static void read_gen_eos(VnCtx *ctx, const char *dir, VnModelDir *md) {
   json_decref(j);
 }
 
+/* sentence-transformers: modules.json lists the modules after the model;
+ * a Pooling module's config.json says how token states become one vector
+ * (pooling_mode_cls_token, _mean_tokens, _lasttoken, or pooling_mode "cls"
+ * / "mean" / "lasttoken"); a Normalize module L2-normalizes it. A model
+ * without modules.json pools mean. A broken file is an error (it would
+ * change every embedding); a mode venus lacks is a warning (mean). */
+static VnStatus read_pooling(VnCtx *ctx, const char *dir, VnModelDir *md) {
+  const char *mp = join(ctx, dir, "modules.json");
+  if (!file_exists(mp)) return VN_OK;
+  json_error_t je;
+  json_t *mods = json_load_file(mp, 0, &je);
+  if (!mods) return vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){mp, je.line}, "not valid JSON: %s", je.text);
+  if (!json_is_array(mods)) { json_decref(mods); return vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){mp, 0}, "not a JSON array of modules"); }
+  VnStatus rc = VN_OK;
+  size_t i;
+  json_t *mod;
+  json_array_foreach(mods, i, mod) {
+    const char *type = json_string_value(json_object_get(mod, "type"));
+    const char *path = json_string_value(json_object_get(mod, "path"));
+    if (!type) continue;
+    const char *cls = strrchr(type, '.');
+    cls = cls ? cls + 1 : type;
+    if (!strcmp(cls, "Normalize")) { md->pool.normalize = 1; continue; }
+    if (strcmp(cls, "Pooling") || md->pool.mode) continue;
+    if (!path || strstr(path, "..")) { rc = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){mp, 0}, "the Pooling module has no path inside the model directory"); break; }
+    const char *cp = join(ctx, join(ctx, dir, path), "config.json");
+    json_t *pc = json_load_file(cp, 0, &je);
+    if (!pc || !json_is_object(pc)) {
+      rc = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){cp, pc ? 0 : je.line}, "%s", pc ? "not a JSON object" : file_exists(cp) ? je.text : "no such file (modules.json names it)");
+      json_decref(pc);
+      break;
+    }
+    static const struct { const char *key, *name; int mode; } modes[] = {
+      {"pooling_mode_mean_tokens", "mean", VN_POOL_MEAN}, {"pooling_mode_cls_token", "cls", VN_POOL_CLS},
+      {"pooling_mode_lasttoken", "lasttoken", VN_POOL_LAST}, {"pooling_mode_max_tokens", "max", 0},
+      {"pooling_mode_mean_sqrt_len_tokens", "mean_sqrt_len_tokens", 0}, {"pooling_mode_weightedmean_tokens", "weightedmean", 0},
+    };
+    int mode = 0, n = 0;
+    const char *bad = NULL, *named = json_string_value(json_object_get(pc, "pooling_mode"));
+    for (size_t k = 0; k < sizeof modes / sizeof *modes; k++) {
+      int on = named ? !strcmp(named, modes[k].name) : json_is_true(json_object_get(pc, modes[k].key));
+      if (!on) continue;
+      n++;
+      if (modes[k].mode) mode = modes[k].mode; else bad = modes[k].key;
+    }
+    if (bad || n > 1)
+      fprintf(stderr, "venusc: warning: %s: %s%s is not a pooling venus has; OUT --embed pools mean unless --pooling says otherwise\n", cp,
+              n > 1 ? "more than one pooling mode" : bad, n > 1 ? " (concatenated)" : "");
+    else if (!n && named)
+      fprintf(stderr, "venusc: warning: %s: pooling_mode '%s' is not a pooling venus has; OUT --embed pools mean unless --pooling says otherwise\n", cp, named);
+    md->pool.mode = bad || n != 1 ? VN_POOL_MEAN : mode;
+    md->pool.from = cp;
+    json_decref(pc);
+  }
+  json_decref(mods);
+  return rc;
+}
+
+VnStatus vn_gguf_pooling(VnCtx *ctx, VnModelDir *md) {
+  json_t *cfg = json_loads(md->config_json, 0, NULL);
+  json_t *v = json_object_get(cfg, "gguf_pooling_type");
+  VnStatus rc = VN_OK;
+  if (json_is_integer(v)) {
+    json_int_t t = json_integer_value(v);
+    if (t >= VN_POOL_MEAN && t <= VN_POOL_LAST) { md->pool.mode = (int)t; md->pool.from = md->config_file; }
+    else if (t != 0)  /* 0: none (token states), 4: rank (a reranker's head) */
+      fprintf(stderr, "venusc: warning: %s: pooling_type %lld is not a pooling venus has; OUT --embed pools mean unless --pooling says otherwise\n",
+              md->config_file, (long long)t);
+  } else if (v && !json_is_null(v))
+    rc = vn_errorf(ctx, VN_ERR_INPUT, (VnLoc){md->config_file, 0}, "pooling_type is not an integer");
+  json_decref(cfg);
+  return rc;
+}
+
 /* Python's json (transformers 4 configs) writes Infinity, -Infinity and NaN
  * as bare words, which JSON lacks; they become {"__float__": "Infinity"}
  * etc., the form transformers 5 writes, so specs see one spelling. Text
@@ -309,7 +383,7 @@ VnStatus vn_hf_open(VnCtx *ctx, const char *dir, VnModelDir *md) {
   if (file_exists(tj)) md->tokenizer_json = tj;
   if (file_exists(tc)) md->tokenizer_config = tc;
   read_gen_eos(ctx, dir, md);
-  return VN_OK;
+  return read_pooling(ctx, dir, md);
 }
 
 void vn_hf_close(VnModelDir *md) {

@@ -9,6 +9,7 @@
 VnGraph *vn_graph_new(VnCtx *ctx) {
   VnGraph *g = vn_arena_alloc(&ctx->arena, sizeof *g);
   g->output = VN_NONE;
+  g->hidden = VN_NONE;
   g->info.bos = -1;
   g->t_max = 512;
   g->wdtype = -1;

@@ -71,7 +71,9 @@ static void params(FILE *f, const VnGraph *g, const VnNode *n) {
 }
 
 void vn_graph_dump(const VnGraph *g, FILE *f) {
-  fprintf(f, "# graph: %u nodes, %d rope tables, output %%%u\n", g->n, g->nropes, g->output);
+  fprintf(f, "# graph: %u nodes, %d rope tables, output %%%u", g->n, g->nropes, g->output);
+  if (g->hidden != VN_NONE) fprintf(f, ", hidden %%%u", g->hidden);
+  fputc('\n', f);
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];
     fprintf(f, "%%%u = %s", i, vn_ops[n->op].name);

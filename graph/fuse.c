@@ -27,6 +27,7 @@ static void count_uses(VnGraph *g) {
       if (g->nodes[i].src[k] != VN_NONE) g->nodes[g->nodes[i].src[k]].nuse++;
   }
   if (g->output != VN_NONE) g->nodes[g->output].nuse++;
+  if (g->hidden != VN_NONE) g->nodes[g->hidden].nuse++;
 }
 
 void vn_graph_replace_uses(VnGraph *g, uint32_t from, uint32_t to, uint32_t except) {
@@ -36,6 +37,7 @@ void vn_graph_replace_uses(VnGraph *g, uint32_t from, uint32_t to, uint32_t exce
       if (g->nodes[i].src[k] == from) g->nodes[i].src[k] = to;
   }
   if (g->output == from) g->output = to;
+  if (g->hidden == from) g->hidden = to;
 }
 
 /* A plain matmul: no epilogue yet, so its output is exactly x W^T + b. */
@@ -276,6 +278,7 @@ VnStatus vn_graph_reorder(VnCtx *ctx, VnGraph *g) {
   if (g->output == VN_NONE) { free(live); free(stack); return vn_internal(ctx, "reorder: no output"); }
   stack[sp++] = g->output;
   live[g->output] = 1;
+  if (g->hidden != VN_NONE && !live[g->hidden]) { stack[sp++] = g->hidden; live[g->hidden] = 1; }
   while (sp) {
     VnNode *x = &g->nodes[stack[--sp]];
     for (int k = 0; k < VN_MAXSRC; k++) {
@@ -308,6 +311,7 @@ VnStatus vn_graph_reorder(VnCtx *ctx, VnGraph *g) {
     }
   }
   g->output = map[g->output];
+  if (g->hidden != VN_NONE) g->hidden = map[g->hidden];
   g->nodes = nn;
   g->n = g->cap = m;
   free(live); free(stack); free(ki); free(map);

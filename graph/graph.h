@@ -246,6 +246,21 @@ typedef struct VnGenDefaults {
   float temp, top_p, min_p, rep;
 } VnGenDefaults;
 
+/* Sentence-embedding pooling of the hidden states (runtime.h VN_POOL_*, the
+ * same numbering as GGUF's pooling_type): from a sentence-transformers
+ * config (modules.json + its Pooling module's config.json) or a GGUF file's
+ * pooling_type; mean when the model states none. */
+#ifndef VN_POOL_MEAN
+#define VN_POOL_MEAN 1
+#define VN_POOL_CLS 2
+#define VN_POOL_LAST 3
+#endif
+typedef struct VnPooling {
+  int mode;                 /* VN_POOL_*; 0: not read (mean) */
+  int normalize;            /* a Normalize module follows: L2-normalize by default */
+  const char *from;         /* the file it came from, or NULL: the default */
+} VnPooling;
+
 /* Model facts the spec declares beside the graph (what the runtime needs). */
 typedef struct VnModelInfo {
   const char *arch;         /* spec name */
@@ -257,6 +272,7 @@ typedef struct VnModelInfo {
   int neos;
   int encoder_only;         /* no generation; logits at every position */
   VnGenDefaults gen;        /* the frontend's, copied by the driver */
+  VnPooling pool;           /* how OUT --embed pools the hidden states (the frontend's) */
 } VnModelInfo;
 
 typedef struct VnGraph {
@@ -266,6 +282,7 @@ typedef struct VnGraph {
   int nropes, rope_cap;
   VnModelInfo info;
   uint32_t output;          /* the logits node */
+  uint32_t hidden;          /* the final hidden states [T, hidden] sentence embeddings pool; VN_NONE: none */
   /* plan results */
   int64_t t_max;            /* rows of a prefill step (compile option --batch) */
   int64_t arena_bytes;      /* activations for one step of t_max tokens */

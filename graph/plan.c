@@ -107,6 +107,7 @@ VnStatus vn_pass_plan(VnCtx *ctx, VnGraph *g) {
   /* liveness: last reader of each buffer root (the output lives to the end) */
   liveness(g);
   g->nodes[root_of(g, g->output)].last_use = g->n;
+  if (g->hidden != VN_NONE) g->nodes[root_of(g, g->hidden)].last_use = g->n;  /* read after the step too */
   /* first-fit over a sorted free list; buffers are freed after their last
    * reader has been given its output buffer, so no kernel's output aliases
    * one of its inputs */

@@ -913,6 +913,17 @@ static int l_output(lua_State *L) {
   return 0;
 }
 
+/* hidden(x): the final hidden states [T, hidden], which sentence embeddings
+ * pool (OUT --embed); x stays in the arena after the step */
+static int l_hidden(lua_State *L) {
+  Builder *b = B(L);
+  uint32_t o = operand(L, 1, 0);
+  const VnNode *n = vn_node(b->g, o);
+  if (n->nd != 2 || n->dim[0] != VN_T) return luaL_error(L, "hidden: x must be an activation [T, hidden] (every row, before last())");
+  b->g->hidden = o;
+  return 0;
+}
+
 /* layer(i): tag the nodes built next with block index i (-1: none) */
 static int l_layer(lua_State *L) {
   B(L)->layer = (int)luaL_checkinteger(L, 1);
@@ -967,6 +978,7 @@ static const luaL_Reg builder[] = {
   {"scale", l_scale},       {"softcap", l_softcap},   {"view", l_view},
   {"rope_table", l_rope_table}, {"rope", l_rope},     {"attention", l_attention},
   {"last", l_last},         {"output", l_output},     {"route", l_route},
+  {"hidden", l_hidden},
   {"moe", l_moe},           {"conv1d", l_conv1d},     {"ssm_scan", l_ssm_scan},
   {"shift", l_shift},       {"wkv", l_wkv},           {"mla", l_mla},
   {"delta_rule", l_delta_rule}, {"xielu", l_xielu},

@@ -350,6 +350,7 @@ VnStatus vn_spec_open(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, VnSpecs **ou
   s->idle.g = &s->scratch;
   s->idle.layer = -1;
   s->scratch.output = VN_NONE;
+  s->scratch.hidden = VN_NONE;
   s->b = &s->idle;
   s->deadline = now() + VN_SPEC_TIME_LIMIT;
   lua_State *L = s->L = lua_newstate(limited_alloc, s);

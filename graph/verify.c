@@ -30,5 +30,9 @@ VnStatus vn_pass_verify(VnCtx *ctx, VnGraph *g) {
     }
   }
   g->nodes[g->output].nuse++;
+  if (g->hidden != VN_NONE) {
+    if (g->hidden >= g->n) return vn_internal(ctx, "graph's hidden node %u is out of range", g->hidden);
+    g->nodes[g->hidden].nuse++;
+  }
   return VN_OK;
 }

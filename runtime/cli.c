@@ -48,6 +48,8 @@ typedef struct Opts {
   int top_k, repeat_last_n;
   unsigned long long seed;
   int seed_set;
+  int embed, normalize;       /* --embed; --normalize 1, --no-normalize 0, -1 the model's default */
+  const char *pooling, *embed_format, *embed_out;
 } Opts;
 
 static const char *prog = "model";
@@ -109,6 +111,13 @@ static void usage(FILE *f) {
           "                         [n_ids][vocab] logits of every position to FILE\n"
           "  --perplexity FILE      perplexity of FILE over windows of --ctx tokens\n"
           "  --chunks N             only the first N windows (default all)\n"
+          "Embed (encoder models):\n"
+          "  --embed                a sentence embedding of -p TEXT, of each line of -f FILE, or of --ids\n"
+          "  --pooling MODE         mean, cls or last (default %s%s)\n"
+          "  --normalize            L2-normalize each embedding (--no-normalize: not; default %s)\n"
+          "  --embed-format F       json (one array per input and line; default) or f32\n"
+          "                         (float32 little-endian [inputs][%lld])\n"
+          "  --embed-out FILE       write the embeddings to FILE (default: standard output)\n"
           "Run:\n"
           "  -c, --ctx N            context length: positions the KV cache holds (default %d: %s)\n"
           "  -t, --threads N        threads (default: all cores; at most the cores present)\n"
@@ -124,13 +133,16 @@ static void usage(FILE *f) {
           "  --print-prompt         print the first turn as the model would read it, then stop\n"
           "Serve (binaries built with venusc compile --server):\n"
           "  --serve HOST:PORT      the OpenAI API over HTTP (/v1/chat/completions, /v1/completions,\n"
-          "                         /v1/models, /health); port 0 picks a free port; [::1]:PORT for IPv6.\n"
-          "                         The sampling flags above are the defaults of a request\n"
+          "                         /v1/embeddings, /v1/models, /health); port 0 picks a free port;\n"
+          "                         [::1]:PORT for IPv6. The sampling flags above (and --pooling,\n"
+          "                         --normalize) are the defaults of a request\n"
           "  -h, --help             this text\n"
           "Options that take a value may be written --name=value.\n",
           prog, m->arch, m->target, (long long)m->vocab, (long long)m->max_pos,
           d.n, m->gen.set && m->gen.max_new ? ", from generation_config.json" : "", (double)d.temp,
           m->gen.set ? ", from generation_config.json" : "", d.top_k, (double)d.top_p, (double)d.min_p, (double)d.repeat_penalty,
+          vn_embed_pooling_name(m->pooling), m->hidden_cols ? ", as the model was compiled" : "; this model has no embeddings",
+          m->normalize ? "on" : "off", (long long)m->hidden_cols,
           default_ctx(0), m->encoder_only ? "the input's length" : m->max_pos > 0 ? "the trained context, or less to fit memory" : "the model states none");
 }
 
@@ -695,6 +707,96 @@ static int run_perplexity(VnRt *rt, const VnTok *tok, const Opts *o, int ctx) {
   return 0;
 }
 
+/* ---- --embed ---- */
+/* -f FILE under --embed: each line (without its \n or \r\n) one input,
+ * tokenized with the model's special tokens; ids of every line one after
+ * the other, line k's from off[k] to off[k + 1]. Returns the ids or NULL
+ * with a message said; *longest gets the longest line's count. */
+static int32_t *embed_lines(const VnTok *tok, const char *path, const char *text, size_t len, long **off_out, long *nin,
+                            long *longest, int *rc) {
+  long nl = 0, total = 0;
+  for (size_t i = 0; i < len; i++) nl += text[i] == '\n';
+  if (len && text[len - 1] != '\n') nl++;
+  *rc = 2;
+  if (!nl) { die(2, "%s: no lines to embed", path); return NULL; }
+  long *off = cli_alloc((size_t)(nl + 1) * sizeof *off);
+  int32_t *all = NULL;
+  if (!off) { *rc = die(1, "out of memory"); return NULL; }
+  *longest = 0;
+  size_t p = 0;
+  for (long k = 0; k < nl; k++) {
+    size_t e = p;
+    while (e < len && text[e] != '\n') e++;
+    size_t n = e - p;
+    if (n && text[p + n - 1] == '\r') n--;
+    long c;
+    int32_t *ids = tokenize(tok, text + p, n, 1, &c);
+    if (!ids) { *rc = die(1, "%s:%ld: cannot tokenize the line", path, k + 1); cli_free(all); cli_free(off); return NULL; }
+    if (!c) { die(2, "%s:%ld: the line gives no tokens", path, k + 1); cli_free(ids); cli_free(all); cli_free(off); return NULL; }
+#ifdef VN_BAREMETAL
+    int32_t *na = NULL;  /* no realloc in the static pool: grow by copying */
+    if ((na = cli_alloc((size_t)(total + c) * sizeof *na)) && total) memcpy(na, all, (size_t)total * sizeof *na);
+#else
+    int32_t *na = realloc(all, (size_t)(total + c) * sizeof *na);
+#endif
+    if (!na) { *rc = die(1, "out of memory"); cli_free(ids); cli_free(all); cli_free(off); return NULL; }
+    all = na;
+    memcpy(all + total, ids, (size_t)c * sizeof *ids);
+    cli_free(ids);
+    off[k] = total;
+    total += c;
+    if (c > *longest) *longest = c;
+    p = e + 1;
+  }
+  off[nl] = total;
+  *off_out = off;
+  *nin = nl;
+  *rc = 0;
+  return all;
+}
+
+/* One embedding per input (ids[off[k]..off[k+1]), each its own step from
+ * position 0), as JSON arrays or float32 to --embed-out or stdout; the
+ * exit status */
+static int run_embed(VnRt *rt, const Opts *o, const int32_t *ids, const long *off, long nin) {
+  const VnModel *m = &vn_model;
+  int pooling = o->pooling ? vn_embed_pooling_parse(o->pooling) : m->pooling;
+  int normalize = o->normalize >= 0 ? o->normalize : m->normalize;
+  int f32 = o->embed_format && !strcmp(o->embed_format, "f32");
+  float *v = cli_alloc((size_t)m->hidden_cols * sizeof *v);
+  if (!v) return die(1, "out of memory");
+  char tmp[4200];
+  tmp[0] = 0;
+  FILE *f = stdout;
+  if (o->embed_out && !(f = logits_open(o->embed_out, tmp, sizeof tmp))) {
+    cli_free(v);
+    return die(1, "%s: cannot write the embeddings: %s", o->embed_out, strerror(errno));
+  }
+  LogitsOut lo = {f, m->hidden_cols, 0};
+  long ntok = 0;
+  double t0 = now_s();
+  for (long k = 0; k < nin; k++) {
+    int T = (int)(off[k + 1] - off[k]);
+    run_tokens(rt, ids + off[k], T, 0, 1, NULL, NULL);
+    vn_embed_pool(rt, T, pooling, normalize, v);
+    ntok += T;
+    if (f32) write_logits(&lo, v, 1, 0);
+    else {
+      fputc('[', f);
+      for (int64_t c = 0; c < m->hidden_cols; c++) fprintf(f, c ? ", %.9g" : "%.9g", (double)v[c]);
+      if (fputs("]\n", f) == EOF && !lo.err) lo.err = errno ? errno : EIO;
+    }
+  }
+  double t1 = now_s();
+  cli_free(v);
+  int rc = 0;
+  if (o->embed_out) {
+    if (logits_close(f, lo.err, o->embed_out, tmp)) rc = die(1, "%s: write failed: %s", o->embed_out, strerror(errno));
+  } else if (fflush(stdout) || lo.err) rc = die(1, "standard output: write failed: %s", strerror(lo.err ? lo.err : errno));
+  if (o->stats) fprintf(stderr, "embed: %ld inputs, %ld tokens in %.3f s, %.1f tokens/s\n", nin, ntok, t1 - t0, ntok / (t1 - t0));
+  return rc;
+}
+
 /* Generation from the prompt ids: text (or ids, or --json) to stdout; the exit status */
 static int run_generate(VnRt *rt, const VnTok *tok, int have_tok, const Opts *o, const int32_t *ids, long nids,
                         const char *text, size_t tlen, int ctx) {
@@ -800,7 +902,7 @@ int vn_main(int argc, char **argv) {
     prog = s ? s + 1 : argv[0];
   }
   Opts o = {0};
-  o.n = 128; o.ctx = 0; o.threads = 0; o.chunks = 0;
+  o.n = 128; o.ctx = 0; o.threads = 0; o.chunks = 0; o.normalize = -1;
   set_defaults(&o);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *eqv = NULL;
@@ -815,7 +917,7 @@ int vn_main(int argc, char **argv) {
     const char *v = eqv ? eqv : i + 1 < argc ? argv[i + 1] : NULL;
     long long iv;
     static const char *const bare_flags[] = {"--help", "--print-ids", "--ignore-eos", "--stats", "--chat", "--print-prompt",
-                                             "--no-display-prompt", "--json", NULL};
+                                             "--no-display-prompt", "--json", "--embed", "--normalize", "--no-normalize", NULL};
     for (const char *const *b = bare_flags; eqv && *b; b++)
       if (!strcmp(a, *b)) return die(2, "option %s takes no value", a);
 #define NEED() do { if (!v) return die(2, "option %s needs a value (see --help)", a); if (!eqv) i++; } while (0)
@@ -858,6 +960,20 @@ int vn_main(int argc, char **argv) {
     else if (!strcmp(a, "--json")) o.json = 1;
     else if (!strcmp(a, "--n-probs")) { INT(o.n_probs, 0, 100); o.json = 1; }
     else if (!strcmp(a, "--verify")) o.verify = 1;
+    else if (!strcmp(a, "--embed")) o.embed = 1;
+    else if (!strcmp(a, "--normalize")) o.normalize = 1;
+    else if (!strcmp(a, "--no-normalize")) o.normalize = 0;
+    else if (!strcmp(a, "--pooling")) {
+      NEED();
+      if (!vn_embed_pooling_parse(v)) return die(2, "option --pooling: '%s' is not mean, cls or last", v);
+      o.pooling = v;
+    }
+    else if (!strcmp(a, "--embed-format")) {
+      NEED();
+      if (strcmp(v, "json") && strcmp(v, "f32")) return die(2, "option --embed-format: '%s' is not json or f32", v);
+      o.embed_format = v;
+    }
+    else if (!strcmp(a, "--embed-out")) { NEED(); o.embed_out = v; }
     else return die(2, "unknown option '%s' (see --help)", a);
 #undef NEED
 #undef INT
@@ -893,7 +1009,17 @@ int vn_main(int argc, char **argv) {
   (void)nmodes;
   if (o.temp < 0 || o.top_p < 0 || o.top_p > 1 || o.min_p < 0 || o.min_p > 1 || o.repeat_penalty < 0)
     return die(2, "sampling options out of range (--temp >= 0, --top-p and --min-p in [0, 1], --repeat-penalty >= 0)");
-  if (m->encoder_only && !o.logits && !o.verify) return die(2, "this is an encoder model: it gives logits (--ids ... --logits FILE), it does not generate");
+  if (o.embed) {
+    if (!m->hidden_cols)
+      return die(2, "--embed: this model gives no embeddings (its spec marks no hidden states; encoder models have them)");
+    if (o.logits || o.ppl || o.chat || o.serve || o.print_ids || o.json || o.nstop || o.no_display_prompt || o.verify)
+      return die(2, "--embed takes -p, -f or --ids, not --logits, --perplexity, --chat, --serve or generation output flags");
+  } else if ((o.embed_format || o.embed_out) || ((o.pooling || o.normalize >= 0) && !o.serve))
+    return die(2, "--pooling, --normalize, --embed-format and --embed-out go with --embed%s",
+               o.embed_format || o.embed_out ? "" : " (or --serve)");
+  if (m->encoder_only && !o.logits && !o.verify && !o.embed && !o.serve)
+    return die(2, "this is an encoder model: it gives logits (--ids ... --logits FILE)%s, it does not generate",
+               m->hidden_cols ? " and embeddings (--embed)" : "");
 
   VnTok tok;
   int have_tok = has_tokenizer() && load_tok(&tok) == 0;
@@ -908,6 +1034,8 @@ int vn_main(int argc, char **argv) {
   /* from here on every exit goes through `done`, which frees what was allocated */
   int32_t *ids = NULL;
   long nids = 0;
+  long *eoff = NULL, nin = 1, span = 0;  /* --embed: inputs ids[eoff[k]..eoff[k+1]), the longest span ids */
+  long one_off[2] = {0, 0};
   char *text = NULL;
   size_t tlen = 0;
   VnRt rt;
@@ -961,6 +1089,13 @@ int vn_main(int argc, char **argv) {
     nids = ids ? parse_ids(o.ids, ids, cap, m->vocab, bad, sizeof bad) : -1;
     if (nids < 0) FAIL(2, "--ids: '%s' is not a token id in [0, %lld)", bad, (long long)m->vocab);
     if (nids == 0) FAIL(2, "--ids: no ids given");
+  } else if (o.embed && o.prompt_file) {
+    text = read_file(o.prompt_file, &tlen);
+    if (!text) FAIL(1, "%s: cannot read the input file", o.prompt_file);
+    int erc;
+    ids = embed_lines(&tok, o.prompt_file, text, tlen, &eoff, &nin, &span, &erc);
+    if (!ids) { rc = erc; goto done; }
+    nids = eoff[nin];
   } else if (!o.chat && (o.prompt || o.prompt_file)) {
     if (o.prompt_file) {
       text = read_file(o.prompt_file, &tlen);
@@ -971,12 +1106,13 @@ int vn_main(int argc, char **argv) {
     if (nids == 0) FAIL(2, "the prompt gives no tokens");
   }
 
+  if (!eoff) { span = nids; one_off[1] = nids; }
 #ifdef VN_BAREMETAL
   int ctx = o.ctx ? o.ctx : (int)m->ctx_max;  /* the state is static, sized for ctx_max */
 #else
   int ctx = o.ctx ? o.ctx : default_ctx(1);
-  if (!o.ctx && !o.chat && !o.ppl && nids > 0) {  /* a prompt and -n that need more get it, with a note */
-    long long need = nids + (o.logits || o.n < 0 ? 0 : (long long)o.n);
+  if (!o.ctx && !o.chat && !o.ppl && span > 0) {  /* a prompt and -n that need more get it, with a note */
+    long long need = span + (o.logits || o.embed || o.n < 0 ? 0 : (long long)o.n);
     if (need > (1 << 24)) need = 1 << 24;
     if (need > ctx) {
       if (m->max_pos > 0 && need > m->max_pos && !m->encoder_only)
@@ -989,17 +1125,17 @@ int vn_main(int argc, char **argv) {
     fprintf(stderr, "%s: warning: --ctx %d is past the trained context of %lld tokens; text past it may degrade\n", prog, o.ctx,
             (long long)m->max_pos);
 #endif
-  if (m->encoder_only && !o.ctx) ctx = (int)(nids > 0 ? nids : 1);
+  if (m->encoder_only && !o.ctx && !o.serve) ctx = (int)(span > 0 ? span : 1);
   if (m->max_ctx > 0 && ctx > m->max_ctx) {  /* no positions past a learned position table */
     if (o.ctx) FAIL(2, "--ctx %d: this model has only %lld positions", ctx, (long long)m->max_ctx);
     ctx = (int)m->max_ctx;
   }
   /* bidirectional attention needs every token in one step: no chunked prefill */
-  if (m->encoder_only && nids > m->t_max)
+  if (m->encoder_only && span > m->t_max)
     FAIL(2, "this encoder model sees its whole input in one step: %ld ids, more than the %lld it was compiled for (venusc compile --batch N)",
-               nids, (long long)m->t_max);
+               span, (long long)m->t_max);
   if (o.ids || o.prompt || o.prompt_file) {
-    if (nids > ctx) FAIL(2, "the prompt has %ld tokens, more than the context of %d (raise --ctx)", nids, ctx);
+    if (span > ctx) FAIL(2, "%s has %ld tokens, more than the context of %d (raise --ctx)", eoff ? "the longest input" : "the prompt", span, ctx);
   }
   int threads = o.threads;
 #ifndef VN_NO_THREADS
@@ -1037,7 +1173,9 @@ int vn_main(int argc, char **argv) {
 #ifdef VN_SERVER
   if (o.serve) {
     VnServeOpts so = {prog, o.serve, prog, have_tok ? vn_chat_find(o.chat_format) : NULL, o.n, o.top_k, o.repeat_last_n,
-                      o.temp, o.top_p, o.min_p, o.repeat_penalty};
+                      o.temp, o.top_p, o.min_p, o.repeat_penalty, 0, 0};
+    so.pooling = o.pooling ? vn_embed_pooling_parse(o.pooling) : m->pooling;
+    so.normalize = o.normalize >= 0 ? o.normalize : m->normalize;
     rc = vn_serve(&rt, have_tok ? &tok : NULL, &so);
     goto done;
   }
@@ -1056,6 +1194,8 @@ int vn_main(int argc, char **argv) {
     double t1 = now_s();
     if (logits_close(f, lo.err, o.logits, tmp)) rc = die(1, "%s: write failed: %s", o.logits, strerror(errno));
     if (o.stats) fprintf(stderr, "prefill: %ld tokens in %.3f s, %.1f tokens/s\n", nids, t1 - t0, nids / (t1 - t0));
+  } else if (o.embed) {
+    rc = run_embed(&rt, &o, ids, eoff ? eoff : one_off, nin);
   } else if (o.ppl) {
     rc = run_perplexity(&rt, &tok, &o, ctx);
   } else {
@@ -1067,6 +1207,7 @@ done:
   free(first_msg);
 #endif
   cli_free(ids);
+  cli_free(eoff);
   cli_free(text);
   vn_rt_free(&rt);
   return rc;

@@ -92,6 +92,11 @@ typedef struct VnModel {
   int32_t big_endian;         /* weights packed big-endian */
   int64_t logits_off;         /* arena offset of the logits [Tout][vocab] */
   int64_t out_cols;           /* width of an output row: vocab, or what a debug spec outputs */
+  /* sentence embeddings (embed.c): the final hidden states [T][hidden_cols]
+   * at arena offset hidden_off, rows hidden_ld floats apart, after a step
+   * with all_logits; hidden_cols 0: the model has none */
+  int64_t hidden_off, hidden_cols, hidden_ld;
+  int32_t pooling, normalize; /* the compiled-in defaults: VN_POOL_*, L2-normalize */
   int64_t qbuf_bytes;         /* scratch for activations quantized to q8_0 */
   int64_t state_fixed_bytes;  /* recurrent state of fixed size, after the ctx rows */
   int64_t op_scratch_bytes;   /* scratch of ops that gather rows (moe) */
@@ -246,6 +251,19 @@ float vn_act_f(int act, float x);
 float vn_f16_to_f32(uint16_t h);
 float vn_bf16_to_f32(uint16_t h);
 
+/* ---- embed.c: sentence embeddings from the hidden states ---- */
+#ifndef VN_POOL_MEAN                /* graph.h's numbering */
+#define VN_POOL_MEAN 1
+#define VN_POOL_CLS 2
+#define VN_POOL_LAST 3
+#endif
+/* Pool the hidden states of the step just run over T tokens (all_logits)
+ * into out[hidden_cols]; L2-normalized when normalize is set. */
+void vn_embed_pool(const VnRt *rt, int T, int pooling, int normalize, float *out);
+/* "mean", "cls", "last" -> VN_POOL_*, or 0 */
+int vn_embed_pooling_parse(const char *s);
+const char *vn_embed_pooling_name(int pooling);
+
 /* ---- sampler.c ---- */
 typedef struct VnSampler {
   float temp, top_p, min_p, repeat_penalty;
@@ -275,6 +293,7 @@ typedef struct VnServeOpts {
   const VnChatFmt *fmt;       /* for /v1/chat/completions, or NULL */
   int n_predict, top_k, repeat_last_n;  /* defaults of a request */
   float temp, top_p, min_p, repeat_penalty;
+  int pooling, normalize;     /* /v1/embeddings: VN_POOL_*, L2-normalize (the binary's --pooling, --normalize) */
 } VnServeOpts;
 struct VnTok;
 /* Serve until SIGINT or SIGTERM; the process exit status. */

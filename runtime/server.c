@@ -6,8 +6,10 @@
  *
  * Endpoints: POST /v1/completions and /v1/chat/completions (SSE streaming
  * with "stream": true: `data: {...}` events ending with `data: [DONE]`),
- * POST /v1/embeddings (refused: decoder models give no embeddings), GET
- * /v1/models (one id: the model's name), GET /health.
+ * POST /v1/embeddings (models with hidden states: encoders; input a string,
+ * a list of strings, a list of token ids or a list of such lists;
+ * encoding_format float or base64), GET /v1/models (one id: the model's
+ * name), GET /health. An encoder model serves embeddings only.
  *
  * There is one model state (VnRt): a request takes the model for the whole
  * of its generation, the others wait their turn (a ticket, not a mutex, so
@@ -511,6 +513,108 @@ static enum MHD_Result handle_generate(Server *sv, struct MHD_Connection *c, jso
   return send_json(c, MHD_HTTP_OK, j);
 }
 
+/* ---- an embeddings request ---- */
+/* base64 of n bytes (RFC 4648, padded); malloc'ed */
+static char *base64(const unsigned char *p, size_t n) {
+  static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char *s = malloc((n + 2) / 3 * 4 + 1), *o = s;
+  if (!s) return NULL;
+  for (size_t i = 0; i < n; i += 3) {
+    unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+    *o++ = abc[v >> 18 & 63];
+    *o++ = abc[v >> 12 & 63];
+    *o++ = i + 1 < n ? abc[v >> 6 & 63] : '=';
+    *o++ = i + 2 < n ? abc[v & 63] : '=';
+  }
+  *o = 0;
+  return s;
+}
+
+/* one input (a string, or a list of token ids) into sv->seq[0..*n);
+ * NULL or what is wrong */
+static const char *embed_input(Server *sv, json_t *in, int *n) {
+  *n = 0;
+  if (json_is_string(in)) {
+    if (!sv->tok) return "this model was compiled without a tokenizer: give token ids";
+    int rc = put_text(sv, json_string_value(in), 1, n);
+    if (rc == -1) return "context_length_exceeded";
+    if (rc) return "the input cannot be tokenized";
+  } else if (json_is_array(in)) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(in, i, x) {
+      if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) >= vn_model.vocab)
+        return "a token id must be an integer in [0, vocab)";
+      if (*n >= sv->rt->ctx) return "context_length_exceeded";
+      sv->seq[(*n)++] = (int32_t)json_integer_value(x);
+    }
+  } else return "'input' must be a string, a list of strings, a list of token ids or a list of such lists";
+  if (*n == 0) return "an input gives no tokens";
+  if (*n > vn_model.t_max) return "context_length_exceeded";
+  return NULL;
+}
+
+static enum MHD_Result handle_embeddings(Server *sv, struct MHD_Connection *c, json_t *req) {
+  const VnModel *m = &vn_model;
+  if (!m->hidden_cols) return BAD(c, "this model gives no embeddings (its spec marks no hidden states; encoder models have them)");
+  json_t *in = json_object_get(req, "input");
+  const char *fmt = json_string_value(json_object_get(req, "encoding_format"));
+  json_t *dims = json_object_get(req, "dimensions");
+  if (fmt && strcmp(fmt, "float") && strcmp(fmt, "base64")) return BAD(c, "'encoding_format' must be float or base64");
+  if (dims && !json_is_null(dims) && (!json_is_integer(dims) || json_integer_value(dims) != m->hidden_cols))
+    return BAD(c, "'dimensions' must be the model's, %lld", (long long)m->hidden_cols);
+  /* the inputs: one string or id list, or a list of them */
+  int many = json_is_array(in) && json_array_size(in) > 0 && !json_is_integer(json_array_get(in, 0));
+  size_t nin = many ? json_array_size(in) : 1;
+  if (!in || (json_is_array(in) && json_array_size(in) == 0)) return BAD(c, "'input' must not be empty");
+  if (nin > 2048) return BAD(c, "at most 2048 inputs in one request");
+  float *v = malloc((size_t)m->hidden_cols * sizeof *v);
+  json_t *data = json_array();
+  if (!v || !data) { free(v); json_decref(data); return send_error(c, 500, "server_error", NULL, "out of memory"); }
+  const char *why = NULL;
+  long ntok = 0;
+  take_model(sv);
+  for (size_t k = 0; k < nin && !why; k++) {
+    int n;
+    if ((why = embed_input(sv, many ? json_array_get(in, k) : in, &n))) break;
+    sv->rt->seq_len = n;
+    vn_rt_begin_step(sv->rt, n, 0);
+    vn_model_step(sv->rt, sv->seq, n, 0, 1);
+    sv->rt->seq_len = 0;
+    vn_embed_pool(sv->rt, n, sv->o->pooling, sv->o->normalize, v);
+    ntok += n;
+    json_t *e;
+    if (fmt && !strcmp(fmt, "base64")) {  /* float32 little-endian, as the openai clients decode it */
+      unsigned char *b = (unsigned char *)v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+      for (int64_t i = 0; i < m->hidden_cols; i++) { unsigned char t = b[4 * i]; b[4 * i] = b[4 * i + 3]; b[4 * i + 3] = t; t = b[4 * i + 1]; b[4 * i + 1] = b[4 * i + 2]; b[4 * i + 2] = t; }
+#endif
+      char *s = base64(b, (size_t)m->hidden_cols * 4);
+      e = s ? json_string(s) : NULL;
+      free(s);
+    } else {
+      e = json_array();
+      for (int64_t i = 0; e && i < m->hidden_cols; i++) json_array_append_new(e, json_real(v[i]));
+    }
+    if (!e || json_array_append_new(data, json_pack("{s:s, s:i, s:o}", "object", "embedding", "index", (json_int_t)k, "embedding", e)))
+      why = "out of memory";
+  }
+  give_model(sv);
+  free(v);
+  if (why) {
+    json_decref(data);
+    if (!strcmp(why, "context_length_exceeded"))
+      return send_error(c, MHD_HTTP_BAD_REQUEST, "invalid_request_error", "context_length_exceeded",
+                        "an input has more tokens than the %lld this model takes in one step", (long long)(m->t_max < sv->rt->ctx ? m->t_max : sv->rt->ctx));
+    if (!strcmp(why, "out of memory")) return send_error(c, 500, "server_error", NULL, "out of memory");
+    return BAD(c, "%s", why);
+  }
+  json_t *j = json_pack("{s:s, s:o, s:s, s:{s:i, s:i}}", "object", "list", "data", data, "model", sv->o->model_name, "usage",
+                        "prompt_tokens", (json_int_t)ntok, "total_tokens", (json_int_t)ntok);
+  if (!j) return send_error(c, 500, "server_error", NULL, "cannot write the response");
+  return send_json(c, MHD_HTTP_OK, j);
+}
+
 typedef struct Body {
   char *p;
   size_t len;
@@ -538,7 +642,8 @@ static enum MHD_Result route(Server *sv, struct MHD_Connection *c, const char *u
   if (!req) return BAD(c, "the body is not JSON%s%s", b->p ? ": " : "", b->p ? je.text : "");
   enum MHD_Result rc;
   if (!json_is_object(req)) rc = BAD(c, "the body must be a JSON object");
-  else if (emb) rc = BAD(c, "this model gives no embeddings (it is a %s decoder)", vn_model.arch);
+  else if (emb) rc = handle_embeddings(sv, c, req);
+  else if (vn_model.encoder_only) rc = BAD(c, "this is an encoder model: it gives embeddings (/v1/embeddings), it does not generate");
   else if (!sv->tok) rc = BAD(c, "this model was compiled without a tokenizer");
   else rc = handle_generate(sv, c, req, chat);
   json_decref(req);

@@ -12,21 +12,21 @@ _venusc() {
     --target) COMPREPLY=($(compgen -W "native $(venusc targets --tsv 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$cur")); return ;;
     --dtype) COMPREPLY=($(compgen -W "f32 f16 bf16 q8_0 q4_0" -- "$cur")); return ;;
     -d) COMPREPLY=($(compgen -W "build verify fuse dce plan" -- "$cur")); return ;;
-    -o|--emit-c|--spec|--dot) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    -o|--emit-c|--spec|--dot|--cc) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   case "$cmd" in
     compile)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-o --target --dtype --spec --emit-c --batch --ctx --blas --lib --name --server -d --dot --no-fuse -v --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "-o --target --dtype --spec --emit-c --batch --ctx --blas --lib --name --server --cc -d --dot --no-fuse -v --help" -- "$cur"))
       else COMPREPLY=($(compgen -f -- "$cur")); fi ;;
     inspect)
-      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--dtype --spec --help" -- "$cur"))
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--dtype --spec --json --help" -- "$cur"))
       else COMPREPLY=($(compgen -f -- "$cur")); fi ;;
     tokenize|detokenize)
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--special --help --" -- "$cur"))
       else COMPREPLY=($(compgen -f -- "$cur")); fi ;;
     targets) COMPREPLY=($(compgen -W "--tsv --help" -- "$cur")) ;;
-    specs) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
+    specs) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
   esac
 }
 complete -o filenames -F _venusc venusc

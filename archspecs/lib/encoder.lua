@@ -67,6 +67,7 @@ local function encoder(o)
     x = norm(add(x, f), p .. n.mlp_norm)
   end
   layer(-1)
+  hidden(x)  -- the final hidden states: sentence embeddings pool them (OUT --embed)
   x = last(x)
   -- a checkpoint without the masked-LM head (an embedding model, as GGUF
   -- converters write BERT) outputs its final hidden states [T, hidden]

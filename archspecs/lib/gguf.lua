@@ -473,6 +473,8 @@ local function gguf_config(meta, tensors, values)
     tie_word_embeddings = tensors["output.weight"] == nil,
     bos_token_id = meta["tokenizer.ggml.bos_token_id"],
     eos_token_id = meta["tokenizer.ggml.eos_token_id"],
+    -- how an embedding model pools (llama.cpp's numbering: 1 mean, 2 CLS, 3 last; venusc reads it)
+    gguf_pooling_type = m("pooling_type"),
   }
   local function most(v)  -- per-layer arrays (hybrids: 0 on layers without attention)
     if type(v) ~= "table" then return v end

@@ -33,6 +33,17 @@ t "venusc specs" ./venusc specs; has "specs lists llama" "^llama +LlamaForCausal
 has "specs lists qwen3" "Qwen3ForCausalLM" "$work/out"
 has "specs lists qwen3_next" "^qwen3_next +Qwen3NextForCausalLM" "$work/out"
 has "specs lists falcon_h1" "^falcon_h1 +FalconH1ForCausalLM" "$work/out"
+t "specs --json" ./venusc specs --json
+if python3 -c "import json,sys; a=json.load(open(sys.argv[1])); s={x['name']: x for x in a}; assert 'LlamaForCausalLM' in s['llama']['hf'] and s['bert']['gguf'] == ['bert'] and all(set(x) >= {'name','file','hf','model_type','gguf'} for x in a)" "$work/out"
+then ok "specs --json: one object per spec (docs/json.md)"; else no "specs --json: one object per spec (docs/json.md)"; fi
+if ./venusc specs --tsv >"$work/out" 2>"$work/err"; then no "specs: an unknown option fails"; else has "specs: an unknown option is named" "unknown option '--tsv'" "$work/err"; fi
+t "inspect --json" ./venusc inspect $M --json
+if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['spec']['name'] == 'llama' and d['format'] == 'hf' and d['fusions']['glu'] == 2 and d['weights']['bytes'] > 0 and d['arena_bytes'] > 0 and d['embeddings'] is None and d['graph']['ops']['matmul'] > 0" "$work/out"
+then ok "inspect --json: the facts of the text (docs/json.md)"; else no "inspect --json: the facts of the text (docs/json.md)"; fi
+t "inspect --json of a GGUF encoder" ./venusc inspect tests/fixtures/gguf-conv/bert.gguf --json
+if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['format'] == 'gguf' and d['encoder_only'] and d['embeddings']['pooling'] == 'mean' and d['embeddings']['hidden'] > 0" "$work/out"
+then ok "inspect --json: embeddings of a GGUF encoder"; else no "inspect --json: embeddings of a GGUF encoder"; fi
+if ./venusc compile $M --json -o "$work/j" >"$work/out" 2>"$work/err"; then no "compile --json is refused"; else has "compile --json is refused" "unknown option '--json'" "$work/err"; fi
 t "venusc targets" ./venusc targets; has "targets lists generic" "^generic " "$work/out"; has "targets names native" "^native = " "$work/out"
 t "venusc inspect" ./venusc inspect $M; has "inspect: arena" "^arena: +[0-9]+ bytes" "$work/out"
 has "inspect: fusions" "fusions: +glu 2 qkv 2 rope 2 residual 4" "$work/out"
@@ -210,6 +221,13 @@ if command -v clang >/dev/null 2>&1; then
   t "compile with CC=clang" env CC=clang ./venusc compile $M -o "$work/clang"
   if grep -qa "clang version" "$work/clang"; then ok "CC=clang built the binary"; else no "CC=clang built the binary"; fi
 else echo "skip  CC=clang (no clang installed)"; fi
+# --cc: the compiler for any target, before CC
+rm -f "$work/cc.args"
+t "compile --cc" env CC=false ./venusc compile $M -o "$work/cc2" --cc "$work/mycc"
+has "--cc is the compiler (over CC)" "model\.c" "$work/cc.args"
+t "binary built with --cc runs" "$work/cc2" --ids "$IDS" --logits "$work/cc2.logits"
+if ./venusc compile $M -o "$work/cc3" --cc "$work/no-such-cc" >"$work/out" 2>"$work/err"; then no "a missing --cc fails"
+else has "a missing --cc is named" "compiler '.*no-such-cc' is not installed" "$work/err"; fi
 if env CC="$work/no-such-cc" TMPDIR="$work/tmp" ./venusc compile $M -o "$work/nocc" >"$work/out" 2>"$work/err"; then no "a missing CC fails"
 else has "a missing CC is named" "compiler '.*no-such-cc' is not installed" "$work/err"; fi
 if ls "$work"/nocc* >/dev/null 2>&1 || [ -n "$(ls -A "$work/tmp")" ]; then no "a failed compile leaves no files"; else ok "a failed compile leaves no files"; fi
@@ -223,6 +241,8 @@ if [ "$(grep -c . "$work/err")" -eq 1 ]; then ok "no tokenizer: one line"; else 
 if grep -q "no tokenizer" "$work/err"; then no "a tokenizer: no notice"; else ok "a tokenizer: no notice"; fi
 . tests/cli/defaults.sh
 . tests/cli/flags.sh
+. tests/cli/embed.sh
+. tests/cli/progress.sh
 # make install / uninstall: the binary, specs, docs, man pages, bash completion
 make -s install PREFIX=/usr DESTDIR="$work/inst" >/dev/null 2>"$work/err" || no "make install"
 for f in bin/venusc share/man/man1/venusc.1 share/man/man1/venus-model.1 share/bash-completion/completions/venusc share/venus/archspecs/llama.lua; do

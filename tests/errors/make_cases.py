@@ -115,6 +115,7 @@ open(os.path.join(out, "spec_memory.lua"), "w").write(spec('  local t = {}\n  fo
 open(os.path.join(out, "spec_syntax.lua"), "w").write('return arch { name = "bad" build = 1 }\n')
 open(os.path.join(out, "spec_no_output.lua"), "w").write(spec('  local x = embed(weight("model.embed_tokens.weight"), tokens())'))
 open(os.path.join(out, "spec_bad_shape.lua"), "w").write(spec('  local x = embed(weight("model.embed_tokens.weight"), tokens())\n  output(linear(x, weight("model.layers.0.mlp.down_proj.weight")))'))
+open(os.path.join(out, "spec_hidden_last.lua"), "w").write(spec('  local x = embed(weight("model.embed_tokens.weight"), tokens())\n  hidden(last(x))\n  output(x)'))
 open(os.path.join(out, "spec_bytecode.lua"), "w").write("\x1bLua\x54\x00garbage")
 open(os.path.join(out, "spec_rows_outside.lua"), "w").write(spec('  weight("model.embed_tokens.weight"):rows(0, 1 << 40)'))
 

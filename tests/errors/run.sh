@@ -65,6 +65,7 @@ expect spec_memory 1 "spec_memory.lua.*(not enough memory|memory)" -- $C $good -
 expect spec_syntax 1 "spec_syntax.lua:1: .*expected" -- $C $good --spec $W/spec_syntax.lua $O
 expect spec_bytecode 1 "spec_bytecode.lua.*(binary|text)" -- $C $good --spec $W/spec_bytecode.lua $O
 expect spec_no_output 1 "spec_no_output.lua: build\(\) made no output" -- $C $good --spec $W/spec_no_output.lua $O
+expect spec_hidden_last 1 "spec_hidden_last.lua:3: hidden: x must be an activation \[T, hidden\]" -- $C $good --spec $W/spec_hidden_last.lua $O
 expect spec_bad_shape 1 "spec_bad_shape.lua:3: matmul: input \[T,64\] does not fit weight \[64,128\]" -- $C $good --spec $W/spec_bad_shape.lua $O
 expect spec_rows_outside 1 "spec_rows_outside.lua:2: rows: \[0, [0-9]+\) outside [0-9]+ rows" -- $C $good --spec $W/spec_rows_outside.lua $O
 expect spec_missing_file 1 "nope.lua: cannot read the spec" -- $C $good --spec $work/nope.lua $O

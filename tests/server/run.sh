@@ -25,9 +25,9 @@ python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c.update(json.load(
 "$work/plain" --serve 127.0.0.1:0 >/dev/null 2>"$work/err"; rc=$?
 check "--serve without --server exits 2" '[ $rc -eq 2 ] && grep -q "built without the server" "$work/err"'
 
-# start: SERVER ADDR -> sets $url, $spid
+# start ADDR [BINARY] -> sets $url, $spid
 start() {
-  "$work/s" --serve "$1" --temp 0 -t 1 2>"$work/srv.log" &
+  "${2:-$work/s}" --serve "$1" --temp 0 -t 1 2>"$work/srv.log" &
   spid=$!; pids="$pids $spid"
   for i in $(seq 1 100); do
     url=$(sed -n 's/.*listening on \(http:[^ ]*\)$/\1/p' "$work/srv.log")
@@ -168,6 +168,66 @@ if [ -f /proc/net/if_inet6 ] && python3 -c "import socket; s=socket.socket(socke
     kill $spid; wait $spid 2>/dev/null
   else no "IPv6 [::1]:0 did not start"; fi
 else echo "skip  IPv6: no ::1 on this machine"; fi
+# /v1/embeddings on an encoder model (the bert fixture with a tokenizer and a
+# sentence-transformers CLS pooling): each embedding is the binary's --embed
+e="$work/enc"; mkdir -p "$e/1_Pooling"; cp tests/fixtures/hf/bert/config.json tests/fixtures/hf/bert/model.safetensors "$e/"
+python3 tests/cli/embed_tok.py "$e/tokenizer.json"
+echo '[{"type": "sentence_transformers.models.Transformer", "path": ""}, {"type": "sentence_transformers.models.Pooling", "path": "1_Pooling"}]' >"$e/modules.json"
+echo '{"pooling_mode_cls_token": true}' >"$e/1_Pooling/config.json"
+./venusc compile "$e" -o "$work/enc.bin" --server 2>/dev/null || no "compile an encoder --server"
+if start 127.0.0.1:0 "$work/enc.bin"; then
+  "$work/enc.bin" --embed -p "And God said" -t 1 >"$work/p.json" 2>/dev/null
+  "$work/enc.bin" --embed -p "let there be light" -t 1 >>"$work/p.json" 2>/dev/null
+  "$work/enc.bin" --embed --ids 5,9,13 -t 1 >"$work/ids.json" 2>/dev/null
+  # same FILE LINE: data[0].embedding of the body = line LINE of FILE (within 1e-6)
+  same() { python3 - "$work/body" "$1" "$2" "${3:-0}" <<'PY'
+import base64, json, struct, sys
+d = json.load(open(sys.argv[1]))
+want = json.loads(open(sys.argv[2]).read().splitlines()[int(sys.argv[3])])
+got = d["data"][int(sys.argv[4])]["embedding"]
+if isinstance(got, str):
+    b = base64.b64decode(got); got = list(struct.unpack("<%df" % (len(b) // 4), b))
+assert d["object"] == "list" and d["data"][int(sys.argv[4])]["index"] == int(sys.argv[4]) and d["usage"]["prompt_tokens"] > 0
+assert len(got) == len(want) and max(abs(x - y) for x, y in zip(got, want)) <= 1e-6
+PY
+  }
+  code=$(post /v1/embeddings '{"model":"x","input":"And God said"}')
+  check "/v1/embeddings: a string = --embed -p" '[ "$code" = 200 ] && same "$work/p.json" 0'
+  code=$(post /v1/embeddings '{"input":["And God said","let there be light"]}')
+  check "/v1/embeddings: a list of strings, in order" '[ "$code" = 200 ] && same "$work/p.json" 0 0 && same "$work/p.json" 1 1'
+  code=$(post /v1/embeddings '{"input":[5,9,13]}')
+  check "/v1/embeddings: token ids = --embed --ids" '[ "$code" = 200 ] && same "$work/ids.json" 0 && [ "$(js "d[\"usage\"][\"prompt_tokens\"]")" = 3 ]'
+  code=$(post /v1/embeddings '{"input":[[5,9,13],[5,9,13]],"encoding_format":"base64"}')
+  check "/v1/embeddings: lists of ids, base64" '[ "$code" = 200 ] && same "$work/ids.json" 0 1'
+  for c in '{"input":[]}' '{"input":[[]]}' '{"input":[1,99999]}' '{"input":{"a":1}}' '{"input":"x","encoding_format":"hex"}' \
+           '{"input":"x","dimensions":3}' "{\"input\":[$(python3 -c "print(','.join(['5'] * 600))")]}"; do
+    code=$(post /v1/embeddings "$c")
+    check "/v1/embeddings $(echo "$c" | cut -c1-40) -> 400" '[ "$code" = 400 ] && err_ok'
+  done
+  code=$(post /v1/completions '{"prompt":"x"}')
+  check "an encoder refuses /v1/completions (400, names /v1/embeddings)" '[ "$code" = 400 ] && grep -q "v1/embeddings" "$work/body"'
+  if [ -d .cache/openai/node_modules/openai ]; then
+    NODE_PATH=$PWD/.cache/openai/node_modules URL="$url" node - >"$work/node.out" 2>&1 <<'JS'
+const OpenAI = require("openai");
+const c = new OpenAI({ baseURL: process.env.URL + "/v1", apiKey: "none" });
+(async () => {
+  const a = await c.embeddings.create({ model: "x", input: ["And God said", "let there be light"] });
+  const f = await c.embeddings.create({ model: "x", input: "And God said", encoding_format: "float" });
+  console.log(JSON.stringify({ a: a.data.map(d => d.embedding), f: f.data[0].embedding, usage: a.usage }));
+})().catch(e => { console.log("ERROR " + e); process.exit(1); });
+JS
+    check "openai client: embeddings (base64 by default, and float) = --embed" 'python3 - "$work/node.out" "$work/p.json" <<PY
+import json, sys
+d = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+w = [json.loads(l) for l in open(sys.argv[2])]
+for g, x in ((d["a"][0], w[0]), (d["a"][1], w[1]), (d["f"], w[0])):
+    assert len(g) == len(x) and max(abs(p - q) for p, q in zip(g, x)) <= 1e-6
+assert d["usage"]["prompt_tokens"] > 0
+PY'
+  else no "openai client: not installed for the embeddings check"; fi
+  kill $spid; wait $spid 2>/dev/null
+else no "the encoder server did not start"; fi
+
 "$work/s" --serve 127.0.0.1:99999 2>"$work/err"; rc=$?
 check "a bad port: one line, exit 2" '[ $rc -eq 2 ] && [ $(wc -l < "$work/err") -eq 1 ]'
 echo "server: $pass passed, $fail failed"
