@@ -84,3 +84,10 @@ mx="$work/stmax"; mkdir -p "$mx/1_Pooling" && cp "$st/modules.json" $B/config.js
 echo '{"pooling_mode_max_tokens": true}' >"$mx/1_Pooling/config.json"
 t "embed: max pooling compiles" ./venusc compile "$mx" -o "$work/stmax.bin"
 has "embed: ... with a warning naming the file" "warning: .*stmax/1_Pooling/config.json: pooling_mode_max_tokens is not a pooling" "$work/err"
+# every other encoder fixture: --embed is the mean of its last hidden state
+for c in tests/fixtures/hf3/* tests/fixtures/hf4/*; do
+  grep -q '"mean_pooled"' "$c/reference.json" 2>/dev/null || continue
+  cn=${c#tests/fixtures/}; f=$(echo "$cn" | tr / _)
+  t "embed: compile $cn" ./venusc compile "$c" -o "$work/enc_$f"
+  t "embed: $cn" "$work/enc_$f" --embed --ids "$(ids_of "$c")"; echeck "embed: mean of the last hidden state ($cn)" "$c" "$work/out" json mean 0
+done
