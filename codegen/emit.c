@@ -243,9 +243,10 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
   vn_buf_puts(b, "#include \"runtime.h\"\n\n");
   emit_ropes(g, b);
   if (o->tok_blob) {
-    vn_buf_printf(b, "static const unsigned char vn_tok_blob[%zu] = {\n", o->tok_len);
-    vn_buf_bytes(b, o->tok_blob, o->tok_len);
-    vn_buf_puts(b, "};\n");
+    /* a string of exactly tok_len bytes (no terminating zero is stored) */
+    vn_buf_printf(b, "static const unsigned char vn_tok_blob[%zu] =\n", o->tok_len);
+    vn_buf_bytes_str(b, o->tok_blob, o->tok_len);
+    vn_buf_puts(b, ";\n");
   }
   if (o->chat && o->chat->n) emit_chat(o->chat, b);
   int64_t qbuf, ops;
