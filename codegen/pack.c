@@ -316,8 +316,12 @@ static int put_table(Out *o, const Part *parts, uint32_t np, uint64_t *bytes, ui
   return 0;
 }
 
-/* row r of weight node n, packed into o */
-static VnStatus pack_one_row(Eval *e, const VnNode *n, const VnSource *src, int64_t r, int64_t cols, float *row, Out *o) {
+/* row r of weight node n, packed into dst (its row bytes, in the byte order of o) */
+static VnStatus pack_one_row(Eval *e, const VnNode *n, const VnSource *src, int64_t r, int64_t cols, float *row,
+                             const Out *out, uint8_t *dst) {
+  Out mo = *out, *o = &mo;
+  mo.mem = dst;
+  mo.mlen = 0;
   /* blocks the kernels read as stored are copied, not re-quantized */
   int64_t sr;
   const VnWx *tw = (n->dtype == VN_Q8_0 || n->dtype == VN_Q4_0) && n->nd == 2 ? row_source(n->wx, r, &sr) : NULL;
@@ -340,8 +344,8 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
   FILE *f = fopen(path, "wb");
   if (!f) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){path, 0}, "cannot write");
   Out o = {f, t->big_endian, 0xcbf29ce484222325ull, 0, {{0}, 0, {0}, 0}, NULL, 0};
-  uint8_t *gbuf = NULL;  /* qr plain rows, then the same repacked */
-  size_t gcap = 0;
+  uint8_t *gbuf = NULL, *rbuf = NULL;  /* qr plain rows, then the same repacked; one row */
+  size_t gcap = 0, rbcap = 0;
   /* header placeholder; rewritten once the hash is known */
   uint8_t hdr[VN_WEIGHT_HEADER] = {0};
   if (fwrite(hdr, 1, sizeof hdr, f) != sizeof hdr) o.err = 1;
@@ -376,12 +380,19 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
       gbuf = malloc(gcap);
       if (!gbuf) { rc = vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory"); break; }
     }
+    if (rb > rbcap) {
+      free(rbuf);
+      rbcap = rb;
+      rbuf = malloc(rbcap);
+      if (!rbuf) { rc = vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory"); break; }
+    }
     int64_t grouped = qr ? rows - rows % qr : 0;
     for (int64_t r = 0; r < rows && rc == VN_OK; r++) {
-      Out *ro = &o, mo = o;
-      if (r < grouped) { mo.mem = gbuf; mo.mlen = (size_t)(r % qr) * rb; ro = &mo; }
-      rc = pack_one_row(&e, n, src, r, cols, row, ro);
-      if (rc == VN_OK && r < grouped && r % qr == qr - 1) {
+      /* a row is written (and hashed) whole: one call per row, not per value */
+      rc = pack_one_row(&e, n, src, r, cols, row, &o, r < grouped ? gbuf + (size_t)(r % qr) * rb : rbuf);
+      if (rc != VN_OK) break;
+      if (r >= grouped) put(&o, rbuf, rb);
+      else if (r % qr == qr - 1) {
         vn_repack_rows(n->dtype, qr, q8u, cols, gbuf, gbuf + (size_t)qr * rb);
         put(&o, gbuf + (size_t)qr * rb, (size_t)qr * rb);
       }
@@ -392,6 +403,7 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
   if (np) parts[np - 1].hash = vn_hash_final(&o.part);
   free(row);
   free(gbuf);
+  free(rbuf);
   for (int i = 0; i < e.ncache; i++) free(e.cache[i].data);
   uint64_t tbytes = 0, thash = 0;
   if (rc == VN_OK && put_table(&o, parts, np, &tbytes, &thash))
