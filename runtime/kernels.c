@@ -73,6 +73,14 @@ static void quantize_row_q8x(const float *x, VnBlockQ8x *y, int64_t n) {
  *   or 16-byte (VN_V_B16): vn_b16_ld/lo4/hi4, vn_i4 vn_i4_dot(acc, a, b),
  *                    vn_i4_zero/sum, from which the block vocabulary is built
  *   vn_h2f           an f16 scale to float (VN_H2F; else vn_f16_to_f32)
+ *   repacked int8 weights (VN_QR rows a group, VN_QR_NG groups a tile; see
+ *                    the matmul): vn_ri (VN_QR int32 lanes) vn_ri_zero/ld/
+ *                    bc4 (4 bytes to every lane)/lo4/hi4 (nibbles)/sub1,
+ *                    vn_ri_dot_us(acc, w, x) (unsigned w, signed x: four
+ *                    products a lane) and vn_ri_dot_ss (both signed; not
+ *                    needed with VN_QR_Q8U: q8_0 weights stored + 128),
+ *                    vn_rf (VN_QR float lanes) vn_rf_zero/ldh/st/
+ *                    fma(acc, s, d, q) = acc + s * d * q
  * A header may still define a whole kernel itself (VN_HAVE_<NAME>, as
  * cortexm.h does); the generic one is then skipped. */
 #ifndef VN_VL
