@@ -24,7 +24,12 @@ float vn_bf16_to_f32(uint16_t h) { return vn_half_bf16_to_f32(h); }
 
 /* roundf (half away from zero) without a libm call, so that the loops
  * below vectorize: truncation of v plus the float just below 1/2 */
+#if defined(__GNUC__) || defined(__clang__)
+/* the builtins: a libc without C99's math (loongarch64's build) still has them */
+static inline float round_away(float v) { return __builtin_truncf(v + __builtin_copysignf(0.49999997f, v)); }
+#else
 static inline float round_away(float v) { return truncf(v + copysignf(0.49999997f, v)); }
+#endif
 
 static void quantize_row_q8(const float *x, VnBlockQ8 *y, int64_t n) {
   for (int64_t b = 0; b < n / 32; b++) {
