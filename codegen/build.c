@@ -12,6 +12,7 @@
  *    the weights become model_weights.c (const data in flash), and the
  *    flash and RAM the ELF takes are reported from its section headers. */
 #include "codegen.h"
+#include "runtime.h"
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -334,12 +335,130 @@ static VnStatus make_launcher(VnCtx *ctx, const char *js, const char *out) {
   return VN_OK;
 }
 
+/* ---- the object cache ----
+ * A Linux program's runtime objects depend only on the compiler, its flags
+ * and the runtime's sources, never on the model, so each is compiled once
+ * into $XDG_CACHE_HOME/venus/obj (~/.cache/venus/obj) under a hash of all of
+ * those, and later compiles link it: only model.c is compiled per model.
+ * An object is written under a name of its own (.tmpPID) and renamed into
+ * place, so compiles running at once never see half an object; a cache
+ * that cannot be made (or VENUS_NO_CACHE=1) means the objects are compiled
+ * in the tree as before. */
+static const char *cache_dir(VnCtx *ctx) {
+  const char *off = getenv("VENUS_NO_CACHE");
+  if (off && *off && strcmp(off, "0")) return NULL;
+  const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  char *base = x && *x == '/' ? vn_arena_strdup(&ctx->scratch, x)
+             : home && *home ? vn_arena_printf(&ctx->scratch, "%s/.cache", home) : NULL;
+  if (!base) return NULL;
+  const char *parts[] = {"", "/venus", "/venus/obj"};
+  char *d = NULL;
+  for (int i = 0; i < 3; i++) {
+    d = vn_arena_printf(&ctx->scratch, "%s%s", base, parts[i]);
+    if (mkdir(d, 0755) && errno != EEXIST) return NULL;
+  }
+  return access(d, W_OK) == 0 ? d : NULL;
+}
+
+/* the compiler's identity: its command and the size and time of the program it runs */
+static void hash_compiler(VnHash *h, const char *cc) {
+  vn_hash_update(h, cc, strlen(cc) + 1);
+  const char *w = cc;
+  while (*w && strchr(w, '=') && strchr(w, '=') < w + strcspn(w, " ")) { w += strcspn(w, " "); while (*w == ' ') w++; }
+  size_t n = strcspn(w, " ");
+  char prog[512];
+  snprintf(prog, sizeof prog, "%.*s", (int)n, w);
+  struct stat st;
+  int found = 0;
+  if (strchr(prog, '/')) found = stat(prog, &st) == 0;
+  for (const char *p = getenv("PATH"); p && *p && !found;) {
+    size_t l = strcspn(p, ":");
+    char path[1024];
+    snprintf(path, sizeof path, "%.*s/%s", (int)l, p, prog);
+    found = stat(path, &st) == 0;
+    p += l;
+    if (*p == ':') p++;
+  }
+  if (found) {
+    uint64_t v[2] = {(uint64_t)st.st_size, (uint64_t)st.st_mtime};
+    vn_hash_update(h, v, sizeof v);
+  }
+}
+
+/* the cached object of runtime source name (in dir) built with flags, compiled now if absent */
+static VnStatus cached_object(VnCtx *ctx, const VnTarget *t, const char *cache, const char *dir, const char *name,
+                              const char *flags, const char **obj) {
+  VnHash h;
+  vn_hash_init(&h);
+  vn_hash_update(&h, "venus-obj-1", 12);
+  hash_compiler(&h, t->cc);
+  vn_hash_update(&h, flags, strlen(flags) + 1);
+  vn_hash_update(&h, name, strlen(name) + 1);
+  /* the source and every header it may include: the runtime's and the target's */
+  for (const VnEmbedded *e = vn_embedded; e->name; e++) {
+    const char *rn = runtime_name(e);
+    if (rn && (!strcmp(rn, name) || !is_c(rn))) { vn_hash_update(&h, rn, strlen(rn) + 1); vn_hash_update(&h, e->data, e->len); }
+  }
+  const VnEmbedded *th = vn_embedded_find(vn_arena_printf(&ctx->scratch, "targets/%s", t->header));
+  if (th) vn_hash_update(&h, th->data, th->len);
+  char *o = vn_arena_printf(&ctx->scratch, "%s/%016llx.o", cache, (unsigned long long)vn_hash_final(&h));
+  *obj = o;
+  if (access(o, R_OK) == 0) return VN_OK;
+  char *tmp = vn_arena_printf(&ctx->scratch, "%s.tmp%d", o, (int)getpid());
+  vn_made_add(tmp, VN_MADE_FILE);
+  const char *argv[64];
+  int n = add_words(argv, 0, vn_arena_strdup(&ctx->scratch, t->cc));
+  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, flags));
+  argv[n++] = vn_arena_printf(&ctx->scratch, "-I%s", dir);
+  argv[n++] = "-c";
+  argv[n++] = "-o";
+  argv[n++] = tmp;
+  argv[n++] = vn_arena_printf(&ctx->scratch, "%s/%s", dir, name);
+  argv[n] = NULL;
+  VN_TRY(run_cc(ctx, t, argv, dir));
+  if (rename(tmp, o)) {
+    unlink(tmp);
+    return vn_errorf(ctx, VN_ERR_IO, (VnLoc){o, 0}, "cannot write: %s", strerror(errno));
+  }
+  vn_made_keep(tmp);
+  return VN_OK;
+}
+
+/* A Linux program from cached runtime objects: model.c compiled and linked with them */
+static VnStatus build_cached(VnCtx *ctx, const char *cache, const char *dir, const VnTarget *t, const char *out, int feat) {
+  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER;
+  const char *flags = vn_arena_printf(&ctx->scratch, "%s %s%s%s", common_cflags(ctx, t), t->cflags, blas ? " -DVN_USE_BLAS" : "",
+                                      server ? " -DVN_SERVER" : "");
+  const char *argv[160];
+  int n = add_words(argv, 0, vn_arena_strdup(&ctx->scratch, t->cc));
+  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, flags));
+  argv[n++] = vn_arena_printf(&ctx->scratch, "-I%s", dir);
+  argv[n++] = "-o";
+  argv[n++] = out;
+  argv[n++] = vn_arena_printf(&ctx->scratch, "%s/model.c", dir);
+  for (const VnEmbedded *e = vn_embedded; e->name; e++) {
+    const char *rn = runtime_name(e);
+    if (!rn || !is_c(rn)) continue;
+    if (n >= 140) return vn_internal(ctx, "too many runtime sources");
+    VN_TRY(cached_object(ctx, t, cache, dir, rn, !strcmp(rn, CPU_C) ? cpu_cflags(ctx, t) : flags, &argv[n]));
+    n++;
+  }
+  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->ldflags));
+  if (blas) argv[n++] = "-lopenblas";
+  if (server) { argv[n++] = "-lmicrohttpd"; argv[n++] = "-ljansson"; }
+  n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, link_flags(t)));
+  argv[n] = NULL;
+  return run_cc(ctx, t, argv, dir);
+}
+
 VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out, int shared, int feat,
                       const char *const *extra_src) {
   if (t->probe && access(t->probe, R_OK))
     return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC,
                      "target %s: its C library is not installed (no %s; tools/cross-deps.sh installs the ones "
                      "Debian has); --emit-c DIR still writes the source tree", t->name, t->probe);
+  const char *cache = !shared && t->kind == VN_TK_LINUX && !(extra_src && *extra_src) ? cache_dir(ctx) : NULL;
+  if (cache) return build_cached(ctx, cache, dir, t, out, feat);
   const char *argv[160];
   int n = 0;
   const char *cpu_o = NULL;

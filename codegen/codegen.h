@@ -30,6 +30,9 @@ const VnEmbedded *vn_embedded_find(const char *name);
 VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, const VnTarget *t,
                          const char *path, uint64_t *id);
 
+/* qr plain q8_0/q4_0 rows of n values as the target's VN_QR kernels read
+ * them (vn_target_qrows; q8u: q8_0 values + 128); out holds qr rows' bytes. */
+void vn_repack_rows(int dt, int qr, int q8u, int64_t n, const uint8_t *plain, uint8_t *out);
 /* Pack one row of n floats as dtype dt (target byte order be) into out. */
 void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out);
 

@@ -172,7 +172,7 @@ static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_o
     if (g->nodes[n->src[1]].dim[1] > maxk) maxk = g->nodes[n->src[1]].dim[1];
     if (n->p.glu && g->nodes[n->src[1]].dim[0] > maxn) maxn = g->nodes[n->src[1]].dim[0];
   }
-  qbuf += g->t_max * (maxk / 32 + 1) * 36;
+  qbuf += g->t_max * (maxk / 32 + 1) * 40;  /* VnBlockQ8x and its int32 sum (kernels.c) */
   if (o->blas && g->t_max * maxn * 4 > qbuf) qbuf = g->t_max * maxn * 4;
   *qbuf_out = qbuf;
   *ops_out = ops;
@@ -250,9 +250,10 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
   vn_buf_puts(b, "#include \"runtime.h\"\n\n");
   emit_ropes(g, b);
   if (o->tok_blob) {
-    vn_buf_printf(b, "static const unsigned char vn_tok_blob[%zu] = {\n", o->tok_len);
-    vn_buf_bytes(b, o->tok_blob, o->tok_len);
-    vn_buf_puts(b, "};\n");
+    /* a string of exactly tok_len bytes (no terminating zero is stored) */
+    vn_buf_printf(b, "static const unsigned char vn_tok_blob[%zu] =\n", o->tok_len);
+    vn_buf_bytes_str(b, o->tok_blob, o->tok_len);
+    vn_buf_puts(b, ";\n");
   }
   if (o->chat && o->chat->n) emit_chat(o->chat, b);
   int64_t qbuf, ops;

@@ -10,6 +10,7 @@
 #include "codegen.h"
 #include "half.h"
 #include "runtime.h"
+#include "ops.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,8 @@ typedef struct Out {
   uint64_t h;  /* running hash */
   int err;
   VnHash part; /* checksum of the current tensor's bytes */
+  uint8_t *mem; /* non-NULL: bytes go here (at mlen), unhashed, not to f */
+  size_t mlen;
 } Out;
 
 static void hash_bytes(Out *o, const uint8_t *p, size_t n) {
@@ -195,6 +198,7 @@ static void hash_bytes(Out *o, const uint8_t *p, size_t n) {
 }
 
 static void put(Out *o, const void *p, size_t n) {
+  if (o->mem) { memcpy(o->mem + o->mlen, p, n); o->mlen += n; return; }
   hash_bytes(o, p, n);
   vn_hash_update(&o->part, p, n);
   if (fwrite(p, 1, n, o->f) != n) o->err = 1;
@@ -254,11 +258,31 @@ void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  Out o = {f, be, 0, 0, {{0}, 0, {0}, 0}};
+  Out o = {f, be, 0, 0, {{0}, 0, {0}, 0}, NULL, 0};
   put_row(&o, dt, x, n);
   fclose(f);
   memcpy(out, buf, len);
   free(buf);
+}
+
+/* qr plain rows of n values (q8_0 or q4_0 blocks, scales already in the
+ * target's order) as runtime/kernels.c's VN_QR kernels stream them: the
+ * qr scales of block 0, of block 1, ...; then per block its values in
+ * vectors of qr lanes of 4 bytes, a lane 4 bytes of one row: q8_0 values
+ * 4j..4j+3 for j = 0..7 (+ 128 when q8u), q4_0 bytes 4j..4j+3 for j = 0..3
+ * (their low nibbles values 4j.., their high ones 16 + 4j..). */
+void vn_repack_rows(int dt, int qr, int q8u, int64_t n, const uint8_t *plain, uint8_t *out) {
+  int64_t nb = n / 32, bb = dt == VN_Q8_0 ? 34 : 18, nv = dt == VN_Q8_0 ? 8 : 4;
+  uint8_t *q = out + nb * 2 * qr;
+  for (int64_t b = 0; b < nb; b++)
+    for (int i = 0; i < qr; i++) memcpy(out + (b * qr + i) * 2, plain + i * nb * bb + b * bb, 2);
+  for (int64_t b = 0; b < nb; b++)
+    for (int64_t j = 0; j < nv; j++)
+      for (int i = 0; i < qr; i++)
+        for (int k = 0; k < 4; k++) {
+          uint8_t v = plain[i * nb * bb + b * bb + 2 + 4 * j + k];
+          *q++ = dt == VN_Q8_0 && q8u ? (uint8_t)(v ^ 0x80) : v;
+        }
 }
 
 static void pad_to(Out *o, int64_t pos, int64_t target) {
@@ -309,10 +333,36 @@ static void bar_draw(Bar *b, int64_t done) {
   fflush(stderr);
 }
 
+/* row r of weight node n, packed into dst (its row bytes, in the byte order of o) */
+static VnStatus pack_one_row(Eval *e, const VnNode *n, const VnSource *src, int64_t r, int64_t cols, float *row,
+                             const Out *out, uint8_t *dst) {
+  Out mo = *out, *o = &mo;
+  mo.mem = dst;
+  mo.mlen = 0;
+  /* blocks the kernels read as stored are copied, not re-quantized */
+  int64_t sr;
+  const VnWx *tw = (n->dtype == VN_Q8_0 || n->dtype == VN_Q4_0) && n->nd == 2 ? row_source(n->wx, r, &sr) : NULL;
+  const VnTensorInfo *ti = tw ? vn_source_find(src, tw->tensor) : NULL;
+  if (ti && (int)ti->dtype == (int)n->dtype && ti->nd == 2 && ti->dim[1] == cols) {
+    size_t rb = vn_dtype_row_bytes(n->dtype, cols), bb = (size_t)vn_dtype_block_bytes(n->dtype);
+    const uint8_t *sp = ti->data + (size_t)sr * rb;
+    for (size_t b = 0; b < rb; b += bb) {
+      put16(o, (uint16_t)(sp[b] | sp[b + 1] << 8));  /* the f16 scale, in the target's order */
+      put(o, sp + b + 2, bb - 2);
+    }
+    return VN_OK;
+  }
+  VN_TRY(wx_read(e, n->wx, r * cols, cols, row));
+  put_row(o, n->dtype, row, cols);
+  return VN_OK;
+}
+
 VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, const VnTarget *t, const char *path, uint64_t *id) {
   FILE *f = fopen(path, "wb");
   if (!f) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){path, 0}, "cannot write");
-  Out o = {f, t->big_endian, 0xcbf29ce484222325ull, 0, {{0}, 0, {0}, 0}};
+  Out o = {f, t->big_endian, 0xcbf29ce484222325ull, 0, {{0}, 0, {0}, 0}, NULL, 0};
+  uint8_t *gbuf = NULL, *rbuf = NULL;  /* qr plain rows, then the same repacked; one row */
+  size_t gcap = 0, rbcap = 0;
   /* header placeholder; rewritten once the hash is known */
   uint8_t hdr[VN_WEIGHT_HEADER] = {0};
   if (fwrite(hdr, 1, sizeof hdr, f) != sizeof hdr) o.err = 1;
@@ -340,23 +390,32 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
     parts[np++] = (Part){(uint64_t)n->offset, (uint64_t)vn_dtype_row_bytes(n->dtype, cols) * (uint64_t)rows, 0,
                          n->name ? n->name : "?"};
     if (cols > rowcap) { free(row); rowcap = cols; row = malloc((size_t)cols * sizeof *row); }
+    /* a matmul-only q8_0/q4_0 weight: whole groups of qr rows repacked, the rest plain */
+    size_t rb = vn_dtype_row_bytes(n->dtype, cols);
+    int q8u = 0, qr = vn_op_weight_repacked(g, i) ? vn_target_qrows(t, &q8u) : 0;
+    if (qr && (size_t)qr * rb * 2 > gcap) {
+      free(gbuf);
+      gcap = (size_t)qr * rb * 2;
+      gbuf = malloc(gcap);
+      if (!gbuf) { rc = vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory"); break; }
+    }
+    if (rb > rbcap) {
+      free(rbuf);
+      rbcap = rb;
+      rbuf = malloc(rbcap);
+      if (!rbuf) { rc = vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory"); break; }
+    }
+    int64_t grouped = qr ? rows - rows % qr : 0;
     for (int64_t r = 0; r < rows && rc == VN_OK; r++) {
       if (!(r & 255)) bar_draw(&bar, pos + r * (int64_t)vn_dtype_row_bytes(n->dtype, cols));
-      /* blocks the kernels read as stored are copied, not re-quantized */
-      int64_t sr;
-      const VnWx *tw = (n->dtype == VN_Q8_0 || n->dtype == VN_Q4_0) && n->nd == 2 ? row_source(n->wx, r, &sr) : NULL;
-      const VnTensorInfo *ti = tw ? vn_source_find(src, tw->tensor) : NULL;
-      if (ti && (int)ti->dtype == (int)n->dtype && ti->nd == 2 && ti->dim[1] == cols) {
-        size_t rb = vn_dtype_row_bytes(n->dtype, cols), bb = (size_t)vn_dtype_block_bytes(n->dtype);
-        const uint8_t *sp = ti->data + (size_t)sr * rb;
-        for (size_t b = 0; b < rb; b += bb) {
-          put16(&o, (uint16_t)(sp[b] | sp[b + 1] << 8));  /* the f16 scale, in the target's order */
-          put(&o, sp + b + 2, bb - 2);
-        }
-        continue;
+      /* a row is written (and hashed) whole: one call per row, not per value */
+      rc = pack_one_row(&e, n, src, r, cols, row, &o, r < grouped ? gbuf + (size_t)(r % qr) * rb : rbuf);
+      if (rc != VN_OK) break;
+      if (r >= grouped) put(&o, rbuf, rb);
+      else if (r % qr == qr - 1) {
+        vn_repack_rows(n->dtype, qr, q8u, cols, gbuf, gbuf + (size_t)qr * rb);
+        put(&o, gbuf + (size_t)qr * rb, (size_t)qr * rb);
       }
-      rc = wx_read(&e, n->wx, r * cols, cols, row);
-      if (rc == VN_OK) put_row(&o, n->dtype, row, cols);
     }
     pos += (int64_t)vn_dtype_row_bytes(n->dtype, cols) * rows;
     bar_draw(&bar, pos);
@@ -366,6 +425,8 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
   if (bar.on) fputc('\n', stderr);
   if (np) parts[np - 1].hash = vn_hash_final(&o.part);
   free(row);
+  free(gbuf);
+  free(rbuf);
   for (int i = 0; i < e.ncache; i++) free(e.cache[i].data);
   uint64_t tbytes = 0, thash = 0;
   if (rc == VN_OK && put_table(&o, parts, np, &tbytes, &thash))

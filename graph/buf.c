@@ -58,6 +58,21 @@ void vn_buf_bytes(VnBuf *b, const unsigned char *p, size_t n) {
   b->p[b->len] = 0;
 }
 
+void vn_buf_bytes_str(VnBuf *b, const unsigned char *p, size_t n) {
+  grow(b, n * 4 + (n / 64 + 1) * 4 + 2);
+  char *o = b->p + b->len;
+  for (size_t i = 0; i < n; i++) {
+    if (i % 64 == 0) { if (i) { *o++ = '"'; *o++ = '\n'; } *o++ = '"'; }
+    unsigned c = p[i];
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') *o++ = (char)c;
+    else { *o++ = '\\'; *o++ = (char)('0' + (c >> 6)); *o++ = (char)('0' + ((c >> 3) & 7)); *o++ = (char)('0' + (c & 7)); }
+  }
+  *o++ = '"';
+  if (!n) *o++ = '"';
+  b->len = (size_t)(o - b->p);
+  b->p[b->len] = 0;
+}
+
 void vn_buf_free(VnBuf *b) {
   free(b->p);
   memset(b, 0, sizeof *b);

@@ -51,10 +51,25 @@ void vn_ref_matmul(const VnRefArgs *a) {
     }
 }
 
+int vn_op_weight_repacked(const VnGraph *g, uint32_t wi) {
+  const VnNode *w = &g->nodes[wi];
+  if (w->op != VN_OP_WEIGHT || w->nd != 2 || (w->dtype != VN_Q8_0 && w->dtype != VN_Q4_0)) return 0;
+  int used = 0;
+  for (uint32_t i = 0; i < g->n; i++) {
+    const VnNode *n = &g->nodes[i];
+    for (int k = 0; k < VN_MAXSRC; k++) {
+      if (n->src[k] != wi) continue;
+      if (n->op != VN_OP_MATMUL || k != 1) return 0;
+      used = 1;
+    }
+  }
+  return used;
+}
+
 VnStatus vn_emit_matmul(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
   const VnNode *w = &g->nodes[n->src[1]];
-  vn_buf_printf(b, "  vn_k_matmul(rt, out, " VN_IN(0) ", %lld, in1, %s, " VN_IN(2) ", " VN_IN(3) ", %lld, T, %lld, %lld, %s, %d, ",
-                (long long)vn_op_ld(g, n, 0), vn_op_dt_c(w->dtype),
+  vn_buf_printf(b, "  vn_k_matmul(rt, out, " VN_IN(0) ", %lld, in1, %s%s, " VN_IN(2) ", " VN_IN(3) ", %lld, T, %lld, %lld, %s, %d, ",
+                (long long)vn_op_ld(g, n, 0), vn_op_dt_c(w->dtype), vn_op_weight_repacked(g, n->src[1]) ? " | VN_DT_RP" : "",
                 (long long)(n->src[3] != VN_NONE ? vn_op_ld(g, n, 3) : 0), (long long)w->dim[1], (long long)w->dim[0],
                 vn_op_act_c(n->p.act), n->p.glu);
   vn_op_flt(b, n->p.scale);

@@ -105,5 +105,8 @@ uint32_t vn_op_root(const VnGraph *g, uint32_t i, int64_t *col);
 int64_t vn_op_ld(const VnGraph *g, const VnNode *n, int k);
 const char *vn_op_act_c(int act);     /* VN_A_* of runtime.h */
 const char *vn_op_dt_c(int dtype);    /* VN_DT_* of runtime.h */
+/* Is weight node w stored repacked (VN_DT_RP)? A 2-D q8_0/q4_0 weight that
+ * only matmuls read (codegen/pack.c lays it out as the target streams it). */
+int vn_op_weight_repacked(const VnGraph *g, uint32_t w);
 
 #endif

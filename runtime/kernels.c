@@ -22,14 +22,28 @@ float vn_bf16_to_f32(uint16_t h) { return vn_half_bf16_to_f32(h); }
 
 /* ---- q8_0 / q4_0 blocks: see runtime.h ---- */
 
+/* roundf (half away from zero) without a libm call, so that the loops
+ * below vectorize: truncation of v plus the float just below 1/2 */
+#if defined(__GNUC__) || defined(__clang__)
+/* the builtins: a libc without C99's math (loongarch64's build) still has them */
+static inline float round_away(float v) { return __builtin_truncf(v + __builtin_copysignf(0.49999997f, v)); }
+#else
+static inline float round_away(float v) { return truncf(v + copysignf(0.49999997f, v)); }
+#endif
+
 static void quantize_row_q8(const float *x, VnBlockQ8 *y, int64_t n) {
   for (int64_t b = 0; b < n / 32; b++) {
     float amax = 0;
-    for (int j = 0; j < 32; j++) { float a = fabsf(x[b * 32 + j]); if (a > amax) amax = a; }
+    for (int j = 0; j < 32; j++) { float a = fabsf(x[b * 32 + j]); amax = a > amax ? a : amax; }
     float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
     y[b].d = vn_half_f32_to_f16(d);
     /* clamped: NaN or Inf activations (weights are data) give -127, never an out-of-range cast */
-    for (int j = 0; j < 32; j++) y[b].qs[j] = (int8_t)fminf(fmaxf(roundf(x[b * 32 + j] * id), -127.0f), 127.0f);
+    for (int j = 0; j < 32; j++) {
+      float v = round_away(x[b * 32 + j] * id);
+      v = v >= -127.0f ? v : -127.0f;
+      v = v <= 127.0f ? v : 127.0f;
+      y[b].qs[j] = (int8_t)(int)v;
+    }
   }
 }
 
@@ -64,6 +78,14 @@ static void quantize_row_q8x(const float *x, VnBlockQ8x *y, int64_t n) {
  *   or 16-byte (VN_V_B16): vn_b16_ld/lo4/hi4, vn_i4 vn_i4_dot(acc, a, b),
  *                    vn_i4_zero/sum, from which the block vocabulary is built
  *   vn_h2f           an f16 scale to float (VN_H2F; else vn_f16_to_f32)
+ *   repacked int8 weights (VN_QR rows a group, VN_QR_NG groups a tile; see
+ *                    the matmul): vn_ri (VN_QR int32 lanes) vn_ri_zero/ld/
+ *                    bc4 (4 bytes to every lane)/lo4/hi4 (nibbles)/sub1,
+ *                    vn_ri_dot_us(acc, w, x) (unsigned w, signed x: four
+ *                    products a lane) and vn_ri_dot_ss (both signed; not
+ *                    needed with VN_QR_Q8U: q8_0 weights stored + 128),
+ *                    vn_rf (VN_QR float lanes) vn_rf_zero/ldh/st/
+ *                    fma(acc, s, d, q) = acc + s * d * q
  * A header may still define a whole kernel itself (VN_HAVE_<NAME>, as
  * cortexm.h does); the generic one is then skipped. */
 #ifndef VN_VL
@@ -445,6 +467,7 @@ typedef struct {
   int act, glu;
   float scale;
   const void *xq;   /* x as q8_0 blocks [T][K/32] for quantized W */
+  int32_t *xs;      /* repacked W (VN_DT_RP) with a weight offset: the sum of each block of xq [T][K/32] */
 } MatmulArgs;
 
 /* one register tile of one weight type: rows t.. (mr: 4 or 1) of x against
@@ -537,17 +560,158 @@ static void matmul_task(void *arg, int64_t c0, int64_t c1, int thread) {
 static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
   (void)thread;
   const MatmulArgs *a = arg;
-  for (int64_t t = t0; t < t1; t++)
-    quantize_row_q8x(a->x + t * a->ldx, (VnBlockQ8x *)a->xq + t * (a->K / 32), a->K);
+  int64_t kb = a->K / 32;
+  for (int64_t t = t0; t < t1; t++) {
+    VnBlockQ8x *q = (VnBlockQ8x *)a->xq + t * kb;
+    quantize_row_q8x(a->x + t * a->ldx, q, a->K);
+    if (a->xs)
+      for (int64_t b = 0; b < kb; b++) {
+        int32_t sum = 0;
+        for (int j = 0; j < 32; j++) sum += q[b].qs[j];
+        a->xs[t * kb + b] = sum;
+      }
+  }
 }
+
+#ifdef VN_QR
+/* ---- repacked int8 weights (VN_DT_RP; codegen/pack.c vn_repack_rows) ----
+ * Full groups of VN_QR weight rows, then the rows left over as plain rows.
+ * A group over kb blocks: kb x VN_QR f16 scales, then per block its 32
+ * values as 8 (q8_0) or 4 (q4_0: low nibbles value j, high j + 16) vectors
+ * of VN_QR lanes, a lane four bytes of one row. Each vector times four
+ * bytes of x broadcast to every lane gives VN_QR rows' partial dot
+ * products at once; q4_0's nibbles (and q8_0's values with VN_QR_Q8U) are
+ * stored with an offset (8, 128) that the block sum of x times it takes off.
+ * Tiles of MR rows of x by NG groups, a function each (VN_TILE). */
+#if VN_QR_NG > 1
+#define VN_QR_NG_LIT 2
+#else
+#define VN_QR_NG_LIT 1
+#endif
+#ifdef VN_QR_Q8U
+#define VN_R_Q8_OFF 128
+#define VN_R_Q8_DOT vn_ri_dot_us
+#else
+#define VN_R_Q8_OFF 0
+#define VN_R_Q8_DOT vn_ri_dot_ss
+#endif
+#define VN_R_XP(r) const VnBlockQ8x *x##r = x + (r) * kb; const int32_t *s##r = xs + (r) * kb; (void)s##r;
+#define VN_R_WP(c) const uint16_t *e##c = (const uint16_t *)(w + (c) * gb); const uint8_t *q##c = w + (c) * gb + kb * 2 * VN_QR;
+#define VN_R_ACC(r, c) vn_rf a##r##c = vn_rf_zero();
+#define VN_R_IZ(r, c) vn_ri i##r##c = vn_ri_zero();
+#define VN_R_LD8(c) vn_ri v##c = vn_ri_ld(q##c + (b * 8 + g) * 4 * VN_QR);
+#define VN_R_XB8(r) vn_ri u##r = vn_ri_bc4(x##r[b].qs + 4 * g);
+#define VN_R_DOT8(r, c) i##r##c = VN_R_Q8_DOT(i##r##c, v##c, u##r);
+#define VN_R_LD4(c) vn_ri v##c = vn_ri_ld(q##c + (b * 4 + g) * 4 * VN_QR), l##c = vn_ri_lo4(v##c), h##c = vn_ri_hi4(v##c);
+#define VN_R_XB4(r) vn_ri u##r = vn_ri_bc4(x##r[b].qs + 4 * g), y##r = vn_ri_bc4(x##r[b].qs + 16 + 4 * g);
+#define VN_R_DOT4(r, c) i##r##c = vn_ri_dot_us(vn_ri_dot_us(i##r##c, l##c, u##r), h##c, y##r);
+#define VN_R_SC(c) vn_rf f##c = vn_rf_ldh(e##c + b * VN_QR);
+#define VN_R_FMA(r, c) a##r##c = vn_rf_fma(a##r##c, f##c, x##r[b].d, OFF ? vn_ri_sub1(i##r##c, OFF * s##r[b]) : i##r##c);
+#define VN_R_ST(r, c) vn_rf_st(o + (r) * ldo + (c) * VN_QR, a##r##c);
+#define VN_DEF_RTILE(NAME, MR, NG, G, LD, XB, DOT, OFFV)                                             \
+  static VN_NOINLINE void NAME(const VnBlockQ8x *x, const int32_t *xs, int64_t kb, const uint8_t *w, int64_t gb, \
+                               float *o, int64_t ldo) {                                          \
+    enum { OFF = OFFV };                                                                         \
+    (void)gb;                                                                                    \
+    VN_ROWS(MR, VN_R_XP) VN_COLS(NG, VN_R_WP) VN_TILE(MR, NG, VN_R_ACC)                          \
+    for (int64_t b = 0; b < kb; b++) {                                                           \
+      VN_TILE(MR, NG, VN_R_IZ)                                                                   \
+      for (int g = 0; g < G; g++) { VN_COLS(NG, LD) VN_ROWS(MR, XB) VN_TILE(MR, NG, DOT) }       \
+      VN_COLS(NG, VN_R_SC) VN_TILE(MR, NG, VN_R_FMA)                                             \
+    }                                                                                            \
+    VN_TILE(MR, NG, VN_R_ST)                                                                     \
+  }
+#define VN_DEF_RTILES(S, G, LD, XB, DOT, OFFV)                                                    \
+  VN_DEF_RTILE(vn_r4xg_##S, 4, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV)                               \
+  VN_DEF_RTILE(vn_r1xg_##S, 1, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV)                               \
+  VN_DEF_RTILE(vn_r4x1_##S, 4, 1, G, LD, XB, DOT, OFFV)                                          \
+  VN_DEF_RTILE(vn_r1x1_##S, 1, 1, G, LD, XB, DOT, OFFV)
+VN_DEF_RTILES(q8_0, 8, VN_R_LD8, VN_R_XB8, VN_R_DOT8, VN_R_Q8_OFF)
+VN_DEF_RTILES(q4_0, 4, VN_R_LD4, VN_R_XB4, VN_R_DOT4, 8)
+
+typedef void (*RTileFn)(const VnBlockQ8x *x, const int32_t *xs, int64_t kb, const uint8_t *w, int64_t gb, float *o,
+                        int64_t ldo);
+
+/* the epilogue of rows t..t+mr-1 of x by weight rows n0..n0+cols-1 (o[r * ldo + j]) */
+static void store_rows(const MatmulArgs *a, int t, int mr, int64_t n0, int64_t cols, const float *o, int64_t ldo) {
+  int plain = !a->bias && !a->act && a->scale == 0.0f;
+  for (int r = 0; r < mr; r++) {
+    float *orow = a->out + (int64_t)(t + r) * a->ncols;
+    const float *q = o + r * ldo;
+    if (plain && !a->glu) {  /* the common case, in a loop that vectorizes */
+      const float *res = a->res ? a->res + (int64_t)(t + r) * a->ldres + n0 : NULL;
+      if (res) for (int64_t j = 0; j < cols; j++) orow[n0 + j] = q[j] + res[j];
+      else memcpy(orow + n0, q, (size_t)cols * sizeof *q);
+    } else if (a->glu)
+      for (int64_t j = 0; j < cols; j += 2) orow[(n0 + j) / 2] = epilogue(a, t + r, (n0 + j) / 2, q[j], q[j + 1]);
+    else
+      for (int64_t j = 0; j < cols; j++) orow[n0 + j] = epilogue(a, t + r, n0 + j, q[j], 0);
+  }
+}
+
+/* units [u0, u1): unit u < ceil(groups / NG) is NG groups of VN_QR weight
+ * rows (every row of x passes them while they stay in cache); the unit
+ * after those is the rows left over, stored plain */
+static void rmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
+  (void)thread;
+  const MatmulArgs *a = arg;
+  int q8 = a->dt == VN_DT_Q8_0;
+  int64_t kb = a->K / 32, gb = kb * (q8 ? 34 : 18) * VN_QR, ng = a->N / VN_QR, nu = (ng + VN_QR_NG - 1) / VN_QR_NG;
+  const VnBlockQ8x *xq = a->xq;
+  const int32_t *xs = a->xs;
+  for (int64_t u = u0; u < u1; u++) {
+    float o[4 * VN_QR_NG * VN_QR];
+    if (u == nu) {  /* the rows left over, one by one (a glu pair: two) */
+      int64_t n0 = ng * VN_QR, nt = a->N - n0;
+      const uint8_t *w = (const uint8_t *)a->W + ng * gb;
+      size_t rb = (size_t)kb * (q8 ? sizeof(VnBlockQ8) : sizeof(VnBlockQ4));
+      for (int t = 0; t < a->T; t++)
+        for (int64_t j = 0; j < nt; j += 2) {
+          int64_t k = nt - j < 2 ? nt - j : 2;
+          for (int64_t i = 0; i < k; i++)
+            o[i] = q8 ? vn_dot_q8_0(xq + t * kb, (const VnBlockQ8 *)(w + (size_t)(j + i) * rb), kb)
+                      : vn_dot_q4_0(xq + t * kb, (const VnBlockQ4 *)(w + (size_t)(j + i) * rb), kb);
+          store_rows(a, t, 1, n0 + j, k, o, 0);
+        }
+      continue;
+    }
+    int64_t g0 = u * VN_QR_NG, gn = ng - g0 < VN_QR_NG ? ng - g0 : VN_QR_NG, ldo = gn * VN_QR;
+    const uint8_t *w = (const uint8_t *)a->W + g0 * gb;
+    for (int t = 0; t < a->T;) {
+      int mr = a->T - t >= 4 ? 4 : 1;
+      RTileFn f = q8 ? (mr == 4 ? (gn == VN_QR_NG ? vn_r4xg_q8_0 : vn_r4x1_q8_0) : (gn == VN_QR_NG ? vn_r1xg_q8_0 : vn_r1x1_q8_0))
+                     : (mr == 4 ? (gn == VN_QR_NG ? vn_r4xg_q4_0 : vn_r4x1_q4_0) : (gn == VN_QR_NG ? vn_r1xg_q4_0 : vn_r1x1_q4_0));
+      f(xq + t * kb, xs + t * kb, kb, w, gb, o, ldo);
+      store_rows(a, t, mr, g0 * VN_QR, ldo, o, ldo);
+      t += mr;
+    }
+  }
+}
+#endif
 
 void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *W, int dt, const float *bias,
                  const float *res, int64_t ldres, int T, int64_t K, int64_t N, int act, int glu, float scale) {
-  MatmulArgs a = {out, x, ldx, W, dt, bias, res, ldres, T, K, N, glu ? N / 2 : N, act, glu, scale, NULL};
+  int rp = dt & VN_DT_RP;  /* W repacked for this target (a plain layout where it has no VN_QR) */
+  dt &= ~VN_DT_RP;
+  MatmulArgs a = {out, x, ldx, W, dt, bias, res, ldres, T, K, N, glu ? N / 2 : N, act, glu, scale, NULL, NULL};
   if (dt == VN_DT_Q8_0 || dt == VN_DT_Q4_0) {
     a.xq = rt->qbuf;
+#ifdef VN_QR
+    /* the block sums follow the blocks in qbuf (venusc sizes it 40 bytes a block) */
+    if (rp && (dt == VN_DT_Q4_0 || VN_R_Q8_OFF)) a.xs = (int32_t *)((uint8_t *)rt->qbuf + (size_t)T * (size_t)(K / 32) * sizeof(VnBlockQ8x));
+#endif
     vn_parallel(rt, T, quantize_task, &a);
   }
+#ifdef VN_QR
+  if (rp && (dt == VN_DT_Q8_0 || dt == VN_DT_Q4_0)) {
+    int64_t ng = N / VN_QR, nu = (ng + VN_QR_NG - 1) / VN_QR_NG + (N % VN_QR != 0);
+    if ((int64_t)T * K * N < 65536) rmatmul_task(&a, 0, nu, 0);
+    else vn_parallel(rt, nu, rmatmul_task, &a);
+    return;
+  }
+#else
+  (void)rp;
+#endif
 #ifdef VN_USE_BLAS
   /* prefill with float32 weights: one sgemm, then the epilogue in place
    * (glu products go through the scratch buffer venusc sized for them) */

@@ -21,6 +21,10 @@
 
 /* element types of packed weights (same numbering as venusc's VnDType) */
 enum { VN_DT_F32 = 0, VN_DT_F16 = 1, VN_DT_BF16 = 2, VN_DT_Q8_0 = 3, VN_DT_Q4_0 = 4 };
+/* or'ed into a q8_0/q4_0 matmul's dtype: the weight is stored repacked as the
+ * target's kernels stream it (codegen/pack.c vn_repack_rows; plain on a
+ * target without a repacked layout) */
+enum { VN_DT_RP = 0x100 };
 /* activations (same numbering as venusc's VnAct) */
 enum {
   VN_A_NONE, VN_A_SILU, VN_A_GELU, VN_A_GELU_TANH, VN_A_RELU, VN_A_SIGMOID, VN_A_TANH, VN_A_SOFTPLUS, VN_A_RELU2

@@ -202,7 +202,11 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
       snprintf(err, cap, "%s: not a venus weight file (too short)", path);
       return -1;
     }
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE;  /* the page tables at once: no page fault per 4 KiB inside the first step */
+#endif
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fd, 0);
     close(fd);
     if (p == MAP_FAILED) { snprintf(err, cap, "%s: cannot map the weight file", path); return -1; }
     if (check_header(m, p, (uint64_t)st.st_size, path, err, cap)) { munmap(p, (size_t)st.st_size); return -1; }

@@ -42,5 +42,8 @@ int vn_target_runner_available(const VnTarget *t);
  * architecture, so the check itself runs on any CPU of it). */
 const char *vn_target_cpu_features(const VnTarget *t);
 const char *vn_target_cpu_cflags(const VnTarget *t);
+/* Rows per group of the repacked q8_0/q4_0 matmul weights (0: plain rows),
+ * and whether q8_0 values are stored + 128 (runtime/kernels.c VN_QR). */
+int vn_target_qrows(const VnTarget *t, int *q8_unsigned);
 
 #endif

@@ -153,3 +153,14 @@ const char *vn_target_cpu_cflags(const VnTarget *t) {
     if (!strcmp(cpu_table[i].target, t->name)) return cpu_table[i].cflags;
   return "";
 }
+
+/* The repacked layout of q8_0/q4_0 matmul weights a target's kernels
+ * stream (runtime/kernels.c VN_QR, its header's numbers): rows per group,
+ * and whether q8_0 values are stored + 128 (VN_QR_Q8U). 0: plain rows. */
+int vn_target_qrows(const VnTarget *t, int *q8_unsigned) {
+  int u = 0, r = 0;
+  if (!strcmp(t->name, "x86-64-avx512")) { r = 16; u = 1; }
+  else if (!strcmp(t->name, "x86-64-avx2")) r = 8;
+  if (q8_unsigned) *q8_unsigned = u;
+  return r;
+}

@@ -53,3 +53,37 @@ typedef __m256 vn_qf;
 static inline vn_qf vn_qf_zero(void) { return _mm256_setzero_ps(); }
 static inline vn_qf vn_qf_fma(vn_qf acc, float d, vn_qi q) { return _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(q), acc); }
 static inline float vn_qf_sum(vn_qf acc) { return vn_vf_sum(acc); }
+
+/* weights repacked for the matmul (VN_QR, runtime/kernels.c): groups of 8
+ * rows, each 32-bit lane four consecutive int8 (or nibble pairs) of one row,
+ * multiplied by four bytes of x broadcast to every lane (vpmaddubsw, then
+ * vpmaddwd). Nibbles (0..15) times x cannot saturate 16 bits; q8_0 weights
+ * stay signed and take x's sign (|x| unsigned), as vn_qi_dot. Tiles of 4
+ * rows of x by 1 group. */
+#define VN_QR 8
+#define VN_QR_NG 1
+typedef __m256i vn_ri;
+typedef __m256 vn_rf;
+static inline vn_ri vn_ri_zero(void) { return _mm256_setzero_si256(); }
+static inline vn_ri vn_ri_ld(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
+static inline vn_ri vn_ri_bc4(const int8_t *p) { return _mm256_broadcastd_epi32(_mm_loadu_si32((const void *)p)); }
+static inline vn_ri vn_ri_lo4(vn_ri v) { return _mm256_and_si256(v, _mm256_set1_epi8(0x0f)); }
+static inline vn_ri vn_ri_hi4(vn_ri v) { return _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f)); }
+/* acc + per lane the four products of unsigned w (at most 127 + 128 / 2: no
+ * 16-bit saturation for nibbles) and signed x bytes */
+static inline vn_ri vn_ri_dot_us(vn_ri acc, vn_ri w, vn_ri x) {
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1)));
+}
+/* the same for signed w: |x| times w with x's sign */
+static inline vn_ri vn_ri_dot_ss(vn_ri acc, vn_ri w, vn_ri x) {
+  __m256i d16 = _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(w, x));
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(d16, _mm256_set1_epi16(1)));
+}
+static inline vn_ri vn_ri_sub1(vn_ri a, int32_t v) { return _mm256_sub_epi32(a, _mm256_set1_epi32(v)); }
+static inline vn_rf vn_rf_zero(void) { return _mm256_setzero_ps(); }
+static inline vn_rf vn_rf_ldh(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+/* acc + s * d * q */
+static inline vn_rf vn_rf_fma(vn_rf acc, vn_rf s, float d, vn_ri q) {
+  return _mm256_fmadd_ps(_mm256_mul_ps(s, _mm256_set1_ps(d)), _mm256_cvtepi32_ps(q), acc);
+}
+static inline void vn_rf_st(float *p, vn_rf v) { _mm256_storeu_ps(p, v); }

@@ -60,3 +60,30 @@ static inline float vn_qf_sum(vn_qf acc) {
   lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
   return _mm_cvtss_f32(_mm_add_ss(lo, _mm_movehdup_ps(lo)));
 }
+
+/* weights repacked for the matmul (VN_QR, runtime/kernels.c): groups of 16
+ * rows, each 32-bit lane four consecutive int8 (or nibble pairs) of one row;
+ * one VPDPBUSD multiplies them by four bytes of x broadcast to every lane.
+ * q8_0 weights are stored + 128 (unsigned) so that x stays signed: the sum
+ * of x times 128 is taken off once per block (VN_QR_Q8U). Tiles of 4 rows
+ * of x by 2 groups (16 accumulators of 32). */
+#define VN_QR 16
+#define VN_QR_NG 2
+#define VN_QR_Q8U 1
+typedef __m512i vn_ri;
+typedef __m512 vn_rf;
+static inline vn_ri vn_ri_zero(void) { return _mm512_setzero_si512(); }
+static inline vn_ri vn_ri_ld(const uint8_t *p) { return _mm512_loadu_si512((const void *)p); }
+static inline vn_ri vn_ri_bc4(const int8_t *p) { return _mm512_broadcastd_epi32(_mm_loadu_si32((const void *)p)); }
+static inline vn_ri vn_ri_lo4(vn_ri v) { return _mm512_and_si512(v, _mm512_set1_epi8(0x0f)); }
+static inline vn_ri vn_ri_hi4(vn_ri v) { return _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(0x0f)); }
+/* acc + per lane the four products of unsigned w and signed x bytes */
+static inline vn_ri vn_ri_dot_us(vn_ri acc, vn_ri w, vn_ri x) { return _mm512_dpbusd_epi32(acc, w, x); }
+static inline vn_ri vn_ri_sub1(vn_ri a, int32_t v) { return _mm512_sub_epi32(a, _mm512_set1_epi32(v)); }
+static inline vn_rf vn_rf_zero(void) { return _mm512_setzero_ps(); }
+static inline vn_rf vn_rf_ldh(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
+/* acc + s * d * q */
+static inline vn_rf vn_rf_fma(vn_rf acc, vn_rf s, float d, vn_ri q) {
+  return _mm512_fmadd_ps(_mm512_mul_ps(s, _mm512_set1_ps(d)), _mm512_cvtepi32_ps(q), acc);
+}
+static inline void vn_rf_st(float *p, vn_rf v) { _mm512_storeu_ps(p, v); }

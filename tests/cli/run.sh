@@ -240,6 +240,19 @@ if [ "$(grep -c . "$work/err")" -eq 1 ]; then ok "no tokenizer: one line"; else 
 ./venusc compile examples/tiny-kjv -o "$work/kjv2" >"$work/out" 2>"$work/err"
 if grep -q "no tokenizer" "$work/err"; then no "a tokenizer: no notice"; else ok "a tokenizer: no notice"; fi
 . tests/cli/defaults.sh
+# the object cache: a first compile fills it, a second links from it alone; VENUS_NO_CACHE=1 builds without it
+mkdir -p "$work/xdg"
+t "compile fills the object cache" env XDG_CACHE_HOME="$work/xdg" ./venusc compile $M -o "$work/c1"
+n1=$(ls "$work/xdg/venus/obj" 2>/dev/null | grep -c '\.o$')
+if [ "$n1" -gt 0 ] && [ -z "$(ls "$work/xdg/venus/obj" | grep -v '\.o$')" ]; then ok "object cache holds objects only ($n1)"; else no "object cache holds objects only ($n1)"; fi
+t "compile from the object cache" env XDG_CACHE_HOME="$work/xdg" ./venusc compile $M -o "$work/c2"
+n2=$(ls "$work/xdg/venus/obj" | grep -c '\.o$')
+if [ "$n2" = "$n1" ]; then ok "a second compile adds no object"; else no "a second compile adds no object ($n1 -> $n2)"; fi
+t "compile with VENUS_NO_CACHE=1" env XDG_CACHE_HOME="$work/xdg2" VENUS_NO_CACHE=1 ./venusc compile $M -o "$work/c3"
+if [ ! -e "$work/xdg2/venus" ]; then ok "VENUS_NO_CACHE=1 leaves no cache"; else no "VENUS_NO_CACHE=1 leaves no cache"; fi
+"$work/c2" --ids "$IDS" -n 4 --temp 0 --print-ids > "$work/o2" 2>/dev/null
+"$work/c3" --ids "$IDS" -n 4 --temp 0 --print-ids > "$work/o3" 2>/dev/null
+if [ -s "$work/o2" ] && cmp -s "$work/o2" "$work/o3"; then ok "cached and uncached binaries agree"; else no "cached and uncached binaries agree"; fi
 . tests/cli/flags.sh
 . tests/cli/embed.sh
 . tests/cli/progress.sh

@@ -676,6 +676,7 @@ typedef struct Data {
   int64_t outn;             /* output elements (float, or int32 for an i32 result) */
   int64_t maxcols, maxrows; /* widest operand, most weight rows (scratch sizes) */
   int be;                   /* weights packed big-endian */
+  int qr, q8u;              /* the target's repacked layout (vn_target_qrows) */
 } Data;
 
 static void *xalloc(size_t n) {
@@ -697,12 +698,35 @@ static float *fdup(const float *x, int64_t n) {
   return p;
 }
 
-static void make_data(const Case *c, int be, Data *d) {
+/* weight operand k (node wi) packed into pk from its float32 values w (rows
+ * x cols), which become what the kernel reads (unpacked back); a weight the
+ * target streams repacked gets its whole groups of rows repacked as venusc's
+ * packer does (codegen/pack.c) */
+static void pack_weight(const Case *c, const Data *d, uint32_t wi, const float *w, float *rin, uint8_t *pk) {
+  const VnNode *s = &c->g->nodes[wi];
+  int64_t rows = s->nd > 1 ? s->dim[0] : 1, cols = s->nd > 1 ? vn_node_cols(s) : s->dim[0];
+  size_t rb = vn_dtype_row_bytes(s->dtype, cols);
+  for (int64_t i = 0; i < rows; i++) {
+    vn_pack_row(s->dtype, w + i * cols, cols, d->be, pk + (size_t)i * rb);
+    unpack_row(s->dtype, pk + (size_t)i * rb, cols, d->be, rin + i * cols);
+  }
+  if (!d->qr || !vn_op_weight_repacked(c->g, wi)) return;
+  uint8_t *tmp = xalloc((size_t)d->qr * rb);
+  for (int64_t i = 0; i + d->qr <= rows; i += d->qr) {
+    memcpy(tmp, pk + (size_t)i * rb, (size_t)d->qr * rb);
+    vn_repack_rows(s->dtype, d->qr, d->q8u, cols, tmp, pk + (size_t)i * rb);
+  }
+  free(tmp);
+}
+
+static void make_data(const Case *c, const VnTarget *t, Data *d) {
   const VnGraph *g = c->g;
   const VnNode *n = &g->nodes[c->node];
   uint64_t r = c->seed;
   memset(d, 0, sizeof *d);
+  int be = t->big_endian;
   d->be = be;
+  d->qr = vn_target_qrows(t, &d->q8u);
   for (int k = 0; k < vn_ops[n->op].nin; k++) {
     if (n->src[k] == VN_NONE) continue;
     const VnNode *s = &g->nodes[n->src[k]];
@@ -728,10 +752,7 @@ static void make_data(const Case *c, int be, Data *d) {
       float *w = randf(&r, rows * cols, 1.0f);
       uint8_t *pk = xalloc(rb * (size_t)rows);
       d->rin[k] = xalloc((size_t)(rows * cols) * sizeof(float));
-      for (int64_t i = 0; i < rows; i++) {
-        vn_pack_row(s->dtype, w + i * cols, cols, be, pk + (size_t)i * rb);
-        unpack_row(s->dtype, pk + (size_t)i * rb, cols, be, d->rin[k] + i * cols);
-      }
+      pack_weight(c, d, n->src[k], w, d->rin[k], pk);
       free(w);
       d->kin[k] = pk;
     } else if (s->op == VN_OP_STATE) {
@@ -767,11 +788,9 @@ static void sync_in(const Case *c, Data *d, int k) {
   }
   case VN_OP_WEIGHT: {
     int64_t rows = s->nd > 1 ? s->dim[0] : 1;
-    size_t rb = vn_dtype_row_bytes(s->dtype, cols);
-    for (int64_t i = 0; i < rows; i++) {
-      vn_pack_row(s->dtype, d->rin[k] + i * cols, cols, d->be, (uint8_t *)d->kin[k] + (size_t)i * rb);
-      unpack_row(s->dtype, (uint8_t *)d->kin[k] + (size_t)i * rb, cols, d->be, d->rin[k] + i * cols);
-    }
+    float *w = fdup(d->rin[k], rows * cols);
+    pack_weight(c, d, g->nodes[c->node].src[k], w, d->rin[k], d->kin[k]);
+    free(w);
     break;
   }
   case VN_OP_STATE:
@@ -1109,7 +1128,7 @@ static void run_kernel(const Case *c, const Lib *L, void *fn, ffi_cif *cif, cons
   m.nropes = nropes;
   m.ropes = ropes;
   /* x as q8_0 blocks, or with BLAS the raw [T][N] product of a glu matmul */
-  m.qbuf_bytes = 64 + (int64_t)c->T * (d->maxcols / 32 + 1) * 36 + (int64_t)c->T * d->maxrows * 4;
+  m.qbuf_bytes = 64 + (int64_t)c->T * (d->maxcols / 32 + 1) * 40 + (int64_t)c->T * d->maxrows * 4;
   /* op scratch as vn_emit_model sizes it (t_max = T): route's [2E], moe's gathered rows */
   m.op_scratch_bytes = 64;
   if (n->op == VN_OP_ROUTE) m.op_scratch_bytes = 2 * vn_node_cols(&g->nodes[n->src[0]]) * 4;
@@ -1374,7 +1393,7 @@ static int run_op(Build *b, int gi, Case *cases, const char *label, const Opts *
     void *fn = dlsym(b->L.h, name);
     if (!fn) { printf("     %s: no function %s\n", label, name); nbad++; continue; }
     Data d;
-    make_data(c, b->t->big_endian, &d);
+    make_data(c, b->t, &d);
     /* the reference, on its own copies (it updates the caches in place) */
     float *rout = xalloc((size_t)d.outn * sizeof *rout), *rout_q = NULL;
     VnRefArgs ra = {c->g, &c->g->nodes[c->node], rout, {0}, d.ids, c->T, c->pos, c->tout};
