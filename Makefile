@@ -22,8 +22,9 @@ VN_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-mi
 
 # venusc links the runtime's tokenizer so that `venusc tokenize` runs the
 # model binary's own code, and its weight file format (wfile.c) so that
-# `venusc verify` checks a weight file as the binary does.
-VENUSC_SRC := $(wildcard $(addsuffix /*.c,$(VENUSC_DIRS))) runtime/tokenizer.c runtime/wfile.c
+# `venusc verify` checks a weight file as the binary does, and its chat-template
+# interpreter (jinja.c) so that venusc checks and renders templates as the binary does.
+VENUSC_SRC := $(wildcard $(addsuffix /*.c,$(VENUSC_DIRS))) runtime/tokenizer.c runtime/wfile.c runtime/jinja.c
 VENUSC_OBJ := $(patsubst %.c,build/%.o,$(VENUSC_SRC)) build/embedded.o
 
 # Specs, runtime and target sources are compiled into venusc, so that it
