@@ -37,7 +37,7 @@ typedef struct JV {
   const struct JV *self;      /* JFUNC: a bound method's object */
   const JN *mac;              /* JMACRO */
 } JV;
-struct JList { JV *v; size_t n; };
+struct JList { JV *v; size_t n; int tuple; };  /* tuple: written (a, b) */
 struct JDict { JV *k, *v; size_t n, cap; int ns; };
 
 /* ---- syntax ---- */
@@ -500,6 +500,7 @@ static JN *primary(J *j) {
       JN *e = expr(j);
       if (isop(peek(j), ",")) {
         nd = node(j, N_LIST, t);
+        nd->op = 1;  /* a tuple */
         addkid(j, nd, e);
         while (isop(peek(j), ",")) { next(j); if (isop(peek(j), ")")) break; addkid(j, nd, expr(j)); }
       } else nd = e;
@@ -1063,9 +1064,9 @@ static void repr(J *j, Buf *b, const JV *v, int top) {
     }
     break;
   case JLIST:
-    bputs(j, b, "[");
+    bputs(j, b, v->l->tuple ? "(" : "[");
     for (size_t i = 0; i < v->l->n; i++) { if (i) bputs(j, b, ", "); repr(j, b, &v->l->v[i], 0); }
-    bputs(j, b, "]");
+    bputs(j, b, v->l->tuple ? (v->l->n == 1 ? ",)" : ")") : "]");
     break;
   case JDICT:
     if (v->d->ns) { bputs(j, b, "<Namespace>"); break; }
@@ -1465,6 +1466,7 @@ static JV call(J *j, const JN *nd) {
     for (size_t i = 0; i < d->n; i++) {
       if (f.fn == M_ITEMS) {
         JV p = mklist(j, 2);
+        p.l->tuple = 1;
         p.l->v[0] = d->k[i];
         p.l->v[1] = d->v[i];
         l.l->v[i] = p;
@@ -1821,7 +1823,7 @@ static JV filter(J *j, const JN *nd) {
     if (v.t == JU) return mklist(j, 0);
     if (v.t != JDICT) FAILN(nd, "items of a %s", tname(&v));
     JV l = mklist(j, v.d->n);
-    for (size_t i = 0; i < v.d->n; i++) { JV p = mklist(j, 2); p.l->v[0] = v.d->k[i]; p.l->v[1] = v.d->v[i]; l.l->v[i] = p; }
+    for (size_t i = 0; i < v.d->n; i++) { JV p = mklist(j, 2); p.l->tuple = 1; p.l->v[0] = v.d->k[i]; p.l->v[1] = v.d->v[i]; l.l->v[i] = p; }
     return l;
   }
   if (IS("first") || IS("last")) {
@@ -1998,6 +2000,7 @@ static JV eval(J *j, const JN *nd) {
   }
   case N_LIST: {
     JV l = mklist(j, (size_t)nd->nk);
+    l.l->tuple = nd->op;
     for (int i = 0; i < nd->nk; i++) l.l->v[i] = eval(j, nd->kids[i]);
     return l;
   }
