@@ -113,8 +113,8 @@ clean:
 #                   compiles built with ASan + UBSan (+ LeakSanitizer)
 FUZZ_S       ?= 20
 FUZZ_CC      ?= clang
-FUZZ_TARGETS ?= safetensors index config tokenizer gguf weights cli
-FUZZ_READERS := safetensors index config tokenizer gguf
+FUZZ_TARGETS ?= safetensors index config tokenizer gguf weights cli chat
+FUZZ_READERS := safetensors index config tokenizer gguf chat
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out codegen/venusc.c,$(VENUSC_SRC))) build/fuzz/obj/embedded.o
 FUZZ_HDRS    := $(wildcard tests/fuzz/*.h)

@@ -591,6 +591,7 @@ static VnStatus stage_emit(Compile *c) {
   char *tmpl_text = blob ? vn_chat_template(&c->md) : NULL;
   char *bos = NULL, *eos = NULL, why[600];
   int no_sys = 0, ok = 0;
+  if (tmpl_text && c->t->kind == VN_TK_BAREMETAL) { free(tmpl_text); tmpl_text = NULL; }  /* no --chat there */
   if (tmpl_text) {  /* the binary renders the template itself: only one venus evaluates */
     vn_chat_tokens(&c->md, &bos, &eos);
     ok = !vn_chat_check(tmpl_text, bos, eos, why, sizeof why, &no_sys);
@@ -788,8 +789,8 @@ static int cmd_inspect(int argc, char **argv) {
     else {
       vn_chat_tokens(&md, &bos, &eos);
       if (vn_chat_check(tt, bos, eos, why, sizeof why, &no_sys))
-        printf("chat:        the template cannot be evaluated (%s); --chat %s\n", why,
-               cf.chosen >= 0 ? cf.f[cf.chosen].name : "needs --chat-format");
+        printf("chat:        the template cannot be evaluated (%s); --chat %s%s\n", why,
+               cf.chosen >= 0 ? "uses the format " : "needs --chat-format", cf.chosen >= 0 ? cf.f[cf.chosen].name : "");
       else printf("chat:        the model's template (%zu bytes, evaluated by venus)%s%s%s\n", strlen(tt),
                   no_sys ? "; no system message: " : "", no_sys ? why : "", "");
     }

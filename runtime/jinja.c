@@ -77,6 +77,7 @@ typedef struct J {
   long steps, steps_max;
   size_t out_max;
   int depth, depth_max;
+  int nest;                   /* evaluation nesting (eval, render, equal, repr, tojson) */
   time_t t0;
   int seconds;
   const char *src;
@@ -131,6 +132,13 @@ static void charge(J *j, long n) {
   if (j->steps > j->steps_max) FAILH("the template ran past %ld steps (the limit)", j->steps_max);
   if ((j->steps & 0xffff) < n && j->seconds > 0 && time(NULL) - j->t0 > j->seconds)
     FAILH("the template ran past %d seconds (the limit)", j->seconds);
+}
+
+/* one level deeper in the evaluation: a chain as long as the syntax allows
+ * (a + b + c ..., elif after elif) or a value nested by a loop
+ * ({% set ns.x = [ns.x] %}) is bounded, not the C stack */
+static void nest(J *j) {
+  if (++j->nest > 4 * j->depth_max) FAILH("the template nests deeper than %d when it runs (the limit)", 4 * j->depth_max);
 }
 
 static char *jstrdup(J *j, const char *s, size_t n) {
@@ -981,7 +989,14 @@ static void dset(J *j, JDict *d, JV k, JV v) {
   d->v[d->n++] = v;
 }
 
+static int equal_in(J *j, const JV *a, const JV *b);
 static int equal(J *j, const JV *a, const JV *b) {
+  nest(j);
+  int r = equal_in(j, a, b);
+  j->nest--;
+  return r;
+}
+static int equal_in(J *j, const JV *a, const JV *b) {
   charge(j, 1);
   if (isnum(a) && isnum(b)) {
     if (a->t != JFLT && b->t != JFLT) return a->i == b->i;
@@ -1036,7 +1051,13 @@ static void fmt_float(char *buf, size_t cap, double f) {
 static void repr(J *j, Buf *b, const JV *v, int top);
 static void str_of(J *j, Buf *b, const JV *v) { repr(j, b, v, 1); }
 /* str() (top) or repr() of a value, as Python writes them */
+static void repr_in(J *j, Buf *b, const JV *v, int top);
 static void repr(J *j, Buf *b, const JV *v, int top) {
+  nest(j);
+  repr_in(j, b, v, top);
+  j->nest--;
+}
+static void repr_in(J *j, Buf *b, const JV *v, int top) {
   char num[64];
   charge(j, 1);
   switch (v->t) {
@@ -1090,7 +1111,13 @@ static JV tostr(J *j, const JV *v) {
 }
 
 /* json.dumps(v, ensure_ascii=False) with transformers' separators; indent < 0: none */
+static void tojson_in(J *j, Buf *b, const JV *v, int indent, int level);
 static void tojson(J *j, Buf *b, const JV *v, int indent, int level) {
+  nest(j);
+  tojson_in(j, b, v, indent, level);
+  j->nest--;
+}
+static void tojson_in(J *j, Buf *b, const JV *v, int indent, int level) {
   char num[64];
   charge(j, 1);
   if (level > j->depth_max) FAILH("tojson: the value nests deeper than %d", j->depth_max);
@@ -1951,7 +1978,14 @@ static JV filter(J *j, const JN *nd) {
 }
 
 /* ---- evaluation ---- */
+static JV eval_in(J *j, const JN *nd);
 static JV eval(J *j, const JN *nd) {
+  nest(j);
+  JV v = eval_in(j, nd);
+  j->nest--;
+  return v;
+}
+static JV eval_in(J *j, const JN *nd) {
   charge(j, 1);
   j->line = nd->line;
   j->col = nd->col;
@@ -2047,7 +2081,13 @@ static void emit(J *j, const char *s, size_t n) {
   charge(j, (long)(n / 64));
 }
 
+static void render_in(J *j, const JN *nd);
 static void render(J *j, const JN *nd) {
+  nest(j);
+  render_in(j, nd);
+  j->nest--;
+}
+static void render_in(J *j, const JN *nd) {
   charge(j, 1);
   j->line = nd->line;
   j->col = nd->col;
@@ -2164,6 +2204,7 @@ static void render(J *j, const JN *nd) {
 /* break/continue must be inside a for loop: checked before the render */
 static void check_loops(J *j, const JN *nd, int inloop, int depth) {
   if (!nd) return;
+  if (depth > 4 * j->depth_max) FAILN(nd, "the template nests deeper than %d (the limit)", 4 * j->depth_max);
   if ((nd->k == N_BREAK || nd->k == N_CONTINUE) && !inloop)
     FAILN(nd, "'%s' outside a for loop", nd->k == N_BREAK ? "break" : "continue");
   if (nd->k == N_MACRO) inloop = 0;

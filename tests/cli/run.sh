@@ -133,7 +133,7 @@ t "--ignore-eos" "$work/kjv" -p "And" -n 4 --temp 0 --ignore-eos
 t "--perplexity --chunks" "$work/kjv" --perplexity examples/tiny-kjv/kjv-val.txt --ctx 64 --chunks 2; has "--perplexity prints" "^perplexity: [0-9.]+$" "$work/out"
 t "tokenize" ./venusc tokenize examples/tiny-kjv -- "In the beginning"; has "tokenize ids" "^1134 259 2034$" "$work/out"
 t "detokenize" ./venusc detokenize examples/tiny-kjv -- 1134,259,2034; has "detokenize text" "^In the beginning$" "$work/out"
-# --chat: the chat formats venus recognizes in real chat templates
+# --chat: the model's own chat template, evaluated by venus
 # (tests/fixtures/chat: the chat_template of three tokenizer_config.json files)
 for f in qwen3:chatml llama3:llama3 gemma3:gemma; do
   t=${f%%:*}; want=${f#*:}
@@ -142,7 +142,7 @@ for f in qwen3:chatml llama3:llama3 gemma3:gemma; do
   # the demo tokenizer's own config (its BOS) with the real model's chat template
   python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c.update(json.load(open(sys.argv[2]))); json.dump(c, open(sys.argv[3], 'w'))" \
     examples/tiny-kjv/tokenizer_config.json tests/fixtures/chat/$t.json "$d/tokenizer_config.json"
-  ./venusc inspect "$d" >"$work/out" 2>&1; has "inspect: $t template is $want" "^chat: +$want$" "$work/out"
+  ./venusc inspect "$d" >"$work/out" 2>&1; has "inspect: the $t template is evaluated" "^chat: +the model's template \([0-9]+ bytes, evaluated by venus\)$" "$work/out"
   ./venusc compile "$d" -o "$d/m" >/dev/null 2>&1 || no "compile with the $t chat template"
   t "--chat --print-prompt ($t)" "$d/m" --chat -p " Hello " --system "Be brief." --print-prompt
   python3 - "$work/out" "$want" <<'PY' && ok "--chat prompt in the $want format" || no "--chat prompt in the $want format"
@@ -160,6 +160,25 @@ if got != want:
 PY
 done
 t "--chat -p generates a reply" "$work/chat_qwen3/m" --chat -p "And God said" -n 8 --temp 0
+# the second turn reads what the template renders for the whole conversation
+# (the first reply as its text): the same greedy reply as a plain run over the
+# ids of that text (venusc chat-template, then venusc tokenize)
+for t in qwen3 llama3 gemma3; do
+  d="$work/chat_$t"
+  printf 'And God said\nAnd Adam\n' | "$d/m" --chat -n 6 --temp 0 --system "Be brief." >"$work/turns" 2>"$work/err"
+  python3 - "$work/turns" "$work/conv.json" <<'PY'
+import json, sys
+r = open(sys.argv[1]).read().split("\n")
+json.dump([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "And God said"},
+           {"role": "assistant", "content": r[0]}, {"role": "user", "content": "And Adam"}], open(sys.argv[2], "w"))
+PY
+  ./venusc chat-template "$d" --messages "$work/conv.json" --add-generation-prompt >"$work/prompt2" 2>"$work/err"
+  ids=$(./venusc tokenize "$d" --file "$work/prompt2" | tr ' ' ,)
+  want=$("$d/m" --ids "$ids" -n 6 --temp 0 --print-ids 2>"$work/err" | tr ' ' ,)
+  want=$(./venusc detokenize "$d" -- "$want")
+  if [ -n "$want" ] && [ "$(sed -n 2p "$work/turns")" = "$want" ]; then ok "--chat turn 2 reads the template's rendering ($t)"
+  else no "--chat turn 2 reads the template's rendering ($t): got '$(sed -n 2p "$work/turns")', want '$want'"; fi
+done
 # the conversation on a terminal (a pseudo-terminal, keys as a person types them)
 if python3 tests/cli/chat_pty.py "$work/chat_qwen3/m" >"$work/pty" 2>&1; then ok "chat on a terminal"; else no "chat on a terminal"; fi
 sed 's/^/      /' "$work/pty"

@@ -264,6 +264,12 @@ LIMITS = [
     ("{{ 'x' * 100000000000 }}", "larger than the memory limit"),
     ("{% for i in range(1000000) %}" + "x" * 100 + "{% endfor %}", "output passed"),
     ("{% for i in range(10000000) %}{% endfor %}", "range of 10000000 values"),
+    ("{{ 1" + " + 1" * 100000 + " }}", "nests deeper than 512 when it runs (the limit)"),
+    ("{% if false %}" + "{% elif false %}" * 100000 + "{% endif %}", "nests deeper than 512 (the limit)"),
+    ("{% set ns = namespace(x=1) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x == ns.x }}",
+     "nests deeper than 512 when it runs (the limit)"),
+    ("{% set ns = namespace(x=1) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x }}",
+     "nests deeper than 512 when it runs (the limit)"),
 ]
 for t, want in LIMITS:
     s = time.time()
