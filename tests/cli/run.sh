@@ -187,6 +187,26 @@ has "--print-prompt shows the turn read from stdin" "^<\|im_start\|>user$" "$wor
 has "--print-prompt: the stdin text in the turn" "^And God said<\|im_end\|>$" "$work/out"
 printf '\n\nAnd God said\n' | "$work/chat_qwen3/m" --chat -n 4 --temp 0 >"$work/out" 2>"$work/err" && ok "--chat skips empty lines" || no "--chat skips empty lines"
 if [ "$(grep -c . "$work/out")" -eq 1 ]; then ok "empty lines send no turn"; else no "empty lines send no turn"; fi
+# a template that refuses a system turn: the binary says so in the template's words;
+# one venus cannot evaluate: venusc warns naming the construct and where, and
+# --chat uses the format it resembles
+for t in nosys bad; do
+  d="$work/chat_$t"; mkdir -p "$d"
+  cp examples/tiny-kjv/config.json examples/tiny-kjv/model.safetensors examples/tiny-kjv/tokenizer.json "$d/"
+done
+python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c['chat_template']=json.load(open(sys.argv[2]))['chat_template']; json.dump(c, open(sys.argv[3], 'w'))" \
+  examples/tiny-kjv/tokenizer_config.json tests/fixtures/chat/turns_nosystem.json "$work/chat_nosys/tokenizer_config.json"
+python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c['chat_template']='{% for m in messages %}<|im_start|>{{ m.role }}\\n{{ m.content | wordwrap(5) }}<|im_end|>\\n{% endfor %}'; json.dump(c, open(sys.argv[2], 'w'))" \
+  examples/tiny-kjv/tokenizer_config.json "$work/chat_bad/tokenizer_config.json"
+./venusc compile "$work/chat_nosys" -o "$work/chat_nosys/m" 2>"$work/err" || no "compile with a template that takes no system turn"
+has "compile notes the template takes no system message" "note: .*takes no system message \(line 1, column [0-9]+: the template refuses this conversation: System role not supported\)" "$work/err"
+t "--chat without --system (a template without a system role)" "$work/chat_nosys/m" --chat -p Hello --print-prompt
+if "$work/chat_nosys/m" --chat -p Hello --system "Be brief." >"$work/out" 2>"$work/err"; then no "--system refused by the template"
+else has "--system refused in the template's words" "^m: cannot build the chat prompt: line 1, column [0-9]+: the template refuses this conversation: System role not supported$" "$work/err"; fi
+./venusc compile "$work/chat_bad" -o "$work/chat_bad/m" 2>"$work/err" || no "compile with a template venus cannot evaluate"
+has "compile warns naming the construct" "warning: .*cannot be evaluated \(line 2, column 16: the filter 'wordwrap' is not supported\); --chat uses the format it resembles" "$work/err"
+t "--chat falls back to the format the template resembles" "$work/chat_bad/m" --chat -p Hello --print-prompt
+has "--chat fallback prompt" "^<\|im_start\|>assistant$" "$work/out"
 if "$work/kjv" --chat -p hi >"$work/out" 2>"$work/err"; then no "--chat without a template refuses"; else has "--chat without a template names --chat-format" "no chat template; give --chat-format" "$work/err"; fi
 t "--chat-format mistral" "$work/kjv" --chat --chat-format mistral -p "Hello" --system "Be brief." --print-prompt
 has "--chat-format mistral prompt" "^<\|endoftext\|>\[INST\] Be brief\.$" "$work/out"

@@ -218,9 +218,9 @@ CONSTRUCTS = [
     "{{ 'line1\\nline2\\n\\nline4' | indent(2) }}|{{ 'a\\nb' | indent(3, true) }}",
     "{{ messages[2].content.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') }}|{{ 'abc'.find('c') }}{{ 'aaa'.count('a') }}",
 ]
-for think in (None, False):
-    for gen in (False, True):
-        for i, t in enumerate(CONSTRUCTS):
+for gen in (False, True):
+    for i, t in enumerate(CONSTRUCTS):
+        for think in (None, False, True) if "enable_thinking" in t else (None,):
             label = "construct %d%s%s: %s" % (i, " +gen" if gen else "", "" if think is None else " think=false", t[:50].replace("\n", "\\n"))
             try:
                 want = oracle(t, M, gen, "<B>", "<E>", think)
