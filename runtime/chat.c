@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *vn_chat_render(const VnChatMsg *m, int n, int add_gen, char *err, size_t errcap) {
+char *vn_chat_render(const VnChatMsg *m, int n, int add_gen, int think, char *err, size_t errcap) {
   const VnModel *md = &vn_model;
   if (!md->chat_jinja) { snprintf(err, errcap, "this model has no chat template venus evaluates"); return NULL; }
-  VnJinjaIn in = {m, n, add_gen, -1, md->chat_bos, md->chat_eos};
+  VnJinjaIn in = {m, n, add_gen, think, md->chat_bos, md->chat_eos};
   return vn_jinja_render(md->chat_jinja, strlen(md->chat_jinja), &in, NULL, err, errcap);
 }
 

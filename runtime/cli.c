@@ -40,7 +40,7 @@ static int stderr_tty(void) { return isatty(2); }
 typedef struct Opts {
   const char *prompt, *prompt_file, *ids, *logits, *ppl, *weights, *serve;
   int n, ctx, threads, chunks, print_ids, stats, ignore_eos;
-  int chat, print_prompt, no_display_prompt, json, n_probs, verify;
+  int chat, print_prompt, no_display_prompt, json, n_probs, verify, no_think;
   const char *system, *chat_format;
   const char *stop[8];        /* --stop strings */
   int nstop;
@@ -134,6 +134,7 @@ static void usage(FILE *f) {
           "  --system TEXT          a system message for the conversation\n"
           "  --chat-format NAME     a built-in format instead of the model's chat template\n"
           "  --print-prompt         print the first turn as the model would read it, then stop\n"
+          "  --no-thinking          the template's enable_thinking set false (no thinking block)\n"
           "Serve (binaries built with venusc compile --server):\n"
           "  --serve HOST:PORT      the OpenAI API over HTTP (/v1/chat/completions, /v1/completions,\n"
           "                         /v1/models, /health); port 0 picks a free port; [::1]:PORT for IPv6.\n"
@@ -573,7 +574,7 @@ static int32_t *conv_ids(const VnTok *tok, const VnChatFmt *f, const Opts *o, co
       m[nm++] = (VnChatMsg){"assistant", rep[i - d]};
     }
     m[nm++] = (VnChatMsg){"user", msg};
-    char *text = rc ? NULL : vn_chat_render(m, nm, 1, err, errcap);
+    char *text = rc ? NULL : vn_chat_render(m, nm, 1, o->no_think ? 0 : -1, err, errcap);
     for (int i = d; i < c->nt; i++) free(rep[i - d]);
     free(rep);
     free(m);
@@ -873,7 +874,7 @@ int vn_main(int argc, char **argv) {
     const char *v = eqv ? eqv : i + 1 < argc ? argv[i + 1] : NULL;
     long long iv;
     static const char *const bare_flags[] = {"--help", "--print-ids", "--ignore-eos", "--stats", "--chat", "--print-prompt",
-                                             "--no-display-prompt", "--json", NULL};
+                                             "--no-display-prompt", "--json", "--no-thinking", NULL};
     for (const char *const *b = bare_flags; eqv && *b; b++)
       if (!strcmp(a, *b)) return die(2, "option %s takes no value", a);
 #define NEED() do { if (!v) return die(2, "option %s needs a value (see --help)", a); if (!eqv) i++; } while (0)
@@ -904,6 +905,7 @@ int vn_main(int argc, char **argv) {
     else if (!strcmp(a, "--system")) { NEED(); o.system = v; }
     else if (!strcmp(a, "--chat-format")) { NEED(); o.chat_format = v; }
     else if (!strcmp(a, "--print-prompt")) o.print_prompt = 1;
+    else if (!strcmp(a, "--no-thinking")) o.no_think = 1;
     else if (!strcmp(a, "--serve")) { NEED(); o.serve = v; }
     else if (!strcmp(a, "--stop")) {
       NEED();
@@ -947,6 +949,7 @@ int vn_main(int argc, char **argv) {
   if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve && !o.verify) { usage(stderr); return 2; }
   if (o.chat && (o.ids || o.ppl || o.logits)) return die(2, "--chat takes -p, -f or lines on stdin, not --ids, --logits or --perplexity");
   if ((o.system || o.print_prompt) && !o.chat) return die(2, "--system and --print-prompt go with --chat");
+  if (o.no_think && !o.chat) return die(2, "--no-thinking goes with --chat");
   if (o.chat_format && !o.chat && !o.serve) return die(2, "--chat-format goes with --chat or --serve");
   (void)nmodes;
   if (o.temp < 0 || o.top_p < 0 || o.top_p > 1 || o.min_p < 0 || o.min_p > 1 || o.repeat_penalty < 0)

@@ -98,8 +98,15 @@ static void fail(J *j, int line, int col, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (line > 0) snprintf(j->err, j->errcap, "line %d, column %d: %s", line, col, msg);
-  else snprintf(j->err, j->errcap, "%s", msg);
+  char one[400];  /* one line: a newline in a message (raise_exception's own) is written \n */
+  size_t k = 0;
+  for (const char *p = msg; *p && k + 3 < sizeof one; p++) {
+    if (*p == '\n' || *p == '\r') { one[k++] = '\\'; one[k++] = *p == '\n' ? 'n' : 'r'; }
+    else one[k++] = *p;
+  }
+  one[k] = 0;
+  if (line > 0) snprintf(j->err, j->errcap, "line %d, column %d: %s", line, col, one);
+  else snprintf(j->err, j->errcap, "%s", one);
   longjmp(j->jb, 1);
 }
 #define FAILN(nd, ...) fail(j, (nd)->line, (nd)->col, __VA_ARGS__)

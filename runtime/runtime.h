@@ -258,9 +258,10 @@ int32_t vn_sample(VnSampler *s, float *logits, const int32_t *recent, int nrecen
 /* ---- chat.c ---- */
 #include "jinja.h"
 /* The conversation m[0..n) as the model's own chat template (vn_model.chat_jinja,
- * run by jinja.c) renders it, add_gen: with the reply's header; malloc'ed, or
- * NULL with one line in err (e.g. the template refuses a system message). */
-char *vn_chat_render(const VnChatMsg *m, int n, int add_gen, char *err, size_t errcap);
+ * run by jinja.c) renders it, add_gen: with the reply's header; think: the
+ * template's enable_thinking (-1 undefined, 0, 1); malloc'ed, or NULL with one
+ * line in err (e.g. the template refuses a system message). */
+char *vn_chat_render(const VnChatMsg *m, int n, int add_gen, int think, char *err, size_t errcap);
 const VnChatFmt *vn_chat_find(const char *name);  /* NULL name: the model's own format */
 /* one turn's text (malloc'ed): end of the previous reply unless first, the
  * user message (with the system text where the format puts it), the reply header */

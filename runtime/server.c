@@ -184,9 +184,14 @@ static int put_text(Server *sv, const char *text, int add_special, int *n) {
 }
 
 /* The chat prompt by the model's own chat template (jinja.c): the messages
- * as given (the role "developer" read as "system"), the last one the user's. */
-static const char *chat_prompt_template(Server *sv, json_t *msgs, int *n) {
+ * as given (the role "developer" read as "system"), the last one the user's;
+ * kw: the request's chat_template_kwargs (enable_thinking is read). */
+static const char *chat_prompt_template(Server *sv, json_t *msgs, json_t *kw, int *n) {
   if (!json_is_array(msgs) || json_array_size(msgs) == 0) return "'messages' must be a non-empty list";
+  json_t *et = json_object_get(kw, "enable_thinking");
+  if (kw && !json_is_object(kw)) return "'chat_template_kwargs' must be an object";
+  if (et && !json_is_boolean(et)) return "'chat_template_kwargs.enable_thinking' must be true or false";
+  int think = et ? json_is_true(et) : -1;
   size_t nm = json_array_size(msgs);
   VnChatMsg *m = calloc(nm, sizeof *m);
   const char *why = m ? NULL : "out of memory";
@@ -203,7 +208,7 @@ static const char *chat_prompt_template(Server *sv, json_t *msgs, int *n) {
   char *text = NULL;
   if (!why) {
     char err[600];
-    text = vn_chat_render(m, (int)nm, 1, err, sizeof err);
+    text = vn_chat_render(m, (int)nm, 1, think, err, sizeof err);
     if (!text) { snprintf(sv->chat_err, sizeof sv->chat_err, "the model's chat template refuses these messages: %s", err); why = sv->chat_err; }
   }
   for (size_t i = 0; i < got; i++) free((char *)m[i].content);
@@ -220,8 +225,8 @@ static const char *chat_prompt_template(Server *sv, json_t *msgs, int *n) {
 
 /* The chat prompt: the model's chat format over the messages (system
  * first, user and assistant turns in order, the last one a user turn). */
-static const char *chat_prompt(Server *sv, json_t *msgs, int *n) {
-  if (sv->o->template_chat) return chat_prompt_template(sv, msgs, n);
+static const char *chat_prompt(Server *sv, json_t *msgs, json_t *kw, int *n) {
+  if (sv->o->template_chat) return chat_prompt_template(sv, msgs, kw, n);
   const VnChatFmt *f = sv->o->fmt;
   if (!f) return "this model has no chat format: use /v1/completions";
   if (!json_is_array(msgs) || json_array_size(msgs) == 0) return "'messages' must be a non-empty list";
@@ -402,7 +407,7 @@ static const char *gen_start(Gen *g, json_t *req) {
   Server *sv = g->sv;
   int n = 0;
   if (g->chat) {
-    const char *why = chat_prompt(sv, json_object_get(req, "messages"), &n);
+    const char *why = chat_prompt(sv, json_object_get(req, "messages"), json_object_get(req, "chat_template_kwargs"), &n);
     if (why) return why;
   } else {
     json_t *p = json_object_get(req, "prompt");

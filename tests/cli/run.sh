@@ -185,6 +185,15 @@ sed 's/^/      /' "$work/pty"
 printf 'And God said\n' | "$work/chat_qwen3/m" --chat --print-prompt >"$work/out" 2>"$work/err"
 has "--print-prompt shows the turn read from stdin" "^<\|im_start\|>user$" "$work/out"
 has "--print-prompt: the stdin text in the turn" "^And God said<\|im_end\|>$" "$work/out"
+t "--no-thinking" "$work/chat_qwen3/m" --chat -p "Hello" --no-thinking --print-prompt
+python3 - "$work/out" <<'PY' && ok "--no-thinking: the template's empty thinking block" || no "--no-thinking: the template's empty thinking block"
+import sys
+got = open(sys.argv[1]).read().rsplit("\n", 2)[0]
+want = "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
+sys.exit(0 if got == want else "      got %r" % got)
+PY
+if "$work/chat_qwen3/m" -p x --no-thinking >"$work/out" 2>"$work/err"; then no "--no-thinking without --chat refused"
+else has "--no-thinking without --chat refused" "^m: --no-thinking goes with --chat$" "$work/err"; fi
 printf '\n\nAnd God said\n' | "$work/chat_qwen3/m" --chat -n 4 --temp 0 >"$work/out" 2>"$work/err" && ok "--chat skips empty lines" || no "--chat skips empty lines"
 if [ "$(grep -c . "$work/out")" -eq 1 ]; then ok "empty lines send no turn"; else no "empty lines send no turn"; fi
 # a template that refuses a system turn: the binary says so in the template's words;
