@@ -22,8 +22,9 @@ VN_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-mi
 
 # venusc links the runtime's tokenizer so that `venusc tokenize` runs the
 # model binary's own code, and its weight file format (wfile.c) so that
-# `venusc verify` checks a weight file as the binary does.
-VENUSC_SRC := $(wildcard $(addsuffix /*.c,$(VENUSC_DIRS))) runtime/tokenizer.c runtime/wfile.c
+# `venusc verify` checks a weight file as the binary does, and its chat-template
+# interpreter (jinja.c) so that venusc checks and renders templates as the binary does.
+VENUSC_SRC := $(wildcard $(addsuffix /*.c,$(VENUSC_DIRS))) runtime/tokenizer.c runtime/wfile.c runtime/jinja.c
 VENUSC_OBJ := $(patsubst %.c,build/%.o,$(VENUSC_SRC)) build/embedded.o
 
 # Specs, runtime and target sources are compiled into venusc, so that it
@@ -114,8 +115,8 @@ clean:
 #                   run with random flags (tests/cli/stress.py)
 FUZZ_S       ?= 20
 FUZZ_CC      ?= clang
-FUZZ_TARGETS ?= safetensors index config tokenizer gguf weights cli
-FUZZ_READERS := safetensors index config tokenizer gguf
+FUZZ_TARGETS ?= safetensors index config tokenizer gguf weights cli chat
+FUZZ_READERS := safetensors index config tokenizer gguf chat
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out codegen/venusc.c,$(VENUSC_SRC))) build/fuzz/obj/embedded.o
 FUZZ_HDRS    := $(wildcard tests/fuzz/*.h)

@@ -46,6 +46,8 @@ typedef struct VnEmitOpts {
   int ctx_max;                    /* bare metal: positions the static state holds */
   const VnChatFormats *chat;      /* chat formats for --chat (with a tokenizer), or NULL */
   int chat_template;              /* the model has a chat template (recognized or not) */
+  const char *jinja;              /* the chat template the binary renders (checked by venusc), or NULL */
+  const char *jinja_bos, *jinja_eos; /* its bos_token / eos_token, or NULL */
 } VnEmitOpts;
 VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf *out);
 /* One node as an exported function `name` (the libffi kernel harness). */
@@ -89,5 +91,14 @@ const char *vn_made_tmpdir(void);
 /* Remove the leftovers of venusc runs killed by kill -9 (their pid no longer
  * runs): OUT.tmpPID and OUT.vnw.tmpPID beside out, $TMPDIR/venusc.PID.XXXXXX. */
 void vn_made_sweep(const char *out);
+
+/* ---- chattmpl.c: chat templates (runtime/jinja.c) at compile time ---- */
+struct VnModelDir;
+/* the model's bos_token / eos_token text (malloc'ed, NULL when none) */
+void vn_chat_tokens(const struct VnModelDir *md, char **bos, char **eos);
+/* 0 when tmpl evaluates the conversations a chat builds; else 1 and why.
+ * *no_system: it evaluates them but refuses a system turn (why says how). */
+int vn_chat_check(const char *tmpl, const char *bos, const char *eos, char *why, size_t cap, int *no_system);
+int vn_cmd_chat_template(int argc, char **argv);
 
 #endif

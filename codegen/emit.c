@@ -219,6 +219,13 @@ static void emit_desc(const VnGraph *g, const VnEmitOpts *o, int64_t qbuf, int64
     vn_buf_printf(b, "  .chat = vn_chat, .nchat = %d, .chat_default = %d, .chat_template = %d,\n", o->chat->n,
                   o->chat->chosen, o->chat_template);
   else vn_buf_puts(b, "  .chat_default = -1,\n");
+  if (o->jinja) {
+    vn_buf_puts(b, "  .chat_jinja = vn_chat_jinja, .chat_bos = ");
+    if (o->jinja_bos) vn_buf_cstr(b, o->jinja_bos); else vn_buf_puts(b, "NULL");
+    vn_buf_puts(b, ", .chat_eos = ");
+    if (o->jinja_eos) vn_buf_cstr(b, o->jinja_eos); else vn_buf_puts(b, "NULL");
+    vn_buf_puts(b, ",\n");
+  }
   if (o->target->kind == VN_TK_BAREMETAL)
     vn_buf_printf(b, "  .weights_data = vn_weights_data, .pool = vn_pool, .pool_bytes = sizeof vn_pool, .ctx_max = %d,\n",
                   o->ctx_max);
@@ -256,6 +263,11 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
     vn_buf_puts(b, ";\n");
   }
   if (o->chat && o->chat->n) emit_chat(o->chat, b);
+  if (o->jinja) {  /* the chat template, as bytes (any text is safe) */
+    vn_buf_puts(b, "static const char vn_chat_jinja[] = {\n");
+    vn_buf_bytes(b, (const unsigned char *)o->jinja, strlen(o->jinja) + 1);
+    vn_buf_puts(b, "};\n");
+  }
   int64_t qbuf, ops;
   scratch_bytes(g, o, &qbuf, &ops);
   emit_desc(g, o, qbuf, ops, b);

@@ -102,6 +102,10 @@ static const struct { const char *name, *text; } cmd_usage[] = {
                "                          print the token ids of TEXT (--special: parse special tokens)\n"},
   {"detokenize", "  detokenize MODEL|tokenizer.json|FILE.gguf -- 1,2,3\n"
                  "                          print the text of the token ids\n"},
+  {"chat-template", "  chat-template MODEL|tokenizer_config.json|FILE.gguf --messages FILE.json\n"
+                    "                [--add-generation-prompt] [--enable-thinking|--no-thinking] [--template FILE]\n"
+                    "                          print the text the model's chat template renders for the\n"
+                    "                          conversation (as the binary's --chat and the server build it)\n"},
   {"verify", "  verify OUT              check every byte of OUT's weight file (OUT.vnw, or a .vnw\n"
              "                          named directly) against its checksums; exit 1 if damaged\n"},
 };
@@ -713,11 +717,25 @@ static VnStatus stage_emit(Compile *c) {
   /* chat formats (make_graph): the one the chat template matches is the default */
   VnChatFormats *cf = &c->cf;
   char *tmpl_text = blob ? vn_chat_template(&c->md) : NULL;
-  if (tmpl_text && cf->chosen < 0)
-    fprintf(stderr, "venusc: note: the chat template is not one venus recognizes; --chat needs --chat-format\n");
-  VnEmitOpts eo = {c->t, c->id, blob, c->blen, c->j.blas, cmax, blob ? cf : NULL, tmpl_text != NULL};
-  free(tmpl_text);
+  char *bos = NULL, *eos = NULL, why[600];
+  int no_sys = 0, ok = 0;
+  if (tmpl_text && c->t->kind == VN_TK_BAREMETAL) { free(tmpl_text); tmpl_text = NULL; }  /* no --chat there */
+  if (tmpl_text) {  /* the binary renders the template itself: only one venus evaluates */
+    vn_chat_tokens(&c->md, &bos, &eos);
+    ok = !vn_chat_check(tmpl_text, bos, eos, why, sizeof why, &no_sys);
+    if (!ok)
+      fprintf(stderr, "venusc: warning: %s: the chat template cannot be evaluated (%s); --chat %s\n", c->j.model, why,
+              cf->chosen >= 0 ? "uses the format it resembles instead" : "needs --chat-format");
+    else if (no_sys)
+      fprintf(stderr, "venusc: note: %s: the chat template takes no system message (%s)\n", c->j.model, why);
+    else progress("chat template: evaluated, compiled in");
+  }
+  VnEmitOpts eo = {c->t, c->id, blob, c->blen, c->j.blas, cmax, blob ? cf : NULL, tmpl_text != NULL,
+                   ok ? tmpl_text : NULL, bos, eos};
   rc = vn_emit_model(ctx, g, &eo, &c->src);
+  free(tmpl_text);
+  free(bos);
+  free(eos);
   if (rc != VN_OK) return rc;
   char *mc = vn_arena_printf(&ctx->arena, "%s/model.c", c->dir);
   vn_made_add_new(mc);
@@ -1013,9 +1031,20 @@ static int cmd_inspect(int argc, char **argv) {
   printf("%s\n", g->info.neos ? "" : " none");
   printf("tokenizer:   %s\n", md.tokenizer_json ? md.tokenizer_json : md.gguf ? "from the GGUF metadata (tokenizer.ggml.*)" : "none (the binary takes --ids)");
   {
-    char *tt = vn_chat_template(&md);
-    printf("chat:        %s\n", !tt ? "no chat template" : cf.chosen >= 0 ? cf.f[cf.chosen].name : "template not recognized (--chat needs --chat-format)");
+    char *tt = vn_chat_template(&md), *bos = NULL, *eos = NULL, why[600];
+    int no_sys = 0;
+    if (!tt) printf("chat:        no chat template\n");
+    else {
+      vn_chat_tokens(&md, &bos, &eos);
+      if (vn_chat_check(tt, bos, eos, why, sizeof why, &no_sys))
+        printf("chat:        the template cannot be evaluated (%s); --chat %s%s\n", why,
+               cf.chosen >= 0 ? "uses the format " : "needs --chat-format", cf.chosen >= 0 ? cf.f[cf.chosen].name : "");
+      else printf("chat:        the model's template (%zu bytes, evaluated by venus)%s%s%s\n", strlen(tt),
+                  no_sys ? "; no system message: " : "", no_sys ? why : "", "");
+    }
     free(tt);
+    free(bos);
+    free(eos);
   }
   if (g->hidden != VN_NONE)
     printf("embeddings:  hidden %lld, %s pooling%s (%s; OUT --embed)\n", (long long)vn_node_cols(&g->nodes[g->hidden]),
@@ -1115,5 +1144,6 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "tokenize")) return vn_cmd_tokenize(argc - 1, argv + 1);
   if (!strcmp(c, "detokenize")) return vn_cmd_detokenize(argc - 1, argv + 1);
   if (!strcmp(c, "verify")) return cmd_verify(argc - 1, argv + 1);
+  if (!strcmp(c, "chat-template")) return vn_cmd_chat_template(argc - 1, argv + 1);
   return usage_error("unknown command '%s'", c);
 }

@@ -1,14 +1,23 @@
-/* chat.c: the model binary's --chat mode. A conversation is formatted with
- * one of the chat formats venusc compiled in (VnModel.chat, from
- * archspecs/lib/chat.lua: "{}" marks the message) and fed turn by turn: each
- * new user turn is appended after what the KV cache already holds, the
- * reply streams until an end-of-generation token (or -n tokens), and the
- * format's end-of-reply text closes it before the next turn. */
+/* chat.c: the model binary's conversations. A conversation is rendered by the
+ * model's own chat template (VnModel.chat_jinja, which venusc checked; jinja.c
+ * evaluates it exactly as transformers' apply_chat_template does), or, with
+ * --chat-format NAME or a template venus cannot evaluate, formatted with one
+ * of the chat formats venusc compiled in (VnModel.chat, from
+ * archspecs/lib/chat.lua: "{}" marks the message) turn by turn: the user
+ * message, the reply's header, and the format's end-of-reply text before the
+ * next turn. */
 #include "runtime.h"
 #ifndef VN_BAREMETAL  /* no heap and no stdin on bare metal: no --chat */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+char *vn_chat_render(const VnChatMsg *m, int n, int add_gen, int think, char *err, size_t errcap) {
+  const VnModel *md = &vn_model;
+  if (!md->chat_jinja) { snprintf(err, errcap, "this model has no chat template venus evaluates"); return NULL; }
+  VnJinjaIn in = {m, n, add_gen, think, md->chat_bos, md->chat_eos};
+  return vn_jinja_render(md->chat_jinja, strlen(md->chat_jinja), &in, NULL, err, errcap);
+}
 
 const VnChatFmt *vn_chat_find(const char *name) {
   const VnModel *m = &vn_model;

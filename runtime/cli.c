@@ -40,7 +40,7 @@ static int stderr_tty(void) { return isatty(2); }
 typedef struct Opts {
   const char *prompt, *prompt_file, *ids, *logits, *ppl, *weights, *serve;
   int n, ctx, threads, chunks, print_ids, stats, ignore_eos;
-  int chat, print_prompt, no_display_prompt, json, n_probs, verify;
+  int chat, print_prompt, no_display_prompt, json, n_probs, verify, no_think;
   const char *system, *chat_format;
   const char *stop[8];        /* --stop strings */
   int nstop;
@@ -126,11 +126,12 @@ static void usage(FILE *f) {
           "  --verify               check every byte of the weight file against its checksums\n"
           "                         (start-up checks only its header and tensor table), then exit\n"
           "Chat:\n"
-          "  --chat                 a conversation in the model's chat format: each line on stdin\n"
+          "  --chat                 a conversation in the model's chat template: each line on stdin\n"
           "                         is a user turn (or one turn from -p / -f), replies stream out\n"
           "  --system TEXT          a system message for the conversation\n"
-          "  --chat-format NAME     use this format instead of the one the model's template names\n"
+          "  --chat-format NAME     a built-in format instead of the model's chat template\n"
           "  --print-prompt         print the first turn as the model would read it, then stop\n"
+          "  --no-thinking          the template's enable_thinking set false (no thinking block)\n"
           "Serve (binaries built with venusc compile --server):\n"
           "  --serve HOST:PORT      the OpenAI API over HTTP (/v1/chat/completions, /v1/completions,\n"
           "                         /v1/embeddings, /v1/models, /health); port 0 picks a free port;\n"
@@ -538,24 +539,56 @@ static void chat_clear(Chat *c) {
   c->nt = c->dropped = 0;
 }
 
-/* Turns d.. of the history plus msg, formatted from the start into seq;
- * returns the length, or -1 when it does not fit ctx - reserve. */
-static long chat_rebuild(const VnTok *tok, const VnChatFmt *f, const Opts *o, const Chat *c, int d, const char *msg,
-                         int32_t *seq, int ctx, int reserve) {
-  long n = 0;
+/* The ids of the conversation from turn d of the history on, plus msg, up
+ * to the reply's header: rendered whole by the model's chat template (f
+ * NULL; each reply is its decoded text, as transformers would be given it),
+ * or the format f's turns with each reply's own ids. malloc'ed; NULL with
+ * err on failure (the template refusing the conversation, memory). */
+static int32_t *conv_ids(const VnTok *tok, const VnChatFmt *f, const Opts *o, const Chat *c, int d, const char *msg,
+                         long *n, char *err, size_t errcap) {
+  snprintf(err, errcap, "out of memory");
+  if (!f) {
+    int nm = 0, rc = 0;
+    VnChatMsg *m = calloc((size_t)(2 * (c->nt - d) + 2), sizeof *m);
+    char **rep = calloc((size_t)(c->nt - d + 1), sizeof *rep);
+    if (!m || !rep) { free(m); free(rep); return NULL; }
+    if (o->system) m[nm++] = (VnChatMsg){"system", o->system};
+    for (int i = d; i < c->nt && !rc; i++) {
+      const ChatTurn *t = &c->t[i];
+      size_t tl = vn_tok_decode(tok, t->reply, (size_t)t->nreply, NULL, 0);
+      if (!(rep[i - d] = malloc(tl + 1))) { rc = 1; break; }
+      rep[i - d][vn_tok_decode(tok, t->reply, (size_t)t->nreply, rep[i - d], tl)] = 0;
+      m[nm++] = (VnChatMsg){"user", t->msg};
+      m[nm++] = (VnChatMsg){"assistant", rep[i - d]};
+    }
+    m[nm++] = (VnChatMsg){"user", msg};
+    char *text = rc ? NULL : vn_chat_render(m, nm, 1, o->no_think ? 0 : -1, err, errcap);
+    for (int i = d; i < c->nt; i++) free(rep[i - d]);
+    free(rep);
+    free(m);
+    if (!text) return NULL;
+    int32_t *ids = tokenize(tok, text, strlen(text), 0, n);  /* as apply_chat_template: no special tokens added */
+    free(text);
+    if (!ids) snprintf(err, errcap, "cannot tokenize the chat prompt");
+    return ids;
+  }
+  int32_t *all = NULL;
+  long len = 0;
   for (int i = d; i <= c->nt; i++) {
     long k;
     int32_t *ids = chat_ids(tok, f, i == d, o->system, i < c->nt ? c->t[i].msg : msg, &k);
-    if (!ids) return -1;
     int nr = i < c->nt ? c->t[i].nreply : 0;
-    if (n + k + nr + reserve > ctx) { free(ids); return -1; }
-    memcpy(seq + n, ids, (size_t)k * sizeof *seq);
+    int32_t *na = ids ? realloc(all, (size_t)(len + k + nr + 1) * sizeof *all) : NULL;
+    if (!na) { free(ids); free(all); return NULL; }
+    all = na;
+    memcpy(all + len, ids, (size_t)k * sizeof *all);
     free(ids);
-    n += k;
-    if (nr) memcpy(seq + n, c->t[i].reply, (size_t)nr * sizeof *seq);
-    n += nr;
+    len += k;
+    if (nr) memcpy(all + len, c->t[i].reply, (size_t)nr * sizeof *all);
+    len += nr;
   }
-  return n;
+  *n = len;
+  return all;
 }
 
 static void chat_help(void) {
@@ -565,16 +598,17 @@ static void chat_help(void) {
         "Ctrl+C during a reply stops the reply.\n", stderr);
 }
 
-/* --chat: one turn from -p/-f, or a turn per line of stdin until EOF; the
- * KV cache keeps the conversation, each turn appends to it. When a turn
- * does not fit, the oldest turns are dropped (with a notice) and the rest
- * is read again from the start. */
+/* --chat: one turn from -p/-f, or a turn per line of stdin until EOF. Each
+ * turn the whole conversation is built again (conv_ids) and only what
+ * differs from what the KV cache holds is read: a template that renders the
+ * history as before costs the new turn alone. When a turn does not fit, the
+ * oldest turns are dropped (with a notice). f NULL: the model's template. */
 static int chat_loop(VnRt *rt, const VnTok *tok, const VnChatFmt *f, const Opts *o, const char *first_msg, int ctx) {
   VnSampler s;
   if (vn_sampler_init(&s, vn_model.vocab, o->seed_set ? o->seed : (uint64_t)time(NULL) ^ 0x5deece66dull)) return die(1, "out of memory");
   s.temp = o->temp; s.top_k = o->top_k; s.top_p = o->top_p; s.min_p = o->min_p;
   s.repeat_penalty = o->repeat_penalty; s.repeat_last_n = o->repeat_last_n;
-  int32_t *seq = malloc((size_t)ctx * sizeof *seq), *tmp = malloc((size_t)ctx * sizeof *tmp);
+  int32_t *seq = malloc((size_t)ctx * sizeof *seq);
   static char line[65536];
   char obuf[1024];
   int n = 0, rc = 0;
@@ -586,7 +620,7 @@ static int chat_loop(VnRt *rt, const VnTok *tok, const VnChatFmt *f, const Opts 
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_chat_sigint;  /* no SA_RESTART: Ctrl+C ends a read at the prompt */
   int caught = tty && sigaction(SIGINT, &sa, &old) == 0;
-  if (!seq || !tmp) { free(seq); free(tmp); vn_sampler_free(&s); return die(1, "out of memory"); }
+  if (!seq) { vn_sampler_free(&s); return die(1, "out of memory"); }
   if (tty) fputs("(/help lists the commands)\n", stderr);
   for (;;) {
     const char *msg = first_msg;
@@ -601,31 +635,33 @@ static int chat_loop(VnRt *rt, const VnTok *tok, const VnChatFmt *f, const Opts 
       msg = line;
     }
     long k;
-    int32_t *ids = chat_ids(tok, f, c.nt == c.dropped, o->system, msg, &k);
-    if (!ids) { rc = die(1, "cannot format the chat turn"); break; }
-    if (n + k + reserve > ctx) {  /* drop the oldest turns until this one fits */
+    char why[600];
+    int32_t *ids = conv_ids(tok, f, o, &c, c.dropped, msg, &k, why, sizeof why);
+    if (!ids) { rc = die(1, "cannot build the chat prompt: %s", why); break; }
+    int d = c.dropped;
+    /* drop the oldest turns until this one fits (with room for a reply, or without at last) */
+    while (k + reserve > ctx && d < c.nt) {
       free(ids);
-      long m = -1;
-      int d = c.dropped;
-      while (d < c.nt && (m = chat_rebuild(tok, f, o, &c, ++d, msg, tmp, ctx, reserve)) < 0) {}
-      if (m < 0) m = chat_rebuild(tok, f, o, &c, d = c.nt, msg, tmp, ctx, 0);
-      if (m < 0) {  /* the conversation stays as it was */
-        fprintf(stderr, "%s: this turn does not fit the context of %d tokens (raise --ctx); it was not sent\n", prog, ctx);
-        if (!interactive) { rc = 1; break; }
-        continue;
-      }
-      memcpy(seq, tmp, (size_t)m * sizeof *seq);
+      if (!(ids = conv_ids(tok, f, o, &c, ++d, msg, &k, why, sizeof why))) break;
+    }
+    if (ids && k > ctx - 1) {  /* the conversation stays as it was */
+      free(ids);
+      fprintf(stderr, "%s: this turn does not fit the context of %d tokens (raise --ctx); it was not sent\n", prog, ctx);
+      if (!interactive) { rc = 1; break; }
+      continue;
+    }
+    if (!ids) { rc = die(1, "cannot build the chat prompt: %s", why); break; }
+    if (d > c.dropped) {
       fprintf(stderr, "%s: note: the context of %d tokens is full: the oldest %d turn%s dropped\n", prog, ctx,
               d - c.dropped, d - c.dropped == 1 ? " was" : "s were");
       c.dropped = d;
-      run_tokens(rt, seq, (int)m, 0, 0, NULL, NULL);
-      n = (int)m;
-    } else {
-      memcpy(seq + n, ids, (size_t)k * sizeof *seq);
-      free(ids);
-      run_tokens(rt, seq + n, (int)k, n, 0, NULL, NULL);
-      n += (int)k;
     }
+    long same = 0;  /* what the KV cache already holds of it (at least the last id is read again, for its logits) */
+    while (same < n && same < k - 1 && seq[same] == ids[same]) same++;
+    memcpy(seq + same, ids + same, (size_t)(k - same) * sizeof *seq);
+    free(ids);
+    run_tokens(rt, seq + same, (int)(k - same), (int)same, 0, NULL, NULL);
+    n = (int)k;
     if (c.nt == c.cap) {
       int cap = c.cap ? 2 * c.cap : 16;
       ChatTurn *t = realloc(c.t, (size_t)cap * sizeof *t);
@@ -670,7 +706,6 @@ static int chat_loop(VnRt *rt, const VnTok *tok, const VnChatFmt *f, const Opts 
   chat_clear(&c);
   free(c.t);
   free(seq);
-  free(tmp);
   vn_sampler_free(&s);
   return rc;
 }
@@ -917,7 +952,7 @@ int vn_main(int argc, char **argv) {
     const char *v = eqv ? eqv : i + 1 < argc ? argv[i + 1] : NULL;
     long long iv;
     static const char *const bare_flags[] = {"--help", "--print-ids", "--ignore-eos", "--stats", "--chat", "--print-prompt",
-                                             "--no-display-prompt", "--json", "--embed", "--normalize", "--no-normalize", NULL};
+                                             "--no-display-prompt", "--json", "--embed", "--normalize", "--no-normalize", "--no-thinking", NULL};
     for (const char *const *b = bare_flags; eqv && *b; b++)
       if (!strcmp(a, *b)) return die(2, "option %s takes no value", a);
 #define NEED() do { if (!v) return die(2, "option %s needs a value (see --help)", a); if (!eqv) i++; } while (0)
@@ -948,6 +983,7 @@ int vn_main(int argc, char **argv) {
     else if (!strcmp(a, "--system")) { NEED(); o.system = v; }
     else if (!strcmp(a, "--chat-format")) { NEED(); o.chat_format = v; }
     else if (!strcmp(a, "--print-prompt")) o.print_prompt = 1;
+    else if (!strcmp(a, "--no-thinking")) o.no_think = 1;
     else if (!strcmp(a, "--serve")) { NEED(); o.serve = v; }
     else if (!strcmp(a, "--stop")) {
       NEED();
@@ -999,12 +1035,13 @@ int vn_main(int argc, char **argv) {
 #ifndef VN_BAREMETAL
   /* no prompt, a terminal and a chat format: a conversation */
   if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve && !o.logits && !o.verify && isatty(0) &&
-      has_tokenizer() && vn_model.chat_template && vn_chat_find(o.chat_format))
+      has_tokenizer() && vn_model.chat_template && (vn_chat_find(o.chat_format) || (vn_model.chat_jinja && !o.chat_format)))
     o.chat = 1;
 #endif
   if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve && !o.verify) { usage(stderr); return 2; }
   if (o.chat && (o.ids || o.ppl || o.logits)) return die(2, "--chat takes -p, -f or lines on stdin, not --ids, --logits or --perplexity");
   if ((o.system || o.print_prompt) && !o.chat) return die(2, "--system and --print-prompt go with --chat");
+  if (o.no_think && !o.chat) return die(2, "--no-thinking goes with --chat");
   if (o.chat_format && !o.chat && !o.serve) return die(2, "--chat-format goes with --chat or --serve");
   (void)nmodes;
   if (o.temp < 0 || o.top_p < 0 || o.top_p > 1 || o.min_p < 0 || o.min_p > 1 || o.repeat_penalty < 0)
@@ -1047,13 +1084,13 @@ int vn_main(int argc, char **argv) {
 #else
   if (o.chat) {
     if (!have_tok) FAIL(2, "--chat needs a tokenizer, and this model was compiled without one");
-    fmt = vn_chat_find(o.chat_format);
-    if (!fmt) {
+    fmt = o.chat_format || !m->chat_jinja ? vn_chat_find(o.chat_format) : NULL;  /* NULL: the model's template */
+    if (!fmt && (o.chat_format || !m->chat_jinja)) {
       char names[256] = "";
       for (int i = 0; i < m->nchat; i++) { strcat(names, i ? ", " : ""); strncat(names, m->chat[i].name, 40); }
       if (o.chat_format) FAIL(2, "--chat-format %s: not one of %s", o.chat_format, names);
       FAIL(2, "%s; give --chat-format NAME (one of %s)",
-                 m->chat_template ? "this model's chat template is not one venus recognizes" : "this model has no chat template", names);
+                 m->chat_template ? "this model's chat template is one venus cannot evaluate (venusc said why)" : "this model has no chat template", names);
     }
     if (o.prompt_file) {
       size_t fl;
@@ -1066,8 +1103,10 @@ int vn_main(int argc, char **argv) {
     }
     if (o.print_prompt) {
       long n;
-      int32_t *ci = chat_ids(&tok, fmt, 1, o.system, first_msg ? first_msg : "", &n);
-      if (!ci) FAIL(1, "cannot format the chat prompt");
+      char why[600];
+      Chat none = {0};
+      int32_t *ci = conv_ids(&tok, fmt, &o, &none, 0, first_msg ? first_msg : "", &n, why, sizeof why);
+      if (!ci) FAIL(1, "cannot build the chat prompt: %s", why);
       char *txt = malloc(vn_tok_decode(&tok, ci, (size_t)n, NULL, 0) + 1);
       size_t tl = vn_tok_decode(&tok, ci, (size_t)n, txt, (size_t)-1);
       fwrite(txt, 1, tl, stdout);
@@ -1176,6 +1215,7 @@ int vn_main(int argc, char **argv) {
                       o.temp, o.top_p, o.min_p, o.repeat_penalty, 0, 0};
     so.pooling = o.pooling ? vn_embed_pooling_parse(o.pooling) : m->pooling;
     so.normalize = o.normalize >= 0 ? o.normalize : m->normalize;
+    so.template_chat = have_tok && m->chat_jinja && !o.chat_format;
     rc = vn_serve(&rt, have_tok ? &tok : NULL, &so);
     goto done;
   }

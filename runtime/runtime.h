@@ -110,6 +110,8 @@ typedef struct VnModel {
   const VnChatFmt *chat;      /* the chat formats venusc knows */
   int32_t nchat, chat_default;/* chat_default: the one the model's template matches, or -1 */
   int32_t chat_template;      /* the model has a chat template at all */
+  const char *chat_jinja;     /* the chat template --chat renders (jinja.c), checked by venusc; or NULL */
+  const char *chat_bos, *chat_eos; /* its bos_token / eos_token, or NULL */
   size_t tok_len;
   const unsigned char *weights_data; /* bare metal: weights linked in; else NULL */
   /* bare metal (VN_BAREMETAL): one static pool, sized by venusc, from which
@@ -284,6 +286,12 @@ void vn_sampler_free(VnSampler *s);
 int32_t vn_sample(VnSampler *s, float *logits, const int32_t *recent, int nrecent);
 
 /* ---- chat.c ---- */
+#include "jinja.h"
+/* The conversation m[0..n) as the model's own chat template (vn_model.chat_jinja,
+ * run by jinja.c) renders it, add_gen: with the reply's header; think: the
+ * template's enable_thinking (-1 undefined, 0, 1); malloc'ed, or NULL with one
+ * line in err (e.g. the template refuses a system message). */
+char *vn_chat_render(const VnChatMsg *m, int n, int add_gen, int think, char *err, size_t errcap);
 const VnChatFmt *vn_chat_find(const char *name);  /* NULL name: the model's own format */
 /* one turn's text (malloc'ed): end of the previous reply unless first, the
  * user message (with the system text where the format puts it), the reply header */
@@ -298,6 +306,7 @@ typedef struct VnServeOpts {
   int n_predict, top_k, repeat_last_n;  /* defaults of a request */
   float temp, top_p, min_p, repeat_penalty;
   int pooling, normalize;     /* /v1/embeddings: VN_POOL_*, L2-normalize (the binary's --pooling, --normalize) */
+  int template_chat;          /* /v1/chat/completions renders the model's chat template (not fmt) */
 } VnServeOpts;
 struct VnTok;
 /* Serve until SIGINT or SIGTERM; the process exit status. */

@@ -46,6 +46,7 @@ typedef struct Server {
   pthread_cond_t cv;
   int busy;                  /* a request holds the model */
   unsigned long next_id;
+  char chat_err[700];        /* a chat template's message about a request (with the model held) */
 } Server;
 
 static volatile sig_atomic_t stop_flag;
@@ -184,9 +185,50 @@ static int put_text(Server *sv, const char *text, int add_special, int *n) {
   return 0;
 }
 
+/* The chat prompt by the model's own chat template (jinja.c): the messages
+ * as given (the role "developer" read as "system"), the last one the user's;
+ * kw: the request's chat_template_kwargs (enable_thinking is read). */
+static const char *chat_prompt_template(Server *sv, json_t *msgs, json_t *kw, int *n) {
+  if (!json_is_array(msgs) || json_array_size(msgs) == 0) return "'messages' must be a non-empty list";
+  json_t *et = json_object_get(kw, "enable_thinking");
+  if (kw && !json_is_object(kw)) return "'chat_template_kwargs' must be an object";
+  if (et && !json_is_boolean(et)) return "'chat_template_kwargs.enable_thinking' must be true or false";
+  int think = et ? json_is_true(et) : -1;
+  size_t nm = json_array_size(msgs);
+  VnChatMsg *m = calloc(nm, sizeof *m);
+  const char *why = m ? NULL : "out of memory";
+  size_t got = 0;
+  for (; m && got < nm; got++) {
+    json_t *e = json_array_get(msgs, got);
+    const char *role = json_is_object(e) ? json_string_value(json_object_get(e, "role")) : NULL;
+    if (!role) { why = "each message must be an object with 'role' and 'content'"; break; }
+    char *c = content_text(json_object_get(e, "content"), &why);
+    if (!c) break;
+    m[got] = (VnChatMsg){!strcmp(role, "developer") ? "system" : role, c};
+  }
+  if (!why && strcmp(m[nm - 1].role, "user")) why = "the last message must be the user's";
+  char *text = NULL;
+  if (!why) {
+    char err[600];
+    text = vn_chat_render(m, (int)nm, 1, think, err, sizeof err);
+    if (!text) { snprintf(sv->chat_err, sizeof sv->chat_err, "the model's chat template refuses these messages: %s", err); why = sv->chat_err; }
+  }
+  for (size_t i = 0; i < got; i++) free((char *)m[i].content);
+  free(m);
+  if (text) {
+    *n = 0;
+    int rc = put_text(sv, text, 0, n);  /* as apply_chat_template: the template writes any BOS itself */
+    if (rc == -1) why = "context_length_exceeded";
+    else if (rc) why = "the messages cannot be tokenized";
+    free(text);
+  }
+  return why;
+}
+
 /* The chat prompt: the model's chat format over the messages (system
  * first, user and assistant turns in order, the last one a user turn). */
-static const char *chat_prompt(Server *sv, json_t *msgs, int *n) {
+static const char *chat_prompt(Server *sv, json_t *msgs, json_t *kw, int *n) {
+  if (sv->o->template_chat) return chat_prompt_template(sv, msgs, kw, n);
   const VnChatFmt *f = sv->o->fmt;
   if (!f) return "this model has no chat format: use /v1/completions";
   if (!json_is_array(msgs) || json_array_size(msgs) == 0) return "'messages' must be a non-empty list";
@@ -367,7 +409,7 @@ static const char *gen_start(Gen *g, json_t *req) {
   Server *sv = g->sv;
   int n = 0;
   if (g->chat) {
-    const char *why = chat_prompt(sv, json_object_get(req, "messages"), &n);
+    const char *why = chat_prompt(sv, json_object_get(req, "messages"), json_object_get(req, "chat_template_kwargs"), &n);
     if (why) return why;
   } else {
     json_t *p = json_object_get(req, "prompt");

@@ -1,9 +1,10 @@
 #!/bin/sh
 # deps.sh: make sure the Debian packages venus builds and tests with are here.
 # As root it installs what is missing with apt-get; otherwise it prints the
-# exact install line and fails. `deps.sh fuzz` adds clang and its libFuzzer
+# exact install line and fails (python3-jinja2 is the chat-template tests' oracle).
+# `deps.sh fuzz` adds clang and its libFuzzer
 # runtime (make fuzz).
-PKGS="build-essential pkg-config liblua5.4-dev libjansson-dev libutf8proc-dev libffi-dev libopenblas-dev libmicrohttpd-dev python3 bc curl wrk"
+PKGS="build-essential pkg-config liblua5.4-dev libjansson-dev libutf8proc-dev libffi-dev libopenblas-dev libmicrohttpd-dev python3 python3-jinja2 bc curl wrk"
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do

@@ -152,7 +152,7 @@ t "-p -n past --ctx" "$work/kjv" -p "And God said" -n 100 --ctx 24 --ignore-eos;
 # make test-stress: 1000 runs under ASan): each run ends by itself, 0 or a message
 if python3 tests/cli/stress.py "$work/kjv" "${STRESS_RUNS:-100}" > "$work/stress" 2>&1; then ok "$(tail -1 "$work/stress")"
 else no "stress: $(tail -1 "$work/stress")"; head -20 "$work/stress" | sed 's/^/      /'; fi
-# --chat: the chat formats venus recognizes in real chat templates
+# --chat: the model's own chat template, evaluated by venus
 # (tests/fixtures/chat: the chat_template of three tokenizer_config.json files)
 for f in qwen3:chatml llama3:llama3 gemma3:gemma; do
   t=${f%%:*}; want=${f#*:}
@@ -161,7 +161,7 @@ for f in qwen3:chatml llama3:llama3 gemma3:gemma; do
   # the demo tokenizer's own config (its BOS) with the real model's chat template
   python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c.update(json.load(open(sys.argv[2]))); json.dump(c, open(sys.argv[3], 'w'))" \
     examples/tiny-kjv/tokenizer_config.json tests/fixtures/chat/$t.json "$d/tokenizer_config.json"
-  ./venusc inspect "$d" >"$work/out" 2>&1; has "inspect: $t template is $want" "^chat: +$want$" "$work/out"
+  ./venusc inspect "$d" >"$work/out" 2>&1; has "inspect: the $t template is evaluated" "^chat: +the model's template \([0-9]+ bytes, evaluated by venus\)$" "$work/out"
   ./venusc compile "$d" -o "$d/m" >/dev/null 2>&1 || no "compile with the $t chat template"
   t "--chat --print-prompt ($t)" "$d/m" --chat -p " Hello " --system "Be brief." --print-prompt
   python3 - "$work/out" "$want" <<'PY' && ok "--chat prompt in the $want format" || no "--chat prompt in the $want format"
@@ -179,14 +179,62 @@ if got != want:
 PY
 done
 t "--chat -p generates a reply" "$work/chat_qwen3/m" --chat -p "And God said" -n 8 --temp 0
+# the second turn reads what the template renders for the whole conversation
+# (the first reply as its text): the same greedy reply as a plain run over the
+# ids of that text (venusc chat-template, then venusc tokenize)
+for t in qwen3 llama3 gemma3; do
+  d="$work/chat_$t"
+  printf 'And God said\nAnd Adam\n' | "$d/m" --chat -n 6 --temp 0 --system "Be brief." >"$work/turns" 2>"$work/err"
+  python3 - "$work/turns" "$work/conv.json" <<'PY'
+import json, sys
+r = open(sys.argv[1]).read().split("\n")
+json.dump([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "And God said"},
+           {"role": "assistant", "content": r[0]}, {"role": "user", "content": "And Adam"}], open(sys.argv[2], "w"))
+PY
+  ./venusc chat-template "$d" --messages "$work/conv.json" --add-generation-prompt >"$work/prompt2" 2>"$work/err"
+  ids=$(./venusc tokenize "$d" --file "$work/prompt2" | tr ' ' ,)
+  want=$("$d/m" --ids "$ids" -n 6 --temp 0 --print-ids 2>"$work/err" | tr ' ' ,)
+  want=$(./venusc detokenize "$d" -- "$want")
+  if [ -n "$want" ] && [ "$(sed -n 2p "$work/turns")" = "$want" ]; then ok "--chat turn 2 reads the template's rendering ($t)"
+  else no "--chat turn 2 reads the template's rendering ($t): got '$(sed -n 2p "$work/turns")', want '$want'"; fi
+done
 # the conversation on a terminal (a pseudo-terminal, keys as a person types them)
 if python3 tests/cli/chat_pty.py "$work/chat_qwen3/m" >"$work/pty" 2>&1; then ok "chat on a terminal"; else no "chat on a terminal"; fi
 sed 's/^/      /' "$work/pty"
 printf 'And God said\n' | "$work/chat_qwen3/m" --chat --print-prompt >"$work/out" 2>"$work/err"
 has "--print-prompt shows the turn read from stdin" "^<\|im_start\|>user$" "$work/out"
 has "--print-prompt: the stdin text in the turn" "^And God said<\|im_end\|>$" "$work/out"
+t "--no-thinking" "$work/chat_qwen3/m" --chat -p "Hello" --no-thinking --print-prompt
+python3 - "$work/out" <<'PY' && ok "--no-thinking: the template's empty thinking block" || no "--no-thinking: the template's empty thinking block"
+import sys
+got = open(sys.argv[1]).read().rsplit("\n", 2)[0]
+want = "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
+sys.exit(0 if got == want else "      got %r" % got)
+PY
+if "$work/chat_qwen3/m" -p x --no-thinking >"$work/out" 2>"$work/err"; then no "--no-thinking without --chat refused"
+else has "--no-thinking without --chat refused" "^m: --no-thinking goes with --chat$" "$work/err"; fi
 printf '\n\nAnd God said\n' | "$work/chat_qwen3/m" --chat -n 4 --temp 0 >"$work/out" 2>"$work/err" && ok "--chat skips empty lines" || no "--chat skips empty lines"
 if [ "$(grep -c . "$work/out")" -eq 1 ]; then ok "empty lines send no turn"; else no "empty lines send no turn"; fi
+# a template that refuses a system turn: the binary says so in the template's words;
+# one venus cannot evaluate: venusc warns naming the construct and where, and
+# --chat uses the format it resembles
+for t in nosys bad; do
+  d="$work/chat_$t"; mkdir -p "$d"
+  cp examples/tiny-kjv/config.json examples/tiny-kjv/model.safetensors examples/tiny-kjv/tokenizer.json "$d/"
+done
+python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c['chat_template']=json.load(open(sys.argv[2]))['chat_template']; json.dump(c, open(sys.argv[3], 'w'))" \
+  examples/tiny-kjv/tokenizer_config.json tests/fixtures/chat/turns_nosystem.json "$work/chat_nosys/tokenizer_config.json"
+python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c['chat_template']='{% for m in messages %}<|im_start|>{{ m.role }}\\n{{ m.content | wordwrap(5) }}<|im_end|>\\n{% endfor %}'; json.dump(c, open(sys.argv[2], 'w'))" \
+  examples/tiny-kjv/tokenizer_config.json "$work/chat_bad/tokenizer_config.json"
+./venusc compile "$work/chat_nosys" -o "$work/chat_nosys/m" 2>"$work/err" || no "compile with a template that takes no system turn"
+has "compile notes the template takes no system message" "note: .*takes no system message \(line 1, column [0-9]+: the template refuses this conversation: System role not supported\)" "$work/err"
+t "--chat without --system (a template without a system role)" "$work/chat_nosys/m" --chat -p Hello --print-prompt
+if "$work/chat_nosys/m" --chat -p Hello --system "Be brief." >"$work/out" 2>"$work/err"; then no "--system refused by the template"
+else has "--system refused in the template's words" "^m: cannot build the chat prompt: line 1, column [0-9]+: the template refuses this conversation: System role not supported$" "$work/err"; fi
+./venusc compile "$work/chat_bad" -o "$work/chat_bad/m" 2>"$work/err" || no "compile with a template venus cannot evaluate"
+has "compile warns naming the construct" "warning: .*cannot be evaluated \(line 2, column 16: the filter 'wordwrap' is not supported\); --chat uses the format it resembles" "$work/err"
+t "--chat falls back to the format the template resembles" "$work/chat_bad/m" --chat -p Hello --print-prompt
+has "--chat fallback prompt" "^<\|im_start\|>assistant$" "$work/out"
 if "$work/kjv" --chat -p hi >"$work/out" 2>"$work/err"; then no "--chat without a template refuses"; else has "--chat without a template names --chat-format" "no chat template; give --chat-format" "$work/err"; fi
 t "--chat-format mistral" "$work/kjv" --chat --chat-format mistral -p "Hello" --system "Be brief." --print-prompt
 has "--chat-format mistral prompt" "^<\|endoftext\|>\[INST\] Be brief\.$" "$work/out"

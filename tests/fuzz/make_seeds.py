@@ -197,3 +197,16 @@ for i, args in enumerate([
     ["--weights", "none.vnw", "--ids", "1", "-n", "1", "--ctx", "16", "--ignore-eos"],
 ]):
     put("cli", "args%02d" % i, "\0".join(args))
+
+
+# ---- chat: chat templates (tests/fixtures/chat), one with its own messages
+for name in ("llama3", "gemma3", "qwen3", "inst_fold", "turns_nosystem"):
+    put("chat", name + ".jinja", json.load(open("tests/fixtures/chat/%s.json" % name))["chat_template"])
+put("chat", "constructs.jinja",
+    "{%- set ns = namespace(n=0) %}{% macro t(r, c='x') %}<{{ r }}>{{ c | trim }}{% endmacro %}"
+    "{% for m in messages[::-1] if m.role != 'system' %}{% set ns.n = ns.n + 1 %}{{ t(m.role, m.content) }}"
+    "{{ loop.index0 }}{{ loop.last }}{% if m.content.startswith('<think>') %}{% break %}{% endif %}{% else %}none{% endfor %}"
+    "{{ ns.n ~ '|' ~ (messages | selectattr('role', 'equalto', 'user') | list | length) }}"
+    "{{ messages | tojson }}{{ 'a,b'.split(',') | join('-') }}{{ 3.5 // 2 }}{# c #}{{- raise_exception('no') if false }}")
+put("chat", "messages.jinja", "{% for m in messages %}{{ m.role }}:{{ m.content | upper }}\n{% endfor %}"
+    + "\0sys\0one\0two")

@@ -73,6 +73,11 @@ check "/v1/chat/completions 200 with an assistant message" '[ "$code" = 200 ] &&
 cgot=$(js "d['choices'][0]['message']['content']")
 cwant=$("$work/s" --chat --system "Be brief." -p "And God said" -n 8 --temp 0 2>/dev/null)
 check "chat reply = --chat reply" '[ "$cgot" = "$cwant" ]'
+# the request's chat_template_kwargs reach the template: as --chat --no-thinking
+code=$(post /v1/chat/completions '{"messages":[{"role":"user","content":"And God said"}],"max_tokens":8,"temperature":0,"chat_template_kwargs":{"enable_thinking":false}}')
+cgot=$(js "d['choices'][0]['message']['content']")
+cwant=$("$work/s" --chat --no-thinking -p "And God said" -n 8 --temp 0 2>/dev/null)
+check "chat_template_kwargs enable_thinking=false = --chat --no-thinking" '[ "$code" = 200 ] && [ "$cgot" = "$cwant" ]'
 curl -sN -H 'Content-Type: application/json' "$url/v1/chat/completions" \
   --data-binary '{"messages":[{"role":"user","content":"And God said"}],"max_tokens":8,"stream":true}' >"$work/sse"
 check "chat stream: chunks then [DONE]" 'grep -q "chat.completion.chunk" "$work/sse" && [ "$(grep -v "^$" "$work/sse" | tail -1)" = "data: [DONE]" ]'
@@ -84,6 +89,7 @@ for c in '400 /v1/completions {bad' '400 /v1/completions []' '400 /v1/completion
          '400 /v1/completions {"prompt":"x","n":3}' '400 /v1/completions {"prompt":"x","stop":[1]}' \
          '400 /v1/chat/completions {"messages":[]}' '400 /v1/chat/completions {"messages":[{"role":"assistant","content":"x"}]}' \
          '400 /v1/chat/completions {"messages":[{"role":"user","content":[{"type":"image_url"}]}]}' \
+         '400 /v1/chat/completions {"messages":[{"role":"user","content":"x"}],"chat_template_kwargs":{"enable_thinking":1}}' \
          '400 /v1/embeddings {"input":"x"}' '404 /v1/nothing {}'; do
   want_code=${c%% *}; rest=${c#* }; path=${rest%% *}; body=${rest#* }
   code=$(post "$path" "$body")

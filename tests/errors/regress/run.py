@@ -78,6 +78,17 @@ def cases(target, path, data, d):
         m = linked_dir(d, {}, {"p.txt": (TEXT + "\n").encode()})
         args = [a.decode(errors="surrogateescape") for a in data.split(b"\0")] if data else []
         return [([b, "--ctx", "64", "-t", "1"] + args, m, (0, 1, 2))]
+    if target == "chat":  # a template, then NUL-separated message contents (fuzz_chat.c)
+        tmpl, _, rest = data.partition(b"\0")
+        roles = ["system", "user", "assistant", "user", "assistant", "user"]
+        msgs = ([{"role": r, "content": c.decode(errors="replace")} for r, c in zip(roles, rest.split(b"\0"))] if b"\0" in data
+                else [{"role": "system", "content": "Be brief."}, {"role": "user", "content": " Hello "},
+                      {"role": "assistant", "content": "<think>\nx\n</think>\n\nHi"}, {"role": "user", "content": "Again"}])
+        import json
+        m = linked_dir(d, {}, {"t.jinja": tmpl, "m.json": json.dumps(msgs).encode()})
+        base = [venusc, "chat-template", "--template", os.path.join(m, "t.jinja"), "--messages", os.path.join(m, "m.json"),
+                "--bos", "<s>", "--eos", "</s>"]
+        return [(base, None, (0, 1)), (base + ["--add-generation-prompt", "--no-thinking"], None, (0, 1))]
     sys.exit("regress: %s: no fuzz target of that name" % target)
 
 
