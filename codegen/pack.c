@@ -47,13 +47,17 @@ static int64_t unpair_row(const VnWx *w, int64_t r) {
 static const VnWx *row_source(const VnWx *w, int64_t r, int64_t *srow) {
   for (;;) {
     switch (w->kind) {
-    case VN_WX_TENSOR: *srow = r; return w->nd == 2 ? w : NULL;
-    case VN_WX_ROWS: r += w->a; w = w->args[0]; break;
+    case VN_WX_TENSOR: *srow = r; return w->nd >= 2 ? w : NULL;  /* rows of the last dim */
+    case VN_WX_RESHAPE:
+      if (w->dim[w->nd - 1] != w->args[0]->dim[w->args[0]->nd - 1]) return NULL;
+      w = w->args[0];
+      break;
+    case VN_WX_ROWS: r += w->a * (wx_count(w->args[0]) / w->args[0]->dim[0] / w->dim[w->nd - 1]); w = w->args[0]; break;
     case VN_WX_PAIRS: w = w->args[r % 2]; r /= 2; break;
     case VN_WX_UNPAIR: r = unpair_row(w, r); w = w->args[0]; break;
     case VN_WX_CAT: {
       int a = 0;
-      while (a < w->nargs && r >= w->args[a]->dim[0]) r -= w->args[a++]->dim[0];
+      while (a < w->nargs && r >= wx_count(w->args[a]) / w->dim[w->nd - 1]) r -= wx_count(w->args[a++]) / w->dim[w->nd - 1];
       if (a == w->nargs) return NULL;
       w = w->args[a];
     } break;
@@ -340,9 +344,9 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
       /* blocks the kernels read as stored are copied, not re-quantized */
       int64_t sr;
       int kq = vn_dtype_kept(n->dtype);
-      const VnWx *tw = (n->dtype == VN_Q8_0 || n->dtype == VN_Q4_0 || kq) && n->nd == 2 ? row_source(n->wx, r, &sr) : NULL;
+      const VnWx *tw = ((n->dtype == VN_Q8_0 || n->dtype == VN_Q4_0) && n->nd == 2) || kq ? row_source(n->wx, r, &sr) : NULL;
       const VnTensorInfo *ti = tw ? vn_source_find(src, tw->tensor) : NULL;
-      if (ti && (int)ti->dtype == (int)n->dtype && ti->nd == 2 && ti->dim[1] == cols) {
+      if (ti && (int)ti->dtype == (int)n->dtype && ti->nd >= 2 && ti->dim[ti->nd - 1] == cols) {
         size_t rb = vn_dtype_row_bytes(n->dtype, cols), bb = (size_t)vn_dtype_block_bytes(n->dtype);
         const uint8_t *sp = ti->data + (size_t)sr * rb;
         if (kq) {  /* GGUF's blocks as they are, f16 fields in the target's order */

@@ -12,8 +12,9 @@
  * per product to q8_0 blocks with their half sums (VnBlockQ8s), so a dot
  * product is an integer dot per group of 32 (two of 16 where the format
  * scales every 16), scaled once per group, and the offsets are
- * mn * dx * sum(x) from the half sums. One unpacked block serves every row
- * of x, so a prefill unpacks each weight block once per 8 rows. */
+ * mn * dx * sum(x) from the half sums. Unpacked into buffers, one block
+ * serves 8 rows of x; where the vocabulary has bit fields (VN_V_QBITS) the
+ * byte-aligned formats are unpacked in registers instead (kq_rowdot_v). */
 
 /* bytes of one block, values per block, and whether scales change every
  * 16 values (else every 32) */
@@ -213,6 +214,103 @@ static void kq_rowdot(int dt, const VnBlockQ8s *x, int64_t ldx, int R, const uin
   }
 }
 
+#ifdef VN_V_QBITS
+/* Where the vocabulary has bit fields (VN_V_QBITS: vn_q32_bits, _or_shl,
+ * _half), the formats whose fields are byte-aligned (Q4_1 and the
+ * K-quants) are unpacked in vector registers per group of 32: unsigned
+ * values q, the format's offset folded into mn (Q6_K: q - 32, Q3_K: q - 4;
+ * Q4_1 goes through vn_q32_q4, which gives x . (q - 8)). sc and mn [16] of
+ * block p, per 16 values. */
+static int kq_vec_is(int dt) { return dt == VN_DT_Q4_1 || dt >= VN_DT_Q2_K; }
+
+static inline void kq_scales(int dt, const uint8_t *p, float *sc, float *mn) {
+  switch (dt) {
+  case VN_DT_Q4_1: {
+    float d = kq_h(p), m = kq_h(p + 2);
+    sc[0] = sc[1] = d;
+    mn[0] = mn[1] = m + 8.0f * d;
+  } break;
+  case VN_DT_Q2_K: {
+    float d = kq_h(p + 80), dm = kq_h(p + 82);
+    for (int g = 0; g < 16; g++) { sc[g] = d * (float)(p[g] & 15); mn[g] = -(dm * (float)(p[g] >> 4)); }
+  } break;
+  case VN_DT_Q3_K: {
+    const uint8_t *s12 = p + 96;
+    float d = kq_h(p + 108);
+    uint32_t a0 = kq_le32(s12), a1 = kq_le32(s12 + 4), tmp = kq_le32(s12 + 8);
+    const uint32_t k1 = 0x03030303u, k2 = 0x0f0f0f0fu;
+    uint32_t aux[4] = {(a0 & k2) | (((tmp >> 0) & k1) << 4), (a1 & k2) | (((tmp >> 2) & k1) << 4),
+                       ((a0 >> 4) & k2) | (((tmp >> 4) & k1) << 4), ((a1 >> 4) & k2) | (((tmp >> 6) & k1) << 4)};
+    for (int g = 0; g < 16; g++) {
+      sc[g] = d * (float)((int)(int8_t)(aux[g / 4] >> (8 * (g % 4))) - 32);
+      mn[g] = -4.0f * sc[g];
+    }
+  } break;
+  case VN_DT_Q4_K:
+  case VN_DT_Q5_K: {
+    float d = kq_h(p), dm = kq_h(p + 2);
+    for (int j = 0; j < 8; j++) {
+      int s, m;
+      kq_scale_min(j, p + 4, &s, &m);
+      sc[2 * j] = sc[2 * j + 1] = d * (float)s;
+      mn[2 * j] = mn[2 * j + 1] = -(dm * (float)m);
+    }
+  } break;
+  case VN_DT_Q6_K: {
+    float d = kq_h(p + 208);
+    for (int g = 0; g < 16; g++) { sc[g] = d * (float)(int8_t)p[192 + g]; mn[g] = -32.0f * sc[g]; }
+  } break;
+  }
+}
+
+/* the unsigned values of group g (32 values) of block p */
+static inline vn_q32 kq_vec(int dt, const uint8_t *p, int g) {
+  switch (dt) {
+  case VN_DT_Q4_1: return vn_q32_q4(p + 4);
+  case VN_DT_Q2_K: return vn_q32_bits(p + 16 + 32 * (g / 4), 2 * (g % 4), 3);
+  case VN_DT_Q3_K:
+    return vn_q32_or_shl(vn_q32_bits(p + 32 + 32 * (g / 4), 2 * (g % 4), 3), vn_q32_bits(p, g, 1), 2);
+  case VN_DT_Q4_K: return vn_q32_bits(p + 16 + 32 * (g / 2), 4 * (g % 2), 15);
+  case VN_DT_Q5_K: return vn_q32_or_shl(vn_q32_bits(p + 48 + 32 * (g / 2), 4 * (g % 2), 15), vn_q32_bits(p + 16, g, 1), 4);
+  default: {  /* Q6_K */
+    int h = g / 4, k = g % 4;
+    return vn_q32_or_shl(vn_q32_bits(p + 64 * h + 32 * (k & 1), 4 * (k >> 1), 15), vn_q32_bits(p + 128 + 32 * h, 2 * k, 3), 4);
+  }
+  }
+}
+
+static void kq_rowdot_v(int dt, const VnBlockQ8s *x, int64_t ldx, int R, const uint8_t *w, int64_t K, float *o) {
+  int bs = kq_block_len(dt), bb = kq_block_bytes(dt), p16 = kq_per16(dt), ng = bs / 32;
+  float sc[16], mn[16];
+  for (int r = 0; r < R; r++) {
+    const VnBlockQ8s *xr = x + (int64_t)r * ldx;
+    vn_qf acc = vn_qf_zero();
+    float m = 0.0f;
+    for (int64_t b = 0; b < K / bs; b++) {
+      const uint8_t *p = w + b * bb;
+      const VnBlockQ8s *xb = xr + b * ng;
+      kq_scales(dt, p, sc, mn);
+      for (int g = 0; g < ng; g++) {
+        vn_q32 u = vn_q32_ld(xb[g].qs), v = kq_vec(dt, p, g);
+        float dx = xb[g].d;
+        if (p16) {
+          acc = vn_qf_fma(acc, dx * sc[2 * g], vn_qi_dot(u, vn_q32_half(v, 0)));
+          acc = vn_qf_fma(acc, dx * sc[2 * g + 1], vn_qi_dot(u, vn_q32_half(v, 1)));
+          m += dx * (mn[2 * g] * (float)xb[g].s[0] + mn[2 * g + 1] * (float)xb[g].s[1]);
+        } else {
+          acc = vn_qf_fma(acc, dx * sc[2 * g], dt == VN_DT_Q4_1 ? vn_qi_dot_q4(u, v) : vn_qi_dot(u, v));
+          m += dx * mn[2 * g] * (float)(xb[g].s[0] + xb[g].s[1]);
+        }
+      }
+    }
+    o[r] = vn_qf_sum(acc) + m;
+  }
+}
+#define KQ_ROWDOT(dt) (kq_vec_is(dt) ? kq_rowdot_v : kq_rowdot)
+#else
+#define KQ_ROWDOT(dt) kq_rowdot
+#endif
+
 /* output columns [c0, c1) of every row, as matmul_task */
 static void kq_task(void *arg, int64_t c0, int64_t c1, int thread) {
   (void)thread;
@@ -221,13 +319,14 @@ static void kq_task(void *arg, int64_t c0, int64_t c1, int thread) {
   size_t rb = (size_t)(K / kq_block_len(a->dt)) * (size_t)kq_block_bytes(a->dt);
   const VnBlockQ8s *xq = (const VnBlockQ8s *)a->xq;
   const uint8_t *W = (const uint8_t *)a->W;
+  void (*rowdot)(int, const VnBlockQ8s *, int64_t, int, const uint8_t *, int64_t, float *) = KQ_ROWDOT(a->dt);
   for (int64_t c = c0; c < c1; c++)
     for (int t = 0; t < a->T; t += KQ_MAXR) {
       int R = a->T - t < KQ_MAXR ? a->T - t : KQ_MAXR;
       float g[KQ_MAXR], u[KQ_MAXR];
       int64_t n = a->glu ? 2 * c : c;
-      kq_rowdot(a->dt, xq + (int64_t)t * kb, kb, R, W + (size_t)n * rb, K, g);
-      if (a->glu) kq_rowdot(a->dt, xq + (int64_t)t * kb, kb, R, W + (size_t)(n + 1) * rb, K, u);
+      rowdot(a->dt, xq + (int64_t)t * kb, kb, R, W + (size_t)n * rb, K, g);
+      if (a->glu) rowdot(a->dt, xq + (int64_t)t * kb, kb, R, W + (size_t)(n + 1) * rb, K, u);
       for (int r = 0; r < R; r++) a->out[(int64_t)(t + r) * a->ncols + c] = epilogue(a, t + r, c, g[r], a->glu ? u[r] : 0.0f);
     }
 }
