@@ -282,14 +282,14 @@ static inline vn_q32 kq_vec(int dt, const uint8_t *p, int g) {
 static void kq_rowdot_v(int dt, const VnBlockQ8s *x, int64_t ldx, int R, const uint8_t *w, int64_t K, float *o) {
   int bs = kq_block_len(dt), bb = kq_block_bytes(dt), p16 = kq_per16(dt), ng = bs / 32;
   float sc[16], mn[16];
-  for (int r = 0; r < R; r++) {
-    const VnBlockQ8s *xr = x + (int64_t)r * ldx;
-    vn_qf acc = vn_qf_zero();
-    float m = 0.0f;
-    for (int64_t b = 0; b < K / bs; b++) {
-      const uint8_t *p = w + b * bb;
-      const VnBlockQ8s *xb = xr + b * ng;
-      kq_scales(dt, p, sc, mn);
+  for (int r = 0; r < R; r++) o[r] = 0.0f;
+  for (int64_t b = 0; b < K / bs; b++) {  /* a block's scales once for every row */
+    const uint8_t *p = w + b * bb;
+    kq_scales(dt, p, sc, mn);
+    for (int r = 0; r < R; r++) {
+      const VnBlockQ8s *xb = x + (int64_t)r * ldx + b * ng;
+      vn_qf acc = vn_qf_zero();
+      float m = 0.0f;
       for (int g = 0; g < ng; g++) {
         vn_q32 u = vn_q32_ld(xb[g].qs), v = kq_vec(dt, p, g);
         float dx = xb[g].d;
@@ -302,8 +302,8 @@ static void kq_rowdot_v(int dt, const VnBlockQ8s *x, int64_t ldx, int R, const u
           m += dx * mn[2 * g] * (float)(xb[g].s[0] + xb[g].s[1]);
         }
       }
+      o[r] += vn_qf_sum(acc) + m;
     }
-    o[r] = vn_qf_sum(acc) + m;
   }
 }
 #define KQ_ROWDOT(dt) (kq_vec_is(dt) ? kq_rowdot_v : kq_rowdot)
