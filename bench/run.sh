@@ -3,6 +3,7 @@
 # Writes random-weight Llamas as GGUF files (bench/mkgguf.c; the 110M shape
 # by default, SHAPES="110m 1b" adds TinyLlama-1.1B's), f32 and f16, and
 # q8_0/q4_0 made by llama.cpp's llama-quantize --pure when LLAMA_CPP=DIR
+# (and q4_k_m, DTYPES="q4_k_m": its Q4_K_M mix, only then)
 # names a llama.cpp build (DIR/bin/llama-bench, DIR/bin/llama-quantize),
 # else by venus's own --dtype from the f32 file. Measures the streaming read
 # bandwidth and OpenBLAS sgemm (bench/probe.c), then per dtype: venusc
@@ -83,7 +84,7 @@ for shape in $SHAPES; do
   printf '%-5s %3s | %9s %9s %6s | %8s %8s %6s | %8s %6s | %6s %7s\n' dtype thr prefill llama.cpp ratio decode llama.cpp ratio roofline frac ttft_s rss_MB
   for d in $DTYPES; do
     case $d in
-      f32) bpe=4 ;; f16) bpe=2 ;; q8_0) bpe=1.0625 ;; q4_0) bpe=0.5625 ;;
+      f32) bpe=4 ;; f16) bpe=2 ;; q8_0) bpe=1.0625 ;; q4_0) bpe=0.5625 ;; q4_k_m) bpe=0.6 ;;
       *) echo "bench: unknown dtype $d"; exit 2 ;;
     esac
     src=$models/$shape-f32.gguf dflag=""
@@ -95,6 +96,11 @@ for shape in $SHAPES; do
           [ -s "$src" ] || "$LQ" --pure "$models/$shape-f32.gguf" "$src" "$(echo $d | tr a-z A-Z)" > "$work/quant.log" 2>&1 ||
             { echo "bench: llama-quantize failed: $(tail -1 "$work/quant.log")"; exit 1; }
         else dflag="--dtype $d"; fi ;;
+      q4_k_m)  # llama.cpp's mixed K-quant file (Q4_K, Q6_K; Q5_0 where rows are not whole 256-blocks), kept as stored
+        [ -n "$LQ" ] || { echo "bench: q4_k_m needs LLAMA_CPP=DIR (llama-quantize)"; continue; }
+        src=$models/$shape-$d.gguf
+        [ -s "$src" ] || "$LQ" "$models/$shape-f32.gguf" "$src" Q4_K_M > "$work/quant.log" 2>&1 ||
+          { echo "bench: llama-quantize failed: $(tail -1 "$work/quant.log")"; exit 1; } ;;
     esac
     bin=$work/$shape-$d
     # shellcheck disable=SC2086

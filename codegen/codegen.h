@@ -35,6 +35,10 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
 void vn_repack_rows(int dt, int qr, int q8u, int64_t n, const uint8_t *plain, uint8_t *out);
 /* Pack one row of n floats as dtype dt (target byte order be) into out. */
 void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out);
+/* kqpack.c: GGUF block formats the kernels read as stored (runtime/kquants.h) */
+void vn_kq_swap(int dt, uint8_t *blk);     /* its f16 fields byte-swapped */
+int vn_kq_check(int dt, const uint8_t *blk);  /* 0, or -1: a scale is not finite */
+void vn_kq_quantize(int dt, const float *x, int64_t n, uint8_t *out);  /* little-endian blocks */
 
 /* ---- emit.c: graph -> C ---- */
 typedef struct VnEmitOpts {

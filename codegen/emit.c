@@ -25,6 +25,9 @@
 #define SAME(a, b) ((int)(a) == (int)(b))
 _Static_assert(SAME(VN_DT_F32, VN_F32) && SAME(VN_DT_F16, VN_F16) && SAME(VN_DT_BF16, VN_BF16) && SAME(VN_DT_Q8_0, VN_Q8_0) &&
                SAME(VN_DT_Q4_0, VN_Q4_0) && SAME(VN_KERNEL_DTYPES, VN_DT_Q4_0 + 1), "runtime.h VN_DT_* = graph.h VnDType");
+_Static_assert(SAME(VN_DT_Q4_1, VN_Q4_1) && SAME(VN_DT_Q5_0, VN_Q5_0) && SAME(VN_DT_Q5_1, VN_Q5_1) && SAME(VN_DT_IQ4_NL, VN_IQ4_NL) &&
+               SAME(VN_DT_Q2_K, VN_Q2_K) && SAME(VN_DT_Q3_K, VN_Q3_K) && SAME(VN_DT_Q4_K, VN_Q4_K) && SAME(VN_DT_Q5_K, VN_Q5_K) &&
+               SAME(VN_DT_Q6_K, VN_Q6_K), "runtime.h VN_DT_* of the kept GGUF formats = graph.h VnDType");
 _Static_assert(SAME(VN_A_NONE, VN_ACT_NONE) && SAME(VN_A_SILU, VN_ACT_SILU) && SAME(VN_A_GELU, VN_ACT_GELU) &&
                SAME(VN_A_GELU_TANH, VN_ACT_GELU_TANH) && SAME(VN_A_RELU, VN_ACT_RELU) && SAME(VN_A_SIGMOID, VN_ACT_SIGMOID) &&
                SAME(VN_A_TANH, VN_ACT_TANH) && SAME(VN_A_SOFTPLUS, VN_ACT_SOFTPLUS) && SAME(VN_A_RELU2, VN_ACT_RELU2) &&
@@ -172,7 +175,7 @@ static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_o
     if (g->nodes[n->src[1]].dim[1] > maxk) maxk = g->nodes[n->src[1]].dim[1];
     if (n->p.glu && g->nodes[n->src[1]].dim[0] > maxn) maxn = g->nodes[n->src[1]].dim[0];
   }
-  qbuf += g->t_max * (maxk / 32 + 1) * 40;  /* VnBlockQ8x and its int32 sum (kernels.c) */
+  qbuf += g->t_max * (maxk / 32 + 1) * 40;  /* VnBlockQ8x (36 bytes) or VnBlockQ8s (40) per 32 */
   if (o->blas && g->t_max * maxn * 4 > qbuf) qbuf = g->t_max * maxn * 4;
   *qbuf_out = qbuf;
   *ops_out = ops;

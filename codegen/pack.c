@@ -49,13 +49,17 @@ static int64_t unpair_row(const VnWx *w, int64_t r) {
 static const VnWx *row_source(const VnWx *w, int64_t r, int64_t *srow) {
   for (;;) {
     switch (w->kind) {
-    case VN_WX_TENSOR: *srow = r; return w->nd == 2 ? w : NULL;
-    case VN_WX_ROWS: r += w->a; w = w->args[0]; break;
+    case VN_WX_TENSOR: *srow = r; return w->nd >= 2 ? w : NULL;  /* rows of the last dim */
+    case VN_WX_RESHAPE:
+      if (w->dim[w->nd - 1] != w->args[0]->dim[w->args[0]->nd - 1]) return NULL;
+      w = w->args[0];
+      break;
+    case VN_WX_ROWS: r += w->a * (wx_count(w->args[0]) / w->args[0]->dim[0] / w->dim[w->nd - 1]); w = w->args[0]; break;
     case VN_WX_PAIRS: w = w->args[r % 2]; r /= 2; break;
     case VN_WX_UNPAIR: r = unpair_row(w, r); w = w->args[0]; break;
     case VN_WX_CAT: {
       int a = 0;
-      while (a < w->nargs && r >= w->args[a]->dim[0]) r -= w->args[a++]->dim[0];
+      while (a < w->nargs && r >= wx_count(w->args[a]) / w->dim[w->nd - 1]) r -= wx_count(w->args[a++]) / w->dim[w->nd - 1];
       if (a == w->nargs) return NULL;
       w = w->args[a];
     } break;
@@ -92,6 +96,10 @@ static VnStatus wx_read(Eval *e, const VnWx *w, int64_t off, int64_t n, float *d
       /* decode the whole blocks that cover [off, off + n) */
       int64_t bs = vn_dtype_block(ti->dtype), bb = vn_dtype_block_bytes(ti->dtype);
       int64_t b0 = off / bs, b1 = (off + n + bs - 1) / bs;
+      for (int64_t b = b0; b < b1; b++)
+        if (vn_kq_check(ti->dtype, p + b * bb))
+          return vn_errorf(e->ctx, VN_ERR_INPUT, (VnLoc){ti->file, 0}, "tensor '%s': malformed %s block %lld (its scale is not a finite number)",
+                           ti->name, vn_dtype_name(ti->dtype), (long long)b);
       float *tmp = malloc((size_t)((b1 - b0) * bs) * sizeof *tmp);
       if (!tmp) return vn_errorf(e->ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory decoding '%s'", ti->name);
       if (vn_dequant_row(ti->dtype, p + b0 * bb, (b1 - b0) * bs, tmp)) { free(tmp); return vn_internal(e->ctx, "dequant %s", ti->name); }
@@ -248,6 +256,17 @@ static void put_row(Out *o, int dt, const float *x, int64_t n) {
       put(o, q, 16);
     }
     break;
+  default:
+    if (vn_dtype_kept((VnDType)dt)) {  /* kernel tests only: model weights in these formats are copied */
+      size_t nb = vn_dtype_row_bytes((VnDType)dt, n), bb = (size_t)vn_dtype_block_bytes((VnDType)dt);
+      uint8_t blk[256];
+      for (size_t b = 0; b < nb; b += bb) {
+        vn_kq_quantize(dt, x + b / bb * (size_t)vn_dtype_block((VnDType)dt), vn_dtype_block((VnDType)dt), blk);
+        if (o->be) vn_kq_swap(dt, blk);
+        put(o, blk, bb);
+      }
+    }
+    break;
   }
 }
 
@@ -341,11 +360,24 @@ static VnStatus pack_one_row(Eval *e, const VnNode *n, const VnSource *src, int6
   mo.mlen = 0;
   /* blocks the kernels read as stored are copied, not re-quantized */
   int64_t sr;
-  const VnWx *tw = (n->dtype == VN_Q8_0 || n->dtype == VN_Q4_0) && n->nd == 2 ? row_source(n->wx, r, &sr) : NULL;
+  int kq = vn_dtype_kept(n->dtype);
+  const VnWx *tw = ((n->dtype == VN_Q8_0 || n->dtype == VN_Q4_0) && n->nd == 2) || kq ? row_source(n->wx, r, &sr) : NULL;
   const VnTensorInfo *ti = tw ? vn_source_find(src, tw->tensor) : NULL;
-  if (ti && (int)ti->dtype == (int)n->dtype && ti->nd == 2 && ti->dim[1] == cols) {
+  if (ti && (int)ti->dtype == (int)n->dtype && ti->nd >= 2 && ti->dim[ti->nd - 1] == cols) {
     size_t rb = vn_dtype_row_bytes(n->dtype, cols), bb = (size_t)vn_dtype_block_bytes(n->dtype);
     const uint8_t *sp = ti->data + (size_t)sr * rb;
+    if (kq) {  /* GGUF's blocks as they are, f16 fields in the target's order */
+      uint8_t blk[256];
+      for (size_t b = 0; b < rb; b += bb) {
+        memcpy(blk, sp + b, bb);
+        if (vn_kq_check(n->dtype, blk))
+          return vn_errorf(e->ctx, VN_ERR_INPUT, (VnLoc){ti->file, 0}, "tensor '%s': malformed %s block %lld (its scale is not a finite number)",
+                           ti->name, vn_dtype_name(n->dtype), (long long)(((size_t)sr * rb + b) / bb));
+        if (o->be) vn_kq_swap(n->dtype, blk);
+        put(o, blk, bb);
+      }
+      return VN_OK;
+    }
     for (size_t b = 0; b < rb; b += bb) {
       put16(o, (uint16_t)(sp[b] | sp[b + 1] << 8));  /* the f16 scale, in the target's order */
       put(o, sp + b + 2, bb - 2);

@@ -35,6 +35,54 @@ static void progress(const char *fmt, ...) {
   va_end(ap);
 }
 
+/* Per stored type, the matrices packed as stored (kept) and those packed
+ * as another type (converted): inspect prints them, compile -v says them,
+ * and compile warns once per type whose blocks are converted unasked. */
+typedef struct { int kept[VN_DTYPE_COUNT], conv[VN_DTYPE_COUNT][VN_DTYPE_COUNT]; } TypeUse;
+
+static void type_use(const VnGraph *g, TypeUse *u) {
+  memset(u, 0, sizeof *u);
+  for (uint32_t i = 0; i < g->n; i++) {
+    const VnNode *n = &g->nodes[i];
+    if (n->op != VN_OP_WEIGHT || n->nd < 2) continue;
+    const VnWx *w = n->wx;
+    while (w && w->kind != VN_WX_TENSOR) w = w->nargs ? w->args[0] : NULL;
+    if (!w || w->dtype < 0 || w->dtype >= VN_DTYPE_COUNT) continue;
+    if (w->dtype == (int)n->dtype) u->kept[w->dtype]++;
+    else u->conv[w->dtype][n->dtype]++;
+  }
+}
+
+static const char *conv_why(int a, int b) {
+  if (vn_dtype_block((VnDType)a) > 1 && vn_dtype_block((VnDType)b) == 1) return " (rows are not whole blocks)";
+  if (vn_dtype_kept((VnDType)a) || a < VN_KERNEL_DTYPES) return " (not whole stored rows: fused with another type, or reordered within rows)";
+  return " (the nearest format the kernels run)";
+}
+
+/* inspect (f: stdout) or compile -v (progress); warn: one line per block type converted */
+static void type_report(const VnGraph *g, FILE *f, int warn) {
+  TypeUse u;
+  type_use(g, &u);
+  char line[512];
+  size_t l = 0;
+  line[0] = 0;
+  for (int a = 0; a < VN_DTYPE_COUNT; a++)
+    if (u.kept[a]) l += (size_t)snprintf(line + l, sizeof line - l, "%s%s %d", l ? ", " : "", vn_dtype_name((VnDType)a), u.kept[a]);
+  if (l && f) fprintf(f, "kept:        %s (matrices packed as stored)\n", line);
+  else if (l) progress("kept as stored: %s (matrices)", line);
+  for (int a = 0; a < VN_DTYPE_COUNT; a++)
+    for (int b = 0; b < VN_DTYPE_COUNT; b++) {
+      if (!u.conv[a][b]) continue;
+      if (f) fprintf(f, "converted:   %d weights stored as %s are packed as %s%s\n", u.conv[a][b], vn_dtype_name((VnDType)a),
+                     vn_dtype_name((VnDType)b), conv_why(a, b));
+      else progress("converted: %d matrices stored as %s are packed as %s%s", u.conv[a][b], vn_dtype_name((VnDType)a),
+                    vn_dtype_name((VnDType)b), conv_why(a, b));
+      if (warn && g->wdtype < 0 && vn_dtype_block((VnDType)a) > 1)
+        fprintf(stderr, "venusc: warning: %d matrices stored as %s are converted to %s%s\n", u.conv[a][b],
+                vn_dtype_name((VnDType)a), vn_dtype_name((VnDType)b), conv_why(a, b));
+    }
+}
+
 /* the end of a command: the context's memory goes back, rc is the exit status */
 static int done(VnCtx *ctx, int rc) {
   vn_arena_free(&ctx->arena);
@@ -67,7 +115,8 @@ static const struct { const char *name, *text; } cmd_usage[] = {
    "                          host targets build with $CC when it is set (default cc)\n"
    "      --cc CC             build with this C compiler (any target; before $CC)\n"
    "      --dtype D           weight type of matrices: f32 f16 bf16 q8_0 q4_0\n"
-   "                          (default: as the model file stores them)\n"
+   "                          (default: as the model file stores them, every GGUF\n"
+   "                          block format included; -v lists what is kept)\n"
    "      --spec FILE.lua     use this architecture spec instead of the built-in choice\n"
    "      --emit-c DIR        keep the generated C source tree (with a Makefile) in DIR\n"
    "      --batch N           most tokens per forward step (prefill chunk; default 512,\n"
@@ -863,6 +912,7 @@ static int cmd_compile(int argc, char **argv) {
   vn_made_sweep(c.j.out);  /* leftovers of runs killed by kill -9 */
   VnStatus rc = make_graph(&c.ctx, &c.j, &c.md, &c.g, &c.cf);
   if (rc != VN_OK || (!c.j.out && !c.j.emit)) return finish(&c, rc);  /* -d / --dot only */
+  type_report(c.g, NULL, 1);
   rc = stage_tokenizer(&c);
   if (rc == VN_OK) rc = stage_tree(&c);
   if (rc == VN_OK) rc = stage_pack(&c);
@@ -1072,23 +1122,8 @@ static int cmd_inspect(int argc, char **argv) {
   for (int d = 0; d < VN_DTYPE_COUNT; d++)
     if (wb[d]) { printf("%s%s %lld", first ? "" : ", ", vn_dtype_name((VnDType)d), (long long)wb[d]); first = 0; }
   printf(")\n");
-  /* where the packed type differs from the stored one, say so */
-  {
-    int conv[VN_DTYPE_COUNT][VN_DTYPE_COUNT];
-    memset(conv, 0, sizeof conv);
-    for (uint32_t i = 0; i < g->n; i++) {
-      const VnNode *n = &g->nodes[i];
-      if (n->op != VN_OP_WEIGHT) continue;
-      const VnWx *w = n->wx;
-      while (w && w->kind != VN_WX_TENSOR) w = w->nargs ? w->args[0] : NULL;
-      if (w && w->dtype >= 0 && w->dtype < VN_DTYPE_COUNT && w->dtype != (int)n->dtype) conv[w->dtype][n->dtype]++;
-    }
-    for (int a = 0; a < VN_DTYPE_COUNT; a++)
-      for (int b = 0; b < VN_DTYPE_COUNT; b++)
-        if (conv[a][b])
-          printf("converted:   %d weights stored as %s are packed as %s%s\n", conv[a][b], vn_dtype_name((VnDType)a),
-                 vn_dtype_name((VnDType)b), a >= VN_KERNEL_DTYPES ? " (the nearest format the kernels run)" : "");
-  }
+  /* per stored type: kept as stored, or packed as another type */
+  type_report(g, stdout, 0);
   printf("arena:       %lld bytes (activations of a %lld-token step)\n", (long long)g->arena_bytes, (long long)g->t_max);
   long long dctx = g->info.max_pos > 0 ? g->info.max_pos : 4096;
   printf("state:       %lld bytes per context position (%lld bytes at --ctx %lld)\n", (long long)g->state_row_bytes,

@@ -85,6 +85,10 @@ static const struct { const char *name; int block; int bytes; } dtypes[VN_DTYPE_
 const char *vn_dtype_name(VnDType t) { return (unsigned)t < VN_DTYPE_COUNT ? dtypes[t].name : "?"; }
 int vn_dtype_block_bytes(VnDType t) { return dtypes[t].bytes; }
 int vn_dtype_block(VnDType t) { return dtypes[t].block; }
+int vn_dtype_kept(VnDType t) {
+  return t == VN_Q4_1 || t == VN_Q5_0 || t == VN_Q5_1 || t == VN_IQ4_NL || t == VN_Q2_K || t == VN_Q3_K ||
+         t == VN_Q4_K || t == VN_Q5_K || t == VN_Q6_K;
+}
 
 int vn_dtype_parse(const char *s, VnDType *out) {
   for (int i = 0; i < VN_DTYPE_COUNT; i++)

@@ -89,6 +89,19 @@ static const char *join_names(VnCtx *ctx, const char *how, VnNode **ws, int n) {
   return s;
 }
 
+/* Can weights a and b become one? Not when one is stored in a block format
+ * the other is not stored in (plan keeps such formats as stored, per
+ * tensor), unless --dtype packs every matrix alike. */
+static int wx_dtype(const VnWx *w) {
+  while (w && w->kind != VN_WX_TENSOR) w = w->nargs ? w->args[0] : NULL;
+  return w ? w->dtype : -1;
+}
+static int same_store(const VnGraph *g, const VnNode *a, const VnNode *b) {
+  int da = wx_dtype(a->wx), db = wx_dtype(b->wx);
+  if (g->wdtype >= 0 || da == db) return 1;
+  return !(da >= 0 && vn_dtype_block((VnDType)da) > 1) && !(db >= 0 && vn_dtype_block((VnDType)db) > 1);
+}
+
 /* mul(act(mm_g), mm_u) with both matmuls on the same input. */
 static void fuse_glu(VnCtx *ctx, VnGraph *g) {
   for (uint32_t i = 0; i < g->n; i++) {
@@ -102,7 +115,7 @@ static void fuse_glu(VnCtx *ctx, VnGraph *g) {
       VnNode *gt = &g->nodes[igt];
       if (!plain_matmul(gt) || gt->nuse != 1 || gt->src[0] != u->src[0] || igt == iu) continue;
       VnNode *wg = &g->nodes[gt->src[1]], *wu = &g->nodes[u->src[1]];
-      if (wg->dim[0] != wu->dim[0] || wg->dim[1] != wu->dim[1]) continue;
+      if (wg->dim[0] != wu->dim[0] || wg->dim[1] != wu->dim[1] || !same_store(g, wg, wu)) continue;
       VnWx *pw = wx_new(ctx, VN_WX_PAIRS, 2);
       pw->args[0] = (VnWx *)wg->wx;
       pw->args[1] = (VnWx *)wu->wx;
@@ -144,7 +157,8 @@ static void fuse_siblings(VnCtx *ctx, VnGraph *g) {
     int64_t cols = g->nodes[f->src[1]].dim[1];
     for (uint32_t j = i; j < g->n; j++) {
       VnNode *o = &g->nodes[j];
-      if (plain_matmul(o) && o->src[0] == f->src[0] && g->nodes[o->src[1]].dim[1] == cols && g->nodes[o->src[1]].nd == 2)
+      if (plain_matmul(o) && o->src[0] == f->src[0] && g->nodes[o->src[1]].dim[1] == cols && g->nodes[o->src[1]].nd == 2 &&
+          same_store(g, &g->nodes[f->src[1]], &g->nodes[o->src[1]]))
         grp[ng++] = j;
     }
     if (ng < 2) continue;

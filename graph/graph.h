@@ -88,14 +88,17 @@ int vn_write_file(const char *path, const void *p, size_t n);
 char *vn_read_file(const char *path, size_t *len);  /* malloc'ed, NUL-terminated */
 
 /* ---- element types ---- */
-/* The first five are what kernels compute with (runtime.h VN_DT_*); the
- * rest are formats model files store, converted at pack time. */
+/* The first five are what kernels compute with (runtime.h VN_DT_*); of
+ * the formats model files store, those vn_dtype_kept names are kernel
+ * dtypes too (same numbers), the rest are converted at pack time. */
 typedef enum {
   VN_F32, VN_F16, VN_BF16, VN_Q8_0, VN_Q4_0, VN_I32,
   VN_Q4_1, VN_Q5_0, VN_Q5_1, VN_IQ4_NL, VN_Q2_K, VN_Q3_K, VN_Q4_K, VN_Q5_K, VN_Q6_K,
   VN_DTYPE_COUNT
 } VnDType;
 #define VN_KERNEL_DTYPES 5  /* dtypes below this the kernels read */
+/* GGUF's other block formats the kernels read as stored (runtime/kquants.h) */
+int vn_dtype_kept(VnDType t);
 const char *vn_dtype_name(VnDType t);
 int vn_dtype_parse(const char *s, VnDType *out);
 /* Bytes of `n` elements of a row (n a multiple of the block size for blocks). */

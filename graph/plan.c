@@ -28,6 +28,20 @@ static int source_dtype(const VnWx *w) {
   return w ? w->dtype : -1;
 }
 
+/* Does w only select, stack or reorder whole rows of tensors of type dt,
+ * each as wide as the result (so its blocks can be copied as stored)? A
+ * tensor of more dims is rows of its last one. */
+static int rows_of(const VnWx *w, int dt, int64_t cols) {
+  switch (w->kind) {
+  case VN_WX_TENSOR: return w->nd >= 2 && w->dtype == dt && w->dim[w->nd - 1] == cols;
+  case VN_WX_ROWS: case VN_WX_UNPAIR: case VN_WX_RESHAPE: return rows_of(w->args[0], dt, cols);
+  case VN_WX_PAIRS: case VN_WX_CAT:
+    for (int a = 0; a < w->nargs; a++) if (!rows_of(w->args[a], dt, cols)) return 0;
+    return w->nargs > 0;
+  default: return 0;
+  }
+}
+
 static void assign_weight_dtypes(VnGraph *g) {
   for (uint32_t i = 0; i < g->n; i++) {
     VnNode *n = &g->nodes[i];
@@ -46,10 +60,12 @@ static void assign_weight_dtypes(VnGraph *g) {
     if (wn->nd < 2) continue;
     int dt = g->wdtype;
     if (dt < 0) {
-      /* as stored when the kernels read that format; other block formats
-       * become q8_0 (the nearest the kernels run, losing next to nothing) */
+      /* as stored when the kernels read that format (GGUF's other block
+       * formats only where whole stored rows are copied); the rest become
+       * q8_0 (the nearest the kernels run, losing next to nothing) */
       dt = source_dtype(wn->wx);
-      if (dt >= VN_KERNEL_DTYPES && dt != VN_I32) dt = VN_Q8_0;
+      if (vn_dtype_kept((VnDType)dt) && !rows_of(wn->wx, dt, wn->dim[wn->nd - 1])) dt = VN_Q8_0;
+      else if (dt >= VN_KERNEL_DTYPES && dt != VN_I32 && !vn_dtype_kept((VnDType)dt)) dt = VN_Q8_0;
       else if (dt < 0 || dt == VN_I32) dt = VN_F32;
     }
     /* block formats need whole blocks per row; otherwise keep 16-bit floats */

@@ -383,6 +383,8 @@ float vn_act_f(int act, float x) {
 }
 
 /* ---- embed ---- */
+static int kq_is(int dt);  /* the kept GGUF formats: kquants.h */
+static void kq_dequant_row(const void *W, int dt, int64_t row, int64_t K, float *out);
 static void dequant_row(const void *W, int dt, int64_t row, int64_t K, float *out) {
   switch (dt) {
   case VN_DT_F32: memcpy(out, (const float *)W + row * K, (size_t)K * 4); break;
@@ -399,6 +401,7 @@ static void dequant_row(const void *W, int dt, int64_t row, int64_t K, float *ou
       for (int i = 0; i < 16; i++) { out[j * 32 + i] = d * ((b[j].qs[i] & 15) - 8); out[j * 32 + i + 16] = d * ((b[j].qs[i] >> 4) - 8); }
     }
   } break;
+  default: if (kq_is(dt)) kq_dequant_row(W, dt, row, K, out); break;
   }
 }
 
@@ -689,11 +692,14 @@ static void rmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
 }
 #endif
 
+#include "kquants.h"
+
 void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *W, int dt, const float *bias,
                  const float *res, int64_t ldres, int T, int64_t K, int64_t N, int act, int glu, float scale) {
   int rp = dt & VN_DT_RP;  /* W repacked for this target (a plain layout where it has no VN_QR) */
   dt &= ~VN_DT_RP;
   MatmulArgs a = {out, x, ldx, W, dt, bias, res, ldres, T, K, N, glu ? N / 2 : N, act, glu, scale, NULL, NULL};
+  if (kq_is(dt)) { kq_matmul(rt, &a); return; }
   if (dt == VN_DT_Q8_0 || dt == VN_DT_Q4_0) {
     a.xq = rt->qbuf;
 #ifdef VN_QR
@@ -901,6 +907,7 @@ size_t vn_row_bytes(int dt, int64_t n) {
   case VN_DT_F16: case VN_DT_BF16: return (size_t)n * 2;
   case VN_DT_Q8_0: return (size_t)(n / 32) * sizeof(VnBlockQ8);
   case VN_DT_Q4_0: return (size_t)(n / 32) * sizeof(VnBlockQ4);
+  default: if (kq_is(dt)) return (size_t)(n / kq_block_len(dt)) * (size_t)kq_block_bytes(dt); break;
   }
   return 0;
 }

@@ -25,6 +25,11 @@ enum { VN_DT_F32 = 0, VN_DT_F16 = 1, VN_DT_BF16 = 2, VN_DT_Q8_0 = 3, VN_DT_Q4_0 
  * target's kernels stream it (codegen/pack.c vn_repack_rows; plain on a
  * target without a repacked layout) */
 enum { VN_DT_RP = 0x100 };
+/* GGUF's other block formats, kept as the file stores them (kquants.h) */
+enum {
+  VN_DT_Q4_1 = 6, VN_DT_Q5_0 = 7, VN_DT_Q5_1 = 8, VN_DT_IQ4_NL = 9, VN_DT_Q2_K = 10, VN_DT_Q3_K = 11,
+  VN_DT_Q4_K = 12, VN_DT_Q5_K = 13, VN_DT_Q6_K = 14
+};
 /* activations (same numbering as venusc's VnAct) */
 enum {
   VN_A_NONE, VN_A_SILU, VN_A_GELU, VN_A_GELU_TANH, VN_A_RELU, VN_A_SIGMOID, VN_A_TANH, VN_A_SOFTPLUS, VN_A_RELU2
@@ -42,6 +47,10 @@ typedef struct { uint16_t d; uint8_t qs[16]; } VnBlockQ4;
  * value), the scale held as a float so kernels need not convert it; 36
  * bytes, as venusc sizes qbuf. */
 typedef struct { float d; int8_t qs[32]; } VnBlockQ8x;
+/* Activations for the kept GGUF formats: the same q8_0 block, with the
+ * sums of its two halves of 16 (for formats with a min or an offset per
+ * sub-block); 40 bytes, as venusc sizes qbuf. */
+typedef struct { float d; int16_t s[2]; int8_t qs[32]; } VnBlockQ8s;
 
 /* A RoPE table: see graph.h VnRope. */
 typedef struct VnRtRope {

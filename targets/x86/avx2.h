@@ -87,3 +87,14 @@ static inline vn_rf vn_rf_fma(vn_rf acc, vn_rf s, float d, vn_ri q) {
   return _mm256_fmadd_ps(_mm256_mul_ps(s, _mm256_set1_ps(d)), _mm256_cvtepi32_ps(q), acc);
 }
 static inline void vn_rf_st(float *p, vn_rf v) { _mm256_storeu_ps(p, v); }
+/* bit fields of 32 bytes, for the block formats GGUF keeps (runtime/kquants.h):
+ * (p[i] >> shift) & mask, a | b << up (fields that do not cross bytes), and
+ * v with the other half of 16 zeroed */
+#define VN_V_QBITS 1
+static inline vn_q32 vn_q32_bits(const uint8_t *p, int shift, int mask) {
+  return _mm256_and_si256(_mm256_srli_epi16(_mm256_loadu_si256((const __m256i *)p), shift), _mm256_set1_epi8((char)mask));
+}
+static inline vn_q32 vn_q32_or_shl(vn_q32 a, vn_q32 b, int up) { return _mm256_or_si256(a, _mm256_slli_epi16(b, up)); }
+static inline vn_q32 vn_q32_half(vn_q32 v, int hi) {
+  return hi ? _mm256_blend_epi32(_mm256_setzero_si256(), v, 0xF0) : _mm256_blend_epi32(_mm256_setzero_si256(), v, 0x0F);
+}

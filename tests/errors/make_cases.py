@@ -162,3 +162,43 @@ if os.path.exists(gg):
     i = g.find(b"general.architecture")
     j = g.find(b"llama", i)
     w("gguf_unknown_arch.gguf", g[:j] + b"lxama" + g[j + 5:])
+
+# GGUF block data: a Q4_K block whose scale is Inf, a tensor of a type GGML does not have
+gk = os.path.join(os.path.dirname(good.rstrip("/")), "..", "gguf", "tiny-kjv-q4_k_m.gguf")
+if os.path.exists(gk):
+    g = bytearray(open(gk, "rb").read())
+    u32 = lambda o: struct.unpack_from("<I", g, o)[0]
+    u64 = lambda o: struct.unpack_from("<Q", g, o)[0]
+    SZ = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
+    def skip(o, t):
+        if t == 8:
+            return o + 8 + u64(o)
+        if t == 9:
+            et, n = u32(o), u64(o + 4)
+            o += 12
+            for _ in range(n):
+                o = skip(o, et)
+            return o
+        return o + SZ[t]
+
+    o = 24
+    for _ in range(u64(16)):
+        o += 8 + u64(o)
+        o = skip(o + 4, u32(o))
+    infos = []
+    for _ in range(u64(8)):
+        name = g[o + 8:o + 8 + u64(o)].decode()
+        o += 8 + u64(o)
+        nd = u32(o)
+        o += 4 + 8 * nd
+        infos.append((name, o, u32(o), u64(o + 4)))  # name, where its type is, type, data offset
+        o += 12
+    data = (o + 31) // 32 * 32
+    name, at, ty, off = next(t for t in infos if t[2] == 12)  # the first Q4_K tensor
+    bad = bytearray(g)
+    struct.pack_into("<H", bad, data + off, 0x7C00)
+    w("gguf_bad_kblock.gguf", bytes(bad))
+    bad = bytearray(g)
+    struct.pack_into("<I", bad, at, 99)
+    w("gguf_unknown_type.gguf", bytes(bad))

@@ -104,6 +104,8 @@ expect gguf_big_endian 1 "gguf_big_endian.gguf: a big-endian GGUF file" -- $C $G
 expect gguf_huge_counts 1 "gguf_huge_counts.gguf: claims [0-9]+ tensors" -- $C $G/gguf_huge_counts.gguf $O
 expect gguf_not_gguf 1 "gguf_not_gguf.gguf: not a GGUF file" -- $C $G/gguf_not_gguf.gguf $O
 expect gguf_unknown_arch 1 "gguf_unknown_arch.gguf: GGUF architecture 'lxama' has no mapping" -- $C $G/gguf_unknown_arch.gguf $O
+expect gguf_bad_kblock 1 "gguf_bad_kblock.gguf: tensor '.*': malformed q4_k block 0 \(its scale is not a finite number\)" -- $C $G/gguf_bad_kblock.gguf $O
+expect gguf_unknown_type 1 "gguf_unknown_type.gguf: tensor '.*': GGML type 99 is not supported" -- $C $G/gguf_unknown_type.gguf $O
 [ -e /tmp/venus-pwned ] && { echo "FAIL  a spec ran os.execute"; fail=$((fail+1)); }
 
 # the model binary: wrong, truncated and missing weight files

@@ -17,4 +17,6 @@ done
 # The hf/ fixtures as llama.cpp's own converter wrote them (tests/gguf/conv.sh).
 sh tests/gguf/conv.sh "$work" || fails=$((fails+1))
 sh tests/gguf/meta.sh "$work" || fails=$((fails+1))
+# Block formats kept as stored, on other shapes (tests/gguf/kept.sh).
+sh tests/gguf/kept.sh "$work" || fails=$((fails+1))
 [ $rc -eq 0 ] && [ $fails -eq 0 ]

@@ -30,6 +30,7 @@
 #include "graph.h"
 #include "ops.h"
 #include "codegen.h"
+#include "frontend.h"
 #include "runtime.h"
 #include <dlfcn.h>
 #include <ffi.h>
@@ -141,6 +142,9 @@ static void op_node(Gen *G, VnOp op, const uint32_t *src, const VnParams *p) {
 
 #define DESC(...) snprintf(G->c->desc, sizeof G->c->desc, __VA_ARGS__)
 static const VnDType DTS[] = {VN_F32, VN_F16, VN_BF16, VN_Q8_0, VN_Q4_0};
+/* GGUF's block formats the kernels read as stored (runtime/kquants.h) */
+static const VnDType KEPT[] = {VN_Q4_1, VN_Q5_0, VN_Q5_1, VN_IQ4_NL, VN_Q2_K, VN_Q3_K, VN_Q4_K, VN_Q5_K, VN_Q6_K};
+#define NKEPT 9
 #define NCOLS_ODD 1, 7, 31, 33, 100, 257   /* ragged tails around vector widths */
 
 /* A RoPE table for head_dim hd: partial rot_dim, interleaved, linear
@@ -189,10 +193,10 @@ GEN(positions, 6) {
   op_node(G, VN_OP_POSITIONS, NULL, &p);
 }
 
-GEN(embed, 20) {
+GEN(embed, 20 + NKEPT) {
   Case *c = G->c;
-  VnDType dt = DTS[k % 5];
-  int64_t H = vn_dtype_block(dt) > 1 ? PICK(&G->r, 32, 64, 96, 256) : PICK(&G->r, NCOLS_ODD, 64);
+  VnDType dt = k < 20 ? DTS[k % 5] : KEPT[k - 20];
+  int64_t H = vn_dtype_block(dt) == 256 ? PICK(&G->r, 256, 512) : vn_dtype_block(dt) > 1 ? PICK(&G->r, 32, 64, 96, 256) : PICK(&G->r, NCOLS_ODD, 64);
   c->vocab = irand(&G->r, 1, 40);
   c->T = irand(&G->r, 1, 9);
   VnParams p = {0};
@@ -221,14 +225,16 @@ static void gen_norm(Gen *G, int k, VnOp op) {
 GEN(rmsnorm, 16) { gen_norm(G, k, VN_OP_RMSNORM); }
 GEN(layernorm, 16) { gen_norm(G, k, VN_OP_LAYERNORM); }
 
-GEN(matmul, 60) {
+GEN(matmul, 60 + 3 * NKEPT) {
   Case *c = G->c;
   uint64_t *r = &G->r;
-  VnDType dt = DTS[k % 5];
-  int blk = vn_dtype_block(dt) > 1, big = k >= 50;  /* big: T*K*N past the kernel's threading threshold */
+  /* the kept GGUF formats: three cases each (plain, glu, big) */
+  int kk = k - 60;
+  VnDType dt = k < 60 ? DTS[k % 5] : KEPT[kk % NKEPT];
+  int blk = vn_dtype_block(dt) > 1, big = k < 60 ? k >= 50 : kk / NKEPT == 2;  /* big: T*K*N past the kernel's threading threshold */
   VnParams p = {0};
-  p.glu = (k / 5) % 3 == 1;
-  int64_t K = big ? 256 : blk ? PICK(r, 32, 64, 96, 256) : PICK(r, NCOLS_ODD, 64);
+  p.glu = k < 60 ? (k / 5) % 3 == 1 : kk / NKEPT == 1;
+  int64_t K = vn_dtype_block(dt) == 256 ? PICK(r, 256, 512) : big ? 256 : blk ? PICK(r, 32, 64, 96, 256) : PICK(r, NCOLS_ODD, 64);
   /* quantized: at least 16 outputs a row, so that x's rounding noise averages out under TOL_QUANT */
   int64_t N = big ? 64 : blk ? PICK(r, 16, 33, 64) : PICK(r, 1, 3, 7, 16, 33, 64);
   if (p.glu) N *= 2;
@@ -659,6 +665,17 @@ static void unpack_row(int dt, const uint8_t *p, int64_t n, int be, float *out) 
         out[b * 32 + j] = d * (float)((p[2 + j] & 15) - 8);
         out[b * 32 + j + 16] = d * (float)((p[2 + j] >> 4) - 8);
       }
+    }
+    break;
+  default:  /* GGUF's blocks (f16 fields in the target's order): GGML's dequantization, frontend/quants.c */
+    if (vn_dtype_kept((VnDType)dt)) {
+      size_t rb = vn_dtype_row_bytes((VnDType)dt, n), bb = (size_t)vn_dtype_block_bytes((VnDType)dt);
+      uint8_t *le = malloc(rb);
+      if (!le) { fprintf(stderr, "harness: out of memory\n"); exit(2); }
+      memcpy(le, p, rb);
+      if (be) for (size_t b = 0; b < rb; b += bb) vn_kq_swap(dt, le + b);
+      vn_dequant_row(dt, le, n, out);
+      free(le);
     }
     break;
   }

@@ -24,7 +24,7 @@ mkdir -p $B/rt
 # link; the kernels under test are the ones in each target's shared object.
 cmp -s targets/generic/generic.h $B/rt/vn_target.h || cp targets/generic/generic.h $B/rt/vn_target.h || exit 2
 for f in kernels threads; do
-  if [ ! -e $B/rt/$f.o ] || [ -n "$(find runtime/$f.c runtime/runtime.h runtime/half.h $B/rt/vn_target.h -newer $B/rt/$f.o 2>/dev/null)" ]; then
+  if [ ! -e $B/rt/$f.o ] || [ -n "$(find runtime/$f.c runtime/runtime.h runtime/half.h runtime/kquants.h $B/rt/vn_target.h -newer $B/rt/$f.o 2>/dev/null)" ]; then
     $CC -O2 -std=gnu11 -fno-strict-aliasing -DVN_NO_THREADS -I$B/rt -Iruntime -c -o $B/rt/$f.o runtime/$f.c ||
       { echo "ops: building the runtime's kernels failed"; exit 2; }
   fi

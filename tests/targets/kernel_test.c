@@ -226,6 +226,79 @@ static void test_matmul(void) {
         }
 }
 
+/* vn_k_matmul on GGUF's block formats kept as stored (runtime/kquants.h):
+ * random blocks (every bit pattern of the quantized fields; the f16 scales
+ * small finite values, in this target's byte order as venusc packs them),
+ * against a scalar loop over the blocks dequantized (kquants.h's
+ * kq_dequant_row, the values GGML's dequantization gives: tests/ops holds
+ * it to frontend/quants.c) and x through q8_0. T 9 passes the 8 rows one
+ * unpacked block serves. */
+#define KT 9
+#define KK 512
+#define KN 8
+static float KX[KT * KK], KO[KT * KN], KWF[KN * KK], KXQ[KK];
+static uint8_t KW[KN * (KK / 256) * 210];
+static VnBlockQ8s KQ[KT * (KK / 32 + 1)];
+
+static void test_kept(void) {
+  static const int dts[] = {VN_DT_Q4_1, VN_DT_Q5_0, VN_DT_Q5_1, VN_DT_IQ4_NL, VN_DT_Q2_K, VN_DT_Q3_K, VN_DT_Q4_K, VN_DT_Q5_K, VN_DT_Q6_K};
+  static const int Ts[] = {1, 3, 9}, Ns[] = {2, 8};
+  VnRt rt;
+  memset(&rt, 0, sizeof rt);
+  rt.nthreads = 1;
+  rt.qbuf = KQ;
+  for (int di = 0; di < 9; di++)
+    for (int ti = 0; ti < 3; ti++)
+      for (int ni = 0; ni < 2; ni++)
+        for (int big = 0; big < 2; big++) {
+          int dt = dts[di], T = Ts[ti], N = Ns[ni], bs = kq_block_len(dt), bb = kq_block_bytes(dt);
+          int K = bs == 256 ? (big ? 512 : 256) : (big ? 160 : 32), glu = (ti + ni) % 2, ncols = glu ? N / 2 : N;
+          for (int i = 0; i < T * K; i++) KX[i] = frand();
+          int f16[2] = {-1, -1};  /* byte offsets of a block's f16 fields */
+          switch (dt) {
+          case VN_DT_Q4_1: case VN_DT_Q5_1: case VN_DT_Q4_K: case VN_DT_Q5_K: f16[0] = 0; f16[1] = 2; break;
+          case VN_DT_Q5_0: case VN_DT_IQ4_NL: f16[0] = 0; break;
+          case VN_DT_Q2_K: f16[0] = 80; f16[1] = 82; break;
+          case VN_DT_Q3_K: f16[0] = 108; break;
+          case VN_DT_Q6_K: f16[0] = 208; break;
+          }
+          size_t rb = vn_row_bytes(dt, K);
+          for (size_t i = 0; i < rb * (size_t)N; i++) KW[i] = (uint8_t)irange(0, 255);
+          for (size_t b = 0; b < rb * (size_t)N; b += (size_t)bb)
+            for (int f = 0; f < 2; f++)
+              if (f16[f] >= 0) {
+                uint16_t h = vn_half_f32_to_f16(frand() * (bs == 256 ? 0.01f : 0.1f));
+                memcpy(KW + b + f16[f], &h, 2);
+              }
+          for (int r = 0; r < N; r++) dequant_row(KW, dt, r, K, KWF + r * K);
+          vn_k_matmul(&rt, KO, KX, K, KW, dt, NULL, NULL, 0, T, K, N, glu ? VN_A_SILU : VN_A_NONE, glu, 0.0f);
+          for (int t = 0; t < T; t++) {
+            VnBlockQ8 qb[KK / 32];
+            quantize_row_q8(KX + t * K, qb, K);
+            dequant_row(qb, VN_DT_Q8_0, 0, K, KXQ);
+            for (int c = 0; c < ncols; c++) {
+              double g = 0, u = 0, mg = 0, mu = 0;
+              int rg = glu ? 2 * c : c, ru = 2 * c + 1;
+              for (int k = 0; k < K; k++) { g += (double)KXQ[k] * KWF[rg * K + k]; mg += fabs((double)KXQ[k] * KWF[rg * K + k]); }
+              if (glu) for (int k = 0; k < K; k++) { u += (double)KXQ[k] * KWF[ru * K + k]; mu += fabs((double)KXQ[k] * KWF[ru * K + k]); }
+              double y, bound;
+              if (glu) {
+                double sg = vn_act_f(VN_A_SILU, (float)g);
+                y = sg * u;
+                bound = dot_bound(mg, K) * (1.2 * fabs(u) + 1) + dot_bound(mu, K) * (fabs(sg) + 1) + 1e-6 * fabs(y);
+              } else {
+                y = g;
+                bound = 1.2 * dot_bound(mg, K) + 1e-6 * fabs(y);
+              }
+              char what[64];
+              snprintf(what, sizeof what, "matmul kept dt %d T %d K %d N %d%s", dt, T, K, N, glu ? " glu" : "");
+              bound += 1e-6 * fabs(y) + 1e-7;
+              check(what, K, KO[t * ncols + c], y, bound);
+            }
+          }
+        }
+}
+
 int main(void) {
   /* what vn_target.h maps (the kernels are runtime/kernels.c's, written once) */
   printf("micro-kernels of vn_target.h: vocabulary %d float lanes, tiles 4 x %d",
@@ -271,6 +344,7 @@ int main(void) {
   test_float();
   test_quant();
   test_matmul();
+  test_kept();
   printf("%s: %d checks, %d failed, worst error %.3g of its bound\n", fails ? "FAIL" : "ok", checks, fails, worst);
   return fails ? 1 : 0;
 }

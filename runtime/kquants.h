@@ -1,0 +1,346 @@
+/* kquants.h: kernels of the GGUF block formats kept as the file stores
+ * them (Q4_1, Q5_0, Q5_1, IQ4_NL and the K-quants Q2_K ... Q6_K), included
+ * once by kernels.c after its vector vocabulary, MatmulArgs and epilogue:
+ * every loop here is written in that vocabulary (vn_q32, vn_qi_dot, vn_qf)
+ * and so runs on every target.
+ *
+ * A weight row is GGUF's blocks byte for byte, the f16 fields (scales,
+ * mins) in the target's byte order (codegen/pack.c swaps them). A block of
+ * bs values (32, or 256 for K-quants) is unpacked to int8 values w with a
+ * float scale and offset per 16 values (value = sc * w + mn, GGML's
+ * dequantization written per group of 16). Activations are quantized once
+ * per product to q8_0 blocks with their half sums (VnBlockQ8s), so a dot
+ * product is an integer dot per group of 32 (two of 16 where the format
+ * scales every 16), scaled once per group, and the offsets are
+ * mn * dx * sum(x) from the half sums. Unpacked into buffers, one block
+ * serves 8 rows of x; where the vocabulary has bit fields (VN_V_QBITS) the
+ * byte-aligned formats are unpacked in registers instead (kq_rowdot_v). */
+
+/* bytes of one block, values per block, and whether scales change every
+ * 16 values (else every 32) */
+static int kq_block_bytes(int dt) {
+  switch (dt) {
+  case VN_DT_Q4_1: return 20;
+  case VN_DT_Q5_0: return 22;
+  case VN_DT_Q5_1: return 24;
+  case VN_DT_IQ4_NL: return 18;
+  case VN_DT_Q2_K: return 84;
+  case VN_DT_Q3_K: return 110;
+  case VN_DT_Q4_K: return 144;
+  case VN_DT_Q5_K: return 176;
+  case VN_DT_Q6_K: return 210;
+  }
+  return 0;
+}
+static int kq_block_len(int dt) { return dt >= VN_DT_Q2_K ? 256 : 32; }
+static int kq_per16(int dt) { return dt == VN_DT_Q2_K || dt == VN_DT_Q3_K || dt == VN_DT_Q6_K; }
+static int kq_is(int dt) { return kq_block_bytes(dt) != 0; }
+
+static inline float kq_h(const uint8_t *p) {
+  uint16_t h;
+  memcpy(&h, p, 2);
+  return vn_h2f(h);
+}
+static inline uint32_t kq_le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static const int8_t kq_iq4nl[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+/* 6-bit scale and min j of a Q4_K/Q5_K block's 12 scale bytes */
+static inline void kq_scale_min(int j, const uint8_t *q, int *d, int *m) {
+  if (j < 4) {
+    *d = q[j] & 63;
+    *m = q[j + 4] & 63;
+  } else {
+    *d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+    *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
+/* One block p of type dt: w [bs] int8, sc and mn [bs / 16] */
+static void kq_unpack(int dt, const uint8_t *p, int8_t *w, float *sc, float *mn) {
+  switch (dt) {
+  case VN_DT_Q4_1: {
+    float d = kq_h(p), m = kq_h(p + 2);
+    for (int j = 0; j < 16; j++) { w[j] = (int8_t)(p[4 + j] & 15); w[j + 16] = (int8_t)(p[4 + j] >> 4); }
+    sc[0] = sc[1] = d;
+    mn[0] = mn[1] = m;
+  } break;
+  case VN_DT_Q5_0:
+  case VN_DT_Q5_1: {
+    int one = dt == VN_DT_Q5_1;
+    float d = kq_h(p), m = one ? kq_h(p + 2) : 0.0f;
+    uint32_t qh = kq_le32(p + (one ? 4 : 2));
+    const uint8_t *qs = p + (one ? 8 : 6);
+    int off = one ? 0 : 16;
+    for (int j = 0; j < 16; j++) {
+      w[j] = (int8_t)(((qs[j] & 15) | (((qh >> j) & 1) << 4)) - off);
+      w[j + 16] = (int8_t)(((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - off);
+    }
+    sc[0] = sc[1] = d;
+    mn[0] = mn[1] = m;
+  } break;
+  case VN_DT_IQ4_NL: {
+    float d = kq_h(p);
+    for (int j = 0; j < 16; j++) { w[j] = kq_iq4nl[p[2 + j] & 15]; w[j + 16] = kq_iq4nl[p[2 + j] >> 4]; }
+    sc[0] = sc[1] = d;
+    mn[0] = mn[1] = 0.0f;
+  } break;
+  case VN_DT_Q2_K: {  /* scales[16] qs[64] d dmin */
+    const uint8_t *s = p, *q = p + 16;
+    float d = kq_h(p + 80), dm = kq_h(p + 82);
+    int g = 0;
+    for (int half = 0; half < 2; half++, q += 32)
+      for (int shift = 0; shift < 8; shift += 2)
+        for (int k = 0; k < 2; k++, g++) {
+          for (int l = 0; l < 16; l++) w[g * 16 + l] = (int8_t)((q[l + 16 * k] >> shift) & 3);
+          sc[g] = d * (float)(s[g] & 15);
+          mn[g] = -(dm * (float)(s[g] >> 4));
+        }
+  } break;
+  case VN_DT_Q3_K: {  /* hmask[32] qs[64] scales[12] d */
+    const uint8_t *hm = p, *q = p + 32, *s12 = p + 96;
+    float d = kq_h(p + 108);
+    uint32_t a0 = kq_le32(s12), a1 = kq_le32(s12 + 4), tmp = kq_le32(s12 + 8);
+    const uint32_t k1 = 0x03030303u, k2 = 0x0f0f0f0fu;
+    uint32_t aux[4] = {(a0 & k2) | (((tmp >> 0) & k1) << 4), (a1 & k2) | (((tmp >> 2) & k1) << 4),
+                       ((a0 >> 4) & k2) | (((tmp >> 4) & k1) << 4), ((a1 >> 4) & k2) | (((tmp >> 6) & k1) << 4)};
+    int g = 0;
+    uint8_t m = 1;
+    for (int half = 0; half < 2; half++, q += 32)
+      for (int shift = 0; shift < 8; shift += 2, m = (uint8_t)(m << 1))
+        for (int k = 0; k < 2; k++, g++) {
+          for (int l = 0; l < 16; l++)
+            w[g * 16 + l] = (int8_t)(((q[l + 16 * k] >> shift) & 3) - ((hm[l + 16 * k] & m) ? 0 : 4));
+          sc[g] = d * (float)((int)(int8_t)(aux[g / 4] >> (8 * (g % 4))) - 32);
+          mn[g] = 0.0f;
+        }
+  } break;
+  case VN_DT_Q4_K:
+  case VN_DT_Q5_K: {  /* d dmin scales[12] (qh[32]) qs[128] */
+    int five = dt == VN_DT_Q5_K;
+    float d = kq_h(p), dm = kq_h(p + 2);
+    const uint8_t *s = p + 4, *qh = p + 16, *q = p + (five ? 48 : 16);
+    for (int j = 0; j < 4; j++, q += 32) {
+      int s1, m1, s2, m2;
+      kq_scale_min(2 * j, s, &s1, &m1);
+      kq_scale_min(2 * j + 1, s, &s2, &m2);
+      int8_t *o = w + 64 * j;
+      if (five)
+        for (int l = 0; l < 32; l++) {
+          o[l] = (int8_t)((q[l] & 15) | (((qh[l] >> (2 * j)) & 1) << 4));
+          o[l + 32] = (int8_t)((q[l] >> 4) | (((qh[l] >> (2 * j + 1)) & 1) << 4));
+        }
+      else
+        for (int l = 0; l < 32; l++) { o[l] = (int8_t)(q[l] & 15); o[l + 32] = (int8_t)(q[l] >> 4); }
+      sc[4 * j] = sc[4 * j + 1] = d * (float)s1;
+      sc[4 * j + 2] = sc[4 * j + 3] = d * (float)s2;
+      mn[4 * j] = mn[4 * j + 1] = -(dm * (float)m1);
+      mn[4 * j + 2] = mn[4 * j + 3] = -(dm * (float)m2);
+    }
+  } break;
+  case VN_DT_Q6_K: {  /* ql[128] qh[64] scales[16] d */
+    const uint8_t *ql = p, *qh = p + 128;
+    const int8_t *s = (const int8_t *)(p + 192);
+    float d = kq_h(p + 208);
+    for (int h = 0; h < 2; h++, ql += 64, qh += 32) {
+      int8_t *o = w + 128 * h;
+      for (int l = 0; l < 32; l++) {
+        o[l] = (int8_t)(((ql[l] & 15) | (((qh[l] >> 0) & 3) << 4)) - 32);
+        o[l + 32] = (int8_t)(((ql[l + 32] & 15) | (((qh[l] >> 2) & 3) << 4)) - 32);
+        o[l + 64] = (int8_t)(((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
+        o[l + 96] = (int8_t)(((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
+      }
+    }
+    for (int g = 0; g < 16; g++) { sc[g] = d * (float)s[g]; mn[g] = 0.0f; }
+  } break;
+  }
+}
+
+/* row `row` of K values of table W (type dt) to float (embed) */
+static void kq_dequant_row(const void *W, int dt, int64_t row, int64_t K, float *out) {
+  int bs = kq_block_len(dt), bb = kq_block_bytes(dt);
+  const uint8_t *p = (const uint8_t *)W + (size_t)row * (size_t)(K / bs) * (size_t)bb;
+  int8_t w[256];
+  float sc[16], mn[16];
+  for (int64_t b = 0; b < K / bs; b++, p += bb, out += bs) {
+    kq_unpack(dt, p, w, sc, mn);
+    for (int i = 0; i < bs; i++) out[i] = sc[i / 16] * (float)w[i] + mn[i / 16];
+  }
+}
+
+/* x [K] to q8_0 blocks with half sums */
+static void kq_quantize_row(const float *x, VnBlockQ8s *y, int64_t K) {
+  for (int64_t b = 0; b < K / 32; b++) {
+    VnBlockQ8 q;
+    quantize_row_q8(x + b * 32, &q, 32);
+    y[b].d = vn_f16_to_f32(q.d);
+    memcpy(y[b].qs, q.qs, 32);
+    int s0 = 0, s1 = 0;
+    for (int j = 0; j < 16; j++) { s0 += q.qs[j]; s1 += q.qs[j + 16]; }
+    y[b].s[0] = (int16_t)s0;
+    y[b].s[1] = (int16_t)s1;
+  }
+}
+
+/* o[r] = x_r . w for R rows x (nb q8 blocks each, ldx apart) and one
+ * weight row w of type dt */
+#define KQ_MAXR 8
+static void kq_rowdot(int dt, const VnBlockQ8s *x, int64_t ldx, int R, const uint8_t *w, int64_t K, float *o) {
+  int bs = kq_block_len(dt), bb = kq_block_bytes(dt), p16 = kq_per16(dt), ng = bs / 32;
+  int8_t wa[256], wb[256];
+  float sc[16], mn[16];
+  int hasmn = dt == VN_DT_Q4_1 || dt == VN_DT_Q5_1 || dt == VN_DT_Q2_K || dt == VN_DT_Q4_K || dt == VN_DT_Q5_K;
+  for (int r = 0; r < R; r++) o[r] = 0.0f;
+  for (int64_t b = 0; b < K / bs; b++, w += bb) {
+    kq_unpack(dt, w, wa, sc, mn);
+    if (p16) /* wa: the even halves of 16 (odd ones zero); wb: the odd ones */
+      for (int g = 0; g < ng; g++)
+        for (int l = 0; l < 16; l++) { wb[32 * g + 16 + l] = wa[32 * g + 16 + l]; wb[32 * g + l] = 0; wa[32 * g + 16 + l] = 0; }
+    for (int r = 0; r < R; r++) {
+      const VnBlockQ8s *xb = x + (int64_t)r * ldx + b * ng;
+      vn_qf acc = vn_qf_zero();
+      float m = 0.0f;
+      for (int g = 0; g < ng; g++) {
+        vn_q32 u = vn_q32_ld(xb[g].qs);
+        float dx = xb[g].d;
+        acc = vn_qf_fma(acc, dx * sc[2 * g], vn_qi_dot(u, vn_q32_ld(wa + 32 * g)));
+        if (p16) acc = vn_qf_fma(acc, dx * sc[2 * g + 1], vn_qi_dot(u, vn_q32_ld(wb + 32 * g)));
+        if (hasmn) m += dx * (mn[2 * g] * (float)xb[g].s[0] + mn[2 * g + 1] * (float)xb[g].s[1]);
+      }
+      o[r] += vn_qf_sum(acc) + m;
+    }
+  }
+}
+
+#ifdef VN_V_QBITS
+/* Where the vocabulary has bit fields (VN_V_QBITS: vn_q32_bits, _or_shl,
+ * _half), the formats whose fields are byte-aligned (Q4_1 and the
+ * K-quants) are unpacked in vector registers per group of 32: unsigned
+ * values q, the format's offset folded into mn (Q6_K: q - 32, Q3_K: q - 4;
+ * Q4_1 goes through vn_q32_q4, which gives x . (q - 8)). sc and mn [16] of
+ * block p, per 16 values. */
+static int kq_vec_is(int dt) { return dt == VN_DT_Q4_1 || dt >= VN_DT_Q2_K; }
+
+static inline void kq_scales(int dt, const uint8_t *p, float *sc, float *mn) {
+  switch (dt) {
+  case VN_DT_Q4_1: {
+    float d = kq_h(p), m = kq_h(p + 2);
+    sc[0] = sc[1] = d;
+    mn[0] = mn[1] = m + 8.0f * d;
+  } break;
+  case VN_DT_Q2_K: {
+    float d = kq_h(p + 80), dm = kq_h(p + 82);
+    for (int g = 0; g < 16; g++) { sc[g] = d * (float)(p[g] & 15); mn[g] = -(dm * (float)(p[g] >> 4)); }
+  } break;
+  case VN_DT_Q3_K: {
+    const uint8_t *s12 = p + 96;
+    float d = kq_h(p + 108);
+    uint32_t a0 = kq_le32(s12), a1 = kq_le32(s12 + 4), tmp = kq_le32(s12 + 8);
+    const uint32_t k1 = 0x03030303u, k2 = 0x0f0f0f0fu;
+    uint32_t aux[4] = {(a0 & k2) | (((tmp >> 0) & k1) << 4), (a1 & k2) | (((tmp >> 2) & k1) << 4),
+                       ((a0 >> 4) & k2) | (((tmp >> 4) & k1) << 4), ((a1 >> 4) & k2) | (((tmp >> 6) & k1) << 4)};
+    for (int g = 0; g < 16; g++) {
+      sc[g] = d * (float)((int)(int8_t)(aux[g / 4] >> (8 * (g % 4))) - 32);
+      mn[g] = -4.0f * sc[g];
+    }
+  } break;
+  case VN_DT_Q4_K:
+  case VN_DT_Q5_K: {
+    float d = kq_h(p), dm = kq_h(p + 2);
+    for (int j = 0; j < 8; j++) {
+      int s, m;
+      kq_scale_min(j, p + 4, &s, &m);
+      sc[2 * j] = sc[2 * j + 1] = d * (float)s;
+      mn[2 * j] = mn[2 * j + 1] = -(dm * (float)m);
+    }
+  } break;
+  case VN_DT_Q6_K: {
+    float d = kq_h(p + 208);
+    for (int g = 0; g < 16; g++) { sc[g] = d * (float)(int8_t)p[192 + g]; mn[g] = -32.0f * sc[g]; }
+  } break;
+  }
+}
+
+/* the unsigned values of group g (32 values) of block p */
+static inline vn_q32 kq_vec(int dt, const uint8_t *p, int g) {
+  switch (dt) {
+  case VN_DT_Q4_1: return vn_q32_q4(p + 4);
+  case VN_DT_Q2_K: return vn_q32_bits(p + 16 + 32 * (g / 4), 2 * (g % 4), 3);
+  case VN_DT_Q3_K:
+    return vn_q32_or_shl(vn_q32_bits(p + 32 + 32 * (g / 4), 2 * (g % 4), 3), vn_q32_bits(p, g, 1), 2);
+  case VN_DT_Q4_K: return vn_q32_bits(p + 16 + 32 * (g / 2), 4 * (g % 2), 15);
+  case VN_DT_Q5_K: return vn_q32_or_shl(vn_q32_bits(p + 48 + 32 * (g / 2), 4 * (g % 2), 15), vn_q32_bits(p + 16, g, 1), 4);
+  default: {  /* Q6_K */
+    int h = g / 4, k = g % 4;
+    return vn_q32_or_shl(vn_q32_bits(p + 64 * h + 32 * (k & 1), 4 * (k >> 1), 15), vn_q32_bits(p + 128 + 32 * h, 2 * k, 3), 4);
+  }
+  }
+}
+
+static void kq_rowdot_v(int dt, const VnBlockQ8s *x, int64_t ldx, int R, const uint8_t *w, int64_t K, float *o) {
+  int bs = kq_block_len(dt), bb = kq_block_bytes(dt), p16 = kq_per16(dt), ng = bs / 32;
+  float sc[16], mn[16];
+  for (int r = 0; r < R; r++) o[r] = 0.0f;
+  for (int64_t b = 0; b < K / bs; b++) {  /* a block's scales once for every row */
+    const uint8_t *p = w + b * bb;
+    kq_scales(dt, p, sc, mn);
+    for (int r = 0; r < R; r++) {
+      const VnBlockQ8s *xb = x + (int64_t)r * ldx + b * ng;
+      vn_qf acc = vn_qf_zero();
+      float m = 0.0f;
+      for (int g = 0; g < ng; g++) {
+        vn_q32 u = vn_q32_ld(xb[g].qs), v = kq_vec(dt, p, g);
+        float dx = xb[g].d;
+        if (p16) {
+          acc = vn_qf_fma(acc, dx * sc[2 * g], vn_qi_dot(u, vn_q32_half(v, 0)));
+          acc = vn_qf_fma(acc, dx * sc[2 * g + 1], vn_qi_dot(u, vn_q32_half(v, 1)));
+          m += dx * (mn[2 * g] * (float)xb[g].s[0] + mn[2 * g + 1] * (float)xb[g].s[1]);
+        } else {
+          acc = vn_qf_fma(acc, dx * sc[2 * g], dt == VN_DT_Q4_1 ? vn_qi_dot_q4(u, v) : vn_qi_dot(u, v));
+          m += dx * mn[2 * g] * (float)(xb[g].s[0] + xb[g].s[1]);
+        }
+      }
+      o[r] += vn_qf_sum(acc) + m;
+    }
+  }
+}
+#define KQ_ROWDOT(dt) (kq_vec_is(dt) ? kq_rowdot_v : kq_rowdot)
+#else
+#define KQ_ROWDOT(dt) kq_rowdot
+#endif
+
+/* output columns [c0, c1) of every row, as matmul_task */
+static void kq_task(void *arg, int64_t c0, int64_t c1, int thread) {
+  (void)thread;
+  const MatmulArgs *a = arg;
+  int64_t K = a->K, kb = K / 32;
+  size_t rb = (size_t)(K / kq_block_len(a->dt)) * (size_t)kq_block_bytes(a->dt);
+  const VnBlockQ8s *xq = (const VnBlockQ8s *)a->xq;
+  const uint8_t *W = (const uint8_t *)a->W;
+  void (*rowdot)(int, const VnBlockQ8s *, int64_t, int, const uint8_t *, int64_t, float *) = KQ_ROWDOT(a->dt);
+  for (int64_t c = c0; c < c1; c++)
+    for (int t = 0; t < a->T; t += KQ_MAXR) {
+      int R = a->T - t < KQ_MAXR ? a->T - t : KQ_MAXR;
+      float g[KQ_MAXR], u[KQ_MAXR];
+      int64_t n = a->glu ? 2 * c : c;
+      rowdot(a->dt, xq + (int64_t)t * kb, kb, R, W + (size_t)n * rb, K, g);
+      if (a->glu) rowdot(a->dt, xq + (int64_t)t * kb, kb, R, W + (size_t)(n + 1) * rb, K, u);
+      for (int r = 0; r < R; r++) a->out[(int64_t)(t + r) * a->ncols + c] = epilogue(a, t + r, c, g[r], a->glu ? u[r] : 0.0f);
+    }
+}
+
+static void kq_quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
+  (void)thread;
+  const MatmulArgs *a = arg;
+  for (int64_t t = t0; t < t1; t++) kq_quantize_row(a->x + t * a->ldx, (VnBlockQ8s *)a->xq + t * (a->K / 32), a->K);
+}
+
+static void kq_matmul(VnRt *rt, MatmulArgs *a) {
+  a->xq = rt->qbuf;
+  if (a->T > 1) vn_parallel(rt, a->T, kq_quantize_task, a);
+  else kq_quantize_task(a, 0, 1, 0);
+  if ((int64_t)a->T * a->K * a->N < 65536) kq_task(a, 0, a->ncols, 0);
+  else vn_parallel(rt, a->ncols, kq_task, a);
+}
