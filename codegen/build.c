@@ -31,7 +31,7 @@
  * .c compiled, so a new runtime file needs no list here. The kernel
  * harness's shared object (shared) leaves out the model program's front
  * end, which needs a model: main, tokenizer and chat. */
-static const char *const program_only[] = {"cli.c", "tokenizer.c", "chat.c", "embed.c", "jinja.c", NULL};
+static const char *const program_only[] = {"cli.c", "tokenizer.c", "chat.c", "embed.c", "jinja.c", "api.c", NULL};
 /* cpu.c checks the CPU's features before any vector instruction runs: it is
  * compiled on its own, without the target's vector flags */
 #define CPU_C "cpu.c"
