@@ -78,4 +78,30 @@ local function encoder(o)
   output(linear(x, head, hb))
 end
 
-return { encoder = encoder }
+-- roberta(cfg): RoBERTa and XLM-RoBERTa with their masked-LM head = the BERT
+-- encoder with positions counted from pad_token_id + 1 and the head named lm_head
+local function roberta(cfg)
+  with_defaults(cfg, {            -- configuration_roberta.py (configuration_xlm_roberta.py: the same)
+    hidden_act = "gelu", layer_norm_eps = 1e-12, max_position_embeddings = 512, pad_token_id = 1,
+    bos_token_id = 0, eos_token_id = 2, position_embedding_type = "absolute", tie_word_embeddings = true,
+  })
+  if cfg.position_embedding_type ~= "absolute" then
+    error(config_file .. ": position_embedding_type '" .. cfg.position_embedding_type .. "' is not supported", 0)
+  end
+  local hidden, heads = need(cfg, "hidden_size"), need(cfg, "num_attention_heads")
+  encoder {
+    hidden = hidden, layers = need(cfg, "num_hidden_layers"), heads = heads, head_dim = hidden // heads,
+    vocab = need(cfg, "vocab_size"), max_pos = cfg.max_position_embeddings - cfg.pad_token_id - 1,
+    bos = cfg.bos_token_id, eos = cfg.eos_token_id,
+    eps = cfg.layer_norm_eps, act = act_name(cfg.hidden_act),
+    base = { "roberta.", "" },
+    -- create_position_ids_from_input_ids: padding_idx + 1 + the count of non-padding tokens so far
+    positions = { offset = cfg.pad_token_id + 1 },
+    causal = cfg.is_decoder == true,
+    tie = cfg.tie_word_embeddings,
+    names = { transform = "lm_head.dense", transform_norm = "lm_head.layer_norm",
+              decoder = "lm_head.decoder", head_bias = "lm_head.bias" },
+  }
+end
+
+return { encoder = encoder, roberta = roberta }
