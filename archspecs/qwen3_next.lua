@@ -31,15 +31,7 @@ return arch {
       hidden = c.hidden, layers = c.layers, heads = c.heads, kv_heads = c.kv_heads,
       head_dim = c.head_dim, vocab = c.vocab, max_pos = c.max_pos, bos = c.bos, eos = c.eos,
       norm = { eps = cfg.rms_norm_eps, plus1 = true },
-      attention = { block = function(h, p, i)
-        if lt[i + 1] == "linear_attention" then
-          return gated_deltanet(h, p .. "linear_attn.", {
-            k_heads = cfg.linear_num_key_heads, v_heads = cfg.linear_num_value_heads, k_dim = cfg.linear_key_head_dim,
-            v_dim = cfg.linear_value_head_dim, eps = cfg.rms_norm_eps, layout = "grouped" })
-        end
-        return gated_attention(h, p .. "self_attn.", { heads = c.heads, kv_heads = c.kv_heads, head_dim = c.head_dim,
-                                                       eps = cfg.rms_norm_eps, rope = r, plus1 = true })
-      end },
+      attention = { block = deltanet_hybrid_block(cfg, c, lt, r, "grouped") },
       mlp = { project = function(h, p, i)
         if dense[i + 1] or cfg.num_experts == 0 or (i + 1) % cfg.decoder_sparse_step ~= 0 then
           return gated_mlp(h, p .. "mlp", c.act)

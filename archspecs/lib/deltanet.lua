@@ -74,4 +74,19 @@ local function gated_attention(h, p, o)
   return linear(mul(a, act(gate, "sigmoid")), weight(p .. "o_proj.weight"), bias("o_proj"))
 end
 
-return { gated_deltanet = gated_deltanet, gated_attention = gated_attention }
+-- deltanet_hybrid_block(cfg, c, types, rope, layout): the attention block of
+-- the delta-rule hybrids: gated_deltanet on "linear_attention" layers (the
+-- checkpoint's linear_num_* sizes, its layout), gated_attention on the others
+local function deltanet_hybrid_block(cfg, c, lt, r, layout)
+  return function(h, p, i)
+    if lt[i + 1] == "linear_attention" then
+      return gated_deltanet(h, p .. "linear_attn.", {
+        k_heads = cfg.linear_num_key_heads, v_heads = cfg.linear_num_value_heads, k_dim = cfg.linear_key_head_dim,
+        v_dim = cfg.linear_value_head_dim, eps = cfg.rms_norm_eps, layout = layout })
+    end
+    return gated_attention(h, p .. "self_attn.", { heads = c.heads, kv_heads = c.kv_heads, head_dim = c.head_dim,
+                                                   eps = cfg.rms_norm_eps, rope = r, plus1 = true })
+  end
+end
+
+return { deltanet_hybrid_block = deltanet_hybrid_block, gated_deltanet = gated_deltanet, gated_attention = gated_attention }
