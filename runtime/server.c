@@ -745,7 +745,6 @@ static int parse_request(const char *url, const char *method, const Body *b, int
     reply_set(e, MHD_HTTP_METHOD_NOT_ALLOWED, "invalid_request_error", NULL, "use GET %s", url);
     return EP_ERR;
   }
-  const char *bad = NULL;
   if (!post) {
     reply_set(e, MHD_HTTP_METHOD_NOT_ALLOWED, "invalid_request_error", NULL, "use POST %s", url);
     return EP_ERR;
@@ -760,6 +759,7 @@ static int parse_request(const char *url, const char *method, const Body *b, int
     reply_set(e, MHD_HTTP_BAD_REQUEST, "invalid_request_error", NULL, "the body is not JSON%s%s", b->p ? ": " : "", b->p ? je.text : "");
     return EP_ERR;
   }
+  const char *bad = NULL;
   if (!json_is_object(j)) bad = "the body must be a JSON object";
   else if (ep != EP_EMB && encoder) bad = "this is an encoder model: it gives embeddings (/v1/embeddings), it does not generate";
   else if (ep != EP_EMB && !have_tok) bad = "this model was compiled without a tokenizer";

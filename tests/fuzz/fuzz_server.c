@@ -6,11 +6,13 @@
  * (the route, the method, the body's JSON), then for a generation
  * read_params (sampling, stop strings, stream, n) and gen_prompt (the
  * messages through the chat format and, where the model has one, its chat
- * template; a prompt string or list; tokenized into a 64-position context),
+ * template; a prompt string or list; tokenized into a 256-position context),
  * for embeddings each input (strings, token ids, lists of them) through
  * embed_input. The model is the C venusc generated for examples/tiny-kjv
- * (make fuzz writes it under build/fuzz/, its weights beside this program);
- * its arithmetic never runs. Every refusal must be one non-empty line and
+ * with the chat template of tests/fixtures/chat/qwen3.json (make fuzz
+ * writes it under build/fuzz/, its weights beside this program); a chat
+ * request goes through the template and through each chat format of the
+ * model's spec. Its arithmetic never runs. Every refusal must be one non-empty line and
  * its error response must serialize (a request the server cannot answer is
  * a finding). */
 #define VN_SERVER 1
@@ -28,9 +30,9 @@ static void setup(void) {
   ssize_t k = readlink("/proc/self/exe", w, sizeof w - 5);
   if (k <= 0) { fprintf(stderr, "fuzz harness: cannot read /proc/self/exe\n"); abort(); }
   strcpy(w + k, ".vnw");
-  if (vn_rt_init(&rt, &vn_model, w, 64, 1, err, sizeof err)) { fprintf(stderr, "fuzz harness: %s\n", err); abort(); }
+  if (vn_rt_init(&rt, &vn_model, w, 256, 1, err, sizeof err)) { fprintf(stderr, "fuzz harness: %s\n", err); abort(); }
   if (vn_tok_load(&tok, vn_model.tok_blob, vn_model.tok_len)) { fprintf(stderr, "fuzz harness: no tokenizer\n"); abort(); }
-  so = (VnServeOpts){"model", "127.0.0.1:0", "model", vn_chat_find(NULL), 16, 40, 64, 0.8f, 0.95f, 0.05f, 1.0f, 0, 0, 0};
+  so = (VnServeOpts){"model", "127.0.0.1:0", "model", NULL, 16, 40, 64, 0.8f, 0.95f, 0.05f, 1.0f, 0, 0, 0};
   sv.rt = &rt;
   sv.tok = &tok;
   sv.o = &so;
@@ -79,12 +81,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
     if (!j) { fprintf(stderr, "fuzz: the error response does not serialize: '%s'\n", e.msg); abort(); }
     json_decref(j);
   } else if (ep == EP_CHAT || ep == EP_COMPL) {
-    for (int tmpl = 0; tmpl < 1 + (ep == EP_CHAT && vn_model.chat_jinja != NULL); tmpl++) {
+    /* a chat request: through the chat template, then each chat format of the model's spec */
+    int nway = ep == EP_CHAT ? 1 + vn_model.nchat : 1;
+    for (int way = 0; way < nway; way++) {
       Gen *g = calloc(1, sizeof *g);
       if (!g) abort();
       g->sv = &sv;
       g->chat = ep == EP_CHAT;
-      so.template_chat = tmpl;
+      so.template_chat = way == 0 && vn_model.chat_jinja;
+      so.fmt = way > 0 ? &vn_model.chat[way - 1] : NULL;
       const char *why = read_params(&sv, g, req);
       int np = 0;
       if (!why) why = gen_prompt(g, req, &np);

@@ -23,7 +23,7 @@ if not enc.startswith("/"):
 meth = method.decode("latin-1")
 if not meth or any(not (0x21 <= ord(c) < 0x7f) or c in "()<>@,;:\\\"/[]?={}" for c in meth):
     meth = "POST"  # not an HTTP token: the server never sees it
-srv = subprocess.Popen([binary, "--serve", "127.0.0.1:0", "--ctx", "64", "-t", "1", "-n", "4"], stdin=subprocess.DEVNULL,
+srv = subprocess.Popen([binary, "--serve", "127.0.0.1:0", "--ctx", "256", "-t", "1", "-n", "4"], stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
