@@ -115,7 +115,7 @@ clean:
 #                   run with random flags (tests/cli/stress.py)
 FUZZ_S       ?= 20
 FUZZ_CC      ?= clang
-FUZZ_TARGETS ?= safetensors index config tokenizer gguf weights cli chat
+FUZZ_TARGETS ?= safetensors index config tokenizer gguf weights cli chat server
 FUZZ_READERS := safetensors index config tokenizer gguf chat
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out codegen/venusc.c,$(VENUSC_SRC))) build/fuzz/obj/embedded.o
@@ -145,17 +145,28 @@ $(FUZZ_READERS:%=build/fuzz/fuzz_%): build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FU
 build/fuzz/model-%/model.c: venusc
 	rm -rf $(@D) && ./venusc compile $(if $(filter kjv,$*),examples/tiny-kjv,tests/fixtures/hf/llama --dtype q8_0) --emit-c $(@D)
 
+# the server target's model: the demo model with a chat template (as tests/server builds it)
+build/fuzz/model-kjvchat/model.c: venusc tests/fixtures/chat/qwen3.json
+	rm -rf $(@D) build/fuzz/kjvchat && mkdir -p build/fuzz/kjvchat && \
+	cp examples/tiny-kjv/config.json examples/tiny-kjv/model.safetensors examples/tiny-kjv/tokenizer.json build/fuzz/kjvchat/ && \
+	python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c.update(json.load(open(sys.argv[2]))); json.dump(c, open(sys.argv[3], 'w'))" \
+	  examples/tiny-kjv/tokenizer_config.json tests/fixtures/chat/qwen3.json build/fuzz/kjvchat/tokenizer_config.json && \
+	./venusc compile build/fuzz/kjvchat --emit-c $(@D)
+
 build/fuzz/fuzz_weights: MODEL = build/fuzz/model-llama
 build/fuzz/fuzz_cli: MODEL = build/fuzz/model-kjv
-build/fuzz/fuzz_cli: FUZZ_PLAIN = model.c kernels.c threads.c
+build/fuzz/fuzz_server: MODEL = build/fuzz/model-kjvchat
+build/fuzz/fuzz_cli build/fuzz/fuzz_server: FUZZ_PLAIN = model.c kernels.c threads.c
+build/fuzz/fuzz_server: FUZZ_LIBS = -lmicrohttpd -ljansson
 build/fuzz/fuzz_weights: build/fuzz/model-llama/model.c
 build/fuzz/fuzz_cli: build/fuzz/model-kjv/model.c
-build/fuzz/fuzz_weights build/fuzz/fuzz_cli: build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS)
+build/fuzz/fuzz_server: build/fuzz/model-kjvchat/model.c
+build/fuzz/fuzz_weights build/fuzz/fuzz_cli build/fuzz/fuzz_server: build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) runtime/server.c
 	rm -rf $@.obj && mkdir -p $@.obj && cf=$$(sed -n 's/^CFLAGS = //p' $(MODEL)/Makefile) && \
 	for f in $$(sed -n 's/^SRC = //p' $(MODEL)/Makefile); do \
 	  case " $(FUZZ_PLAIN) " in *" $$f "*) fl="-O2";; *) fl="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link";; esac; \
 	  $(FUZZ_CC) $$cf $$fl -Dmain=vn_generated_main -I$(MODEL) -c -o $@.obj/$${f%.c}.o $(MODEL)/$$f || exit 1; \
-	done && $(FUZZ_CC) $$cf $(FUZZ_CFLAGS) -fsanitize=fuzzer -I$(MODEL) -Itests/fuzz -o $@ $< $@.obj/*.o -lm -lpthread
+	done && $(FUZZ_CC) $$cf $(FUZZ_CFLAGS) -fsanitize=fuzzer -I$(MODEL) -Itests/fuzz -o $@ $< $@.obj/*.o $(FUZZ_LIBS) -lm -lpthread
 	cp $(MODEL)/model.vnw $@.vnw
 	$(if $(filter weights,$*),mkdir -p build/fuzz/seeds-weights && cp $(MODEL)/model.vnw build/fuzz/seeds-weights/)
 

@@ -83,18 +83,67 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned code, json_t
   return send_text(c, code, "application/json", body);
 }
 
+/* msg as valid UTF-8 on one line (JSON strings must be): a request's URL
+ * or method, decoded from %XX, may hold any byte, and a message cut at its
+ * buffer's end may end inside a character; those bytes become '?'. */
+static void utf8_clean(char *s) {
+  unsigned char *p = (unsigned char *)s;
+  while (*p) {
+    int k = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+    unsigned c = k == 1 ? *p & 0x1fu : k == 2 ? *p & 0x0fu : *p & 0x07u;
+    int ok = k >= 0;
+    for (int i = 1; ok && i <= k; i++) {
+      if ((p[i] & 0xc0) != 0x80) ok = 0;
+      else c = c << 6 | (p[i] & 0x3fu);
+    }
+    if (ok && k > 0 && (c < (k == 1 ? 0x80u : k == 2 ? 0x800u : 0x10000u) || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))) ok = 0;
+    if (!ok || *p < 0x20 || *p == 0x7f) { *p++ = '?'; continue; }
+    p += k + 1;
+  }
+}
+
+/* An error response: status, OpenAI's type and code, one line of message. */
+typedef struct Reply {
+  unsigned status;
+  const char *type, *ecode;
+  char msg[512];
+} Reply;
+
+static void reply_set(Reply *e, unsigned status, const char *type, const char *ecode, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void reply_set(Reply *e, unsigned status, const char *type, const char *ecode, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  va_end(ap);
+  utf8_clean(e->msg);
+  e->status = status;
+  e->type = type;
+  e->ecode = ecode;
+}
+
 /* {"error": {"message", "type", "code"}} */
+static json_t *reply_json(const Reply *e) {
+  return json_pack("{s:{s:s, s:s, s:s?}}", "error", "message", e->msg, "type", e->type, "code", e->ecode);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, const Reply *e) {
+  json_t *j = reply_json(e);
+  if (!j) return MHD_NO;
+  return send_json(c, e->status, j);
+}
+
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned code, const char *type, const char *ecode,
                                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned code, const char *type, const char *ecode,
                                   const char *fmt, ...) {
-  char msg[512];
+  Reply e = {code, type, ecode, ""};
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  vsnprintf(e.msg, sizeof e.msg, fmt, ap);
   va_end(ap);
-  json_t *e = json_pack("{s:{s:s, s:s, s:s?}}", "error", "message", msg, "type", type, "code", ecode);
-  return send_json(c, code, e);
+  utf8_clean(e.msg);
+  return send_reply(c, &e);
 }
 #define BAD(c, ...) send_error(c, MHD_HTTP_BAD_REQUEST, "invalid_request_error", NULL, __VA_ARGS__)
 
@@ -404,8 +453,9 @@ static void gen_flush(Gen *g) {
   if (k && !g->stopped) text_put(g, buf, k);
 }
 
-/* tokenize the request's prompt into sv->seq and run it */
-static const char *gen_start(Gen *g, json_t *req) {
+/* tokenize the request's prompt (messages or prompt) into sv->seq[0..*np);
+ * NULL or what is wrong. The model is not run. */
+static const char *gen_prompt(Gen *g, json_t *req, int *np) {
   Server *sv = g->sv;
   int n = 0;
   if (g->chat) {
@@ -421,6 +471,16 @@ static const char *gen_start(Gen *g, json_t *req) {
     if (n == 0) return "the prompt gives no tokens";
   }
   if (n >= sv->rt->ctx) return "context_length_exceeded";
+  *np = n;
+  return NULL;
+}
+
+/* tokenize the request's prompt into sv->seq and run it */
+static const char *gen_start(Gen *g, json_t *req) {
+  Server *sv = g->sv;
+  int n = 0;
+  const char *why = gen_prompt(g, req, &n);
+  if (why) return why;
   g->n_prompt = g->n = n;
   sv->rt->seq_len = n;
   int tmax = (int)sv->rt->m->t_max;
@@ -663,31 +723,65 @@ typedef struct Body {
   int too_big;
 } Body;
 
-static enum MHD_Result route(Server *sv, struct MHD_Connection *c, const char *url, const char *method, Body *b) {
+enum { EP_ERR, EP_HEALTH, EP_MODELS, EP_CHAT, EP_COMPL, EP_EMB };
+
+/* The endpoint a request names, its method and its body checked: the
+ * endpoint (EP_*) with *req the body's JSON object for a POST one, or EP_ERR
+ * with the error response in *e. No socket and no model: tok and encoder
+ * say what the model has. */
+static int parse_request(const char *url, const char *method, const Body *b, int have_tok, int encoder, json_t **req,
+                         Reply *e) {
   int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
-  if (!strcmp(url, "/health")) {
-    if (!get) return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "invalid_request_error", NULL, "use GET %s", url);
-    return send_json(c, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+  *req = NULL;
+  int ep = !strcmp(url, "/health") ? EP_HEALTH : !strcmp(url, "/v1/models") ? EP_MODELS
+         : !strcmp(url, "/v1/chat/completions") ? EP_CHAT : !strcmp(url, "/v1/completions") ? EP_COMPL
+         : !strcmp(url, "/v1/embeddings") ? EP_EMB : EP_ERR;
+  if (ep == EP_ERR) {
+    reply_set(e, MHD_HTTP_NOT_FOUND, "invalid_request_error", "not_found", "no such endpoint: %s %s", method, url);
+    return EP_ERR;
   }
-  if (!strcmp(url, "/v1/models")) {
-    if (!get) return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "invalid_request_error", NULL, "use GET %s", url);
+  if (ep == EP_HEALTH || ep == EP_MODELS) {
+    if (get) return ep;
+    reply_set(e, MHD_HTTP_METHOD_NOT_ALLOWED, "invalid_request_error", NULL, "use GET %s", url);
+    return EP_ERR;
+  }
+  if (!post) {
+    reply_set(e, MHD_HTTP_METHOD_NOT_ALLOWED, "invalid_request_error", NULL, "use POST %s", url);
+    return EP_ERR;
+  }
+  if (b->too_big) {
+    reply_set(e, MHD_HTTP_CONTENT_TOO_LARGE, "invalid_request_error", "request_too_large", "the request body is over %u bytes", MAX_BODY);
+    return EP_ERR;
+  }
+  json_error_t je;
+  json_t *j = b->p ? json_loadb(b->p, b->len, JSON_REJECT_DUPLICATES, &je) : NULL;
+  if (!j) {
+    reply_set(e, MHD_HTTP_BAD_REQUEST, "invalid_request_error", NULL, "the body is not JSON%s%s", b->p ? ": " : "", b->p ? je.text : "");
+    return EP_ERR;
+  }
+  const char *bad = NULL;
+  if (!json_is_object(j)) bad = "the body must be a JSON object";
+  else if (ep != EP_EMB && encoder) bad = "this is an encoder model: it gives embeddings (/v1/embeddings), it does not generate";
+  else if (ep != EP_EMB && !have_tok) bad = "this model was compiled without a tokenizer";
+  if (bad) {
+    json_decref(j);
+    reply_set(e, MHD_HTTP_BAD_REQUEST, "invalid_request_error", NULL, "%s", bad);
+    return EP_ERR;
+  }
+  *req = j;
+  return ep;
+}
+
+static enum MHD_Result route(Server *sv, struct MHD_Connection *c, const char *url, const char *method, Body *b) {
+  Reply e;
+  json_t *req;
+  int ep = parse_request(url, method, b, sv->tok != NULL, vn_model.encoder_only, &req, &e);
+  if (ep == EP_ERR) return send_reply(c, &e);
+  if (ep == EP_HEALTH) return send_json(c, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+  if (ep == EP_MODELS)
     return send_json(c, MHD_HTTP_OK, json_pack("{s:s, s:[{s:s, s:s, s:i, s:s}]}", "object", "list", "data", "id",
                                                sv->o->model_name, "object", "model", "created", 0, "owned_by", "venus"));
-  }
-  int chat = !strcmp(url, "/v1/chat/completions"), compl = !strcmp(url, "/v1/completions");
-  int emb = !strcmp(url, "/v1/embeddings");
-  if (!chat && !compl && !emb) return send_error(c, MHD_HTTP_NOT_FOUND, "invalid_request_error", "not_found", "no such endpoint: %s %s", method, url);
-  if (!post) return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "invalid_request_error", NULL, "use POST %s", url);
-  if (b->too_big) return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "invalid_request_error", "request_too_large", "the request body is over %u bytes", MAX_BODY);
-  json_error_t je;
-  json_t *req = b->p ? json_loadb(b->p, b->len, JSON_REJECT_DUPLICATES, &je) : NULL;
-  if (!req) return BAD(c, "the body is not JSON%s%s", b->p ? ": " : "", b->p ? je.text : "");
-  enum MHD_Result rc;
-  if (!json_is_object(req)) rc = BAD(c, "the body must be a JSON object");
-  else if (emb) rc = handle_embeddings(sv, c, req);
-  else if (vn_model.encoder_only) rc = BAD(c, "this is an encoder model: it gives embeddings (/v1/embeddings), it does not generate");
-  else if (!sv->tok) rc = BAD(c, "this model was compiled without a tokenizer");
-  else rc = handle_generate(sv, c, req, chat);
+  enum MHD_Result rc = ep == EP_EMB ? handle_embeddings(sv, c, req) : handle_generate(sv, c, req, ep == EP_CHAT);
   json_decref(req);
   return rc;
 }

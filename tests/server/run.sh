@@ -96,6 +96,8 @@ for c in '400 /v1/completions {bad' '400 /v1/completions []' '400 /v1/completion
   check "$path $body -> $want_code" '[ "$code" = "$want_code" ] && err_ok'
 done
 code=$(curl -s -o "$work/body" -w '%{http_code}' "$url/v1/completions"); check "GET /v1/completions -> 405" '[ "$code" = 405 ] && err_ok'
+# a URL that decodes to bytes that are not UTF-8 (and a newline) is still answered in JSON
+code=$(curl -s -o "$work/body" -w '%{http_code}' "$url/v1/%93%9B%9Als%0Ax"); check "GET /v1/%93%9B%9Als%0Ax -> 404 with a JSON error" '[ "$code" = 404 ] && err_ok'
 python3 -c "import json; print(json.dumps({'prompt': 'a ' * 600000}))" >"$work/big.json"
 code=$(curl -s -o "$work/body" -w '%{http_code}' -H 'Content-Type: application/json' "$url/v1/completions" --data-binary @"$work/big.json")
 check "a body over 1 MiB -> 413" '[ "$code" = 413 ] && err_ok'

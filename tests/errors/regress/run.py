@@ -89,6 +89,9 @@ def cases(target, path, data, d):
         base = [venusc, "chat-template", "--template", os.path.join(m, "t.jinja"), "--messages", os.path.join(m, "m.json"),
                 "--bos", "<s>", "--eos", "</s>"]
         return [(base, None, (0, 1)), (base + ["--add-generation-prompt", "--no-thinking"], None, (0, 1))]
+    if target == "server":  # "METHOD URL", newline, the body (fuzz_server.c), as an HTTP request
+        b = model_binary("tiny-kjv-server", os.path.join(root, "examples", "tiny-kjv"), "--server")
+        return [([sys.executable, os.path.join(here, "serve.py"), b, path], None, (0,))]
     sys.exit("regress: %s: no fuzz target of that name" % target)
 
 
