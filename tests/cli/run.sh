@@ -209,6 +209,8 @@ if ./venusc compile "$work/chat_qwen3" -o "$work/chat_qwen3/me" --line-editing >
 else no "compile --line-editing"; fi
 if ./venusc compile "$work/chat_qwen3" -o "$work/x" --line-editing --target aarch64 >"$work/out" 2>"$work/err"; then no "--line-editing refuses a cross target"
 else has "--line-editing refuses a cross target" "^venusc: --line-editing: libedit is linked for host targets only \(aarch64 is not one\)" "$work/err"; fi
+if ./venusc compile "$work/chat_qwen3" -o "$work/ldir" --lib --line-editing >"$work/out" 2>"$work/err"; then no "--lib --line-editing refused"
+else has "--lib --line-editing refused" "^venusc: --lib and --line-editing: line editing is the chat's, a binary's" "$work/err"; fi
 printf 'And God said\n' | "$work/chat_qwen3/m" --chat --print-prompt >"$work/out" 2>"$work/err"
 has "--print-prompt shows the turn read from stdin" "^<\|im_start\|>user$" "$work/out"
 has "--print-prompt: the stdin text in the turn" "^And God said<\|im_end\|>$" "$work/out"
