@@ -101,7 +101,7 @@ static const char *cpu_cflags(VnCtx *ctx, const VnTarget *t) {
 }
 
 VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int feat) {
-  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER;
+  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER, edit = feat & VN_BUILD_EDIT;
   for (const VnEmbedded *e = vn_embedded; e->name; e++)
     if (runtime_name(e)) VN_TRY(put_file(ctx, dir, runtime_name(e), e->data, e->len));
   VN_TRY(put_embedded(ctx, dir, vn_arena_printf(&ctx->scratch, "targets/%s", t->header), "vn_target.h"));
@@ -120,9 +120,10 @@ VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const cha
                        "#   %s -nographic -monitor none -serial null \\\n"
                        "#     -semihosting-config enable=on,target=native,arg=OUT,arg=--ids,arg=1,,2,,3 -kernel OUT\n",
                   t->runner);
-  vn_buf_printf(&mk, "CC = %s\nCFLAGS = %s %s%s%s\nLDLIBS = %s%s%s%s %s\n", t->cc, common_cflags(ctx, t), t->cflags,
-                blas ? " -DVN_USE_BLAS" : "", server ? " -DVN_SERVER" : "", bare(t) ? "-T board.ld " : "", t->ldflags,
-                blas ? " -lopenblas" : "", server ? " -lmicrohttpd -ljansson" : "", link_flags(t));
+  vn_buf_printf(&mk, "CC = %s\nCFLAGS = %s %s%s%s%s\nLDLIBS = %s%s%s%s%s %s\n", t->cc, common_cflags(ctx, t), t->cflags,
+                blas ? " -DVN_USE_BLAS" : "", server ? " -DVN_SERVER" : "", edit ? " -DVN_LINE_EDITING" : "",
+                bare(t) ? "-T board.ld " : "", t->ldflags, blas ? " -lopenblas" : "", server ? " -lmicrohttpd -ljansson" : "",
+                edit ? " -ledit" : "", link_flags(t));
   vn_buf_printf(&mk, "# cpu.c checks the CPU's features: built without the vector flags\nCPUFLAGS = %s\n", cpu_cflags(ctx, t));
   vn_buf_puts(&mk, "SRC = model.c");
   for (const VnEmbedded *e = vn_embedded; e->name; e++)
@@ -426,9 +427,9 @@ static VnStatus cached_object(VnCtx *ctx, const VnTarget *t, const char *cache, 
 
 /* A Linux program from cached runtime objects: model.c compiled and linked with them */
 static VnStatus build_cached(VnCtx *ctx, const char *cache, const char *dir, const VnTarget *t, const char *out, int feat) {
-  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER;
-  const char *flags = vn_arena_printf(&ctx->scratch, "%s %s%s%s", common_cflags(ctx, t), t->cflags, blas ? " -DVN_USE_BLAS" : "",
-                                      server ? " -DVN_SERVER" : "");
+  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER, edit = feat & VN_BUILD_EDIT;
+  const char *flags = vn_arena_printf(&ctx->scratch, "%s %s%s%s%s", common_cflags(ctx, t), t->cflags, blas ? " -DVN_USE_BLAS" : "",
+                                      server ? " -DVN_SERVER" : "", edit ? " -DVN_LINE_EDITING" : "");
   const char *argv[160];
   int n = add_words(argv, 0, vn_arena_strdup(&ctx->scratch, t->cc));
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, flags));
@@ -446,6 +447,7 @@ static VnStatus build_cached(VnCtx *ctx, const char *cache, const char *dir, con
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->ldflags));
   if (blas) argv[n++] = "-lopenblas";
   if (server) { argv[n++] = "-lmicrohttpd"; argv[n++] = "-ljansson"; }
+  if (edit) argv[n++] = "-ledit";
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, link_flags(t)));
   argv[n] = NULL;
   return run_cc(ctx, t, argv, dir);
@@ -481,9 +483,10 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, common_cflags(ctx, t)));
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->cflags));
   argv[n++] = vn_arena_printf(&ctx->scratch, "-I%s", dir);
-  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER;
+  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER, edit = feat & VN_BUILD_EDIT;
   if (blas) argv[n++] = "-DVN_USE_BLAS";
   if (server) argv[n++] = "-DVN_SERVER";
+  if (edit) argv[n++] = "-DVN_LINE_EDITING";
   if (shared) { argv[n++] = "-shared"; argv[n++] = "-fPIC"; }
   const char *js = t->kind == VN_TK_WASM && !shared ? vn_arena_printf(&ctx->scratch, "%s/model.js", dir) : NULL;
   if (js) vn_made_add_new(js);
@@ -507,6 +510,7 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->ldflags));
   if (blas) argv[n++] = "-lopenblas";
   if (server) { argv[n++] = "-lmicrohttpd"; argv[n++] = "-ljansson"; }
+  if (edit) argv[n++] = "-ledit";
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, link_flags(t)));
   argv[n] = NULL;
   VN_TRY(run_cc(ctx, t, argv, dir));

@@ -60,7 +60,7 @@ VnStatus vn_emit_node_fn(VnCtx *ctx, const VnGraph *g, uint32_t i, const char *n
 /* ---- build.c: write the source tree and run the target's compiler ---- */
 /* Write runtime sources, vn_target.h and a Makefile into dir. */
 /* feat: VN_BUILD_* bits (what the host build links besides libc) */
-enum { VN_BUILD_BLAS = 1, VN_BUILD_SERVER = 2 };
+enum { VN_BUILD_BLAS = 1, VN_BUILD_SERVER = 2, VN_BUILD_EDIT = 4 };
 VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int feat);
 /* Bare metal: write the packed weight file wfile into dir as model_weights.c
  * (const data in the .vn_weights section). */

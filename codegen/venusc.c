@@ -130,6 +130,8 @@ static const struct { const char *name, *text; } cmd_usage[] = {
    "                          directory name, lowercased, other than [a-z0-9_] as _)\n"
    "      --server            host targets: the binary serves the OpenAI API (OUT --serve HOST:PORT;\n"
    "                          links libmicrohttpd and jansson)\n"
+   "      --line-editing      host targets: the binary's chat on a terminal edits lines and keeps\n"
+   "                          the session's history (arrow keys; links libedit)\n"
    "      -d PASS             dump the graph after PASS (%s) to stdout\n"
    "      --dot FILE          write the final graph as Graphviz\n"
    "      --no-fuse           skip the fusion pass\n"
@@ -372,7 +374,7 @@ static VnStatus open_gguf(VnCtx *ctx, const char *path, VnModelDir *md, VnSpecs 
 
 typedef struct Job {
   const char *model, *out, *target, *dtype, *spec, *emit, *dump, *dot, *cc;
-  int batch, blas, server, no_fuse, json;
+  int batch, blas, server, edit, no_fuse, json;
   int batch_set, ctx;         /* --batch given; --ctx (bare metal) */
   int lib;                    /* --lib: out is the library's directory */
   const char *name;           /* --name */
@@ -470,6 +472,7 @@ static int parse_job(int argc, char **argv, Job *j, int need_out) {
       j->ctx = (int)c;
     } else if (!strcmp(a, "--blas")) j->blas = 1;
     else if (!strcmp(a, "--server")) j->server = 1;
+    else if (!strcmp(a, "--line-editing")) j->edit = 1;
     else if (!strcmp(a, "--lib")) j->lib = 1;
     else if (!strcmp(a, "--name")) VAL(j->name);
     else if (!strcmp(a, "--no-fuse")) j->no_fuse = 1;
@@ -578,6 +581,7 @@ static int check_lib(Compile *c) {
     return usage_error("--lib: libraries are built for host targets only (%s is a cross target; --emit-c DIR writes its "
                        "source tree)", t->name);
   if (j->server) return usage_error("--lib and --server: the server is a binary's (compile twice)");
+  if (j->edit) return usage_error("--lib and --line-editing: line editing is the chat's, a binary's");
   if (j->emit) return usage_error("--lib and --emit-c: give one (--emit-c keeps the source tree of a binary)");
   if (!j->out) return usage_error("compile --lib: -o DIR is required");
   if (j->name && (!c_ident(j->name) || strlen(j->name) > 64))
@@ -605,6 +609,8 @@ static int check_job(Compile *c) {
     return usage_error("--blas: target %s has no OpenBLAS", t->name);
   if (j->server && (t->kind != VN_TK_LINUX || *t->runner))
     return usage_error("--server: the HTTP server is built for host targets only (%s is not one)", t->name);
+  if (j->edit && (t->kind != VN_TK_LINUX || *t->runner))
+    return usage_error("--line-editing: libedit is linked for host targets only (%s is not one)", t->name);
   if (j->blas && *t->runner)  /* cross targets link statically; Debian has no cross OpenBLAS for them */
     return usage_error("--blas: OpenBLAS is linked for host targets only (%s is a cross target)", t->name);
   c->bare = t->kind == VN_TK_BAREMETAL;
@@ -836,7 +842,7 @@ static VnStatus stage_build(Compile *c) {
   const char *out = c->j.out;
   const char *on = out ? strrchr(out, '/') : NULL;
   on = on ? on + 1 : out ? out : "model";
-  int feat = (c->j.blas ? VN_BUILD_BLAS : 0) | (c->j.server ? VN_BUILD_SERVER : 0);
+  int feat = (c->j.blas ? VN_BUILD_BLAS : 0) | (c->j.server ? VN_BUILD_SERVER : 0) | (c->j.edit ? VN_BUILD_EDIT : 0);
   VN_TRY(vn_build_tree(&c->ctx, c->dir, c->t, on, feat));
   c->tree_done = 1;
   if (c->libdir) return build_lib(c, feat);

@@ -21,6 +21,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef VN_LINE_EDITING  /* venusc compile --line-editing: libedit (host targets) */
+#include <editline/readline.h>
+#endif
 #endif
 #if !defined(VN_BIG_ENDIAN) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define VN_BIG_ENDIAN 1
@@ -502,12 +505,51 @@ static void on_chat_sigint(int sig) {
   chat_quit = 1;  /* fgets returns with EINTR: no SA_RESTART */
 }
 
+#ifdef VN_LINE_EDITING
+/* libedit reads keys through this: Ctrl+C (the handler above; libedit
+ * catches no signal) ends the read as end of input, chat_quit tells */
+static int edit_getc(FILE *f) {
+  unsigned char ch;
+  (void)f;
+  for (;;) {
+    ssize_t r = read(0, &ch, 1);
+    if (r == 1) return ch;
+    if (r < 0 && errno == EINTR && !chat_quit) continue;
+    return EOF;
+  }
+}
+
+/* one line from the terminal with editing and the session's history; the
+ * line (newline dropped) into buf + n; 0, -1 at end of input, -2 on Ctrl+C */
+static int edit_line(char *buf, size_t n, size_t cap, const char *prompt) {
+  static int init;
+  if (!init) { rl_catch_signals = 0; rl_getc_function = edit_getc; rl_instream = stdin; rl_outstream = stderr; init = 1; }
+  char *l = readline(prompt);
+  if (chat_quit) { free(l); return -2; }
+  if (!l) return -1;
+  if (*l) add_history(l);
+  snprintf(buf + n, cap - n, "%s", l);
+  free(l);
+  return 0;
+}
+#endif
+
 /* One user turn from stdin: a line, or lines joined while they end with
  * a backslash. 0, -1 at end of input, -2 on Ctrl+C. */
 static int read_turn(char *buf, size_t cap, int tty) {
   size_t n = 0;
   buf[0] = 0;
   for (;;) {
+#ifdef VN_LINE_EDITING
+    if (tty) {
+      int r = edit_line(buf, n, cap, n ? ". " : "> ");
+      if (r == -2) return -2;
+      if (r == -1) return n ? 0 : -1;
+      n += strlen(buf + n);
+      if (n && buf[n - 1] == '\\' && n + 2 < cap) { buf[n - 1] = '\n'; continue; }
+      return 0;
+    }
+#endif
     if (tty) { fputs(n ? ". " : "> ", stderr); fflush(stderr); }
     errno = 0;
     if (!fgets(buf + n, (int)(cap - n), stdin)) {

@@ -17,7 +17,7 @@ _venusc() {
   case "$cmd" in
     compile)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-o --target --dtype --spec --emit-c --batch --ctx --blas --lib --name --server --cc -d --dot --no-fuse -v --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "-o --target --dtype --spec --emit-c --batch --ctx --blas --lib --name --server --line-editing --cc -d --dot --no-fuse -v --help" -- "$cur"))
       else COMPREPLY=($(compgen -f -- "$cur")); fi ;;
     inspect)
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--dtype --spec --json --help" -- "$cur"))

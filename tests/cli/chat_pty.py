@@ -3,10 +3,13 @@ through a pseudo-terminal as a person would type it: no arguments starts a
 chat, /help, an empty line sends nothing, a backslash continues a line,
 Ctrl+C stops a reply and returns to the prompt, /reset, a full context
 drops the oldest turns with a notice, Ctrl+C at the prompt ends it.
+`chat_pty.py BINARY --line-editing` (a binary from venusc compile
+--line-editing) checks line editing and history first, then the same.
 Prints one "ok"/"FAIL" line per check; exit 1 on a failure."""
 import os, pty, select, sys, time
 
 BIN = sys.argv[1]
+EDIT = sys.argv[2:] == ["--line-editing"]
 fails = 0
 
 
@@ -44,6 +47,8 @@ class Term:
         return found, text
 
     def send(self, s):
+        if EDIT:  # typing pace: libedit turns the terminal raw once it shows the prompt
+            time.sleep(0.1)
         os.write(self.fd, s.encode())
 
     def wait(self, timeout=20):
@@ -61,6 +66,31 @@ class Term:
         os.waitpid(self.pid, 0)
         return None
 
+
+if EDIT:
+    LEFT, UP = "\x1b[D", "\x1b[A"
+    # the turn as edited: "ab", Left, "X" is "aXb"
+    t = Term("--chat", "--print-prompt")
+    t.read_until("> ")
+    t.send("ab" + LEFT + "X\r")
+    found, got = t.read_until("<|im_start|>assistant")
+    check("line editing: ab, Left, X reads as the turn aXb", found and "user\r\naXb<|im_end|>" in got, got)
+    t.wait()
+    # Up recalls the previous line: /help again
+    t = Term("--chat", "--temp", "0", "-n", "4")
+    t.read_until("> ")
+    t.send("/help\r")
+    t.read_until("> ")
+    t.send(UP + "\r")
+    found, got = t.read_until("/reset")
+    check("history: Up recalls the previous turn", found, got)
+    t.read_until("> ")
+    t.send("And God" + LEFT * 3 + "\x7f" + "\r")  # Backspace in the middle: "AndGod"
+    found, got = t.read_until("> ")
+    check("a turn edited with Backspace gets a reply", found and len(got.strip()) > 0, got)
+    t.send("\x04")
+    st = t.wait()
+    check("Ctrl+D ends the program (line editing)", st is not None and os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0, str(st))
 
 t = Term("--temp", "0", "-n", "6")
 found, got = t.read_until("> ")

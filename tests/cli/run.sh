@@ -201,6 +201,16 @@ done
 # the conversation on a terminal (a pseudo-terminal, keys as a person types them)
 if python3 tests/cli/chat_pty.py "$work/chat_qwen3/m" >"$work/pty" 2>&1; then ok "chat on a terminal"; else no "chat on a terminal"; fi
 sed 's/^/      /' "$work/pty"
+# venusc compile --line-editing: libedit's editing and history on a terminal, the same chat otherwise
+if ./venusc compile "$work/chat_qwen3" -o "$work/chat_qwen3/me" --line-editing >/dev/null 2>"$work/err"; then
+  if python3 tests/cli/chat_pty.py "$work/chat_qwen3/me" --line-editing >"$work/pty" 2>&1; then ok "chat on a terminal with --line-editing"
+  else no "chat on a terminal with --line-editing"; fi
+  sed 's/^/      /' "$work/pty"
+else no "compile --line-editing"; fi
+if ./venusc compile "$work/chat_qwen3" -o "$work/x" --line-editing --target aarch64 >"$work/out" 2>"$work/err"; then no "--line-editing refuses a cross target"
+else has "--line-editing refuses a cross target" "^venusc: --line-editing: libedit is linked for host targets only \(aarch64 is not one\)" "$work/err"; fi
+if ./venusc compile "$work/chat_qwen3" -o "$work/ldir" --lib --line-editing >"$work/out" 2>"$work/err"; then no "--lib --line-editing refused"
+else has "--lib --line-editing refused" "^venusc: --lib and --line-editing: line editing is the chat's, a binary's" "$work/err"; fi
 printf 'And God said\n' | "$work/chat_qwen3/m" --chat --print-prompt >"$work/out" 2>"$work/err"
 has "--print-prompt shows the turn read from stdin" "^<\|im_start\|>user$" "$work/out"
 has "--print-prompt: the stdin text in the turn" "^And God said<\|im_end\|>$" "$work/out"
