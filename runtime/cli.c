@@ -20,6 +20,9 @@
 #ifndef VN_BAREMETAL
 #include <signal.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/select.h>
+#endif
 #include <unistd.h>
 #ifdef VN_LINE_EDITING  /* venusc compile --line-editing: libedit (host targets) */
 #include <editline/readline.h>
@@ -505,6 +508,32 @@ static void on_chat_sigint(int sig) {
   chat_quit = 1;  /* fgets returns with EINTR: no SA_RESTART */
 }
 
+/* Before a read at the prompt: 0 when stdin has input, -1 when Ctrl+C came
+ * first. SIGINT is blocked while chat_quit is tested and unblocked only
+ * inside pselect, so a Ctrl+C that lands between the prompt and the read
+ * is never lost (it would leave the read waiting). */
+static int stdin_ready(void) {
+#ifdef __linux__
+  sigset_t blk, orig;
+  sigemptyset(&blk);
+  sigaddset(&blk, SIGINT);
+  if (sigprocmask(SIG_BLOCK, &blk, &orig)) return chat_quit ? -1 : 0;
+  int r = 0;
+  for (;;) {
+    if (chat_quit) { r = -1; break; }
+    fd_set in;
+    FD_ZERO(&in);
+    FD_SET(0, &in);
+    int k = pselect(1, &in, NULL, NULL, NULL, &orig);
+    if (k > 0 || (k < 0 && errno != EINTR)) break;  /* the read reports an error itself */
+  }
+  sigprocmask(SIG_SETMASK, &orig, NULL);
+  return r;
+#else
+  return chat_quit ? -1 : 0;
+#endif
+}
+
 #ifdef VN_LINE_EDITING
 /* libedit reads keys through this: Ctrl+C (the handler above; libedit
  * catches no signal) ends the read as end of input, chat_quit tells */
@@ -512,6 +541,7 @@ static int edit_getc(FILE *f) {
   unsigned char ch;
   (void)f;
   for (;;) {
+    if (stdin_ready()) return EOF;
     ssize_t r = read(0, &ch, 1);
     if (r == 1) return ch;
     if (r < 0 && errno == EINTR && !chat_quit) continue;
@@ -551,6 +581,7 @@ static int read_turn(char *buf, size_t cap, int tty) {
     }
 #endif
     if (tty) { fputs(n ? ". " : "> ", stderr); fflush(stderr); }
+    if (tty && stdin_ready()) return -2;
     errno = 0;
     if (!fgets(buf + n, (int)(cap - n), stdin)) {
       if (chat_quit || errno == EINTR) return -2;
