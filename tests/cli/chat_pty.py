@@ -58,8 +58,9 @@ class Term:
             if pid:
                 return st
             try:
-                select.select([self.fd], [], [], 0.2)
-                os.read(self.fd, 4096)
+                r, _, _ = select.select([self.fd], [], [], 0.2)
+                if r:  # a read without input would wait past the timeout
+                    os.read(self.fd, 4096)
             except OSError:
                 pass
         os.kill(self.pid, 9)
