@@ -96,11 +96,15 @@ static size_t bus_len;
 static const uint8_t *bus_lo, *bus_hi;
 static struct sigaction bus_old;
 static int bus_set;
+static int bus_fired;
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc) {
   (void)uc;
   const uint8_t *a = si ? (const uint8_t *)si->si_addr : NULL;
   if (a >= bus_lo && a < bus_hi) {
+    /* threads that fault at once: the first says it, the others wait for its exit */
+    if (__atomic_exchange_n(&bus_fired, 1, __ATOMIC_SEQ_CST))
+      for (;;) pause();
     ssize_t w = write(2, bus_msg, bus_len);
     (void)w;
     _exit(1);
