@@ -3,6 +3,8 @@
 usage: make_cases.py GOOD_MODEL_DIR OUT_DIR
 Each case is OUT_DIR/<name>/ (a model directory) or OUT_DIR/<name>.lua (a spec)."""
 import json, os, shutil, struct, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gguf"))
+import gguf_walk  # noqa: E402
 
 good, out = sys.argv[1], sys.argv[2]
 st = open(os.path.join(good, "model.safetensors"), "rb").read()
@@ -169,18 +171,9 @@ if os.path.exists(gk):
     g = bytearray(open(gk, "rb").read())
     u32 = lambda o: struct.unpack_from("<I", g, o)[0]
     u64 = lambda o: struct.unpack_from("<Q", g, o)[0]
-    SZ = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 
     def skip(o, t):
-        if t == 8:
-            return o + 8 + u64(o)
-        if t == 9:
-            et, n = u32(o), u64(o + 4)
-            o += 12
-            for _ in range(n):
-                o = skip(o, et)
-            return o
-        return o + SZ[t]
+        return gguf_walk.skip(g, o, t)
 
     o = 24
     for _ in range(u64(16)):

@@ -9,6 +9,7 @@ holds the factors transformers uses, and so must match transformers.
 
 usage: llama3_factors.py IN.gguf CONFIG.json OUT.gguf"""
 import json, math, struct, sys
+import gguf_walk
 
 src, config, dst = sys.argv[1:4]
 cfg = json.load(open(config))
@@ -23,19 +24,10 @@ old = rp.get("original_max_position_embeddings", cfg.get("original_max_position_
 b = bytearray(open(src, "rb").read())
 u64 = lambda o: struct.unpack_from("<Q", b, o)[0]
 u32 = lambda o: struct.unpack_from("<I", b, o)[0]
-SZ = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 
 
 def skip(o, t):
-    if t == 8:
-        return o + 8 + u64(o)
-    if t == 9:
-        et, n = u32(o), u64(o + 4)
-        o += 12
-        for _ in range(n):
-            o = skip(o, et)
-        return o
-    return o + SZ[t]
+    return gguf_walk.skip(b, o, t)
 
 
 assert b[:4] == b"GGUF"

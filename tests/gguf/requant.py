@@ -5,25 +5,17 @@ match REGEX (rows a whole number of 32-blocks) re-encoded as Q4_1 or Q5_0
 are: a quantized file of any shape for the tests.
 usage: requant.py IN.gguf OUT.gguf REGEX q4_1|q5_0"""
 import re, struct, sys
+import gguf_walk
 
 src, dst, pat, kind = sys.argv[1], sys.argv[2], re.compile(sys.argv[3]), sys.argv[4]
 b = open(src, "rb").read()
 u32 = lambda o: struct.unpack_from("<I", b, o)[0]
 u64 = lambda o: struct.unpack_from("<Q", b, o)[0]
-SZ = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 TYPE = {"q4_1": 3, "q5_0": 6}[kind]
 
 
 def skip(o, t):
-    if t == 8:
-        return o + 8 + u64(o)
-    if t == 9:
-        et, n = u32(o), u64(o + 4)
-        o += 12
-        for _ in range(n):
-            o = skip(o, et)
-        return o
-    return o + SZ[t]
+    return gguf_walk.skip(b, o, t)
 
 
 align = 32

@@ -2,25 +2,17 @@
 """Copy a GGUF file with one integer metadata value replaced (for bad-input
 tests). usage: setkey.py IN.gguf OUT.gguf KEY VALUE"""
 import struct, sys
+import gguf_walk
 
 src, dst, key, val = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 b = bytearray(open(src, "rb").read())
 u64 = lambda o: struct.unpack_from("<Q", b, o)[0]
 u32 = lambda o: struct.unpack_from("<I", b, o)[0]
-SZ = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 FMT = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 10: "Q", 11: "q"}
 
 
 def skip(o, t):
-    if t == 8:
-        return o + 8 + u64(o)
-    if t == 9:
-        et, n = u32(o), u64(o + 4)
-        o += 12
-        for _ in range(n):
-            o = skip(o, et)
-        return o
-    return o + SZ[t]
+    return gguf_walk.skip(b, o, t)
 
 
 o, found = 24, False
