@@ -31,7 +31,7 @@ _Static_assert(SAME(VN_DT_Q4_1, VN_Q4_1) && SAME(VN_DT_Q5_0, VN_Q5_0) && SAME(VN
 _Static_assert(SAME(VN_A_NONE, VN_ACT_NONE) && SAME(VN_A_SILU, VN_ACT_SILU) && SAME(VN_A_GELU, VN_ACT_GELU) &&
                SAME(VN_A_GELU_TANH, VN_ACT_GELU_TANH) && SAME(VN_A_RELU, VN_ACT_RELU) && SAME(VN_A_SIGMOID, VN_ACT_SIGMOID) &&
                SAME(VN_A_TANH, VN_ACT_TANH) && SAME(VN_A_SOFTPLUS, VN_ACT_SOFTPLUS) && SAME(VN_A_RELU2, VN_ACT_RELU2) &&
-               SAME(VN_ACT_COUNT, VN_A_RELU2 + 1), "runtime.h VN_A_* = graph.h VnAct");
+               SAME(VN_A_QUICK_GELU, VN_ACT_QUICK_GELU) && SAME(VN_ACT_COUNT, VN_A_QUICK_GELU + 1), "runtime.h VN_A_* = graph.h VnAct");
 _Static_assert(VN_PLAN_WEIGHT_HEADER == VN_WEIGHT_HEADER, "graph.h VN_PLAN_WEIGHT_HEADER = runtime.h VN_WEIGHT_HEADER");
 _Static_assert(VN_MAX_HEAD_DIM_C == VN_MAX_HEAD_DIM, "codegen.h VN_MAX_HEAD_DIM_C = runtime.h VN_MAX_HEAD_DIM");
 _Static_assert(VN_REF_MAX_HEAD_DIM == VN_MAX_HEAD_DIM, "ops.h VN_REF_MAX_HEAD_DIM = runtime.h VN_MAX_HEAD_DIM");
@@ -76,6 +76,7 @@ static void operand_ptr(const VnGraph *g, uint32_t s, VnBuf *b) {
   const VnNode *rn = &g->nodes[r];
   switch (rn->op) {
   case VN_OP_INPUT: vn_buf_puts(b, "tok"); return;
+  case VN_OP_FEATURES: vn_buf_puts(b, "(const void *)tok"); return;  /* the vision step's rows (floats) */
   case VN_OP_WEIGHT: vn_buf_printf(b, "W + %lld", (long long)rn->offset); return;
   case VN_OP_STATE:
     if (rn->dim[0] == VN_CTX) vn_buf_printf(b, "S + C * %lld", (long long)rn->state_off);
@@ -109,32 +110,33 @@ static int64_t bare_pool_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t qb
 
 /* per rope table: its inverse frequencies (and LongRoPE's), then the
  * table of VnRtRope */
-static void emit_ropes(const VnGraph *g, VnBuf *b) {
+static void emit_ropes(const VnGraph *g, const char *px, VnBuf *b) {
   for (int r = 0; r < g->nropes; r++) {
     const VnRope *ro = &g->ropes[r];
     int half = ro->rot_dim / 2;
-    vn_buf_printf(b, "static const float vn_rope%d_inv[%d] = {", r, half > 0 ? half : 1);
+    vn_buf_printf(b, "static const float %srope%d_inv[%d] = {", px, r, half > 0 ? half : 1);
     vn_op_flts(b, ro->inv_freq, half);
     vn_buf_puts(b, "};\n");
     if (ro->long_after) {
-      vn_buf_printf(b, "static const float vn_rope%d_long[%d] = {", r, half > 0 ? half : 1);
+      vn_buf_printf(b, "static const float %srope%d_long[%d] = {", px, r, half > 0 ? half : 1);
       vn_op_flts(b, ro->long_inv_freq, half);
       vn_buf_puts(b, "};\n");
     }
   }
   if (!g->nropes) return;
-  vn_buf_puts(b, "static const VnRtRope vn_ropes[] = {\n");
+  vn_buf_printf(b, "static const VnRtRope %sropes[] = {\n", px);
   for (int r = 0; r < g->nropes; r++) {
     const VnRope *ro = &g->ropes[r];
     vn_buf_printf(b, "  {%d, %d, %d, ", ro->head_dim, ro->rot_dim, ro->interleaved);
     vn_op_flt(b, ro->attn_factor);
-    vn_buf_printf(b, ", vn_rope%d_inv, %d, ", r, ro->dynamic);
+    vn_buf_printf(b, ", %srope%d_inv, %d, ", px, r, ro->dynamic);
     vn_op_dbl(b, ro->dyn_base);
     vn_buf_puts(b, ", ");
     vn_op_dbl(b, ro->dyn_factor);
     vn_buf_printf(b, ", %d, ", ro->dyn_max_pos);
-    if (ro->long_after) vn_buf_printf(b, "vn_rope%d_long, %d},\n", r, ro->long_after);
-    else vn_buf_puts(b, "NULL, 0},\n");
+    if (ro->long_after) vn_buf_printf(b, "%srope%d_long, %d", px, r, ro->long_after);
+    else vn_buf_puts(b, "NULL, 0");
+    vn_buf_printf(b, ", {%d, %d, %d}},\n", ro->sections[0], ro->sections[1], ro->sections[2]);
   }
   vn_buf_puts(b, "};\n");
 }
@@ -181,6 +183,8 @@ static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_o
   *ops_out = ops;
 }
 
+static void emit_image_desc(const VnGraph *g, VnBuf *b);
+
 /* the model description, vn_model (runtime.h VnModel) */
 static void emit_desc(const VnGraph *g, const VnEmitOpts *o, int64_t qbuf, int64_t ops, VnBuf *b) {
   const VnModelInfo *mi = &g->info;
@@ -217,6 +221,7 @@ static void emit_desc(const VnGraph *g, const VnEmitOpts *o, int64_t qbuf, int64
                   (long long)vn_node_cols(&g->nodes[hr]), mi->pool.mode ? mi->pool.mode : VN_POOL_MEAN, mi->pool.normalize);
   }
   vn_buf_printf(b, "  .nropes = %d, .ropes = %s,\n", g->nropes, g->nropes ? "vn_ropes" : "NULL");
+  if (g->vision) emit_image_desc(g, b);
   if (o->tok_blob) vn_buf_puts(b, "  .tok_blob = vn_tok_blob, .tok_len = sizeof vn_tok_blob,\n");
   if (o->chat && o->chat->n)
     vn_buf_printf(b, "  .chat = vn_chat, .nchat = %d, .chat_default = %d, .chat_template = %d,\n", o->chat->n,
@@ -235,16 +240,21 @@ static void emit_desc(const VnGraph *g, const VnEmitOpts *o, int64_t qbuf, int64
   vn_buf_puts(b, "};\n\n");
 }
 
-/* vn_model_step: every node function in order, on constant addresses */
-static void emit_step(const VnGraph *g, VnBuf *b) {
-  vn_buf_puts(b, "void vn_model_step(VnRt *rt, const int32_t *tok, int T, int pos, int all_logits) {\n"
+/* vn_model_step (or the vision graph's vn_vision_step: px "vn_v"): every
+ * node function in order, on constant addresses */
+static void emit_step(const VnGraph *g, const char *fn, const char *px, VnBuf *b) {
+  vn_buf_printf(b, "%svoid %s(VnRt *rt, const int32_t *tok, int T, int pos, int all_logits) {\n"
                  "  uint8_t *A = rt->arena;\n  const uint8_t *W = rt->w;\n  uint8_t *S = rt->state;\n"
                  "  size_t C = (size_t)rt->ctx;\n  int Tout = all_logits ? T : 1;\n"
-                 "  (void)A; (void)W; (void)S; (void)C; (void)tok;\n");
+                 "  (void)A; (void)W; (void)S; (void)C; (void)tok;\n", strcmp(px, "vn_") ? "static " : "", fn);
+  int sectioned = 0;
+  for (int r = 0; r < g->nropes; r++) sectioned |= g->ropes[r].sections[0] != 0;
+  if (sectioned && g->vision)  /* M-RoPE: the position streams of the step's tokens */
+    vn_buf_puts(b, "  vn_rt_mrope(rt, tok, T, pos);\n");
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];
     if (vn_ops[n->op].flags & (VN_OPF_LEAF | VN_OPF_VIEW)) continue;
-    vn_buf_printf(b, "  vn_n%u(rt, (float *)(A + %lld)", i, (long long)n->offset);
+    vn_buf_printf(b, "  %sn%u(rt, (float *)(A + %lld)", px, i, (long long)n->offset);
     for (int k = 0; k < vn_ops[n->op].nin; k++) {
       vn_buf_puts(b, ", ");
       operand_ptr(g, n->src[k], b);
@@ -255,10 +265,64 @@ static void emit_step(const VnGraph *g, VnBuf *b) {
   vn_buf_puts(b, "}\n");
 }
 
+/* The vision graph: its node functions, its description vn_vision_model
+ * (a VnModel whose "logits" are the image's rows) and vn_vision_step. */
+static VnStatus emit_vision(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf *b) {
+  const VnGraph *v = g->vision;
+  if (o->target->kind == VN_TK_BAREMETAL)
+    return vn_errorf(ctx, VN_ERR_TARGET, VN_NOLOC, "target %s: vision-language models need a hosted target", o->target->name);
+  emit_ropes(v, "vn_v", b);
+  int64_t qbuf, ops, col;
+  scratch_bytes(v, o, &qbuf, &ops);
+  uint32_t r = vn_op_root(v, v->output, &col);
+  vn_buf_puts(b, "\nstatic const VnModel vn_vision_model = {\n  .arch = ");
+  vn_buf_cstr(b, g->info.arch ? g->info.arch : "?");
+  vn_buf_puts(b, ",\n  .target = ");
+  vn_buf_cstr(b, o->target->name);
+  vn_buf_printf(b, ",\n  .vocab = %lld, .t_max = %lld, .arena_bytes = %lld, .state_row_bytes = %lld,\n",
+                (long long)vn_node_cols(&v->nodes[v->output]), (long long)v->t_max, (long long)v->arena_bytes,
+                (long long)v->state_row_bytes);
+  vn_buf_printf(b, "  .weight_bytes = %lld, .weights_id = 0x%016llxull, .big_endian = %d, .encoder_only = 1,\n",
+                (long long)g->weight_bytes, (unsigned long long)o->weights_id, o->target->big_endian);
+  vn_buf_printf(b, "  .logits_off = %lld, .out_cols = %lld, .qbuf_bytes = %lld, .state_fixed_bytes = %lld, .op_scratch_bytes = %lld,\n",
+                (long long)(v->nodes[r].offset + col * 4), (long long)vn_node_cols(&v->nodes[v->output]), (long long)qbuf,
+                (long long)v->state_fixed_bytes, (long long)ops);
+  vn_buf_printf(b, "  .nropes = %d, .ropes = %s,\n};\n\n", v->nropes, v->nropes ? "vn_vropes" : "NULL");
+  for (uint32_t i = 0; i < v->n; i++) {
+    if (vn_ops[v->nodes[i].op].flags & (VN_OPF_LEAF | VN_OPF_VIEW)) continue;
+    char name[32];
+    snprintf(name, sizeof name, "vn_vn%u", i);
+    VN_TRY(vn_emit_node_fn(ctx, v, i, name, 0, b));
+  }
+  emit_step(v, "vn_vision_step", "vn_v", b);
+  vn_buf_puts(b, "\n");
+  return VN_OK;
+}
+
+/* what the runtime needs of the image input (runtime.h VnModel) */
+static void emit_image_desc(const VnGraph *g, VnBuf *b) {
+  const VnModelInfo *mi = &g->info;
+  const VnNode *st = NULL;
+  for (uint32_t i = 0; i < g->n; i++)
+    if (g->nodes[i].op == VN_OP_IMAGE_ROWS) st = &g->nodes[g->nodes[i].src[1]];
+  const VnNode *in = NULL;
+  for (uint32_t i = 0; i < g->vision->n; i++)
+    if (g->vision->nodes[i].op == VN_OP_FEATURES) in = &g->vision->nodes[i];
+  vn_buf_printf(b, "  .vision = &vn_vision_model, .vision_step = vn_vision_step, .image_token = %d,\n", mi->image_token);
+  vn_buf_printf(b, "  .image_state_off = %lld, .image_max = %lld, .image_cols = %lld, .vis_in_cols = %lld,\n",
+                st ? (long long)st->state_off : -1LL, st ? (long long)(st->dim[0] - 1) : 0LL, st ? (long long)st->dim[1] : 0LL,
+                in ? (long long)in->dim[1] : 0LL);
+  vn_buf_printf(b, "  .vis_layout = %d, .vis_channels = %d, .vis_patch = %d, .vis_height = %d, .vis_width = %d,\n",
+                mi->vis_layout, mi->vis_channels, mi->vis_patch, mi->vis_height, mi->vis_width);
+  vn_buf_printf(b, "  .vis_temporal = %d, .vis_merge = %d, .vis_cls = %d, .vis_skip = %d,\n", mi->vis_temporal,
+                mi->vis_merge, mi->vis_cls, mi->vis_skip);
+}
+
 VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf *b) {
   vn_buf_puts(b, "/* model.c: generated by venusc -- do not edit.\n * Architecture spec and target: see vn_model below. */\n");
   vn_buf_puts(b, "#include \"runtime.h\"\n\n");
-  emit_ropes(g, b);
+  if (g->vision) VN_TRY(emit_vision(ctx, g, o, b));
+  emit_ropes(g, "vn_", b);
   if (o->tok_blob) {
     /* a string of exactly tok_len bytes (no terminating zero is stored) */
     vn_buf_printf(b, "static const unsigned char vn_tok_blob[%zu] =\n", o->tok_len);
@@ -280,7 +344,7 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
     snprintf(name, sizeof name, "vn_n%u", i);
     VN_TRY(vn_emit_node_fn(ctx, g, i, name, 0, b));
   }
-  emit_step(g, b);
+  emit_step(g, "vn_model_step", "vn_", b);
   /* a library (VN_LIB) has no main */
   vn_buf_puts(b, "\n#ifndef VN_LIB\nint main(int argc, char **argv) { return vn_main(argc, argv); }\n#endif\n");
   return VN_OK;

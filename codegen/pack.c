@@ -404,13 +404,15 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
   float *row = NULL;
   int64_t rowcap = 0;
   uint32_t nw = 0, np = 0;
-  for (uint32_t i = 0; i < g->n; i++) nw += g->nodes[i].op == VN_OP_WEIGHT;
+  for (const VnGraph *gg = g; gg; gg = gg == g ? g->vision : NULL)  /* the vision graph's weights follow */
+    for (uint32_t i = 0; i < gg->n; i++) nw += gg->nodes[i].op == VN_OP_WEIGHT;
   Part *parts = calloc(nw ? nw : 1, sizeof *parts);
   if (!parts) { fclose(f); remove(path); return vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory"); }
   Bar bar = {isatty(2) && (ctx->verbose || g->weight_bytes >= PROGRESS_BYTES), -1, g->weight_bytes};
   bar_draw(&bar, 0);
-  for (uint32_t i = 0; i < g->n && rc == VN_OK; i++) {
-    const VnNode *n = &g->nodes[i];
+  for (const VnGraph *gg = g; gg && rc == VN_OK; gg = gg == g ? g->vision : NULL)
+  for (uint32_t i = 0; i < gg->n && rc == VN_OK; i++) {
+    const VnNode *n = &gg->nodes[i];
     if (n->op != VN_OP_WEIGHT) continue;
     pad_to(&o, pos, n->offset);
     pos = n->offset;
@@ -424,7 +426,7 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
     if (cols > rowcap) { free(row); rowcap = cols; row = malloc((size_t)cols * sizeof *row); }
     /* a matmul-only q8_0/q4_0 weight: whole groups of qr rows repacked, the rest plain */
     size_t rb = vn_dtype_row_bytes(n->dtype, cols);
-    int q8u = 0, qr = vn_op_weight_repacked(g, i) ? vn_target_qrows(t, &q8u) : 0;
+    int q8u = 0, qr = vn_op_weight_repacked(gg, i) ? vn_target_qrows(t, &q8u) : 0;
     if (qr && (size_t)qr * rb * 2 > gcap) {
       free(gbuf);
       gcap = (size_t)qr * rb * 2;

@@ -431,6 +431,19 @@ static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **g
   }
   VnPipeOpts po = {j->dump, stdout, j->no_fuse};
   VN_TRY(vn_pipeline(ctx, g, &po));
+  if (g->vision) {  /* the vision tower: its weights follow the language model's */
+    VnGraph *vg = g->vision;
+    vg->weight_base = g->weight_bytes;
+    vg->wdtype = g->wdtype;
+    for (uint32_t i = 0; i < vg->n; i++) {
+      const VnNode *n = &vg->nodes[i];
+      if (n->op == VN_OP_ATTENTION && n->p.head_dim > VN_MAX_HEAD_DIM_C)
+        return vn_errorf(ctx, VN_ERR_SPEC, n->loc, "attention: head_dim %d is wider than %d", n->p.head_dim, VN_MAX_HEAD_DIM_C);
+    }
+    VnPipeOpts vpo = {NULL, stdout, j->no_fuse};
+    VN_TRY(vn_pipeline(ctx, vg, &vpo));
+    g->weight_bytes = vg->weight_bytes;
+  }
   if (j->dot) {
     FILE *f = fopen(j->dot, "w");
     if (!f) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){j->dot, 0}, "cannot write");

@@ -46,6 +46,7 @@ int vn_graph_add_rope(VnCtx *ctx, VnGraph *g, const VnRope *r) {
     if (o->head_dim == r->head_dim && o->rot_dim == r->rot_dim && o->interleaved == r->interleaved &&
         o->attn_factor == r->attn_factor && o->dynamic == r->dynamic && o->dyn_base == r->dyn_base &&
         o->dyn_factor == r->dyn_factor && o->dyn_max_pos == r->dyn_max_pos && o->long_after == r->long_after &&
+        !memcmp(o->sections, r->sections, sizeof r->sections) &&
         !memcmp(o->inv_freq, r->inv_freq, (size_t)nf * sizeof(float)) &&
         (!r->long_after || !memcmp(o->long_inv_freq, r->long_inv_freq, (size_t)nf * sizeof(float))))
       return i;

@@ -108,7 +108,8 @@ int vn_dtype_block_bytes(VnDType t);
 
 /* ---- activations (unary functions and matmul epilogues) ---- */
 #define VN_ACTS(X) X(NONE, "none") X(SILU, "silu") X(GELU, "gelu") X(GELU_TANH, "gelu_tanh") \
-  X(RELU, "relu") X(SIGMOID, "sigmoid") X(TANH, "tanh") X(SOFTPLUS, "softplus") X(RELU2, "relu2")
+  X(RELU, "relu") X(SIGMOID, "sigmoid") X(TANH, "tanh") X(SOFTPLUS, "softplus") X(RELU2, "relu2") \
+  X(QUICK_GELU, "quick_gelu")
 typedef enum {
 #define X(n, s) VN_ACT_##n,
   VN_ACTS(X)
@@ -154,6 +155,9 @@ typedef struct VnRope {
   int32_t dyn_max_pos;
   const float *long_inv_freq; /* LongRoPE: [rot_dim/2] used instead of inv_freq */
   int32_t long_after;   /* ... in a step whose length seen so far passes this (0: never) */
+  int32_t sections[3];  /* multi-axis RoPE (M-RoPE, 2-D vision RoPE): pairs [0, s0) turn by position
+                           stream 0, the next s1 by stream 1, the next s2 by stream 2 (the streams the
+                           runtime computes for an image's tokens; plain positions otherwise); all 0: one stream */
 } VnRope;
 
 enum { VN_ROUTE_SOFTMAX, VN_ROUTE_SIGMOID, VN_ROUTE_SPARSEMIXER };
@@ -180,6 +184,7 @@ typedef struct VnParams {
   int32_t softplus;   /* SSM_SCAN: dt = softplus(dt + dt_bias) */
   int32_t chunk;      /* SSM_SCAN: prefill in chunks of this many tokens (scalar A per head) */
   int32_t rope_dim;   /* MLA: rotated part of each q head and of the shared key */
+  int32_t token;      /* IMAGE_ROWS, IMAGE_MERGE: the image token id */
   float lo, hi;       /* SSM_SCAN: dt clamped to [lo, hi] (hi 0: no upper bound) */
   float eps;          /* norms; ROUTE sparsemixer: the jitter eps of its masks */
   float scale;        /* ATTENTION score scale; SCALE factor; MATMUL output multiplier (0 = 1) */
@@ -280,7 +285,20 @@ typedef struct VnModelInfo {
   int encoder_only;         /* no generation; logits at every position */
   VnGenDefaults gen;        /* the frontend's, copied by the driver */
   VnPooling pool;           /* how OUT --embed pools the hidden states (the frontend's) */
+  /* an image input (vision-language models): the vision graph's input, and
+   * the fixed state its output rows go to, which image_rows reads at the
+   * prompt's image tokens (the image_rows node's state operand); image_token
+   * 0: none */
+  int32_t image_token;
+  int32_t vis_layout;       /* VN_VIS_*: what --pixels holds and how it becomes the vision graph's rows */
+  int32_t vis_channels, vis_patch, vis_height, vis_width, vis_temporal, vis_merge;
+  int32_t vis_cls;          /* a class-embedding row first: input rows get an indicator column */
+  int32_t vis_skip;         /* leading output rows that are not image rows (CLS) */
 } VnModelInfo;
+/* VN_VIS_IMAGE: [1, C, H, W] pixels, cut into PxP patches (row: c, ky, kx);
+ * VN_VIS_PATCHES: [N, C*T*P*P] rows as the processor gives, with a (T, H, W)
+ * grid; 2-D RoPE streams (row, column) in merge-window order */
+enum { VN_VIS_NONE, VN_VIS_IMAGE, VN_VIS_PATCHES };
 
 typedef struct VnGraph {
   VnNode *nodes;
@@ -298,6 +316,11 @@ typedef struct VnGraph {
   int64_t weight_bytes;     /* packed weights, with alignment */
   int wdtype;               /* dtype for 2-D weights, or -1: as the model file stores them */
   int nfused[8];            /* fusion counters for inspect (VN_FUSE_*) */
+  /* vision-language models: the vision tower, a graph of its own over the
+   * image's rows (its step runs once per image; T = its rows), whose weights
+   * follow this graph's in the weight file (weight_base: where they start) */
+  struct VnGraph *vision;
+  int64_t weight_base;
 } VnGraph;
 
 /* ---- graph/build.c ---- */

@@ -95,7 +95,7 @@ static void liveness(VnGraph *g) {
 VnStatus vn_pass_plan(VnCtx *ctx, VnGraph *g) {
   assign_weight_dtypes(g);
   /* weights */
-  int64_t woff = VN_PLAN_WEIGHT_HEADER;
+  int64_t woff = g->weight_base > VN_PLAN_WEIGHT_HEADER ? g->weight_base : VN_PLAN_WEIGHT_HEADER;
   for (uint32_t i = 0; i < g->n; i++) {
     VnNode *n = &g->nodes[i];
     if (n->op != VN_OP_WEIGHT) continue;

@@ -14,7 +14,7 @@
 #include <string.h>
 
 typedef VnSpecBuilder Builder;
-typedef struct { uint32_t node; } LTensor;
+typedef struct { uint32_t node; VnGraph *g; } LTensor;  /* g: the graph it is a node of */
 typedef struct { VnWx *wx; } LWeight;
 
 static Builder *B(lua_State *L) { return vn_spec_builder(L); }
@@ -125,6 +125,7 @@ static int act_arg(lua_State *L, const char *s) {
 static void push_tensor(lua_State *L, uint32_t node) {
   LTensor *t = lua_newuserdatauv(L, sizeof *t, 0);
   t->node = node;
+  t->g = B(L)->g;
   luaL_setmetatable(L, "venus.Tensor");
 }
 
@@ -177,7 +178,11 @@ static uint32_t weight_node(lua_State *L, VnWx *wx) {
 static uint32_t operand(lua_State *L, int idx, int optional) {
   if (optional && lua_isnoneornil(L, idx)) return VN_NONE;
   void *p = luaL_testudata(L, idx, "venus.Tensor");
-  if (p) return ((LTensor *)p)->node;
+  if (p) {
+    if (((LTensor *)p)->g != B(L)->g)
+      return (uint32_t)luaL_argerror(L, idx, "a tensor of another graph (the vision graph's tensors stay inside vision())");
+    return ((LTensor *)p)->node;
+  }
   p = luaL_testudata(L, idx, "venus.Weight");
   if (p) return weight_node(L, ((LWeight *)p)->wx);
   return (uint32_t)luaL_argerror(L, idx, optional ? "tensor, weight or nil expected" : "tensor or weight expected");
@@ -472,7 +477,7 @@ static int lw_index(lua_State *L) {
 static int lt_index(lua_State *L) {
   LTensor *t = luaL_checkudata(L, 1, "venus.Tensor");
   const char *k = luaL_checkstring(L, 2);
-  const VnNode *n = vn_node(B(L)->g, t->node);
+  const VnNode *n = vn_node(t->g, t->node);
   if (!strcmp(k, "cols")) { lua_pushinteger(L, vn_node_cols(n)); return 1; }
   if (!strcmp(k, "shape")) { vn_spec_push_dims(L, n->nd, n->dim); return 1; }
   lua_pushnil(L);
@@ -481,7 +486,7 @@ static int lt_index(lua_State *L) {
 
 static int lt_tostring(lua_State *L) {
   LTensor *t = luaL_checkudata(L, 1, "venus.Tensor");
-  const VnNode *n = vn_node(B(L)->g, t->node);
+  const VnNode *n = vn_node(t->g, t->node);
   lua_pushfstring(L, "tensor %%%d (%s)", (int)t->node, vn_ops[n->op].name);
   return 1;
 }
@@ -626,7 +631,7 @@ static float *number_list(lua_State *L, int idx, int want, const char *what, int
 static int l_rope_table(lua_State *L) {
   Builder *b = B(L);
   luaL_checktype(L, 1, LUA_TTABLE);
-  opts_check(L, 1, "rope_table", "head_dim rot_dim inv_freq attn_factor interleaved dynamic long");
+  opts_check(L, 1, "rope_table", "head_dim rot_dim inv_freq attn_factor interleaved dynamic long sections");
   VnRope r = {0};
   r.head_dim = (int32_t)opt_int(L, 1, "head_dim", 0);
   r.rot_dim = (int32_t)opt_int(L, 1, "rot_dim", r.head_dim);
@@ -639,6 +644,21 @@ static int l_rope_table(lua_State *L) {
   lua_getfield(L, 1, "inv_freq");
   r.inv_freq = number_list(L, -1, nf, "rope_table: inv_freq (rot_dim/2 values)", &got);
   if (!r.inv_freq) return luaL_error(L, "rope_table: inv_freq must be a list of rot_dim/2 = %d numbers", nf);
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "sections");  /* multi-axis RoPE: pairs per position stream */
+  if (lua_istable(L, -1)) {
+    int ns = (int)luaL_len(L, -1), sum = 0;
+    if (ns < 1 || ns > 3) return luaL_error(L, "rope_table: sections must list 1 to 3 pair counts");
+    for (int i = 0; i < ns; i++) {
+      lua_rawgeti(L, -1, i + 1);
+      lua_Integer v = luaL_checkinteger(L, -1);
+      lua_pop(L, 1);
+      if (v < 0) return luaL_error(L, "rope_table: sections must not be negative");
+      r.sections[i] = (int32_t)v;
+      sum += (int)v;
+    }
+    if (sum != nf) return luaL_error(L, "rope_table: sections add up to %d pairs, rot_dim/2 is %d", sum, nf);
+  } else if (!lua_isnil(L, -1)) return luaL_error(L, "rope_table: sections must be a list of pair counts");
   lua_pop(L, 1);
   lua_getfield(L, 1, "dynamic");
   if (lua_istable(L, -1)) {
@@ -896,6 +916,110 @@ static int l_attention(lua_State *L) {
   return 1;
 }
 
+/* ---- vision-language models ---- */
+/* pixels(cols): the vision graph's input rows [T, cols] */
+static int l_pixels(lua_State *L) {
+  Builder *b = B(L);
+  lua_Integer c = luaL_checkinteger(L, 1);
+  if (!b->vision) return luaL_error(L, "pixels: only inside vision()");
+  if (c <= 0) return luaL_error(L, "pixels: cols must be positive");
+  push_tensor(L, add_node(L, VN_OP_FEATURES, NULL, 0, NULL, VN_T, (int)c));
+  return 1;
+}
+
+/* image_rows(ids, {token=, rows=, cols=}): the image's feature rows at the
+ * image tokens (zeros elsewhere) from the image state [rows + 1, cols],
+ * which the runtime fills with the vision graph's output rows */
+static int l_image_rows(lua_State *L) {
+  Builder *b = B(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  opts_check(L, 2, "image_rows", "token rows cols");
+  if (b->vision) return luaL_error(L, "image_rows: not inside vision()");
+  if (b->image_state != VN_NONE) return luaL_error(L, "image_rows: one image input per model");
+  VnParams p = {0};
+  p.token = (int32_t)opt_int(L, 2, "token", -1);
+  lua_Integer rows = opt_int(L, 2, "rows", 0), cols = opt_int(L, 2, "cols", 0);
+  if (p.token < 0 || rows <= 0 || cols < 3) return luaL_error(L, "image_rows: need token >= 0, rows > 0, cols >= 3");
+  uint32_t ids = operand(L, 1, 0);
+  b->image_state = new_fixed_state(L, rows + 1, cols, "image");
+  b->g->info.image_token = p.token;
+  uint32_t s[2] = {ids, b->image_state};
+  push_tensor(L, add_node(L, VN_OP_IMAGE_ROWS, s, 2, &p, 0, 0));
+  return 1;
+}
+
+/* image_merge(text, image, ids): image's row at each image token that has
+ * an image row, text's row elsewhere */
+static int l_image_merge(lua_State *L) {
+  Builder *b = B(L);
+  if (b->image_state == VN_NONE) return luaL_error(L, "image_merge: call image_rows first");
+  VnParams p = {0};
+  p.token = b->g->info.image_token;
+  uint32_t s[4] = {operand(L, 1, 0), operand(L, 2, 0), operand(L, 3, 0), b->image_state};
+  push_tensor(L, add_node(L, VN_OP_IMAGE_MERGE, s, 4, &p, 0, 0));
+  return 1;
+}
+
+/* vision({layout=, channels=, patch=, height=, width=, temporal=, merge=,
+ * cls=, skip=, rows=}, function() ... output(x) end): the vision tower as a
+ * graph of its own (its tensors stay inside); its output rows, after `skip`
+ * leading ones, are what image_rows reads. layout "image": --pixels holds
+ * [1, channels, height, width], cut into patch x patch patches (a row per
+ * patch: channel, then patch row, then column), with cls a first row whose
+ * last column is 1 (the patch rows' is 0); layout "patches": [N, cols] rows
+ * as the processor gives them with a grid (T, H, W), up to `rows` of them,
+ * H and W multiples of merge, the 2-D RoPE streams (row, column) of each
+ * patch in merge-window order. */
+static int l_vision(lua_State *L) {
+  Builder *b = B(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  opts_check(L, 1, "vision", "layout channels patch height width temporal merge cls skip rows");
+  if (b->vision || b->g->vision) return luaL_error(L, "vision: one vision graph per model");
+  VnModelInfo *mi = &b->g->info;
+  const char *lay = opt_str(L, 1, "layout", "");
+  mi->vis_layout = !strcmp(lay, "image") ? VN_VIS_IMAGE : !strcmp(lay, "patches") ? VN_VIS_PATCHES : VN_VIS_NONE;
+  if (!mi->vis_layout) return luaL_error(L, "vision: layout must be \"image\" or \"patches\"");
+  mi->vis_channels = (int32_t)opt_int(L, 1, "channels", 3);
+  mi->vis_patch = (int32_t)opt_int(L, 1, "patch", 0);
+  mi->vis_height = (int32_t)opt_int(L, 1, "height", 0);
+  mi->vis_width = (int32_t)opt_int(L, 1, "width", 0);
+  mi->vis_temporal = (int32_t)opt_int(L, 1, "temporal", 1);
+  mi->vis_merge = (int32_t)opt_int(L, 1, "merge", 1);
+  mi->vis_cls = opt_bool(L, 1, "cls", 0);
+  mi->vis_skip = (int32_t)opt_int(L, 1, "skip", 0);
+  lua_Integer rows = opt_int(L, 1, "rows", 0);
+  if (mi->vis_channels <= 0 || mi->vis_patch <= 0 || mi->vis_temporal <= 0 || mi->vis_merge <= 0 || mi->vis_skip < 0)
+    return luaL_error(L, "vision: channels, patch, temporal and merge must be positive");
+  if (mi->vis_layout == VN_VIS_IMAGE) {
+    if (mi->vis_height <= 0 || mi->vis_width <= 0 || mi->vis_height % mi->vis_patch || mi->vis_width % mi->vis_patch)
+      return luaL_error(L, "vision: height and width must be positive multiples of patch");
+    rows = (lua_Integer)(mi->vis_height / mi->vis_patch) * (mi->vis_width / mi->vis_patch) + mi->vis_cls;
+  } else if (rows <= 0) return luaL_error(L, "vision: layout \"patches\" needs rows (the most patches an image may have)");
+  VnGraph *vg = vn_graph_new(b->ctx), *lg = b->g;
+  vg->t_max = rows;
+  vg->info.arch = lg->info.arch;
+  vg->info.spec_file = lg->info.spec_file;
+  vg->info.vocab = 1;
+  /* the weight nodes made so far are the language graph's */
+  struct WNode *wn = b->wnodes;
+  int nwn = b->nwnodes, wcap = b->wncap, layer = b->layer;
+  b->wnodes = NULL; b->nwnodes = b->wncap = 0;
+  b->g = vg;
+  b->vision = 1;
+  b->layer = -1;
+  lua_pushvalue(L, 2);
+  int rc = lua_pcall(L, 0, 0, 0);
+  b->g = lg;
+  b->vision = 0;
+  b->layer = layer;
+  b->wnodes = wn; b->nwnodes = nwn; b->wncap = wcap;
+  if (rc != LUA_OK) return lua_error(L);
+  if (vg->output == VN_NONE) return luaL_error(L, "vision: the function made no output (call output(rows))");
+  lg->vision = vg;
+  return 0;
+}
+
 /* last(x): the rows whose logits are wanted */
 static int l_last(lua_State *L) {
   uint32_t s[1] = {operand(L, 1, 0)};
@@ -982,6 +1106,8 @@ static const luaL_Reg builder[] = {
   {"moe", l_moe},           {"conv1d", l_conv1d},     {"ssm_scan", l_ssm_scan},
   {"shift", l_shift},       {"wkv", l_wkv},           {"mla", l_mla},
   {"delta_rule", l_delta_rule}, {"xielu", l_xielu},
+  {"vision", l_vision},     {"pixels", l_pixels},     {"image_rows", l_image_rows},
+  {"image_merge", l_image_merge},
   {NULL, NULL},
 };
 
@@ -1023,6 +1149,7 @@ VnStatus vn_spec_build(VnSpecs *s, int idx, const char *config_json, const char 
   b.g = g;
   b.src = src;
   b.layer = -1;
+  b.image_state = VN_NONE;
   int top = lua_gettop(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, s->env);
   lua_pushstring(L, config_file);

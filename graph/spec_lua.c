@@ -349,6 +349,7 @@ VnStatus vn_spec_open(VnCtx *ctx, const VnSpecSrc *libs, int nlibs, VnSpecs **ou
   s->idle.ctx = ctx;
   s->idle.g = &s->scratch;
   s->idle.layer = -1;
+  s->idle.image_state = VN_NONE;
   s->scratch.output = VN_NONE;
   s->scratch.hidden = VN_NONE;
   s->b = &s->idle;

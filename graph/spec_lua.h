@@ -24,6 +24,8 @@ typedef struct VnSpecBuilder {
   VnGraph *g;
   const VnSource *src;
   int layer;
+  int vision;                    /* inside vision(): building g->vision */
+  uint32_t image_state;          /* the image state (image_rows), VN_NONE before */
   /* weight expressions by tensor name, and materialized WEIGHT nodes */
   struct WCache { const char *name; VnWx *wx; } *wcache;
   int nwcache, wcap;

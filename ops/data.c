@@ -94,3 +94,85 @@ VnStatus vn_emit_last(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
                 (long long)vn_node_cols(n));
   return VN_OK;
 }
+
+/* ---- features: the float rows of a vision graph's input [T, cols] (set by the builder) ---- */
+VnStatus vn_shape_features(VnCtx *ctx, VnGraph *g, VnNode *n) { return VN_OK; }
+
+/* The image state of image_rows and image_merge: fixed state [R + 1][C],
+ * rows 0..R-1 the image's feature rows (written by the runtime), row R the
+ * counters as floats: [0] rows given, [1] the image row of the step's first
+ * image token, [2] the image row after the step. The k-th image token of
+ * the sequence takes row k while k < rows given. */
+static int image_count(float v, int64_t R) {
+  if (!(v > 0)) return 0;  /* NaN, negative */
+  return v >= (float)R ? (int)R : (int)v;
+}
+
+static VnStatus image_state_ok(VnCtx *ctx, const VnNode *n, const VnNode *s) {
+  if (!s || s->op != VN_OP_STATE || s->nd != 2 || s->dim[0] < 2 || s->dim[1] < 3)
+    return vn_op_bad(ctx, n, "state must be fixed state [rows + 1, cols >= 3], got", s);
+  return VN_OK;
+}
+
+/* ---- image_rows: ids [T], state [R+1][C] -> out [T][C] ---- */
+VnStatus vn_shape_image_rows(VnCtx *ctx, VnGraph *g, VnNode *n) {
+  const VnNode *a = vn_op_src(g, n, 0), *s = vn_op_src(g, n, 1);
+  if (!a || a->dtype != VN_I32) return vn_op_bad(ctx, n, "ids must be token ids", NULL);
+  VN_TRY(image_state_ok(ctx, n, s));
+  vn_op_set2(n, VN_T, s->dim[1]);
+  return VN_OK;
+}
+
+void vn_ref_image_rows(const VnRefArgs *a) {
+  const VnNode *s = vn_op_src(a->g, a->n, 1);
+  int64_t R = s->dim[0] - 1, C = s->dim[1];
+  float *st = a->in[1], *cnt = st + R * C;
+  int64_t given = image_count(cnt[0], R), k = a->pos == 0 ? 0 : image_count(cnt[2], R);
+  cnt[1] = (float)k;
+  for (int t = 0; t < a->T; t++) {
+    int img = a->ids[t] == a->n->p.token;
+    for (int64_t i = 0; i < C; i++) a->out[t * C + i] = img && k < given ? st[k * C + i] : 0.0f;
+    if (img && k < R) k++;
+  }
+  cnt[2] = (float)k;
+}
+
+VnStatus vn_emit_image_rows(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
+  const VnNode *s = &g->nodes[n->src[1]];
+  vn_buf_printf(b, "  vn_k_image_rows(rt, out, (const int32_t *)in0, (float *)in1, T, pos, %d, %lld, %lld);\n", n->p.token,
+                (long long)(s->dim[0] - 1), (long long)s->dim[1]);
+  return VN_OK;
+}
+
+/* ---- image_merge: a [T][C], b [T][C], ids [T], state -> out [T][C] ---- */
+VnStatus vn_shape_image_merge(VnCtx *ctx, VnGraph *g, VnNode *n) {
+  const VnNode *a = vn_op_src(g, n, 0), *b = vn_op_src(g, n, 1), *d = vn_op_src(g, n, 2), *s = vn_op_src(g, n, 3);
+  if (!vn_op_is_act(a) || a->dim[0] != VN_T) return vn_op_bad(ctx, n, "a must have a row per token, got", a);
+  if (!vn_op_is_act(b) || b->dim[0] != VN_T || b->dim[1] != a->dim[1])
+    return vn_op_bad(ctx, n, "b must be a's shape, got", b);
+  if (!d || d->dtype != VN_I32) return vn_op_bad(ctx, n, "ids must be token ids", NULL);
+  VN_TRY(image_state_ok(ctx, n, s));
+  vn_op_set2(n, VN_T, a->dim[1]);
+  return VN_OK;
+}
+
+void vn_ref_image_merge(const VnRefArgs *a) {
+  const VnNode *s = vn_op_src(a->g, a->n, 3);
+  int64_t R = s->dim[0] - 1, C = vn_node_cols(a->n);
+  const float *cnt = a->in[3] + R * s->dim[1];
+  int64_t given = image_count(cnt[0], R), k = image_count(cnt[1], R);
+  for (int t = 0; t < a->T; t++) {
+    int img = a->ids[t] == a->n->p.token;
+    const float *src = img && k < given ? a->in[1] : a->in[0];
+    memcpy(a->out + t * C, src + t * C, (size_t)C * sizeof *a->out);
+    if (img && k < R) k++;
+  }
+}
+
+VnStatus vn_emit_image_merge(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
+  const VnNode *s = &g->nodes[n->src[3]];
+  vn_buf_printf(b, "  vn_k_image_merge(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", %lld, (const int32_t *)in2, (const float *)in3, T, %d, %lld, %lld, %lld);\n",
+                (long long)vn_op_ld(g, n, 0), (long long)vn_op_ld(g, n, 1), n->p.token, (long long)(s->dim[0] - 1),
+                (long long)s->dim[1], (long long)vn_node_cols(n));
+  return VN_OK;
+}

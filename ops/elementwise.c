@@ -18,6 +18,7 @@ float vn_op_activate(int act, float x) {
   case VN_ACT_TANH: return (float)tanh(v);
   case VN_ACT_SOFTPLUS: return v > 20.0 ? x : (float)log1p(exp(v));     /* torch: beta 1, threshold 20 */
   case VN_ACT_RELU2: { double r = v > 0 ? v : 0; return (float)(r * r); } /* relu(x)^2 */
+  case VN_ACT_QUICK_GELU: return (float)(v / (1.0 + exp(-1.702 * v)));  /* x * sigmoid(1.702 x) (CLIP) */
   default: return x;
   }
 }

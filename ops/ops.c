@@ -127,7 +127,7 @@ int64_t vn_op_ld(const VnGraph *g, const VnNode *n, int k) {
 
 const char *vn_op_act_c(int a) {
   static const char *n[] = {"VN_A_NONE", "VN_A_SILU", "VN_A_GELU", "VN_A_GELU_TANH", "VN_A_RELU",
-                            "VN_A_SIGMOID", "VN_A_TANH", "VN_A_SOFTPLUS", "VN_A_RELU2"};
+                            "VN_A_SIGMOID", "VN_A_TANH", "VN_A_SOFTPLUS", "VN_A_RELU2", "VN_A_QUICK_GELU"};
   _Static_assert(sizeof n / sizeof n[0] == VN_ACT_COUNT, "one VN_A_ name per VnAct");
   return a >= 0 && a < (int)(sizeof n / sizeof n[0]) ? n[a] : "VN_A_NONE";
 }

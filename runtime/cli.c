@@ -56,6 +56,7 @@ typedef struct Opts {
   int seed_set;
   int embed, normalize;       /* --embed; --normalize 1, --no-normalize 0, -1 the model's default */
   const char *pooling, *embed_format, *embed_out;
+  const char *pixels, *image_grid;  /* --pixels FILE.f32, --image-grid T,H,W (vision-language models) */
 } Opts;
 
 static const char *prog = "model";
@@ -117,6 +118,11 @@ static void usage(FILE *f) {
           "                         [n_ids][vocab] logits of every position to FILE\n"
           "  --perplexity FILE      perplexity of FILE over windows of --ctx tokens\n"
           "  --chunks N             only the first N windows (default all)\n"
+          "Image (vision-language models):\n"
+          "  --pixels FILE          the image as preprocessed pixel values: float32 little-endian, the\n"
+          "                         image processor's shape ([1,C,H,W], or [patches, C*T*P*P] with\n"
+          "                         --image-grid); the prompt's image tokens take its rows\n"
+          "  --image-grid T,H,W     the patch grid of --pixels (the processor's image_grid_thw)\n"
           "Embed (encoder models):\n"
           "  --embed                a sentence embedding of -p TEXT, of each line of -f FILE, or of --ids\n"
           "  --pooling MODE         mean, cls or last (default %s%s)\n"
@@ -164,6 +170,75 @@ static int die(int code, const char *fmt, ...) {
   va_end(ap);
   return code;
 }
+
+/* --pixels FILE [--image-grid T,H,W]: the image's pixel values into the
+ * vision tower (vn_cli_set_pixels), and the prompt's image tokens counted
+ * against the rows it gives. A model with an image input and no --pixels
+ * takes a prompt without image tokens. */
+#ifdef VN_BAREMETAL
+static int image_input(VnRt *rt, const Opts *o, const int32_t *ids, long nids) {
+  (void)rt; (void)ids; (void)nids;
+  return o->pixels ? die(2, "--pixels: this target has no image input") : 0;
+}
+#else
+static char *read_file(const char *path, size_t *len);
+static int image_input(VnRt *rt, const Opts *o, const int32_t *ids, long nids) {
+  const VnModel *m = rt->m;
+  long nimg = 0;
+  for (long i = 0; m->vision && ids && i < nids; i++) nimg += ids[i] == m->image_token;
+  if (!o->pixels) {
+    if (o->image_grid) return die(2, "--image-grid goes with --pixels");
+    if (nimg) return die(2, "the prompt has %ld image tokens (id %d) but no image is given (--pixels FILE)", nimg, m->image_token);
+    return 0;
+  }
+  if (!m->vision) return die(2, "--pixels: this model (%s) takes no image", m->arch);
+  int grid[3], *gp = NULL;
+  if (o->image_grid) {
+    char tail;
+    if (sscanf(o->image_grid, "%d,%d,%d%c", &grid[0], &grid[1], &grid[2], &tail) != 3 || grid[0] < 1 || grid[1] < 1 || grid[2] < 1)
+      return die(2, "--image-grid: '%s' is not T,H,W (three positive integers)", o->image_grid);
+    gp = grid;
+  } else if (m->vis_layout == VN_VIS_PATCHES)
+    return die(2, "--pixels: this model needs the image's patch grid too (--image-grid T,H,W, the processor's image_grid_thw)");
+  size_t len;
+  char *raw = read_file(o->pixels, &len);
+  if (!raw) return die(1, "%s: cannot read the pixel values", o->pixels);
+  int64_t n = (int64_t)(len / 4), shape[4];
+  int nd;
+  if (m->vis_layout == VN_VIS_PATCHES) {
+    nd = 2; shape[0] = m->vis_in_cols ? n / m->vis_in_cols : 0; shape[1] = m->vis_in_cols;
+  } else {
+    nd = 4; shape[0] = 1; shape[1] = m->vis_channels; shape[2] = m->vis_height; shape[3] = m->vis_width;
+  }
+  int64_t want = 1;
+  for (int k = 0; k < nd; k++) want *= shape[k];
+  if (len % 4 || n == 0 || n != want || (gp && m->vis_layout == VN_VIS_PATCHES && (int64_t)gp[0] * gp[1] * gp[2] != shape[0])) {
+    free(raw);
+    if (m->vis_layout == VN_VIS_PATCHES)
+      return die(2, "%s: %zu bytes is not float32 [patches, %lld]%s", o->pixels, len, (long long)m->vis_in_cols,
+                 gp ? " with the patches of --image-grid" : "");
+    return die(2, "%s: %zu bytes is not float32 [1, %d, %d, %d] (%lld bytes)", o->pixels, len, m->vis_channels,
+               m->vis_height, m->vis_width, (long long)want * 4);
+  }
+  float *px = malloc((size_t)n * sizeof *px);
+  if (!px) { free(raw); return die(1, "out of memory for the pixel values"); }
+  for (int64_t i = 0; i < n; i++) {  /* little-endian on every host */
+    const unsigned char *b = (const unsigned char *)raw + 4 * i;
+    uint32_t u = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    memcpy(&px[i], &u, 4);
+  }
+  free(raw);
+  char err[512];
+  int rc = vn_cli_set_pixels(rt, px, shape, nd, gp, err, sizeof err);
+  free(px);
+  if (rc) return die(2, "%s: %s", o->pixels, err);
+  int64_t rows = vn_rt_image_tokens(rt);
+  if (nimg != rows)
+    return die(2, "%s: the image gives %lld image tokens, the prompt has %ld (id %d)", o->pixels, (long long)rows, nimg,
+               m->image_token);
+  return 0;
+}
+#endif
 
 static double now_s(void) {
 #if defined(CLOCK_MONOTONIC) && !defined(VN_BAREMETAL)
@@ -1046,6 +1121,8 @@ int vn_main(int argc, char **argv) {
     else if (!strcmp(a, "--print-ids")) o.print_ids = o.ignore_eos = 1;
     else if (!strcmp(a, "--ignore-eos")) o.ignore_eos = 1;
     else if (!strcmp(a, "--logits")) { NEED(); o.logits = v; }
+    else if (!strcmp(a, "--pixels")) { NEED(); o.pixels = v; }
+    else if (!strcmp(a, "--image-grid")) { NEED(); o.image_grid = v; }
     else if (!strcmp(a, "--perplexity")) { NEED(); o.ppl = v; }
     else if (!strcmp(a, "--chunks")) INT(o.chunks, 1, 1 << 30);
     else if (!strcmp(a, "--ctx") || !strcmp(a, "-c") || !strcmp(a, "--ctx-size")) INT(o.ctx, 2, 1 << 24);
@@ -1281,6 +1358,7 @@ int vn_main(int argc, char **argv) {
     goto done;
   }
   if (vn_rt_init(&rt, m, wpath, ctx, threads, err, sizeof err)) FAIL(1, "%s", err);
+  if ((o.pixels || m->vision) && (rc = image_input(&rt, &o, ids, nids)) != 0) goto done;
 
 #ifdef VN_SERVER
   if (o.serve) {

@@ -378,6 +378,7 @@ float vn_act_f(int act, float x) {
   case VN_A_TANH: return tanhf(x);
   case VN_A_SOFTPLUS: return x > 20.0f ? x : log1pf(expf(x));
   case VN_A_RELU2: { float r = x > 0 ? x : 0; return r * r; }
+  case VN_A_QUICK_GELU: return x / (1.0f + expf(-1.702f * x));
   default: return x;
   }
 }
@@ -1286,4 +1287,41 @@ void vn_k_mla(VnRt *rt, float *out, const float *q, int64_t ldq, const float *la
   int64_t n = (int64_t)T * p->heads;
   if (n * (pos + T) * L < 32768) mla_task(&a, 0, n, 0);
   else vn_parallel(rt, n, mla_task, &a);
+}
+
+/* ---- image rows (vision-language models) ----
+ * The image state [R + 1][C]: the image's feature rows, then three counters
+ * as floats: rows given (set with the rows), the image row of this step's
+ * first image token, the one after the step. The k-th image token of the
+ * sequence takes row k while k < rows given; the other rows stay the text's. */
+static int64_t image_count(float v, int64_t R) {
+  if (!(v > 0)) return 0;
+  return v >= (float)R ? R : (int64_t)v;
+}
+
+void vn_k_image_rows(VnRt *rt, float *out, const int32_t *ids, float *state, int T, int pos, int token, int64_t R, int64_t C) {
+  (void)rt;
+  float *cnt = state + R * C;
+  int64_t given = image_count(cnt[0], R), k = pos == 0 ? 0 : image_count(cnt[2], R);
+  cnt[1] = (float)k;
+  for (int t = 0; t < T; t++) {
+    int img = ids[t] == token;
+    if (img && k < given) memcpy(out + (int64_t)t * C, state + k * C, (size_t)C * sizeof *out);
+    else memset(out + (int64_t)t * C, 0, (size_t)C * sizeof *out);
+    if (img && k < R) k++;
+  }
+  cnt[2] = (float)k;
+}
+
+void vn_k_image_merge(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, const int32_t *ids,
+                      const float *state, int T, int token, int64_t R, int64_t Cs, int64_t C) {
+  (void)rt;
+  const float *cnt = state + R * Cs;
+  int64_t given = image_count(cnt[0], R), k = image_count(cnt[1], R);
+  for (int t = 0; t < T; t++) {
+    int img = ids[t] == token;
+    const float *src = img && k < given ? b + (int64_t)t * ldb : a + (int64_t)t * lda;
+    memcpy(out + (int64_t)t * C, src, (size_t)C * sizeof *out);
+    if (img && k < R) k++;
+  }
 }

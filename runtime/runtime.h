@@ -32,7 +32,8 @@ enum {
 };
 /* activations (same numbering as venusc's VnAct) */
 enum {
-  VN_A_NONE, VN_A_SILU, VN_A_GELU, VN_A_GELU_TANH, VN_A_RELU, VN_A_SIGMOID, VN_A_TANH, VN_A_SOFTPLUS, VN_A_RELU2
+  VN_A_NONE, VN_A_SILU, VN_A_GELU, VN_A_GELU_TANH, VN_A_RELU, VN_A_SIGMOID, VN_A_TANH, VN_A_SOFTPLUS, VN_A_RELU2,
+  VN_A_QUICK_GELU
 };
 
 #define VN_WEIGHT_HEADER 4096   /* bytes before the first weight in the weight file */
@@ -62,6 +63,7 @@ typedef struct VnRtRope {
   int32_t dyn_max_pos;
   const float *long_inv_freq; /* LongRoPE: used once pos + T > long_after (0: never) */
   int32_t long_after;
+  int32_t sections[3];        /* multi-axis: pairs per position stream (rt->mpos), all 0: one stream */
 } VnRtRope;
 
 /* Attention parameters of one ATTENTION node. */
@@ -88,6 +90,7 @@ typedef struct VnGenCfg {
   float temp, top_p, min_p, rep;
 } VnGenCfg;
 
+typedef struct VnRt VnRt;
 typedef struct VnModel {
   const char *arch;           /* spec name */
   const char *target;         /* target name it was compiled for */
@@ -129,12 +132,31 @@ typedef struct VnModel {
   uint8_t *pool;
   int64_t pool_bytes;
   int32_t ctx_max;
+  /* vision-language models (vision.c): the vision graph, a model of its own
+   * whose output rows (after vis_skip) fill the image state [image_max + 1]
+   * [image_cols] at image_state_off of the fixed state; NULL: none */
+  const struct VnModel *vision;
+  void (*vision_step)(VnRt *rt, const int32_t *rows, int T, int pos, int all_logits);
+  int32_t image_token;
+  int64_t image_state_off, image_max, image_cols, vis_in_cols;
+  int32_t vis_layout, vis_channels, vis_patch, vis_height, vis_width, vis_temporal, vis_merge, vis_cls, vis_skip;
 } VnModel;
+#ifndef VN_GRAPH_H
+enum { VN_VIS_IMAGE = 1, VN_VIS_PATCHES = 2 };  /* graph.h's numbering */
+#endif
 
 typedef struct VnPool VnPool;
 
+/* An image given to a vision-language model (vision.c): the language
+ * model's M-RoPE walk over the prompt (grid in merged patches). */
+typedef struct VnImage {
+  int set;                    /* the image state holds an image */
+  int grid[3];                /* (T, H, W) of the language model's image tokens */
+  int32_t next, start, k;     /* M-RoPE: next text position, the image's start, its token index */
+} VnImage;
+
 /* Everything a step needs, allocated once. */
-typedef struct VnRt {
+struct VnRt {
   const VnModel *m;
   const uint8_t *w;           /* weight file (mapped) */
   uint8_t *arena;             /* [arena_bytes] */
@@ -151,7 +173,12 @@ typedef struct VnRt {
   void *qbuf;                 /* per step: x quantized for q8_0/q4_0 matmuls */
   void *opbuf;                /* [op_scratch_bytes] */
   size_t qbuf_len;
-} VnRt;
+  /* multi-axis RoPE: the step's positions per stream [3][t_max] (sectioned
+   * tables turn by them while mpos_on, else by plain positions) */
+  int32_t *mpos;
+  int mpos_on;
+  VnImage img;
+};
 
 extern const VnModel vn_model;
 void vn_model_step(VnRt *rt, const int32_t *tok, int T, int pos, int all_logits);
@@ -197,6 +224,14 @@ int vn_wfile_verify(const VnWInfo *wi, const uint8_t *p, const char *path, char 
  * (SIGBUS on its mapping) ends it with one line naming the file. */
 int vn_rt_init(VnRt *rt, const VnModel *m, const char *weights_path, int ctx, int nthreads, char *err, size_t errcap);
 void vn_rt_free(VnRt *rt);
+/* A runtime for another graph m of this binary (the vision graph) over ctx
+ * rows: the parent's weights and threads, its own buffers; 0 or -1 (memory). */
+int vn_rt_init_sub(VnRt *sub, const VnRt *parent, const VnModel *m, int ctx);
+void vn_rt_free_sub(VnRt *sub);
+/* A runtime for another graph m of this binary (the vision graph) over ctx
+ * rows: the parent's weights and threads, its own buffers; 0 or -1 (memory). */
+int vn_rt_init_sub(VnRt *sub, const VnRt *parent, const VnModel *m, int ctx);
+void vn_rt_free_sub(VnRt *sub);
 /* --verify: hash every tensor of the weight file; 0 ok, 1 damaged; msg gets one line. */
 int vn_rt_verify(const VnRt *rt, const char *weights_path, char *msg, size_t cap);
 /* the program name the SIGBUS message starts with (cli.c sets it) */
@@ -206,6 +241,22 @@ void vn_rt_set_prog(const char *prog);
 void *vn_static_alloc(size_t n);
 /* Prepare per-step tables (RoPE cos/sin) for T tokens from pos. */
 void vn_rt_begin_step(VnRt *rt, int T, int pos);
+
+/* The multi-axis tables' cos/sin again, by the streams in rt->mpos. */
+void vn_rt_rope_sections(VnRt *rt, int T, int pos);
+
+/* ---- vision.c: the image input of vision-language models ---- */
+/* Run the vision graph on preprocessed pixels and keep its rows for the
+ * prompt's image tokens. shape[ndim]: [1, C, H, W] (layout image) or [N,
+ * C*T*P*P] with grid_thw (layout patches; NULL otherwise). 0, or -1 with
+ * one line in err (what is wrong with the pixels; the caller names the file). */
+int vn_cli_set_pixels(VnRt *rt, const float *pixels, const int64_t *shape, int ndim, const int grid_thw[3], char *err,
+                      size_t errlen);
+/* The image tokens the image set by vn_cli_set_pixels fills (0: none set). */
+int64_t vn_rt_image_tokens(const VnRt *rt);
+/* M-RoPE (called by the generated step): the position streams of tokens
+ * tok[0..T) from pos, and the sectioned tables' cos/sin by them. */
+void vn_rt_mrope(VnRt *rt, const int32_t *tok, int T, int pos);
 float *vn_rt_logits(VnRt *rt);
 
 /* ---- threads.c ---- */
@@ -259,6 +310,10 @@ typedef struct VnMla {
 } VnMla;
 void vn_k_mla(VnRt *rt, float *out, const float *q, int64_t ldq, const float *lat, int64_t ldl, const float *kpe,
               int64_t ldk, const float *W, float *lat_cache, float *pe_cache, int T, int pos, const VnMla *p);
+/* image state [R + 1][C] (ops/data.c): rows, then counters (given, first of the step, next) */
+void vn_k_image_rows(VnRt *rt, float *out, const int32_t *ids, float *state, int T, int pos, int token, int64_t R, int64_t C);
+void vn_k_image_merge(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, const int32_t *ids,
+                      const float *state, int T, int token, int64_t R, int64_t Cs, int64_t C);
 size_t vn_row_bytes(int dt, int64_t n);
 float vn_act_f(int act, float x);
 

@@ -230,7 +230,8 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   rt->scratch = alloc64((size_t)rt->nthreads * (size_t)(ctx + 3 * VN_MAX_HEAD_DIM) * 4);
   rt->qbuf = alloc64((size_t)m->qbuf_bytes);
   rt->opbuf = alloc64((size_t)m->op_scratch_bytes);
-  if (!rt->arena || !rt->state || !rt->rope_cs || !rt->scratch || !rt->qbuf || !rt->opbuf) {
+  rt->mpos = alloc64((size_t)(3 * m->t_max) * sizeof *rt->mpos);
+  if (!rt->arena || !rt->state || !rt->rope_cs || !rt->scratch || !rt->qbuf || !rt->opbuf || !rt->mpos) {
     vn_rt_free(rt);
 #ifdef VN_BAREMETAL
     snprintf(err, cap, "the static pool (%lld bytes) is too small for the activations and a context of %d positions",
@@ -246,6 +247,44 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   return 0;
 }
 
+/* A runtime for another graph of the same binary (the vision graph of m):
+ * the parent's weights and thread pool, buffers of its own for ctx rows. */
+int vn_rt_init_sub(VnRt *sub, const VnRt *parent, const VnModel *m, int ctx) {
+  memset(sub, 0, sizeof *sub);
+  sub->m = m;
+  sub->w = parent->w;
+  sub->ctx = ctx;
+  sub->nthreads = parent->nthreads;
+  sub->pool = parent->pool;
+  size_t rope_floats = 0;
+  for (int i = 0; i < m->nropes; i++) rope_floats += (size_t)m->t_max * (size_t)m->ropes[i].rot_dim;
+  size_t state_bytes = (size_t)ctx * (size_t)m->state_row_bytes + (size_t)m->state_fixed_bytes;
+  sub->arena = alloc64((size_t)m->arena_bytes);
+  sub->state = alloc64(state_bytes);
+  sub->rope_cs = alloc64(rope_floats * 4);
+  sub->scratch = alloc64((size_t)sub->nthreads * (size_t)(ctx + 3 * VN_MAX_HEAD_DIM) * 4);
+  sub->qbuf = alloc64((size_t)m->qbuf_bytes);
+  sub->opbuf = alloc64((size_t)m->op_scratch_bytes);
+  sub->mpos = alloc64((size_t)(3 * m->t_max) * sizeof *sub->mpos);
+  if (!sub->arena || !sub->state || !sub->rope_cs || !sub->scratch || !sub->qbuf || !sub->opbuf || !sub->mpos) {
+    vn_rt_free_sub(sub);
+    return -1;
+  }
+  memset(sub->state, 0, state_bytes);
+  return 0;
+}
+
+void vn_rt_free_sub(VnRt *sub) {
+  free64(sub->arena);
+  free64(sub->state);
+  free64(sub->rope_cs);
+  free64(sub->scratch);
+  free64(sub->qbuf);
+  free64(sub->opbuf);
+  free64(sub->mpos);
+  memset(sub, 0, sizeof *sub);
+}
+
 void vn_rt_free(VnRt *rt) {
   vn_pool_free(rt->pool);
   free64(rt->arena);
@@ -254,6 +293,7 @@ void vn_rt_free(VnRt *rt) {
   free64(rt->scratch);
   free64(rt->qbuf);
   free64(rt->opbuf);
+  free64(rt->mpos);
 #if defined(VN_BAREMETAL)
 #elif defined(VN_NO_MMAP)
   if (rt->wmap) free64(rt->wmap);
@@ -294,11 +334,32 @@ static void own_sincos(double x, double *s, double *c) {
 /* cos/sin of every rotated pair for positions pos..pos+T-1. Angles are
  * float32 products pos * inv_freq, as the reference computes them; dynamic
  * NTK tables recompute inv_freq for the length seen so far (pos + T). */
+static void rope_fill(VnRt *rt, const VnRtRope *ro, float *cs, int T, int pos);
+
 void vn_rt_begin_step(VnRt *rt, int T, int pos) {
   const VnModel *m = rt->m;
   float *cs = rt->rope_cs;
   for (int r = 0; r < m->nropes; r++) {
-    const VnRtRope *ro = &m->ropes[r];
+    rope_fill(rt, &m->ropes[r], cs, T, pos);
+    cs += (size_t)m->t_max * m->ropes[r].rot_dim;
+  }
+}
+
+/* The sectioned (multi-axis) tables again, by the streams in rt->mpos. */
+void vn_rt_rope_sections(VnRt *rt, int T, int pos) {
+  const VnModel *m = rt->m;
+  float *cs = rt->rope_cs;
+  for (int r = 0; r < m->nropes; r++) {
+    if (m->ropes[r].sections[0]) rope_fill(rt, &m->ropes[r], cs, T, pos);
+    cs += (size_t)m->t_max * m->ropes[r].rot_dim;
+  }
+}
+
+/* one table's cos/sin for the step: pair i of row t turns by the position
+ * of its stream (multi-axis tables while rt->mpos_on) or by pos + t */
+static void rope_fill(VnRt *rt, const VnRtRope *ro, float *cs, int T, int pos) {
+  const VnModel *m = rt->m;
+  {
     int half = ro->rot_dim / 2;
     float invbuf[VN_MAX_HEAD_DIM / 2];
     const float *inv = ro->inv_freq;
@@ -311,10 +372,16 @@ void vn_rt_begin_step(VnRt *rt, int T, int pos) {
       inv = invbuf;
     }
     if (ro->long_after && (pos + T > ro->long_after || rt->seq_len > ro->long_after)) inv = ro->long_inv_freq;  /* LongRoPE */
+    int multi = ro->sections[0] && rt->mpos_on;
     for (int t = 0; t < T; t++) {
       float p = (float)(pos + t);
       float *o = cs + (size_t)t * ro->rot_dim;
+      int s = 0, send = ro->sections[0];
       for (int i = 0; i < half; i++) {
+        if (multi) {
+          while (i >= send && s < 2) send += ro->sections[++s];
+          p = (float)rt->mpos[(size_t)s * m->t_max + t];
+        }
         float ang = p * inv[i];
 #ifdef VN_OWN_SINCOS
         double sv, cv;
@@ -327,7 +394,6 @@ void vn_rt_begin_step(VnRt *rt, int T, int pos) {
 #endif
       }
     }
-    cs += (size_t)m->t_max * ro->rot_dim;
   }
 }
 

@@ -9,6 +9,8 @@
 --   embed      = { scale = nil, positions = nil | { offset = 0 }, norm = false },
 --                  positions: learned position embeddings (names.positions);
 --                  norm: a norm right after the embedding (names.embed_norm)
+--                  image = nil | function(x) -> x: the image's rows put in at its
+--                    tokens (vision-language models: image_rows, image_merge)
 --   residual   = "sequential" | "parallel" | "parallel2",
 --                  parallel: attention and MLP both read one norm of x and
 --                  their outputs add to x; parallel2: each has its own norm
@@ -166,6 +168,7 @@ local function decoder(o)
     x = add(x, embed(weight(n.positions), positions({ offset = em.positions.offset })))
   end
   if em.norm then x = norm(x, n.embed_norm, nil, { H }) end
+  if em.image then x = em.image(x) end
 
   for i = 0, o.layers - 1 do
     layer(i)

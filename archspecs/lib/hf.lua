@@ -28,6 +28,7 @@ local acts = {
   silu = "silu", swish = "silu", gelu = "gelu", gelu_new = "gelu_tanh",
   gelu_pytorch_tanh = "gelu_tanh", gelu_fast = "gelu_tanh", relu = "relu",
   gelu_python = "gelu", sigmoid = "sigmoid", tanh = "tanh", relu2 = "relu2",
+  quick_gelu = "quick_gelu",
 }
 function H.act_name(name)
   local a = acts[name]

@@ -609,6 +609,38 @@ GEN(mla, 16) {
   op_node(G, VN_OP_MLA, s, &p);
 }
 
+/* image rows: ids over a vocabulary of 3 (token 1 the image token), an
+ * image state [R + 1][C] whose counters (rows given, the step's first image
+ * row, the next) the fixer makes valid, from 0 up to R: fewer rows given
+ * than image tokens too, and (pos > 0) a sequence that has used some */
+static void fix_image(const Case *c, struct Data *d, uint64_t *r);
+GEN(image_rows, 8) {
+  Case *c = G->c;
+  VnParams p = {0};
+  int64_t C = PICK(&G->r, 3, 17, 64), R = irand(&G->r, 1, 12);
+  c->T = irand(&G->r, 1, 9);
+  c->pos = k % 2 ? irand(&G->r, 1, 50) : 0;
+  c->vocab = 3;
+  c->fix = fix_image;
+  p.token = 1;
+  uint32_t s[] = {ids_in(G), fixed_state(G, R + 1, C)};
+  DESC("C=%lld R=%lld T=%d pos=%d", (long long)C, (long long)R, c->T, c->pos);
+  op_node(G, VN_OP_IMAGE_ROWS, s, &p);
+}
+
+GEN(image_merge, 8) {
+  Case *c = G->c;
+  VnParams p = {0};
+  int64_t C = PICK(&G->r, NCOLS_ODD, 64), Cs = PICK(&G->r, 3, 16), R = irand(&G->r, 1, 12);
+  c->T = irand(&G->r, 1, 9);
+  c->vocab = 3;
+  c->fix = fix_image;
+  p.token = 1;
+  uint32_t s[] = {act_in(G, C), act_in(G, C), ids_in(G), fixed_state(G, R + 1, Cs)};
+  DESC("C=%lld Cs=%lld R=%lld T=%d", (long long)C, (long long)Cs, (long long)R, c->T);
+  op_node(G, VN_OP_IMAGE_MERGE, s, &p);
+}
+
 /* The cases of each op with a kernel, in table order: an OP row of
  * ops.def names its runtime kernel vn_k_<name> (linked from
  * runtime/kernels.c, the portable build) and its case generator gen_<name>
@@ -1023,6 +1055,18 @@ static void fix_xielu(const Case *c, Data *d, uint64_t *r) {
   w[2] = (float)(0.5 + 0.3 * frand(r, 1));
   w[3] = c->T % 2 ? -1e-6f : -0.25f;       /* eps: the model's, and one that clips visibly */
   sync_in(c, d, 1);
+}
+
+static void fix_image(const Case *c, Data *d, uint64_t *r) {
+  const VnNode *n = &c->g->nodes[c->node];
+  int k = n->op == VN_OP_IMAGE_ROWS ? 1 : 3;
+  const VnNode *s = &c->g->nodes[n->src[k]];
+  int64_t R = s->dim[0] - 1, C = s->dim[1];
+  float *cnt = d->rin[k] + R * C;
+  cnt[0] = (float)irand(r, 0, (int)R);
+  cnt[1] = (float)irand(r, 0, (int)R);
+  cnt[2] = (float)irand(r, 0, (int)R);
+  sync_in(c, d, k);
 }
 
 static void free_data(Data *d) {
