@@ -113,16 +113,20 @@ VnStatus vn_safetensors_load(VnCtx *ctx, const char *path, VnSource *src) {
     ti.name = vn_arena_strdup(&ctx->arena, key);
     ti.file = path;
     ti.dtype = dt >= 0 ? (VnDType)dt : VN_DTYPE_COUNT;  /* VN_DTYPE_COUNT: known but unusable */
-    ti.nd = (int)json_array_size(js);
-    if (ti.nd > VN_MAXDIM) { rc = vn_errorf(ctx, VN_ERR_INPUT, loc, "tensor '%s': %d dims, at most %d supported", key, ti.nd, VN_MAXDIM); break; }
+    /* more dims than VN_MAXDIM (a Conv3d kernel [out, in, t, h, w]): the
+     * trailing ones folded into the last kept one, the same row-major bytes */
+    int nds = (int)json_array_size(js);
+    ti.nd = nds > VN_MAXDIM ? VN_MAXDIM : nds;
     uint64_t count = 1;
     int bad = 0;
-    for (int i = 0; i < ti.nd; i++) {
+    for (int i = 0; i < nds; i++) {
       json_t *d = json_array_get(js, (size_t)i);
       if (!json_is_integer(d) || json_integer_value(d) < 0) { bad = 1; break; }
-      ti.dim[i] = json_integer_value(d);
-      if (ti.dim[i] && count > UINT64_MAX / (uint64_t)ti.dim[i]) { bad = 1; break; }
-      count *= (uint64_t)ti.dim[i];
+      int64_t v = json_integer_value(d);
+      if (v && count > UINT64_MAX / (uint64_t)v) { bad = 1; break; }
+      count *= (uint64_t)v;
+      if (i < VN_MAXDIM) ti.dim[i] = v;
+      else ti.dim[VN_MAXDIM - 1] *= v;
     }
     if (bad) { rc = vn_errorf(ctx, VN_ERR_INPUT, loc, "tensor '%s': shape must be non-negative integers", key); break; }
     json_t *j0 = json_array_get(jo, 0), *j1 = json_array_get(jo, 1);

@@ -111,7 +111,7 @@ int vn_cli_set_pixels(VnRt *rt, const float *pixels, const int64_t *shape, int n
     }
   }
   VnRt vr;
-  if (vn_rt_init_sub(&vr, rt, V, (int)V->t_max)) {
+  if (vn_rt_init_sub(&vr, rt, V, (int)rows)) {  /* a cache of the image's rows alone */
     free(in);
     snprintf(err, errlen, "out of memory for the vision tower");
     return -1;
