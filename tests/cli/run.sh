@@ -313,6 +313,7 @@ if [ ! -e "$work/xdg2/venus" ]; then ok "VENUS_NO_CACHE=1 leaves no cache"; else
 if [ -s "$work/o2" ] && cmp -s "$work/o2" "$work/o3"; then ok "cached and uncached binaries agree"; else no "cached and uncached binaries agree"; fi
 . tests/cli/flags.sh
 . tests/cli/embed.sh
+. tests/cli/image.sh
 . tests/cli/progress.sh
 # make install / uninstall: the binary, specs, docs, man pages, bash completion
 make -s install PREFIX=/usr DESTDIR="$work/inst" >/dev/null 2>"$work/err" || no "make install"
