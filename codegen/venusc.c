@@ -1147,6 +1147,14 @@ static int cmd_inspect(int argc, char **argv) {
   long long dctx = g->info.max_pos > 0 ? g->info.max_pos : 4096;
   printf("state:       %lld bytes per context position (%lld bytes at --ctx %lld)\n", (long long)g->state_row_bytes,
          (long long)g->state_row_bytes * dctx, dctx);
+  if (g->vision) {  /* the vision tower: its own graph, run once per image */
+    const VnGraph *v = g->vision;
+    int vl = 0;
+    for (uint32_t i = 0; i < v->n; i++) if (v->nodes[i].layer + 1 > vl) vl = v->nodes[i].layer + 1;
+    printf("vision:      %u nodes, %d layers, up to %lld rows; weights %lld bytes; arena %lld bytes, state %lld bytes per row\n",
+           v->n, vl, (long long)v->t_max, (long long)(v->weight_bytes - v->weight_base), (long long)v->arena_bytes,
+           (long long)v->state_row_bytes);
+  }
   vn_hf_close(&md);
   return done(&ctx, 0);
 }
