@@ -230,8 +230,8 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   rt->scratch = alloc64((size_t)rt->nthreads * (size_t)(ctx + 3 * VN_MAX_HEAD_DIM) * 4);
   rt->qbuf = alloc64((size_t)m->qbuf_bytes);
   rt->opbuf = alloc64((size_t)m->op_scratch_bytes);
-  rt->mpos = alloc64((size_t)(3 * m->t_max) * sizeof *rt->mpos);
-  if (!rt->arena || !rt->state || !rt->rope_cs || !rt->scratch || !rt->qbuf || !rt->opbuf || !rt->mpos) {
+  if (m->vision) rt->mpos = alloc64((size_t)(3 * m->t_max) * sizeof *rt->mpos);  /* M-RoPE streams */
+  if (!rt->arena || !rt->state || !rt->rope_cs || !rt->scratch || !rt->qbuf || !rt->opbuf || (m->vision && !rt->mpos)) {
     vn_rt_free(rt);
 #ifdef VN_BAREMETAL
     snprintf(err, cap, "the static pool (%lld bytes) is too small for the activations and a context of %d positions",
@@ -359,40 +359,38 @@ void vn_rt_rope_sections(VnRt *rt, int T, int pos) {
  * of its stream (multi-axis tables while rt->mpos_on) or by pos + t */
 static void rope_fill(VnRt *rt, const VnRtRope *ro, float *cs, int T, int pos) {
   const VnModel *m = rt->m;
-  {
-    int half = ro->rot_dim / 2;
-    float invbuf[VN_MAX_HEAD_DIM / 2];
-    const float *inv = ro->inv_freq;
-    if (ro->dynamic) {
-      double L = (double)(pos + T > rt->seq_len ? pos + T : rt->seq_len);
-      if (L < ro->dyn_max_pos) L = ro->dyn_max_pos;
-      float base = (float)(ro->dyn_base * pow(ro->dyn_factor * L / ro->dyn_max_pos - (ro->dyn_factor - 1),
-                                               (double)ro->rot_dim / (ro->rot_dim - 2)));
-      for (int i = 0; i < half; i++) invbuf[i] = (float)(1.0 / pow((double)base, (double)(float)(2.0 * i / ro->rot_dim)));
-      inv = invbuf;
-    }
-    if (ro->long_after && (pos + T > ro->long_after || rt->seq_len > ro->long_after)) inv = ro->long_inv_freq;  /* LongRoPE */
-    int multi = ro->sections[0] && rt->mpos_on;
-    for (int t = 0; t < T; t++) {
-      float p = (float)(pos + t);
-      float *o = cs + (size_t)t * ro->rot_dim;
-      int s = 0, send = ro->sections[0];
-      for (int i = 0; i < half; i++) {
-        if (multi) {
-          while (i >= send && s < 2) send += ro->sections[++s];
-          p = (float)rt->mpos[(size_t)s * m->t_max + t];
-        }
-        float ang = p * inv[i];
-#ifdef VN_OWN_SINCOS
-        double sv, cv;
-        own_sincos((double)ang, &sv, &cv);
-        o[2 * i] = (float)cv * ro->attn_factor;
-        o[2 * i + 1] = (float)sv * ro->attn_factor;
-#else
-        o[2 * i] = (float)cos((double)ang) * ro->attn_factor;
-        o[2 * i + 1] = (float)sin((double)ang) * ro->attn_factor;
-#endif
+  int half = ro->rot_dim / 2;
+  float invbuf[VN_MAX_HEAD_DIM / 2];
+  const float *inv = ro->inv_freq;
+  if (ro->dynamic) {
+    double L = (double)(pos + T > rt->seq_len ? pos + T : rt->seq_len);
+    if (L < ro->dyn_max_pos) L = ro->dyn_max_pos;
+    float base = (float)(ro->dyn_base * pow(ro->dyn_factor * L / ro->dyn_max_pos - (ro->dyn_factor - 1),
+                                             (double)ro->rot_dim / (ro->rot_dim - 2)));
+    for (int i = 0; i < half; i++) invbuf[i] = (float)(1.0 / pow((double)base, (double)(float)(2.0 * i / ro->rot_dim)));
+    inv = invbuf;
+  }
+  if (ro->long_after && (pos + T > ro->long_after || rt->seq_len > ro->long_after)) inv = ro->long_inv_freq;  /* LongRoPE */
+  int multi = ro->sections[0] && rt->mpos_on;
+  for (int t = 0; t < T; t++) {
+    float p = (float)(pos + t);
+    float *o = cs + (size_t)t * ro->rot_dim;
+    int s = 0, send = ro->sections[0];
+    for (int i = 0; i < half; i++) {
+      if (multi) {
+        while (i >= send && s < 2) send += ro->sections[++s];
+        p = (float)rt->mpos[(size_t)s * m->t_max + t];
       }
+      float ang = p * inv[i];
+#ifdef VN_OWN_SINCOS
+      double sv, cv;
+      own_sincos((double)ang, &sv, &cv);
+      o[2 * i] = (float)cv * ro->attn_factor;
+      o[2 * i + 1] = (float)sv * ro->attn_factor;
+#else
+      o[2 * i] = (float)cos((double)ang) * ro->attn_factor;
+      o[2 * i + 1] = (float)sin((double)ang) * ro->attn_factor;
+#endif
     }
   }
 }

@@ -120,6 +120,10 @@ open(os.path.join(out, "spec_bad_shape.lua"), "w").write(spec('  local x = embed
 open(os.path.join(out, "spec_hidden_last.lua"), "w").write(spec('  local x = embed(weight("model.embed_tokens.weight"), tokens())\n  hidden(last(x))\n  output(x)'))
 open(os.path.join(out, "spec_bytecode.lua"), "w").write("\x1bLua\x54\x00garbage")
 open(os.path.join(out, "spec_rows_outside.lua"), "w").write(spec('  weight("model.embed_tokens.weight"):rows(0, 1 << 40)'))
+# the vision graph's builder calls (vision-language specs)
+open(os.path.join(out, "spec_vision_leak.lua"), "w").write(spec('  local v\n  vision({ layout = "patches", patch = 1, rows = 4 }, function() v = pixels(8); output(v) end)\n  output(v)'))
+open(os.path.join(out, "spec_pixels_outside.lua"), "w").write(spec('  output(pixels(8))'))
+open(os.path.join(out, "spec_image_merge_first.lua"), "w").write(spec('  local x = embed(weight("model.embed_tokens.weight"), tokens())\n  output(image_merge(x, x, tokens()))'))
 
 # the sandbox's limits hold whatever the spec catches or calls (run.sh bounds
 # each with timeout): name -> build body

@@ -68,6 +68,9 @@ expect spec_no_output 1 "spec_no_output.lua: build\(\) made no output" -- $C $go
 expect spec_hidden_last 1 "spec_hidden_last.lua:3: hidden: x must be an activation \[T, hidden\]" -- $C $good --spec $W/spec_hidden_last.lua $O
 expect spec_bad_shape 1 "spec_bad_shape.lua:3: matmul: input \[T,64\] does not fit weight \[64,128\]" -- $C $good --spec $W/spec_bad_shape.lua $O
 expect spec_rows_outside 1 "spec_rows_outside.lua:2: rows: \[0, [0-9]+\) outside [0-9]+ rows" -- $C $good --spec $W/spec_rows_outside.lua $O
+expect spec_vision_leak 1 "spec_vision_leak.lua:4: bad argument #1 to 'output' \\(a tensor of another graph" -- $C $good --spec $W/spec_vision_leak.lua $O
+expect spec_pixels_outside 1 "spec_pixels_outside.lua:2: pixels: only inside vision\\(\\)" -- $C $good --spec $W/spec_pixels_outside.lua $O
+expect spec_image_merge_first 1 "spec_image_merge_first.lua:3: image_merge: call image_rows first" -- $C $good --spec $W/spec_image_merge_first.lua $O
 expect spec_missing_file 1 "nope.lua: cannot read the spec" -- $C $good --spec $work/nope.lua $O
 # the sandbox: a limit that is hit ends the spec with one line naming it,
 # whatever the spec catches (pcall, xpcall) or calls (patterns, rep, table
