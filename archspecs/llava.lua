@@ -78,6 +78,7 @@ return arch {
     end)
 
     d.names = { embed = lp .. "embed_tokens.weight", layer = lp .. "layers.%d.", final_norm = lp .. "norm", head = head }
+    d.tie = (tc.tie_word_embeddings or cfg.tie_word_embeddings) == true or not has(head)
     d.embed = { image = function(x)
       local img = image_rows(tokens(), { token = cfg.image_token_index, rows = np, cols = H })
       return image_merge(x, img, tokens())

@@ -73,8 +73,11 @@ return arch {
     local inv = {}
     for i = 0, hd // 2 - 1 do inv[i + 1] = 1.0 / theta ^ ((2 * i) / hd) end
     d.attention.rope = rope_table { head_dim = hd, inv_freq = inv, sections = sec }
+    d.attention.window = sliding_windows(tc)
     d.names = { embed = lp .. "embed_tokens.weight", layer = lp .. "layers.%d.", final_norm = lp .. "norm",
-                head = has("lm_head.weight") and "lm_head.weight" or "model.lm_head.weight" }
+                head = "lm_head.weight" }
+    -- tied embeddings: the config's word (top level or the text model's), or no head in the checkpoint
+    d.tie = (tc.tie_word_embeddings or cfg.tie_word_embeddings) == true or not has("lm_head.weight")
     d.embed = { image = function(x)
       -- the merger's MLP on each image token's window of m*m vision rows
       local img = image_rows(tokens(), { token = tok, rows = VISION_ROWS // (m * m), cols = E * m * m })
