@@ -440,7 +440,8 @@ static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **g
       if (n->op == VN_OP_ATTENTION && n->p.head_dim > VN_MAX_HEAD_DIM_C)
         return vn_errorf(ctx, VN_ERR_SPEC, n->loc, "attention: head_dim %d is wider than %d", n->p.head_dim, VN_MAX_HEAD_DIM_C);
     }
-    VnPipeOpts vpo = {NULL, stdout, j->no_fuse};
+    VnPipeOpts vpo = {j->dump, stdout, j->no_fuse};
+    if (j->dump) printf("# the vision graph\n");
     VN_TRY(vn_pipeline(ctx, vg, &vpo));
     g->weight_bytes = vg->weight_bytes;
   }

@@ -192,6 +192,8 @@ static int image_input(VnRt *rt, const Opts *o, const int32_t *ids, long nids) {
     return 0;
   }
   if (!m->vision) return die(2, "--pixels: this model (%s) takes no image", m->arch);
+  if (!ids || o->chat || o->serve || o->ppl || o->embed)
+    return die(2, "--pixels goes with a prompt (--ids, -p or -f), not --chat, --serve, --perplexity or --embed");
   int grid[3], *gp = NULL;
   if (o->image_grid) {
     char tail;

@@ -34,3 +34,4 @@ ifails "image: --pixels to a model without images" 2 "--pixels: this model \(lla
 t "image: compile qwen2_vl --batch 4" ./venusc compile $Q -o "$work/qwen2_vl_b4" --batch 4
 t "image: qwen2_vl in steps of 4" "$work/qwen2_vl_b4" --ids "$QIDS" --pixels $Q/pixel_values.f32 --image-grid 1,4,6 --logits "$work/q4.f32"
 same_logits "image: qwen2_vl in steps of 4 = transformers" "$work/q4.f32" $Q/logits.f32 0.005
+t "image: -d plan dumps the vision graph too" ./venusc compile $V -d plan; has "image: -d plan shows the vision graph" "^# the vision graph" "$work/out"
