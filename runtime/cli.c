@@ -182,6 +182,21 @@ static int image_input(VnRt *rt, const Opts *o, const int32_t *ids, long nids) {
 }
 #else
 static char *read_file(const char *path, size_t *len);
+
+/* An image's pixel values (the processor's shape[nd], grid or NULL) into
+ * the vision tower, and the prompt's nimg image tokens held to the rows it
+ * gives; file names the image in messages. What --pixels (and a decoded
+ * image) goes through. */
+static int image_set(VnRt *rt, const char *file, const float *px, const int64_t *shape, int nd, const int *grid, long nimg) {
+  const VnModel *m = rt->m;
+  char err[512];
+  if (vn_cli_set_pixels(rt, px, shape, nd, grid, err, sizeof err)) return die(2, "%s: %s", file, err);
+  int64_t rows = vn_rt_image_tokens(rt);
+  if (nimg != rows)
+    return die(2, "%s: the image gives %lld image tokens, the prompt has %ld (id %d)", file, (long long)rows, nimg, m->image_token);
+  return 0;
+}
+
 static int image_input(VnRt *rt, const Opts *o, const int32_t *ids, long nids) {
   const VnModel *m = rt->m;
   long nimg = 0;
@@ -230,15 +245,9 @@ static int image_input(VnRt *rt, const Opts *o, const int32_t *ids, long nids) {
     memcpy(&px[i], &u, 4);
   }
   free(raw);
-  char err[512];
-  int rc = vn_cli_set_pixels(rt, px, shape, nd, gp, err, sizeof err);
+  int rc = image_set(rt, o->pixels, px, shape, nd, gp, nimg);
   free(px);
-  if (rc) return die(2, "%s: %s", o->pixels, err);
-  int64_t rows = vn_rt_image_tokens(rt);
-  if (nimg != rows)
-    return die(2, "%s: the image gives %lld image tokens, the prompt has %ld (id %d)", o->pixels, (long long)rows, nimg,
-               m->image_token);
-  return 0;
+  return rc;
 }
 #endif
 
