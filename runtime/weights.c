@@ -152,6 +152,7 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   memset(rt, 0, sizeof *rt);
   rt->m = m;
   rt->ctx = ctx;
+  rt->sc_rows = m->enc_rows > ctx ? (int)m->enc_rows : ctx;
   rt->nthreads = nthreads < 1 ? 1 : nthreads;
   {  /* the byte order it was compiled for must be this machine's */
     const uint16_t one = 1;
@@ -227,7 +228,7 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   size_t state_bytes = (size_t)ctx * (size_t)m->state_row_bytes + (size_t)m->state_fixed_bytes;
   rt->state = alloc64(state_bytes);
   rt->rope_cs = alloc64(rope_floats * 4);
-  rt->scratch = alloc64((size_t)rt->nthreads * (size_t)(ctx + 3 * VN_MAX_HEAD_DIM) * 4);
+  rt->scratch = alloc64((size_t)rt->nthreads * (size_t)(rt->sc_rows + 3 * VN_MAX_HEAD_DIM) * 4);
   rt->qbuf = alloc64((size_t)m->qbuf_bytes);
   rt->opbuf = alloc64((size_t)m->op_scratch_bytes);
   if (!rt->arena || !rt->state || !rt->rope_cs || !rt->scratch || !rt->qbuf || !rt->opbuf) {
