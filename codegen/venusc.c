@@ -418,6 +418,9 @@ static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **g
   g->info.gen = md->gen;
   g->info.pool = md->pool;
   g->t_max = j->batch;
+  if (g->info.enc_rows && j->lib)  /* the library's API steps a decoder only */
+    return vn_errorf(ctx, VN_ERR_USAGE, VN_NOLOC, "--lib: %s is an encoder-decoder model; the library API does not run encoders yet",
+                     g->info.arch);
   if (j->dtype) {
     VnDType dt;
     if (!vn_dtype_parse(j->dtype, &dt) || dt >= VN_KERNEL_DTYPES)

@@ -1369,7 +1369,7 @@ done:
 #endif
   cli_free(ids);
   cli_free(enc_ids);
-  free(enc_feat);
+  cli_free(enc_feat);
   cli_free(eoff);
   cli_free(text);
   vn_rt_free(&rt);

@@ -14,6 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef VN_BAREMETAL
+/* bare metal has no file system for these and the runtime allocates no heap */
+float *vn_s2s_read_features(const VnModel *m, const char *path, char *err, size_t cap) {
+  (void)m;
+  snprintf(err, cap, "%s: --features is not available on bare metal", path);
+  return NULL;
+}
+float *vn_s2s_read_audio(const VnModel *m, const char *path, char *err, size_t cap) {
+  (void)m;
+  snprintf(err, cap, "%s: --audio is not available on bare metal", path);
+  return NULL;
+}
+#else
 /* the frames the encoder takes: enc_rows positions of enc_per_row frames */
 static long model_frames(const VnModel *m) { return (long)m->enc_rows * (m->enc_per_row > 0 ? m->enc_per_row : 1); }
 
@@ -77,3 +90,4 @@ float *vn_s2s_read_audio(const VnModel *m, const char *path, char *err, size_t c
   if (!t) snprintf(err, cap, "out of memory");
   return t;
 }
+#endif

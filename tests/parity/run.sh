@@ -1,14 +1,16 @@
 #!/bin/sh
 # tests/parity/run.sh [CASE_DIR...]: every fixture under tests/fixtures/hf*/
-# compiled by ./venusc and held to transformers' outputs (tests/parity/check.py).
+# compiled by ./venusc and held to transformers' outputs (tests/parity/check.py),
+# and every encoder-decoder case under tests/fixtures/seq2seq/*/ (check_s2s.py).
 # Extra check.py options can be given in PARITY_OPTS (e.g. "--dtype f16").
 cd "$(dirname "$0")/../.." || exit 2
 [ -x ./venusc ] || { echo "parity: build ./venusc first (make)"; exit 2; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-if [ $# -eq 0 ]; then set -- tests/fixtures/hf*/*/; fi
+if [ $# -eq 0 ]; then set -- tests/fixtures/hf*/*/ tests/fixtures/seq2seq/*/*/; fi
 jobs=$(nproc 2>/dev/null || echo 2)
 for c in "$@"; do [ -f "$c/reference.json" ] && echo "$c"; done |
-  xargs -P "$jobs" -I{} sh -c 'python3 tests/parity/check.py ./venusc "{}" "$0" $1' "$work" "${PARITY_OPTS:-}" > "$work/results.txt"
+  xargs -P "$jobs" -I{} sh -c 'case "{}" in */seq2seq/*) k=check_s2s.py;; *) k=check.py;; esac
+    python3 tests/parity/$k ./venusc "{}" "$0" $1' "$work" "${PARITY_OPTS:-}" > "$work/results.txt"
 sort "$work/results.txt"
 pass=$(grep -c '^PASS' "$work/results.txt"); total=$(grep -c . "$work/results.txt")
 echo "parity: $pass/$total cases match transformers"
