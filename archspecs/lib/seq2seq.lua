@@ -111,11 +111,11 @@ local function t5(cfg)
   local scale_out = cfg.scale_decoder_outputs
   if scale_out == nil then scale_out = cfg.tie_word_embeddings end
   local E = weight("shared.weight", { shape = { V, H } })
-  local function bias_of(stack)
-    local w = weight(stack .. ".block.0.layer.0.SelfAttention.relative_attention_bias.weight")
+  local buckets = { cfg.relative_attention_num_buckets, cfg.num_heads }
+  local function bias(stack)  -- the first layer's table, read by every layer of the stack
+    local w = weight(stack .. ".block.0.layer.0.SelfAttention.relative_attention_bias.weight", { shape = buckets })
     return function() return w end
   end
-  local enc_bias, dec_bias
   seq2seq {
     hidden = H, heads = cfg.num_heads, head_dim = cfg.d_kv, vocab = V,
     enc_layers = cfg.num_layers, dec_layers = cfg.num_decoder_layers or cfg.num_layers,
@@ -124,10 +124,7 @@ local function t5(cfg)
     norm = function(x, name) return rmsnorm(x, weight(name .. ".weight", { shape = { H } }), { eps = eps }) end,
     attn = {
       scale = 1, max_distance = cfg.relative_attention_max_distance,
-      bias = {
-        encoder = function() enc_bias = enc_bias or bias_of("encoder")(); return enc_bias end,
-        decoder = function() dec_bias = dec_bias or bias_of("decoder")(); return dec_bias end,
-      },
+      bias = { encoder = bias("encoder"), decoder = bias("decoder") },
     },
     names = {
       enc_layer = "encoder.block.%d.", dec_layer = "decoder.block.%d.",
