@@ -1053,6 +1053,9 @@ static json_t *inspect_json(const Job *j, const VnModelDir *md, const VnGraph *g
   json_object_set_new(o, "weights", json_pack("{s:I, s:o}", "bytes", (json_int_t)g->weight_bytes, "by_dtype", bydt));
   json_object_set_new(o, "batch", json_integer(g->t_max));
   json_object_set_new(o, "arena_bytes", json_integer(g->arena_bytes));
+  json_object_set_new(o, "encoder", !g->info.enc_rows ? json_null()
+                      : json_pack("{s:I, s:I, s:I, s:i}", "rows", (json_int_t)g->info.enc_rows, "mels", (json_int_t)g->info.enc_mels,
+                                  "frames_per_row", (json_int_t)g->info.enc_per_row, "decoder_start", g->info.dec_start));
   json_object_set_new(o, "state_row_bytes", json_integer(g->state_row_bytes));
   json_object_set_new(o, "state_fixed_bytes", json_integer(g->state_fixed_bytes));
   return o;
@@ -1134,6 +1137,12 @@ static int cmd_inspect(int argc, char **argv) {
   /* per stored type: kept as stored, or packed as another type */
   type_report(g, stdout, 0);
   printf("arena:       %lld bytes (activations of a %lld-token step)\n", (long long)g->arena_bytes, (long long)g->t_max);
+  if (g->info.enc_rows) {  /* an encoder-decoder: what its encoder reads */
+    if (g->info.enc_mels)
+      printf("encoder:     %lld positions of %d frames x %d mel bins (--features, --audio); decoder starts at %d\n",
+             (long long)g->info.enc_rows, g->info.enc_per_row, g->info.enc_mels, g->info.dec_start);
+    else printf("encoder:     up to %lld ids (--ids, -p); decoder starts at %d\n", (long long)g->info.enc_rows, g->info.dec_start);
+  }
   long long dctx = g->info.max_pos > 0 ? g->info.max_pos : 4096;
   printf("state:       %lld bytes per context position (%lld bytes at --ctx %lld)\n", (long long)g->state_row_bytes,
          (long long)g->state_row_bytes * dctx, dctx);

@@ -25,3 +25,8 @@ if cmp -s "$work/out" "$work/t5a"; then ok "the decoder prompt defaults to decod
 t "encoder-decoder --help" "$work/t5" --help
 has "--help names --decoder-ids, --features, --audio" "--audio FILE.wav" "$work/out"
 has "--help: --features" "--features FILE.f32" "$work/out"
+t "inspect --json of a speech encoder-decoder" ./venusc inspect tests/fixtures/seq2seq/public/whisper --json
+if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); e=d['encoder']; assert e == {'rows': 32, 'mels': 16, 'frames_per_row': 2, 'decoder_start': 1}, e" "$work/out"
+then ok "inspect --json: the encoder's input (docs/json.md)"; else no "inspect --json: the encoder's input (docs/json.md)"; fi
+t "inspect of an encoder-decoder" ./venusc inspect $T5
+has "inspect names the encoder's input" "^encoder: +up to 512 ids" "$work/out"
