@@ -1328,7 +1328,11 @@ int vn_main(int argc, char **argv) {
     goto done;
   }
   if (vn_rt_init(&rt, m, wpath, ctx, threads, err, sizeof err)) FAIL(1, "%s", err);
-  if (m->encode) vn_rt_encode(&rt, enc_feat ? (const void *)enc_feat : (const void *)enc_ids, (int)nenc);
+  if (m->encode) {
+    double te = now_s();
+    vn_rt_encode(&rt, enc_feat ? (const void *)enc_feat : (const void *)enc_ids, (int)nenc);
+    if (o.stats) fprintf(stderr, "encode:  %ld positions in %.3f s\n", nenc, now_s() - te);
+  }
 
 #ifdef VN_SERVER
   if (o.serve) {

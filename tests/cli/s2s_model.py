@@ -2,12 +2,15 @@
 """s2s_model.py DIR: a tiny random speech encoder-decoder (WhisperForConditionalGeneration
 layout) at the real front end's sizes: 80 mel bins, 3000 frames (1500 encoder
 positions), hidden 16, one layer each, vocab 64. Written with the standard
-library alone (config.json + model.safetensors, float32)."""
+library alone (config.json + model.safetensors, float32). S2S_SIZES="H F V MELS
+POSITIONS DECODER_POSITIONS", S2S_LAYERS and S2S_HEADS make other sizes."""
 import json, os, random, struct, sys
 
 d = sys.argv[1]
 os.makedirs(d, exist_ok=True)
-H, F, V, M, S, P = 16, 32, 64, 80, 1500, 32
+H, F, V, M, S, P = [int(x) for x in os.environ.get("S2S_SIZES", "16 32 64 80 1500 32").split()]
+L = int(os.environ.get("S2S_LAYERS", "1"))
+NH = int(os.environ.get("S2S_HEADS", "2"))
 rnd = random.Random(440)
 t = {}
 def w(name, *shape, scale=None):
@@ -22,8 +25,8 @@ w("model.encoder.conv2.weight", H, H, 3, scale=0.15); zeros("model.encoder.conv2
 w("model.encoder.embed_positions.weight", S, H, scale=0.5)
 w("model.decoder.embed_tokens.weight", V, H, scale=1.0)
 w("model.decoder.embed_positions.weight", P, H, scale=0.5)
-for stack in ("encoder", "decoder"):
-    p = "model.%s.layers.0." % stack
+for stack, i in [(s, i) for s in ("encoder", "decoder") for i in range(L)]:
+    p = "model.%s.layers.%d." % (stack, i)
     attns = ["self_attn"] + (["encoder_attn"] if stack == "decoder" else [])
     for a in attns:
         for x in ("q_proj", "k_proj", "v_proj", "out_proj"):
@@ -32,6 +35,7 @@ for stack in ("encoder", "decoder"):
         ones(p + a + "_layer_norm.weight", H); zeros(p + a + "_layer_norm.bias", H)
     w(p + "fc1.weight", F, H); w(p + "fc1.bias", F); w(p + "fc2.weight", H, F); w(p + "fc2.bias", H)
     ones(p + "final_layer_norm.weight", H); zeros(p + "final_layer_norm.bias", H)
+for stack in ("encoder", "decoder"):
     ones("model.%s.layer_norm.weight" % stack, H); zeros("model.%s.layer_norm.bias" % stack, H)
 hdr, off, blobs = {}, 0, []
 for name in sorted(t):
@@ -42,8 +46,8 @@ for name in sorted(t):
 h = json.dumps(hdr).encode(); h += b" " * (-len(h) % 8)
 with open(os.path.join(d, "model.safetensors"), "wb") as f:
     f.write(struct.pack("<Q", len(h))); f.write(h); [f.write(b) for b in blobs]
-cfg = dict(architectures=["WhisperForConditionalGeneration"], model_type="whisper", d_model=H, encoder_layers=1,
-           decoder_layers=1, encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=F, decoder_ffn_dim=F,
+cfg = dict(architectures=["WhisperForConditionalGeneration"], model_type="whisper", d_model=H, encoder_layers=L,
+           decoder_layers=L, encoder_attention_heads=NH, decoder_attention_heads=NH, encoder_ffn_dim=F, decoder_ffn_dim=F,
            vocab_size=V, num_mel_bins=M, max_source_positions=S, max_target_positions=P, decoder_start_token_id=1,
            bos_token_id=1, eos_token_id=2, pad_token_id=0, activation_function="gelu", scale_embedding=False,
            tie_word_embeddings=True)
