@@ -135,6 +135,8 @@ static const struct { const char *name, *text; } cmd_usage[] = {
    "      -d PASS             dump the graph after PASS (%s) to stdout\n"
    "      --dot FILE          write the final graph as Graphviz\n"
    "      --no-fuse           skip the fusion pass\n"
+   "      --no-tokenizer      leave the model's tokenizer out (e.g. one venus cannot compile):\n"
+   "                          the binary takes token ids (--ids) only\n"
    "      -v, --verbose       report progress (and the compiler's messages when it fails)\n"
    "                          On a terminal a bar follows the packing of the weights\n"
    "                          (without -v too when they are over 64 MiB).\n"
@@ -377,6 +379,7 @@ typedef struct Job {
   int batch, blas, server, edit, no_fuse, json;
   int batch_set, ctx;         /* --batch given; --ctx (bare metal) */
   int lib;                    /* --lib: out is the library's directory */
+  int no_tok;                 /* --no-tokenizer: the binary takes token ids only */
   const char *name;           /* --name */
 } Job;
 
@@ -479,6 +482,7 @@ static int parse_job(int argc, char **argv, Job *j, int need_out) {
     else if (!strcmp(a, "--lib")) j->lib = 1;
     else if (!strcmp(a, "--name")) VAL(j->name);
     else if (!strcmp(a, "--no-fuse")) j->no_fuse = 1;
+    else if (!strcmp(a, "--no-tokenizer")) j->no_tok = 1;
     else if (!strcmp(a, "--json") && !need_out) j->json = 1;  /* inspect only */
     else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
     else if (a[0] == '-' && a[1]) return usage_error("%s: unknown option '%s'", argv[0], a);
@@ -660,7 +664,7 @@ static VnStatus stage_tokenizer(Compile *c) {
   const VnModelDir md = c->md;
   unsigned char *blob = NULL;
   size_t blen = 0;
-  if (md.tokenizer_json || (md.gguf && md.gguf_tok)) {
+  if (!c->j.no_tok && (md.tokenizer_json || (md.gguf && md.gguf_tok))) {
     progress("tokenizer %s", md.tokenizer_json ? md.tokenizer_json : md.gguf->path);
     VnStatus ts = md.gguf ? vn_gguf_tokenizer(&c->ctx, md.gguf, md.gguf_tok, &blob, &blen)
                           : vn_tokc_compile_json(&c->ctx, md.tokenizer_json, md.tokenizer_config, &blob, &blen);
@@ -902,7 +906,10 @@ static int finish(Compile *c, VnStatus rc) {
     untemp_msg(&c->ctx, c->btmp, c->j.out);
     return fail(&c->ctx);
   }
-  if (no_tok)  /* said once the compile succeeded, so that a failure stays one line */
+  if (no_tok && c->j.no_tok)  /* said once the compile succeeded, so that a failure stays one line */
+    fprintf(stderr, "venusc: note: compiled without %s's tokenizer (--no-tokenizer); the binary takes token ids (--ids) only\n",
+            c->j.model);
+  else if (no_tok)
     fprintf(stderr, "venusc: note: %s has no tokenizer (%s); the binary takes token ids (--ids) only\n", c->j.model,
             gguf ? "no tokenizer.ggml.* metadata" : "no tokenizer.json");
   if (c->libdir) progress("wrote %s/: lib%s.a, lib%s.so, %s.h, %s.pc, %s.vnw", c->libdir, c->libname, c->libname, c->libname,
