@@ -97,7 +97,7 @@ static int64_t bare_pool_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t qb
   int64_t C = o->ctx_max, rope = 0;
   for (int r = 0; r < g->nropes; r++) rope += g->t_max * g->ropes[r].rot_dim * 4;
   int64_t p = 64 + A64(g->arena_bytes) + A64(C * g->state_row_bytes + g->state_fixed_bytes) + A64(rope) +
-              A64((C + 3 * VN_MAX_HEAD_DIM_C) * 4) + A64(qbuf) + A64(ops);
+              A64(((C > g->info.enc_rows ? C : g->info.enc_rows) + 3 * VN_MAX_HEAD_DIM_C) * 4) + A64(qbuf) + A64(ops);
   p += A64((3 * C + 16) * 4) + A64((C + 16) * 4) + 2 * A64(g->info.vocab * 4) + 4096;
   VnTok tok;
   if (o->tok_blob && vn_tok_load(&tok, o->tok_blob, o->tok_len) == 0) {
@@ -164,6 +164,7 @@ static void emit_chat(const VnChatFormats *chat, VnBuf *b) {
  * route's scores */
 static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_out, int64_t *ops_out) {
   int64_t qbuf = 64, maxk = 0, maxn = 0, ops = 64;
+  int64_t rows = g->info.enc_rows > g->t_max ? g->info.enc_rows : g->t_max;  /* the encoder's rows too */
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];
     if (n->op == VN_OP_MOE) {
@@ -177,8 +178,8 @@ static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_o
     if (g->nodes[n->src[1]].dim[1] > maxk) maxk = g->nodes[n->src[1]].dim[1];
     if (n->p.glu && g->nodes[n->src[1]].dim[0] > maxn) maxn = g->nodes[n->src[1]].dim[0];
   }
-  qbuf += g->t_max * (maxk / 32 + 1) * 40;  /* VnBlockQ8x (36 bytes) or VnBlockQ8s (40) per 32 */
-  if (o->blas && g->t_max * maxn * 4 > qbuf) qbuf = g->t_max * maxn * 4;
+  qbuf += rows * (maxk / 32 + 1) * 40;  /* VnBlockQ8x (36 bytes) or VnBlockQ8s (40) per 32 */
+  if (o->blas && rows * maxn * 4 > qbuf) qbuf = rows * maxn * 4;
   *qbuf_out = qbuf;
   *ops_out = ops;
 }
@@ -222,6 +223,9 @@ static void emit_desc(const VnGraph *g, const VnEmitOpts *o, int64_t qbuf, int64
   }
   vn_buf_printf(b, "  .nropes = %d, .ropes = %s,\n", g->nropes, g->nropes ? "vn_ropes" : "NULL");
   if (g->vision) emit_image_desc(g, b);
+  if (mi->enc_rows)
+    vn_buf_printf(b, "  .encode = vn_model_encode, .enc_rows = %lld, .enc_mels = %d, .enc_per_row = %d, .dec_start = %d,\n",
+                  (long long)mi->enc_rows, mi->enc_mels, mi->enc_per_row, mi->dec_start);
   if (o->tok_blob) vn_buf_puts(b, "  .tok_blob = vn_tok_blob, .tok_len = sizeof vn_tok_blob,\n");
   if (o->chat && o->chat->n)
     vn_buf_printf(b, "  .chat = vn_chat, .nchat = %d, .chat_default = %d, .chat_template = %d,\n", o->chat->n,
@@ -240,20 +244,13 @@ static void emit_desc(const VnGraph *g, const VnEmitOpts *o, int64_t qbuf, int64
   vn_buf_puts(b, "};\n\n");
 }
 
-/* vn_model_step (or the vision graph's vn_vision_step: px "vn_v"): every
- * node function in order, on constant addresses */
-static void emit_step(const VnGraph *g, const char *fn, const char *px, VnBuf *b) {
-  vn_buf_printf(b, "%svoid %s(VnRt *rt, const int32_t *tok, int T, int pos, int all_logits) {\n"
-                 "  uint8_t *A = rt->arena;\n  const uint8_t *W = rt->w;\n  uint8_t *S = rt->state;\n"
-                 "  size_t C = (size_t)rt->ctx;\n  int Tout = all_logits ? T : 1;\n"
-                 "  (void)A; (void)W; (void)S; (void)C; (void)tok;\n", strcmp(px, "vn_") ? "static " : "", fn);
-  int sectioned = 0;
-  for (int r = 0; r < g->nropes; r++) sectioned |= g->ropes[r].sections[0] != 0;
-  if (sectioned && g->vision)  /* M-RoPE: the position streams of the step's tokens */
-    vn_buf_puts(b, "  vn_rt_mrope(rt, tok, T, pos);\n");
+/* the calls of one entry point: every node function of the phase in order,
+ * on constant addresses (px: the node functions' prefix, "vn_" or the vision
+ * graph's "vn_v") */
+static void emit_calls(const VnGraph *g, int phase, const char *px, VnBuf *b) {
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];
-    if (vn_ops[n->op].flags & (VN_OPF_LEAF | VN_OPF_VIEW)) continue;
+    if ((vn_ops[n->op].flags & (VN_OPF_LEAF | VN_OPF_VIEW)) || n->phase != phase) continue;
     vn_buf_printf(b, "  %sn%u(rt, (float *)(A + %lld)", px, i, (long long)n->offset);
     for (int k = 0; k < vn_ops[n->op].nin; k++) {
       vn_buf_puts(b, ", ");
@@ -262,6 +259,27 @@ static void emit_step(const VnGraph *g, const char *fn, const char *px, VnBuf *b
     if (n->op == VN_OP_LAST) vn_buf_puts(b, ", T, Tout);\n");
     else vn_buf_printf(b, ", %s, pos);\n", n->dim[0] == VN_TOUT ? "Tout" : "T");
   }
+}
+
+/* vn_model_step (the decoder's, for an encoder-decoder; or the vision
+ * graph's vn_vision_step: px "vn_v"); vn_model_encode: the encoder over T
+ * positions from 0 (its input ids or float frames) */
+static void emit_step(const VnGraph *g, const char *fn, const char *px, VnBuf *b) {
+  static const char *const head = "  uint8_t *A = rt->arena;\n  const uint8_t *W = rt->w;\n  uint8_t *S = rt->state;\n"
+                                  "  size_t C = (size_t)rt->ctx;\n  int Tout = all_logits ? T : 1;\n"
+                                  "  (void)A; (void)W; (void)S; (void)C; (void)tok; (void)Tout;\n";
+  vn_buf_printf(b, "%svoid %s(VnRt *rt, const int32_t *tok, int T, int pos, int all_logits) {\n%s",
+                strcmp(px, "vn_") ? "static " : "", fn, head);
+  int sectioned = 0;
+  for (int r = 0; r < g->nropes; r++) sectioned |= g->ropes[r].sections[0] != 0;
+  if (sectioned && g->vision)  /* M-RoPE: the position streams of the step's tokens */
+    vn_buf_puts(b, "  vn_rt_mrope(rt, tok, T, pos);\n");
+  emit_calls(g, VN_PHASE_STEP, px, b);
+  vn_buf_puts(b, "}\n");
+  if (!g->info.enc_rows) return;
+  vn_buf_printf(b, "\nstatic void vn_model_encode(VnRt *rt, const void *in, int T) {\n"
+                   "  const int32_t *tok = in;\n  int pos = 0, all_logits = 1;\n%s", head);
+  emit_calls(g, VN_PHASE_ENCODER, px, b);
   vn_buf_puts(b, "}\n");
 }
 
@@ -337,6 +355,7 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
   }
   int64_t qbuf, ops;
   scratch_bytes(g, o, &qbuf, &ops);
+  if (g->info.enc_rows) vn_buf_puts(b, "static void vn_model_encode(VnRt *rt, const void *in, int T);\n");
   emit_desc(g, o, qbuf, ops, b);
   for (uint32_t i = 0; i < g->n; i++) {  /* node functions */
     if (vn_ops[g->nodes[i].op].flags & (VN_OPF_LEAF | VN_OPF_VIEW)) continue;

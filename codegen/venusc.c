@@ -135,6 +135,8 @@ static const struct { const char *name, *text; } cmd_usage[] = {
    "      -d PASS             dump the graph after PASS (%s) to stdout\n"
    "      --dot FILE          write the final graph as Graphviz\n"
    "      --no-fuse           skip the fusion pass\n"
+   "      --no-tokenizer      leave the model's tokenizer out (e.g. one venus cannot compile):\n"
+   "                          the binary takes token ids (--ids) only\n"
    "      -v, --verbose       report progress (and the compiler's messages when it fails)\n"
    "                          On a terminal a bar follows the packing of the weights\n"
    "                          (without -v too when they are over 64 MiB).\n"
@@ -377,6 +379,7 @@ typedef struct Job {
   int batch, blas, server, edit, no_fuse, json;
   int batch_set, ctx;         /* --batch given; --ctx (bare metal) */
   int lib;                    /* --lib: out is the library's directory */
+  int no_tok;                 /* --no-tokenizer: the binary takes token ids only */
   const char *name;           /* --name */
 } Job;
 
@@ -418,6 +421,9 @@ static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **g
   g->info.gen = md->gen;
   g->info.pool = md->pool;
   g->t_max = j->batch;
+  if (g->info.enc_rows && j->lib)  /* the library's API steps a decoder only */
+    return vn_errorf(ctx, VN_ERR_USAGE, VN_NOLOC, "--lib: %s is an encoder-decoder model; the library API does not run encoders yet",
+                     g->info.arch);
   if (j->dtype) {
     VnDType dt;
     if (!vn_dtype_parse(j->dtype, &dt) || dt >= VN_KERNEL_DTYPES)
@@ -490,6 +496,7 @@ static int parse_job(int argc, char **argv, Job *j, int need_out) {
     else if (!strcmp(a, "--lib")) j->lib = 1;
     else if (!strcmp(a, "--name")) VAL(j->name);
     else if (!strcmp(a, "--no-fuse")) j->no_fuse = 1;
+    else if (!strcmp(a, "--no-tokenizer")) j->no_tok = 1;
     else if (!strcmp(a, "--json") && !need_out) j->json = 1;  /* inspect only */
     else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
     else if (a[0] == '-' && a[1]) return usage_error("%s: unknown option '%s'", argv[0], a);
@@ -671,7 +678,7 @@ static VnStatus stage_tokenizer(Compile *c) {
   const VnModelDir md = c->md;
   unsigned char *blob = NULL;
   size_t blen = 0;
-  if (md.tokenizer_json || (md.gguf && md.gguf_tok)) {
+  if (!c->j.no_tok && (md.tokenizer_json || (md.gguf && md.gguf_tok))) {
     progress("tokenizer %s", md.tokenizer_json ? md.tokenizer_json : md.gguf->path);
     VnStatus ts = md.gguf ? vn_gguf_tokenizer(&c->ctx, md.gguf, md.gguf_tok, &blob, &blen)
                           : vn_tokc_compile_json(&c->ctx, md.tokenizer_json, md.tokenizer_config, &blob, &blen);
@@ -913,7 +920,10 @@ static int finish(Compile *c, VnStatus rc) {
     untemp_msg(&c->ctx, c->btmp, c->j.out);
     return fail(&c->ctx);
   }
-  if (no_tok)  /* said once the compile succeeded, so that a failure stays one line */
+  if (no_tok && c->j.no_tok)  /* said once the compile succeeded, so that a failure stays one line */
+    fprintf(stderr, "venusc: note: compiled without %s's tokenizer (--no-tokenizer); the binary takes token ids (--ids) only\n",
+            c->j.model);
+  else if (no_tok)
     fprintf(stderr, "venusc: note: %s has no tokenizer (%s); the binary takes token ids (--ids) only\n", c->j.model,
             gguf ? "no tokenizer.ggml.* metadata" : "no tokenizer.json");
   if (c->libdir) progress("wrote %s/: lib%s.a, lib%s.so, %s.h, %s.pc, %s.vnw", c->libdir, c->libname, c->libname, c->libname,
@@ -1064,6 +1074,9 @@ static json_t *inspect_json(const Job *j, const VnModelDir *md, const VnGraph *g
   json_object_set_new(o, "weights", json_pack("{s:I, s:o}", "bytes", (json_int_t)g->weight_bytes, "by_dtype", bydt));
   json_object_set_new(o, "batch", json_integer(g->t_max));
   json_object_set_new(o, "arena_bytes", json_integer(g->arena_bytes));
+  json_object_set_new(o, "encoder", !g->info.enc_rows ? json_null()
+                      : json_pack("{s:I, s:I, s:I, s:i}", "rows", (json_int_t)g->info.enc_rows, "mels", (json_int_t)g->info.enc_mels,
+                                  "frames_per_row", (json_int_t)g->info.enc_per_row, "decoder_start", g->info.dec_start));
   json_object_set_new(o, "state_row_bytes", json_integer(g->state_row_bytes));
   json_object_set_new(o, "state_fixed_bytes", json_integer(g->state_fixed_bytes));
   return o;
@@ -1145,6 +1158,12 @@ static int cmd_inspect(int argc, char **argv) {
   /* per stored type: kept as stored, or packed as another type */
   type_report(g, stdout, 0);
   printf("arena:       %lld bytes (activations of a %lld-token step)\n", (long long)g->arena_bytes, (long long)g->t_max);
+  if (g->info.enc_rows) {  /* an encoder-decoder: what its encoder reads */
+    if (g->info.enc_mels)
+      printf("encoder:     %lld positions of %d frames x %d mel bins (--features, --audio); decoder starts at %d\n",
+             (long long)g->info.enc_rows, g->info.enc_per_row, g->info.enc_mels, g->info.dec_start);
+    else printf("encoder:     up to %lld ids (--ids, -p); decoder starts at %d\n", (long long)g->info.enc_rows, g->info.dec_start);
+  }
   long long dctx = g->info.max_pos > 0 ? g->info.max_pos : 4096;
   printf("state:       %lld bytes per context position (%lld bytes at --ctx %lld)\n", (long long)g->state_row_bytes,
          (long long)g->state_row_bytes * dctx, dctx);

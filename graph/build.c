@@ -34,6 +34,7 @@ uint32_t vn_graph_add(VnCtx *ctx, VnGraph *g, VnOp op, const uint32_t *src, int 
   n->layer = -1;
   n->offset = -1;
   n->key = (int64_t)i * 16;
+  n->phase = g->build_phase;
   n->nsrc = nsrc;
   for (int k = 0; k < VN_MAXSRC; k++) n->src[k] = k < nsrc && src ? src[k] : VN_NONE;
   return i;

@@ -68,6 +68,10 @@ static void params(FILE *f, const VnGraph *g, const VnNode *n) {
   if (p->limit) fprintf(f, " limit=%g alpha=%g", p->limit, p->alpha);
   if (p->scale) fprintf(f, " scale=%g", p->scale);
   if (p->cap) fprintf(f, " cap=%g", p->cap);
+  if (p->cross) fprintf(f, " cross");
+  if (p->rel_buckets) fprintf(f, " relpos=%d/%d", p->rel_buckets, p->rel_max);
+  if (p->stride) fprintf(f, " stride=%d", p->stride);
+  if (n->phase == VN_PHASE_ENCODER && !(vn_ops[n->op].flags & VN_OPF_LEAF)) fprintf(f, " [encoder]");
 }
 
 void vn_graph_dump(const VnGraph *g, FILE *f) {

@@ -198,6 +198,7 @@ static void fuse_siblings(VnCtx *ctx, VnGraph *g) {
         g->nodes[v].key = g->nodes[i].key + 1;
         g->nodes[v].loc = g->nodes[i].loc;
         g->nodes[v].layer = g->nodes[i].layer;
+        g->nodes[v].phase = g->nodes[i].phase;
         vn_graph_replace_uses(g, i, v, v);
       } else {
         v = j;

@@ -185,6 +185,11 @@ typedef struct VnParams {
   int32_t chunk;      /* SSM_SCAN: prefill in chunks of this many tokens (scalar A per head) */
   int32_t rope_dim;   /* MLA: rotated part of each q head and of the shared key */
   int32_t token;      /* IMAGE_ROWS, IMAGE_MERGE: the image token id */
+  int32_t cross;      /* ATTENTION without caches: the keys are the encoder's rows (the run's
+                         encoder length), not the step's */
+  int32_t rel_buckets, rel_max; /* ATTENTION: bucketed relative position bias: buckets and max distance
+                         (bias table [buckets, heads] is operand 6) */
+  int32_t stride;     /* CONV: frames of input per frame of output */
   float lo, hi;       /* SSM_SCAN: dt clamped to [lo, hi] (hi 0: no upper bound) */
   float eps;          /* norms; ROUTE sparsemixer: the jitter eps of its masks */
   float scale;        /* ATTENTION score scale; SCALE factor; MATMUL output multiplier (0 = 1) */
@@ -224,6 +229,13 @@ typedef struct VnWx {
   int64_t dim[VN_MAXDIM];  /* result shape */
 } VnWx;
 
+/* Encoder-decoder models run two entry points over one graph: the encoder
+ * (vn_model_encode, once per input, T = encoder positions) and the step
+ * (vn_model_step, the decoder). An encoder activation a step reads (the
+ * cross-attention keys and values) keeps its buffer for good; nothing of
+ * the encoder reads a step's activation. */
+enum { VN_PHASE_STEP = 0, VN_PHASE_ENCODER = 1 };
+
 typedef struct VnNode {
   VnOp op;
   VnDType dtype;            /* element type of the result (weights: as packed) */
@@ -238,6 +250,7 @@ typedef struct VnNode {
   const char *name;         /* for dumps: weight tensor name or a short label */
   int32_t layer;            /* block index, -1 outside blocks */
   VnLoc loc;                /* spec line that built it */
+  int32_t phase;            /* VN_PHASE_*: which entry point runs it */
   /* set by passes */
   int64_t key;              /* fuse: sort key that places new nodes (see vn_graph_reorder) */
   uint32_t nuse;            /* consumers (verify/dce) */
@@ -294,6 +307,12 @@ typedef struct VnModelInfo {
   int32_t vis_channels, vis_patch, vis_height, vis_width, vis_temporal, vis_merge;
   int32_t vis_cls;          /* a class-embedding row first: input rows get an indicator column */
   int32_t vis_skip;         /* leading output rows that are not image rows (CLS) */
+  /* encoder-decoder (enc_rows > 0): the encoder takes at most enc_rows
+   * positions; its input is token ids, or with enc_mels > 0 float frames of
+   * enc_mels values, enc_per_row frames to an encoder position, exactly
+   * enc_rows positions; the decoder starts from dec_start */
+  int64_t enc_rows;
+  int32_t enc_mels, enc_per_row, dec_start;
 } VnModelInfo;
 /* VN_VIS_IMAGE: [1, C, H, W] pixels, cut into PxP patches (row: c, ky, kx);
  * VN_VIS_PATCHES: [N, C*T*P*P] rows as the processor gives, with a (T, H, W)
@@ -308,6 +327,7 @@ typedef struct VnGraph {
   VnModelInfo info;
   uint32_t output;          /* the logits node */
   uint32_t hidden;          /* the final hidden states [T, hidden] sentence embeddings pool; VN_NONE: none */
+  int build_phase;          /* VN_PHASE_* vn_graph_add gives new nodes */
   /* plan results */
   int64_t t_max;            /* rows of a prefill step (compile option --batch) */
   int64_t arena_bytes;      /* activations for one step of t_max tokens */

@@ -78,6 +78,11 @@ static void assign_weight_dtypes(VnGraph *g) {
 
 typedef struct { int64_t off, size; } Block;
 
+/* rows of an activation's buffer: a step's t_max, the encoder's enc_rows */
+static int64_t buf_rows(const VnGraph *g, const VnNode *n) {
+  return n->phase == VN_PHASE_ENCODER && g->info.enc_rows > g->t_max ? g->info.enc_rows : g->t_max;
+}
+
 /* last_use of a buffer root: the last kernel that reads it (views read nothing). */
 static void liveness(VnGraph *g) {
   for (uint32_t i = 0; i < g->n; i++) g->nodes[i].last_use = i;
@@ -88,6 +93,10 @@ static void liveness(VnGraph *g) {
       if (s == VN_NONE) continue;
       uint32_t r = root_of(g, s);
       if (g->nodes[r].last_use < i) g->nodes[r].last_use = i;
+      /* read by every step: an encoder value keeps its buffer for good */
+      if (g->nodes[i].phase == VN_PHASE_STEP && g->nodes[r].phase == VN_PHASE_ENCODER &&
+          !(vn_ops[g->nodes[r].op].flags & VN_OPF_LEAF))
+        g->nodes[r].last_use = g->n;
     }
   }
 }
@@ -134,7 +143,7 @@ VnStatus vn_pass_plan(VnCtx *ctx, VnGraph *g) {
     VnNode *n = &g->nodes[i];
     int f = vn_ops[n->op].flags;
     if ((f & (VN_OPF_LEAF | VN_OPF_VIEW)) || !vn_node_is_act(n)) continue;
-    int64_t size = align_up(g->t_max * vn_node_cols(n) * 4);
+    int64_t size = align_up(buf_rows(g, n) * vn_node_cols(n) * 4);
     int best = -1;
     for (int b = 0; b < nfree; b++)
       if (fl[b].size >= size && (best < 0 || fl[b].size < fl[best].size)) best = b;
@@ -154,7 +163,7 @@ VnStatus vn_pass_plan(VnCtx *ctx, VnGraph *g) {
       uint32_t r = root_of(g, s);
       VnNode *rn = &g->nodes[r];
       if (rn->last_use != i || rn->offset < 0 || (vn_ops[rn->op].flags & VN_OPF_LEAF)) continue;
-      int64_t rs = align_up(g->t_max * vn_node_cols(rn) * 4), ro = rn->offset;
+      int64_t rs = align_up(buf_rows(g, rn) * vn_node_cols(rn) * 4), ro = rn->offset;
       rn->last_use = UINT32_MAX - 1;  /* freed once even if read twice */
       /* merge with neighbours */
       for (int b = 0; b < nfree; b++) {

@@ -873,7 +873,8 @@ static int l_mla(lua_State *L) {
 static int l_attention(lua_State *L) {
   Builder *b = B(L);
   luaL_checktype(L, 4, LUA_TTABLE);
-  opts_check(L, 4, "attention", "heads kv_heads head_dim v_head_dim scale window causal cap alibi alibi_bf16 sinks");
+  opts_check(L, 4, "attention", "heads kv_heads head_dim v_head_dim scale window causal cap alibi alibi_bf16 sinks "
+                                "cache cross relative_bias buckets max_distance");
   VnParams p = {0};
   p.heads = (int32_t)opt_int(L, 4, "heads", 0);
   p.kv_heads = (int32_t)opt_int(L, 4, "kv_heads", p.heads);
@@ -888,12 +889,26 @@ static int l_attention(lua_State *L) {
   uint32_t q = operand(L, 1, 0), k = operand(L, 2, 0), v = operand(L, 3, 0);
   int vd = p.v_head_dim ? p.v_head_dim : p.head_dim;
   const char *ln = b->layer >= 0 ? vn_arena_printf(&b->ctx->arena, "%d", b->layer) : "";
-  uint32_t kc = new_state(L, (int64_t)p.kv_heads * p.head_dim, vn_arena_printf(&b->ctx->arena, "k_cache%s", ln));
-  uint32_t vc = new_state(L, (int64_t)p.kv_heads * vd, vn_arena_printf(&b->ctx->arena, "v_cache%s", ln));
+  /* cache = false: no cache, the keys are k's rows (cross = true: the
+   * encoder's, for a decoder's cross attention) */
+  p.cross = opt_bool(L, 4, "cross", 0);
+  uint32_t kc = VN_NONE, vc = VN_NONE;
+  if (opt_bool(L, 4, "cache", !p.cross)) {
+    kc = new_state(L, (int64_t)p.kv_heads * p.head_dim, vn_arena_printf(&b->ctx->arena, "k_cache%s", ln));
+    vc = new_state(L, (int64_t)p.kv_heads * vd, vn_arena_printf(&b->ctx->arena, "v_cache%s", ln));
+  }
   lua_getfield(L, 4, "sinks");
   uint32_t sk = lua_isnil(L, -1) ? VN_NONE : operand(L, lua_gettop(L), 0);
   lua_pop(L, 1);
-  uint32_t s[6] = {q, k, v, kc, vc, sk};
+  /* relative_bias = weight [buckets, heads] (bucketed relative positions), with max_distance */
+  lua_getfield(L, 4, "relative_bias");
+  uint32_t rb = lua_isnil(L, -1) ? VN_NONE : operand(L, lua_gettop(L), 0);
+  lua_pop(L, 1);
+  if (rb != VN_NONE) {
+    p.rel_buckets = (int32_t)vn_node(b->g, rb)->dim[0];
+    p.rel_max = (int32_t)opt_int(L, 4, "max_distance", 128);
+  }
+  uint32_t s[7] = {q, k, v, kc, vc, sk, rb};
   /* alibi = {slope per head}: scores get slope[h] * key position; alibi_bf16:
    * that bias rounded to bfloat16 and added to q.k before the scale (as some models compute ALiBi) */
   float *slopes = NULL;
@@ -904,7 +919,7 @@ static int l_attention(lua_State *L) {
     p.alibi = opt_bool(L, 4, "alibi_bf16", 0) ? 2 : 1;
   } else if (!lua_isnil(L, -1)) return luaL_error(L, "attention: alibi must be a list of slopes, one per head");
   lua_pop(L, 1);
-  uint32_t i = vn_graph_add(b->ctx, b->g, VN_OP_ATTENTION, s, 6);
+  uint32_t i = vn_graph_add(b->ctx, b->g, VN_OP_ATTENTION, s, 7);
   VnNode *n = vn_node(b->g, i);
   n->p = p;
   n->table = slopes;
@@ -1048,6 +1063,50 @@ static int l_hidden(lua_State *L) {
   return 0;
 }
 
+/* stage("encoder" | "decoder"): the entry point the nodes built next run
+ * in: an encoder-decoder's encoder (once per input) or the decoder's step
+ * (the default) */
+static int l_stage(lua_State *L) {
+  static const char *const names[] = {"decoder", "encoder", NULL};
+  B(L)->g->build_phase = luaL_checkoption(L, 1, NULL, names) ? VN_PHASE_ENCODER : VN_PHASE_STEP;
+  return 0;
+}
+
+/* features(cols): the encoder's float input [T, cols] (frames of audio
+ * features, frames_per_row of them a row) */
+static int l_features(lua_State *L) {
+  Builder *b = B(L);
+  int64_t cols = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, cols > 0, 1, "features: cols must be positive");
+  if (b->g->build_phase != VN_PHASE_ENCODER) return luaL_error(L, "features: only the encoder takes float input (stage(\"encoder\"))");
+  VnParams p = {0};
+  uint32_t i = vn_graph_add(b->ctx, b->g, VN_OP_INPUT, NULL, 0);
+  VnNode *n = vn_node(b->g, i);
+  n->p = p;
+  n->dtype = VN_F32;
+  n->nd = 2; n->dim[0] = VN_T; n->dim[1] = cols;
+  n->loc = caller_loc(L);
+  n->layer = b->layer;
+  push_tensor(L, i);
+  return 1;
+}
+
+/* conv(x, w, b|nil, {stride=, act=}): x [T, g*Cin] holds g frames of Cin a
+ * row; w [Cout, k*Cin] (the HF conv weight [Cout, Cin, k] permuted to
+ * [Cout, k, Cin]); output frame o = act(b + w . frames o*stride - k/2 ..
+ * + k-1, zero outside) -> [T, (g/stride)*Cout] */
+static int l_conv(lua_State *L) {
+  opts_check(L, 4, "conv", "stride act");
+  VnParams p = {0};
+  p.stride = (int32_t)opt_int(L, 4, "stride", 1);
+  lua_getfield(L, 4, "act");
+  if (lua_isstring(L, -1)) p.act = act_arg(L, lua_tostring(L, -1));
+  lua_pop(L, 1);
+  uint32_t s[3] = {operand(L, 1, 0), operand(L, 2, 0), lua_isnoneornil(L, 3) ? VN_NONE : operand(L, 3, 0)};
+  push_tensor(L, add_node(L, VN_OP_CONV, s, 3, &p, 0, 0));
+  return 1;
+}
+
 /* layer(i): tag the nodes built next with block index i (-1: none) */
 static int l_layer(lua_State *L) {
   B(L)->layer = (int)luaL_checkinteger(L, 1);
@@ -1058,13 +1117,21 @@ static int l_layer(lua_State *L) {
 static int l_model(lua_State *L) {
   Builder *b = B(L);
   luaL_checktype(L, 1, LUA_TTABLE);
-  opts_check(L, 1, "model", "vocab max_pos max_ctx bos eos encoder_only");
+  opts_check(L, 1, "model", "vocab max_pos max_ctx bos eos encoder_only encoder_rows mels frames_per_row decoder_start");
   VnModelInfo *mi = &b->g->info;
   mi->vocab = opt_int(L, 1, "vocab", mi->vocab);
   mi->max_pos = opt_int(L, 1, "max_pos", mi->max_pos);
   mi->max_ctx = opt_int(L, 1, "max_ctx", mi->max_ctx);
   mi->bos = (int32_t)opt_int(L, 1, "bos", mi->bos);
   mi->encoder_only = opt_bool(L, 1, "encoder_only", mi->encoder_only);
+  /* encoder-decoder: encoder_rows (the most encoder positions), its float
+   * input (mels values a frame, frames_per_row frames an encoder position),
+   * the decoder's start token */
+  mi->enc_rows = opt_int(L, 1, "encoder_rows", mi->enc_rows);
+  mi->enc_mels = (int32_t)opt_int(L, 1, "mels", mi->enc_mels);
+  mi->enc_per_row = (int32_t)opt_int(L, 1, "frames_per_row", mi->enc_per_row ? mi->enc_per_row : 1);
+  mi->dec_start = (int32_t)opt_int(L, 1, "decoder_start", mi->dec_start);
+  if (mi->enc_rows < 0 || mi->enc_mels < 0 || mi->enc_per_row < 1) return luaL_error(L, "model: encoder_rows, mels, frames_per_row must be positive");
   lua_getfield(L, 1, "eos");
   if (lua_isinteger(L, -1)) { mi->eos[0] = (int32_t)lua_tointeger(L, -1); mi->neos = 1; }
   else if (lua_istable(L, -1)) {
@@ -1108,6 +1175,7 @@ static const luaL_Reg builder[] = {
   {"delta_rule", l_delta_rule}, {"xielu", l_xielu},
   {"vision", l_vision},     {"pixels", l_pixels},     {"image_rows", l_image_rows},
   {"image_merge", l_image_merge},
+  {"stage", l_stage},       {"features", l_features}, {"conv", l_conv},
   {NULL, NULL},
 };
 

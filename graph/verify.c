@@ -18,7 +18,16 @@ VnStatus vn_pass_verify(VnCtx *ctx, VnGraph *g) {
       if (k >= oi->nin) return vn_internal(ctx, "node %u (%s): operand %d beyond arity", i, oi->name, k);
       if (s >= i) return vn_internal(ctx, "node %u (%s): operand %u does not precede it", i, oi->name, s);
       g->nodes[s].nuse++;
+      /* the encoder runs before any step: it reads no activation of one */
+      const VnNode *sn = &g->nodes[s];
+      while ((vn_ops[sn->op].flags & VN_OPF_VIEW) && sn->src[0] != VN_NONE) sn = &g->nodes[sn->src[0]];
+      if (n->phase == VN_PHASE_ENCODER && !(vn_ops[n->op].flags & VN_OPF_VIEW) && sn->phase == VN_PHASE_STEP &&
+          !(vn_ops[sn->op].flags & VN_OPF_LEAF))
+        return vn_errorf(ctx, VN_ERR_SPEC, n->loc, "%s: an encoder node reads a decoder step's value (%%%u)", oi->name, s);
     }
+    /* the per-step rotation tables cover a step's t_max rows, not an encoder's */
+    if (n->phase == VN_PHASE_ENCODER && (n->op == VN_OP_ROPE || (n->op == VN_OP_ATTENTION && n->p.rope)))
+      return vn_errorf(ctx, VN_ERR_SPEC, n->loc, "%s: rotary positions in an encoder stage are not supported", oi->name);
     if (n->op == VN_OP_WEIGHT && !n->wx) return vn_internal(ctx, "node %u: weight without expression", i);
     if (!(oi->flags & VN_OPF_LEAF)) {
       int nd = n->nd;

@@ -96,24 +96,60 @@ VnStatus vn_emit_rope(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
  * to bfloat16 and added to q . k before the scale instead;
  * out = softmax(s) . v over the visible keys; with sinks (in5, [H]) the
  * softmax also takes sinks[h] as one more logit whose value is dropped:
- * out = sum_j exp(s_j) v_j / (sum_j exp(s_j) + exp(sinks[h])). */
+ * out = sum_j exp(s_j) v_j / (sum_j exp(s_j) + exp(sinks[h])).
+ * Relative position bias (p.rel_buckets, table in6 [buckets][H]): s += table[bucket(j - P)][h],
+ * bidirectional buckets when not causal (rel_bucket below).
+ * Without caches (in3, in4 absent; bidirectional, no rope) nothing is
+ * stored: the keys are the rows of k and v themselves, the step's T rows,
+ * or with p.cross the encoder's enc_len rows (the cross attention of an
+ * encoder-decoder, k and v computed once by the encoder). */
 VnStatus vn_shape_attention(VnCtx *ctx, VnGraph *g, VnNode *n) {
   const VnNode *a = vn_op_src(g, n, 0), *b = vn_op_src(g, n, 1), *c = vn_op_src(g, n, 2), *d = vn_op_src(g, n, 3);
-  const VnNode *e = vn_op_src(g, n, 4);
+  const VnNode *e = vn_op_src(g, n, 4), *rb = vn_op_src(g, n, 6);
   int H = n->p.heads, KV = n->p.kv_heads, hd = n->p.head_dim, vd = n->p.v_head_dim ? n->p.v_head_dim : hd;
   if (H <= 0 || KV <= 0 || hd <= 0 || H % KV)
     return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "attention: heads %d must be a positive multiple of kv_heads %d (head_dim %d)", H, KV, hd);
   if (!vn_op_is_act(a) || a->dim[1] != (int64_t)H * hd) return vn_op_bad(ctx, n, "q must be [T, heads*head_dim], got", a);
   if (!vn_op_is_act(b) || b->dim[1] != (int64_t)KV * hd) return vn_op_bad(ctx, n, "k must be [T, kv_heads*head_dim], got", b);
   if (!vn_op_is_act(c) || c->dim[1] != (int64_t)KV * vd) return vn_op_bad(ctx, n, "v must be [T, kv_heads*v_head_dim], got", c);
-  if (!d || d->op != VN_OP_STATE || d->dim[1] != (int64_t)KV * hd) return vn_op_bad(ctx, n, "k cache must be state [CTX, kv_heads*head_dim], got", d);
-  if (!e || e->op != VN_OP_STATE || e->dim[1] != (int64_t)KV * vd) return vn_op_bad(ctx, n, "v cache must be state [CTX, kv_heads*v_head_dim], got", e);
+  if (!d != !e) return vn_op_bad(ctx, n, "needs both caches or neither", NULL);
+  if (d) {
+    if (d->op != VN_OP_STATE || d->dim[1] != (int64_t)KV * hd) return vn_op_bad(ctx, n, "k cache must be state [CTX, kv_heads*head_dim], got", d);
+    if (e->op != VN_OP_STATE || e->dim[1] != (int64_t)KV * vd) return vn_op_bad(ctx, n, "v cache must be state [CTX, kv_heads*v_head_dim], got", e);
+    if (n->p.cross) return vn_op_bad(ctx, n, "cross attention reads the encoder's rows, not a cache", NULL);
+  } else if (n->p.causal || n->p.rope || n->p.window || n->p.alibi) {
+    return vn_op_bad(ctx, n, "attention without caches is bidirectional, without rope, window or alibi", NULL);
+  }
   if (a->dim[0] != VN_T) return vn_op_bad(ctx, n, "q must have a row per token, got", a);
   if (n->p.alibi && n->ntable != H) return vn_errorf(ctx, VN_ERR_SHAPE, n->loc, "attention: alibi needs %d slopes", H);
   const VnNode *sk = vn_op_src(g, n, 5);
   if (sk && !vn_op_is_vec(sk, H)) return vn_op_bad(ctx, n, "sinks must be a vector of the heads, got", sk);
+  if (!rb != !n->p.rel_buckets || (rb && (rb->op != VN_OP_WEIGHT || rb->nd != 2 || rb->dim[0] != n->p.rel_buckets || rb->dim[1] != H)))
+    return vn_op_bad(ctx, n, "relative position bias must be a weight [buckets, heads], got", rb);
+  if (rb && (n->p.cross || n->p.rel_max < 1 || n->p.rel_buckets < 2)) return vn_op_bad(ctx, n, "relative position bias needs buckets >= 2, max_distance >= 1, no cross", NULL);
   vn_op_set2(n, VN_T, (int64_t)H * vd);
   return VN_OK;
+}
+
+/* The bucket of relative position rel = key - query (HF
+ * _relative_position_bucket, in float32 as torch computes it):
+ * bidirectional: half the buckets for rel > 0; |rel| below half of the
+ * buckets (of the half) exact, above that logarithmic up to max_dist,
+ * the last bucket beyond; unidirectional: -min(rel, 0) likewise. */
+static int rel_bucket(int rel, int bidir, int nb, int max_dist) {
+  int b = 0, n;
+  if (bidir) {
+    nb /= 2;
+    if (rel > 0) b = nb;
+    n = rel < 0 ? -rel : rel;
+  } else {
+    n = rel < 0 ? -rel : 0;
+  }
+  int me = nb / 2;
+  if (n < me) return b + n;
+  float l = logf((float)n / (float)me) / (float)log((double)max_dist / me) * (float)(nb - me);
+  int large = me + (int)l;
+  return b + (large < nb - 1 ? large : nb - 1);
 }
 
 /* x rounded to bfloat16 (nearest, ties to even) */
@@ -146,12 +182,17 @@ void vn_ref_attention(const VnRefArgs *a) {
   const VnParams *p = &a->n->p;
   int H = p->heads, KV = p->kv_heads, hd = p->head_dim, vd = p->v_head_dim ? p->v_head_dim : hd;
   int group = H / KV, L = a->pos + a->T;
-  int64_t kw = (int64_t)KV * hd, vw = (int64_t)KV * vd;
+  int64_t kw = (int64_t)KV * hd, vw = (int64_t)KV * vd, ldk = kw, ldv = vw;
   const VnRope *r = p->rope > 0 ? &a->g->ropes[p->rope - 1] : NULL;
   const float *q = a->in[0];
-  const float *kc = a->in[3], *vc = a->in[4];
+  const float *kc = a->in[3], *vc = a->in[4], *relb = a->in[6];
   float c[MAXHD / 2], s[MAXHD / 2], qr[MAXHD];
-  attention_store(a, r, kw, vw);
+  if (kc) attention_store(a, r, kw, vw);
+  else {  /* no caches: the keys are k's rows (the encoder's with cross) */
+    kc = a->in[1];
+    vc = a->in[2];
+    L = p->cross ? a->enc_len : a->T;
+  }
   double *w = malloc((size_t)L * sizeof *w);
   if (!w) return;
   for (int t = 0; t < a->T; t++) {
@@ -165,9 +206,10 @@ void vn_ref_attention(const VnRefArgs *a) {
       for (int j = 0; j < L; j++) {
         int dist = p->causal ? P - j : abs(P - j);
         if ((p->causal && j > P) || (p->window > 0 && (p->causal ? dist >= p->window : dist > p->window))) { w[j] = NAN; continue; }
-        double sc = vn_op_dot(qh, kc + (int64_t)j * kw + (int64_t)kh * hd, hd);
+        double sc = vn_op_dot(qh, kc + (int64_t)j * ldk + (int64_t)kh * hd, hd);
         if (p->alibi == 2) sc += bf16_round(a->n->table[h] * (float)j);
         sc *= p->scale;
+        if (relb) sc += relb[(int64_t)rel_bucket(j - P, !p->causal, p->rel_buckets, p->rel_max) * H + h];
         if (p->cap > 0) sc = p->cap * tanh(sc / p->cap);
         if (p->alibi == 1) sc += (double)a->n->table[h] * j;
         w[j] = sc;
@@ -180,7 +222,7 @@ void vn_ref_attention(const VnRefArgs *a) {
       float *o = a->out + (int64_t)t * H * vd + (int64_t)h * vd;
       for (int d = 0; d < vd; d++) {
         double acc = 0;
-        for (int j = 0; j < L; j++) if (!isnan(w[j])) acc += w[j] * vc[(int64_t)j * vw + (int64_t)kh * vd + d];
+        for (int j = 0; j < L; j++) if (!isnan(w[j])) acc += w[j] * vc[(int64_t)j * ldv + (int64_t)kh * vd + d];
         o[d] = (float)(acc / sum);
       }
     }
@@ -200,10 +242,13 @@ VnStatus vn_emit_attention(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf 
   vn_op_flt(b, p->scale);
   vn_buf_puts(b, ", ");
   vn_op_flt(b, p->cap);
-  vn_buf_printf(b, ", %d, %s, %d};\n", p->rope - 1, p->alibi ? "slopes" : "NULL", p->alibi == 2);
+  vn_buf_printf(b, ", %d, %s, %d, NULL, %d, %d, %d, NULL};\n", p->rope - 1, p->alibi ? "slopes" : "NULL", p->alibi == 2,
+                p->cross, p->rel_buckets, p->rel_max);
   const char *ap = "&a";
-  if (n->src[5] != VN_NONE) {  /* the sinks are a weight: known at run time */
-    vn_buf_puts(b, "  VnAttn as = a;\n  as.sinks = " VN_IN(5) ";\n");
+  if (n->src[5] != VN_NONE || n->src[6] != VN_NONE) {  /* the sinks and the bias table are weights: known at run time */
+    vn_buf_puts(b, "  VnAttn as = a;\n");
+    if (n->src[5] != VN_NONE) vn_buf_puts(b, "  as.sinks = " VN_IN(5) ";\n");
+    if (n->src[6] != VN_NONE) vn_buf_puts(b, "  as.relb = " VN_IN(6) ";\n");
     ap = "&as";
   }
   vn_buf_printf(b, "  vn_k_attention(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", %lld, " VN_IN(2) ", %lld, (float *)in3, (float *)in4, T, pos, %s);\n",

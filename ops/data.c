@@ -12,6 +12,7 @@
 
 /* ---- input, weight, state: leaves ---- */
 VnStatus vn_shape_input(VnCtx *ctx, VnGraph *g, VnNode *n) {
+  if (n->dtype == VN_F32 && n->nd == 2) return VN_OK;  /* float frames [T, cols] (the builder's features()) */
   n->nd = 1; n->dim[0] = VN_T; n->dtype = VN_I32;
   return VN_OK;
 }

@@ -38,6 +38,7 @@ typedef struct VnRefArgs {
   const int32_t *ids;
   int T, pos;             /* rows of the step, position of its first row */
   int tout;               /* rows of LAST's output */
+  int enc_len;            /* rows of the encoder's output (cross attention) */
   /* NULL, or: round a row of n floats through q8_0 (vn_pack_row's d and q)
    * where the kernel quantizes it for q8_0/q4_0 weights (MOE: x before
    * gate/up, the hidden row before down), for the harness's check of the

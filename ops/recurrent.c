@@ -58,6 +58,47 @@ VnStatus vn_emit_conv1d(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b)
   return VN_OK;
 }
 
+/* ---- conv: x [T][g*Cin] (g frames of Cin a row, frame f = row f / g,
+ * part f % g), w [Cout][k][Cin], b [Cout] (optional) -> out [T][(g/s)*Cout]
+ * with s = p.stride: output frame o = act(b + sum_j w[.][j] . frame(o*s -
+ * k/2 + j)), frames outside [0, T*g) zero (torch's Conv1d, padding k/2). */
+VnStatus vn_shape_conv(VnCtx *ctx, VnGraph *g, VnNode *n) {
+  const VnNode *a = vn_op_src(g, n, 0), *w = vn_op_src(g, n, 1), *c = vn_op_src(g, n, 2);
+  if (!vn_op_is_act(a) || a->dim[0] != VN_T) return vn_op_bad(ctx, n, "input must be an activation [T, frames*channels], got", a);
+  if (!w || w->op != VN_OP_WEIGHT || w->nd != 3) return vn_op_bad(ctx, n, "weight must be [out, kernel, in], got", w);
+  int64_t cin = w->dim[2], s = n->p.stride;
+  if (s < 1 || a->dim[1] % cin || (a->dim[1] / cin) % s)
+    return vn_op_bad(ctx, n, "input must hold whole frames of the weight's channels, a multiple of the stride a row; got", a);
+  if (c && !vn_op_is_vec(c, w->dim[0])) return vn_op_bad(ctx, n, "bias must be a vector of the output channels, got", c);
+  vn_op_set2(n, VN_T, a->dim[1] / cin / s * w->dim[0]);
+  return VN_OK;
+}
+
+void vn_ref_conv(const VnRefArgs *a) {
+  const VnNode *wn = vn_op_src(a->g, a->n, 1);
+  int64_t cout = wn->dim[0], K = wn->dim[1], cin = wn->dim[2], s = a->n->p.stride;
+  int64_t gin = vn_node_cols(vn_op_src(a->g, a->n, 0)) / cin, F = a->T * gin, nout = F / s;
+  const float *x = a->in[0], *w = a->in[1], *b = a->in[2];
+  for (int64_t o = 0; o < nout; o++)
+    for (int64_t c = 0; c < cout; c++) {
+      double acc = b ? b[c] : 0.0;
+      for (int64_t j = 0; j < K; j++) {
+        int64_t f = o * s - K / 2 + j;
+        if (f < 0 || f >= F) continue;
+        acc += vn_op_dot(w + (c * K + j) * cin, x + f * cin, cin);
+      }
+      a->out[o * cout + c] = vn_op_activate(a->n->p.act, (float)acc);
+    }
+}
+
+VnStatus vn_emit_conv(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf *b) {
+  const VnNode *w = &g->nodes[n->src[1]];
+  vn_buf_printf(b, "  vn_k_conv(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", " VN_IN(2) ", T, %lld, %lld, %lld, %lld, %d, %s);\n",
+                (long long)vn_op_ld(g, n, 0), (long long)vn_node_cols(vn_op_src(g, n, 0)), (long long)w->dim[0],
+                (long long)w->dim[1], (long long)w->dim[2], n->p.stride, vn_op_act_c(n->p.act));
+  return VN_OK;
+}
+
 /* ---- ssm_scan: x [T][H*P], dt [T][H], A [H] or [H][N], B, C [T][G*N],
  * D [H] (optional), dt_bias [H] (optional), state [H*P][N] -> y [T][H*P].
  * Channel c belongs to head h = c / P, head h to group g = h / (H/G).

@@ -40,6 +40,11 @@ void vn_rt_run(VnRt *rt, const int32_t *ids, int n, int pos, int all_logits, VnS
   rt->seq_len = 0;
 }
 
+void vn_rt_encode(VnRt *rt, const void *in, int T) {
+  rt->m->encode(rt, in, T);
+  rt->enc_len = T;
+}
+
 int vn_rt_default_ctx(const VnModel *m, long long *trained) {
   long long c = m->max_pos > 0 ? m->max_pos : 4096;
   if (c > (1 << 24)) c = 1 << 24;

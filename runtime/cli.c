@@ -11,6 +11,7 @@
  * --logits file is float32 little-endian on every target: big-endian ones
  * (VN_BIG_ENDIAN, also set from the compiler's byte order) swap on output. */
 #include "runtime.h"
+#include "mel.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -57,6 +58,7 @@ typedef struct Opts {
   int embed, normalize;       /* --embed; --normalize 1, --no-normalize 0, -1 the model's default */
   const char *pooling, *embed_format, *embed_out;
   const char *pixels, *image_grid;  /* --pixels FILE.f32, --image-grid T,H,W (vision-language models) */
+  const char *decoder_ids, *features, *audio;  /* encoder-decoder models (s2s.c) */
 } Opts;
 
 static const char *prog = "model";
@@ -130,6 +132,12 @@ static void usage(FILE *f) {
           "  --embed-format F       json (one array per input and line; default) or f32\n"
           "                         (float32 little-endian [inputs][%lld])\n"
           "  --embed-out FILE       write the embeddings to FILE (default: standard output)\n"
+          "Encoder-decoder models (the encoder reads --ids / -p, or audio; the decoder generates):\n"
+          "  --decoder-ids 0,5,9    the decoder's prompt, which generation continues and --logits\n"
+          "                         covers (default: the decoder start token alone)\n"
+          "  --features FILE.f32    the encoder's log-mel features, float32 little-endian\n"
+          "                         [mel bins][frames] (speech models)\n"
+          "  --audio FILE.wav       16 kHz mono 16-bit PCM; the log-mel features computed here\n"
           "Run:\n"
           "  -c, --ctx N            context length: positions the KV cache holds (default %d: %s)\n"
           "  -t, --threads N        threads (default: all cores; at most the cores present)\n"
@@ -1171,6 +1179,9 @@ int vn_main(int argc, char **argv) {
       o.embed_format = v;
     }
     else if (!strcmp(a, "--embed-out")) { NEED(); o.embed_out = v; }
+    else if (!strcmp(a, "--decoder-ids")) { NEED(); o.decoder_ids = v; }
+    else if (!strcmp(a, "--features")) { NEED(); o.features = v; }
+    else if (!strcmp(a, "--audio")) { NEED(); o.audio = v; }
     else return die(2, "unknown option '%s' (see --help)", a);
 #undef NEED
 #undef INT
@@ -1183,7 +1194,12 @@ int vn_main(int argc, char **argv) {
   if (o.prompt && o.ids) return die(2, "give either -p or --ids, not both");
   if (o.prompt && o.prompt_file) return die(2, "give either -p or -f, not both");
   if (o.ppl && (o.prompt || o.prompt_file || o.ids || o.logits)) return die(2, "--perplexity takes no prompt, --ids or --logits");
-  if (o.logits && !o.ids) return die(2, "--logits needs --ids");
+  if (!m->encode && (o.decoder_ids || o.features || o.audio))
+    return die(2, "--decoder-ids, --features and --audio go with encoder-decoder models; this %s model is not one", m->arch);
+  if (m->encode && (o.chat || o.ppl || o.embed || o.serve))
+    return die(2, "--chat, --perplexity, --embed and --serve are not available for an encoder-decoder model");
+  if (o.logits && !o.ids && !(m->encode && (o.prompt || o.prompt_file || o.features || o.audio)))
+    return die(2, "--logits needs --ids");
   if ((o.nstop || o.json || o.no_display_prompt) && (o.ppl || o.logits || o.chat || o.serve || o.print_ids))
     return die(2, "--stop, --json, --n-probs and --no-display-prompt go with generation (-p, -f or --ids), not --print-ids");
   if (o.serve) {
@@ -1199,7 +1215,7 @@ int vn_main(int argc, char **argv) {
       has_tokenizer() && vn_model.chat_template && (vn_chat_find(o.chat_format) || (vn_model.chat_jinja && !o.chat_format)))
     o.chat = 1;
 #endif
-  if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve && !o.verify) { usage(stderr); return 2; }
+  if (!o.prompt && !o.prompt_file && !o.ids && !o.ppl && !o.chat && !o.serve && !o.verify && !o.features && !o.audio) { usage(stderr); return 2; }
   if (o.chat && (o.ids || o.ppl || o.logits)) return die(2, "--chat takes -p, -f or lines on stdin, not --ids, --logits or --perplexity");
   if ((o.system || o.print_prompt) && !o.chat) return die(2, "--system and --print-prompt go with --chat");
   if (o.no_think && !o.chat) return die(2, "--no-thinking goes with --chat");
@@ -1232,6 +1248,9 @@ int vn_main(int argc, char **argv) {
   /* from here on every exit goes through `done`, which frees what was allocated */
   int32_t *ids = NULL;
   long nids = 0;
+  int32_t *enc_ids = NULL;  /* encoder-decoder: the encoder's ids, or its float frames */
+  float *enc_feat = NULL;
+  long nenc = 0;
   long *eoff = NULL, nin = 1, span = 0;  /* --embed: inputs ids[eoff[k]..eoff[k+1]), the longest span ids */
   long one_off[2] = {0, 0};
   char *text = NULL;
@@ -1306,6 +1325,34 @@ int vn_main(int argc, char **argv) {
     if (nids == 0) FAIL(2, "the prompt gives no tokens");
   }
 
+  /* encoder-decoder: that input is the encoder's (or the audio features);
+   * the decoder's prompt is --decoder-ids or its start token */
+  if (m->encode && !o.verify) {
+    char ferr[600];
+    if (m->enc_mels && (o.ids || o.prompt || o.prompt_file)) FAIL(2, "this model's encoder reads audio: give --features FILE.f32 or --audio FILE.wav, not --ids or -p");
+    if (!m->enc_mels && (o.features || o.audio)) FAIL(2, "this model's encoder reads token ids (--ids or -p), not --features or --audio");
+    if (o.features && o.audio) FAIL(2, "give either --features or --audio, not both");
+    if (m->enc_mels && !o.features && !o.audio) FAIL(2, "this model's encoder reads audio: give --features FILE.f32 or --audio FILE.wav");
+    if (o.features && !(enc_feat = vn_s2s_read_features(m, o.features, ferr, sizeof ferr))) FAIL(2, "%s", ferr);
+    if (o.audio && !(enc_feat = vn_s2s_read_audio(m, o.audio, ferr, sizeof ferr))) FAIL(2, "%s", ferr);
+    nenc = enc_feat ? (long)m->enc_rows : nids;
+    if (nenc > m->enc_rows) FAIL(2, "the encoder's input has %ld tokens, more than its %lld positions", nenc, (long long)m->enc_rows);
+    enc_ids = ids;
+    long cap = o.decoder_ids ? (long)strlen(o.decoder_ids) / 2 + 2 : 1;
+    ids = cli_alloc((size_t)cap * sizeof *ids);
+    if (!ids) FAIL(1, "out of memory");
+    if (o.decoder_ids) {
+      char bad[64];
+      nids = parse_ids(o.decoder_ids, ids, cap, m->vocab, bad, sizeof bad);
+      if (nids < 0) FAIL(2, "--decoder-ids: '%s' is not a token id in [0, %lld)", bad, (long long)m->vocab);
+      if (nids == 0) FAIL(2, "--decoder-ids: no ids given");
+    } else {
+      ids[0] = m->dec_start;
+      nids = 1;
+    }
+    o.prompt = o.prompt_file = NULL;  /* what generation prints first is the decoder's prompt */
+  }
+
   if (!eoff) { span = nids; one_off[1] = nids; }
 #ifdef VN_BAREMETAL
   int ctx = o.ctx ? o.ctx : (int)m->ctx_max;  /* the state is static, sized for ctx_max */
@@ -1370,6 +1417,11 @@ int vn_main(int argc, char **argv) {
   }
   if (vn_rt_init(&rt, m, wpath, ctx, threads, err, sizeof err)) FAIL(1, "%s", err);
   if ((o.pixels || m->vision) && (rc = image_input(&rt, &o, ids, nids)) != 0) goto done;
+  if (m->encode) {
+    double te = now_s();
+    vn_rt_encode(&rt, enc_feat ? (const void *)enc_feat : (const void *)enc_ids, (int)nenc);
+    if (o.stats) fprintf(stderr, "encode:  %ld positions in %.3f s\n", nenc, now_s() - te);
+  }
 
 #ifdef VN_SERVER
   if (o.serve) {
@@ -1409,6 +1461,8 @@ done:
   free(first_msg);
 #endif
   cli_free(ids);
+  cli_free(enc_ids);
+  cli_free(enc_feat);
   cli_free(eoff);
   cli_free(text);
   vn_rt_free(&rt);

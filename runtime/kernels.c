@@ -779,9 +779,28 @@ typedef struct {
   const float *q;
   int64_t ldq;
   const float *kc, *vc;
-  int T, pos;
+  int64_t ldk, ldv;         /* rows of kc, vc */
+  int T, pos, nk;           /* nk: keys without caches (else pos + T) */
   const VnAttn *p;
 } AttnArgs;
+
+/* The relative position bucket of rel = key - query, in float32 as torch
+ * computes HF's _relative_position_bucket */
+static int rel_bucket(int rel, int bidir, int nb, int max_dist) {
+  int b = 0, n;
+  if (bidir) {
+    nb /= 2;
+    if (rel > 0) b = nb;
+    n = rel < 0 ? -rel : rel;
+  } else {
+    n = rel < 0 ? -rel : 0;
+  }
+  int me = nb / 2;
+  if (n < me) return b + n;
+  float l = logf((float)n / (float)me) / (float)log((double)max_dist / me) * (float)(nb - me);
+  int large = me + (int)l;
+  return b + (large < nb - 1 ? large : nb - 1);
+}
 
 /* x rounded to bfloat16 (nearest, ties to even), as torch's .bfloat16() */
 static inline float round_bf16(float x) { return vn_half_bf16_to_f32(vn_half_f32_to_bf16(x)); }
@@ -791,16 +810,16 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
   const AttnArgs *a = arg;
   const VnAttn *p = a->p;
   int hd = p->head_dim, vd = p->v_head_dim ? p->v_head_dim : hd;
-  int64_t kvw = (int64_t)p->kv_heads * hd, vvw = (int64_t)p->kv_heads * vd;
+  int64_t kvw = a->ldk, vvw = a->ldv;
   int group = p->heads / p->kv_heads;
-  float *sc = a->rt->scratch + (int64_t)thread * (a->rt->ctx + VN_MAX_HEAD_DIM);
-  float *qr = sc + a->rt->ctx;  /* rotated q (venusc checks head_dim <= VN_MAX_HEAD_DIM) */
+  float *sc = a->rt->scratch + (int64_t)thread * (a->rt->sc_rows + VN_MAX_HEAD_DIM);
+  float *qr = sc + a->rt->sc_rows;  /* rotated q (venusc checks head_dim <= VN_MAX_HEAD_DIM) */
   for (int64_t i = i0; i < i1; i++) {
     int t = (int)(i / p->heads), h = (int)(i % p->heads), kh = h / group;
     int qpos = a->pos + t;
     const float *q = a->q + (int64_t)t * a->ldq + (int64_t)h * hd;
     if (p->rope >= 0) { rotate(qr, q, rope_cs(a->rt, p->rope, t), &a->rt->m->ropes[p->rope]); q = qr; }
-    int j0 = 0, j1 = p->causal ? qpos : a->pos + a->T - 1;
+    int j0 = 0, j1 = p->causal ? qpos : a->nk ? a->nk - 1 : a->pos + a->T - 1;
     if (p->window > 0 && p->causal && qpos - p->window + 1 > j0) j0 = qpos - p->window + 1;
     if (p->window > 0 && !p->causal) {  /* bidirectional: |qpos - j| <= window */
       if (qpos - p->window > j0) j0 = qpos - p->window;
@@ -813,6 +832,7 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
       s *= p->scale;
       if (p->cap > 0) s = p->cap * tanhf(s / p->cap);
       if (p->alibi && !p->alibi_bf16) s += p->alibi[h] * (float)j;
+      if (p->relb) s += p->relb[(int64_t)rel_bucket(j - qpos, !p->causal, p->rel_buckets, p->rel_max) * p->heads + h];
       sc[j] = s;
       if (s > mx) mx = s;
     }
@@ -830,6 +850,14 @@ void vn_k_attention(VnRt *rt, float *out, const float *q, int64_t ldq, const flo
                     int64_t ldv, float *kc, float *vc, int T, int pos, const VnAttn *p) {
   int hd = p->head_dim, vd = p->v_head_dim ? p->v_head_dim : hd;
   int64_t kvw = (int64_t)p->kv_heads * hd, vvw = (int64_t)p->kv_heads * vd;
+  if (!kc) {  /* no caches: keys are k's rows, the encoder's (cross) or the step's */
+    int nk = p->cross ? rt->enc_len : T;
+    AttnArgs a = {rt, out, q, ldq, k, v, ldk, ldv, T, pos, nk, p};
+    int64_t n = (int64_t)T * p->heads;
+    if (n * nk * hd < 32768) attn_task(&a, 0, n, 0);
+    else vn_parallel(rt, n, attn_task, &a);
+    return;
+  }
   /* write this step's keys (rotated) and values into the cache */
   for (int t = 0; t < T; t++) {
     float *kd = kc + (int64_t)(pos + t) * kvw;
@@ -840,7 +868,7 @@ void vn_k_attention(VnRt *rt, float *out, const float *q, int64_t ldq, const flo
     } else memcpy(kd, ks, (size_t)kvw * 4);
     memcpy(vc + (int64_t)(pos + t) * vvw, v + (int64_t)t * ldv, (size_t)vvw * 4);
   }
-  AttnArgs a = {rt, out, q, ldq, kc, vc, T, pos, p};
+  AttnArgs a = {rt, out, q, ldq, kc, vc, kvw, vvw, T, pos, 0, p};
   int64_t n = (int64_t)T * p->heads;
   if (n * (pos + T) * hd < 32768) attn_task(&a, 0, n, 0);
   else vn_parallel(rt, n, attn_task, &a);
@@ -1047,6 +1075,38 @@ void vn_k_moe(VnRt *rt, float *out, const float *x, int64_t ldx, const float *ro
 /* ---- recurrent ops: their state starts from zero at position 0 ---- */
 /* out[t][c] = act(b[c] + sum_j w[c][j] * in[t - (K-1) + j][c]), rows before
  * the step from state (the last K-1 inputs of the step before) */
+/* ---- conv over frames: output frames split over the threads ---- */
+typedef struct {
+  float *out;
+  const float *x, *w, *b;
+  int64_t ldx, gin, F, cout, K, cin;
+  int stride, act;
+} ConvArgs;
+
+static void conv_task(void *arg, int64_t o0, int64_t o1, int thread) {
+  const ConvArgs *a = arg;
+  (void)thread;
+  for (int64_t o = o0; o < o1; o++) {
+    float *y = a->out + o * a->cout;
+    for (int64_t c = 0; c < a->cout; c++) {
+      float acc = a->b ? a->b[c] : 0.0f;
+      for (int64_t j = 0; j < a->K; j++) {
+        int64_t f = o * a->stride - a->K / 2 + j;
+        if (f < 0 || f >= a->F) continue;
+        acc += vn_dot_f32(a->w + (c * a->K + j) * a->cin, a->x + (f / a->gin) * a->ldx + (f % a->gin) * a->cin, (int)a->cin);
+      }
+      y[c] = vn_act_f(a->act, acc);
+    }
+  }
+}
+
+void vn_k_conv(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, const float *b, int T, int64_t cols,
+               int64_t cout, int64_t K, int64_t cin, int stride, int act) {
+  int64_t gin = cols / cin, F = (int64_t)T * gin;
+  ConvArgs a = {out, x, w, b, ldx, gin, F, cout, K, cin, stride, act};
+  vn_parallel(rt, F / stride, conv_task, &a);
+}
+
 void vn_k_conv1d(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, const float *b, float *state, int T,
                  int pos, int64_t C, int K, int act) {
   (void)rt;

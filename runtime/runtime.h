@@ -75,6 +75,9 @@ typedef struct VnAttn {
   const float *alibi;         /* [heads] slopes: score += slope * key position; NULL none */
   int32_t alibi_bf16;         /* instead score = (q.k + bf16(slope * key position)) * scale */
   const float *sinks;         /* [heads] a logit per head that joins the softmax and drops out; NULL none */
+  int32_t cross;              /* no caches: keys are k's rows, the encoder's rt->enc_len (else the step's T) */
+  int32_t rel_buckets, rel_max; /* bucketed relative position bias: buckets, max distance */
+  const float *relb;          /* [rel_buckets][heads] bias table; NULL none */
 } VnAttn;
 
 /* A chat format (archspecs/lib/chat.lua): "{}" marks the message; NULL absent */
@@ -91,6 +94,7 @@ typedef struct VnGenCfg {
 } VnGenCfg;
 
 typedef struct VnRt VnRt;
+
 typedef struct VnModel {
   const char *arch;           /* spec name */
   const char *target;         /* target name it was compiled for */
@@ -140,6 +144,13 @@ typedef struct VnModel {
   int32_t image_token;
   int64_t image_state_off, image_max, image_cols, vis_in_cols;
   int32_t vis_layout, vis_channels, vis_patch, vis_height, vis_width, vis_temporal, vis_merge, vis_cls, vis_skip;
+  /* encoder-decoder (graph.h VnModelInfo): encode runs the encoder over
+   * T <= enc_rows positions of ids (or with enc_mels, float frames
+   * [T * enc_per_row][enc_mels], T = enc_rows exactly) before the steps;
+   * NULL: a decoder-only or encoder model */
+  void (*encode)(struct VnRt *rt, const void *in, int T);
+  int64_t enc_rows;
+  int32_t enc_mels, enc_per_row, dec_start;
 } VnModel;
 #ifndef VN_GRAPH_H
 enum { VN_VIS_IMAGE = 1, VN_VIS_PATCHES = 2 };  /* graph.h's numbering */
@@ -167,7 +178,9 @@ struct VnRt {
   int nthreads;
   VnPool *pool;
   float *rope_cs;             /* per rope table: [t_max][rot_dim/2][2] cos, sin of this step */
-  float *scratch;             /* per thread: attention scores [ctx] */
+  float *scratch;             /* per thread: attention scores [sc_rows] */
+  int sc_rows;                /* the most keys one attention sees: ctx, or the encoder's rows */
+  int enc_len;                /* rows of the last encoder run (cross attention reads them) */
   void *wmap; size_t wmap_len;/* for unmapping */
   uint64_t wfile_bytes;       /* length of the weight file (header, weights, tensor table) */
   void *qbuf;                 /* per step: x quantized for q8_0/q4_0 matmuls */
@@ -182,6 +195,8 @@ struct VnRt {
 
 extern const VnModel vn_model;
 void vn_model_step(VnRt *rt, const int32_t *tok, int T, int pos, int all_logits);
+/* encoder-decoder: vn_model.encode, then rt->enc_len = T (vn_rt_encode) */
+void vn_rt_encode(VnRt *rt, const void *in, int T);
 
 /* ---- wfile.c: the weight file's format (shared with venusc) ---- */
 /* a 64-bit hash of bytes, the same on every host (streamed or at once) */
@@ -224,10 +239,6 @@ int vn_wfile_verify(const VnWInfo *wi, const uint8_t *p, const char *path, char 
  * (SIGBUS on its mapping) ends it with one line naming the file. */
 int vn_rt_init(VnRt *rt, const VnModel *m, const char *weights_path, int ctx, int nthreads, char *err, size_t errcap);
 void vn_rt_free(VnRt *rt);
-/* A runtime for another graph m of this binary (the vision graph) over ctx
- * rows: the parent's weights and threads, its own buffers; 0 or -1 (memory). */
-int vn_rt_init_sub(VnRt *sub, const VnRt *parent, const VnModel *m, int ctx);
-void vn_rt_free_sub(VnRt *sub);
 /* A runtime for another graph m of this binary (the vision graph) over ctx
  * rows: the parent's weights and threads, its own buffers; 0 or -1 (memory). */
 int vn_rt_init_sub(VnRt *sub, const VnRt *parent, const VnModel *m, int ctx);
@@ -293,6 +304,9 @@ void vn_k_moe(VnRt *rt, float *out, const float *x, int64_t ldx, const float *ro
               const float *bgu, const float *bdn, float limit, float alpha);
 void vn_k_conv1d(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, const float *b, float *state, int T,
                  int pos, int64_t C, int K, int act);
+/* x [T][cols] of frames of Cin, w [Cout][K][Cin]: see ops/recurrent.c conv */
+void vn_k_conv(VnRt *rt, float *out, const float *x, int64_t ldx, const float *w, const float *b, int T, int64_t cols,
+               int64_t cout, int64_t K, int64_t cin, int stride, int act);
 void vn_k_ssm_scan(VnRt *rt, float *out, const float *x, int64_t ldx, const float *dt, int64_t lddt, const float *A,
                    int a_per_state, const float *B, int64_t ldb, const float *Cm, int64_t ldc, const float *Dskip,
                    const float *dt_bias, float *state, int T, int pos, int64_t D, int H, int G, int N, int softplus,

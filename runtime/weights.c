@@ -152,6 +152,7 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   memset(rt, 0, sizeof *rt);
   rt->m = m;
   rt->ctx = ctx;
+  rt->sc_rows = m->enc_rows > ctx ? (int)m->enc_rows : ctx;
   rt->nthreads = nthreads < 1 ? 1 : nthreads;
   {  /* the byte order it was compiled for must be this machine's */
     const uint16_t one = 1;
@@ -227,7 +228,7 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   size_t state_bytes = (size_t)ctx * (size_t)m->state_row_bytes + (size_t)m->state_fixed_bytes;
   rt->state = alloc64(state_bytes);
   rt->rope_cs = alloc64(rope_floats * 4);
-  rt->scratch = alloc64((size_t)rt->nthreads * (size_t)(ctx + 3 * VN_MAX_HEAD_DIM) * 4);
+  rt->scratch = alloc64((size_t)rt->nthreads * (size_t)(rt->sc_rows + 3 * VN_MAX_HEAD_DIM) * 4);
   rt->qbuf = alloc64((size_t)m->qbuf_bytes);
   rt->opbuf = alloc64((size_t)m->op_scratch_bytes);
   if (m->vision) rt->mpos = alloc64((size_t)(3 * m->t_max) * sizeof *rt->mpos);  /* M-RoPE streams */
@@ -254,6 +255,7 @@ int vn_rt_init_sub(VnRt *sub, const VnRt *parent, const VnModel *m, int ctx) {
   sub->m = m;
   sub->w = parent->w;
   sub->ctx = ctx;
+  sub->sc_rows = ctx;  /* the most keys one of its attentions sees */
   sub->nthreads = parent->nthreads;
   sub->pool = parent->pool;
   size_t rope_floats = 0;
@@ -262,7 +264,7 @@ int vn_rt_init_sub(VnRt *sub, const VnRt *parent, const VnModel *m, int ctx) {
   sub->arena = alloc64((size_t)m->arena_bytes);
   sub->state = alloc64(state_bytes);
   sub->rope_cs = alloc64(rope_floats * 4);
-  sub->scratch = alloc64((size_t)sub->nthreads * (size_t)(ctx + 3 * VN_MAX_HEAD_DIM) * 4);
+  sub->scratch = alloc64((size_t)sub->nthreads * (size_t)(sub->sc_rows + 3 * VN_MAX_HEAD_DIM) * 4);
   sub->qbuf = alloc64((size_t)m->qbuf_bytes);
   sub->opbuf = alloc64((size_t)m->op_scratch_bytes);
   sub->mpos = alloc64((size_t)(3 * m->t_max) * sizeof *sub->mpos);

@@ -1304,7 +1304,8 @@ static VnStatus json_model(Front *f, json_t *model) {
   if (!json_is_object(model)) return ferr(f, "no \"model\" object");
   ty = jtype(model);
   if (strcmp(ty, "BPE") && !(!*ty && json_is_array(json_object_get(model, "merges"))))
-    return ferr(f, "unsupported model type '%s' (venus supports BPE)", *ty ? ty : "?");
+    return ferr(f, "unsupported model type '%s' (venus supports BPE; venusc compile --no-tokenizer makes a binary of token ids)",
+                *ty ? ty : "?");
   if (!json_is_object(json_object_get(model, "vocab")) || !json_is_array(json_object_get(model, "merges")))
     return ferr(f, "BPE model without vocab/merges");
   if ((v = json_object_get(model, "dropout")) && !json_is_null(v) && json_number_value(v) != 0)

@@ -315,6 +315,7 @@ if [ -s "$work/o2" ] && cmp -s "$work/o2" "$work/o3"; then ok "cached and uncach
 . tests/cli/embed.sh
 . tests/cli/image.sh
 . tests/cli/progress.sh
+. tests/cli/s2s.sh
 # make install / uninstall: the binary, specs, docs, man pages, bash completion
 make -s install PREFIX=/usr DESTDIR="$work/inst" >/dev/null 2>"$work/err" || no "make install"
 for f in bin/venusc share/man/man1/venusc.1 share/man/man1/venus-model.1 share/bash-completion/completions/venusc share/venus/archspecs/llama.lua; do

@@ -121,6 +121,32 @@ expect weights_missing 1 "none.vnw: cannot open the weight file" -- "$work/a" --
 head -c 100 "$work/a" > "$work/notw.vnw"
 expect weights_garbage 1 "notw.vnw: not a venus weight file" -- "$work/a" --weights "$work/notw.vnw" --ids 1,2,3 -n 1 --print-ids
 expect bin_bad_id 2 "--ids: '999999' is not a token id" -- "$work/a" --ids 1,999999 -n 1 --print-ids
+# encoder-decoder inputs (runtime/s2s.c, runtime/mel.c): the speech fixture takes [16][64] features
+S2S=tests/fixtures/seq2seq/public/whisper
+./venusc compile $S2S -o "$work/wh" 2>/dev/null || exit 1
+expect s2s_decoder_ids_decoder_only 2 "--decoder-ids, --features and --audio go with encoder-decoder models" -- "$work/a" --ids 1,2 --decoder-ids 0 -n 1 --print-ids
+head -c 1000 $S2S/input_features.f32 > "$work/short.f32"
+expect s2s_features_size 2 "short.f32: only 1000 bytes; this model takes float32 \[16 mel bins\]\[64 frames\] = 4096 bytes" -- "$work/wh" --features "$work/short.f32" -n 1 --print-ids
+expect s2s_features_missing 2 "none.f32: cannot open the features file" -- "$work/wh" --features "$work/none.f32" -n 1 --print-ids
+expect s2s_ids_for_audio 2 "this model's encoder reads audio: give --features" -- "$work/wh" --ids 1,2 -n 1 --print-ids
+expect s2s_audio_not_wav 2 "tone440.json: not a WAV file" -- "$work/wh" --audio tests/fixtures/audio/tone440.json -n 1 --print-ids
+python3 -c "
+import wave, sys
+w = wave.open(sys.argv[1], 'wb'); w.setnchannels(2); w.setsampwidth(2); w.setframerate(44100); w.writeframes(bytes(400)); w.close()" "$work/stereo.wav"
+expect s2s_audio_stereo 2 "stereo.wav: WAV of format 1, 2 channels, 44100 Hz, 16 bits; this takes 16 kHz mono 16-bit PCM" -- "$work/wh" --audio "$work/stereo.wav" -n 1 --print-ids
+expect s2s_lib 2 "--lib: t5 is an encoder-decoder model; the library API does not run encoders yet" -- ./venusc compile tests/fixtures/seq2seq/public/t5 --lib $O
+cat > "$work/spec_enc_reads_step.lua" <<'LUA'
+return arch { name = "x", build = function(cfg)
+  model { vocab = 256, encoder_rows = 8 }
+  local y = embed(weight("shared.weight"), tokens())
+  stage("encoder")
+  local x = add(embed(weight("shared.weight"), tokens()), y)
+  stage("decoder")
+  output(linear(last(y), weight("shared.weight")))
+end }
+LUA
+expect spec_encoder_reads_step 1 "spec_enc_reads_step.lua:5: add: an encoder node reads a decoder step's value" -- $C tests/fixtures/seq2seq/public/t5 --spec "$work/spec_enc_reads_step.lua" $O
+expect s2s_audio_frames 2 "tone440.wav: this model takes 64 frames of features, the log-mel front end gives 3000" -- "$work/wh" --audio tests/fixtures/audio/tone440.wav -n 1 --print-ids
 expect bin_bad_flag 2 "unknown option '--bogus'" -- "$work/a" --bogus
 expect bin_prompt_no_tokenizer 2 "-p/-f needs a tokenizer.*--ids" -- "$work/a" -p "hello"
 expect bin_bad_temp 2 "option --temp: 'hot' is not a number" -- "$work/a" --ids 1 --temp hot

@@ -36,7 +36,7 @@ return arch {
 -- %9 = view %6  [T,32] f32 col0=96  tests/graph/fuse_block.lua:15
 -- %10 = state k_cache  [CTX,32] f32  tests/graph/fuse_block.lua:17
 -- %11 = state v_cache  [CTX,32] f32  tests/graph/fuse_block.lua:17
--- %12 = attention %7, %8, %9, %10, %11, _  [T,64] f32 heads=4/2 hd=16 causal rope=0(rot=16) scale=0.25  tests/graph/fuse_block.lua:17
+-- %12 = attention %7, %8, %9, %10, %11, _, _  [T,64] f32 heads=4/2 hd=16 causal rope=0(rot=16) scale=0.25  tests/graph/fuse_block.lua:17
 -- %13 = weight model.layers.0.self_attn.o_proj.weight  [64,64] f32  tests/graph/fuse_block.lua:18
 -- %14 = matmul %12, %13, _, %2  [T,64] f32  tests/graph/fuse_block.lua:18
 -- %15 = weight model.layers.0.post_attention_layernorm.weight  [64] f32  tests/graph/fuse_block.lua:19

@@ -35,7 +35,7 @@ return arch {
 -- %9 = view %6  [T,32] f32 col0=96  tests/graph/plan_block.lua:14
 -- %10 = state k_cache  [CTX,32] f32  tests/graph/plan_block.lua:16  @state+0*ctx
 -- %11 = state v_cache  [CTX,32] f32  tests/graph/plan_block.lua:16  @state+128*ctx
--- %12 = attention %7, %8, %9, %10, %11, _  [T,64] f32 heads=4/2 hd=16 causal rope=0(rot=16) scale=0.25  tests/graph/plan_block.lua:16  @arena+131072
+-- %12 = attention %7, %8, %9, %10, %11, _, _  [T,64] f32 heads=4/2 hd=16 causal rope=0(rot=16) scale=0.25  tests/graph/plan_block.lua:16  @arena+131072
 -- %13 = weight model.layers.0.self_attn.o_proj.weight  [64,64] f32  tests/graph/plan_block.lua:17  @weights+102656
 -- %14 = matmul %12, %13, _, %2  [T,64] f32  tests/graph/plan_block.lua:17  @arena+262144
 -- %15 = weight model.layers.0.post_attention_layernorm.weight  [64] f32  tests/graph/plan_block.lua:18  @weights+119040

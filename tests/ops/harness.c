@@ -66,6 +66,7 @@ typedef struct Case {
   VnGraph *g;
   uint32_t node;
   int T, pos, ctx, tout, vocab;
+  int enc_len;          /* cross attention: the encoder rows it reads (<= T) */
   float amp;            /* activations are uniform in [-amp, amp] */
   double tol;
   int xq;               /* matmul on q8_0/q4_0 weights: also checked with x through q8_0 */
@@ -264,8 +265,43 @@ GEN(rope, 24) {
   op_node(G, VN_OP_ROPE, s, &p);
 }
 
-/* cases 42..47: with sinks (a logit per head in the softmax) */
-GEN(attention, 48) {
+/* cases 42..47: with sinks (a logit per head in the softmax); 48..59:
+ * without caches (bidirectional over the step's rows, or cross over the
+ * first enc_len rows), and with T5's relative position bias (buckets,
+ * max distance) on cached causal and uncached bidirectional cases */
+static void gen_attention_s2s(Gen *G, int k) {
+  Case *c = G->c;
+  uint64_t *r = &G->r;
+  VnParams p = {0};
+  p.heads = (int)PICK(r, 1, 2, 4);
+  p.kv_heads = p.heads;
+  p.head_dim = (int)PICK(r, 16, 64, 80);
+  p.scale = k % 2 ? 1.0f : (float)(1.0 / sqrt((double)p.head_dim));
+  int cached = k % 3 == 2, cross = !cached && k % 2;
+  p.causal = cached;
+  p.cross = cross;
+  int rel = !cross && k % 4 != 1;
+  c->T = irand(r, 1, 12);
+  c->pos = cached ? irand(r, 0, 150) : 0;
+  c->ctx = c->pos + c->T + irand(r, 0, 4);
+  c->enc_len = cross ? irand(r, 1, c->T) : 0;
+  c->amp = 2;
+  if (rel) {
+    p.rel_buckets = (int)PICK(r, 8, 32);
+    p.rel_max = (int)PICK(r, 16, 128);
+  }
+  uint32_t s[] = {act_in(G, (int64_t)p.heads * p.head_dim), act_in(G, (int64_t)p.heads * p.head_dim),
+                  act_in(G, (int64_t)p.heads * p.head_dim), cached ? state_in(G, (int64_t)p.heads * p.head_dim) : VN_NONE,
+                  cached ? state_in(G, (int64_t)p.heads * p.head_dim) : VN_NONE, VN_NONE,
+                  rel ? mat_w(G, VN_F32, p.rel_buckets, p.heads) : VN_NONE};
+  DESC("H=%d hd=%d T=%d pos=%d %s%s relpos=%d/%d scale=%g", p.heads, p.head_dim, c->T, c->pos,
+       cached ? "cached causal" : cross ? "cross" : "uncached bidirectional", cross ? "" : "", p.rel_buckets, p.rel_max, p.scale);
+  if (cross) snprintf(c->desc + strlen(c->desc), sizeof c->desc - strlen(c->desc), " enc_len=%d", c->enc_len);
+  op_node(G, VN_OP_ATTENTION, s, &p);
+}
+
+GEN(attention, 60) {
+  if (k >= 48) { gen_attention_s2s(G, k - 48); return; }
   Case *c = G->c;
   uint64_t *r = &G->r;
   static const int hk[][2] = {{1, 1}, {2, 2}, {4, 2}, {4, 1}, {8, 2}, {6, 3}, {3, 1}};
@@ -299,7 +335,7 @@ GEN(attention, 48) {
   int vd = p.v_head_dim ? p.v_head_dim : p.head_dim;
   uint32_t s[] = {act_in(G, (int64_t)p.heads * p.head_dim), act_in(G, (int64_t)p.kv_heads * p.head_dim),
                   act_in(G, (int64_t)p.kv_heads * vd), state_in(G, (int64_t)p.kv_heads * p.head_dim),
-                  state_in(G, (int64_t)p.kv_heads * vd), k >= 42 ? vec_w(G, p.heads) : VN_NONE};
+                  state_in(G, (int64_t)p.kv_heads * vd), k >= 42 ? vec_w(G, p.heads) : VN_NONE, VN_NONE};
   DESC("H=%d KV=%d hd=%d vd=%d T=%d pos=%d ctx=%d %s window=%d cap=%g scale=%g %s%s", p.heads, p.kv_heads,
        p.head_dim, vd, c->T, c->pos, c->ctx, p.causal ? "causal" : "bidirectional", p.window, p.cap, p.scale, rb,
        k >= 42 ? " sinks" : "");
@@ -480,6 +516,24 @@ GEN(conv1d, 18) {
   uint32_t s[] = {act_in(G, C), mat_w(G, VN_F32, C, K), hb ? vec_w(G, C) : VN_NONE, fixed_state(G, K - 1, C)};
   DESC("C=%lld K=%d T=%d pos=%d act=%s%s", (long long)C, K, c->T, c->pos, vn_act_name(p.act), hb ? " bias" : "");
   op_node(G, VN_OP_CONV1D, s, &p);
+}
+
+/* conv over frames: frames per row 1, 2, 4; stride 1 or 2; kernels 1, 3, 5;
+ * ragged channel counts; with and without bias, every act */
+GEN(conv, 16) {
+  Case *c = G->c;
+  uint64_t *r = &G->r;
+  VnParams p = {0};
+  int64_t cin = PICK(r, 1, 7, 16, 33), cout = PICK(r, 1, 5, 64), K = PICK(r, 1, 3, 5);
+  int g = (int)PICK(r, 1, 2, 4);
+  p.stride = g > 1 && k % 2 ? 2 : 1;
+  p.act = k % VN_ACT_COUNT;
+  c->T = irand(r, 1, 9);
+  int hb = k % 5 != 4;
+  uint32_t s[] = {act_in(G, g * cin), leaf3(G, VN_OP_WEIGHT, VN_F32, 3, cout, K, cin), hb ? vec_w(G, cout) : VN_NONE};
+  DESC("Cin=%lld Cout=%lld K=%lld frames/row=%d stride=%d T=%d act=%s%s", (long long)cin, (long long)cout, (long long)K, g,
+       p.stride, c->T, vn_act_name(p.act), hb ? " bias" : "");
+  op_node(G, VN_OP_CONV, s, &p);
 }
 
 /* Mamba-1 (k % 3 == 0: a head per channel, A [channels, N]) and Mamba-2
@@ -1200,10 +1254,12 @@ static void run_kernel(const Case *c, const Lib *L, void *fn, ffi_cif *cif, cons
   VnRt rt = {0};
   rt.m = &m;
   rt.ctx = c->ctx;
+  rt.sc_rows = c->ctx > c->T ? c->ctx : c->T;
+  rt.enc_len = c->enc_len;
   rt.nthreads = threads;
   rt.pool = threads > 1 ? L->pool : NULL;
   rt.rope_cs = xalloc(rope_floats * sizeof(float) + 64);
-  rt.scratch = xalloc((size_t)threads * (size_t)(c->ctx + 3 * VN_MAX_HEAD_DIM) * sizeof(float));  /* as vn_rt_init */
+  rt.scratch = xalloc((size_t)threads * (size_t)(rt.sc_rows + 3 * VN_MAX_HEAD_DIM) * sizeof(float));  /* as vn_rt_init */
   rt.opbuf = xalloc((size_t)m.op_scratch_bytes);
   rt.qbuf = xalloc((size_t)m.qbuf_bytes);
   rt.qbuf_len = (size_t)m.qbuf_bytes;
@@ -1457,7 +1513,7 @@ static int run_op(Build *b, int gi, Case *cases, const char *label, const Opts *
     make_data(c, b->t, &d);
     /* the reference, on its own copies (it updates the caches in place) */
     float *rout = xalloc((size_t)d.outn * sizeof *rout), *rout_q = NULL;
-    VnRefArgs ra = {c->g, &c->g->nodes[c->node], rout, {0}, d.ids, c->T, c->pos, c->tout};
+    VnRefArgs ra = {c->g, &c->g->nodes[c->node], rout, {0}, d.ids, c->T, c->pos, c->tout, c->enc_len};
     for (int q = 0; q < nin; q++) ra.in[q] = d.rin[q];
     vn_ref_kernel(op)(&ra);
     Want want[2] = {{rout, c->tol, ""}};

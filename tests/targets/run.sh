@@ -12,7 +12,8 @@
 #    list) compiled with --target and held to
 #    transformers' logits and greedy ids by tests/parity/check.py under the
 #    target's runner; then the speed (--stats) and binary size of hf/llama.
-#    Host targets are left to the ops and parity areas.
+#    Host targets are left to the ops and parity areas. Linux targets also
+#    run two encoder-decoder cases (TARGETS_S2S) through check_s2s.py.
 #  - big-endian targets also: a little-endian weight file is refused.
 #  - bare metal also: the flash/RAM venusc reports, and that the runtime's
 #    objects call no malloc; aarch64 and cortex-m4 also: the --emit-c tree
@@ -115,6 +116,13 @@ EOF2
   for c in $FIXTURES; do
     python3 tests/parity/check.py ./venusc "$c" "$w/e2e" --target "$name" --runner "$crun" || fail=1
   done
+  # encoder-decoders (ids and float features in, cross attention, relative
+  # position bias, the convolution front end) on the targets with a file system
+  if [ "$kind" = linux ]; then
+    for c in ${TARGETS_S2S:-tests/fixtures/seq2seq/public2/t5 tests/fixtures/seq2seq/public/whisper}; do
+      python3 tests/parity/check_s2s.py ./venusc "$c" "$w/e2e" --target "$name" --runner "$crun" || fail=1
+    done
+  fi
   out="$w/e2e/hf_llama_$(echo "$name" | tr - _)"
   [ -e "$out" ] || out="$w/e2e/hf_llama_$name"
   if [ -e "$out" ]; then
