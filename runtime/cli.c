@@ -11,6 +11,7 @@
  * --logits file is float32 little-endian on every target: big-endian ones
  * (VN_BIG_ENDIAN, also set from the compiler's byte order) swap on output. */
 #include "runtime.h"
+#include "image.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -56,6 +57,7 @@ typedef struct Opts {
   int seed_set;
   int embed, normalize;       /* --embed; --normalize 1, --no-normalize 0, -1 the model's default */
   const char *pooling, *embed_format, *embed_out;
+  const char *image;          /* --image FILE (image.c) */
 } Opts;
 
 static const char *prog = "model";
@@ -124,6 +126,9 @@ static void usage(FILE *f) {
           "  --embed-format F       json (one array per input and line; default) or f32\n"
           "                         (float32 little-endian [inputs][%lld])\n"
           "  --embed-out FILE       write the embeddings to FILE (default: standard output)\n"
+          "Images (vision-language models):\n"
+          "  --image FILE           an image (PPM%s) for the prompt's image tokens, resized and\n"
+          "                         normalized as the model's preprocessor_config.json says%s\n"
           "Run:\n"
           "  -c, --ctx N            context length: positions the KV cache holds (default %d: %s)\n"
           "  -t, --threads N        threads (default: all cores; at most the cores present)\n"
@@ -149,7 +154,8 @@ static void usage(FILE *f) {
           d.n, m->gen.set && m->gen.max_new ? ", from generation_config.json" : "", (double)d.temp,
           m->gen.set ? ", from generation_config.json" : "", d.top_k, (double)d.top_p, (double)d.min_p, (double)d.repeat_penalty,
           vn_embed_pooling_name(m->pooling), m->hidden_cols ? ", as the model was compiled" : "; this model has no embeddings",
-          m->normalize ? "on" : "off", (long long)m->hidden_cols,
+          m->normalize ? "on" : "off", (long long)m->hidden_cols, vn_image_formats(),
+          m->image_proc ? "" : "\n                         (this model has no image processor: it takes no --image)",
           default_ctx(0), m->encoder_only ? "the input's length" : m->max_pos > 0 ? "the trained context, or less to fit memory" : "the model states none");
 }
 
@@ -1083,6 +1089,7 @@ int vn_main(int argc, char **argv) {
       o.embed_format = v;
     }
     else if (!strcmp(a, "--embed-out")) { NEED(); o.embed_out = v; }
+    else if (!strcmp(a, "--image")) { NEED(); o.image = v; }
     else return die(2, "unknown option '%s' (see --help)", a);
 #undef NEED
 #undef INT
@@ -1281,6 +1288,14 @@ int vn_main(int argc, char **argv) {
     goto done;
   }
   if (vn_rt_init(&rt, m, wpath, ctx, threads, err, sizeof err)) FAIL(1, "%s", err);
+  if (o.image) {  /* decoded and preprocessed, then the vision tower's input */
+#ifdef VN_BAREMETAL
+    FAIL(2, "--image is not available on bare metal");
+#else
+    int irc = vn_image_apply(&rt, m->image_proc, o.image, err, sizeof err);
+    if (irc) FAIL(irc, "%s", err);
+#endif
+  }
 
 #ifdef VN_SERVER
   if (o.serve) {

@@ -4,6 +4,14 @@
  * processors of transformers that venus runs. */
 #include "image.h"
 #include <errno.h>
+/* PIL's and torch's arithmetic is that of builds without fused multiply-add
+ * (the resampling weights are doubles rounded to 22-bit fixed point): none
+ * here either, whatever the target's -mfma */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -294,6 +302,17 @@ int vn_image_decode(const char *name, const unsigned char *d, size_t len, VnImag
   );
 }
 
+const char *vn_image_formats(void) {
+  return ""
+#ifdef VN_IMAGE_PNG
+         ", PNG"
+#endif
+#ifdef VN_IMAGE_JPEG
+         ", JPEG"
+#endif
+      ;
+}
+
 #define VN_IMAGE_MAX_FILE (1LL << 30)
 
 int vn_image_load(const char *path, VnImage *img, char *err, size_t en) {
@@ -534,12 +553,11 @@ static float pixel_value(const Norm *n, uint8_t v, int c) {
   return n->rescale ? x * n->mul : x;
 }
 
+static int proc_problem(const VnImageProc *p, char *err, size_t en);
+
 int vn_image_preprocess(const VnImageProc *p, const VnImage *img, const char *name, VnPixels *px, char *err, size_t en) {
   memset(px, 0, sizeof *px);
-  if (!p) return fail(err, en, "%s: this model has no image processor (its directory had no preprocessor_config.json)", name);
-  if (p->kind != VN_IMGPROC_CLIP && p->kind != VN_IMGPROC_QWEN2VL)
-    return fail(err, en, "%s: the model's image processor %s is not one venus runs (CLIPImageProcessor, Qwen2VLImageProcessor)", name,
-                p->name && *p->name ? p->name : "(unnamed)");
+  if (proc_problem(p, err, en)) return -1;
   VnImage rgb = {0}, rs = {0};
   const VnImage *cur = img;
   if (img->channels == 4) {
@@ -643,17 +661,28 @@ __attribute__((weak)) int vn_cli_set_pixels(struct VnRt *rt, const float *pixels
   return fail(err, errlen, "this model has no vision tower: it takes no image");
 }
 
+/* 0, or 2 with why the model's processor cannot run (usage, not the file) */
+static int proc_problem(const VnImageProc *p, char *err, size_t en) {
+  if (!p) fail(err, en, "--image: this model has no image processor (its directory had no preprocessor_config.json)");
+  else if (p->problem) fail(err, en, "--image: this model's image processor could not be read when it was compiled (%s)", p->problem);
+  else if (p->kind != VN_IMGPROC_CLIP && p->kind != VN_IMGPROC_QWEN2VL)
+    fail(err, en, "--image: this model's image processor %s is not one venus runs (CLIPImageProcessor, Qwen2VLImageProcessor are)",
+         p->name && *p->name ? p->name : "(unnamed)");
+  else return 0;
+  return 2;
+}
+
 int vn_image_apply(struct VnRt *rt, const VnImageProc *p, const char *path, char *err, size_t en) {
-  if (!p) return fail(err, en, "--image %s: this model has no image processor (its directory had no preprocessor_config.json)", path);
+  if (proc_problem(p, err, en)) return 2;
   VnImage img;
   VnPixels px;
-  if (vn_image_load(path, &img, err, en)) return -1;
+  if (vn_image_load(path, &img, err, en)) return 1;
   int rc = vn_image_preprocess(p, &img, path, &px, err, en);
   vn_image_free(&img);
-  if (rc) return -1;
-  char why[512];
+  if (rc) return 1;
+  char why[512] = "";
   rc = vn_cli_set_pixels(rt, px.data, px.shape, px.ndim, px.has_grid ? px.grid_thw : NULL, why, sizeof why);
-  if (rc) fail(err, en, "--image %s: %s", path, why);
   vn_pixels_free(&px);
-  return rc ? -1 : 0;
+  if (rc) return fail(err, en, "--image %s: %s", path, why), 2;
+  return 0;
 }

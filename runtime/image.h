@@ -39,7 +39,8 @@ enum { VN_IMGPROC_UNKNOWN = 0, VN_IMGPROC_CLIP = 1, VN_IMGPROC_QWEN2VL = 2 };
 /* one image processor's settings (preprocessor_config.json) */
 typedef struct VnImageProc {
   int kind;                   /* VN_IMGPROC_*; UNKNOWN: name is one venus does not run */
-  const char *name;           /* image_processor_type (or processor_class) as the file says */
+  const char *name;           /* image_processor_type (or feature_extractor_type) as the file says */
+  const char *problem;        /* the file could not be read at compile time: why (kind UNKNOWN) */
   int do_convert_rgb, do_resize, do_center_crop, do_rescale, do_normalize;
   int resample;               /* PIL's filter: 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming */
   int shortest_edge;          /* CLIP: resize the shortest edge to this (0: to size_h x size_w) */
@@ -47,7 +48,7 @@ typedef struct VnImageProc {
   int crop_h, crop_w;
   double rescale_factor;
   float mean[3], std[3];
-  int patch_size, merge_size, temporal_patch_size;  /* Qwen2-VL */
+  int patch_size, merge_size, temporal_patch_size;  /* Qwen2VLImageProcessor */
   long long min_pixels, max_pixels;
 } VnImageProc;
 
@@ -56,7 +57,7 @@ typedef struct VnPixels {
   float *data;
   int64_t shape[4];
   int ndim;
-  int grid_thw[3];            /* Qwen2-VL's image_grid_thw */
+  int grid_thw[3];            /* Qwen2VLImageProcessor's image_grid_thw */
   int has_grid;
 } VnPixels;
 
@@ -72,7 +73,7 @@ void vn_image_free(VnImage *img);
  * memory or the filter is not one of them. */
 int vn_image_resize(const VnImage *in, int w, int h, int resample, VnImage *out);
 
-/* Qwen2-VL's smart_resize: the (h, w) an image of height x width becomes;
+/* Qwen2VLImageProcessor's smart_resize: the (h, w) an image of height x width becomes;
  * -1 when its aspect ratio is over 200 or the settings are not valid */
 int vn_image_smart_resize(int height, int width, int factor, long long min_pixels, long long max_pixels, int *h, int *w);
 
@@ -81,9 +82,14 @@ int vn_image_smart_resize(int height, int width, int factor, long long min_pixel
 int vn_image_preprocess(const VnImageProc *p, const VnImage *img, const char *name, VnPixels *px, char *err, size_t errlen);
 void vn_pixels_free(VnPixels *px);
 
+/* the formats this build decodes besides PPM: ", PNG, JPEG" or "" */
+const char *vn_image_formats(void);
+
 /* --image FILE: decode, preprocess with the model's processor (p may be
  * NULL: the model has none) and hand the pixel values to the vision tower
- * through vn_cli_set_pixels. 0, or -1 with the problem in err. */
+ * through vn_cli_set_pixels. 0, or the exit status with the problem in err:
+ * 1 the file (not an image, truncated, ...), 2 the model (no processor, one
+ * venus does not run, no vision tower). */
 struct VnRt;
 int vn_image_apply(struct VnRt *rt, const VnImageProc *p, const char *path, char *err, size_t errlen);
 

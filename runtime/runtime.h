@@ -121,6 +121,7 @@ typedef struct VnModel {
   int32_t chat_template;      /* the model has a chat template at all */
   const char *chat_jinja;     /* the chat template --chat renders (jinja.c), checked by venusc; or NULL */
   const char *chat_bos, *chat_eos; /* its bos_token / eos_token, or NULL */
+  const struct VnImageProc *image_proc; /* preprocessor_config.json's settings (image.h), or NULL */
   size_t tok_len;
   const unsigned char *weights_data; /* bare metal: weights linked in; else NULL */
   /* bare metal (VN_BAREMETAL): one static pool, sized by venusc, from which
