@@ -367,6 +367,15 @@ static double f_bicubic(double x) {
   if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
   return 0.0;
 }
+/* torch's antialiased bicubic (HelperInterpCubic::aa_filter, a = -0.5): the
+ * same polynomial in another evaluation order */
+static double f_bicubic_torch(double x) {
+  const double a = -0.5;
+  if (x < 0) x = -x;
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+  if (x < 2.0) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+  return 0.0;
+}
 static double sinc(double x) {
   if (x == 0.0) return 1.0;
   x = x * 3.14159265358979323846;
@@ -376,9 +385,10 @@ static double f_lanczos(double x) { return x > -3.0 && x < 3.0 ? sinc(x) * sinc(
 
 typedef struct Filter { double (*f)(double); double support; } Filter;
 
-static const Filter *filter_of(int resample) {
+static const Filter *filter_of(int resample, int flavor) {
   static const Filter box = {f_box, 0.5}, bil = {f_bilinear, 1.0}, ham = {f_hamming, 1.0}, bic = {f_bicubic, 2.0},
-                      lan = {f_lanczos, 3.0};
+                      lan = {f_lanczos, 3.0}, tbic = {f_bicubic_torch, 2.0};
+  if (flavor == VN_RESIZE_TORCH) return resample == 2 ? &bil : resample == 3 ? &tbic : NULL;  /* torchvision's tensor modes */
   switch (resample) {
     case 1: return &lan;
     case 2: return &bil;
@@ -389,8 +399,10 @@ static const Filter *filter_of(int resample) {
   }
 }
 
-/* per output pixel: its first input pixel, their count, and ksize fixed-point weights */
-static int coeffs(int in_size, int out_size, const Filter *fl, int **bounds_out, int32_t **kk_out) {
+/* per output pixel: its first input pixel, their count, and ksize fixed-point
+ * weights: PIL's at 22 bits; torch's int16 at the most bits the axis's
+ * largest weight allows (_compute_index_ranges_int16_weights) */
+static int coeffs(int in_size, int out_size, const Filter *fl, int flavor, int **bounds_out, int32_t **kk_out, int *prec) {
   double scale = (double)in_size / out_size, fscale = scale < 1.0 ? 1.0 : scale;
   double support = fl->support * fscale;
   int ksize = (int)ceil(support) * 2 + 1;
@@ -404,6 +416,7 @@ static int coeffs(int in_size, int out_size, const Filter *fl, int **bounds_out,
     if (xmin < 0) xmin = 0;
     if (xmax > in_size) xmax = in_size;
     xmax -= xmin;
+    if (xmax > ksize) xmax = ksize;  /* torch clamps; PIL's never exceeds it */
     double *kx = k + (size_t)xx * ksize;
     int x;
     for (x = 0; x < xmax; x++) {
@@ -416,21 +429,29 @@ static int coeffs(int in_size, int out_size, const Filter *fl, int **bounds_out,
     bounds[xx * 2] = xmin;
     bounds[xx * 2 + 1] = xmax;
   }
+  int p = PREC_BITS;
+  if (flavor == VN_RESIZE_TORCH) {
+    double wmax = 0;
+    for (size_t i = 0; i < (size_t)out_size * ksize; i++) if (k[i] > wmax) wmax = k[i];
+    for (p = 0; p < 22; p++) if ((int)(0.5 + wmax * (1 << (p + 1))) >= (1 << 15)) break;
+    if (p < 1) p = 1;
+  }
   for (size_t i = 0; i < (size_t)out_size * ksize; i++)
-    kk[i] = k[i] < 0 ? (int32_t)(-0.5 + k[i] * (1 << PREC_BITS)) : (int32_t)(0.5 + k[i] * (1 << PREC_BITS));
+    kk[i] = k[i] < 0 ? (int32_t)(-0.5 + k[i] * (1 << p)) : (int32_t)(0.5 + k[i] * (1 << p));
+  *prec = p;
   free(k);
   *bounds_out = bounds;
   *kk_out = kk;
   return ksize;
 }
 
-static uint8_t clip8(int32_t v) {
-  v >>= PREC_BITS;
+static uint8_t clip8(int32_t v, int prec) {
+  v >>= prec;
   return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
 }
 
-int vn_image_resize(const VnImage *in, int w, int h, int resample, VnImage *out) {
-  const Filter *fl = filter_of(resample);
+int vn_image_resize(const VnImage *in, int w, int h, int resample, int flavor, VnImage *out) {
+  const Filter *fl = filter_of(resample, flavor);
   int c = in->channels;
   out->px = NULL;
   if (!fl || w <= 0 || h <= 0) return -1;
@@ -441,7 +462,7 @@ int vn_image_resize(const VnImage *in, int w, int h, int resample, VnImage *out)
   }
   int *bh = NULL, *bv = NULL;
   int32_t *kh = NULL, *kv = NULL;
-  int ksh = coeffs(in->w, w, fl, &bh, &kh), ksv = coeffs(in->h, h, fl, &bv, &kv);
+  int ph = 0, pv = 0, ksh = coeffs(in->w, w, fl, flavor, &bh, &kh, &ph), ksv = coeffs(in->h, h, fl, flavor, &bv, &kv, &pv);
   VnImage tmp = {0};
   int rc = -1;
   if (ksh < 0 || ksv < 0) goto out;
@@ -458,9 +479,9 @@ int vn_image_resize(const VnImage *in, int w, int h, int resample, VnImage *out)
         int xmin = bh[xx * 2], xmax = bh[xx * 2 + 1];
         const uint8_t *row = in->px + ((size_t)(y + y0) * in->w + xmin) * c;
         for (int ch = 0; ch < c; ch++) {
-          int32_t ss = 1 << (PREC_BITS - 1);
+          int32_t ss = 1 << (ph - 1);
           for (int x = 0; x < xmax; x++) ss += row[x * c + ch] * k[x];
-          tmp.px[((size_t)y * w + xx) * c + ch] = clip8(ss);
+          tmp.px[((size_t)y * w + xx) * c + ch] = clip8(ss, ph);
         }
       }
     src = &tmp;
@@ -472,9 +493,9 @@ int vn_image_resize(const VnImage *in, int w, int h, int resample, VnImage *out)
       int ymin = bv[yy * 2], ymax = bv[yy * 2 + 1];
       for (int xx = 0; xx < w; xx++)
         for (int ch = 0; ch < c; ch++) {
-          int32_t ss = 1 << (PREC_BITS - 1);
+          int32_t ss = 1 << (pv - 1);
           for (int y = 0; y < ymax; y++) ss += src->px[((size_t)(y + ymin) * w + xx) * c + ch] * k[y];
-          out->px[((size_t)yy * w + xx) * c + ch] = clip8(ss);
+          out->px[((size_t)yy * w + xx) * c + ch] = clip8(ss, pv);
         }
     }
     vn_image_free(&tmp);
@@ -527,30 +548,44 @@ int vn_image_smart_resize(int height, int width, int factor, long long min_pixel
   return 0;
 }
 
-/* floor division, as Python's // */
-static int floordiv(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
-/* rescale and normalize as transformers 5 runs them (torch, float32): both
- * at once are one subtraction and one division by mean and std over the
- * rescale factor, (x - mean * (1/f)) / (std * (1/f)); alone, x * f or
- * (x - mean) / std */
-typedef struct Norm { float mul, sub[3], div[3]; int rescale, normalize; } Norm;
+/* Rescale and normalize. transformers 5 (torch, float32): both at once are
+ * one subtraction and one division by mean and std over the rescale factor,
+ * (x - mean * (1/f)) / (std * (1/f)); alone, x * f or (x - mean) / std.
+ * The PIL backend (numpy): x * f in double stored as float32, then
+ * (x - mean) / std in float32. */
+typedef struct Norm { float mul, sub[3], div[3]; double mul64; int rescale, normalize, pil; } Norm;
 
 static void norm_init(const VnImageProc *p, Norm *n) {
   n->rescale = p->do_rescale;
   n->normalize = p->do_normalize;
+  n->pil = p->backend == VN_IMGBACKEND_PIL;
   n->mul = (float)p->rescale_factor;
+  n->mul64 = p->rescale_factor;
   float inv = (float)(1.0 / p->rescale_factor);
+  int fuse = p->do_rescale && !n->pil;
   for (int c = 0; c < 3; c++) {
-    n->sub[c] = p->do_rescale ? p->mean[c] * inv : p->mean[c];
-    n->div[c] = p->do_rescale ? p->std[c] * inv : p->std[c];
+    n->sub[c] = fuse ? p->mean[c] * inv : p->mean[c];
+    n->div[c] = fuse ? p->std[c] * inv : p->std[c];
   }
 }
 
 static float pixel_value(const Norm *n, uint8_t v, int c) {
   float x = (float)v;
+  if (n->pil) {
+    if (n->rescale) x = (float)((double)v * n->mul64);
+    return n->normalize ? (x - n->sub[c]) / n->div[c] : x;
+  }
   if (n->normalize) return (x - n->sub[c]) / n->div[c];
   return n->rescale ? x * n->mul : x;
+}
+
+/* center crop: the source index of the crop's first row (or column), per
+ * axis; a crop larger than the image pads with zeros. torchvision:
+ * round((n - c) / 2) (half to even), padding floor((c - n) / 2) before;
+ * transformers' numpy center_crop: floor, padding ceil before. */
+static int crop_offset(int n, int c, int pil) {
+  if (c > n) return pil ? -((c - n + 1) / 2) : -((c - n) / 2);
+  return pil ? (n - c) / 2 : (int)nearbyint((n - c) / 2.0);
 }
 
 static int proc_problem(const VnImageProc *p, char *err, size_t en);
@@ -597,19 +632,19 @@ int vn_image_preprocess(const VnImageProc *p, const VnImage *img, const char *na
     goto out;
   }
   if ((p->kind == VN_IMGPROC_QWEN2VL || p->do_resize) && (rw != cur->w || rh != cur->h)) {
-    if (!filter_of(p->resample)) {
-      fail(err, en, "%s: the processor's resample %d is not supported (1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming are)", name,
-           p->resample);
+    int flavor = p->backend == VN_IMGBACKEND_PIL ? VN_RESIZE_PIL : VN_RESIZE_TORCH;
+    if (!filter_of(p->resample, flavor)) {
+      fail(err, en, "%s: the processor's resample %d is not supported (%s)", name, p->resample,
+           flavor == VN_RESIZE_PIL ? "1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming are" : "2 bilinear and 3 bicubic are");
       goto out;
     }
-    if (vn_image_resize(cur, rw, rh, p->resample, &rs)) { fail(err, en, "%s: out of memory resizing the image", name); goto out; }
+    if (vn_image_resize(cur, rw, rh, p->resample, flavor, &rs)) { fail(err, en, "%s: out of memory resizing the image", name); goto out; }
     cur = &rs;
   }
   if (p->kind == VN_IMGPROC_CLIP) {
     int W = cur->w, H = cur->h, ch = p->do_center_crop ? p->crop_h : H, cw = p->do_center_crop ? p->crop_w : W;
     if (ch <= 0 || cw <= 0 || (long long)ch * cw > VN_IMAGE_MAX_PIXELS) { fail(err, en, "%s: crop %dx%d is not valid", name, cw, ch); goto out; }
-    /* center_crop: the window's top-left in the image; outside it is zero (padding) */
-    int top = floordiv(H - ch, 2), left = floordiv(W - cw, 2);
+    int pil = p->backend == VN_IMGBACKEND_PIL, top = crop_offset(H, ch, pil), left = crop_offset(W, cw, pil);
     px->data = malloc((size_t)3 * ch * cw * sizeof(float));
     if (!px->data) { fail(err, en, "%s: out of memory", name); goto out; }
     for (int c = 0; c < 3; c++)

@@ -6,9 +6,11 @@
  * directory has a preprocessor_config.json), so that the default runtime
  * stays libc-only. The format is told by the file's first bytes.
  *
- * Preprocessing: transformers' image processors, bit for bit as they run on
- * a PIL image (PIL's convolution resampling with its 8-bit rounding, then
- * numpy's float32 rescale and normalize):
+ * Preprocessing: transformers' image processors, bit for bit as
+ * transformers 5 runs them (its torchvision backend: torch's uint8
+ * antialiased resize, torchvision's center crop, the float32 rescale and
+ * normalize fused), or as the PIL + numpy processors of transformers 4 do
+ * (VN_IMGBACKEND_PIL):
  *  - CLIPImageProcessor: convert to RGB, resize the shortest edge, center
  *    crop, rescale, normalize -> [1][3][crop_h][crop_w];
  *  - Qwen2VLImageProcessor: smart_resize to multiples of patch*merge within
@@ -35,10 +37,14 @@ typedef struct VnImage {
 #define VN_IMAGE_MAX_PIXELS (1LL << 28)
 
 enum { VN_IMGPROC_UNKNOWN = 0, VN_IMGPROC_CLIP = 1, VN_IMGPROC_QWEN2VL = 2 };
+/* whose arithmetic: transformers 5's torchvision backend (the default, what
+ * the processors run today), or the PIL + numpy one of transformers 4 */
+enum { VN_IMGBACKEND_TORCH = 0, VN_IMGBACKEND_PIL = 1 };
 
 /* one image processor's settings (preprocessor_config.json) */
 typedef struct VnImageProc {
   int kind;                   /* VN_IMGPROC_*; UNKNOWN: name is one venus does not run */
+  int backend;                /* VN_IMGBACKEND_* */
   const char *name;           /* image_processor_type (or feature_extractor_type) as the file says */
   const char *problem;        /* the file could not be read at compile time: why (kind UNKNOWN) */
   int do_convert_rgb, do_resize, do_center_crop, do_rescale, do_normalize;
@@ -68,10 +74,15 @@ int vn_image_load(const char *path, VnImage *img, char *err, size_t errlen);
 int vn_image_decode(const char *name, const unsigned char *data, size_t len, VnImage *img, char *err, size_t errlen);
 void vn_image_free(VnImage *img);
 
-/* PIL's Image.resize of an 8-bit image with a convolution filter (resample
- * as VnImageProc's) to w x h: into out [h][w][channels]. 0, or -1 when out of
- * memory or the filter is not one of them. */
-int vn_image_resize(const VnImage *in, int w, int h, int resample, VnImage *out);
+/* An 8-bit image resized to w x h into out [h][w][channels], separable and
+ * antialiased, horizontal pass first, each pass rounded to 8 bits:
+ * VN_RESIZE_PIL as PIL's Image.resize (22-bit weights; resample 1 lanczos,
+ * 2 bilinear, 3 bicubic, 4 box, 5 hamming), VN_RESIZE_TORCH as torch's
+ * uint8 interpolate(antialias=True) that torchvision's resize runs (int16
+ * weights; 2 bilinear, 3 bicubic). 0, or -1 when out of memory or the filter
+ * is not one of them. */
+enum { VN_RESIZE_PIL = 0, VN_RESIZE_TORCH = 1 };
+int vn_image_resize(const VnImage *in, int w, int h, int resample, int flavor, VnImage *out);
 
 /* Qwen2VLImageProcessor's smart_resize: the (h, w) an image of height x width becomes;
  * -1 when its aspect ratio is over 200 or the settings are not valid */

@@ -1,7 +1,9 @@
 /* pixels.c: the image front end of a model binary (runtime/image.c) on its
  * own, without a vision model (tests/image/run.sh builds it):
- *   pixels CONFIG.json IMAGE OUT.f32   preprocess IMAGE as preprocessor_config.json
- *                                      says; prints "shape ..." and "grid T H W"
+ *   pixels [--pil] CONFIG.json IMAGE OUT.f32   preprocess IMAGE as
+ *                                      preprocessor_config.json says (--pil: as the PIL
+ *                                      backend of transformers 4 does); prints
+ *                                      "shape ..." and "grid T H W"
  *   pixels --ppm IMAGE OUT P6|P3       the decoded image as PPM
  *   pixels --jpeg IMAGE OUT QUALITY    the decoded image as a 4:4:4 JPEG
  *   pixels --decode IMAGE OUT          the decoded RGB(A) bytes; prints "W H C"
@@ -85,11 +87,15 @@ int main(int argc, char **argv) {
     printf("%d %d %d\n", img.w, img.h, img.channels);
     return 0;
   }
-  if (argc != 4 || argv[1][0] == '-') return die("usage: pixels CONFIG.json IMAGE OUT.f32 | --ppm IMAGE OUT P6|P3 | --jpeg IMAGE OUT Q | --decode IMAGE OUT");
+  int pil = argc == 5 && !strcmp(argv[1], "--pil");
+  if (pil) argv++, argc--;
+  if (argc != 4 || argv[1][0] == '-')
+    return die("usage: pixels [--pil] CONFIG.json IMAGE OUT.f32 | --ppm IMAGE OUT P6|P3 | --jpeg IMAGE OUT Q | --decode IMAGE OUT");
   VnImageProc p;
   VnPixels px;
   char err[600];
   if (vn_imgcfg_load(argv[1], &p, err, sizeof err)) return die(err);
+  if (pil) p.backend = VN_IMGBACKEND_PIL;
   if (load(argv[2], &img)) return 1;
   if (vn_image_preprocess(&p, &img, argv[2], &px, err, sizeof err)) return die(err);
   size_t n = 1;

@@ -3,7 +3,7 @@
 #  - tests/image/pixels.c (the decoders and processors without a model) on
 #    each vlm fixture's image.png under its preprocessor_config.json, held to
 #    the image_pixel_values.f32 transformers gave (and image.json's shape and
-#    grid); the same picture as PPM (P6, P3), as 16-bit, palette, RGBA and
+#    grid), exactly; the PIL backend (transformers 4's arithmetic) within 1e-6; the same picture as PPM (P6, P3), as 16-bit, palette, RGBA and
 #    interlaced PNG gives the same values, and as a JPEG (lossy) nearly so;
 #  - Qwen2-VL's smart_resize against transformers' formula (a resizing grid);
 #  - malformed and unsupported files: one line naming the file, exit 1;
@@ -41,6 +41,10 @@ for d in tests/fixtures/vlm/*/llava tests/fixtures/vlm/*/qwen2_vl; do
       ok "$n$([ "$t" = "$P" ] || echo ' (FMA build)'): image.png -> image_pixel_values.f32: $(tr '\n' ' ' <"$w/msg")"
     else bad "$n ($t): $(cat "$w/err" "$w/msg" 2>/dev/null | tr '\n' ' ')"; fi
   done
+  # transformers 4's PIL + numpy backend: the same pixels, float32 rounding apart
+  if $P --pil "$cfg" "$d/image.png" "$w/got.f32" >/dev/null 2>"$w/err" && python3 $T/check.py cmp "$w/got.f32" "$d/image_pixel_values.f32" 1e-6 >"$w/msg"; then
+    ok "$n: the PIL backend (transformers 4): $(cat "$w/msg")"
+  else bad "$n: PIL backend: $(cat "$w/err" "$w/msg" | tr '\n' ' ')"; fi
   # the same picture in other files
   $P "$cfg" "$d/image.png" "$w/ref.f32" >/dev/null
   wh=$($P --decode "$d/image.png" "$w/ref.rgb")
