@@ -72,11 +72,15 @@ int main(int argc, char **argv) {
   VnImage img;
   if (argc == 5 && !strcmp(argv[1], "--ppm")) {
     if (load(argv[2], &img)) return 1;
-    return put_ppm(&img, argv[3], !strcmp(argv[4], "P3"));
+    int rc = put_ppm(&img, argv[3], !strcmp(argv[4], "P3"));
+    vn_image_free(&img);
+    return rc;
   }
   if (argc == 5 && !strcmp(argv[1], "--jpeg")) {
     if (load(argv[2], &img)) return 1;
-    return put_jpeg(&img, argv[3], atoi(argv[4]));
+    int rc = put_jpeg(&img, argv[3], atoi(argv[4]));
+    vn_image_free(&img);
+    return rc;
   }
   if (argc == 4 && !strcmp(argv[1], "--decode")) {
     if (load(argv[2], &img)) return 1;
@@ -85,6 +89,7 @@ int main(int argc, char **argv) {
     fwrite(img.px, 1, (size_t)img.w * img.h * img.channels, f);
     if (fclose(f)) return die("write failed");
     printf("%d %d %d\n", img.w, img.h, img.channels);
+    vn_image_free(&img);
     return 0;
   }
   int pil = argc == 5 && !strcmp(argv[1], "--pil");
@@ -94,18 +99,20 @@ int main(int argc, char **argv) {
   VnImageProc p;
   VnPixels px;
   char err[600];
-  if (vn_imgcfg_load(argv[1], &p, err, sizeof err)) return die(err);
-  if (pil) p.backend = VN_IMGBACKEND_PIL;
-  if (load(argv[2], &img)) return 1;
-  if (vn_image_preprocess(&p, &img, argv[2], &px, err, sizeof err)) return die(err);
+  int rc = vn_imgcfg_load(argv[1], &p, err, sizeof err) ? die(err) : 0;
+  if (!rc && pil) p.backend = VN_IMGBACKEND_PIL;
+  if (!rc && load(argv[2], &img)) rc = 1;
+  else if (!rc && vn_image_preprocess(&p, &img, argv[2], &px, err, sizeof err)) { vn_image_free(&img); rc = die(err); }
+  free((char *)p.name);
+  if (rc) return rc;
   size_t n = 1;
   printf("shape");
   for (int i = 0; i < px.ndim; i++) { printf(" %lld", (long long)px.shape[i]); n *= (size_t)px.shape[i]; }
   printf("\n");
   if (px.has_grid) printf("grid %d %d %d\n", px.grid_thw[0], px.grid_thw[1], px.grid_thw[2]);
   FILE *f = fopen(argv[3], "wb");
-  if (!f || fwrite(px.data, sizeof(float), n, f) != n || fclose(f)) return die("cannot write the output");
+  rc = !f || fwrite(px.data, sizeof(float), n, f) != n || fclose(f) ? die("cannot write the output") : 0;
   vn_pixels_free(&px);
   vn_image_free(&img);
-  return 0;
+  return rc;
 }
