@@ -8,7 +8,8 @@
 #  - Qwen2-VL's smart_resize against transformers' formula (a resizing grid);
 #  - malformed and unsupported files: one line naming the file, exit 1;
 #  - a model binary: --image on a model without a vision tower, or without
-#    an image processor, says so (exit 2), and a bad file (exit 1).
+#    an image processor, says so (exit 2), and a bad file (exit 1); the
+#    settings venusc compiled into a model give the fixtures' values.
 cd "$(dirname "$0")/../.." || exit 2
 [ -x ./venusc ] || { echo "image: build ./venusc first (make)"; exit 2; }
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
@@ -148,6 +149,20 @@ bin bad_file 1 "text.png: not an image" "$w/mb" --ids 1,2,3 -n 2 --image "$w/tex
 bin no_processor 2 "no image processor" "$w/nb" --ids 1,2,3 -n 2 --image "$w/p6.ppm"
 if "$w/mb" --help | grep -q -- "--image FILE.*PPM, PNG, JPEG"; then ok "binary --help lists --image (PPM, PNG, JPEG)"
 else bad "binary --help: no --image line"; fi
+# the settings as compiled into a model: its --emit-c tree linked with
+# tests/image/embedded.c (model.c's main renamed), on each fixture's picture
+for d in tests/fixtures/vlm/public/llava tests/fixtures/vlm/public/qwen2_vl; do
+  cp "$d/preprocessor_config.json" "$w/m/"
+  rm -f "$w/msg"
+  rm -rf "$w/tree" && ./venusc compile "$w/m" --emit-c "$w/tree" >/dev/null 2>&1 && cf=$(sed -n 's/^CFLAGS = //p' "$w/tree/Makefile") &&
+    lf=$(sed -n 's/^LDLIBS = //p' "$w/tree/Makefile") && srcs=$(sed -n 's/^SRC = //p' "$w/tree/Makefile") &&
+    # shellcheck disable=SC2086
+    (cd "$w/tree" && cc $(sed -n 's/^CPUFLAGS = //p' Makefile) -c -o cpu.o cpu.c && cc $cf -Dmain=vn_generated_main -I. -c -o model.o model.c &&
+     cc $cf -I. -o emb model.o $(echo " $srcs " | sed 's/ model\.c / /') cpu.o "$OLDPWD/$T/embedded.c" $lf) 2>"$w/err" &&
+    "$w/tree/emb" "$d/image.png" "$w/got.f32" 2>>"$w/err" && python3 $T/check.py cmp "$w/got.f32" "$d/image_pixel_values.f32" 0 >"$w/msg"
+  if [ $? = 0 ]; then ok "${d#tests/fixtures/vlm/}: the processor compiled into a model: $(cat "$w/msg")"
+  else bad "${d#tests/fixtures/vlm/}: compiled-in processor: $(head -c 600 "$w/err") $(cat "$w/msg" 2>/dev/null)"; fi
+done
 echo '{"image_processor_type": "SiglipImageProcessor"}' >"$w/m/preprocessor_config.json"
 ./venusc compile "$w/m" -o "$w/sb" >/dev/null 2>"$w/cerr"
 bin unknown_processor 2 "SiglipImageProcessor is not one venus runs" "$w/sb" --ids 1,2 -n 1 --image "$w/p6.ppm"
