@@ -82,6 +82,10 @@ static const char *link_flags(const VnTarget *t) {
 
 static int bare(const VnTarget *t) { return t->kind == VN_TK_BAREMETAL; }
 
+/* --image's PNG and JPEG decoders (VN_BUILD_IMAGE: host builds only) */
+#define IMAGE_CFLAGS " -DVN_IMAGE_PNG -DVN_IMAGE_JPEG"
+#define IMAGE_LIBS " -lpng -ljpeg"
+
 /* cpu.c's flags: the baseline's, and -DVN_CPU_<NAME> per feature to check */
 static const char *cpu_cflags(VnCtx *ctx, const VnTarget *t) {
   VnBuf b = {0};
@@ -101,7 +105,7 @@ static const char *cpu_cflags(VnCtx *ctx, const VnTarget *t) {
 }
 
 VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int feat) {
-  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER, edit = feat & VN_BUILD_EDIT;
+  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER, edit = feat & VN_BUILD_EDIT, image = feat & VN_BUILD_IMAGE;
   for (const VnEmbedded *e = vn_embedded; e->name; e++)
     if (runtime_name(e)) VN_TRY(put_file(ctx, dir, runtime_name(e), e->data, e->len));
   VN_TRY(put_embedded(ctx, dir, vn_arena_printf(&ctx->scratch, "targets/%s", t->header), "vn_target.h"));
@@ -120,10 +124,10 @@ VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const cha
                        "#   %s -nographic -monitor none -serial null \\\n"
                        "#     -semihosting-config enable=on,target=native,arg=OUT,arg=--ids,arg=1,,2,,3 -kernel OUT\n",
                   t->runner);
-  vn_buf_printf(&mk, "CC = %s\nCFLAGS = %s %s%s%s%s\nLDLIBS = %s%s%s%s%s %s\n", t->cc, common_cflags(ctx, t), t->cflags,
-                blas ? " -DVN_USE_BLAS" : "", server ? " -DVN_SERVER" : "", edit ? " -DVN_LINE_EDITING" : "",
+  vn_buf_printf(&mk, "CC = %s\nCFLAGS = %s %s%s%s%s%s\nLDLIBS = %s%s%s%s%s%s %s\n", t->cc, common_cflags(ctx, t), t->cflags,
+                blas ? " -DVN_USE_BLAS" : "", server ? " -DVN_SERVER" : "", edit ? " -DVN_LINE_EDITING" : "", image ? IMAGE_CFLAGS : "",
                 bare(t) ? "-T board.ld " : "", t->ldflags, blas ? " -lopenblas" : "", server ? " -lmicrohttpd -ljansson" : "",
-                edit ? " -ledit" : "", link_flags(t));
+                edit ? " -ledit" : "", image ? IMAGE_LIBS : "", link_flags(t));
   vn_buf_printf(&mk, "# cpu.c checks the CPU's features: built without the vector flags\nCPUFLAGS = %s\n", cpu_cflags(ctx, t));
   vn_buf_puts(&mk, "SRC = model.c");
   for (const VnEmbedded *e = vn_embedded; e->name; e++)
@@ -427,9 +431,9 @@ static VnStatus cached_object(VnCtx *ctx, const VnTarget *t, const char *cache, 
 
 /* A Linux program from cached runtime objects: model.c compiled and linked with them */
 static VnStatus build_cached(VnCtx *ctx, const char *cache, const char *dir, const VnTarget *t, const char *out, int feat) {
-  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER, edit = feat & VN_BUILD_EDIT;
-  const char *flags = vn_arena_printf(&ctx->scratch, "%s %s%s%s%s", common_cflags(ctx, t), t->cflags, blas ? " -DVN_USE_BLAS" : "",
-                                      server ? " -DVN_SERVER" : "", edit ? " -DVN_LINE_EDITING" : "");
+  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER, edit = feat & VN_BUILD_EDIT, image = feat & VN_BUILD_IMAGE;
+  const char *flags = vn_arena_printf(&ctx->scratch, "%s %s%s%s%s%s", common_cflags(ctx, t), t->cflags, blas ? " -DVN_USE_BLAS" : "",
+                                      server ? " -DVN_SERVER" : "", edit ? " -DVN_LINE_EDITING" : "", image ? IMAGE_CFLAGS : "");
   const char *argv[160];
   int n = add_words(argv, 0, vn_arena_strdup(&ctx->scratch, t->cc));
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, flags));
@@ -448,6 +452,7 @@ static VnStatus build_cached(VnCtx *ctx, const char *cache, const char *dir, con
   if (blas) argv[n++] = "-lopenblas";
   if (server) { argv[n++] = "-lmicrohttpd"; argv[n++] = "-ljansson"; }
   if (edit) argv[n++] = "-ledit";
+  if (image) { argv[n++] = "-lpng"; argv[n++] = "-ljpeg"; }
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, link_flags(t)));
   argv[n] = NULL;
   return run_cc(ctx, t, argv, dir);
@@ -483,8 +488,9 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, common_cflags(ctx, t)));
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->cflags));
   argv[n++] = vn_arena_printf(&ctx->scratch, "-I%s", dir);
-  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER, edit = feat & VN_BUILD_EDIT;
+  int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER, edit = feat & VN_BUILD_EDIT, image = feat & VN_BUILD_IMAGE;
   if (blas) argv[n++] = "-DVN_USE_BLAS";
+  if (image) { argv[n++] = "-DVN_IMAGE_PNG"; argv[n++] = "-DVN_IMAGE_JPEG"; }
   if (server) argv[n++] = "-DVN_SERVER";
   if (edit) argv[n++] = "-DVN_LINE_EDITING";
   if (shared) { argv[n++] = "-shared"; argv[n++] = "-fPIC"; }
@@ -511,6 +517,7 @@ VnStatus vn_build_run(VnCtx *ctx, const char *dir, const VnTarget *t, const char
   if (blas) argv[n++] = "-lopenblas";
   if (server) { argv[n++] = "-lmicrohttpd"; argv[n++] = "-ljansson"; }
   if (edit) argv[n++] = "-ledit";
+  if (image) { argv[n++] = "-lpng"; argv[n++] = "-ljpeg"; }
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, link_flags(t)));
   argv[n] = NULL;
   VN_TRY(run_cc(ctx, t, argv, dir));

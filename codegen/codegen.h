@@ -52,6 +52,7 @@ typedef struct VnEmitOpts {
   int chat_template;              /* the model has a chat template (recognized or not) */
   const char *jinja;              /* the chat template the binary renders (checked by venusc), or NULL */
   const char *jinja_bos, *jinja_eos; /* its bos_token / eos_token, or NULL */
+  const struct VnImageProc *image; /* the image processor (preprocessor_config.json), or NULL */
 } VnEmitOpts;
 VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf *out);
 /* One node as an exported function `name` (the libffi kernel harness). */
@@ -60,7 +61,7 @@ VnStatus vn_emit_node_fn(VnCtx *ctx, const VnGraph *g, uint32_t i, const char *n
 /* ---- build.c: write the source tree and run the target's compiler ---- */
 /* Write runtime sources, vn_target.h and a Makefile into dir. */
 /* feat: VN_BUILD_* bits (what the host build links besides libc) */
-enum { VN_BUILD_BLAS = 1, VN_BUILD_SERVER = 2, VN_BUILD_EDIT = 4 };
+enum { VN_BUILD_BLAS = 1, VN_BUILD_SERVER = 2, VN_BUILD_EDIT = 4, VN_BUILD_IMAGE = 8 /* libpng, libjpeg */ };
 VnStatus vn_build_tree(VnCtx *ctx, const char *dir, const VnTarget *t, const char *out_name, int feat);
 /* Bare metal: write the packed weight file wfile into dir as model_weights.c
  * (const data in the .vn_weights section). */

@@ -17,6 +17,7 @@
 #include "codegen.h"
 #include "ops.h"
 #include "runtime.h"
+#include "image.h"
 #include <math.h>
 #include <string.h>
 
@@ -185,6 +186,20 @@ static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_o
 }
 
 static void emit_image_desc(const VnGraph *g, VnBuf *b);
+/* the image processor's settings (preprocessor_config.json), for --image */
+static void emit_image(const VnImageProc *p, VnBuf *b) {
+  vn_buf_printf(b, "#include \"image.h\"\nstatic const VnImageProc vn_image_proc = {\n  .kind = %d, .name = ", p->kind);
+  vn_buf_cstr(b, p->name ? p->name : "");
+  if (p->problem) { vn_buf_puts(b, ", .problem = "); vn_buf_cstr(b, p->problem); }
+  vn_buf_printf(b, ",\n  .do_convert_rgb = %d, .do_resize = %d, .do_center_crop = %d, .do_rescale = %d, .do_normalize = %d,\n",
+                p->do_convert_rgb, p->do_resize, p->do_center_crop, p->do_rescale, p->do_normalize);
+  vn_buf_printf(b, "  .resample = %d, .shortest_edge = %d, .size_h = %d, .size_w = %d, .crop_h = %d, .crop_w = %d,\n", p->resample,
+                p->shortest_edge, p->size_h, p->size_w, p->crop_h, p->crop_w);
+  vn_buf_printf(b, "  .rescale_factor = %.17g, .mean = {%.9g, %.9g, %.9g}, .std = {%.9g, %.9g, %.9g},\n", p->rescale_factor,
+                (double)p->mean[0], (double)p->mean[1], (double)p->mean[2], (double)p->std[0], (double)p->std[1], (double)p->std[2]);
+  vn_buf_printf(b, "  .patch_size = %d, .merge_size = %d, .temporal_patch_size = %d, .min_pixels = %lld, .max_pixels = %lld,\n};\n",
+                p->patch_size, p->merge_size, p->temporal_patch_size, p->min_pixels, p->max_pixels);
+}
 
 /* the model description, vn_model (runtime.h VnModel) */
 static void emit_desc(const VnGraph *g, const VnEmitOpts *o, int64_t qbuf, int64_t ops, VnBuf *b) {
@@ -238,6 +253,7 @@ static void emit_desc(const VnGraph *g, const VnEmitOpts *o, int64_t qbuf, int64
     if (o->jinja_eos) vn_buf_cstr(b, o->jinja_eos); else vn_buf_puts(b, "NULL");
     vn_buf_puts(b, ",\n");
   }
+  if (o->image) vn_buf_puts(b, "  .image_proc = &vn_image_proc,\n");
   if (o->target->kind == VN_TK_BAREMETAL)
     vn_buf_printf(b, "  .weights_data = vn_weights_data, .pool = vn_pool, .pool_bytes = sizeof vn_pool, .ctx_max = %d,\n",
                   o->ctx_max);
@@ -353,6 +369,7 @@ VnStatus vn_emit_model(VnCtx *ctx, const VnGraph *g, const VnEmitOpts *o, VnBuf 
     vn_buf_bytes(b, (const unsigned char *)o->jinja, strlen(o->jinja) + 1);
     vn_buf_puts(b, "};\n");
   }
+  if (o->image) emit_image(o->image, b);
   int64_t qbuf, ops;
   scratch_bytes(g, o, &qbuf, &ops);
   if (g->info.enc_rows) vn_buf_puts(b, "static void vn_model_encode(VnRt *rt, const void *in, int T);\n");

@@ -20,6 +20,7 @@
 #endif
 #include <unistd.h>
 #include "runtime.h"
+#include "image.h"
 
 #define VENUS_VERSION "0.1.0"
 
@@ -530,6 +531,8 @@ typedef struct Compile {
   /* --lib: the directory, the name, and each output's temporary and final path */
   const char *libdir, *libname;
   char *ltmp[4], *lfinal[4];  /* libNAME.a, libNAME.so, NAME.h, NAME.pc */
+  VnImageProc img;            /* preprocessor_config.json's image processor (--image) */
+  int has_img;
 } Compile;
 
 /* A caught signal removes what this run made (made.c), then ends venusc by
@@ -782,6 +785,27 @@ static VnStatus stage_pack(Compile *c) {
   return vn_pack_weights(ctx, g, &c->md.src, c->t, wp, &c->id);
 }
 
+/* A model directory's preprocessor_config.json: its image processor goes
+ * into the binary (--image). One venus cannot read or run is compiled in as
+ * such, with a warning, and --image says why; the rest of the model is
+ * unaffected. Bare metal has no --image. */
+static int stage_image(Compile *c) {
+  if (c->md.gguf || c->bare) return 0;
+  char *p = vn_arena_printf(&c->ctx.scratch, "%s/preprocessor_config.json", c->md.dir);
+  if (access(p, F_OK)) return 0;
+  char why[700];
+  if (vn_imgcfg_load(p, &c->img, why, sizeof why)) {
+    fprintf(stderr, "venusc: warning: %s; the binary refuses --image\n", why);
+    c->img.kind = VN_IMGPROC_UNKNOWN;
+    c->img.problem = vn_arena_strdup(&c->ctx.arena, why);
+  } else if (c->img.kind == VN_IMGPROC_UNKNOWN)
+    fprintf(stderr, "venusc: note: %s: image processor '%s' is not one venus runs; the binary refuses --image\n", p, c->img.name);
+  else progress("image processor: %s, compiled in%s", c->img.name,
+                c->t->kind == VN_TK_LINUX && !*c->t->runner ? " (PNG, JPEG and PPM)" : " (PPM images only on this target)");
+  c->has_img = 1;
+  return 1;
+}
+
 /* the graph lowered to C: model.c in the tree */
 static VnStatus stage_emit(Compile *c) {
   VnCtx *ctx = &c->ctx;
@@ -807,7 +831,7 @@ static VnStatus stage_emit(Compile *c) {
     else progress("chat template: evaluated, compiled in");
   }
   VnEmitOpts eo = {c->t, c->id, blob, c->blen, c->j.blas, cmax, blob ? cf : NULL, tmpl_text != NULL,
-                   ok ? tmpl_text : NULL, bos, eos};
+                   ok ? tmpl_text : NULL, bos, eos, stage_image(c) ? &c->img : NULL};
   rc = vn_emit_model(ctx, g, &eo, &c->src);
   free(tmpl_text);
   free(bos);
@@ -864,6 +888,9 @@ static VnStatus stage_build(Compile *c) {
   const char *on = out ? strrchr(out, '/') : NULL;
   on = on ? on + 1 : out ? out : "model";
   int feat = (c->j.blas ? VN_BUILD_BLAS : 0) | (c->j.server ? VN_BUILD_SERVER : 0) | (c->j.edit ? VN_BUILD_EDIT : 0);
+  /* PNG and JPEG through Debian's libpng and libjpeg-turbo: host builds of a model with an image processor */
+  if (c->has_img && c->img.kind != VN_IMGPROC_UNKNOWN && c->t->kind == VN_TK_LINUX && !*c->t->runner && !c->libdir)
+    feat |= VN_BUILD_IMAGE;
   VN_TRY(vn_build_tree(&c->ctx, c->dir, c->t, on, feat));
   c->tree_done = 1;
   if (c->libdir) return build_lib(c, feat);

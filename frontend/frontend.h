@@ -80,6 +80,13 @@ double vn_gguf_next_num(VnGgufIter *it, uint32_t type);
  * malloc'ed, NULL when there is none. */
 char *vn_chat_template(const VnModelDir *md);
 
+/* ---- imgcfg.c: preprocessor_config.json -> the image processor's settings ---- */
+/* 0, or -1 with "PATH: problem" in why (not JSON, settings not valid). An
+ * image_processor_type venus does not run reads as VN_IMGPROC_UNKNOWN (the
+ * binary refuses --image with its name). p->name is malloc'ed. */
+struct VnImageProc;
+int vn_imgcfg_load(const char *path, struct VnImageProc *p, char *why, size_t wn);
+
 /* ---- quants.c: block formats -> float32 ---- */
 /* n values (whole blocks) of dtype t, stored little-endian at src; 0 or -1 */
 int vn_dequant_row(int t, const uint8_t *src, int64_t n, float *y);

@@ -12,6 +12,7 @@
  * (VN_BIG_ENDIAN, also set from the compiler's byte order) swap on output. */
 #include "runtime.h"
 #include "mel.h"
+#include "image.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -59,6 +60,7 @@ typedef struct Opts {
   const char *pooling, *embed_format, *embed_out;
   const char *pixels, *image_grid;  /* --pixels FILE.f32, --image-grid T,H,W (vision-language models) */
   const char *decoder_ids, *features, *audio;  /* encoder-decoder models (s2s.c) */
+  const char *image;          /* --image FILE (image.c) */
 } Opts;
 
 static const char *prog = "model";
@@ -138,6 +140,9 @@ static void usage(FILE *f) {
           "  --features FILE.f32    the encoder's log-mel features, float32 little-endian\n"
           "                         [mel bins][frames] (speech models)\n"
           "  --audio FILE.wav       16 kHz mono 16-bit PCM; the log-mel features computed here\n"
+          "Images (vision-language models):\n"
+          "  --image FILE           an image (PPM%s) for the prompt's image tokens, resized and\n"
+          "                         normalized as the model's preprocessor_config.json says%s\n"
           "Run:\n"
           "  -c, --ctx N            context length: positions the KV cache holds (default %d: %s)\n"
           "  -t, --threads N        threads (default: all cores; at most the cores present)\n"
@@ -163,7 +168,8 @@ static void usage(FILE *f) {
           d.n, m->gen.set && m->gen.max_new ? ", from generation_config.json" : "", (double)d.temp,
           m->gen.set ? ", from generation_config.json" : "", d.top_k, (double)d.top_p, (double)d.min_p, (double)d.repeat_penalty,
           vn_embed_pooling_name(m->pooling), m->hidden_cols ? ", as the model was compiled" : "; this model has no embeddings",
-          m->normalize ? "on" : "off", (long long)m->hidden_cols,
+          m->normalize ? "on" : "off", (long long)m->hidden_cols, vn_image_formats(),
+          m->image_proc ? "" : "\n                         (this model has no image processor: it takes no --image)",
           default_ctx(0), m->encoder_only ? "the input's length" : m->max_pos > 0 ? "the trained context, or less to fit memory" : "the model states none");
 }
 
@@ -179,13 +185,14 @@ static int die(int code, const char *fmt, ...) {
   return code;
 }
 
-/* --pixels FILE [--image-grid T,H,W]: the image's pixel values into the
- * vision tower (vn_cli_set_pixels), and the prompt's image tokens counted
- * against the rows it gives. A model with an image input and no --pixels
- * takes a prompt without image tokens. */
+/* --image FILE, or --pixels FILE [--image-grid T,H,W]: the image's pixel
+ * values into the vision tower (vn_cli_set_pixels), and the prompt's image
+ * tokens counted against the rows it gives. A model with an image input and
+ * no image takes a prompt without image tokens. */
 #ifdef VN_BAREMETAL
 static int image_input(VnRt *rt, const Opts *o, const int32_t *ids, long nids) {
   (void)rt; (void)ids; (void)nids;
+  if (o->image) return die(2, "--image is not available on bare metal");
   return o->pixels ? die(2, "--pixels: this target has no image input") : 0;
 }
 #else
@@ -209,14 +216,28 @@ static int image_input(VnRt *rt, const Opts *o, const int32_t *ids, long nids) {
   const VnModel *m = rt->m;
   long nimg = 0;
   for (long i = 0; m->vision && ids && i < nids; i++) nimg += ids[i] == m->image_token;
-  if (!o->pixels) {
+  const char *flag = o->image ? "--image" : "--pixels";
+  if (!o->pixels && !o->image) {
     if (o->image_grid) return die(2, "--image-grid goes with --pixels");
-    if (nimg) return die(2, "the prompt has %ld image tokens (id %d) but no image is given (--pixels FILE)", nimg, m->image_token);
+    if (nimg)
+      return die(2, "the prompt has %ld image tokens (id %d) but no image is given (--image FILE or --pixels FILE)", nimg,
+                 m->image_token);
     return 0;
   }
-  if (!m->vision) return die(2, "--pixels: this model (%s) takes no image", m->arch);
+  if (o->pixels && o->image) return die(2, "--image and --pixels: give the image one way");
+  if (!m->vision) return die(2, "%s: this model (%s) has no vision tower: it takes no image", flag, m->arch);
   if (!ids || o->chat || o->serve || o->ppl || o->embed)
-    return die(2, "--pixels goes with a prompt (--ids, -p or -f), not --chat, --serve, --perplexity or --embed");
+    return die(2, "%s goes with a prompt (--ids, -p or -f), not --chat, --serve, --perplexity or --embed", flag);
+  if (o->image) {  /* decoded and preprocessed as the model's image processor does (image.c) */
+    if (o->image_grid) return die(2, "--image-grid goes with --pixels (an image's grid comes from its processor)");
+    char err[1024];
+    VnPixels px;
+    int rc = vn_image_pixels(m->image_proc, o->image, &px, err, sizeof err);
+    if (rc) return die(rc, "%s", err);
+    rc = image_set(rt, o->image, px.data, px.shape, px.ndim, px.has_grid ? px.grid_thw : NULL, nimg);
+    vn_pixels_free(&px);
+    return rc;
+  }
   int grid[3], *gp = NULL;
   if (o->image_grid) {
     char tail;
@@ -1182,6 +1203,7 @@ int vn_main(int argc, char **argv) {
     else if (!strcmp(a, "--decoder-ids")) { NEED(); o.decoder_ids = v; }
     else if (!strcmp(a, "--features")) { NEED(); o.features = v; }
     else if (!strcmp(a, "--audio")) { NEED(); o.audio = v; }
+    else if (!strcmp(a, "--image")) { NEED(); o.image = v; }
     else return die(2, "unknown option '%s' (see --help)", a);
 #undef NEED
 #undef INT
@@ -1416,7 +1438,7 @@ int vn_main(int argc, char **argv) {
     goto done;
   }
   if (vn_rt_init(&rt, m, wpath, ctx, threads, err, sizeof err)) FAIL(1, "%s", err);
-  if ((o.pixels || m->vision) && (rc = image_input(&rt, &o, ids, nids)) != 0) goto done;
+  if ((o.pixels || o.image || m->vision) && (rc = image_input(&rt, &o, ids, nids)) != 0) goto done;
   if (m->encode) {
     double te = now_s();
     vn_rt_encode(&rt, enc_feat ? (const void *)enc_feat : (const void *)enc_ids, (int)nenc);

@@ -128,6 +128,7 @@ typedef struct VnModel {
   int32_t chat_template;      /* the model has a chat template at all */
   const char *chat_jinja;     /* the chat template --chat renders (jinja.c), checked by venusc; or NULL */
   const char *chat_bos, *chat_eos; /* its bos_token / eos_token, or NULL */
+  const struct VnImageProc *image_proc; /* preprocessor_config.json's settings (image.h), or NULL */
   size_t tok_len;
   const unsigned char *weights_data; /* bare metal: weights linked in; else NULL */
   /* bare metal (VN_BAREMETAL): one static pool, sized by venusc, from which
@@ -160,11 +161,11 @@ typedef struct VnPool VnPool;
 
 /* An image given to a vision-language model (vision.c): the language
  * model's M-RoPE walk over the prompt (grid in merged patches). */
-typedef struct VnImage {
+typedef struct VnRtImage {
   int set;                    /* the image state holds an image */
   int grid[3];                /* (T, H, W) of the language model's image tokens */
   int32_t next, start, k;     /* M-RoPE: next text position, the image's start, its token index */
-} VnImage;
+} VnRtImage;
 
 /* Everything a step needs, allocated once. */
 struct VnRt {
@@ -190,7 +191,7 @@ struct VnRt {
    * tables turn by them while mpos_on, else by plain positions) */
   int32_t *mpos;
   int mpos_on;
-  VnImage img;
+  VnRtImage img;
 };
 
 extern const VnModel vn_model;

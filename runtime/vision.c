@@ -153,7 +153,7 @@ int vn_cli_set_pixels(VnRt *rt, const float *pixels, const int64_t *shape, int n
 #endif
 
 void vn_rt_mrope(VnRt *rt, const int32_t *tok, int T, int pos) {
-  VnImage *im = &rt->img;
+  VnRtImage *im = &rt->img;
   if (!im->set) { rt->mpos_on = 0; return; }  /* text alone: the plain positions are M-RoPE's */
   const VnModel *m = rt->m;
   int64_t total = vn_rt_image_tokens(rt), tm = m->t_max;

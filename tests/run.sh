@@ -2,7 +2,7 @@
 # tests/run.sh AREA|all: run one test area (tests/<area>/run.sh) or all of them.
 # Each area script exits non-zero on failure; this prints a summary line.
 cd "$(dirname "$0")/.." || exit 2
-AREAS="lint ops graph errors tokenizer parity demo gguf cli server lib targets"
+AREAS="lint ops graph errors tokenizer parity demo gguf cli server lib image targets"
 [ $# -ge 1 ] || { echo "usage: tests/run.sh AREA|all   (areas: $AREAS)"; exit 2; }
 [ "$1" = all ] && set -- $AREAS
 fail=""

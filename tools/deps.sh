@@ -4,7 +4,7 @@
 # exact install line and fails (python3-jinja2 is the chat-template tests' oracle).
 # `deps.sh fuzz` adds clang and its libFuzzer
 # runtime (make fuzz).
-PKGS="build-essential pkg-config liblua5.4-dev libjansson-dev libutf8proc-dev libffi-dev libopenblas-dev libmicrohttpd-dev libedit-dev python3 python3-jinja2 bc curl wrk"
+PKGS="build-essential pkg-config liblua5.4-dev libjansson-dev libutf8proc-dev libffi-dev libopenblas-dev libmicrohttpd-dev libedit-dev libpng-dev libjpeg62-turbo-dev python3 python3-jinja2 bc curl wrk"
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do

@@ -10,8 +10,9 @@ reference.json's image_grid_thw where the model has one):
     within 1e-3 * S of logits.f32, and the greedy ids equal greedy_tokens up
     to the first step whose margin is below 1e-3 * S;
   - image_pixel_values.f32 (the image processor's pixels of image.png): the
-    logits within 1e-3 * S of image_logits.f32 (S from that reference).
-S = max(1, the largest |reference logit|). One compile, three runs of the
+    logits within 1e-3 * S of image_logits.f32 (S from that reference);
+  - image.png itself through --image (host builds): the same logits.
+S = max(1, the largest |reference logit|). One compile, four runs of the
 binary. Prints "PASS name: ..." or "FAIL name: reason"; exit status 0 on PASS.
 """
 import json, math, os, shlex, struct, subprocess, sys
@@ -81,6 +82,16 @@ def main(argv):
         if why:
             return fail(name, "%s: %s" % (what, why))
         msgs.append("%s: max logit error %.2g (bound %.2g)" % (what, worst, bound))
+    # the picture itself through --image (decoded and preprocessed by the binary; PNG needs a host build)
+    if os.path.exists(os.path.join(case, "image.png")) and "--target" not in opts:
+        lf = out + ".image.logits"
+        _, err = run(runner + [out, "--ids", ids, "--image", os.path.join(case, "image.png"), "--logits", lf], "--image logits run")
+        if err:
+            return fail(name, err)
+        worst, bound, why = compare(lf, os.path.join(case, "image_logits.f32"))
+        if why:
+            return fail(name, "--image: %s" % why)
+        msgs.append("--image: max logit error %.2g (bound %.2g)" % (worst, bound))
     want_ids = ref.get("greedy_tokens") or []
     if want_ids:
         so, err = run(runner + [out, "--ids", ids, "--pixels", os.path.join(case, "pixel_values.f32")] + grid +
