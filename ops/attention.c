@@ -126,7 +126,9 @@ VnStatus vn_shape_attention(VnCtx *ctx, VnGraph *g, VnNode *n) {
   if (sk && !vn_op_is_vec(sk, H)) return vn_op_bad(ctx, n, "sinks must be a vector of the heads, got", sk);
   if (!rb != !n->p.rel_buckets || (rb && (rb->op != VN_OP_WEIGHT || rb->nd != 2 || rb->dim[0] != n->p.rel_buckets || rb->dim[1] != H)))
     return vn_op_bad(ctx, n, "relative position bias must be a weight [buckets, heads], got", rb);
-  if (rb && (n->p.cross || n->p.rel_max < 1 || n->p.rel_buckets < 2)) return vn_op_bad(ctx, n, "relative position bias needs buckets >= 2, max_distance >= 1, no cross", NULL);
+  if (rb && (n->p.cross || n->p.rel_buckets < 2 || n->p.rel_max <= n->p.rel_buckets / (n->p.causal ? 2 : 4)))
+    return vn_op_bad(ctx, n, "relative position bias needs buckets >= 2, max_distance above the exact buckets (buckets/2 causal, "
+                     "buckets/4 bidirectional), no cross", NULL);
   vn_op_set2(n, VN_T, (int64_t)H * vd);
   return VN_OK;
 }
@@ -148,7 +150,7 @@ static int rel_bucket(int rel, int bidir, int nb, int max_dist) {
   int me = nb / 2;
   if (n < me) return b + n;
   float l = logf((float)n / (float)me) / (float)log((double)max_dist / me) * (float)(nb - me);
-  int large = me + (int)l;
+  int large = l < (float)nb ? me + (int)l : nb;  /* (venusc holds max_dist above me: l is finite) */
   return b + (large < nb - 1 ? large : nb - 1);
 }
 

@@ -798,7 +798,7 @@ static int rel_bucket(int rel, int bidir, int nb, int max_dist) {
   int me = nb / 2;
   if (n < me) return b + n;
   float l = logf((float)n / (float)me) / (float)log((double)max_dist / me) * (float)(nb - me);
-  int large = me + (int)l;
+  int large = l < (float)nb ? me + (int)l : nb;  /* (venusc holds max_dist above me: l is finite) */
   return b + (large < nb - 1 ? large : nb - 1);
 }
 
