@@ -1085,7 +1085,19 @@ static int cjk(uint32_t c) {           /* the CJK ranges HF's BertNormalizer pad
 /* HF's BertNormalizer on s into out: clean text (controls dropped, white
  * space as ' '), CJK characters padded with spaces, accents stripped (NFD,
  * nonspacing marks dropped), lowercase; in that order. */
-static size_t norm_bert(Enc *e, const uc *s, size_t n, uc *out, uint32_t fl) {
+/* Is c in the {first, last} u32 pairs of r (len bytes, ascending)? */
+static int in_ranges(const uc *r, size_t len, uint32_t c) {
+  size_t lo = 0, hi = len / 8, mid;
+  while (lo < hi) {
+    mid = lo + (hi - lo) / 2;
+    if (c < rd32(r + 8 * mid)) hi = mid;
+    else if (c > rd32(r + 8 * mid + 4)) lo = mid + 1;
+    else return 1;
+  }
+  return 0;
+}
+
+static size_t norm_bert(Enc *e, const uc *s, size_t n, uc *out, uint32_t fl, const uc *other, size_t lother) {
   const VnTok *t = e->t;
   size_t mark = e->wtop, i, o = 0, l, m;
   uint32_t c, lo[2];
@@ -1096,12 +1108,20 @@ static size_t norm_bert(Enc *e, const uc *s, size_t n, uc *out, uint32_t fl) {
     unsigned cls;
     l = u8get(s, n, i, &c);
     cls = ucls(t, c);
-    if ((fl & VN_TOKBERT_CLEAN) && (c == 0 || c == 0xFFFD || ((cls & VN_TOKU_C) && c != '\t' && c != '\n' && c != '\r')))
-      continue;
+    if ((fl & VN_TOKBERT_CLEAN) &&
+        (c == 0 || c == 0xFFFD || (lother ? in_ranges(other, lother, c) : (cls & VN_TOKU_C) && c != '\t' && c != '\n' && c != '\r')))
+      continue;   /* the step's ranges (tokenizer.json) or the class C (GGUF files) */
     if ((fl & VN_TOKBERT_CLEAN) && (cls & VN_TOKU_WS)) { a[o++] = ' '; continue; }
     if ((fl & VN_TOKBERT_CHINESE) && cjk(c)) { a[o++] = ' '; memcpy(a + o, s + i, l); o += l; a[o++] = ' '; continue; }
     memcpy(a + o, s + i, l);
     o += l;
+  }
+  if (fl & VN_TOKBERT_MARKS) {               /* HF StripAccents: Mn dropped, no NFD */
+    for (i = 0, m = 0; i < o; i += l) {
+      l = u8get(a, o, i, &c);
+      if (!(ucls(t, c) & VN_TOKU_M)) { memmove(a + m, a + i, l); m += l; }
+    }
+    o = m;
   }
   if (fl & VN_TOKBERT_STRIP) {
     m = norm_unicode(e, a, o, b, 0);
@@ -1198,7 +1218,7 @@ static void segment(Enc *e, const uc *s, size_t n, int at0) {
         o = norm_unicode(e, s, n, out, st.kind == VN_TOKNORM_NFC);
         break;
       case VN_TOKNORM_BERT:
-        o = norm_bert(e, s, n, out, st.a);
+        o = norm_bert(e, s, n, out, st.a, st.s1, st.l1);
         break;
       case VN_TOKNORM_PREPEND:
         if (n) { memcpy(out, st.s1, st.l1); memcpy(out + st.l1, s, n); o = n + st.l1; }
@@ -1259,7 +1279,8 @@ static int steps_ok(const VnTok *t, int tag, int *has_nfc) {
           st.b > VN_TOKSPLIT_CONTIGUOUS) return 0;
       if (st.kind == VN_TOKPRE_METASPACE && (st.l1 == 0 || st.l1 > 4)) return 0;
     } else {
-      if (st.kind < VN_TOKDEC_BYTELEVEL || st.kind > VN_TOKDEC_JOIN_SPACE) return 0;
+      if (st.kind < VN_TOKDEC_BYTELEVEL || st.kind > VN_TOKDEC_WORDPIECE) return 0;
+      if (st.kind == VN_TOKDEC_WORDPIECE && st.l1 > 64) return 0;
       if ((st.kind == VN_TOKDEC_REPLACE || st.kind == VN_TOKDEC_STRIP ||
            st.kind == VN_TOKDEC_METASPACE) && (st.l1 == 0 || st.l1 > 4)) return 0;
     }
@@ -1504,7 +1525,8 @@ typedef struct Dec {
   const VnTok *t;
   char *out;
   size_t cap, n;
-  int mode;                     /* DEC_BYTES, DEC_TEXT or DEC_JOIN */
+  int mode;                     /* DEC_BYTES, DEC_TEXT, DEC_JOIN or DEC_WP */
+  Step wp;                      /* DEC_WP: the WordPiece decoder step */
   int bytefb;                   /* ByteFallback present */
   uint32_t nst;                 /* per-token steps (Replace, Metaspace, Strip before Fuse) */
   Step st[8];
@@ -1516,7 +1538,7 @@ typedef struct Dec {
   int u8n;
 } Dec;
 
-enum { DEC_BYTES, DEC_TEXT, DEC_JOIN };
+enum { DEC_BYTES, DEC_TEXT, DEC_JOIN, DEC_WP };
 
 static void dec_plan(Dec *d, const VnTok *t) {
   uint32_t n = nsteps(t, VN_TOKSEC_DEC), k;
@@ -1530,6 +1552,7 @@ static void dec_plan(Dec *d, const VnTok *t) {
     switch (st.kind) {
     case VN_TOKDEC_BYTELEVEL: d->mode = DEC_BYTES; break;
     case VN_TOKDEC_JOIN_SPACE: d->mode = DEC_JOIN; break;
+    case VN_TOKDEC_WORDPIECE: d->mode = DEC_WP; d->wp = st; break;
     case VN_TOKDEC_BYTEFALLBACK: d->bytefb = 1; break;
     case VN_TOKDEC_FUSE: fused = 1; break;
     default:                   /* per-token steps; a Strip after Fuse is global */
@@ -1638,6 +1661,47 @@ static void dec_text_token(Dec *d, const uc *p, size_t n, long tix) {
   }
 }
 
+/* HF's WordPiece decoder on one token (tix: its index): the continuing prefix
+ * removed, else a space before every token but the first; then, with cleanup,
+ * HF's replacements in its order, each over the whole token text. A token
+ * longer than WP_MAX that has a space inside cannot be cleaned in the stack
+ * buffer: venusc refuses such vocabularies, so here it only passes through. */
+enum { WP_MAX = 512 };
+static const char *const WP_CLEAN[][2] = {
+  {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"}, {" n't", "n't"}, {" 'm", "'m"},
+  {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+
+static void wp_dec_token(Dec *d, const uc *p, size_t n, long tix) {
+  uc buf[2][WP_MAX + 8];
+  size_t len = 0, r, i, o;
+  int cur = 0;
+  const Step *st = &d->wp;
+  if (tix) {
+    if (n >= st->l1 && !memcmp(p, st->s1, st->l1)) { p += st->l1; n -= st->l1; }
+    else if (!st->a || n + 1 > WP_MAX) { out_raw(d, " ", 1); }
+    else { buf[0][0] = ' '; memcpy(buf[0] + 1, p, n); len = n + 1; }
+  }
+  if (!st->a) { out_raw(d, p, n); return; }
+  if (!len) {
+    if (n > WP_MAX) { out_raw(d, p, n); return; }
+    memcpy(buf[0], p, n);
+    len = n;
+  }
+  for (r = 0; r < sizeof WP_CLEAN / sizeof WP_CLEAN[0]; r++) {
+    const char *from = WP_CLEAN[r][0], *to = WP_CLEAN[r][1];
+    size_t fl = strlen(from), tl = strlen(to);
+    const uc *a = buf[cur];
+    uc *b = buf[cur ^ 1];
+    for (i = 0, o = 0; i < len;) {        /* replacements never lengthen the text */
+      if (fl <= len - i && !memcmp(a + i, from, fl)) { memcpy(b + o, to, tl); o += tl; i += fl; }
+      else b[o++] = a[i++];
+    }
+    len = o;
+    cur ^= 1;
+  }
+  out_raw(d, buf[cur], len);
+}
+
 /* The byte a "<0xXX>" piece stands for, or -1. */
 static int byte_piece(const VnTok *t, uint32_t id) {
   size_t n;
@@ -1693,6 +1757,8 @@ size_t vn_tok_decode(const VnTok *t, const int32_t *ids, size_t n, char *out, si
     } else if (d.mode == DEC_JOIN) {
       if (tix) out_raw(&d, " ", 1);
       out_raw(&d, p, pn);
+    } else if (d.mode == DEC_WP) {
+      wp_dec_token(&d, p, pn, tix);
     } else if (d.bytefb && byte_piece(t, (uint32_t)ids[i]) >= 0) {
       int ok;
       for (j = i; j < n && (!present(t, ids[j]) || byte_piece(t, (uint32_t)ids[j]) >= 0); j++) {}
@@ -1790,6 +1856,8 @@ static size_t stream_feed(VnTokStream *s, int32_t id, int flush, char *out, size
     } else if (d.mode == DEC_JOIN) {
       if (s->n_done) out_raw(&d, " ", 1);
       out_raw(&d, p, pn);
+    } else if (d.mode == DEC_WP) {
+      wp_dec_token(&d, p, pn, s->n_done);
     } else if (d.bytefb && byte_piece(t, (uint32_t)id) >= 0) {
       uc b = (uc)byte_piece(t, (uint32_t)id);
       s->ipriv[1]++;

@@ -163,7 +163,8 @@ enum {                        /* normalizer step kinds */
   VN_TOKNORM_REPLACE /* s1 -> s2 */,
   VN_TOKNORM_BERT             /* a VN_TOKBERT_* (BertNormalizer; LOWER needs VN_TOKSEC_LOWER) */
 };
-enum { VN_TOKBERT_CLEAN = 1, VN_TOKBERT_CHINESE = 2, VN_TOKBERT_STRIP = 4, VN_TOKBERT_LOWER = 8 };
+enum { VN_TOKBERT_CLEAN = 1, VN_TOKBERT_CHINESE = 2, VN_TOKBERT_STRIP = 4, VN_TOKBERT_LOWER = 8,
+       VN_TOKBERT_MARKS = 16 /* nonspacing marks dropped without NFD first (HF StripAccents) */ };
 enum {                        /* pre-tokenizer step kinds */
   VN_TOKPRE_SPLIT_REGEX = 1,  /* a regex id, b behaviour, c invert */
   VN_TOKPRE_SPLIT_STRING,     /* s1 pattern, b behaviour, c invert */
@@ -202,7 +203,8 @@ enum {                        /* decoder step kinds */
   VN_TOKDEC_BYTELEVEL = 1, VN_TOKDEC_REPLACE /* s1 (one char) -> s2 */,
   VN_TOKDEC_BYTEFALLBACK, VN_TOKDEC_FUSE, VN_TOKDEC_STRIP /* s1 char, a start */,
   VN_TOKDEC_METASPACE /* s1 replacement, a prepend scheme */,
-  VN_TOKDEC_JOIN_SPACE        /* no decoder: pieces joined by ' ' */
+  VN_TOKDEC_JOIN_SPACE,       /* no decoder: pieces joined by ' ' */
+  VN_TOKDEC_WORDPIECE         /* s1 continuing prefix, a cleanup: HF's WordPiece decoder (alone) */
 };
 
 #endif

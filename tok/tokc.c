@@ -921,7 +921,34 @@ typedef struct Front {
   Map ids;                     /* token string -> id: added tokens, then model vocab */
   char *progs[VN_TOKC_MAXSTEPS];  /* compiled split regexes (freed with the front) */
   int nprogs;
+  unsigned char other[8 * 512];   /* BertNormalizer clean_text: the ranges HF drops */
+  size_t n_other;
 } Front;
+
+/* HF's BertNormalizer drops "other" characters (Cc Cf Cs Co; not Cn, which its
+ * category tables do not list) but \t \n \r: their ranges as u32 pairs
+ * {first, last} for the step's first string. */
+static void other_ranges(Front *f) {
+  uint32_t cp, lo = 0;
+  int in = 0;
+  f->n_other = 0;
+  for (cp = 0; cp <= 0x110000; cp++) {
+    int c = 0;
+    if (cp < 0x110000) {
+      utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)cp);
+      c = (k == UTF8PROC_CATEGORY_CC || k == UTF8PROC_CATEGORY_CF || k == UTF8PROC_CATEGORY_CS ||
+           k == UTF8PROC_CATEGORY_CO) && cp != '\t' && cp != '\n' && cp != '\r';
+    }
+    if (c && !in) { lo = cp; in = 1; }
+    if (!c && in && f->n_other + 8 <= sizeof f->other) {
+      uint32_t v[2] = {lo, cp - 1};
+      int k;
+      for (k = 0; k < 8; k++) f->other[f->n_other + (size_t)k] = (unsigned char)(v[k / 4] >> (8 * (k % 4)));
+      f->n_other += 8;
+      in = 0;
+    }
+  }
+}
 
 static VnStatus ferr(Front *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static VnStatus ferr(Front *f, const char *fmt, ...) {
@@ -1021,6 +1048,24 @@ static VnStatus norm_one(Front *f, json_t *n) {
   ty = jtype(n);
   if (!strcmp(ty, "NFC")) st.kind = VN_TOKNORM_NFC;
   else if (!strcmp(ty, "NFD")) st.kind = VN_TOKNORM_NFD;
+  else if (!strcmp(ty, "BertNormalizer")) {   /* strip_accents null: as lowercase */
+    json_t *sa = json_object_get(n, "strip_accents");
+    int lower = jbool(n, "lowercase", 1);
+    st.kind = VN_TOKNORM_BERT;
+    st.a = (jbool(n, "clean_text", 1) ? VN_TOKBERT_CLEAN : 0) | (jbool(n, "handle_chinese_chars", 1) ? VN_TOKBERT_CHINESE : 0) |
+           ((json_is_boolean(sa) ? json_is_true(sa) : lower) ? VN_TOKBERT_STRIP : 0) | (lower ? VN_TOKBERT_LOWER : 0);
+    if (st.a & VN_TOKBERT_CLEAN) {
+      if (!f->n_other) other_ranges(f);
+      st.s1.s = (const char *)f->other;
+      st.s1.len = f->n_other;
+    }
+  } else if (!strcmp(ty, "Lowercase")) {
+    st.kind = VN_TOKNORM_BERT;
+    st.a = VN_TOKBERT_LOWER;
+  } else if (!strcmp(ty, "StripAccents")) {
+    st.kind = VN_TOKNORM_BERT;
+    st.a = VN_TOKBERT_MARKS;
+  }
   else if (!strcmp(ty, "Prepend")) {
     st.kind = VN_TOKNORM_PREPEND;
     st.s1 = jstr(json_object_get(n, "prepend"));
@@ -1125,6 +1170,20 @@ static VnStatus pre_one(Front *f, json_t *n) {
   } else if (!strcmp(ty, "Digits")) {
     st.kind = VN_TOKPRE_DIGITS;
     st.a = jbool(n, "individual_digits", 0);
+  } else if (!strcmp(ty, "BertPreTokenizer")) {
+    st.kind = VN_TOKPRE_BERT;
+  } else if (!strcmp(ty, "WhitespaceSplit") || !strcmp(ty, "Whitespace")) {
+    /* HF: split on white space, removed; Whitespace: the matches of \w+|[^\w\s]+ kept */
+    VnTokcStr prog;
+    int ws = !strcmp(ty, "WhitespaceSplit");
+    const char *re = ws ? "\\s+" : "\\w+|[^\\w\\s]+";
+    if (f->nprogs == VN_TOKC_MAXSTEPS) return ferr(f, "too many split regexes");
+    if ((s = vn_tokc_regex(f->ctx, f->file, re, strlen(re), &prog)) != VN_OK) return s;
+    f->progs[f->nprogs++] = (char *)prog.s;
+    st.kind = VN_TOKPRE_SPLIT_PROG;
+    st.s1 = prog;
+    st.b = VN_TOKSPLIT_REMOVED;
+    st.c = !ws;
   } else {
     return ferr(f, "unsupported pre-tokenizer '%s'", ty);
   }
@@ -1159,6 +1218,12 @@ static VnStatus dec_one(Front *f, json_t *n) {
         return ferr(f, "unsupported Strip decoder (only one character, stop 0)");
     } else if (!strcmp(ty, "Metaspace")) {
       if ((s = metaspace(f, n, VN_TOKDEC_METASPACE, &st)) != VN_OK) return s;
+    } else if (!strcmp(ty, "WordPiece")) {
+      st.kind = VN_TOKDEC_WORDPIECE;
+      st.s1 = jstr(json_object_get(n, "prefix"));
+      if (!st.s1.s) { st.s1.s = "##"; st.s1.len = 2; }
+      if (st.s1.len > 64) return ferr(f, "WordPiece decoder prefix is longer than 64 bytes");
+      st.a = jbool(n, "cleanup", 1);
     } else {
       return ferr(f, "unsupported decoder '%s'", ty);
     }
@@ -1183,6 +1248,8 @@ static VnStatus dec_json(Front *f, json_t *n) {
     int kind = d->dec[k].kind;
     if (kind == VN_TOKDEC_BYTELEVEL && d->n_dec != 1)
       return ferr(f, "unsupported decoder: ByteLevel combined with other decoders");
+    if (kind == VN_TOKDEC_WORDPIECE && d->n_dec != 1)
+      return ferr(f, "unsupported decoder: WordPiece combined with other decoders");
     if (kind == VN_TOKDEC_BYTEFALLBACK) seen_bf = 1;
     else if (kind == VN_TOKDEC_FUSE) seen_fuse = 1;
     else if (kind == VN_TOKDEC_STRIP && seen_bf && !seen_fuse)
@@ -1296,15 +1363,27 @@ static json_t *load_json(VnCtx *ctx, const char *path, size_t flags) {
   return j;
 }
 
-/* model: the BPE options */
+/* model: the BPE or WordPiece options */
 static VnStatus json_model(Front *f, json_t *model) {
   VnTokDesc *d = f->d;
   json_t *v;
   const char *ty;
   if (!json_is_object(model)) return ferr(f, "no \"model\" object");
   ty = jtype(model);
+  if (!strcmp(ty, "WordPiece")) {
+    if (!json_is_object(json_object_get(model, "vocab"))) return ferr(f, "WordPiece model without vocab");
+    d->model = VN_TOKMODEL_WORDPIECE;
+    d->cont_prefix = jstr(json_object_get(model, "continuing_subword_prefix"));
+    if (!d->cont_prefix.s) { d->cont_prefix.s = "##"; d->cont_prefix.len = 2; }
+    if (d->cont_prefix.len > 64) return ferr(f, "WordPiece continuing_subword_prefix is longer than 64 bytes");
+    v = json_object_get(model, "max_input_chars_per_word");
+    d->max_chars = json_is_integer(v) ? (int32_t)json_integer_value(v) : 100;
+    if (json_is_integer(v) && (json_integer_value(v) < 0 || json_integer_value(v) > (1 << 30)))
+      return ferr(f, "WordPiece max_input_chars_per_word is out of range");
+    return VN_OK;
+  }
   if (strcmp(ty, "BPE") && !(!*ty && json_is_array(json_object_get(model, "merges"))))
-    return ferr(f, "unsupported model type '%s' (venus supports BPE)", *ty ? ty : "?");
+    return ferr(f, "unsupported model type '%s' (venus supports BPE and WordPiece)", *ty ? ty : "?");
   if (!json_is_object(json_object_get(model, "vocab")) || !json_is_array(json_object_get(model, "merges")))
     return ferr(f, "BPE model without vocab/merges");
   if ((v = json_object_get(model, "dropout")) && !json_is_null(v) && json_number_value(v) != 0)
@@ -1384,6 +1463,7 @@ static VnStatus json_merges(Front *f, json_t *model) {
   VnStatus st = VN_OK;
   Map mv;
   size_t i;
+  if (d->model == VN_TOKMODEL_WORDPIECE) merges = NULL;    /* WordPiece: no merges */
   d->n_merges = (int32_t)json_array_size(merges);
   d->merges = malloc(2 * ((size_t)d->n_merges + 1) * sizeof *d->merges);
   if (!d->merges || map_init(&mv, (size_t)d->n_vocab)) return FNOMEM(f);
@@ -1424,6 +1504,8 @@ static VnStatus json_merges(Front *f, json_t *model) {
         break;
       }
   }
+  if (st == VN_OK && d->model == VN_TOKMODEL_WORDPIECE && d->unk_id < 0)
+    return ferr(f, "WordPiece model: unk_token is missing or not in the vocabulary");
   return st;
 }
 
@@ -1471,6 +1553,14 @@ static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
   if (d->byte_level != (d->n_dec == 1 && d->dec[0].kind == VN_TOKDEC_BYTELEVEL))
     return ferr(f, d->byte_level ? "unsupported: a ByteLevel pre-tokenizer needs the ByteLevel decoder"
                                  : "unsupported: a ByteLevel decoder without the ByteLevel pre-tokenizer");
+  if (d->n_dec == 1 && d->dec[0].kind == VN_TOKDEC_WORDPIECE && d->dec[0].a) {
+    int32_t i;                           /* the runtime cleans a token in a 512-byte buffer */
+    for (i = 0; i < d->n_vocab; i++)
+      if (d->vocab[i].len > 500) return ferr(f, "WordPiece decoder cleanup: token %d is longer than 500 bytes", (int)i);
+    for (i = 0; i < d->n_added; i++)
+      if (d->added[i].content.len > 500)
+        return ferr(f, "WordPiece decoder cleanup: added token %d is longer than 500 bytes", (int)d->added[i].id);
+  }
   json_specials(f, cfg);
   return VN_OK;
 }

