@@ -130,10 +130,10 @@ static const uc *piece(const VnTok *t, uint32_t id, size_t *len) {
   return SEC(t, VN_TOKSEC_VSTR) + a;
 }
 
-/* The model-vocabulary id whose piece is s[0..n), or -1. */
-static int32_t vocab_find(const VnTok *t, const uc *s, size_t n) {
+/* The model-vocabulary id whose piece is s[0..n) (of FNV-1a hash hv), or -1. */
+static int32_t vocab_find_h(const VnTok *t, const uc *s, size_t n, uint32_t hv) {
   const uc *h = SEC(t, VN_TOKSEC_VHASH);
-  uint32_t mask = rd32(h) - 1, i = fnv1a(s, n) & mask, v;
+  uint32_t mask = rd32(h) - 1, i = hv & mask, v;
   size_t plen;
   const uc *p;
   for (;; i = (i + 1) & mask) {
@@ -143,6 +143,8 @@ static int32_t vocab_find(const VnTok *t, const uc *s, size_t n) {
     if (plen == n && !memcmp(p, s, n)) return (int32_t)(v - 1);
   }
 }
+
+static int32_t vocab_find(const VnTok *t, const uc *s, size_t n) { return vocab_find_h(t, s, n, fnv1a(s, n)); }
 
 /* Rank of the merge (left, right), or -1. */
 static int64_t merge_find(const VnTok *t, uint32_t left, uint32_t right) {
@@ -583,9 +585,92 @@ static void wp_word(Enc *e, const uc *s, size_t n) {
   e->wtop = mark;
 }
 
+/* ---- Unigram ---- */
+
+static double rdf64(const uc *p) {
+  uint64_t u = (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+  double x;
+  memcpy(&x, &u, 8);
+  return x;
+}
+
+typedef struct UNode { double score; uint32_t id, start; } UNode;
+
+/* One word, as HF's Unigram (encode_optimized): best[i] is the best path
+ * over the first i bytes; from each character boundary, in order, every piece
+ * that starts there is tried (found by extending the hash byte by byte while
+ * the prefix bitset says some piece goes on); a later candidate replaces the
+ * node only with a strictly higher score; a character no one-character piece
+ * covers gets the unk node (min score - 10). Then the path back, runs of unk
+ * fused into one string: its own piece if there is one, else its bytes'
+ * <0xXX> pieces when byte_fallback has them all, else unk. */
+static void uni_word(Enc *e, const uc *s, size_t n) {
+  const VnTok *t = e->t;
+  const uc *sc = SEC(t, VN_TOKSEC_SCORES), *up = SEC(t, VN_TOKSEC_UPREFIX) + 4;
+  uint32_t ubits = rd32(SEC(t, VN_TOKSEC_UPREFIX)) - 1, unk = par(t, VN_TOKPAR_UNK), c, h;
+  double unk_score = rdf64(sc) - 10.0;
+  size_t mark = e->wtop, st, l, k, np = 0, i, a, b;
+  UNode *best = wget(e, (n + 1) * sizeof *best);
+  uint32_t *path = wget(e, (n + 1) * sizeof *path);
+  int single;
+  if (!path) return;
+  for (i = 0; i <= n; i++) { best[i].start = NONE; best[i].score = 0; best[i].id = 0; }
+  for (st = 0; st < n; st += l) {
+    double base = best[st].score;
+    l = u8get(s, n, st, &c);
+    single = 0;
+    h = 2166136261u;
+    for (k = st; k < n; k++) {
+      h = (h ^ s[k]) * 16777619u;
+      if (!(up[(h & ubits) / 8] >> ((h & ubits) % 8) & 1)) break;
+      int32_t id = vocab_find_h(t, s + st, k + 1 - st, h);
+      if (id >= 0) {
+        double cand = rdf64(sc + 8 + 8 * (size_t)id) + base;
+        if (best[k + 1].start == NONE || cand > best[k + 1].score) {
+          best[k + 1].score = cand;
+          best[k + 1].start = (uint32_t)st;
+          best[k + 1].id = (uint32_t)id;
+        }
+        if (k + 1 - st == l) single = 1;
+      }
+    }
+    if (!single) {
+      double cand = unk_score + base;
+      if (best[st + l].start == NONE || cand > best[st + l].score) {
+        best[st + l].score = cand;
+        best[st + l].start = (uint32_t)st;
+        best[st + l].id = unk;
+      }
+    }
+  }
+  for (i = n; i > 0; i = best[i].start) path[np++] = (uint32_t)i;   /* ends, last first */
+  while (np) {
+    b = path[--np];
+    a = best[b].start;
+    if (best[b].id != unk) { emit(e, (int32_t)best[b].id); continue; }
+    while (np && best[path[np - 1]].id == unk) b = path[--np];      /* fuse the run */
+    {
+      int32_t id = vocab_find(t, s + a, b - a);
+      const uc *fb = SEC(t, VN_TOKSEC_FBIDS);
+      if (id >= 0) { emit(e, id); continue; }
+      if (par(t, VN_TOKPAR_FLAGS) & VN_TOKF_BYTE_FALLBACK) {
+        for (k = a; k < b && rd32(fb + 4 * (size_t)s[k]) != NONE; k++) {}
+        if (k == b) {
+          for (k = a; k < b; k++) emit(e, (int32_t)rd32(fb + 4 * (size_t)s[k]));
+          continue;
+        }
+      }
+      emit(e, (int32_t)unk);
+    }
+  }
+  e->wtop = mark;
+}
+
 /* The model on one word. */
 static void model_word(Enc *e, const uc *s, size_t n) {
-  if (e->t->priv[VN_TOKSEC_MODEL - 1]) wp_word(e, s, n);
+  const uc *m = SEC(e->t, VN_TOKSEC_MODEL);
+  if (m && rd32(m) == VN_TOKMODEL_UNIGRAM) uni_word(e, s, n);
+  else if (m) wp_word(e, s, n);
   else bpe_word(e, s, n);
 }
 
@@ -1426,7 +1511,15 @@ int vn_tok_load(VnTok *t, const unsigned char *blob, size_t len) {
   if (t->priv[VN_TOKSEC_MODEL - 1]) {          /* WordPiece: kind, max chars, two strings */
     size_t l = SECLEN(t, VN_TOKSEC_MODEL), w1, w2;
     p = SEC(t, VN_TOKSEC_MODEL);
-    if (l < 16 || rd32(p) != VN_TOKMODEL_WORDPIECE || par(t, VN_TOKPAR_UNK) >= nv) return -1;
+    if (l < 16 || (rd32(p) != VN_TOKMODEL_WORDPIECE && rd32(p) != VN_TOKMODEL_UNIGRAM) ||
+        par(t, VN_TOKPAR_UNK) >= nv)
+      return -1;
+    if (rd32(p) == VN_TOKMODEL_UNIGRAM) {      /* scores of every id, a power-of-two prefix bitset */
+      uint32_t nb;
+      if (!sec_ok(t, VN_TOKSEC_SCORES, 8 + 8 * (size_t)nv) || !sec_ok(t, VN_TOKSEC_UPREFIX, 4)) return -1;
+      nb = rd32(SEC(t, VN_TOKSEC_UPREFIX));
+      if (nb < 8 || (nb & (nb - 1)) || SECLEN(t, VN_TOKSEC_UPREFIX) < 4 + (size_t)nb / 8) return -1;
+    }
     w1 = rd32(p + 8);
     if (w1 > 64 || 12 + pad4(w1) + 4 > l) return -1;
     w2 = rd32(p + 12 + pad4(w1));

@@ -128,9 +128,14 @@ enum {                        /* section tags */
   VN_TOKSEC_MODEL,            /* optional (absent: BPE): u32 VN_TOKMODEL_*, u32 max chars per
                                  word, then two strings (u32 len, bytes padded to 4): the word
                                  prefix and the continuing-subword prefix of WordPiece */
+  VN_TOKSEC_SCORES,           /* Unigram: f64 min score, then f64[n_vocab] piece scores (each as
+                                 u32 low word, u32 high word of the IEEE 754 bits) */
+  VN_TOKSEC_UPREFIX,          /* Unigram: u32 nbits (power of 2), u8[nbits / 8]: bit
+                                 fnv1a(p) & (nbits - 1) is set for every prefix p of every
+                                 piece, so the lattice stops extending a match early */
   VN_TOKSEC_END_
 };
-enum { VN_TOKMODEL_BPE, VN_TOKMODEL_WORDPIECE };
+enum { VN_TOKMODEL_BPE, VN_TOKMODEL_WORDPIECE, VN_TOKMODEL_UNIGRAM };
 /* Trie: u32 n_nodes, u32 root[256] (child node or 0), n_nodes x {u32 edge_start,
  * u32 n_edges, u32 added index + 1 or 0}, u32 n_edges, n_edges x u32
  * (child << 8 | byte) sorted by byte. Node 0 is the root. */

@@ -803,6 +803,51 @@ static VnStatus w_post(W *w) {
   return VN_OK;
 }
 
+static void b_f64(Buf *b, double x) {
+  uint64_t u;
+  memcpy(&u, &x, 8);
+  b_u32(b, (uint32_t)u);
+  b_u32(b, (uint32_t)(u >> 32));
+}
+
+/* MODEL, SCORES, UPREFIX for a Unigram model: the scores (min first) and a
+ * bitset over FNV-1a of every prefix of every piece, sized 16 bits a prefix. */
+static VnStatus w_unigram(W *w) {
+  const VnTokDesc *d = w->d;
+  Buf *m = SECB(w, VN_TOKSEC_MODEL), *sc = SECB(w, VN_TOKSEC_SCORES), *up = SECB(w, VN_TOKSEC_UPREFIX);
+  double mn = 0;
+  size_t nbits, npre = 0, k;
+  unsigned char *bits;
+  int32_t i, seen = 0;
+  if (d->unk_id < 0) return werr(w, VN_ERR_INPUT, "a Unigram tokenizer needs unk_id");
+  b_u32(m, VN_TOKMODEL_UNIGRAM);
+  b_u32(m, 0);
+  b_str(m, NULL, 0);
+  b_str(m, NULL, 0);
+  for (i = 0; i < d->n_vocab; i++)
+    if (d->vocab[i].s) {
+      if (!seen || d->scores[i] < mn) mn = d->scores[i];
+      seen = 1;
+      npre += d->vocab[i].len;
+    }
+  b_f64(sc, mn);
+  for (i = 0; i < w->nv; i++) b_f64(sc, i < d->n_vocab && d->vocab[i].s ? d->scores[i] : 0.0);
+  for (nbits = 64; nbits < 16 * npre && nbits < ((size_t)1 << 28); nbits *= 2) {}
+  if (!(bits = calloc(nbits / 8, 1))) return NOMEM(w);
+  for (i = 0; i < d->n_vocab; i++) {
+    uint32_t h = 2166136261u;
+    if (!d->vocab[i].s) continue;
+    for (k = 0; k < d->vocab[i].len; k++) {
+      h = (h ^ (unsigned char)d->vocab[i].s[k]) * 16777619u;
+      bits[(h & (nbits - 1)) / 8] |= (unsigned char)(1u << ((h & (nbits - 1)) % 8));
+    }
+  }
+  b_u32(up, (uint32_t)nbits);
+  b_put(up, bits, nbits / 8);
+  free(bits);
+  return VN_OK;
+}
+
 /* MODEL (WordPiece only) and LOWER (when a BertNormalizer step lowercases). */
 static VnStatus w_model(W *w) {
   const VnTokDesc *d = w->d;
@@ -814,6 +859,10 @@ static VnStatus w_model(W *w) {
     b_u32(m, (uint32_t)d->max_chars);
     b_str(m, d->word_prefix.s, d->word_prefix.len);
     b_str(m, d->cont_prefix.s, d->cont_prefix.len);
+  }
+  if (d->model == VN_TOKMODEL_UNIGRAM) {
+    VnStatus st = w_unigram(w);
+    if (st != VN_OK) return st;
   }
   for (s = 0; s < d->n_norm; s++)
     if (d->norm[s].kind == VN_TOKNORM_BERT && (d->norm[s].a & VN_TOKBERT_LOWER)) lower = 1;
@@ -922,6 +971,7 @@ typedef struct Front {
   char *progs[VN_TOKC_MAXSTEPS];  /* compiled split regexes (freed with the front) */
   int nprogs;
   unsigned char other[8 * 512];   /* BertNormalizer clean_text: the ranges HF drops */
+  double *scores;                 /* Unigram piece scores (freed with the front) */
   size_t n_other;
 } Front;
 
@@ -1370,6 +1420,13 @@ static VnStatus json_model(Front *f, json_t *model) {
   const char *ty;
   if (!json_is_object(model)) return ferr(f, "no \"model\" object");
   ty = jtype(model);
+  if (!strcmp(ty, "Unigram")) {
+    if (!json_is_array(json_object_get(model, "vocab"))) return ferr(f, "Unigram model without a vocab list");
+    d->model = VN_TOKMODEL_UNIGRAM;
+    d->byte_fallback = jbool(model, "byte_fallback", 0);
+    d->fuse_unk = 1;                           /* HF's Unigram always fuses unknown characters */
+    return VN_OK;
+  }
   if (!strcmp(ty, "WordPiece")) {
     if (!json_is_object(json_object_get(model, "vocab"))) return ferr(f, "WordPiece model without vocab");
     d->model = VN_TOKMODEL_WORDPIECE;
@@ -1423,6 +1480,45 @@ static VnStatus json_vocab(Front *f, json_t *vocab) {
   return VN_OK;
 }
 
+/* Unigram model.vocab: [[piece, score], ...], id = position; a piece listed
+ * twice is refused (HF's map would keep one of them). */
+static VnStatus json_vocab_list(Front *f, json_t *vocab) {
+  VnTokDesc *d = f->d;
+  json_t *x;
+  size_t i;
+  double *sc;
+  Map seen;
+  if (json_array_size(vocab) == 0) return ferr(f, "Unigram model with an empty vocab");
+  if (json_array_size(vocab) >= (1 << 27)) return ferr(f, "Unigram vocab too large");
+  d->n_vocab = (int32_t)json_array_size(vocab);
+  d->vocab = calloc((size_t)d->n_vocab + 1, sizeof *d->vocab);
+  sc = calloc((size_t)d->n_vocab + 1, sizeof *sc);
+  if (!d->vocab || !sc || map_init(&f->ids, (size_t)d->n_vocab + 1024) || map_init(&seen, (size_t)d->n_vocab)) {
+    free(sc);
+    return FNOMEM(f);
+  }
+  f->scores = sc;
+  d->scores = sc;
+  json_array_foreach(vocab, i, x) {
+    VnTokcStr p = jstr(json_array_get(x, 0));
+    json_t *v = json_array_get(x, 1);
+    if (!json_is_array(x) || json_array_size(x) != 2 || !p.s || !json_is_number(v)) {
+      free(seen.slot);
+      return ferr(f, "Unigram vocab entry %d is not [piece, score]", (int)i);
+    }
+    if (!p.len) { free(seen.slot); return ferr(f, "Unigram vocab entry %d is an empty piece", (int)i); }
+    if (map_get(&seen, p.s, p.len) >= 0) {
+      free(seen.slot);
+      return ferr(f, "Unigram vocab lists the piece '%.40s' twice", p.s);
+    }
+    map_put(&seen, p.s, p.len, (int32_t)i);
+    d->vocab[i] = p;
+    sc[i] = json_number_value(v);
+  }
+  free(seen.slot);
+  return VN_OK;
+}
+
 /* added_tokens: HF matches special ones first, then the others; then the
  * token -> id map for the post-processor and bos/eos gets the model vocab */
 static VnStatus json_added(Front *f, json_t *added) {
@@ -1463,7 +1559,7 @@ static VnStatus json_merges(Front *f, json_t *model) {
   VnStatus st = VN_OK;
   Map mv;
   size_t i;
-  if (d->model == VN_TOKMODEL_WORDPIECE) merges = NULL;    /* WordPiece: no merges */
+  if (d->model != VN_TOKMODEL_BPE) merges = NULL;    /* WordPiece, Unigram: no merges */
   d->n_merges = (int32_t)json_array_size(merges);
   d->merges = malloc(2 * ((size_t)d->n_merges + 1) * sizeof *d->merges);
   if (!d->merges || map_init(&mv, (size_t)d->n_vocab)) return FNOMEM(f);
@@ -1495,6 +1591,14 @@ static VnStatus json_merges(Front *f, json_t *model) {
   }
   free(mv.slot);
   d->unk_id = -1;
+  if (d->model == VN_TOKMODEL_UNIGRAM) {
+    v = json_object_get(model, "unk_id");
+    if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) < d->n_vocab)
+      d->unk_id = (int32_t)json_integer_value(v);
+    else if (v && !json_is_null(v)) return ferr(f, "Unigram model: unk_id is out of range");
+    else return ferr(f, "Unigram model without unk_id (unknown characters would fail)");
+    return st;
+  }
   if ((v = json_object_get(model, "unk_token")) && json_is_string(v)) {
     VnTokcStr u = jstr(v);
     size_t k;
@@ -1543,7 +1647,9 @@ static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
   VnTokDesc *d = f->d;
   json_t *model = json_object_get(root, "model");
   VnStatus st;
-  if ((st = json_model(f, model)) != VN_OK || (st = json_vocab(f, json_object_get(model, "vocab"))) != VN_OK ||
+  if ((st = json_model(f, model)) != VN_OK ||
+      (st = d->model == VN_TOKMODEL_UNIGRAM ? json_vocab_list(f, json_object_get(model, "vocab"))
+                                            : json_vocab(f, json_object_get(model, "vocab"))) != VN_OK ||
       (st = json_added(f, json_object_get(root, "added_tokens"))) != VN_OK || (st = json_merges(f, model)) != VN_OK ||
       (st = each_leaf(f, json_object_get(root, "normalizer"), "normalizers", norm_one)) != VN_OK ||
       (st = each_leaf(f, json_object_get(root, "pre_tokenizer"), "pretokenizers", pre_one)) != VN_OK ||
@@ -1588,6 +1694,7 @@ VnStatus vn_tokc_compile_json(VnCtx *ctx, const char *tokenizer_json, const char
   free(d.merges);
   free(d.added);
   free(f.ids.slot);
+  free(f.scores);
   while (f.nprogs) free(f.progs[--f.nprogs]);
   json_decref(root);
   if (cfg) json_decref(cfg);
