@@ -1041,10 +1041,10 @@ static uint32_t nfc_ccc(const VnTok *t, uint32_t cp) {
 }
 
 /* Full canonical decomposition of cp (not Hangul): pool slice, or NULL. */
-static const uc *nfc_decomp(const VnTok *t, uint32_t cp, uint32_t *len) {
-  const uc *p = SEC(t, VN_TOKSEC_NFC_DEC), *r = p + 4;
+static const uc *nfc_decomp(const VnTok *t, uint32_t cp, uint32_t *len, int compat) {
+  const uc *p = SEC(t, compat ? VN_TOKSEC_NFKC_DEC : VN_TOKSEC_NFC_DEC), *r = p + 4;
   uint32_t n = rd32(p), lo = 0, hi = n, mid, c, v;
-  if (cp < 0xC0 || cp >= 0x110000u) return NULL;
+  if (cp < (compat ? 0xA0u : 0xC0u) || cp >= 0x110000u) return NULL;
   while (lo < hi) {
     mid = lo + (hi - lo) / 2;
     c = rd32(r + 8 * (size_t)mid);
@@ -1082,9 +1082,9 @@ static uint32_t nfc_compose(const VnTok *t, uint32_t a, uint32_t b) {
 }
 
 /* NFD (compose 0) or NFC of s into out; returns the output length. */
-static size_t norm_unicode(Enc *e, const uc *s, size_t n, uc *out, int compose) {
+static size_t norm_unicode(Enc *e, const uc *s, size_t n, uc *out, int compose, int compat) {
   const VnTok *t = e->t;
-  size_t mark = e->wtop, i, m = 0, cap = 2 * n + 8, a, b, o;
+  size_t mark = e->wtop, i, m = 0, cap = (compat ? 6 : 2) * n + 8, a, b, o;
   uint32_t *cps, *tmp, cp, len, k;
   for (i = 0; i < n && s[i] < 0x80; i++) {}
   if (i == n) { memcpy(out, s, n); return n; }
@@ -1099,7 +1099,7 @@ static size_t norm_unicode(Enc *e, const uc *s, size_t n, uc *out, int compose) 
       cps[m++] = LBASE + si / NCOUNT;
       cps[m++] = VBASE + si % NCOUNT / TCOUNT;
       if (si % TCOUNT) cps[m++] = TBASE + si % TCOUNT;
-    } else if ((d = nfc_decomp(t, cp, &len)) != NULL) {
+    } else if ((d = nfc_decomp(t, cp, &len, compat)) != NULL) {
       for (k = 0; k < len; k++) cps[m++] = rd32(d + 4 * k);
     } else {
       cps[m++] = cp;
@@ -1137,6 +1137,96 @@ static size_t norm_unicode(Enc *e, const uc *s, size_t n, uc *out, int compose) 
   }
   for (i = 0, o = 0; i < m; i++) o += (size_t)u8put(cps[i], out + o);
   e->wtop = mark;
+  return o;
+}
+
+/* ---- Precompiled (SentencePiece charsmap) ---- */
+
+static uint32_t gclass(const VnTok *t, uint32_t cp) {   /* VN_TOKSEC_GRAPH lookup */
+  const uc *p = SEC(t, VN_TOKSEC_GRAPH);
+  uint32_t lo = 0, hi = rd32(p), mid;
+  while (hi - lo > 1) {
+    mid = lo + (hi - lo) / 2;
+    if ((rd32(p + 4 + 4 * (size_t)mid) >> 8) <= cp) lo = mid;
+    else hi = mid;
+  }
+  return rd32(p + 4 + 4 * (size_t)lo) & 0xFF;
+}
+
+/* UAX #29 between a (the state: the previous class, with GB11/GB12-13 folded in)
+ * and b: may the text break there? Updates the state. */
+static int gbreak(uint32_t *state, uint32_t b) {
+  uint32_t a = *state;
+  int brk;
+  if (a == VN_TOKG_CR && b == VN_TOKG_LF) brk = 0;                                         /* GB3 */
+  else if (a == VN_TOKG_CR || a == VN_TOKG_LF || a == VN_TOKG_CONTROL) brk = 1;             /* GB4 */
+  else if (b == VN_TOKG_CR || b == VN_TOKG_LF || b == VN_TOKG_CONTROL) brk = 1;             /* GB5 */
+  else if (a == VN_TOKG_L && (b == VN_TOKG_L || b == VN_TOKG_V || b == VN_TOKG_LV || b == VN_TOKG_LVT)) brk = 0;
+  else if ((a == VN_TOKG_LV || a == VN_TOKG_V) && (b == VN_TOKG_V || b == VN_TOKG_T)) brk = 0;   /* GB7 */
+  else if ((a == VN_TOKG_LVT || a == VN_TOKG_T) && b == VN_TOKG_T) brk = 0;               /* GB8 */
+  else if (b == VN_TOKG_EXTEND || b == VN_TOKG_ZWJ || b == VN_TOKG_SPACINGMARK || a == VN_TOKG_PREPEND) brk = 0;
+  else if (a == VN_TOKG_EZWJ && b == VN_TOKG_EXTPICT) brk = 0;                              /* GB11 */
+  else if (a == VN_TOKG_RI && b == VN_TOKG_RI) brk = 0;                                    /* GB12/13 */
+  else brk = 1;                                                                             /* GB999 */
+  if (a == VN_TOKG_RI && b == VN_TOKG_RI) *state = VN_TOKG_OTHER;     /* a pair is complete */
+  else if (a == VN_TOKG_EXTPICT && b == VN_TOKG_EXTEND) *state = VN_TOKG_EXTPICT;
+  else if (a == VN_TOKG_EXTPICT && b == VN_TOKG_ZWJ) *state = VN_TOKG_EZWJ;
+  else *state = b;
+  return brk;
+}
+
+/* The shortest charsmap key that is a prefix of s[i..j): its string index, or -1. */
+static long pc_shortest(const Trie *tr, const uc *s, size_t i, size_t j) {
+  uint32_t node, lo, hi, mid, e;
+  if (i >= j || !(node = rd32(tr->root + 4 * (size_t)s[i]))) return -1;
+  for (i++;; i++) {
+    const uc *nd = tr->nodes + 12 * (size_t)node;
+    if (rd32(nd + 8)) return (long)rd32(nd + 8) - 1;
+    if (i >= j) return -1;
+    lo = rd32(nd); hi = lo + rd32(nd + 4);
+    node = 0;
+    while (lo < hi) {
+      mid = lo + (hi - lo) / 2;
+      e = rd32(tr->edges + 4 * (size_t)mid);
+      if ((e & 0xFF) == s[i]) { node = e >> 8; break; }
+      if ((e & 0xFF) < s[i]) lo = mid + 1;
+      else hi = mid;
+    }
+    if (!node) return -1;
+  }
+}
+
+/* HF's Precompiled: per extended grapheme cluster; one under 6 bytes that
+ * starts with a key becomes that key's string whole (HF's rule, kept as is);
+ * else each character that starts with a key becomes its string. */
+static size_t norm_precompiled(Enc *e, const uc *s, size_t n, uc *out) {
+  const VnTok *t = e->t;
+  const uc *st = SEC(t, VN_TOKSEC_PCMAP_STR), *pool;
+  uint32_t ns = rd32(st), cp, state;
+  size_t a = 0, b, o = 0, i, l;
+  long k;
+  Trie tr;
+  trie_get(t, VN_TOKSEC_PCMAP_TRIE, &tr);
+  pool = st + 4 + 8 * (size_t)ns + 4;
+#define PC_OUT(ix) do { memcpy(out + o, pool + rd32(st + 4 + 8 * (size_t)(ix)), rd32(st + 8 + 8 * (size_t)(ix))); \
+                        o += rd32(st + 8 + 8 * (size_t)(ix)); } while (0)
+  while (a < n) {
+    b = a + u8get(s, n, a, &cp);
+    state = gclass(t, cp);
+    while (b < n) {
+      l = u8get(s, n, b, &cp);
+      if (gbreak(&state, gclass(t, cp))) break;
+      b += l;
+    }
+    if (b - a < 6 && (k = pc_shortest(&tr, s, a, b)) >= 0) { PC_OUT(k); a = b; continue; }
+    for (i = a; i < b; i += l) {
+      l = u8get(s, n, i, &cp);
+      if ((k = pc_shortest(&tr, s, i, i + l)) >= 0) PC_OUT(k);
+      else { memcpy(out + o, s + i, l); o += l; }
+    }
+    a = b;
+  }
+#undef PC_OUT
   return o;
 }
 
@@ -1209,7 +1299,7 @@ static size_t norm_bert(Enc *e, const uc *s, size_t n, uc *out, uint32_t fl, con
     o = m;
   }
   if (fl & VN_TOKBERT_STRIP) {
-    m = norm_unicode(e, a, o, b, 0);
+    m = norm_unicode(e, a, o, b, 0, 0);
     for (i = 0, o = 0; i < m; i += l) {
       l = u8get(b, m, i, &c);
       if (!(ucls(t, c) & VN_TOKU_M)) { memcpy(a + o, b + i, l); o += l; }
@@ -1300,8 +1390,67 @@ static void segment(Enc *e, const uc *s, size_t n, int at0) {
       switch (st.kind) {
       case VN_TOKNORM_NFC:
       case VN_TOKNORM_NFD:
-        o = norm_unicode(e, s, n, out, st.kind == VN_TOKNORM_NFC);
+        o = norm_unicode(e, s, n, out, st.kind == VN_TOKNORM_NFC, 0);
         break;
+      case VN_TOKNORM_PRECOMPILED:
+        o = norm_precompiled(e, s, n, out);
+        break;
+      case VN_TOKNORM_NFKC:
+      case VN_TOKNORM_NFKD:
+        o = norm_unicode(e, s, n, out, st.kind == VN_TOKNORM_NFKC, 1);
+        break;
+      case VN_TOKNORM_STRIP: {            /* HF strip: white space off either end */
+        size_t a = 0, b = n, q;
+        uint32_t c;
+        while (st.a && a < b) {
+          size_t l = u8get(s, n, a, &c);
+          if (!(ucls(t, c) & VN_TOKU_WS)) break;
+          a += l;
+        }
+        while (st.b && b > a) {
+          q = u8back(s, b);
+          if (q < a) q = a;
+          u8get(s, b, q, &c);
+          if (!(ucls(t, c) & VN_TOKU_WS)) break;
+          b = q;
+        }
+        memcpy(out, s + a, b - a);
+        o = b - a;
+        break;
+      }
+      case VN_TOKNORM_REPLACE_PROG: {     /* every leftmost-first match -> s2 */
+        Vm vm;
+        size_t m2 = e->wtop, ms, me;
+        uint32_t c;
+        vm.np = rd32(st.s1);
+        vm.code = st.s1 + 4;
+        vm.data = st.s1 + 4 + 12 * (size_t)vm.np;
+        vm.gen = 0;
+        vm.mark = wget(e, 4 * (size_t)vm.np);
+        vm.cl = wget(e, 8 * (size_t)vm.np);
+        vm.nl = wget(e, 8 * (size_t)vm.np);
+        vm.stk = wget(e, 4 * (2 * (size_t)vm.np + 2));
+        if (!vm.stk) return;
+        memset(vm.mark, 0, 4 * (size_t)vm.np);
+        for (i = 0; i < n;) {
+          if (!vm_find(t, &vm, s, n, i, &ms, &me)) { memcpy(out + o, s + i, n - i); o += n - i; break; }
+          memcpy(out + o, s + i, ms - i);
+          o += ms - i;
+          if (me == ms) {                  /* an empty match replaces nothing (see docs) */
+            if (ms >= n) break;
+            size_t l = u8get(s, n, ms, &c);
+            memcpy(out + o, s + ms, l);
+            o += l;
+            i = ms + l;
+            continue;
+          }
+          memcpy(out + o, st.s2, st.l2);
+          o += st.l2;
+          i = me;
+        }
+        e->wtop = m2;
+        break;
+      }
       case VN_TOKNORM_BERT:
         o = norm_bert(e, s, n, out, st.a, st.s1, st.l1);
         break;
@@ -1340,6 +1489,9 @@ static int sec_ok(const VnTok *t, int tag, size_t min) {
   return t->priv[tag - 1] != NULL && SECLEN(t, tag) >= min;
 }
 
+static int trie_ok(const VnTok *t, int tag, uint32_t nadded);
+static int pcmap_ok(const VnTok *t);
+
 static int steps_ok(const VnTok *t, int tag, int *has_nfc) {
   const uc *p = SEC(t, tag);
   size_t len = SECLEN(t, tag), sz;
@@ -1353,7 +1505,11 @@ static int steps_ok(const VnTok *t, int tag, int *has_nfc) {
   for (i = 0; i < n; i++) {
     if (!(sz = step_parse(p, len, &st))) return 0;
     if (tag == VN_TOKSEC_NORM) {
-      if (st.kind < VN_TOKNORM_NFC || st.kind > VN_TOKNORM_BERT) return 0;
+      if (st.kind < VN_TOKNORM_NFC || st.kind > VN_TOKNORM_PRECOMPILED) return 0;
+      if (st.kind == VN_TOKNORM_PRECOMPILED && !pcmap_ok(t)) return 0;
+      if ((st.kind == VN_TOKNORM_NFKC || st.kind == VN_TOKNORM_NFKD) && !t->priv[VN_TOKSEC_NFKC_DEC - 1]) return 0;
+      if (st.kind == VN_TOKNORM_NFKC || st.kind == VN_TOKNORM_NFKD) *has_nfc = 1;
+      if (st.kind == VN_TOKNORM_REPLACE_PROG && !prog_ok(st.s1, st.l1)) return 0;
       if (st.kind <= VN_TOKNORM_NFD || (st.kind == VN_TOKNORM_BERT && (st.a & VN_TOKBERT_STRIP))) *has_nfc = 1;
       if (st.kind == VN_TOKNORM_BERT && (st.a & VN_TOKBERT_LOWER) && !t->priv[VN_TOKSEC_LOWER - 1]) return 0;
     } else if (tag == VN_TOKSEC_PRE) {
@@ -1371,6 +1527,45 @@ static int steps_ok(const VnTok *t, int tag, int *has_nfc) {
     }
     p += sz;
     len -= sz;
+  }
+  return 1;
+}
+
+/* Precompiled's sections: a valid trie whose values index the strings, the
+ * strings inside their pool, a grapheme class table starting at U+0000. */
+static int pcmap_ok(const VnTok *t) {
+  const uc *p = SEC(t, VN_TOKSEC_PCMAP_STR), *g = SEC(t, VN_TOKSEC_GRAPH);
+  size_t l = SECLEN(t, VN_TOKSEC_PCMAP_STR);
+  uint32_t n, pl, i;
+  if (!p || !g || l < 8 || SECLEN(t, VN_TOKSEC_GRAPH) < 8) return 0;
+  n = rd32(p);
+  if (n > (l - 8) / 8) return 0;
+  pl = rd32(p + 4 + 8 * (size_t)n);
+  if (pl > l - 8 - 8 * (size_t)n) return 0;
+  for (i = 0; i < n; i++) {
+    uint32_t off = rd32(p + 4 + 8 * (size_t)i), len = rd32(p + 8 + 8 * (size_t)i);
+    if (off > pl || len > pl - off) return 0;
+  }
+  if (!t->priv[VN_TOKSEC_PCMAP_TRIE - 1] || !trie_ok(t, VN_TOKSEC_PCMAP_TRIE, n)) return 0;
+  n = rd32(g);
+  if (n < 1 || n > (SECLEN(t, VN_TOKSEC_GRAPH) - 4) / 4 || (rd32(g + 4) >> 8) != 0) return 0;
+  return 1;
+}
+
+/* A decomposition table: offsets inside the pool, and no character
+ * decomposing into more than mul code points per byte of its UTF-8 (the
+ * runtime sizes its buffers so). */
+static int dec_ok(const uc *p, size_t l, uint32_t mul) {
+  uint32_t x, v, i;
+  if (l < 8) return 0;
+  x = rd32(p);
+  if (x > (l - 8) / 8) return 0;
+  v = rd32(p + 4 + 8 * (size_t)x);           /* pool length */
+  if (v > (l - 8 - 8 * (size_t)x) / 4) return 0;
+  for (i = 0; i < x; i++) {
+    uint32_t cp = rd32(p + 4 + 8 * (size_t)i), d = rd32(p + 8 + 8 * (size_t)i);
+    uint32_t ul = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if ((d & 0xFF) > 32 || (d & 0xFF) > mul * ul || (d >> 8) > v || (d & 0xFF) > v - (d >> 8)) return 0;
   }
   return 1;
 }
@@ -1481,16 +1676,10 @@ int vn_tok_load(VnTok *t, const unsigned char *blob, size_t len) {
     if (!sec_ok(t, VN_TOKSEC_NFC_DEC, 8) || !sec_ok(t, VN_TOKSEC_NFC_CCC, 4) ||
         !sec_ok(t, VN_TOKSEC_NFC_COMP, 4))
       return -1;
-    p = SEC(t, VN_TOKSEC_NFC_DEC);
-    l = SECLEN(t, VN_TOKSEC_NFC_DEC);
-    x = rd32(p);
-    if (x > (l - 8) / 8) return -1;
-    v = rd32(p + 4 + 8 * (size_t)x);           /* pool length */
-    if (v > (l - 8 - 8 * (size_t)x) / 4) return -1;
-    for (i = 0; i < x; i++) {
-      uint32_t d = rd32(p + 8 + 8 * (size_t)i);
-      if ((d & 0xFF) > 32 || (d >> 8) > v || (d & 0xFF) > v - (d >> 8)) return -1;
-    }
+    (void)l;
+    if (!dec_ok(SEC(t, VN_TOKSEC_NFC_DEC), SECLEN(t, VN_TOKSEC_NFC_DEC), 2)) return -1;
+    if (t->priv[VN_TOKSEC_NFKC_DEC - 1] && !dec_ok(SEC(t, VN_TOKSEC_NFKC_DEC), SECLEN(t, VN_TOKSEC_NFKC_DEC), 6))
+      return -1;
     x = rd32(SEC(t, VN_TOKSEC_NFC_CCC));
     if (x > (SECLEN(t, VN_TOKSEC_NFC_CCC) - 4) / 4) return -1;
     x = rd32(SEC(t, VN_TOKSEC_NFC_COMP));
@@ -1565,6 +1754,9 @@ size_t vn_tok_work_size(const VnTok *t, size_t len) {
   for (k = 0; k < nnorm; k++) {
     step_get(t, VN_TOKSEC_NORM, k, &st);
     if (st.kind <= VN_TOKNORM_NFD) nfc = 2 * 4 * (2 * nb + 8) + 32;
+    if ((st.kind == VN_TOKNORM_NFKC || st.kind == VN_TOKNORM_NFKD) && 2 * 4 * (6 * nb + 8) + 32 > nfc)
+      nfc = 2 * 4 * (6 * nb + 8) + 32;
+    if (st.kind == VN_TOKNORM_REPLACE_PROG) norm += vm_bytes(rd32(st.s1)) + 32;
     if (st.kind == VN_TOKNORM_BERT)        /* its two buffers, then NFD's */
       nfc = (3 * nb + 8) + 8 * (3 * nb + 8) + 8 + 2 * 4 * (2 * 8 * (3 * nb + 8) + 8) + 96;
   }

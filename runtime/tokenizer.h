@@ -133,6 +133,13 @@ enum {                        /* section tags */
   VN_TOKSEC_UPREFIX,          /* Unigram: u32 nbits (power of 2), u8[nbits / 8]: bit
                                  fnv1a(p) & (nbits - 1) is set for every prefix p of every
                                  piece, so the lattice stops extending a match early */
+  VN_TOKSEC_NFKC_DEC,         /* only with NFKC/NFKD: full compatibility decompositions, laid
+                                 out as VN_TOKSEC_NFC_DEC */
+  VN_TOKSEC_PCMAP_TRIE,       /* Precompiled: the charsmap's keys as a trie (the added-token
+                                 format; a node's value is a string index + 1) */
+  VN_TOKSEC_PCMAP_STR,        /* u32 n, n x {u32 off, u32 len}, u32 pool_len, pool: replacements */
+  VN_TOKSEC_GRAPH,            /* Precompiled: grapheme break classes, u32 n, n x u32
+                                 (first_cp << 8 | VN_TOKG_*) ascending */
   VN_TOKSEC_END_
 };
 enum { VN_TOKMODEL_BPE, VN_TOKMODEL_WORDPIECE, VN_TOKMODEL_UNIGRAM };
@@ -166,7 +173,18 @@ enum {                        /* character classes (VN_TOKSEC_UCLASS): general c
 enum {                        /* normalizer step kinds */
   VN_TOKNORM_NFC = 1, VN_TOKNORM_NFD, VN_TOKNORM_PREPEND /* s1 */,
   VN_TOKNORM_REPLACE /* s1 -> s2 */,
-  VN_TOKNORM_BERT             /* a VN_TOKBERT_* (BertNormalizer; LOWER needs VN_TOKSEC_LOWER) */
+  VN_TOKNORM_BERT,            /* a VN_TOKBERT_* (BertNormalizer; LOWER needs VN_TOKSEC_LOWER);
+                                 s1: u32 {first, last} ranges clean_text drops (else class C) */
+  VN_TOKNORM_NFKC,            /* compatibility decomposition (VN_TOKSEC_NFKC_DEC), then as NFC */
+  VN_TOKNORM_NFKD,
+  VN_TOKNORM_STRIP,           /* a strip white space on the left, b on the right */
+  VN_TOKNORM_REPLACE_PROG,    /* s1 a compiled regex (VN_TOKRX_*): every match -> s2 */
+  VN_TOKNORM_PRECOMPILED      /* SentencePiece charsmap (VN_TOKSEC_PCMAP_*), per grapheme as HF */
+};
+enum {                        /* grapheme cluster break classes (UAX #29, as utf8proc has them) */
+  VN_TOKG_OTHER = 1, VN_TOKG_CR, VN_TOKG_LF, VN_TOKG_CONTROL, VN_TOKG_EXTEND, VN_TOKG_L, VN_TOKG_V,
+  VN_TOKG_T, VN_TOKG_LV, VN_TOKG_LVT, VN_TOKG_RI, VN_TOKG_SPACINGMARK, VN_TOKG_PREPEND, VN_TOKG_ZWJ,
+  VN_TOKG_EXTPICT = 19, VN_TOKG_EZWJ = 20
 };
 enum { VN_TOKBERT_CLEAN = 1, VN_TOKBERT_CHINESE = 2, VN_TOKBERT_STRIP = 4, VN_TOKBERT_LOWER = 8,
        VN_TOKBERT_MARKS = 16 /* nonspacing marks dropped without NFD first (HF StripAccents) */ };

@@ -228,6 +228,38 @@ static int comp_cmp(const void *x, const void *y) {
 /* NFC/NFD tables: canonical combining classes, full canonical decompositions
  * (Hangul syllables excluded: the runtime does them arithmetically) and the
  * primary composites as (first, second) -> composite. */
+/* NFKC/NFKD: the full compatibility decompositions, laid out as NFC_DEC;
+ * *ratio: the most bytes a character's decomposition has per byte of it. */
+static int sec_nfkc(Buf *dec, uint32_t *ratio) {
+  Buf pool = {0}, ent = {0};
+  uint32_t cp, nd = 0, pl = 0, i;
+  *ratio = 1;
+  for (cp = 0xA0; cp <= 0x10FFFF; cp++) {
+    utf8proc_int32_t d[32];
+    int bc = 0;
+    utf8proc_ssize_t n;
+    size_t bytes = 0;
+    if ((cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xAC00 && cp < 0xAC00 + 11172)) continue;
+    n = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 32, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT, &bc);
+    if (n <= 0 || n > 32 || (n == 1 && (uint32_t)d[0] == cp)) continue;
+    for (i = 0; i < (uint32_t)n; i++) bytes += utf8_len((uint32_t)d[i]);
+    while (bytes > *ratio * utf8_len(cp)) (*ratio)++;
+    if ((size_t)n > 6 * utf8_len(cp)) return -1;         /* runtime sizes cps as 6/byte */
+    b_u32(&ent, cp);
+    b_u32(&ent, pl << 8 | (uint32_t)n);
+    for (i = 0; i < (uint32_t)n; i++) b_u32(&pool, (uint32_t)d[i]);
+    pl += (uint32_t)n;
+    nd++;
+  }
+  b_u32(dec, nd);
+  b_put(dec, ent.p, ent.n);
+  b_u32(dec, pl);
+  b_put(dec, pool.p, pool.n);
+  free(pool.p);
+  free(ent.p);
+  return (dec->oom || pool.oom || ent.oom) ? -1 : 0;
+}
+
 static int sec_nfc(Buf *dec, Buf *ccc, Buf *comp, uint32_t *ratio) {
   Buf pool = {0}, ent = {0};
   Comp *cv = NULL;
@@ -306,6 +338,24 @@ static char *normalize_str(const VnTokDesc *d, const char *s, size_t len, size_t
       nx = (char *)(st->kind == VN_TOKNORM_NFC ? utf8proc_NFC((const utf8proc_uint8_t *)cur)
                                                 : utf8proc_NFD((const utf8proc_uint8_t *)cur));
       if (nx) n = strlen(nx);
+    } else if (st->kind == VN_TOKNORM_NFKC || st->kind == VN_TOKNORM_NFKD) {
+      nx = (char *)(st->kind == VN_TOKNORM_NFKC ? utf8proc_NFKC((const utf8proc_uint8_t *)cur)
+                                                 : utf8proc_NFKD((const utf8proc_uint8_t *)cur));
+      if (nx) n = strlen(nx);
+    } else if (st->kind == VN_TOKNORM_STRIP) {
+      size_t a = 0, b = n;
+      utf8proc_int32_t cp;
+      utf8proc_ssize_t l;
+      while (st->a && a < b && (l = utf8proc_iterate((const utf8proc_uint8_t *)cur + a, (utf8proc_ssize_t)(b - a), &cp)) > 0 &&
+             is_ws((uint32_t)cp))
+        a += (size_t)l;
+      while (st->b && b > a) {
+        size_t q = b - 1;
+        while (q > a && ((unsigned char)cur[q] & 0xC0) == 0x80) q--;
+        if (utf8proc_iterate((const utf8proc_uint8_t *)cur + q, (utf8proc_ssize_t)(b - q), &cp) <= 0 || !is_ws((uint32_t)cp)) break;
+        b = q;
+      }
+      if ((nx = malloc(b - a + 1))) { memcpy(nx, cur + a, b - a); nx[b - a] = 0; n = b - a; }
     } else if (st->kind == VN_TOKNORM_PREPEND) {
       if (!n) continue;
       if ((nx = malloc(n + st->s1.len + 1))) {
@@ -696,21 +746,34 @@ static VnStatus w_merges(W *w) {
  * much the normalizer and the pre-tokenizer can grow a text. */
 static VnStatus w_norm(W *w) {
   const VnTokDesc *d = w->d;
-  uint32_t nfc_ratio = 1;
+  uint32_t nfc_ratio = 1, nfkc_ratio = 1;
   int s, has_nfc = 0;
   for (s = 0; s < d->n_norm; s++)
     if (d->norm[s].kind == VN_TOKNORM_NFC || d->norm[s].kind == VN_TOKNORM_NFD ||
         (d->norm[s].kind == VN_TOKNORM_BERT && (d->norm[s].a & VN_TOKBERT_STRIP)))
       has_nfc = 1;
+  for (s = 0; s < d->n_norm; s++)
+    if (d->norm[s].kind == VN_TOKNORM_NFKC || d->norm[s].kind == VN_TOKNORM_NFKD) has_nfc = 2;
   if (has_nfc && sec_nfc(SECB(w, VN_TOKSEC_NFC_DEC), SECB(w, VN_TOKSEC_NFC_CCC), SECB(w, VN_TOKSEC_NFC_COMP),
                          &nfc_ratio))
     return werr(w, VN_ERR_INTERNAL, "cannot build the NFC tables");
+  if (has_nfc == 2 && sec_nfkc(SECB(w, VN_TOKSEC_NFKC_DEC), &nfkc_ratio))
+    return werr(w, VN_ERR_INTERNAL, "cannot build the NFKC tables");
   w->nm_mul = 1; w->nm_add = 0; w->pm = 1; w->pa = 0;
   for (s = 0; s < d->n_norm; s++) {
     const VnTokcStep *st = &d->norm[s];
     uint32_t f = 1;
     if (st->kind == VN_TOKNORM_NFC || st->kind == VN_TOKNORM_NFD) f = nfc_ratio;
-    else if (st->kind == VN_TOKNORM_BERT) f = 3 * (nfc_ratio > 2 ? nfc_ratio : 2);   /* CJK padded, NFD, lowercase */
+    else if (st->kind == VN_TOKNORM_NFKC || st->kind == VN_TOKNORM_NFKD) f = nfkc_ratio > nfc_ratio ? nfkc_ratio : nfc_ratio;
+    else if (st->kind == VN_TOKNORM_REPLACE_PROG) f = (uint32_t)(st->s2.len ? st->s2.len : 1);   /* a match is >= 1 byte */
+    else if (st->kind == VN_TOKNORM_PRECOMPILED) {   /* a key (or a longer grapheme) -> its string */
+      int32_t k;
+      for (k = 0; k < d->n_pcmap; k++)
+        while (d->pc_val[k].len > f * d->pc_key[k].len) f++;
+    }
+    else if (st->kind == VN_TOKNORM_BERT)     /* CJK padded (3 -> 5 bytes), NFD, lowercase (2 -> 3) */
+      f = ((st->a & VN_TOKBERT_CHINESE) ? 2 : 1) * ((st->a & VN_TOKBERT_STRIP) ? nfc_ratio : 1) *
+          ((st->a & VN_TOKBERT_LOWER) ? 2 : 1);
     else if (st->kind == VN_TOKNORM_REPLACE)
       f = (uint32_t)((st->s2.len + st->s1.len - 1) / (st->s1.len ? st->s1.len : 1));
     if (f < 1) f = 1;
@@ -729,6 +792,47 @@ static VnStatus w_norm(W *w) {
     if (w->pm > 64 || w->pa > 4096) return werr(w, VN_ERR_INPUT, "the pre-tokenizer can grow text too much");
   }
   return VN_OK;
+}
+
+/* PCMAP_TRIE, PCMAP_STR, GRAPH: a Precompiled normalizer's keys (a trie),
+ * their replacements, and the grapheme break classes from utf8proc. */
+static VnStatus w_pcmap(W *w) {
+  const VnTokDesc *d = w->d;
+  Buf *st = SECB(w, VN_TOKSEC_PCMAP_STR), *g = SECB(w, VN_TOKSEC_GRAPH);
+  TEnt *v;
+  int32_t i;
+  uint32_t cp, prev = 0, n = 0, off = 0;
+  size_t at;
+  if (!d->n_pcmap) return VN_OK;
+  if (!(v = calloc((size_t)d->n_pcmap, sizeof *v))) return NOMEM(w);
+  for (i = 0; i < d->n_pcmap; i++) {
+    v[i].s = (const unsigned char *)d->pc_key[i].s;
+    v[i].len = d->pc_key[i].len;
+    v[i].idx = (uint32_t)i;
+  }
+  if (sec_trie(SECB(w, VN_TOKSEC_PCMAP_TRIE), v, (size_t)d->n_pcmap)) {
+    free(v);
+    return werr(w, VN_ERR_INPUT, "the Precompiled charsmap is too large (trie of 2^24 nodes)");
+  }
+  free(v);
+  b_u32(st, (uint32_t)d->n_pcmap);
+  for (i = 0; i < d->n_pcmap; i++) {
+    b_u32(st, off);
+    b_u32(st, (uint32_t)d->pc_val[i].len);
+    off += (uint32_t)d->pc_val[i].len;
+  }
+  b_u32(st, off);
+  for (i = 0; i < d->n_pcmap; i++) b_put(st, d->pc_val[i].s, d->pc_val[i].len);
+  at = g->n;
+  b_u32(g, 0);
+  for (cp = 0; cp < 0x110000; cp++) {
+    uint32_t c = (cp >= 0xD800 && cp <= 0xDFFF) ? VN_TOKG_CONTROL
+                 : (uint32_t)utf8proc_get_property((utf8proc_int32_t)cp)->boundclass;
+    if (c < VN_TOKG_OTHER || c > VN_TOKG_EZWJ || (c >= 15 && c <= 18)) c = VN_TOKG_OTHER;
+    if (!cp || c != prev) { b_u32(g, cp << 8 | c); n++; prev = c; }
+  }
+  b_set32(g, at, n);
+  return (st->oom || g->oom) ? NOMEM(w) : VN_OK;
 }
 
 /* ADDED, TRIE_RAW, TRIE_NORM: the added tokens, and one trie for raw and one
@@ -955,7 +1059,8 @@ VnStatus vn_tokc_compile_desc(VnCtx *ctx, const VnTokDesc *d, unsigned char **bl
   if ((st = w_init(&w)) == VN_OK && (st = w_pieces(&w)) == VN_OK && (st = w_vhash(&w)) == VN_OK &&
       (st = w_wall(&w)) == VN_OK && (st = w_bytes(&w)) == VN_OK && (st = w_merges(&w)) == VN_OK &&
       (st = w_norm(&w)) == VN_OK && (st = w_added(&w)) == VN_OK && (st = w_steps(&w)) == VN_OK &&
-      (st = w_post(&w)) == VN_OK && (st = w_model(&w)) == VN_OK && (st = w_params(&w)) == VN_OK)
+      (st = w_post(&w)) == VN_OK && (st = w_model(&w)) == VN_OK && (st = w_pcmap(&w)) == VN_OK &&
+      (st = w_params(&w)) == VN_OK)
     st = w_assemble(&w, blob, len);
   w_free(&w);
   return st;
@@ -972,6 +1077,9 @@ typedef struct Front {
   int nprogs;
   unsigned char other[8 * 512];   /* BertNormalizer clean_text: the ranges HF drops */
   double *scores;                 /* Unigram piece scores (freed with the front) */
+  unsigned char *pc_blob;         /* Precompiled: the decoded charsmap, its keys, their replacements */
+  VnTokcStr *pc_key, *pc_val;
+  int32_t n_pc;
   size_t n_other;
 } Front;
 
@@ -1089,6 +1197,108 @@ static int regex_literal(VnTokcStr s) {
   return s.len > 0;
 }
 
+/* base64 (standard alphabet, '=' padding) into out; the decoded length, or -1. */
+static long b64_decode(const char *s, size_t n, unsigned char *out) {
+  uint32_t acc = 0;
+  int bits = 0;
+  long o = 0;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    int c = (unsigned char)s[i], v;
+    if (c == '=') break;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+') v = 62;
+    else if (c == '/') v = 63;
+    else return -1;
+    acc = acc << 6 | (uint32_t)v;
+    bits += 6;
+    if (bits >= 8) { bits -= 8; out[o++] = (unsigned char)(acc >> bits); }
+  }
+  return o;
+}
+
+/* Precompiled: SentencePiece's charsmap, u32 trie size, a darts-clone double
+ * array (u32 units) and the NUL-terminated replacements. Every key is walked
+ * out of the array with an explicit stack (keys of at most 64 bytes; the walk
+ * visits each unit once). */
+static VnStatus precompiled(Front *f, json_t *n) {
+  VnTokcStr b64 = jstr(json_object_get(n, "precompiled_charsmap"));
+  long len;
+  uint32_t tsize, nu, *u;
+  struct { uint32_t node; int c; int depth; } stk[65];
+  unsigned char key[65];
+  size_t cap = 0, sp, hits = 0;
+  if (f->pc_blob) return ferr(f, "unsupported: two Precompiled normalizers");
+  if (!b64.s || !b64.len) return ferr(f, "Precompiled normalizer without precompiled_charsmap");
+  if (!(f->pc_blob = malloc(b64.len))) return FNOMEM(f);
+  len = b64_decode(b64.s, b64.len, f->pc_blob);
+  if (len < 4) return ferr(f, "Precompiled normalizer: precompiled_charsmap is not base64 of a charsmap");
+  tsize = (uint32_t)f->pc_blob[0] | (uint32_t)f->pc_blob[1] << 8 | (uint32_t)f->pc_blob[2] << 16 | (uint32_t)f->pc_blob[3] << 24;
+  if (tsize % 4 || tsize < 4 || tsize > (uint32_t)len - 4) return ferr(f, "Precompiled normalizer: bad charsmap trie size");
+  nu = tsize / 4;
+  if (!(u = malloc((size_t)nu * 4))) return FNOMEM(f);
+  for (uint32_t i = 0; i < nu; i++) {
+    const unsigned char *q = f->pc_blob + 4 + 4 * (size_t)i;
+    u[i] = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+  }
+#define DA_OFF(x) (((x) >> 10) << (((x) & (1u << 9)) >> 6))
+#define DA_LABEL(x) ((x) & ((1u << 31) | 0xFFu))
+  sp = 0;
+  stk[0].node = DA_OFF(u[0]);                 /* the root's children are at node ^ c */
+  stk[0].c = 1;
+  stk[0].depth = 0;
+  sp = 1;
+  while (sp) {
+    uint32_t base = stk[sp - 1].node, child;
+    int c = stk[sp - 1].c, d = stk[sp - 1].depth;
+    if (c > 255) { sp--; continue; }
+    stk[sp - 1].c = c + 1;
+    child = base ^ (uint32_t)c;
+    if (child >= nu || DA_LABEL(u[child]) != (uint32_t)c) continue;
+    if (++hits > nu) { free(u); return ferr(f, "Precompiled normalizer: the charsmap trie is malformed (a cycle)"); }
+    key[d] = (unsigned char)c;
+    if ((u[child] >> 8) & 1) {                  /* a key ends here: its value at child ^ offset */
+      uint32_t leaf = child ^ DA_OFF(u[child]), val;
+      const char *r;
+      if (leaf >= nu) { free(u); return ferr(f, "Precompiled normalizer: charsmap value out of range"); }
+      val = u[leaf] & 0x7FFFFFFFu;
+      if (val >= (uint32_t)len - 4 - tsize) { free(u); return ferr(f, "Precompiled normalizer: charsmap string out of range"); }
+      r = (const char *)f->pc_blob + 4 + tsize + val;
+      if (!memchr(r, 0, (size_t)len - 4 - tsize - val)) { free(u); return ferr(f, "Precompiled normalizer: unterminated charsmap string"); }
+      if ((size_t)f->n_pc == cap) {
+        size_t nc = cap ? 2 * cap : 1024;
+        VnTokcStr *a = realloc(f->pc_key, nc * sizeof *a), *b;
+        if (a) f->pc_key = a;
+        b = a ? realloc(f->pc_val, nc * sizeof *b) : NULL;
+        if (!a || !b) { free(u); return FNOMEM(f); }
+        f->pc_val = b;
+        cap = nc;
+      }
+      if (!(f->pc_key[f->n_pc].s = malloc((size_t)d + 1))) { free(u); return FNOMEM(f); }
+      memcpy((char *)f->pc_key[f->n_pc].s, key, (size_t)d + 1);
+      f->pc_key[f->n_pc].len = (size_t)d + 1;
+      f->pc_val[f->n_pc].s = r;
+      f->pc_val[f->n_pc].len = strlen(r);
+      f->n_pc++;
+      if (f->n_pc >= (1 << 22)) { free(u); return ferr(f, "Precompiled normalizer: charsmap too large"); }
+    }
+    if (d + 1 >= 64) continue;                  /* keys this long: not followed */
+    stk[sp].node = child ^ DA_OFF(u[child]);
+    stk[sp].c = 1;
+    stk[sp].depth = d + 1;
+    sp++;
+  }
+#undef DA_OFF
+#undef DA_LABEL
+  free(u);
+  f->d->n_pcmap = f->n_pc;
+  f->d->pc_key = f->pc_key;
+  f->d->pc_val = f->pc_val;
+  return VN_OK;
+}
+
 static VnStatus norm_one(Front *f, json_t *n) {
   VnTokDesc *d = f->d;
   VnTokcStep st;
@@ -1098,6 +1308,17 @@ static VnStatus norm_one(Front *f, json_t *n) {
   ty = jtype(n);
   if (!strcmp(ty, "NFC")) st.kind = VN_TOKNORM_NFC;
   else if (!strcmp(ty, "NFD")) st.kind = VN_TOKNORM_NFD;
+  else if (!strcmp(ty, "NFKC")) st.kind = VN_TOKNORM_NFKC;
+  else if (!strcmp(ty, "Precompiled")) {
+    if ((s = precompiled(f, n)) != VN_OK) return s;
+    st.kind = VN_TOKNORM_PRECOMPILED;
+  }
+  else if (!strcmp(ty, "NFKD")) st.kind = VN_TOKNORM_NFKD;
+  else if (!strcmp(ty, "Strip")) {
+    st.kind = VN_TOKNORM_STRIP;
+    st.a = jbool(n, "strip_left", 1);
+    st.b = jbool(n, "strip_right", 1);
+  }
   else if (!strcmp(ty, "BertNormalizer")) {   /* strip_accents null: as lowercase */
     json_t *sa = json_object_get(n, "strip_accents");
     int lower = jbool(n, "lowercase", 1);
@@ -1125,8 +1346,15 @@ static VnStatus norm_one(Front *f, json_t *n) {
     st.kind = VN_TOKNORM_REPLACE;
     if ((s = pattern(f, json_object_get(n, "pattern"), &st.s1, &re)) != VN_OK) return s;
     st.s2 = jstr(json_object_get(n, "content"));
-    if (!st.s2.s || !st.s1.len || (re && !regex_literal(st.s1)))
-      return ferr(f, "unsupported Replace normalizer (only a literal pattern)");
+    if (!st.s2.s || !st.s1.len) return ferr(f, "Replace normalizer without pattern or content");
+    if (re && !regex_literal(st.s1)) {         /* compiled for the runtime's matcher */
+      VnTokcStr prog;
+      if (f->nprogs == VN_TOKC_MAXSTEPS) return ferr(f, "too many regexes");
+      if ((s = vn_tokc_regex(f->ctx, f->file, st.s1.s, st.s1.len, &prog)) != VN_OK) return s;
+      f->progs[f->nprogs++] = (char *)prog.s;
+      st.kind = VN_TOKNORM_REPLACE_PROG;
+      st.s1 = prog;
+    }
   } else {
     return ferr(f, "unsupported normalizer '%s'", ty);
   }
@@ -1659,6 +1887,17 @@ static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
   if (d->byte_level != (d->n_dec == 1 && d->dec[0].kind == VN_TOKDEC_BYTELEVEL))
     return ferr(f, d->byte_level ? "unsupported: a ByteLevel pre-tokenizer needs the ByteLevel decoder"
                                  : "unsupported: a ByteLevel decoder without the ByteLevel pre-tokenizer");
+  {
+    int k, hard = 0;
+    for (k = 0; k < d->n_norm; k++)
+      if (d->norm[k].kind == VN_TOKNORM_BERT || d->norm[k].kind == VN_TOKNORM_REPLACE_PROG ||
+          d->norm[k].kind == VN_TOKNORM_PRECOMPILED)
+        hard = 1;
+    for (k = 0; hard && k < d->n_added; k++)
+      if ((d->added[k].flags & VN_TOKADD_NORMALIZED) && d->added[k].content.len)
+        return ferr(f, "unsupported: added token %d is normalized, under a BertNormalizer, Lowercase, StripAccents "
+                       "Precompiled or regex Replace normalizer", (int)d->added[k].id);
+  }
   if (d->n_dec == 1 && d->dec[0].kind == VN_TOKDEC_WORDPIECE && d->dec[0].a) {
     int32_t i;                           /* the runtime cleans a token in a 512-byte buffer */
     for (i = 0; i < d->n_vocab; i++)
@@ -1695,6 +1934,8 @@ VnStatus vn_tokc_compile_json(VnCtx *ctx, const char *tokenizer_json, const char
   free(d.added);
   free(f.ids.slot);
   free(f.scores);
+  if (f.pc_key) for (int32_t k = 0; k < f.n_pc; k++) free((char *)f.pc_key[k].s);
+  free(f.pc_key); free(f.pc_val); free(f.pc_blob);
   while (f.nprogs) free(f.progs[--f.nprogs]);
   json_decref(root);
   if (cfg) json_decref(cfg);

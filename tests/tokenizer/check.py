@@ -230,7 +230,7 @@ def check_speed(venusc, models):
                     secs, (1 << 20) / max(secs, 1e-9) / 1e6, int(cnt) / max(secs, 1e-9) / 1e6))
             else:
                 line.append("%s %.3f s" % (label, secs))
-        say("%-8s speed: %s" % (name, "; ".join(line)))
+        say("%-14s speed: %s" % (name, "; ".join(line)))
 
 
 def check_synthetic(venusc):
@@ -397,6 +397,12 @@ def check_errors(venusc):
         f.write(open(kjv, "rb").read().replace(b'"model"', b'"\xff\xfe": 1, "model"', 1))
     cases.append((p, "invalid JSON"))
     cases.append((variant("unigram.json", lambda d: d["model"].update(type="Unigram")), "Unigram model without a vocab list"))
+    cases.append((variant("precompiled.json", lambda d: d.update(normalizer={"type": "Precompiled",
+                                                                         "precompiled_charsmap": "!!not base64"})),
+                  "precompiled_charsmap is not base64"))
+    cases.append((variant("precompiled2.json", lambda d: d.update(normalizer={"type": "Precompiled",
+                                                                          "precompiled_charsmap": "AAEAAAAA"})),
+                  "bad charsmap trie size"))
     cases.append((variant("unigram_unk.json", lambda d: d.update(model={"type": "Unigram", "vocab": [["a", -1.0]]})),
                   "Unigram model without unk_id"))
     cases.append((variant("unigram_dup.json", lambda d: d.update(model={"type": "Unigram", "unk_id": 0, "vocab": [
@@ -578,6 +584,45 @@ def check_llamacpp(venusc):
     say("llama.cpp files: bad vocabularies %d/%d give one line and exit 1" % (good, n))
 
 
+def check_wordpiece_binary(venusc):
+    """A BERT directory with a WordPiece tokenizer.json compiles into a binary that
+    takes text: `--embed -p TEXT` equals `--embed --ids` of `venusc tokenize --special`
+    (tests/fixtures/hf/bert, vocabulary 256: a WordPiece vocabulary of that size in
+    bert-uncased's layout)."""
+    src = os.path.join(ROOT, "tests", "fixtures", "hf", "bert")
+    d = os.path.join(OUT, "bert-wordpiece")
+    os.makedirs(d, exist_ok=True)
+    for f in ("config.json", "model.safetensors"):
+        shutil.copy(os.path.join(src, f), d)
+    tj = json.load(open(os.path.join(LOCAL, "bert-uncased", "tokenizer.json"), encoding="utf-8"))
+    words = "the a of and to in is was he it that for on with as his at by hello world".split()
+    v = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [chr(c) for c in range(97, 123)] + \
+        ["##" + chr(c) for c in range(97, 123)] + list(".,!?'-") + words + ["##s", "##ing", "##ed", "##ly"]
+    vocab = {t: i for i, t in enumerate(dict.fromkeys(v))}
+    tj["model"]["vocab"] = vocab
+    tj["added_tokens"] = [dict(a, id=vocab[a["content"]]) for a in tj["added_tokens"]]
+    for k in ("[CLS]", "[SEP]"):
+        tj["post_processor"]["special_tokens"][k]["ids"] = [vocab[k]]
+    with open(os.path.join(d, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tj, f, ensure_ascii=False)
+    binp = os.path.join(d, "bin")
+    text = "Hello, World! The [MASK] walked"
+    r = run([venusc, "compile", d, "-o", binp])
+    if r.returncode != 0:
+        fail("bert with WordPiece: compile failed: %s" % r.stderr.decode(errors="replace")[-300:])
+        return
+    ids = run([venusc, "tokenize", d, "--special", "--", text]).stdout.split()
+    a = run([binp, "--embed", "-p", text])
+    b = run([binp, "--embed", "--ids", ",".join(x.decode() for x in ids)])
+    good = a.returncode == 0 and a.stdout == b.stdout and a.stdout.startswith(b"[") and \
+        ids[0] == str(vocab["[CLS]"]).encode() and ids[-1] == str(vocab["[SEP]"]).encode() and \
+        str(vocab["[MASK]"]).encode() in ids
+    if not good:
+        fail("bert with WordPiece: --embed -p differs from --ids %s (rc %d, %r)" % (ids, a.returncode, a.stderr[-200:]))
+    say("bert with WordPiece tokenizer.json: binary --embed -p TEXT = --ids of its %d tokens: %s"
+        % (len(ids), "yes" if good else "NO"))
+
+
 def check_regex():
     """tests/tokenizer/regex.c: the compiled split regexes against the answers of
     another engine (tests/tokenizer/regex_cases.json), and patterns
@@ -627,6 +672,11 @@ def check_unit(models, venusc):
             b = os.path.join(d, name + ".blob")
             if run([venusc, "tokenize", os.path.join(d, name), "--emit-blob", b]).returncode == 0:
                 blobs += ["--blob", b]
+    for name in sorted(os.listdir(LOCAL)):      # the local WordPiece / Unigram / Precompiled files
+        if os.path.isdir(os.path.join(LOCAL, name)):
+            b = os.path.join(OUT, name + ".blob")
+            if run([venusc, "tokenize", os.path.join(LOCAL, name), "--emit-blob", b]).returncode == 0:
+                blobs += ["--blob", b]
     r = run([exe, os.path.join(FIX, "tiny-kjv", "tokenizer.json")] + [os.path.join(m, "tokenizer.json")
                                                                         for _, m in models] + blobs, env=env)
     out = r.stdout.decode(errors="replace")
@@ -653,13 +703,15 @@ def main():
              [(lambda n=n: check_fixture(venusc, n, os.path.join(LOCAL, n), os.path.join(LOCAL, n, "expected.json")))
               for n in local])
     t1 = time.time()
-    check_speed(venusc, [("tiny-kjv", os.path.join(FIX, "tiny-kjv"))] + models)
+    check_speed(venusc, [("tiny-kjv", os.path.join(FIX, "tiny-kjv"))] + models +
+                [(n, os.path.join(LOCAL, n)) for n in ("bert-uncased", "unigram-t5", "unigram-bytefb")])
     t2 = time.time()
     check_synthetic(venusc)
     check_errors(venusc)
     check_hostile(venusc)
     check_regex()
     check_llamacpp(venusc)
+    check_wordpiece_binary(venusc)
     t3 = time.time()
     check_unit(models, venusc)
     print("(time: fixtures %.0f s, speed %.0f s, errors %.0f s, unit %.0f s)" % (t1 - t0, t2 - t1, t3 - t2,

@@ -290,13 +290,14 @@ static int test_corrupt(const char *path) {
 }
 
 /* A compiled blob (venusc tokenize --emit-blob) with corruptions aimed at
- * its pre-tokenizer steps (compiled regexes), model and LOWER sections, which
- * random flips over the whole blob rarely reach: refused or run safely. */
+ * its normalizer and pre-tokenizer steps (compiled regexes), decoder, model,
+ * LOWER, Unigram, NFKC and Precompiled sections, which random flips over the
+ * whole blob rarely reach: refused or run safely (encode and decode). */
 static int test_corrupt_sections(const char *path) {
   FILE *f = fopen(path, "rb");
   unsigned char *blob, *c;
   long len;
-  size_t i, lo[3], hi[3];
+  size_t i, lo[12], hi[12];
   int it, loaded = 0, nsec = 0;
   VnTok t;
   CHECK(f, "%s: cannot open", path);
@@ -312,7 +313,9 @@ static int test_corrupt_sections(const char *path) {
     const unsigned char *e = blob + 16 + 12 * i;
     uint32_t tag = e[0] | (uint32_t)e[1] << 8, off = e[4] | (uint32_t)e[5] << 8 | (uint32_t)e[6] << 16 | (uint32_t)e[7] << 24;
     uint32_t sl = e[8] | (uint32_t)e[9] << 8 | (uint32_t)e[10] << 16 | (uint32_t)e[11] << 24;
-    if ((tag == VN_TOKSEC_PRE || tag == VN_TOKSEC_MODEL || tag == VN_TOKSEC_LOWER) && sl && nsec < 3) {
+    if ((tag == VN_TOKSEC_PRE || tag == VN_TOKSEC_MODEL || tag == VN_TOKSEC_LOWER || tag == VN_TOKSEC_NORM ||
+         tag == VN_TOKSEC_DEC || tag == VN_TOKSEC_SCORES || tag == VN_TOKSEC_UPREFIX || tag == VN_TOKSEC_NFKC_DEC ||
+         tag == VN_TOKSEC_PCMAP_TRIE || tag == VN_TOKSEC_PCMAP_STR || tag == VN_TOKSEC_GRAPH) && sl && nsec < 12) {
       lo[nsec] = off;
       hi[nsec++] = off + sl;
     }
@@ -331,11 +334,13 @@ static int test_corrupt_sections(const char *path) {
       void *work = malloc(w < ((size_t)1 << 28) ? w : 1);
       int32_t ids[1024];
       loaded++;
-      vn_tok_encode_opts(&t, s, n, it & 3, ids, 1024, work, w < ((size_t)1 << 28) ? w : 1);
+      long m = vn_tok_encode_opts(&t, s, n, it & 3, ids, 1024, work, w < ((size_t)1 << 28) ? w : 1);
+      char out[8192];
+      if (m > 0) vn_tok_decode(&t, ids, (size_t)(m < 1024 ? m : 1024), out, sizeof out);
       free(work);
     }
   }
-  printf("ok: %s: 3000 blobs corrupted in the pre-tokenizer/model sections (%d still loaded) ran without crashing\n",
+  printf("ok: %s: 3000 blobs corrupted in the pipeline/model sections (%d still loaded) ran without crashing\n",
          path, loaded);
   free(c);
   free(blob);
