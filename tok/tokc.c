@@ -1668,7 +1668,7 @@ static VnStatus json_model(Front *f, json_t *model) {
     return VN_OK;
   }
   if (strcmp(ty, "BPE") && !(!*ty && json_is_array(json_object_get(model, "merges"))))
-    return ferr(f, "unsupported model type '%s' (venus supports BPE and WordPiece)", *ty ? ty : "?");
+    return ferr(f, "unsupported model type '%s' (venus supports BPE, WordPiece and Unigram)", *ty ? ty : "?");
   if (!json_is_object(json_object_get(model, "vocab")) || !json_is_array(json_object_get(model, "merges")))
     return ferr(f, "BPE model without vocab/merges");
   if ((v = json_object_get(model, "dropout")) && !json_is_null(v) && json_number_value(v) != 0)

@@ -584,6 +584,27 @@ def check_llamacpp(venusc):
     say("llama.cpp files: bad vocabularies %d/%d give one line and exit 1" % (good, n))
 
 
+def check_bge_json(venusc):
+    """bert-uncased (the bge vocabulary as a tokenizer.json) on llama.cpp's bert-bge texts:
+    the tokenizer.json path gives the ids the suite expects from the GGUF file."""
+    base = os.path.join(LLAMACPP, "ggml-vocab-bert-bge.gguf")
+    texts = open(base + ".inp", "rb").read().decode("utf-8").split("\n__ggml_vocab_test__\n")[:-1]
+    want = open(base + ".out").read().split("\n")
+    d = os.path.join(OUT, "bge-json")
+    os.makedirs(d, exist_ok=True)
+    args = [venusc, "tokenize", os.path.join(LOCAL, "bert-uncased")]
+    for i, t in enumerate(texts):
+        p = os.path.join(d, "%d.txt" % i)
+        with open(p, "wb") as f:
+            f.write(t.encode())
+        args += ["--file", p]
+    got = run(args).stdout.decode().split("\n")
+    good = sum(1 for i in range(len(texts)) if i < len(got) and got[i].split() == want[i].split())
+    if good != len(texts):
+        fail("bert-uncased tokenizer.json on llama.cpp's bert-bge texts: %d/%d" % (good, len(texts)))
+    say("bert-uncased tokenizer.json on llama.cpp's bert-bge texts: %d/%d" % (good, len(texts)))
+
+
 def check_wordpiece_binary(venusc):
     """A BERT directory with a WordPiece tokenizer.json compiles into a binary that
     takes text: `--embed -p TEXT` equals `--embed --ids` of `venusc tokenize --special`
@@ -711,6 +732,7 @@ def main():
     check_hostile(venusc)
     check_regex()
     check_llamacpp(venusc)
+    check_bge_json(venusc)
     check_wordpiece_binary(venusc)
     t3 = time.time()
     check_unit(models, venusc)
