@@ -1284,7 +1284,15 @@ static VnStatus precompiled(Front *f, json_t *n) {
       f->n_pc++;
       if (f->n_pc >= (1 << 22)) { free(u); return ferr(f, "Precompiled normalizer: charsmap too large"); }
     }
-    if (d + 1 >= 64) continue;                  /* keys this long: not followed */
+    if (d + 1 >= 64) {                          /* a longer key would not fit the walk: refuse it */
+      uint32_t nb = child ^ DA_OFF(u[child]), cc;
+      for (cc = 1; cc < 256; cc++)
+        if ((nb ^ cc) < nu && DA_LABEL(u[nb ^ cc]) == cc) {
+          free(u);
+          return ferr(f, "Precompiled normalizer: a charsmap key is longer than 64 bytes");
+        }
+      continue;
+    }
     stk[sp].node = child ^ DA_OFF(u[child]);
     stk[sp].c = 1;
     stk[sp].depth = d + 1;

@@ -403,6 +403,15 @@ def check_errors(venusc):
     cases.append((variant("precompiled2.json", lambda d: d.update(normalizer={"type": "Precompiled",
                                                                           "precompiled_charsmap": "AAEAAAAA"})),
                   "bad charsmap trie size"))
+    import base64
+    import struct
+    units = [0] * 98
+    units[97] = 97 | 97 << 10                   # 'a' whose children are the root's again: a cycle (refused
+                                                # as a key over 64 bytes or as a unit reached twice)
+    cyc = base64.b64encode(struct.pack("<I", 4 * len(units)) + struct.pack("<%dI" % len(units), *units) + b"\0").decode()
+    cases.append((variant("precompiled3.json", lambda d: d.update(normalizer={"type": "Precompiled",
+                                                                          "precompiled_charsmap": cyc})),
+                  "Precompiled normalizer: "))
     cases.append((variant("unigram_unk.json", lambda d: d.update(model={"type": "Unigram", "vocab": [["a", -1.0]]})),
                   "Unigram model without unk_id"))
     cases.append((variant("unigram_dup.json", lambda d: d.update(model={"type": "Unigram", "unk_id": 0, "vocab": [
