@@ -707,6 +707,7 @@ def check_unit(models, venusc):
             b = os.path.join(OUT, name + ".blob")
             if run([venusc, "tokenize", os.path.join(LOCAL, name), "--emit-blob", b]).returncode == 0:
                 blobs += ["--blob", b]
+            blobs += ["--lossy", os.path.join(LOCAL, name, "tokenizer.json")]
     r = run([exe, os.path.join(FIX, "tiny-kjv", "tokenizer.json")] + [os.path.join(m, "tokenizer.json")
                                                                         for _, m in models] + blobs, env=env)
     out = r.stdout.decode(errors="replace")
