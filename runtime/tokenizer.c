@@ -1291,10 +1291,10 @@ static size_t norm_bert(Enc *e, const uc *s, size_t n, uc *out, uint32_t fl, con
     memcpy(a + o, s + i, l);
     o += l;
   }
-  if (fl & VN_TOKBERT_MARKS) {               /* HF StripAccents: Mn dropped, no NFD */
+  if (fl & VN_TOKBERT_MARKS) {               /* HF StripAccents: the step's mark ranges (M*), no NFD */
     for (i = 0, m = 0; i < o; i += l) {
       l = u8get(a, o, i, &c);
-      if (!(ucls(t, c) & VN_TOKU_M)) { memmove(a + m, a + i, l); m += l; }
+      if (!(lother ? in_ranges(other, lother, c) : (ucls(t, c) & VN_TOKU_M) != 0)) { memmove(a + m, a + i, l); m += l; }
     }
     o = m;
   }

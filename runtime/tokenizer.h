@@ -187,7 +187,7 @@ enum {                        /* grapheme cluster break classes (UAX #29, as utf
   VN_TOKG_EXTPICT = 19, VN_TOKG_EZWJ = 20
 };
 enum { VN_TOKBERT_CLEAN = 1, VN_TOKBERT_CHINESE = 2, VN_TOKBERT_STRIP = 4, VN_TOKBERT_LOWER = 8,
-       VN_TOKBERT_MARKS = 16 /* nonspacing marks dropped without NFD first (HF StripAccents) */ };
+       VN_TOKBERT_MARKS = 16 /* marks dropped without NFD first (HF StripAccents: s1 the ranges, M*) */ };
 enum {                        /* pre-tokenizer step kinds */
   VN_TOKPRE_SPLIT_REGEX = 1,  /* a regex id, b behaviour, c invert */
   VN_TOKPRE_SPLIT_STRING,     /* s1 pattern, b behaviour, c invert */

@@ -744,10 +744,147 @@ static VnStatus w_merges(W *w) {
 
 /* NFC_DEC, NFC_CCC, NFC_COMP (when a step needs them) and the bounds on how
  * much the normalizer and the pre-tokenizer can grow a text. */
+/* The growth bound of the normalizer chain (NORM_MUL, NORM_ADD): the product
+ * of each step's worst growth per byte, where a step's worst case is taken over
+ * the code points that can reach it (img: what the steps before can output,
+ * from all code points at the start). Per-code-point steps (NFC/NFD/NFKC/NFKD,
+ * BertNormalizer, Lowercase, StripAccents, Strip) are simulated on each such
+ * code point; a Precompiled map counts only the keys made of such code points
+ * (a key elsewhere never matches); Replace and Prepend add their content to img.
+ * So NFKD then Lowercase then nmt_nfkc (ALBERT) is bounded by NFKD's growth,
+ * not by the product of three worst cases. */
+enum { IMG_N = 0x110000 };
+#define IMG_HAS(b, c) ((b)[(c) >> 3] >> ((c) & 7) & 1)
+#define IMG_SET(b, c) ((b)[(c) >> 3] |= (unsigned char)(1u << ((c) & 7)))
+
+static void img_add(unsigned char *img, const char *s, size_t n) {
+  utf8proc_ssize_t i = 0, l;
+  utf8proc_int32_t cp;
+  while ((size_t)i < n && (l = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)n - i, &cp)) > 0) {
+    IMG_SET(img, (uint32_t)cp);
+    i += l;
+  }
+  if ((size_t)i < n) IMG_SET(img, 0xFFFDu);
+}
+
+static int cjk_cp(uint32_t c) {          /* the ranges BertNormalizer pads (as runtime/tokenizer.c) */
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+/* A per-code-point step on cp: its output code points into o (room 96), or -1
+ * when the step is not per code point. */
+static int step_cp(const VnTokcStep *st, uint32_t cp, utf8proc_int32_t *o) {
+  utf8proc_int32_t t[96];
+  int n = 1, m, i, bc = 0;
+  utf8proc_ssize_t k;
+  o[0] = (utf8proc_int32_t)cp;
+  switch (st->kind) {
+  case VN_TOKNORM_NFC: case VN_TOKNORM_NFD: case VN_TOKNORM_NFKC: case VN_TOKNORM_NFKD:
+    k = utf8proc_decompose_char((utf8proc_int32_t)cp, o, 32,
+                                UTF8PROC_DECOMPOSE | (st->kind >= VN_TOKNORM_NFKC ? UTF8PROC_COMPAT : 0), &bc);
+    return k > 0 && k <= 32 ? (int)k : 1;
+  case VN_TOKNORM_STRIP:
+    return 1;
+  case VN_TOKNORM_BERT:
+    if ((st->a & VN_TOKBERT_CLEAN) && is_ws(cp)) o[0] = ' ';
+    if ((st->a & VN_TOKBERT_CHINESE) && cjk_cp(cp)) { o[0] = ' '; o[1] = (utf8proc_int32_t)cp; o[2] = ' '; n = 3; }
+    if (st->a & VN_TOKBERT_MARKS)
+      for (i = m = 0; i < n; i++) if (utf8proc_category(o[i]) != UTF8PROC_CATEGORY_MN) o[m++] = o[i];
+    if (st->a & VN_TOKBERT_MARKS) n = m;
+    if (st->a & VN_TOKBERT_STRIP) {
+      for (i = m = 0; i < n && m < 64; i++) {
+        k = utf8proc_decompose_char(o[i], t + m, 32, UTF8PROC_DECOMPOSE, &bc);
+        m += k > 0 && k <= 32 ? (int)k : 0;
+      }
+      for (i = n = 0; i < m; i++) if (utf8proc_category(t[i]) != UTF8PROC_CATEGORY_MN) o[n++] = t[i];
+    }
+    if (st->a & VN_TOKBERT_LOWER) {
+      for (i = m = 0; i < n; i++) {
+        if (o[i] == 0x130) { t[m++] = 'i'; t[m++] = 0x307; }
+        else t[m++] = utf8proc_tolower(o[i]);
+      }
+      memcpy(o, t, (size_t)m * sizeof *o);
+      n = m;
+    }
+    return n;
+  default:
+    return -1;
+  }
+}
+
+static VnStatus norm_growth(W *w) {
+  const VnTokDesc *d = w->d;
+  unsigned char *img = malloc(IMG_N / 8), *nx = malloc(IMG_N / 8);
+  int s;
+  uint32_t cp;
+  VnStatus rc = VN_OK;
+  if (!img || !nx) { free(img); free(nx); return NOMEM(w); }
+  memset(img, 0xFF, IMG_N / 8);
+  for (s = 0; s < d->n_norm && rc == VN_OK; s++) {
+    const VnTokcStep *st = &d->norm[s];
+    utf8proc_int32_t o[96];
+    uint32_t f = 1;
+    int32_t k;
+    int i, n;
+    memcpy(nx, img, IMG_N / 8);
+    if (step_cp(st, 'a', o) >= 0) {             /* per code point: simulate on each one that can come */
+      memset(nx, 0, IMG_N / 8);
+      for (cp = 0; cp < IMG_N; cp++) {
+        size_t ob = 0;
+        if (!IMG_HAS(img, cp) || (cp >= 0xD800 && cp <= 0xDFFF)) continue;
+        n = step_cp(st, cp, o);
+        for (i = 0; i < n; i++) { ob += utf8_len((uint32_t)o[i]); IMG_SET(nx, (uint32_t)o[i]); }
+        while (ob > f * utf8_len(cp)) f++;
+      }
+      if (st->kind == VN_TOKNORM_NFC || st->kind == VN_TOKNORM_NFKC)   /* composition can make any composite */
+        for (cp = 0; cp < IMG_N; cp++) {
+          int bc = 0;
+          if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+          if (utf8proc_decompose_char((utf8proc_int32_t)cp, o, 32, UTF8PROC_DECOMPOSE, &bc) > 1) IMG_SET(nx, cp);
+        }
+      IMG_SET(nx, 0xFFFDu);
+    } else if (st->kind == VN_TOKNORM_PRECOMPILED) {   /* keys that can match: a key (or a grapheme) -> its string */
+      for (k = 0; k < d->n_pcmap; k++) {
+        utf8proc_ssize_t j = 0, l;
+        utf8proc_int32_t c;
+        int can = 1;
+        while ((size_t)j < d->pc_key[k].len &&
+               (l = utf8proc_iterate((const utf8proc_uint8_t *)d->pc_key[k].s + j, (utf8proc_ssize_t)d->pc_key[k].len - j, &c)) > 0) {
+          if (!IMG_HAS(img, (uint32_t)c)) { can = 0; break; }
+          j += l;
+        }
+        if (!can) continue;
+        while (d->pc_val[k].len > f * d->pc_key[k].len) f++;
+        img_add(nx, d->pc_val[k].s, d->pc_val[k].len);
+      }
+    } else if (st->kind == VN_TOKNORM_REPLACE_PROG) {   /* a match is >= 1 byte */
+      f = (uint32_t)(st->s2.len ? st->s2.len : 1);
+      img_add(nx, st->s2.s, st->s2.len);
+    } else if (st->kind == VN_TOKNORM_REPLACE) {
+      f = (uint32_t)((st->s2.len + st->s1.len - 1) / (st->s1.len ? st->s1.len : 1));
+      img_add(nx, st->s2.s, st->s2.len);
+    } else if (st->kind == VN_TOKNORM_PREPEND) {
+      img_add(nx, st->s1.s, st->s1.len);
+    }
+    if (f < 1) f = 1;
+    w->nm_mul *= f;
+    w->nm_add *= f;
+    if (st->kind == VN_TOKNORM_PREPEND) w->nm_add += (uint32_t)st->s1.len;
+    if (w->nm_mul > 64 || w->nm_add > 4096) rc = werr(w, VN_ERR_INPUT, "the normalizer can grow text too much");
+    memcpy(img, nx, IMG_N / 8);
+  }
+  free(img);
+  free(nx);
+  return rc;
+}
+
 static VnStatus w_norm(W *w) {
   const VnTokDesc *d = w->d;
   uint32_t nfc_ratio = 1, nfkc_ratio = 1;
   int s, has_nfc = 0;
+  (void)nfkc_ratio;
   for (s = 0; s < d->n_norm; s++)
     if (d->norm[s].kind == VN_TOKNORM_NFC || d->norm[s].kind == VN_TOKNORM_NFD ||
         (d->norm[s].kind == VN_TOKNORM_BERT && (d->norm[s].a & VN_TOKBERT_STRIP)))
@@ -760,27 +897,9 @@ static VnStatus w_norm(W *w) {
   if (has_nfc == 2 && sec_nfkc(SECB(w, VN_TOKSEC_NFKC_DEC), &nfkc_ratio))
     return werr(w, VN_ERR_INTERNAL, "cannot build the NFKC tables");
   w->nm_mul = 1; w->nm_add = 0; w->pm = 1; w->pa = 0;
-  for (s = 0; s < d->n_norm; s++) {
-    const VnTokcStep *st = &d->norm[s];
-    uint32_t f = 1;
-    if (st->kind == VN_TOKNORM_NFC || st->kind == VN_TOKNORM_NFD) f = nfc_ratio;
-    else if (st->kind == VN_TOKNORM_NFKC || st->kind == VN_TOKNORM_NFKD) f = nfkc_ratio > nfc_ratio ? nfkc_ratio : nfc_ratio;
-    else if (st->kind == VN_TOKNORM_REPLACE_PROG) f = (uint32_t)(st->s2.len ? st->s2.len : 1);   /* a match is >= 1 byte */
-    else if (st->kind == VN_TOKNORM_PRECOMPILED) {   /* a key (or a longer grapheme) -> its string */
-      int32_t k;
-      for (k = 0; k < d->n_pcmap; k++)
-        while (d->pc_val[k].len > f * d->pc_key[k].len) f++;
-    }
-    else if (st->kind == VN_TOKNORM_BERT)     /* CJK padded (3 -> 5 bytes), NFD, lowercase (2 -> 3) */
-      f = ((st->a & VN_TOKBERT_CHINESE) ? 2 : 1) * ((st->a & VN_TOKBERT_STRIP) ? nfc_ratio : 1) *
-          ((st->a & VN_TOKBERT_LOWER) ? 2 : 1);
-    else if (st->kind == VN_TOKNORM_REPLACE)
-      f = (uint32_t)((st->s2.len + st->s1.len - 1) / (st->s1.len ? st->s1.len : 1));
-    if (f < 1) f = 1;
-    w->nm_mul *= f;
-    w->nm_add *= f;
-    if (st->kind == VN_TOKNORM_PREPEND) w->nm_add += (uint32_t)st->s1.len;
-    if (w->nm_mul > 64 || w->nm_add > 4096) return werr(w, VN_ERR_INPUT, "the normalizer can grow text too much");
+  if (d->n_norm) {
+    VnStatus st = norm_growth(w);
+    if (st != VN_OK) return st;
   }
   for (s = 0; s < d->n_pre; s++) {
     const VnTokcStep *st = &d->pre[s];
@@ -1076,12 +1195,37 @@ typedef struct Front {
   char *progs[VN_TOKC_MAXSTEPS];  /* compiled split regexes (freed with the front) */
   int nprogs;
   unsigned char other[8 * 512];   /* BertNormalizer clean_text: the ranges HF drops */
+  unsigned char marks[8 * 1024];  /* StripAccents: the ranges of M* (HF's is_combining_mark) */
+  size_t n_marks;
   double *scores;                 /* Unigram piece scores (freed with the front) */
   unsigned char *pc_blob;         /* Precompiled: the decoded charsmap, its keys, their replacements */
   VnTokcStr *pc_key, *pc_val;
   int32_t n_pc;
   size_t n_other;
 } Front;
+
+/* HF's StripAccents drops every combining mark (Mn Mc Me: its is_combining_mark,
+ * where BertNormalizer's strip_accents drops Mn alone): their ranges. */
+static void mark_ranges(Front *f) {
+  uint32_t cp, lo = 0;
+  int in = 0;
+  f->n_marks = 0;
+  for (cp = 0; cp <= 0x110000; cp++) {
+    int c = 0;
+    if (cp < 0x110000) {
+      utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)cp);
+      c = k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_MC || k == UTF8PROC_CATEGORY_ME;
+    }
+    if (c && !in) { lo = cp; in = 1; }
+    if (!c && in && f->n_marks + 8 <= sizeof f->marks) {
+      uint32_t v[2] = {lo, cp - 1};
+      int k;
+      for (k = 0; k < 8; k++) f->marks[f->n_marks + (size_t)k] = (unsigned char)(v[k / 4] >> (8 * (k % 4)));
+      f->n_marks += 8;
+      in = 0;
+    }
+  }
+}
 
 /* HF's BertNormalizer drops "other" characters (Cc Cf Cs Co; not Cn, which its
  * category tables do not list) but \t \n \r: their ranges as u32 pairs
@@ -1344,6 +1488,9 @@ static VnStatus norm_one(Front *f, json_t *n) {
   } else if (!strcmp(ty, "StripAccents")) {
     st.kind = VN_TOKNORM_BERT;
     st.a = VN_TOKBERT_MARKS;
+    if (!f->n_marks) mark_ranges(f);
+    st.s1.s = (const char *)f->marks;
+    st.s1.len = f->n_marks;
   }
   else if (!strcmp(ty, "Prepend")) {
     st.kind = VN_TOKNORM_PREPEND;
