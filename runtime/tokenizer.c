@@ -130,10 +130,10 @@ static const uc *piece(const VnTok *t, uint32_t id, size_t *len) {
   return SEC(t, VN_TOKSEC_VSTR) + a;
 }
 
-/* The model-vocabulary id whose piece is s[0..n), or -1. */
-static int32_t vocab_find(const VnTok *t, const uc *s, size_t n) {
+/* The model-vocabulary id whose piece is s[0..n) (of FNV-1a hash hv), or -1. */
+static int32_t vocab_find_h(const VnTok *t, const uc *s, size_t n, uint32_t hv) {
   const uc *h = SEC(t, VN_TOKSEC_VHASH);
-  uint32_t mask = rd32(h) - 1, i = fnv1a(s, n) & mask, v;
+  uint32_t mask = rd32(h) - 1, i = hv & mask, v;
   size_t plen;
   const uc *p;
   for (;; i = (i + 1) & mask) {
@@ -143,6 +143,8 @@ static int32_t vocab_find(const VnTok *t, const uc *s, size_t n) {
     if (plen == n && !memcmp(p, s, n)) return (int32_t)(v - 1);
   }
 }
+
+static int32_t vocab_find(const VnTok *t, const uc *s, size_t n) { return vocab_find_h(t, s, n, fnv1a(s, n)); }
 
 /* Rank of the merge (left, right), or -1. */
 static int64_t merge_find(const VnTok *t, uint32_t left, uint32_t right) {
@@ -583,9 +585,92 @@ static void wp_word(Enc *e, const uc *s, size_t n) {
   e->wtop = mark;
 }
 
+/* ---- Unigram ---- */
+
+static double rdf64(const uc *p) {
+  uint64_t u = (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+  double x;
+  memcpy(&x, &u, 8);
+  return x;
+}
+
+typedef struct UNode { double score; uint32_t id, start; } UNode;
+
+/* One word, as HF's Unigram (encode_optimized): best[i] is the best path
+ * over the first i bytes; from each character boundary, in order, every piece
+ * that starts there is tried (found by extending the hash byte by byte while
+ * the prefix bitset says some piece goes on); a later candidate replaces the
+ * node only with a strictly higher score; a character no one-character piece
+ * covers gets the unk node (min score - 10). Then the path back, runs of unk
+ * fused into one string: its own piece if there is one, else its bytes'
+ * <0xXX> pieces when byte_fallback has them all, else unk. */
+static void uni_word(Enc *e, const uc *s, size_t n) {
+  const VnTok *t = e->t;
+  const uc *sc = SEC(t, VN_TOKSEC_SCORES), *up = SEC(t, VN_TOKSEC_UPREFIX) + 4;
+  uint32_t ubits = rd32(SEC(t, VN_TOKSEC_UPREFIX)) - 1, unk = par(t, VN_TOKPAR_UNK), c, h;
+  double unk_score = rdf64(sc) - 10.0;
+  size_t mark = e->wtop, st, l, k, np = 0, i, a, b;
+  UNode *best = wget(e, (n + 1) * sizeof *best);
+  uint32_t *path = wget(e, (n + 1) * sizeof *path);
+  int single;
+  if (!path) return;
+  for (i = 0; i <= n; i++) { best[i].start = NONE; best[i].score = 0; best[i].id = 0; }
+  for (st = 0; st < n; st += l) {
+    double base = best[st].score;
+    l = u8get(s, n, st, &c);
+    single = 0;
+    h = 2166136261u;
+    for (k = st; k < n; k++) {
+      h = (h ^ s[k]) * 16777619u;
+      if (!(up[(h & ubits) / 8] >> ((h & ubits) % 8) & 1)) break;
+      int32_t id = vocab_find_h(t, s + st, k + 1 - st, h);
+      if (id >= 0) {
+        double cand = rdf64(sc + 8 + 8 * (size_t)id) + base;
+        if (best[k + 1].start == NONE || cand > best[k + 1].score) {
+          best[k + 1].score = cand;
+          best[k + 1].start = (uint32_t)st;
+          best[k + 1].id = (uint32_t)id;
+        }
+        if (k + 1 - st == l) single = 1;
+      }
+    }
+    if (!single) {
+      double cand = unk_score + base;
+      if (best[st + l].start == NONE || cand > best[st + l].score) {
+        best[st + l].score = cand;
+        best[st + l].start = (uint32_t)st;
+        best[st + l].id = unk;
+      }
+    }
+  }
+  for (i = n; i > 0; i = best[i].start) path[np++] = (uint32_t)i;   /* ends, last first */
+  while (np) {
+    b = path[--np];
+    a = best[b].start;
+    if (best[b].id != unk) { emit(e, (int32_t)best[b].id); continue; }
+    while (np && best[path[np - 1]].id == unk) b = path[--np];      /* fuse the run */
+    {
+      int32_t id = vocab_find(t, s + a, b - a);
+      const uc *fb = SEC(t, VN_TOKSEC_FBIDS);
+      if (id >= 0) { emit(e, id); continue; }
+      if (par(t, VN_TOKPAR_FLAGS) & VN_TOKF_BYTE_FALLBACK) {
+        for (k = a; k < b && rd32(fb + 4 * (size_t)s[k]) != NONE; k++) {}
+        if (k == b) {
+          for (k = a; k < b; k++) emit(e, (int32_t)rd32(fb + 4 * (size_t)s[k]));
+          continue;
+        }
+      }
+      emit(e, (int32_t)unk);
+    }
+  }
+  e->wtop = mark;
+}
+
 /* The model on one word. */
 static void model_word(Enc *e, const uc *s, size_t n) {
-  if (e->t->priv[VN_TOKSEC_MODEL - 1]) wp_word(e, s, n);
+  const uc *m = SEC(e->t, VN_TOKSEC_MODEL);
+  if (m && rd32(m) == VN_TOKMODEL_UNIGRAM) uni_word(e, s, n);
+  else if (m) wp_word(e, s, n);
   else bpe_word(e, s, n);
 }
 
@@ -956,10 +1041,10 @@ static uint32_t nfc_ccc(const VnTok *t, uint32_t cp) {
 }
 
 /* Full canonical decomposition of cp (not Hangul): pool slice, or NULL. */
-static const uc *nfc_decomp(const VnTok *t, uint32_t cp, uint32_t *len) {
-  const uc *p = SEC(t, VN_TOKSEC_NFC_DEC), *r = p + 4;
+static const uc *nfc_decomp(const VnTok *t, uint32_t cp, uint32_t *len, int compat) {
+  const uc *p = SEC(t, compat ? VN_TOKSEC_NFKC_DEC : VN_TOKSEC_NFC_DEC), *r = p + 4;
   uint32_t n = rd32(p), lo = 0, hi = n, mid, c, v;
-  if (cp < 0xC0 || cp >= 0x110000u) return NULL;
+  if (cp < (compat ? 0xA0u : 0xC0u) || cp >= 0x110000u) return NULL;
   while (lo < hi) {
     mid = lo + (hi - lo) / 2;
     c = rd32(r + 8 * (size_t)mid);
@@ -997,9 +1082,9 @@ static uint32_t nfc_compose(const VnTok *t, uint32_t a, uint32_t b) {
 }
 
 /* NFD (compose 0) or NFC of s into out; returns the output length. */
-static size_t norm_unicode(Enc *e, const uc *s, size_t n, uc *out, int compose) {
+static size_t norm_unicode(Enc *e, const uc *s, size_t n, uc *out, int compose, int compat) {
   const VnTok *t = e->t;
-  size_t mark = e->wtop, i, m = 0, cap = 2 * n + 8, a, b, o;
+  size_t mark = e->wtop, i, m = 0, cap = (compat ? 6 : 2) * n + 8, a, b, o;
   uint32_t *cps, *tmp, cp, len, k;
   for (i = 0; i < n && s[i] < 0x80; i++) {}
   if (i == n) { memcpy(out, s, n); return n; }
@@ -1014,7 +1099,7 @@ static size_t norm_unicode(Enc *e, const uc *s, size_t n, uc *out, int compose) 
       cps[m++] = LBASE + si / NCOUNT;
       cps[m++] = VBASE + si % NCOUNT / TCOUNT;
       if (si % TCOUNT) cps[m++] = TBASE + si % TCOUNT;
-    } else if ((d = nfc_decomp(t, cp, &len)) != NULL) {
+    } else if ((d = nfc_decomp(t, cp, &len, compat)) != NULL) {
       for (k = 0; k < len; k++) cps[m++] = rd32(d + 4 * k);
     } else {
       cps[m++] = cp;
@@ -1055,6 +1140,96 @@ static size_t norm_unicode(Enc *e, const uc *s, size_t n, uc *out, int compose) 
   return o;
 }
 
+/* ---- Precompiled (SentencePiece charsmap) ---- */
+
+static uint32_t gclass(const VnTok *t, uint32_t cp) {   /* VN_TOKSEC_GRAPH lookup */
+  const uc *p = SEC(t, VN_TOKSEC_GRAPH);
+  uint32_t lo = 0, hi = rd32(p), mid;
+  while (hi - lo > 1) {
+    mid = lo + (hi - lo) / 2;
+    if ((rd32(p + 4 + 4 * (size_t)mid) >> 8) <= cp) lo = mid;
+    else hi = mid;
+  }
+  return rd32(p + 4 + 4 * (size_t)lo) & 0xFF;
+}
+
+/* UAX #29 between a (the state: the previous class, with GB11/GB12-13 folded in)
+ * and b: may the text break there? Updates the state. */
+static int gbreak(uint32_t *state, uint32_t b) {
+  uint32_t a = *state;
+  int brk;
+  if (a == VN_TOKG_CR && b == VN_TOKG_LF) brk = 0;                                         /* GB3 */
+  else if (a == VN_TOKG_CR || a == VN_TOKG_LF || a == VN_TOKG_CONTROL) brk = 1;             /* GB4 */
+  else if (b == VN_TOKG_CR || b == VN_TOKG_LF || b == VN_TOKG_CONTROL) brk = 1;             /* GB5 */
+  else if (a == VN_TOKG_L && (b == VN_TOKG_L || b == VN_TOKG_V || b == VN_TOKG_LV || b == VN_TOKG_LVT)) brk = 0;
+  else if ((a == VN_TOKG_LV || a == VN_TOKG_V) && (b == VN_TOKG_V || b == VN_TOKG_T)) brk = 0;   /* GB7 */
+  else if ((a == VN_TOKG_LVT || a == VN_TOKG_T) && b == VN_TOKG_T) brk = 0;               /* GB8 */
+  else if (b == VN_TOKG_EXTEND || b == VN_TOKG_ZWJ || b == VN_TOKG_SPACINGMARK || a == VN_TOKG_PREPEND) brk = 0;
+  else if (a == VN_TOKG_EZWJ && b == VN_TOKG_EXTPICT) brk = 0;                              /* GB11 */
+  else if (a == VN_TOKG_RI && b == VN_TOKG_RI) brk = 0;                                    /* GB12/13 */
+  else brk = 1;                                                                             /* GB999 */
+  if (a == VN_TOKG_RI && b == VN_TOKG_RI) *state = VN_TOKG_OTHER;     /* a pair is complete */
+  else if (a == VN_TOKG_EXTPICT && b == VN_TOKG_EXTEND) *state = VN_TOKG_EXTPICT;
+  else if (a == VN_TOKG_EXTPICT && b == VN_TOKG_ZWJ) *state = VN_TOKG_EZWJ;
+  else *state = b;
+  return brk;
+}
+
+/* The shortest charsmap key that is a prefix of s[i..j): its string index, or -1. */
+static long pc_shortest(const Trie *tr, const uc *s, size_t i, size_t j) {
+  uint32_t node, lo, hi, mid, e;
+  if (i >= j || !(node = rd32(tr->root + 4 * (size_t)s[i]))) return -1;
+  for (i++;; i++) {
+    const uc *nd = tr->nodes + 12 * (size_t)node;
+    if (rd32(nd + 8)) return (long)rd32(nd + 8) - 1;
+    if (i >= j) return -1;
+    lo = rd32(nd); hi = lo + rd32(nd + 4);
+    node = 0;
+    while (lo < hi) {
+      mid = lo + (hi - lo) / 2;
+      e = rd32(tr->edges + 4 * (size_t)mid);
+      if ((e & 0xFF) == s[i]) { node = e >> 8; break; }
+      if ((e & 0xFF) < s[i]) lo = mid + 1;
+      else hi = mid;
+    }
+    if (!node) return -1;
+  }
+}
+
+/* HF's Precompiled: per extended grapheme cluster; one under 6 bytes that
+ * starts with a key becomes that key's string whole (HF's rule, kept as is);
+ * else each character that starts with a key becomes its string. */
+static size_t norm_precompiled(Enc *e, const uc *s, size_t n, uc *out) {
+  const VnTok *t = e->t;
+  const uc *st = SEC(t, VN_TOKSEC_PCMAP_STR), *pool;
+  uint32_t ns = rd32(st), cp, state;
+  size_t a = 0, b, o = 0, i, l;
+  long k;
+  Trie tr;
+  trie_get(t, VN_TOKSEC_PCMAP_TRIE, &tr);
+  pool = st + 4 + 8 * (size_t)ns + 4;
+#define PC_OUT(ix) do { memcpy(out + o, pool + rd32(st + 4 + 8 * (size_t)(ix)), rd32(st + 8 + 8 * (size_t)(ix))); \
+                        o += rd32(st + 8 + 8 * (size_t)(ix)); } while (0)
+  while (a < n) {
+    b = a + u8get(s, n, a, &cp);
+    state = gclass(t, cp);
+    while (b < n) {
+      l = u8get(s, n, b, &cp);
+      if (gbreak(&state, gclass(t, cp))) break;
+      b += l;
+    }
+    if (b - a < 6 && (k = pc_shortest(&tr, s, a, b)) >= 0) { PC_OUT(k); a = b; continue; }
+    for (i = a; i < b; i += l) {
+      l = u8get(s, n, i, &cp);
+      if ((k = pc_shortest(&tr, s, i, i + l)) >= 0) PC_OUT(k);
+      else { memcpy(out + o, s + i, l); o += l; }
+    }
+    a = b;
+  }
+#undef PC_OUT
+  return o;
+}
+
 static void segment(Enc *e, const uc *s, size_t n, int at0);
 
 /* Lowercase of cp from the LOWER table: 1 or 2 code points into lo. */
@@ -1085,7 +1260,19 @@ static int cjk(uint32_t c) {           /* the CJK ranges HF's BertNormalizer pad
 /* HF's BertNormalizer on s into out: clean text (controls dropped, white
  * space as ' '), CJK characters padded with spaces, accents stripped (NFD,
  * nonspacing marks dropped), lowercase; in that order. */
-static size_t norm_bert(Enc *e, const uc *s, size_t n, uc *out, uint32_t fl) {
+/* Is c in the {first, last} u32 pairs of r (len bytes, ascending)? */
+static int in_ranges(const uc *r, size_t len, uint32_t c) {
+  size_t lo = 0, hi = len / 8, mid;
+  while (lo < hi) {
+    mid = lo + (hi - lo) / 2;
+    if (c < rd32(r + 8 * mid)) hi = mid;
+    else if (c > rd32(r + 8 * mid + 4)) lo = mid + 1;
+    else return 1;
+  }
+  return 0;
+}
+
+static size_t norm_bert(Enc *e, const uc *s, size_t n, uc *out, uint32_t fl, const uc *other, size_t lother) {
   const VnTok *t = e->t;
   size_t mark = e->wtop, i, o = 0, l, m;
   uint32_t c, lo[2];
@@ -1096,15 +1283,23 @@ static size_t norm_bert(Enc *e, const uc *s, size_t n, uc *out, uint32_t fl) {
     unsigned cls;
     l = u8get(s, n, i, &c);
     cls = ucls(t, c);
-    if ((fl & VN_TOKBERT_CLEAN) && (c == 0 || c == 0xFFFD || ((cls & VN_TOKU_C) && c != '\t' && c != '\n' && c != '\r')))
-      continue;
+    if ((fl & VN_TOKBERT_CLEAN) &&
+        (c == 0 || c == 0xFFFD || (lother ? in_ranges(other, lother, c) : (cls & VN_TOKU_C) && c != '\t' && c != '\n' && c != '\r')))
+      continue;   /* the step's ranges (tokenizer.json) or the class C (GGUF files) */
     if ((fl & VN_TOKBERT_CLEAN) && (cls & VN_TOKU_WS)) { a[o++] = ' '; continue; }
     if ((fl & VN_TOKBERT_CHINESE) && cjk(c)) { a[o++] = ' '; memcpy(a + o, s + i, l); o += l; a[o++] = ' '; continue; }
     memcpy(a + o, s + i, l);
     o += l;
   }
+  if (fl & VN_TOKBERT_MARKS) {               /* HF StripAccents: the step's mark ranges (M*), no NFD */
+    for (i = 0, m = 0; i < o; i += l) {
+      l = u8get(a, o, i, &c);
+      if (!(lother ? in_ranges(other, lother, c) : (ucls(t, c) & VN_TOKU_M) != 0)) { memmove(a + m, a + i, l); m += l; }
+    }
+    o = m;
+  }
   if (fl & VN_TOKBERT_STRIP) {
-    m = norm_unicode(e, a, o, b, 0);
+    m = norm_unicode(e, a, o, b, 0, 0);
     for (i = 0, o = 0; i < m; i += l) {
       l = u8get(b, m, i, &c);
       if (!(ucls(t, c) & VN_TOKU_M)) { memcpy(a + o, b + i, l); o += l; }
@@ -1195,10 +1390,69 @@ static void segment(Enc *e, const uc *s, size_t n, int at0) {
       switch (st.kind) {
       case VN_TOKNORM_NFC:
       case VN_TOKNORM_NFD:
-        o = norm_unicode(e, s, n, out, st.kind == VN_TOKNORM_NFC);
+        o = norm_unicode(e, s, n, out, st.kind == VN_TOKNORM_NFC, 0);
         break;
+      case VN_TOKNORM_PRECOMPILED:
+        o = norm_precompiled(e, s, n, out);
+        break;
+      case VN_TOKNORM_NFKC:
+      case VN_TOKNORM_NFKD:
+        o = norm_unicode(e, s, n, out, st.kind == VN_TOKNORM_NFKC, 1);
+        break;
+      case VN_TOKNORM_STRIP: {            /* HF strip: white space off either end */
+        size_t a = 0, b = n, q;
+        uint32_t c;
+        while (st.a && a < b) {
+          size_t l = u8get(s, n, a, &c);
+          if (!(ucls(t, c) & VN_TOKU_WS)) break;
+          a += l;
+        }
+        while (st.b && b > a) {
+          q = u8back(s, b);
+          if (q < a) q = a;
+          u8get(s, b, q, &c);
+          if (!(ucls(t, c) & VN_TOKU_WS)) break;
+          b = q;
+        }
+        memcpy(out, s + a, b - a);
+        o = b - a;
+        break;
+      }
+      case VN_TOKNORM_REPLACE_PROG: {     /* every leftmost-first match -> s2 */
+        Vm vm;
+        size_t m2 = e->wtop, ms, me;
+        uint32_t c;
+        vm.np = rd32(st.s1);
+        vm.code = st.s1 + 4;
+        vm.data = st.s1 + 4 + 12 * (size_t)vm.np;
+        vm.gen = 0;
+        vm.mark = wget(e, 4 * (size_t)vm.np);
+        vm.cl = wget(e, 8 * (size_t)vm.np);
+        vm.nl = wget(e, 8 * (size_t)vm.np);
+        vm.stk = wget(e, 4 * (2 * (size_t)vm.np + 2));
+        if (!vm.stk) return;
+        memset(vm.mark, 0, 4 * (size_t)vm.np);
+        for (i = 0; i < n;) {
+          if (!vm_find(t, &vm, s, n, i, &ms, &me)) { memcpy(out + o, s + i, n - i); o += n - i; break; }
+          memcpy(out + o, s + i, ms - i);
+          o += ms - i;
+          if (me == ms) {                  /* an empty match replaces nothing (see docs) */
+            if (ms >= n) break;
+            size_t l = u8get(s, n, ms, &c);
+            memcpy(out + o, s + ms, l);
+            o += l;
+            i = ms + l;
+            continue;
+          }
+          memcpy(out + o, st.s2, st.l2);
+          o += st.l2;
+          i = me;
+        }
+        e->wtop = m2;
+        break;
+      }
       case VN_TOKNORM_BERT:
-        o = norm_bert(e, s, n, out, st.a);
+        o = norm_bert(e, s, n, out, st.a, st.s1, st.l1);
         break;
       case VN_TOKNORM_PREPEND:
         if (n) { memcpy(out, st.s1, st.l1); memcpy(out + st.l1, s, n); o = n + st.l1; }
@@ -1235,6 +1489,9 @@ static int sec_ok(const VnTok *t, int tag, size_t min) {
   return t->priv[tag - 1] != NULL && SECLEN(t, tag) >= min;
 }
 
+static int trie_ok(const VnTok *t, int tag, uint32_t nadded);
+static int pcmap_ok(const VnTok *t);
+
 static int steps_ok(const VnTok *t, int tag, int *has_nfc) {
   const uc *p = SEC(t, tag);
   size_t len = SECLEN(t, tag), sz;
@@ -1248,7 +1505,11 @@ static int steps_ok(const VnTok *t, int tag, int *has_nfc) {
   for (i = 0; i < n; i++) {
     if (!(sz = step_parse(p, len, &st))) return 0;
     if (tag == VN_TOKSEC_NORM) {
-      if (st.kind < VN_TOKNORM_NFC || st.kind > VN_TOKNORM_BERT) return 0;
+      if (st.kind < VN_TOKNORM_NFC || st.kind > VN_TOKNORM_PRECOMPILED) return 0;
+      if (st.kind == VN_TOKNORM_PRECOMPILED && !pcmap_ok(t)) return 0;
+      if ((st.kind == VN_TOKNORM_NFKC || st.kind == VN_TOKNORM_NFKD) && !t->priv[VN_TOKSEC_NFKC_DEC - 1]) return 0;
+      if (st.kind == VN_TOKNORM_NFKC || st.kind == VN_TOKNORM_NFKD) *has_nfc = 1;
+      if (st.kind == VN_TOKNORM_REPLACE_PROG && !prog_ok(st.s1, st.l1)) return 0;
       if (st.kind <= VN_TOKNORM_NFD || (st.kind == VN_TOKNORM_BERT && (st.a & VN_TOKBERT_STRIP))) *has_nfc = 1;
       if (st.kind == VN_TOKNORM_BERT && (st.a & VN_TOKBERT_LOWER) && !t->priv[VN_TOKSEC_LOWER - 1]) return 0;
     } else if (tag == VN_TOKSEC_PRE) {
@@ -1259,12 +1520,52 @@ static int steps_ok(const VnTok *t, int tag, int *has_nfc) {
           st.b > VN_TOKSPLIT_CONTIGUOUS) return 0;
       if (st.kind == VN_TOKPRE_METASPACE && (st.l1 == 0 || st.l1 > 4)) return 0;
     } else {
-      if (st.kind < VN_TOKDEC_BYTELEVEL || st.kind > VN_TOKDEC_JOIN_SPACE) return 0;
+      if (st.kind < VN_TOKDEC_BYTELEVEL || st.kind > VN_TOKDEC_WORDPIECE) return 0;
+      if (st.kind == VN_TOKDEC_WORDPIECE && st.l1 > 64) return 0;
       if ((st.kind == VN_TOKDEC_REPLACE || st.kind == VN_TOKDEC_STRIP ||
            st.kind == VN_TOKDEC_METASPACE) && (st.l1 == 0 || st.l1 > 4)) return 0;
     }
     p += sz;
     len -= sz;
+  }
+  return 1;
+}
+
+/* Precompiled's sections: a valid trie whose values index the strings, the
+ * strings inside their pool, a grapheme class table starting at U+0000. */
+static int pcmap_ok(const VnTok *t) {
+  const uc *p = SEC(t, VN_TOKSEC_PCMAP_STR), *g = SEC(t, VN_TOKSEC_GRAPH);
+  size_t l = SECLEN(t, VN_TOKSEC_PCMAP_STR);
+  uint32_t n, pl, i;
+  if (!p || !g || l < 8 || SECLEN(t, VN_TOKSEC_GRAPH) < 8) return 0;
+  n = rd32(p);
+  if (n > (l - 8) / 8) return 0;
+  pl = rd32(p + 4 + 8 * (size_t)n);
+  if (pl > l - 8 - 8 * (size_t)n) return 0;
+  for (i = 0; i < n; i++) {
+    uint32_t off = rd32(p + 4 + 8 * (size_t)i), len = rd32(p + 8 + 8 * (size_t)i);
+    if (off > pl || len > pl - off) return 0;
+  }
+  if (!t->priv[VN_TOKSEC_PCMAP_TRIE - 1] || !trie_ok(t, VN_TOKSEC_PCMAP_TRIE, n)) return 0;
+  n = rd32(g);
+  if (n < 1 || n > (SECLEN(t, VN_TOKSEC_GRAPH) - 4) / 4 || (rd32(g + 4) >> 8) != 0) return 0;
+  return 1;
+}
+
+/* A decomposition table: offsets inside the pool, and no character
+ * decomposing into more than mul code points per byte of its UTF-8 (the
+ * runtime sizes its buffers so). */
+static int dec_ok(const uc *p, size_t l, uint32_t mul) {
+  uint32_t x, v, i;
+  if (l < 8) return 0;
+  x = rd32(p);
+  if (x > (l - 8) / 8) return 0;
+  v = rd32(p + 4 + 8 * (size_t)x);           /* pool length */
+  if (v > (l - 8 - 8 * (size_t)x) / 4) return 0;
+  for (i = 0; i < x; i++) {
+    uint32_t cp = rd32(p + 4 + 8 * (size_t)i), d = rd32(p + 8 + 8 * (size_t)i);
+    uint32_t ul = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if ((d & 0xFF) > 32 || (d & 0xFF) > mul * ul || (d >> 8) > v || (d & 0xFF) > v - (d >> 8)) return 0;
   }
   return 1;
 }
@@ -1375,16 +1676,10 @@ int vn_tok_load(VnTok *t, const unsigned char *blob, size_t len) {
     if (!sec_ok(t, VN_TOKSEC_NFC_DEC, 8) || !sec_ok(t, VN_TOKSEC_NFC_CCC, 4) ||
         !sec_ok(t, VN_TOKSEC_NFC_COMP, 4))
       return -1;
-    p = SEC(t, VN_TOKSEC_NFC_DEC);
-    l = SECLEN(t, VN_TOKSEC_NFC_DEC);
-    x = rd32(p);
-    if (x > (l - 8) / 8) return -1;
-    v = rd32(p + 4 + 8 * (size_t)x);           /* pool length */
-    if (v > (l - 8 - 8 * (size_t)x) / 4) return -1;
-    for (i = 0; i < x; i++) {
-      uint32_t d = rd32(p + 8 + 8 * (size_t)i);
-      if ((d & 0xFF) > 32 || (d >> 8) > v || (d & 0xFF) > v - (d >> 8)) return -1;
-    }
+    (void)l;
+    if (!dec_ok(SEC(t, VN_TOKSEC_NFC_DEC), SECLEN(t, VN_TOKSEC_NFC_DEC), 2)) return -1;
+    if (t->priv[VN_TOKSEC_NFKC_DEC - 1] && !dec_ok(SEC(t, VN_TOKSEC_NFKC_DEC), SECLEN(t, VN_TOKSEC_NFKC_DEC), 6))
+      return -1;
     x = rd32(SEC(t, VN_TOKSEC_NFC_CCC));
     if (x > (SECLEN(t, VN_TOKSEC_NFC_CCC) - 4) / 4) return -1;
     x = rd32(SEC(t, VN_TOKSEC_NFC_COMP));
@@ -1405,7 +1700,15 @@ int vn_tok_load(VnTok *t, const unsigned char *blob, size_t len) {
   if (t->priv[VN_TOKSEC_MODEL - 1]) {          /* WordPiece: kind, max chars, two strings */
     size_t l = SECLEN(t, VN_TOKSEC_MODEL), w1, w2;
     p = SEC(t, VN_TOKSEC_MODEL);
-    if (l < 16 || rd32(p) != VN_TOKMODEL_WORDPIECE || par(t, VN_TOKPAR_UNK) >= nv) return -1;
+    if (l < 16 || (rd32(p) != VN_TOKMODEL_WORDPIECE && rd32(p) != VN_TOKMODEL_UNIGRAM) ||
+        par(t, VN_TOKPAR_UNK) >= nv)
+      return -1;
+    if (rd32(p) == VN_TOKMODEL_UNIGRAM) {      /* scores of every id, a power-of-two prefix bitset */
+      uint32_t nb;
+      if (!sec_ok(t, VN_TOKSEC_SCORES, 8 + 8 * (size_t)nv) || !sec_ok(t, VN_TOKSEC_UPREFIX, 4)) return -1;
+      nb = rd32(SEC(t, VN_TOKSEC_UPREFIX));
+      if (nb < 8 || (nb & (nb - 1)) || SECLEN(t, VN_TOKSEC_UPREFIX) < 4 + (size_t)nb / 8) return -1;
+    }
     w1 = rd32(p + 8);
     if (w1 > 64 || 12 + pad4(w1) + 4 > l) return -1;
     w2 = rd32(p + 12 + pad4(w1));
@@ -1451,6 +1754,9 @@ size_t vn_tok_work_size(const VnTok *t, size_t len) {
   for (k = 0; k < nnorm; k++) {
     step_get(t, VN_TOKSEC_NORM, k, &st);
     if (st.kind <= VN_TOKNORM_NFD) nfc = 2 * 4 * (2 * nb + 8) + 32;
+    if ((st.kind == VN_TOKNORM_NFKC || st.kind == VN_TOKNORM_NFKD) && 2 * 4 * (6 * nb + 8) + 32 > nfc)
+      nfc = 2 * 4 * (6 * nb + 8) + 32;
+    if (st.kind == VN_TOKNORM_REPLACE_PROG) norm += vm_bytes(rd32(st.s1)) + 32;
     if (st.kind == VN_TOKNORM_BERT)        /* its two buffers, then NFD's */
       nfc = (3 * nb + 8) + 8 * (3 * nb + 8) + 8 + 2 * 4 * (2 * 8 * (3 * nb + 8) + 8) + 96;
   }
@@ -1504,7 +1810,8 @@ typedef struct Dec {
   const VnTok *t;
   char *out;
   size_t cap, n;
-  int mode;                     /* DEC_BYTES, DEC_TEXT or DEC_JOIN */
+  int mode;                     /* DEC_BYTES, DEC_TEXT, DEC_JOIN or DEC_WP */
+  Step wp;                      /* DEC_WP: the WordPiece decoder step */
   int bytefb;                   /* ByteFallback present */
   uint32_t nst;                 /* per-token steps (Replace, Metaspace, Strip before Fuse) */
   Step st[8];
@@ -1516,7 +1823,7 @@ typedef struct Dec {
   int u8n;
 } Dec;
 
-enum { DEC_BYTES, DEC_TEXT, DEC_JOIN };
+enum { DEC_BYTES, DEC_TEXT, DEC_JOIN, DEC_WP };
 
 static void dec_plan(Dec *d, const VnTok *t) {
   uint32_t n = nsteps(t, VN_TOKSEC_DEC), k;
@@ -1530,6 +1837,7 @@ static void dec_plan(Dec *d, const VnTok *t) {
     switch (st.kind) {
     case VN_TOKDEC_BYTELEVEL: d->mode = DEC_BYTES; break;
     case VN_TOKDEC_JOIN_SPACE: d->mode = DEC_JOIN; break;
+    case VN_TOKDEC_WORDPIECE: d->mode = DEC_WP; d->wp = st; break;
     case VN_TOKDEC_BYTEFALLBACK: d->bytefb = 1; break;
     case VN_TOKDEC_FUSE: fused = 1; break;
     default:                   /* per-token steps; a Strip after Fuse is global */
@@ -1638,6 +1946,47 @@ static void dec_text_token(Dec *d, const uc *p, size_t n, long tix) {
   }
 }
 
+/* HF's WordPiece decoder on one token (tix: its index): the continuing prefix
+ * removed, else a space before every token but the first; then, with cleanup,
+ * HF's replacements in its order, each over the whole token text. A token
+ * longer than WP_MAX that has a space inside cannot be cleaned in the stack
+ * buffer: venusc refuses such vocabularies, so here it only passes through. */
+enum { WP_MAX = 512 };
+static const char *const WP_CLEAN[][2] = {
+  {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"}, {" n't", "n't"}, {" 'm", "'m"},
+  {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+
+static void wp_dec_token(Dec *d, const uc *p, size_t n, long tix) {
+  uc buf[2][WP_MAX + 8];
+  size_t len = 0, r, i, o;
+  int cur = 0;
+  const Step *st = &d->wp;
+  if (tix) {
+    if (n >= st->l1 && !memcmp(p, st->s1, st->l1)) { p += st->l1; n -= st->l1; }
+    else if (!st->a || n + 1 > WP_MAX) { out_raw(d, " ", 1); }
+    else { buf[0][0] = ' '; memcpy(buf[0] + 1, p, n); len = n + 1; }
+  }
+  if (!st->a) { out_raw(d, p, n); return; }
+  if (!len) {
+    if (n > WP_MAX) { out_raw(d, p, n); return; }
+    memcpy(buf[0], p, n);
+    len = n;
+  }
+  for (r = 0; r < sizeof WP_CLEAN / sizeof WP_CLEAN[0]; r++) {
+    const char *from = WP_CLEAN[r][0], *to = WP_CLEAN[r][1];
+    size_t fl = strlen(from), tl = strlen(to);
+    const uc *a = buf[cur];
+    uc *b = buf[cur ^ 1];
+    for (i = 0, o = 0; i < len;) {        /* replacements never lengthen the text */
+      if (fl <= len - i && !memcmp(a + i, from, fl)) { memcpy(b + o, to, tl); o += tl; i += fl; }
+      else b[o++] = a[i++];
+    }
+    len = o;
+    cur ^= 1;
+  }
+  out_raw(d, buf[cur], len);
+}
+
 /* The byte a "<0xXX>" piece stands for, or -1. */
 static int byte_piece(const VnTok *t, uint32_t id) {
   size_t n;
@@ -1693,6 +2042,8 @@ size_t vn_tok_decode(const VnTok *t, const int32_t *ids, size_t n, char *out, si
     } else if (d.mode == DEC_JOIN) {
       if (tix) out_raw(&d, " ", 1);
       out_raw(&d, p, pn);
+    } else if (d.mode == DEC_WP) {
+      wp_dec_token(&d, p, pn, tix);
     } else if (d.bytefb && byte_piece(t, (uint32_t)ids[i]) >= 0) {
       int ok;
       for (j = i; j < n && (!present(t, ids[j]) || byte_piece(t, (uint32_t)ids[j]) >= 0); j++) {}
@@ -1790,6 +2141,8 @@ static size_t stream_feed(VnTokStream *s, int32_t id, int flush, char *out, size
     } else if (d.mode == DEC_JOIN) {
       if (s->n_done) out_raw(&d, " ", 1);
       out_raw(&d, p, pn);
+    } else if (d.mode == DEC_WP) {
+      wp_dec_token(&d, p, pn, s->n_done);
     } else if (d.bytefb && byte_piece(t, (uint32_t)id) >= 0) {
       uc b = (uc)byte_piece(t, (uint32_t)id);
       s->ipriv[1]++;

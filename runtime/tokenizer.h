@@ -128,9 +128,21 @@ enum {                        /* section tags */
   VN_TOKSEC_MODEL,            /* optional (absent: BPE): u32 VN_TOKMODEL_*, u32 max chars per
                                  word, then two strings (u32 len, bytes padded to 4): the word
                                  prefix and the continuing-subword prefix of WordPiece */
+  VN_TOKSEC_SCORES,           /* Unigram: f64 min score, then f64[n_vocab] piece scores (each as
+                                 u32 low word, u32 high word of the IEEE 754 bits) */
+  VN_TOKSEC_UPREFIX,          /* Unigram: u32 nbits (power of 2), u8[nbits / 8]: bit
+                                 fnv1a(p) & (nbits - 1) is set for every prefix p of every
+                                 piece, so the lattice stops extending a match early */
+  VN_TOKSEC_NFKC_DEC,         /* only with NFKC/NFKD: full compatibility decompositions, laid
+                                 out as VN_TOKSEC_NFC_DEC */
+  VN_TOKSEC_PCMAP_TRIE,       /* Precompiled: the charsmap's keys as a trie (the added-token
+                                 format; a node's value is a string index + 1) */
+  VN_TOKSEC_PCMAP_STR,        /* u32 n, n x {u32 off, u32 len}, u32 pool_len, pool: replacements */
+  VN_TOKSEC_GRAPH,            /* Precompiled: grapheme break classes, u32 n, n x u32
+                                 (first_cp << 8 | VN_TOKG_*) ascending */
   VN_TOKSEC_END_
 };
-enum { VN_TOKMODEL_BPE, VN_TOKMODEL_WORDPIECE };
+enum { VN_TOKMODEL_BPE, VN_TOKMODEL_WORDPIECE, VN_TOKMODEL_UNIGRAM };
 /* Trie: u32 n_nodes, u32 root[256] (child node or 0), n_nodes x {u32 edge_start,
  * u32 n_edges, u32 added index + 1 or 0}, u32 n_edges, n_edges x u32
  * (child << 8 | byte) sorted by byte. Node 0 is the root. */
@@ -161,9 +173,21 @@ enum {                        /* character classes (VN_TOKSEC_UCLASS): general c
 enum {                        /* normalizer step kinds */
   VN_TOKNORM_NFC = 1, VN_TOKNORM_NFD, VN_TOKNORM_PREPEND /* s1 */,
   VN_TOKNORM_REPLACE /* s1 -> s2 */,
-  VN_TOKNORM_BERT             /* a VN_TOKBERT_* (BertNormalizer; LOWER needs VN_TOKSEC_LOWER) */
+  VN_TOKNORM_BERT,            /* a VN_TOKBERT_* (BertNormalizer; LOWER needs VN_TOKSEC_LOWER);
+                                 s1: u32 {first, last} ranges clean_text drops (else class C) */
+  VN_TOKNORM_NFKC,            /* compatibility decomposition (VN_TOKSEC_NFKC_DEC), then as NFC */
+  VN_TOKNORM_NFKD,
+  VN_TOKNORM_STRIP,           /* a strip white space on the left, b on the right */
+  VN_TOKNORM_REPLACE_PROG,    /* s1 a compiled regex (VN_TOKRX_*): every match -> s2 */
+  VN_TOKNORM_PRECOMPILED      /* SentencePiece charsmap (VN_TOKSEC_PCMAP_*), per grapheme as HF */
 };
-enum { VN_TOKBERT_CLEAN = 1, VN_TOKBERT_CHINESE = 2, VN_TOKBERT_STRIP = 4, VN_TOKBERT_LOWER = 8 };
+enum {                        /* grapheme cluster break classes (UAX #29, as utf8proc has them) */
+  VN_TOKG_OTHER = 1, VN_TOKG_CR, VN_TOKG_LF, VN_TOKG_CONTROL, VN_TOKG_EXTEND, VN_TOKG_L, VN_TOKG_V,
+  VN_TOKG_T, VN_TOKG_LV, VN_TOKG_LVT, VN_TOKG_RI, VN_TOKG_SPACINGMARK, VN_TOKG_PREPEND, VN_TOKG_ZWJ,
+  VN_TOKG_EXTPICT = 19, VN_TOKG_EZWJ = 20
+};
+enum { VN_TOKBERT_CLEAN = 1, VN_TOKBERT_CHINESE = 2, VN_TOKBERT_STRIP = 4, VN_TOKBERT_LOWER = 8,
+       VN_TOKBERT_MARKS = 16 /* marks dropped without NFD first (HF StripAccents: s1 the ranges, M*) */ };
 enum {                        /* pre-tokenizer step kinds */
   VN_TOKPRE_SPLIT_REGEX = 1,  /* a regex id, b behaviour, c invert */
   VN_TOKPRE_SPLIT_STRING,     /* s1 pattern, b behaviour, c invert */
@@ -202,7 +226,8 @@ enum {                        /* decoder step kinds */
   VN_TOKDEC_BYTELEVEL = 1, VN_TOKDEC_REPLACE /* s1 (one char) -> s2 */,
   VN_TOKDEC_BYTEFALLBACK, VN_TOKDEC_FUSE, VN_TOKDEC_STRIP /* s1 char, a start */,
   VN_TOKDEC_METASPACE /* s1 replacement, a prepend scheme */,
-  VN_TOKDEC_JOIN_SPACE        /* no decoder: pieces joined by ' ' */
+  VN_TOKDEC_JOIN_SPACE,       /* no decoder: pieces joined by ' ' */
+  VN_TOKDEC_WORDPIECE         /* s1 continuing prefix, a cleanup: HF's WordPiece decoder (alone) */
 };
 
 #endif

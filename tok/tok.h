@@ -67,6 +67,9 @@ typedef struct VnTokDesc {
   int model;                  /* VN_TOKMODEL_* (0: BPE) */
   VnTokcStr word_prefix, cont_prefix;   /* WordPiece: before a word's first piece, before the others */
   int32_t max_chars;          /* WordPiece: longer words become unk */
+  const double *scores;       /* Unigram: [n_vocab] piece scores */
+  int32_t n_pcmap;            /* Precompiled normalizer: its keys and their replacements */
+  const VnTokcStr *pc_key, *pc_val;
 } VnTokDesc;
 
 /* Writes the blob for d into *blob (malloc'ed), or records "FILE: problem" in

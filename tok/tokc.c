@@ -228,6 +228,38 @@ static int comp_cmp(const void *x, const void *y) {
 /* NFC/NFD tables: canonical combining classes, full canonical decompositions
  * (Hangul syllables excluded: the runtime does them arithmetically) and the
  * primary composites as (first, second) -> composite. */
+/* NFKC/NFKD: the full compatibility decompositions, laid out as NFC_DEC;
+ * *ratio: the most bytes a character's decomposition has per byte of it. */
+static int sec_nfkc(Buf *dec, uint32_t *ratio) {
+  Buf pool = {0}, ent = {0};
+  uint32_t cp, nd = 0, pl = 0, i;
+  *ratio = 1;
+  for (cp = 0xA0; cp <= 0x10FFFF; cp++) {
+    utf8proc_int32_t d[32];
+    int bc = 0;
+    utf8proc_ssize_t n;
+    size_t bytes = 0;
+    if ((cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xAC00 && cp < 0xAC00 + 11172)) continue;
+    n = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 32, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT, &bc);
+    if (n <= 0 || n > 32 || (n == 1 && (uint32_t)d[0] == cp)) continue;
+    for (i = 0; i < (uint32_t)n; i++) bytes += utf8_len((uint32_t)d[i]);
+    while (bytes > *ratio * utf8_len(cp)) (*ratio)++;
+    if ((size_t)n > 6 * utf8_len(cp)) return -1;         /* runtime sizes cps as 6/byte */
+    b_u32(&ent, cp);
+    b_u32(&ent, pl << 8 | (uint32_t)n);
+    for (i = 0; i < (uint32_t)n; i++) b_u32(&pool, (uint32_t)d[i]);
+    pl += (uint32_t)n;
+    nd++;
+  }
+  b_u32(dec, nd);
+  b_put(dec, ent.p, ent.n);
+  b_u32(dec, pl);
+  b_put(dec, pool.p, pool.n);
+  free(pool.p);
+  free(ent.p);
+  return (dec->oom || pool.oom || ent.oom) ? -1 : 0;
+}
+
 static int sec_nfc(Buf *dec, Buf *ccc, Buf *comp, uint32_t *ratio) {
   Buf pool = {0}, ent = {0};
   Comp *cv = NULL;
@@ -306,6 +338,24 @@ static char *normalize_str(const VnTokDesc *d, const char *s, size_t len, size_t
       nx = (char *)(st->kind == VN_TOKNORM_NFC ? utf8proc_NFC((const utf8proc_uint8_t *)cur)
                                                 : utf8proc_NFD((const utf8proc_uint8_t *)cur));
       if (nx) n = strlen(nx);
+    } else if (st->kind == VN_TOKNORM_NFKC || st->kind == VN_TOKNORM_NFKD) {
+      nx = (char *)(st->kind == VN_TOKNORM_NFKC ? utf8proc_NFKC((const utf8proc_uint8_t *)cur)
+                                                 : utf8proc_NFKD((const utf8proc_uint8_t *)cur));
+      if (nx) n = strlen(nx);
+    } else if (st->kind == VN_TOKNORM_STRIP) {
+      size_t a = 0, b = n;
+      utf8proc_int32_t cp;
+      utf8proc_ssize_t l;
+      while (st->a && a < b && (l = utf8proc_iterate((const utf8proc_uint8_t *)cur + a, (utf8proc_ssize_t)(b - a), &cp)) > 0 &&
+             is_ws((uint32_t)cp))
+        a += (size_t)l;
+      while (st->b && b > a) {
+        size_t q = b - 1;
+        while (q > a && ((unsigned char)cur[q] & 0xC0) == 0x80) q--;
+        if (utf8proc_iterate((const utf8proc_uint8_t *)cur + q, (utf8proc_ssize_t)(b - q), &cp) <= 0 || !is_ws((uint32_t)cp)) break;
+        b = q;
+      }
+      if ((nx = malloc(b - a + 1))) { memcpy(nx, cur + a, b - a); nx[b - a] = 0; n = b - a; }
     } else if (st->kind == VN_TOKNORM_PREPEND) {
       if (!n) continue;
       if ((nx = malloc(n + st->s1.len + 1))) {
@@ -694,30 +744,162 @@ static VnStatus w_merges(W *w) {
 
 /* NFC_DEC, NFC_CCC, NFC_COMP (when a step needs them) and the bounds on how
  * much the normalizer and the pre-tokenizer can grow a text. */
-static VnStatus w_norm(W *w) {
+/* The growth bound of the normalizer chain (NORM_MUL, NORM_ADD): the product
+ * of each step's worst growth per byte, where a step's worst case is taken over
+ * the code points that can reach it (img: what the steps before can output,
+ * from all code points at the start). Per-code-point steps (NFC/NFD/NFKC/NFKD,
+ * BertNormalizer, Lowercase, StripAccents, Strip) are simulated on each such
+ * code point; a Precompiled map counts only the keys made of such code points
+ * (a key elsewhere never matches); Replace and Prepend add their content to img.
+ * So NFKD then Lowercase then nmt_nfkc (ALBERT) is bounded by NFKD's growth,
+ * not by the product of three worst cases. */
+enum { IMG_N = 0x110000 };
+#define IMG_HAS(b, c) ((b)[(c) >> 3] >> ((c) & 7) & 1)
+#define IMG_SET(b, c) ((b)[(c) >> 3] |= (unsigned char)(1u << ((c) & 7)))
+
+static void img_add(unsigned char *img, const char *s, size_t n) {
+  utf8proc_ssize_t i = 0, l;
+  utf8proc_int32_t cp;
+  while ((size_t)i < n && (l = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)n - i, &cp)) > 0) {
+    IMG_SET(img, (uint32_t)cp);
+    i += l;
+  }
+  if ((size_t)i < n) IMG_SET(img, 0xFFFDu);
+}
+
+static int cjk_cp(uint32_t c) {          /* the ranges BertNormalizer pads (as runtime/tokenizer.c) */
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+/* A per-code-point step on cp: its output code points into o (room 96), or -1
+ * when the step is not per code point. */
+static int step_cp(const VnTokcStep *st, uint32_t cp, utf8proc_int32_t *o) {
+  utf8proc_int32_t t[96];
+  int n = 1, m, i, bc = 0;
+  utf8proc_ssize_t k;
+  o[0] = (utf8proc_int32_t)cp;
+  switch (st->kind) {
+  case VN_TOKNORM_NFC: case VN_TOKNORM_NFD: case VN_TOKNORM_NFKC: case VN_TOKNORM_NFKD:
+    k = utf8proc_decompose_char((utf8proc_int32_t)cp, o, 32,
+                                UTF8PROC_DECOMPOSE | (st->kind >= VN_TOKNORM_NFKC ? UTF8PROC_COMPAT : 0), &bc);
+    return k > 0 && k <= 32 ? (int)k : 1;
+  case VN_TOKNORM_STRIP:
+    return 1;
+  case VN_TOKNORM_BERT:
+    if ((st->a & VN_TOKBERT_CLEAN) && is_ws(cp)) o[0] = ' ';
+    if ((st->a & VN_TOKBERT_CHINESE) && cjk_cp(cp)) { o[0] = ' '; o[1] = (utf8proc_int32_t)cp; o[2] = ' '; n = 3; }
+    if (st->a & VN_TOKBERT_MARKS)
+      for (i = m = 0; i < n; i++) if (utf8proc_category(o[i]) != UTF8PROC_CATEGORY_MN) o[m++] = o[i];
+    if (st->a & VN_TOKBERT_MARKS) n = m;
+    if (st->a & VN_TOKBERT_STRIP) {
+      for (i = m = 0; i < n && m < 64; i++) {
+        k = utf8proc_decompose_char(o[i], t + m, 32, UTF8PROC_DECOMPOSE, &bc);
+        m += k > 0 && k <= 32 ? (int)k : 0;
+      }
+      for (i = n = 0; i < m; i++) if (utf8proc_category(t[i]) != UTF8PROC_CATEGORY_MN) o[n++] = t[i];
+    }
+    if (st->a & VN_TOKBERT_LOWER) {
+      for (i = m = 0; i < n; i++) {
+        if (o[i] == 0x130) { t[m++] = 'i'; t[m++] = 0x307; }
+        else t[m++] = utf8proc_tolower(o[i]);
+      }
+      memcpy(o, t, (size_t)m * sizeof *o);
+      n = m;
+    }
+    return n;
+  default:
+    return -1;
+  }
+}
+
+static VnStatus norm_growth(W *w) {
   const VnTokDesc *d = w->d;
-  uint32_t nfc_ratio = 1;
-  int s, has_nfc = 0;
-  for (s = 0; s < d->n_norm; s++)
-    if (d->norm[s].kind == VN_TOKNORM_NFC || d->norm[s].kind == VN_TOKNORM_NFD ||
-        (d->norm[s].kind == VN_TOKNORM_BERT && (d->norm[s].a & VN_TOKBERT_STRIP)))
-      has_nfc = 1;
-  if (has_nfc && sec_nfc(SECB(w, VN_TOKSEC_NFC_DEC), SECB(w, VN_TOKSEC_NFC_CCC), SECB(w, VN_TOKSEC_NFC_COMP),
-                         &nfc_ratio))
-    return werr(w, VN_ERR_INTERNAL, "cannot build the NFC tables");
-  w->nm_mul = 1; w->nm_add = 0; w->pm = 1; w->pa = 0;
-  for (s = 0; s < d->n_norm; s++) {
+  unsigned char *img = malloc(IMG_N / 8), *nx = malloc(IMG_N / 8);
+  int s;
+  uint32_t cp;
+  VnStatus rc = VN_OK;
+  if (!img || !nx) { free(img); free(nx); return NOMEM(w); }
+  memset(img, 0xFF, IMG_N / 8);
+  for (s = 0; s < d->n_norm && rc == VN_OK; s++) {
     const VnTokcStep *st = &d->norm[s];
+    utf8proc_int32_t o[96];
     uint32_t f = 1;
-    if (st->kind == VN_TOKNORM_NFC || st->kind == VN_TOKNORM_NFD) f = nfc_ratio;
-    else if (st->kind == VN_TOKNORM_BERT) f = 3 * (nfc_ratio > 2 ? nfc_ratio : 2);   /* CJK padded, NFD, lowercase */
-    else if (st->kind == VN_TOKNORM_REPLACE)
+    int32_t k;
+    int i, n;
+    memcpy(nx, img, IMG_N / 8);
+    if (step_cp(st, 'a', o) >= 0) {             /* per code point: simulate on each one that can come */
+      memset(nx, 0, IMG_N / 8);
+      for (cp = 0; cp < IMG_N; cp++) {
+        size_t ob = 0;
+        if (!IMG_HAS(img, cp) || (cp >= 0xD800 && cp <= 0xDFFF)) continue;
+        n = step_cp(st, cp, o);
+        for (i = 0; i < n; i++) { ob += utf8_len((uint32_t)o[i]); IMG_SET(nx, (uint32_t)o[i]); }
+        while (ob > f * utf8_len(cp)) f++;
+      }
+      if (st->kind == VN_TOKNORM_NFC || st->kind == VN_TOKNORM_NFKC)   /* composition can make any composite */
+        for (cp = 0; cp < IMG_N; cp++) {
+          int bc = 0;
+          if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+          if (utf8proc_decompose_char((utf8proc_int32_t)cp, o, 32, UTF8PROC_DECOMPOSE, &bc) > 1) IMG_SET(nx, cp);
+        }
+      IMG_SET(nx, 0xFFFDu);
+    } else if (st->kind == VN_TOKNORM_PRECOMPILED) {   /* keys that can match: a key (or a grapheme) -> its string */
+      for (k = 0; k < d->n_pcmap; k++) {
+        utf8proc_ssize_t j = 0, l;
+        utf8proc_int32_t c;
+        int can = 1;
+        while ((size_t)j < d->pc_key[k].len &&
+               (l = utf8proc_iterate((const utf8proc_uint8_t *)d->pc_key[k].s + j, (utf8proc_ssize_t)d->pc_key[k].len - j, &c)) > 0) {
+          if (!IMG_HAS(img, (uint32_t)c)) { can = 0; break; }
+          j += l;
+        }
+        if (!can) continue;
+        while (d->pc_val[k].len > f * d->pc_key[k].len) f++;
+        img_add(nx, d->pc_val[k].s, d->pc_val[k].len);
+      }
+    } else if (st->kind == VN_TOKNORM_REPLACE_PROG) {   /* a match is >= 1 byte */
+      f = (uint32_t)(st->s2.len ? st->s2.len : 1);
+      img_add(nx, st->s2.s, st->s2.len);
+    } else if (st->kind == VN_TOKNORM_REPLACE) {
       f = (uint32_t)((st->s2.len + st->s1.len - 1) / (st->s1.len ? st->s1.len : 1));
+      img_add(nx, st->s2.s, st->s2.len);
+    } else if (st->kind == VN_TOKNORM_PREPEND) {
+      img_add(nx, st->s1.s, st->s1.len);
+    }
     if (f < 1) f = 1;
     w->nm_mul *= f;
     w->nm_add *= f;
     if (st->kind == VN_TOKNORM_PREPEND) w->nm_add += (uint32_t)st->s1.len;
-    if (w->nm_mul > 64 || w->nm_add > 4096) return werr(w, VN_ERR_INPUT, "the normalizer can grow text too much");
+    if (w->nm_mul > 64 || w->nm_add > 4096) rc = werr(w, VN_ERR_INPUT, "the normalizer can grow text too much");
+    memcpy(img, nx, IMG_N / 8);
+  }
+  free(img);
+  free(nx);
+  return rc;
+}
+
+static VnStatus w_norm(W *w) {
+  const VnTokDesc *d = w->d;
+  uint32_t nfc_ratio = 1, nfkc_ratio = 1;
+  int s, has_nfc = 0;
+  (void)nfkc_ratio;
+  for (s = 0; s < d->n_norm; s++)
+    if (d->norm[s].kind == VN_TOKNORM_NFC || d->norm[s].kind == VN_TOKNORM_NFD ||
+        (d->norm[s].kind == VN_TOKNORM_BERT && (d->norm[s].a & VN_TOKBERT_STRIP)))
+      has_nfc = 1;
+  for (s = 0; s < d->n_norm; s++)
+    if (d->norm[s].kind == VN_TOKNORM_NFKC || d->norm[s].kind == VN_TOKNORM_NFKD) has_nfc = 2;
+  if (has_nfc && sec_nfc(SECB(w, VN_TOKSEC_NFC_DEC), SECB(w, VN_TOKSEC_NFC_CCC), SECB(w, VN_TOKSEC_NFC_COMP),
+                         &nfc_ratio))
+    return werr(w, VN_ERR_INTERNAL, "cannot build the NFC tables");
+  if (has_nfc == 2 && sec_nfkc(SECB(w, VN_TOKSEC_NFKC_DEC), &nfkc_ratio))
+    return werr(w, VN_ERR_INTERNAL, "cannot build the NFKC tables");
+  w->nm_mul = 1; w->nm_add = 0; w->pm = 1; w->pa = 0;
+  if (d->n_norm) {
+    VnStatus st = norm_growth(w);
+    if (st != VN_OK) return st;
   }
   for (s = 0; s < d->n_pre; s++) {
     const VnTokcStep *st = &d->pre[s];
@@ -729,6 +911,47 @@ static VnStatus w_norm(W *w) {
     if (w->pm > 64 || w->pa > 4096) return werr(w, VN_ERR_INPUT, "the pre-tokenizer can grow text too much");
   }
   return VN_OK;
+}
+
+/* PCMAP_TRIE, PCMAP_STR, GRAPH: a Precompiled normalizer's keys (a trie),
+ * their replacements, and the grapheme break classes from utf8proc. */
+static VnStatus w_pcmap(W *w) {
+  const VnTokDesc *d = w->d;
+  Buf *st = SECB(w, VN_TOKSEC_PCMAP_STR), *g = SECB(w, VN_TOKSEC_GRAPH);
+  TEnt *v;
+  int32_t i;
+  uint32_t cp, prev = 0, n = 0, off = 0;
+  size_t at;
+  if (!d->n_pcmap) return VN_OK;
+  if (!(v = calloc((size_t)d->n_pcmap, sizeof *v))) return NOMEM(w);
+  for (i = 0; i < d->n_pcmap; i++) {
+    v[i].s = (const unsigned char *)d->pc_key[i].s;
+    v[i].len = d->pc_key[i].len;
+    v[i].idx = (uint32_t)i;
+  }
+  if (sec_trie(SECB(w, VN_TOKSEC_PCMAP_TRIE), v, (size_t)d->n_pcmap)) {
+    free(v);
+    return werr(w, VN_ERR_INPUT, "the Precompiled charsmap is too large (trie of 2^24 nodes)");
+  }
+  free(v);
+  b_u32(st, (uint32_t)d->n_pcmap);
+  for (i = 0; i < d->n_pcmap; i++) {
+    b_u32(st, off);
+    b_u32(st, (uint32_t)d->pc_val[i].len);
+    off += (uint32_t)d->pc_val[i].len;
+  }
+  b_u32(st, off);
+  for (i = 0; i < d->n_pcmap; i++) b_put(st, d->pc_val[i].s, d->pc_val[i].len);
+  at = g->n;
+  b_u32(g, 0);
+  for (cp = 0; cp < 0x110000; cp++) {
+    uint32_t c = (cp >= 0xD800 && cp <= 0xDFFF) ? VN_TOKG_CONTROL
+                 : (uint32_t)utf8proc_get_property((utf8proc_int32_t)cp)->boundclass;
+    if (c < VN_TOKG_OTHER || c > VN_TOKG_EZWJ || (c >= 15 && c <= 18)) c = VN_TOKG_OTHER;
+    if (!cp || c != prev) { b_u32(g, cp << 8 | c); n++; prev = c; }
+  }
+  b_set32(g, at, n);
+  return (st->oom || g->oom) ? NOMEM(w) : VN_OK;
 }
 
 /* ADDED, TRIE_RAW, TRIE_NORM: the added tokens, and one trie for raw and one
@@ -803,6 +1026,51 @@ static VnStatus w_post(W *w) {
   return VN_OK;
 }
 
+static void b_f64(Buf *b, double x) {
+  uint64_t u;
+  memcpy(&u, &x, 8);
+  b_u32(b, (uint32_t)u);
+  b_u32(b, (uint32_t)(u >> 32));
+}
+
+/* MODEL, SCORES, UPREFIX for a Unigram model: the scores (min first) and a
+ * bitset over FNV-1a of every prefix of every piece, sized 16 bits a prefix. */
+static VnStatus w_unigram(W *w) {
+  const VnTokDesc *d = w->d;
+  Buf *m = SECB(w, VN_TOKSEC_MODEL), *sc = SECB(w, VN_TOKSEC_SCORES), *up = SECB(w, VN_TOKSEC_UPREFIX);
+  double mn = 0;
+  size_t nbits, npre = 0, k;
+  unsigned char *bits;
+  int32_t i, seen = 0;
+  if (d->unk_id < 0) return werr(w, VN_ERR_INPUT, "a Unigram tokenizer needs unk_id");
+  b_u32(m, VN_TOKMODEL_UNIGRAM);
+  b_u32(m, 0);
+  b_str(m, NULL, 0);
+  b_str(m, NULL, 0);
+  for (i = 0; i < d->n_vocab; i++)
+    if (d->vocab[i].s) {
+      if (!seen || d->scores[i] < mn) mn = d->scores[i];
+      seen = 1;
+      npre += d->vocab[i].len;
+    }
+  b_f64(sc, mn);
+  for (i = 0; i < w->nv; i++) b_f64(sc, i < d->n_vocab && d->vocab[i].s ? d->scores[i] : 0.0);
+  for (nbits = 64; nbits < 16 * npre && nbits < ((size_t)1 << 28); nbits *= 2) {}
+  if (!(bits = calloc(nbits / 8, 1))) return NOMEM(w);
+  for (i = 0; i < d->n_vocab; i++) {
+    uint32_t h = 2166136261u;
+    if (!d->vocab[i].s) continue;
+    for (k = 0; k < d->vocab[i].len; k++) {
+      h = (h ^ (unsigned char)d->vocab[i].s[k]) * 16777619u;
+      bits[(h & (nbits - 1)) / 8] |= (unsigned char)(1u << ((h & (nbits - 1)) % 8));
+    }
+  }
+  b_u32(up, (uint32_t)nbits);
+  b_put(up, bits, nbits / 8);
+  free(bits);
+  return VN_OK;
+}
+
 /* MODEL (WordPiece only) and LOWER (when a BertNormalizer step lowercases). */
 static VnStatus w_model(W *w) {
   const VnTokDesc *d = w->d;
@@ -814,6 +1082,10 @@ static VnStatus w_model(W *w) {
     b_u32(m, (uint32_t)d->max_chars);
     b_str(m, d->word_prefix.s, d->word_prefix.len);
     b_str(m, d->cont_prefix.s, d->cont_prefix.len);
+  }
+  if (d->model == VN_TOKMODEL_UNIGRAM) {
+    VnStatus st = w_unigram(w);
+    if (st != VN_OK) return st;
   }
   for (s = 0; s < d->n_norm; s++)
     if (d->norm[s].kind == VN_TOKNORM_BERT && (d->norm[s].a & VN_TOKBERT_LOWER)) lower = 1;
@@ -906,7 +1178,8 @@ VnStatus vn_tokc_compile_desc(VnCtx *ctx, const VnTokDesc *d, unsigned char **bl
   if ((st = w_init(&w)) == VN_OK && (st = w_pieces(&w)) == VN_OK && (st = w_vhash(&w)) == VN_OK &&
       (st = w_wall(&w)) == VN_OK && (st = w_bytes(&w)) == VN_OK && (st = w_merges(&w)) == VN_OK &&
       (st = w_norm(&w)) == VN_OK && (st = w_added(&w)) == VN_OK && (st = w_steps(&w)) == VN_OK &&
-      (st = w_post(&w)) == VN_OK && (st = w_model(&w)) == VN_OK && (st = w_params(&w)) == VN_OK)
+      (st = w_post(&w)) == VN_OK && (st = w_model(&w)) == VN_OK && (st = w_pcmap(&w)) == VN_OK &&
+      (st = w_params(&w)) == VN_OK)
     st = w_assemble(&w, blob, len);
   w_free(&w);
   return st;
@@ -921,7 +1194,63 @@ typedef struct Front {
   Map ids;                     /* token string -> id: added tokens, then model vocab */
   char *progs[VN_TOKC_MAXSTEPS];  /* compiled split regexes (freed with the front) */
   int nprogs;
+  unsigned char other[8 * 512];   /* BertNormalizer clean_text: the ranges HF drops */
+  unsigned char marks[8 * 1024];  /* StripAccents: the ranges of M* (HF's is_combining_mark) */
+  size_t n_marks;
+  double *scores;                 /* Unigram piece scores (freed with the front) */
+  unsigned char *pc_blob;         /* Precompiled: the decoded charsmap, its keys, their replacements */
+  VnTokcStr *pc_key, *pc_val;
+  int32_t n_pc;
+  size_t n_other;
 } Front;
+
+/* HF's StripAccents drops every combining mark (Mn Mc Me: its is_combining_mark,
+ * where BertNormalizer's strip_accents drops Mn alone): their ranges. */
+static void mark_ranges(Front *f) {
+  uint32_t cp, lo = 0;
+  int in = 0;
+  f->n_marks = 0;
+  for (cp = 0; cp <= 0x110000; cp++) {
+    int c = 0;
+    if (cp < 0x110000) {
+      utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)cp);
+      c = k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_MC || k == UTF8PROC_CATEGORY_ME;
+    }
+    if (c && !in) { lo = cp; in = 1; }
+    if (!c && in && f->n_marks + 8 <= sizeof f->marks) {
+      uint32_t v[2] = {lo, cp - 1};
+      int k;
+      for (k = 0; k < 8; k++) f->marks[f->n_marks + (size_t)k] = (unsigned char)(v[k / 4] >> (8 * (k % 4)));
+      f->n_marks += 8;
+      in = 0;
+    }
+  }
+}
+
+/* HF's BertNormalizer drops "other" characters (Cc Cf Cs Co; not Cn, which its
+ * category tables do not list) but \t \n \r: their ranges as u32 pairs
+ * {first, last} for the step's first string. */
+static void other_ranges(Front *f) {
+  uint32_t cp, lo = 0;
+  int in = 0;
+  f->n_other = 0;
+  for (cp = 0; cp <= 0x110000; cp++) {
+    int c = 0;
+    if (cp < 0x110000) {
+      utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)cp);
+      c = (k == UTF8PROC_CATEGORY_CC || k == UTF8PROC_CATEGORY_CF || k == UTF8PROC_CATEGORY_CS ||
+           k == UTF8PROC_CATEGORY_CO) && cp != '\t' && cp != '\n' && cp != '\r';
+    }
+    if (c && !in) { lo = cp; in = 1; }
+    if (!c && in && f->n_other + 8 <= sizeof f->other) {
+      uint32_t v[2] = {lo, cp - 1};
+      int k;
+      for (k = 0; k < 8; k++) f->other[f->n_other + (size_t)k] = (unsigned char)(v[k / 4] >> (8 * (k % 4)));
+      f->n_other += 8;
+      in = 0;
+    }
+  }
+}
 
 static VnStatus ferr(Front *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static VnStatus ferr(Front *f, const char *fmt, ...) {
@@ -1012,6 +1341,116 @@ static int regex_literal(VnTokcStr s) {
   return s.len > 0;
 }
 
+/* base64 (standard alphabet, '=' padding) into out; the decoded length, or -1. */
+static long b64_decode(const char *s, size_t n, unsigned char *out) {
+  uint32_t acc = 0;
+  int bits = 0;
+  long o = 0;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    int c = (unsigned char)s[i], v;
+    if (c == '=') break;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+') v = 62;
+    else if (c == '/') v = 63;
+    else return -1;
+    acc = acc << 6 | (uint32_t)v;
+    bits += 6;
+    if (bits >= 8) { bits -= 8; out[o++] = (unsigned char)(acc >> bits); }
+  }
+  return o;
+}
+
+/* Precompiled: SentencePiece's charsmap, u32 trie size, a darts-clone double
+ * array (u32 units) and the NUL-terminated replacements. Every key is walked
+ * out of the array with an explicit stack (keys of at most 64 bytes; the walk
+ * visits each unit once). */
+static VnStatus precompiled(Front *f, json_t *n) {
+  VnTokcStr b64 = jstr(json_object_get(n, "precompiled_charsmap"));
+  long len;
+  uint32_t tsize, nu, *u;
+  struct { uint32_t node; int c; int depth; } stk[65];
+  unsigned char key[65];
+  size_t cap = 0, sp, hits = 0;
+  if (f->pc_blob) return ferr(f, "unsupported: two Precompiled normalizers");
+  if (!b64.s || !b64.len) return ferr(f, "Precompiled normalizer without precompiled_charsmap");
+  if (!(f->pc_blob = malloc(b64.len))) return FNOMEM(f);
+  len = b64_decode(b64.s, b64.len, f->pc_blob);
+  if (len < 4) return ferr(f, "Precompiled normalizer: precompiled_charsmap is not base64 of a charsmap");
+  tsize = (uint32_t)f->pc_blob[0] | (uint32_t)f->pc_blob[1] << 8 | (uint32_t)f->pc_blob[2] << 16 | (uint32_t)f->pc_blob[3] << 24;
+  if (tsize % 4 || tsize < 4 || tsize > (uint32_t)len - 4) return ferr(f, "Precompiled normalizer: bad charsmap trie size");
+  nu = tsize / 4;
+  if (!(u = malloc((size_t)nu * 4))) return FNOMEM(f);
+  for (uint32_t i = 0; i < nu; i++) {
+    const unsigned char *q = f->pc_blob + 4 + 4 * (size_t)i;
+    u[i] = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+  }
+#define DA_OFF(x) (((x) >> 10) << (((x) & (1u << 9)) >> 6))
+#define DA_LABEL(x) ((x) & ((1u << 31) | 0xFFu))
+  sp = 0;
+  stk[0].node = DA_OFF(u[0]);                 /* the root's children are at node ^ c */
+  stk[0].c = 1;
+  stk[0].depth = 0;
+  sp = 1;
+  while (sp) {
+    uint32_t base = stk[sp - 1].node, child;
+    int c = stk[sp - 1].c, d = stk[sp - 1].depth;
+    if (c > 255) { sp--; continue; }
+    stk[sp - 1].c = c + 1;
+    child = base ^ (uint32_t)c;
+    if (child >= nu || DA_LABEL(u[child]) != (uint32_t)c) continue;
+    if (++hits > nu) { free(u); return ferr(f, "Precompiled normalizer: the charsmap trie is malformed (a cycle)"); }
+    key[d] = (unsigned char)c;
+    if ((u[child] >> 8) & 1) {                  /* a key ends here: its value at child ^ offset */
+      uint32_t leaf = child ^ DA_OFF(u[child]), val;
+      const char *r;
+      if (leaf >= nu) { free(u); return ferr(f, "Precompiled normalizer: charsmap value out of range"); }
+      val = u[leaf] & 0x7FFFFFFFu;
+      if (val >= (uint32_t)len - 4 - tsize) { free(u); return ferr(f, "Precompiled normalizer: charsmap string out of range"); }
+      r = (const char *)f->pc_blob + 4 + tsize + val;
+      if (!memchr(r, 0, (size_t)len - 4 - tsize - val)) { free(u); return ferr(f, "Precompiled normalizer: unterminated charsmap string"); }
+      if ((size_t)f->n_pc == cap) {
+        size_t nc = cap ? 2 * cap : 1024;
+        VnTokcStr *a = realloc(f->pc_key, nc * sizeof *a), *b;
+        if (a) f->pc_key = a;
+        b = a ? realloc(f->pc_val, nc * sizeof *b) : NULL;
+        if (!a || !b) { free(u); return FNOMEM(f); }
+        f->pc_val = b;
+        cap = nc;
+      }
+      if (!(f->pc_key[f->n_pc].s = malloc((size_t)d + 1))) { free(u); return FNOMEM(f); }
+      memcpy((char *)f->pc_key[f->n_pc].s, key, (size_t)d + 1);
+      f->pc_key[f->n_pc].len = (size_t)d + 1;
+      f->pc_val[f->n_pc].s = r;
+      f->pc_val[f->n_pc].len = strlen(r);
+      f->n_pc++;
+      if (f->n_pc >= (1 << 22)) { free(u); return ferr(f, "Precompiled normalizer: charsmap too large"); }
+    }
+    if (d + 1 >= 64) {                          /* a longer key would not fit the walk: refuse it */
+      uint32_t nb = child ^ DA_OFF(u[child]), cc;
+      for (cc = 1; cc < 256; cc++)
+        if ((nb ^ cc) < nu && DA_LABEL(u[nb ^ cc]) == cc) {
+          free(u);
+          return ferr(f, "Precompiled normalizer: a charsmap key is longer than 64 bytes");
+        }
+      continue;
+    }
+    stk[sp].node = child ^ DA_OFF(u[child]);
+    stk[sp].c = 1;
+    stk[sp].depth = d + 1;
+    sp++;
+  }
+#undef DA_OFF
+#undef DA_LABEL
+  free(u);
+  f->d->n_pcmap = f->n_pc;
+  f->d->pc_key = f->pc_key;
+  f->d->pc_val = f->pc_val;
+  return VN_OK;
+}
+
 static VnStatus norm_one(Front *f, json_t *n) {
   VnTokDesc *d = f->d;
   VnTokcStep st;
@@ -1021,6 +1460,38 @@ static VnStatus norm_one(Front *f, json_t *n) {
   ty = jtype(n);
   if (!strcmp(ty, "NFC")) st.kind = VN_TOKNORM_NFC;
   else if (!strcmp(ty, "NFD")) st.kind = VN_TOKNORM_NFD;
+  else if (!strcmp(ty, "NFKC")) st.kind = VN_TOKNORM_NFKC;
+  else if (!strcmp(ty, "Precompiled")) {
+    if ((s = precompiled(f, n)) != VN_OK) return s;
+    st.kind = VN_TOKNORM_PRECOMPILED;
+  }
+  else if (!strcmp(ty, "NFKD")) st.kind = VN_TOKNORM_NFKD;
+  else if (!strcmp(ty, "Strip")) {
+    st.kind = VN_TOKNORM_STRIP;
+    st.a = jbool(n, "strip_left", 1);
+    st.b = jbool(n, "strip_right", 1);
+  }
+  else if (!strcmp(ty, "BertNormalizer")) {   /* strip_accents null: as lowercase */
+    json_t *sa = json_object_get(n, "strip_accents");
+    int lower = jbool(n, "lowercase", 1);
+    st.kind = VN_TOKNORM_BERT;
+    st.a = (jbool(n, "clean_text", 1) ? VN_TOKBERT_CLEAN : 0) | (jbool(n, "handle_chinese_chars", 1) ? VN_TOKBERT_CHINESE : 0) |
+           ((json_is_boolean(sa) ? json_is_true(sa) : lower) ? VN_TOKBERT_STRIP : 0) | (lower ? VN_TOKBERT_LOWER : 0);
+    if (st.a & VN_TOKBERT_CLEAN) {
+      if (!f->n_other) other_ranges(f);
+      st.s1.s = (const char *)f->other;
+      st.s1.len = f->n_other;
+    }
+  } else if (!strcmp(ty, "Lowercase")) {
+    st.kind = VN_TOKNORM_BERT;
+    st.a = VN_TOKBERT_LOWER;
+  } else if (!strcmp(ty, "StripAccents")) {
+    st.kind = VN_TOKNORM_BERT;
+    st.a = VN_TOKBERT_MARKS;
+    if (!f->n_marks) mark_ranges(f);
+    st.s1.s = (const char *)f->marks;
+    st.s1.len = f->n_marks;
+  }
   else if (!strcmp(ty, "Prepend")) {
     st.kind = VN_TOKNORM_PREPEND;
     st.s1 = jstr(json_object_get(n, "prepend"));
@@ -1030,8 +1501,15 @@ static VnStatus norm_one(Front *f, json_t *n) {
     st.kind = VN_TOKNORM_REPLACE;
     if ((s = pattern(f, json_object_get(n, "pattern"), &st.s1, &re)) != VN_OK) return s;
     st.s2 = jstr(json_object_get(n, "content"));
-    if (!st.s2.s || !st.s1.len || (re && !regex_literal(st.s1)))
-      return ferr(f, "unsupported Replace normalizer (only a literal pattern)");
+    if (!st.s2.s || !st.s1.len) return ferr(f, "Replace normalizer without pattern or content");
+    if (re && !regex_literal(st.s1)) {         /* compiled for the runtime's matcher */
+      VnTokcStr prog;
+      if (f->nprogs == VN_TOKC_MAXSTEPS) return ferr(f, "too many regexes");
+      if ((s = vn_tokc_regex(f->ctx, f->file, st.s1.s, st.s1.len, &prog)) != VN_OK) return s;
+      f->progs[f->nprogs++] = (char *)prog.s;
+      st.kind = VN_TOKNORM_REPLACE_PROG;
+      st.s1 = prog;
+    }
   } else {
     return ferr(f, "unsupported normalizer '%s'", ty);
   }
@@ -1125,6 +1603,20 @@ static VnStatus pre_one(Front *f, json_t *n) {
   } else if (!strcmp(ty, "Digits")) {
     st.kind = VN_TOKPRE_DIGITS;
     st.a = jbool(n, "individual_digits", 0);
+  } else if (!strcmp(ty, "BertPreTokenizer")) {
+    st.kind = VN_TOKPRE_BERT;
+  } else if (!strcmp(ty, "WhitespaceSplit") || !strcmp(ty, "Whitespace")) {
+    /* HF: split on white space, removed; Whitespace: the matches of \w+|[^\w\s]+ kept */
+    VnTokcStr prog;
+    int ws = !strcmp(ty, "WhitespaceSplit");
+    const char *re = ws ? "\\s+" : "\\w+|[^\\w\\s]+";
+    if (f->nprogs == VN_TOKC_MAXSTEPS) return ferr(f, "too many split regexes");
+    if ((s = vn_tokc_regex(f->ctx, f->file, re, strlen(re), &prog)) != VN_OK) return s;
+    f->progs[f->nprogs++] = (char *)prog.s;
+    st.kind = VN_TOKPRE_SPLIT_PROG;
+    st.s1 = prog;
+    st.b = VN_TOKSPLIT_REMOVED;
+    st.c = !ws;
   } else {
     return ferr(f, "unsupported pre-tokenizer '%s'", ty);
   }
@@ -1159,6 +1651,12 @@ static VnStatus dec_one(Front *f, json_t *n) {
         return ferr(f, "unsupported Strip decoder (only one character, stop 0)");
     } else if (!strcmp(ty, "Metaspace")) {
       if ((s = metaspace(f, n, VN_TOKDEC_METASPACE, &st)) != VN_OK) return s;
+    } else if (!strcmp(ty, "WordPiece")) {
+      st.kind = VN_TOKDEC_WORDPIECE;
+      st.s1 = jstr(json_object_get(n, "prefix"));
+      if (!st.s1.s) { st.s1.s = "##"; st.s1.len = 2; }
+      if (st.s1.len > 64) return ferr(f, "WordPiece decoder prefix is longer than 64 bytes");
+      st.a = jbool(n, "cleanup", 1);
     } else {
       return ferr(f, "unsupported decoder '%s'", ty);
     }
@@ -1183,6 +1681,8 @@ static VnStatus dec_json(Front *f, json_t *n) {
     int kind = d->dec[k].kind;
     if (kind == VN_TOKDEC_BYTELEVEL && d->n_dec != 1)
       return ferr(f, "unsupported decoder: ByteLevel combined with other decoders");
+    if (kind == VN_TOKDEC_WORDPIECE && d->n_dec != 1)
+      return ferr(f, "unsupported decoder: WordPiece combined with other decoders");
     if (kind == VN_TOKDEC_BYTEFALLBACK) seen_bf = 1;
     else if (kind == VN_TOKDEC_FUSE) seen_fuse = 1;
     else if (kind == VN_TOKDEC_STRIP && seen_bf && !seen_fuse)
@@ -1296,15 +1796,34 @@ static json_t *load_json(VnCtx *ctx, const char *path, size_t flags) {
   return j;
 }
 
-/* model: the BPE options */
+/* model: the BPE or WordPiece options */
 static VnStatus json_model(Front *f, json_t *model) {
   VnTokDesc *d = f->d;
   json_t *v;
   const char *ty;
   if (!json_is_object(model)) return ferr(f, "no \"model\" object");
   ty = jtype(model);
+  if (!strcmp(ty, "Unigram")) {
+    if (!json_is_array(json_object_get(model, "vocab"))) return ferr(f, "Unigram model without a vocab list");
+    d->model = VN_TOKMODEL_UNIGRAM;
+    d->byte_fallback = jbool(model, "byte_fallback", 0);
+    d->fuse_unk = 1;                           /* HF's Unigram always fuses unknown characters */
+    return VN_OK;
+  }
+  if (!strcmp(ty, "WordPiece")) {
+    if (!json_is_object(json_object_get(model, "vocab"))) return ferr(f, "WordPiece model without vocab");
+    d->model = VN_TOKMODEL_WORDPIECE;
+    d->cont_prefix = jstr(json_object_get(model, "continuing_subword_prefix"));
+    if (!d->cont_prefix.s) { d->cont_prefix.s = "##"; d->cont_prefix.len = 2; }
+    if (d->cont_prefix.len > 64) return ferr(f, "WordPiece continuing_subword_prefix is longer than 64 bytes");
+    v = json_object_get(model, "max_input_chars_per_word");
+    d->max_chars = json_is_integer(v) ? (int32_t)json_integer_value(v) : 100;
+    if (json_is_integer(v) && (json_integer_value(v) < 0 || json_integer_value(v) > (1 << 30)))
+      return ferr(f, "WordPiece max_input_chars_per_word is out of range");
+    return VN_OK;
+  }
   if (strcmp(ty, "BPE") && !(!*ty && json_is_array(json_object_get(model, "merges"))))
-    return ferr(f, "unsupported model type '%s' (venus supports BPE; venusc compile --no-tokenizer makes a binary of token ids)",
+    return ferr(f, "unsupported model type '%s' (venus supports BPE, WordPiece and Unigram; venusc compile --no-tokenizer makes a binary of token ids)",
                 *ty ? ty : "?");
   if (!json_is_object(json_object_get(model, "vocab")) || !json_is_array(json_object_get(model, "merges")))
     return ferr(f, "BPE model without vocab/merges");
@@ -1342,6 +1861,45 @@ static VnStatus json_vocab(Front *f, json_t *vocab) {
       d->vocab[id].len = json_object_iter_key_len(it);
     }
   }
+  return VN_OK;
+}
+
+/* Unigram model.vocab: [[piece, score], ...], id = position; a piece listed
+ * twice is refused (HF's map would keep one of them). */
+static VnStatus json_vocab_list(Front *f, json_t *vocab) {
+  VnTokDesc *d = f->d;
+  json_t *x;
+  size_t i;
+  double *sc;
+  Map seen;
+  if (json_array_size(vocab) == 0) return ferr(f, "Unigram model with an empty vocab");
+  if (json_array_size(vocab) >= (1 << 27)) return ferr(f, "Unigram vocab too large");
+  d->n_vocab = (int32_t)json_array_size(vocab);
+  d->vocab = calloc((size_t)d->n_vocab + 1, sizeof *d->vocab);
+  sc = calloc((size_t)d->n_vocab + 1, sizeof *sc);
+  if (!d->vocab || !sc || map_init(&f->ids, (size_t)d->n_vocab + 1024) || map_init(&seen, (size_t)d->n_vocab)) {
+    free(sc);
+    return FNOMEM(f);
+  }
+  f->scores = sc;
+  d->scores = sc;
+  json_array_foreach(vocab, i, x) {
+    VnTokcStr p = jstr(json_array_get(x, 0));
+    json_t *v = json_array_get(x, 1);
+    if (!json_is_array(x) || json_array_size(x) != 2 || !p.s || !json_is_number(v)) {
+      free(seen.slot);
+      return ferr(f, "Unigram vocab entry %d is not [piece, score]", (int)i);
+    }
+    if (!p.len) { free(seen.slot); return ferr(f, "Unigram vocab entry %d is an empty piece", (int)i); }
+    if (map_get(&seen, p.s, p.len) >= 0) {
+      free(seen.slot);
+      return ferr(f, "Unigram vocab lists the piece '%.40s' twice", p.s);
+    }
+    map_put(&seen, p.s, p.len, (int32_t)i);
+    d->vocab[i] = p;
+    sc[i] = json_number_value(v);
+  }
+  free(seen.slot);
   return VN_OK;
 }
 
@@ -1385,6 +1943,7 @@ static VnStatus json_merges(Front *f, json_t *model) {
   VnStatus st = VN_OK;
   Map mv;
   size_t i;
+  if (d->model != VN_TOKMODEL_BPE) merges = NULL;    /* WordPiece, Unigram: no merges */
   d->n_merges = (int32_t)json_array_size(merges);
   d->merges = malloc(2 * ((size_t)d->n_merges + 1) * sizeof *d->merges);
   if (!d->merges || map_init(&mv, (size_t)d->n_vocab)) return FNOMEM(f);
@@ -1416,6 +1975,14 @@ static VnStatus json_merges(Front *f, json_t *model) {
   }
   free(mv.slot);
   d->unk_id = -1;
+  if (d->model == VN_TOKMODEL_UNIGRAM) {
+    v = json_object_get(model, "unk_id");
+    if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) < d->n_vocab)
+      d->unk_id = (int32_t)json_integer_value(v);
+    else if (v && !json_is_null(v)) return ferr(f, "Unigram model: unk_id is out of range");
+    else return ferr(f, "Unigram model without unk_id (unknown characters would fail)");
+    return st;
+  }
   if ((v = json_object_get(model, "unk_token")) && json_is_string(v)) {
     VnTokcStr u = jstr(v);
     size_t k;
@@ -1425,6 +1992,8 @@ static VnStatus json_merges(Front *f, json_t *model) {
         break;
       }
   }
+  if (st == VN_OK && d->model == VN_TOKMODEL_WORDPIECE && d->unk_id < 0)
+    return ferr(f, "WordPiece model: unk_token is missing or not in the vocabulary");
   return st;
 }
 
@@ -1462,7 +2031,9 @@ static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
   VnTokDesc *d = f->d;
   json_t *model = json_object_get(root, "model");
   VnStatus st;
-  if ((st = json_model(f, model)) != VN_OK || (st = json_vocab(f, json_object_get(model, "vocab"))) != VN_OK ||
+  if ((st = json_model(f, model)) != VN_OK ||
+      (st = d->model == VN_TOKMODEL_UNIGRAM ? json_vocab_list(f, json_object_get(model, "vocab"))
+                                            : json_vocab(f, json_object_get(model, "vocab"))) != VN_OK ||
       (st = json_added(f, json_object_get(root, "added_tokens"))) != VN_OK || (st = json_merges(f, model)) != VN_OK ||
       (st = each_leaf(f, json_object_get(root, "normalizer"), "normalizers", norm_one)) != VN_OK ||
       (st = each_leaf(f, json_object_get(root, "pre_tokenizer"), "pretokenizers", pre_one)) != VN_OK ||
@@ -1472,6 +2043,25 @@ static VnStatus json_to_desc(Front *f, json_t *root, json_t *cfg) {
   if (d->byte_level != (d->n_dec == 1 && d->dec[0].kind == VN_TOKDEC_BYTELEVEL))
     return ferr(f, d->byte_level ? "unsupported: a ByteLevel pre-tokenizer needs the ByteLevel decoder"
                                  : "unsupported: a ByteLevel decoder without the ByteLevel pre-tokenizer");
+  {
+    int k, hard = 0;
+    for (k = 0; k < d->n_norm; k++)
+      if (d->norm[k].kind == VN_TOKNORM_BERT || d->norm[k].kind == VN_TOKNORM_REPLACE_PROG ||
+          d->norm[k].kind == VN_TOKNORM_PRECOMPILED)
+        hard = 1;
+    for (k = 0; hard && k < d->n_added; k++)
+      if ((d->added[k].flags & VN_TOKADD_NORMALIZED) && d->added[k].content.len)
+        return ferr(f, "unsupported: added token %d is normalized, under a BertNormalizer, Lowercase, StripAccents "
+                       "Precompiled or regex Replace normalizer", (int)d->added[k].id);
+  }
+  if (d->n_dec == 1 && d->dec[0].kind == VN_TOKDEC_WORDPIECE && d->dec[0].a) {
+    int32_t i;                           /* the runtime cleans a token in a 512-byte buffer */
+    for (i = 0; i < d->n_vocab; i++)
+      if (d->vocab[i].len > 500) return ferr(f, "WordPiece decoder cleanup: token %d is longer than 500 bytes", (int)i);
+    for (i = 0; i < d->n_added; i++)
+      if (d->added[i].content.len > 500)
+        return ferr(f, "WordPiece decoder cleanup: added token %d is longer than 500 bytes", (int)d->added[i].id);
+  }
   json_specials(f, cfg);
   return VN_OK;
 }
@@ -1499,6 +2089,9 @@ VnStatus vn_tokc_compile_json(VnCtx *ctx, const char *tokenizer_json, const char
   free(d.merges);
   free(d.added);
   free(f.ids.slot);
+  free(f.scores);
+  if (f.pc_key) for (int32_t k = 0; k < f.n_pc; k++) free((char *)f.pc_key[k].s);
+  free(f.pc_key); free(f.pc_val); free(f.pc_blob);
   while (f.nprogs) free(f.progs[--f.nprogs]);
   json_decref(root);
   if (cfg) json_decref(cfg);

