@@ -70,8 +70,9 @@ static int push_cfg_protected(lua_State *L) {
  * where an epsilon or a token id goes) would otherwise fail deep in a
  * library (a RoPE table, the Lua heap, a builder option) with a message
  * that names neither the config nor the key. lo..hi is what any real model
- * stays in (widths up to 2^20, counts up to 2^16); a list or object is the
- * spec's to read. Values in range that disagree with the tensors are the
+ * stays in (widths up to 2^20, counts up to 2^16); a list or object in
+ * place of a size or token id is the spec's to read (per-layer sizes, several
+ * end tokens). Values in range that disagree with the tensors are the
  * builder's weight check (spec_builder.c). */
 #define W(k) {k, 1, 1LL << 20}
 #define N(k) {k, 1, 1LL << 16}
@@ -112,8 +113,8 @@ static const struct { const char *key; int lo; long long hi; } config_sizes[] = 
 static VnStatus check_sizes(VnSpecs *s, json_t *o, const char *prefix, const char *config_file) {
   for (size_t i = 0; i < sizeof config_sizes / sizeof *config_sizes; i++) {
     json_t *v = json_object_get(o, config_sizes[i].key);
-    if (!v || json_is_null(v) || json_is_array(v) || json_is_object(v)) continue;
     long long lo = config_sizes[i].lo, hi = config_sizes[i].hi;
+    if (!v || json_is_null(v) || ((json_is_array(v) || json_is_object(v)) && (hi || lo))) continue;
     if (!hi && lo == 2 ? json_is_integer(v) : !hi ? json_is_number(v)
         : json_is_integer(v) && json_integer_value(v) >= lo && json_integer_value(v) <= hi) continue;
     char *text = json_dumps(v, JSON_ENCODE_ANY);

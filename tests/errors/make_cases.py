@@ -130,6 +130,9 @@ d = os.path.join(out, "no_weights"); os.makedirs(d, exist_ok=True); shutil.copy(
 
 spec = lambda body: 'return arch { name = "bad", hf = { "LlamaForCausalLM" }, build = function(cfg)\n' + body + '\nend }\n'
 open(os.path.join(out, "spec_lua_error.lua"), "w").write(spec("  local x = nil\n  return x.field"))
+# errors a library raises on a spec's behalf name the spec's line first, the library's after it
+open(os.path.join(out, "spec_lib_error.lua"), "w").write(spec("  local c = common(cfg)\n  rope_from_config(cfg, -16)"))
+open(os.path.join(out, "spec_lib_shape.lua"), "w").write(spec("  local d = llama_block(cfg)\n  d.hidden = 32\n  decoder(d)"))
 open(os.path.join(out, "spec_os_execute.lua"), "w").write(spec('  os.execute("touch /tmp/venus-pwned")'))
 open(os.path.join(out, "spec_io.lua"), "w").write(spec('  io.open("/etc/passwd")'))
 open(os.path.join(out, "spec_require.lua"), "w").write(spec('  require("os")'))

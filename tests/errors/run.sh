@@ -50,7 +50,7 @@ for fam in gpt2 bert; do
 done
 # a size an SSM or MoE config states that its tensors disagree with
 while read -r n; do
-  expect "$n" 1 "$n/model.safetensors: tensor '.*' is \[$D(, $D)*\], but .*$n/config.json implies \[[-?0-9, ]*\]" -- $C $W/$n $O
+  expect "$n" 1 "$n/model.safetensors: tensor '.*' is \[$D(, $D)*\], but .*$n/config.json implies \[[-?0-9, ]*\] \(wanted by archspecs/[a-z0-9_]+.lua:$D(, in archspecs/lib/[a-z]+.lua:$D)?\)$" -- $C $W/$n $O
 done < "$W/ssm_moe_cases.txt"
 # a number no model can have: refused before the spec runs, naming the config and the key
 while read -r n key v; do
@@ -60,6 +60,8 @@ expect no_weights 1 "no_weights: no model.safetensors" -- $C $W/no_weights $O
 expect no_such_dir 1 "nonexistent: no such file or directory" -- $C $work/nonexistent $O
 expect not_a_dir 1 "config.json: not a model directory" -- $C $good/config.json $O
 expect spec_lua_error 1 "spec_lua_error.lua:3: attempt to index a nil value" -- $C $good --spec $W/spec_lua_error.lua $O
+expect spec_lib_error 1 "spec_lib_error.lua:3: rope_table: need 0 < rot_dim .* \(in archspecs/lib/rope.lua:[0-9]+\)$" -- $C $good --spec $W/spec_lib_error.lua $O
+expect spec_lib_shape 1 "model.safetensors: tensor 'model.embed_tokens.weight' is \[$D, $D\], but .*config.json implies \[$D, 32\] \(wanted by .*spec_lib_shape.lua:4, in archspecs/lib/decoder.lua:[0-9]+\)$" -- $C $good --spec $W/spec_lib_shape.lua $O
 expect spec_os_execute 1 "spec_os_execute.lua:2: attempt to index a nil value \(global 'os'\)" -- $C $good --spec $W/spec_os_execute.lua $O
 expect spec_io 1 "spec_io.lua:2: attempt to index a nil value \(global 'io'\)" -- $C $good --spec $W/spec_io.lua $O
 expect spec_require 1 "spec_require.lua:2: attempt to call a nil value \(global 'require'\)" -- $C $good --spec $W/spec_require.lua $O
