@@ -14,6 +14,7 @@ return arch {
     local hidden, heads = need(cfg, "hidden_size"), need(cfg, "num_attention_heads")
     encoder {
       hidden = hidden, layers = need(cfg, "num_hidden_layers"), heads = heads, head_dim = hidden // heads,
+      ffn = cfg.intermediate_size,
       vocab = need(cfg, "vocab_size"), max_pos = cfg.max_position_embeddings or 512,
       bos = cfg.bos_token_id, eos = cfg.eos_token_id,
       eps = cfg.layer_norm_eps or 1e-12,

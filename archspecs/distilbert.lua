@@ -14,7 +14,7 @@ return arch {
     })
     local hidden = cfg.dim
     encoder {
-      hidden = hidden, layers = cfg.n_layers, heads = cfg.n_heads, head_dim = hidden // cfg.n_heads,
+      hidden = hidden, layers = cfg.n_layers, heads = cfg.n_heads, head_dim = hidden // cfg.n_heads, ffn = cfg.hidden_dim,
       vocab = need(cfg, "vocab_size"), max_pos = cfg.max_position_embeddings,
       bos = cfg.bos_token_id, eos = cfg.eos_token_id,
       eps = 1e-12, act = act_name(cfg.activation),

@@ -19,19 +19,32 @@ typedef struct { VnWx *wx; } LWeight;
 
 static Builder *B(lua_State *L) { return vn_spec_builder(L); }
 
-/* ---- locations ---- */
+/* ---- locations ----
+ * The Lua line that called a builder function: the innermost frame with a
+ * source, past lib/gguf.lua's weight mapping (plumbing between every spec
+ * and weight(), never the line to look at). */
 static VnLoc caller_loc(lua_State *L) {
   lua_Debug ar;
   VnLoc loc = {NULL, 0};
   for (int lv = 1; lua_getstack(L, lv, &ar); lv++) {
     lua_getinfo(L, "Sl", &ar);
-    if (ar.currentline > 0 && ar.source[0] == '@') {
+    if (ar.currentline > 0 && ar.source[0] == '@' && strcmp(ar.source + 1, "archspecs/lib/gguf.lua")) {
       loc.file = vn_arena_strdup(&B(L)->ctx->arena, ar.source + 1);
       loc.line = ar.currentline;
       break;
     }
   }
   return loc;
+}
+
+/* where a weight was wanted, for a message: "SPEC:LINE" of the spec's own
+ * line (vn_spec_spec_loc), then the library line under it when it differs */
+static const char *wanted_by(lua_State *L) {
+  VnLoc lib = caller_loc(L), spec = vn_spec_spec_loc(L, 1);
+  if (!lib.file) return "?";
+  if (!spec.file || (!strcmp(spec.file, lib.file) && spec.line == lib.line))
+    return lua_pushfstring(L, "%s:%d", lib.file, lib.line);
+  return lua_pushfstring(L, "%s:%d, in %s:%d", spec.file, spec.line, lib.file, lib.line);
 }
 
 /* Raise the context's first error as a Lua error (its text already carries
@@ -255,9 +268,9 @@ static void check_shape(lua_State *L, int opts, const VnTensorInfo *ti) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, vn_spec_state(L)->env);
   lua_getfield(L, -1, "config_file");
   const char *cf = lua_tostring(L, -1);
-  VnLoc loc = caller_loc(L);
-  lua_pushfstring(L, "%s: tensor '%s' is %s, but %s implies %s (wanted by %s:%d)", source_name(B(L)), ti->name, hs,
-                  cf ? cf : "the config", ws, loc.file ? loc.file : "?", loc.line);
+  const char *by = wanted_by(L);
+  lua_pushfstring(L, "%s: tensor '%s' is %s, but %s implies %s (wanted by %s)", source_name(B(L)), ti->name, hs,
+                  cf ? cf : "the config", ws, by);
   lua_error(L);
 }
 
@@ -274,9 +287,8 @@ static int l_weight(lua_State *L) {
     if (!strcmp(b->wcache[i].name, name)) { push_weight(L, b->wcache[i].wx); return 1; }
   if (!ti) {
     if (optional) { lua_pushnil(L); return 1; }
-    VnLoc loc = caller_loc(L);
     /* the message names the model file; the spec line goes in parentheses */
-    lua_pushfstring(L, "%s: missing tensor '%s' (wanted by %s:%d)", source_name(b), name, loc.file ? loc.file : "?", loc.line);
+    lua_pushfstring(L, "%s: missing tensor '%s' (wanted by %s)", source_name(b), name, wanted_by(L));
     return lua_error(L);
   }
   VnWx *w = new_wx(L, VN_WX_TENSOR, 0);

@@ -138,6 +138,28 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 }
 
 /* ---- protected calls inside the spec ---- */
+/* The spec's own line under level lv: the innermost frame of a chunk that
+ * is not a library (archspecs/lib/), so that an error a library raises on a
+ * spec's behalf names the line its author wrote. */
+VnLoc vn_spec_spec_loc(lua_State *L, int lv) {
+  lua_Debug ar;
+  for (; lua_getstack(L, lv, &ar); lv++) {
+    lua_getinfo(L, "Sl", &ar);
+    if (ar.currentline > 0 && ar.source[0] == '@' && strncmp(ar.source + 1, "archspecs/lib/", 14))
+      return (VnLoc){vn_arena_strdup(&vn_spec_state(L)->ctx->arena, ar.source + 1), ar.currentline};
+  }
+  return (VnLoc){NULL, 0};
+}
+
+/* length of a leading "archspecs/lib/NAME.lua:LINE" of m (0: none) */
+static size_t lib_where(const char *m) {
+  if (strncmp(m, "archspecs/lib/", 14)) return 0;
+  const char *c = strstr(m, ".lua:");
+  if (!c || memchr(m, ' ', (size_t)(c - m))) return 0;
+  size_t n = (size_t)(c - m) + 5, d = strspn(m + n, "0123456789");
+  return d && !strncmp(m + n + d, ": ", 2) ? n + d : 0;
+}
+
 static int msghandler(lua_State *L) {
   VnSpecs *s = vn_spec_state(L);
   if (s->tripped) {
@@ -148,6 +170,18 @@ static int msghandler(lua_State *L) {
   if (!lua_isstring(L, 1)) {
     if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
     lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    return 1;
+  }
+  /* "archspecs/lib/x.lua:N: what" raised under a spec's call: the spec's
+   * line first, the library's after it */
+  const char *m = lua_tostring(L, 1);
+  size_t w = lib_where(m);
+  VnLoc spec = w ? vn_spec_spec_loc(L, 1) : (VnLoc){NULL, 0};
+  if (spec.file) {
+    const char *nl = strchr(m + w + 2, '\n');
+    int rest = nl ? (int)(nl - (m + w + 2)) : (int)strlen(m + w + 2);
+    lua_pushfstring(L, "%s:%d: %s (in %s)", spec.file, spec.line, lua_pushlstring(L, m + w + 2, (size_t)rest),
+                    lua_pushlstring(L, m, w));
   }
   return 1;
 }

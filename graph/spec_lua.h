@@ -59,6 +59,7 @@ struct VnSpecs {
 };
 
 VnSpecs *vn_spec_state(lua_State *L);
+VnLoc vn_spec_spec_loc(lua_State *L, int level);  /* the innermost frame outside archspecs/lib/ */
 VnSpecBuilder *vn_spec_builder(lua_State *L);
 /* Count work a C function does for the spec (steps, bytes / 4); raises the
  * limit's error when the budget is spent. */

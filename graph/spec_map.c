@@ -65,6 +65,70 @@ static int push_cfg_protected(lua_State *L) {
   return 1;
 }
 
+/* The numbers a config states, checked before any spec sees them: a
+ * negative, zero, fractional, non-numeric or absurd width (or a string
+ * where an epsilon or a token id goes) would otherwise fail deep in a
+ * library (a RoPE table, the Lua heap, a builder option) with a message
+ * that names neither the config nor the key. lo..hi is what any real model
+ * stays in (widths up to 2^20, counts up to 2^16); a list or object in
+ * place of a size or token id is the spec's to read (per-layer sizes, several
+ * end tokens). Values in range that disagree with the tensors are the
+ * builder's weight check (spec_builder.c). */
+#define W(k) {k, 1, 1LL << 20}
+#define N(k) {k, 1, 1LL << 16}
+#define F(k) {k, 0, 1LL << 20}
+#define E(k) {k, 0, 1LL << 16}
+#define R(k) {k, 0, 0} /* any number: epsilons, scales, RoPE's base */
+#define T(k) {k, 2, 0} /* a token id: any integer */
+static const struct { const char *key; int lo; long long hi; } config_sizes[] = {
+  R("rms_norm_eps"), R("layer_norm_eps"), R("layer_norm_epsilon"), R("norm_eps"), R("norm_epsilon"), R("rope_theta"),
+  R("partial_rotary_factor"), R("attention_multiplier"), R("embedding_multiplier"), R("residual_multiplier"),
+  R("logits_scaling"), R("logit_scale"), R("final_logit_softcapping"), R("attn_logit_softcapping"),
+  R("routed_scaling_factor"), R("query_pre_attn_scalar"),
+  T("bos_token_id"), T("eos_token_id"),
+  N("mamba_chunk_size"), N("chunk_size"), N("decoder_sparse_step"),
+  W("hidden_size"), W("n_embd"), W("d_model"), W("dim"), W("head_dim"), W("attention_hidden_size"),
+  W("mamba_d_state"), W("state_size"), W("mamba_d_head"), W("mamba_d_ssm"), W("linear_key_head_dim"),
+  W("linear_value_head_dim"), W("kv_lora_rank"), W("q_lora_rank"), W("qk_nope_head_dim"), W("qk_rope_head_dim"),
+  W("v_head_dim"), W("d_kv"),
+  N("num_hidden_layers"), N("n_layer"), N("num_layers"), N("n_layers"), N("num_attention_heads"), N("n_head"),
+  N("n_heads"), N("num_key_value_heads"), N("num_kv_heads"), N("mamba_d_conv"), N("conv_kernel"),
+  N("linear_conv_kernel_dim"), N("mamba_n_heads"), N("mamba_n_groups"), N("n_groups"), N("mamba_expand"),
+  N("expand"), N("linear_num_key_heads"), N("linear_num_value_heads"),
+  F("intermediate_size"), F("n_inner"), F("ffn_dim"), F("d_ff"), F("moe_intermediate_size"),
+  F("shared_intermediate_size"), F("shared_expert_intermediate_size"), F("ffn_hidden_size"), F("hidden_dim"),
+  E("num_experts"), E("num_local_experts"), E("num_experts_per_tok"), E("n_routed_experts"), E("n_shared_experts"),
+  E("moe_num_experts"),
+  {"vocab_size", 1, 1LL << 26}, {"max_position_embeddings", 1, 0x7fffffff}, {"n_positions", 1, 0x7fffffff},
+  {"n_ctx", 1, 0x7fffffff},
+#undef W
+#undef N
+#undef F
+#undef E
+#undef R
+#undef T
+};
+
+/* the first bad number of object o (prefix: "" or "text_config.") as an error */
+static VnStatus check_sizes(VnSpecs *s, json_t *o, const char *prefix, const char *config_file) {
+  for (size_t i = 0; i < sizeof config_sizes / sizeof *config_sizes; i++) {
+    json_t *v = json_object_get(o, config_sizes[i].key);
+    long long lo = config_sizes[i].lo, hi = config_sizes[i].hi;
+    if (!v || json_is_null(v) || ((json_is_array(v) || json_is_object(v)) && (hi || lo))) continue;
+    if (!hi && lo == 2 ? json_is_integer(v) : !hi ? json_is_number(v)
+        : json_is_integer(v) && json_integer_value(v) >= lo && json_integer_value(v) <= hi) continue;
+    char *text = json_dumps(v, JSON_ENCODE_ANY);
+    char want[64];
+    if (hi) snprintf(want, sizeof want, "an integer from %lld to %lld", lo, hi);
+    else snprintf(want, sizeof want, "%s", lo == 2 ? "a token id (an integer, or a list of them)" : "a number");
+    VnStatus st = vn_errorf(s->ctx, VN_ERR_INPUT, (VnLoc){config_file, 0}, "'%s%s' is %.40s%s: it must be %s",
+                            prefix, config_sizes[i].key, text ? text : "?", text && strlen(text) > 40 ? "..." : "", want);
+    free(text);
+    return st;
+  }
+  return VN_OK;
+}
+
 VnStatus vn_spec_push_config(VnSpecs *s, const char *config_json, const char *config_file) {
   json_error_t je;
   json_t *cfg = json_loads(config_json, 0, &je);
@@ -72,6 +136,13 @@ VnStatus vn_spec_push_config(VnSpecs *s, const char *config_json, const char *co
     if (cfg) json_decref(cfg);
     return vn_errorf(s->ctx, VN_ERR_INPUT, (VnLoc){config_file, 0}, "%s",
                      cfg ? "the config is not a JSON object" : je.text);
+  }
+  json_t *tc = json_object_get(cfg, "text_config");
+  VnStatus cs = check_sizes(s, cfg, "", config_file);
+  if (cs == VN_OK && json_is_object(tc)) cs = check_sizes(s, tc, "text_config.", config_file);
+  if (cs != VN_OK) {
+    json_decref(cfg);
+    return cs;
   }
   PushCfg pc = {cfg};
   lua_pushcfunction(s->L, push_cfg_protected);

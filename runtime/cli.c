@@ -1042,8 +1042,11 @@ static int run_generate(VnRt *rt, const VnTok *tok, int have_tok, const Opts *o,
   }
   s.temp = o->temp; s.top_k = o->top_k; s.top_p = o->top_p; s.min_p = o->min_p;
   s.repeat_penalty = o->repeat_penalty; s.repeat_last_n = o->repeat_last_n;
-  int total = o->n < 0 ? ctx : (int)nids + o->n;
-  if (total > ctx) total = ctx;
+  /* positions 0..ctx-1 fit the cache, and the logits of the last one still
+   * give a token: the sequence ends at ctx + 1 tokens, its last one printed
+   * but never fed back (a prompt of P tokens has ctx - P + 1 to generate) */
+  int total = o->n < 0 ? ctx + 1 : (int)nids + o->n;
+  if (total > ctx + 1) total = ctx + 1;
   int32_t *seq = cli_alloc((size_t)(total > nids ? total : nids) * sizeof *seq);
   if (!seq) { return die(1, "out of memory"); }
   memcpy(seq, ids, (size_t)nids * sizeof *seq);
@@ -1072,10 +1075,6 @@ static int run_generate(VnRt *rt, const VnTok *tok, int have_tok, const Opts *o,
   double t1 = now_s(), t2 = t1;
   int n = (int)nids, gen = 0;
   while (o->n < 0 || gen < o->n) {
-    if (n >= ctx) {
-      if (o->n >= 0 || o->print_ids) fprintf(stderr, "\n%s: context of %d tokens is full (raise --ctx)\n", prog, ctx);
-      break;
-    }
     if (raw) memcpy(raw, vn_rt_logits(rt), (size_t)m->vocab * sizeof *raw);
     int32_t next = vn_sample(&s, vn_rt_logits(rt), seq, n);
     seq[n++] = next;
@@ -1093,6 +1092,10 @@ static int run_generate(VnRt *rt, const VnTok *tok, int have_tok, const Opts *o,
     fflush(stdout);
     if (eos || stop) { finish = "stop"; break; }
     if (gen == o->n) break;
+    if (n > ctx) {  /* the token just printed has no position to be fed at */
+      if (o->n >= 0 || o->print_ids) fprintf(stderr, "\n%s: context of %d tokens is full (raise --ctx)\n", prog, ctx);
+      break;
+    }
     vn_rt_begin_step(rt, 1, n - 1);
     vn_model_step(rt, &seq[n - 1], 1, n - 1, 0);
     t2 = now_s();

@@ -417,12 +417,14 @@ static size_t stop_prefix(const Gen *g) {
 }
 
 /* One generated token (or the end): feeds the sampler's choice back into
- * the model. Sets g->done and g->finish at the end. */
+ * the model. Sets g->done and g->finish at the end. With the context full
+ * (g->n == ctx) the last position's logits still give one token: it is
+ * sent and counted (g->n becomes ctx + 1) but never fed or stored. */
 static void gen_step(Gen *g) {
   Server *sv = g->sv;
   VnRt *rt = sv->rt;
   char buf[1024];
-  if (g->gen >= g->max_tokens || g->n >= rt->ctx) {
+  if (g->gen >= g->max_tokens || g->n > rt->ctx) {
     g->done = 1;
     g->finish = "length";
     return;
@@ -430,7 +432,8 @@ static void gen_step(Gen *g) {
   int32_t next = vn_sample(&sv->s, vn_rt_logits(rt), sv->seq, g->n);
   g->gen++;
   if (is_eos(sv->tok, next)) { g->done = 1; g->finish = "stop"; return; }
-  sv->seq[g->n] = next;
+  int last = g->n == rt->ctx;
+  if (!last) sv->seq[g->n] = next;
   size_t from = g->tlen;
   size_t k = vn_tok_stream_next(&g->ts, next, buf, sizeof buf);
   if (text_put(g, buf, k)) { g->done = 1; g->finish = "length"; return; }
@@ -442,6 +445,7 @@ static void gen_step(Gen *g) {
     g->finish = "stop";
     return;
   }
+  if (last) { g->n++; g->done = 1; g->finish = "length"; return; }
   vn_rt_begin_step(rt, 1, g->n);
   vn_model_step(rt, &sv->seq[g->n], 1, g->n, 0);
   g->n++;
@@ -470,7 +474,7 @@ static const char *gen_prompt(Gen *g, json_t *req, int *np) {
     if (rc) return "the prompt cannot be tokenized";
     if (n == 0) return "the prompt gives no tokens";
   }
-  if (n >= sv->rt->ctx) return "context_length_exceeded";
+  if (n > sv->rt->ctx) return "context_length_exceeded";  /* n == ctx still gives one token */
   *np = n;
   return NULL;
 }

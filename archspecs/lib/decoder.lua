@@ -4,6 +4,7 @@
 --
 -- decoder{
 --   hidden, layers, heads, kv_heads, head_dim, vocab, max_pos, bos, eos,
+--   ffn,                          -- the MLP's width: checks the gate/up/down shapes (nil: unchecked)
 --   norm       = { kind = "rmsnorm" | "layernorm", eps = 1e-6, plus1 = false },
 --                  plus1: the weight is stored as w - 1 (the norm uses 1 + w)
 --   embed      = { scale = nil, positions = nil | { offset = 0 }, norm = false },
@@ -79,6 +80,7 @@ local function decoder(o)
   -- so a config that disagrees with the checkpoint is an error naming both)
   local function times(a, b) return type(a) == "number" and type(b) == "number" and a * b or nil end
   local H, Q, KV = o.hidden, times(o.heads, o.head_dim), times(o.kv_heads, o.head_dim)
+  local FF = type(o.ffn) == "number" and o.ffn or nil
   local function norm(x, prefix, group, dims)
     local w = weight(prefix .. ".weight", { optional = nrm.kind == "layernorm", shape = dims })
     if w and nrm.plus1 then w = w:add(1) end
@@ -148,16 +150,16 @@ local function decoder(o)
     local f
     if ml.project then return ml.project(h, p, i), false end
     if ml.gated == false then
-      f = proj(h, p .. n.up, { act = ml.act })
+      f = proj(h, p .. n.up, { act = ml.act }, { FF, H })
     elseif n.gate_up then         -- one fused tensor [gate; up], split so fuse sees the GLU
       local w, b = weight(p .. n.gate_up .. ".weight"), weight(p .. n.gate_up .. ".bias", { optional = true })
       local F = w.shape[1] // 2
       local gate = linear(h, w:rows(0, F), b and b:rows(0, F))
       f = mul(act(gate, ml.act or "silu"), linear(h, w:rows(F, F), b and b:rows(F, F)))
     else
-      f = mul(act(proj(h, p .. n.gate), ml.act or "silu"), proj(h, p .. n.up))
+      f = mul(act(proj(h, p .. n.gate, nil, { FF, H }), ml.act or "silu"), proj(h, p .. n.up, nil, { FF, H }))
     end
-    local out = out_proj(f, p .. n.down, post.mlp)
+    local out = out_proj(f, p .. n.down, post.mlp, { H, FF })
     if post.mlp then out = norm(out, p .. n.mlp_post_norm, nil, { H }) end
     return out, not post.mlp
   end
@@ -206,7 +208,7 @@ local function llama_block(cfg, over)
   local c = common(cfg)
   local d = {
     hidden = c.hidden, layers = c.layers, heads = c.heads, kv_heads = c.kv_heads,
-    head_dim = c.head_dim, vocab = c.vocab, max_pos = c.max_pos, bos = c.bos, eos = c.eos,
+    head_dim = c.head_dim, vocab = c.vocab, max_pos = c.max_pos, bos = c.bos, eos = c.eos, ffn = c.ffn,
     norm = { eps = cfg.rms_norm_eps or 1e-6 },
     attention = { rope = rope_from_config(cfg, c.head_dim) },
     mlp = { act = c.act },

@@ -6,6 +6,7 @@
 --
 -- encoder{
 --   hidden, layers, heads, head_dim, vocab, max_pos, bos, eos,
+--   ffn,                        -- the MLP's width: checks the up/down shapes (nil: unchecked)
 --   eps        = 1e-12,         -- every LayerNorm
 --   act        = "gelu",        -- the MLP and the head transform
 --   base       = { "bert.", "" },   -- prefix of the body's tensor names: the first the checkpoint has
@@ -41,9 +42,11 @@ local function encoder(o)
   model { vocab = o.vocab, max_pos = o.max_pos, bos = o.bos, eos = o.eos, encoder_only = true,
           max_ctx = ps and ps[1] - (po.offset or 0) }
 
-  local function proj(x, name, opts)
-    return linear(x, weight(name .. ".weight"), weight(name .. ".bias", { optional = true }), opts)
+  local function proj(x, name, opts, dims)
+    return linear(x, weight(name .. ".weight", { shape = dims }), weight(name .. ".bias", { optional = true }), opts)
   end
+  -- the MLP's shapes the config implies (weight checks them against the tensors)
+  local H, FF = o.hidden, type(o.ffn) == "number" and o.ffn or nil
   local function norm(x, name)  -- every norm is [hidden] (weight checks the config's shapes)
     return layernorm(x, weight(name .. ".weight", { shape = { o.hidden } }), weight(name .. ".bias"), { eps = eps })
   end
@@ -63,7 +66,7 @@ local function encoder(o)
     local q, k, v = proj(x, p .. n.q), proj(x, p .. n.k), proj(x, p .. n.v)
     local a = attention(q, k, v, { heads = o.heads, kv_heads = o.heads, head_dim = o.head_dim, causal = o.causal == true })
     x = norm(add(x, proj(a, p .. n.o)), p .. n.attn_norm)
-    local f = proj(proj(x, p .. n.up, { act = o.act or "gelu" }), p .. n.down)
+    local f = proj(proj(x, p .. n.up, { act = o.act or "gelu" }, { FF, H }), p .. n.down, nil, { H, FF })
     x = norm(add(x, f), p .. n.mlp_norm)
   end
   layer(-1)
@@ -91,6 +94,7 @@ local function roberta(cfg)
   local hidden, heads = need(cfg, "hidden_size"), need(cfg, "num_attention_heads")
   encoder {
     hidden = hidden, layers = need(cfg, "num_hidden_layers"), heads = heads, head_dim = hidden // heads,
+    ffn = cfg.intermediate_size,
     vocab = need(cfg, "vocab_size"), max_pos = cfg.max_position_embeddings - cfg.pad_token_id - 1,
     bos = cfg.bos_token_id, eos = cfg.eos_token_id,
     eps = cfg.layer_norm_eps, act = act_name(cfg.hidden_act),

@@ -124,7 +124,17 @@ has "sampled 8 ids" "^[0-9]+( [0-9]+){7}$" "$work/out"
 t "-n 0" "$work/a" --ids "$IDS" -n 0 --print-ids; has "-n 0 prints no ids" "^$" "$work/out"
 t "--stats" "$work/a" --ids "$IDS" -n 4 --temp 0 --print-ids --stats; has "--stats prefill" "^prefill: 40 tokens" "$work/err"; has "--stats decode" "^decode: +3 tokens" "$work/err"
 if "$work/a" --ids "$IDS" -n 4 --ctx 16 >"$work/out" 2>"$work/err"; then no "--ctx 16 refuses 40 ids"; else has "--ctx 16 refuses 40 ids" "more than the context of 16" "$work/err"; fi
-t "--ctx 42 stops at the end" "$work/a" --ids "$IDS" -n 10 --temp 0 --ctx 42 --print-ids; has "context full after 2" "^[0-9]+ [0-9]+$" "$work/out"
+# the context's boundary: 40 ids with --ctx C leave C - 40 + 1 tokens (the last
+# position's logits give one more, printed but not fed back), the same ones an
+# unbounded run gives first
+t "-n 10 unbounded" "$work/a" --ids "$IDS" -n 10 --temp 0 --print-ids; cp "$work/out" "$work/n10"
+t "--ctx 42 stops at the end" "$work/a" --ids "$IDS" -n 10 --temp 0 --ctx 42 --print-ids; has "context full after 3" "^[0-9]+ [0-9]+ [0-9]+$" "$work/out"
+has "--ctx 42: context full" "context of 42 tokens is full" "$work/err"
+if [ "$(cut -d' ' -f1-3 "$work/n10")" = "$(cat "$work/out")" ]; then ok "--ctx 42: the unbounded run's first 3 ids"; else no "--ctx 42: the unbounded run's first 3 ids"; fi
+t "--ctx 42 -n 3 fits" "$work/a" --ids "$IDS" -n 3 --temp 0 --ctx 42 --print-ids; has "--ctx 42 -n 3: 3 ids" "^[0-9]+ [0-9]+ [0-9]+$" "$work/out"
+if [ -s "$work/err" ]; then no "--ctx 42 -n 3: no context note"; else ok "--ctx 42 -n 3: no context note"; fi
+t "--ctx 42 -n -1" "$work/a" --ids "$IDS" -n -1 --temp 0 --ignore-eos --ctx 42 --print-ids; has "--ctx 42 -n -1: 3 ids" "^[0-9]+ [0-9]+ [0-9]+$" "$work/out"
+if "$work/a" --ids "$IDS" -n 1 --ctx 39 >"$work/out" 2>"$work/err"; then no "--ctx 39 refuses 40 ids"; else has "--ctx 39 refuses 40 ids" "prompt has 40 tokens, more than the context of 39" "$work/err"; fi
 # the weight file's checksums: start-up checks the header and table, --verify every byte
 t "OUT --verify" "$work/a" --verify; has "--verify says ok" "a.vnw: ok \([0-9]+ tensors, [0-9]+ bytes checked\)$" "$work/out"
 t "OUT --verify --weights" "$work/a" --verify --weights "$work/a.vnw"
@@ -132,8 +142,9 @@ t "venusc verify OUT" ./venusc verify "$work/a"; has "venusc verify says ok" "a.
 t "venusc verify OUT.vnw" ./venusc verify "$work/a.vnw"
 ./venusc --help >"$work/out" 2>&1; has "venusc --help lists verify" "^  verify OUT " "$work/out"
 "$work/a" --help >"$work/out" 2>&1; has "OUT --help lists --verify" "--verify " "$work/out"
-# a prompt that fills the context exactly: it runs, generates nothing, says the context is full
-t "prompt = --ctx" "$work/a" --ids "$IDS" -n 10 --temp 0 --ctx 40 --print-ids; has "prompt = --ctx: no ids" "^$" "$work/out"
+# a prompt that fills the context exactly: its last logits give one token, then the context is full
+t "prompt = --ctx" "$work/a" --ids "$IDS" -n 10 --temp 0 --ctx 40 --print-ids; has "prompt = --ctx: one id" "^[0-9]+$" "$work/out"
+if [ "$(cut -d' ' -f1 "$work/n10")" = "$(cat "$work/out")" ]; then ok "prompt = --ctx: the unbounded run's first id"; else no "prompt = --ctx: the unbounded run's first id"; fi
 has "prompt = --ctx: context full" "context of 40 tokens is full" "$work/err"
 t "--logits at --ctx = prompt" "$work/a" --ids "$IDS" --logits "$work/c40.logits" --ctx 40
 same_logits "--logits at --ctx = prompt" "$work/a.logits" "$work/c40.logits" 0

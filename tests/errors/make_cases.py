@@ -66,9 +66,6 @@ for fam in ("gpt2", "bert"):  # the other templates check the config's shapes to
 # the state-space and mixture-of-experts templates check the sizes their
 # configs state too: (case, family, key, how the value changes)
 ssm_moe = [
-    ("hidden_negative", "mamba", "hidden_size", lambda v: -v),
-    ("hidden_negative", "mamba2", "hidden_size", lambda v: -v),
-    ("hidden_negative", "falcon_mamba", "hidden_size", lambda v: -v),
     ("state_wrong", "mamba", "state_size", lambda v: 2 * v),
     ("state_wrong", "mamba2", "state_size", lambda v: 2 * v),
     ("state_wrong", "jamba", "mamba_d_state", lambda v: 2 * v),
@@ -91,23 +88,51 @@ ssm_moe = [
     ("shared_ffn_wrong", "qwen2_moe", "shared_expert_intermediate_size", lambda v: 2 * v),
     ("shared_ffn_wrong", "deepseek_v3", "n_shared_experts", lambda v: 2 * v),
     ("shared_ffn_wrong", "granitemoehybrid", "shared_intermediate_size", lambda v: 2 * v),
+    ("ffn_wrong", "llama", "intermediate_size", lambda v: 2 * v),
+    ("ffn_wrong", "bert", "intermediate_size", lambda v: 2 * v),
+    ("ffn_wrong", "../hf3/distilbert", "hidden_dim", lambda v: 2 * v),
 ]
+def relink(name, fam, key, change):
+    """OUT_DIR/name: fixture fam (beside GOOD_MODEL_DIR) with config key changed"""
+    d = os.path.join(out, name)
+    src = os.path.join(os.path.dirname(good.rstrip("/")), fam)
+    os.makedirs(d, exist_ok=True)
+    for x in os.listdir(src):  # the tensors are linked, the config rewritten
+        if x != "config.json": os.symlink(os.path.abspath(os.path.join(src, x)), os.path.join(d, x))
+    c = json.load(open(os.path.join(src, "config.json")))
+    c[key] = change(c[key])
+    open(os.path.join(d, "config.json"), "w").write(json.dumps(c))
+
+
 with open(os.path.join(out, "ssm_moe_cases.txt"), "w") as f:
     for case, fam, key, change in ssm_moe:
-        name = "config_%s_%s" % (case, fam)
-        d = os.path.join(out, name)
-        src = os.path.join(os.path.dirname(good.rstrip("/")), fam)
-        os.makedirs(d, exist_ok=True)
-        for x in os.listdir(src):  # the tensors are linked, the config rewritten
-            if x != "config.json": os.symlink(os.path.abspath(os.path.join(src, x)), os.path.join(d, x))
-        c = json.load(open(os.path.join(src, "config.json")))
-        c[key] = change(c[key])
-        open(os.path.join(d, "config.json"), "w").write(json.dumps(c))
+        name = "config_%s_%s" % (case, os.path.basename(fam))
+        relink(name, fam, key, change)
         f.write(name + "\n")
+# a number no model can have (negative, zero, fractional, a string, past any
+# real size) is refused before the spec runs, naming the config and the key:
+# (family, key, value); the case is config_value<i>_<family>_<key>
+values = [
+    ("granitemoehybrid", "hidden_size", -64), ("granitemoehybrid", "hidden_size", 0),
+    ("granitemoehybrid", "mamba_chunk_size", -3), ("llama", "hidden_size", 64.5),
+    ("llama", "num_hidden_layers", "2"), ("llama", "vocab_size", 1e12), ("llama", "rms_norm_eps", "x"),
+    ("llama", "eos_token_id", 2.5), ("mamba", "hidden_size", -64), ("mamba2", "hidden_size", -64),
+    ("falcon_mamba", "hidden_size", -64), ("bert", "num_attention_heads", 0),
+    ("../hf3/qwen3_next", "hidden_size", 2147483648), ("../hf3/qwen3_next", "decoder_sparse_step", 0),
+    ("../hf3/qwen3_next", "linear_num_value_heads", -4),
+]
+with open(os.path.join(out, "config_value_cases.txt"), "w") as f:
+    for i, (fam, key, v) in enumerate(values):
+        name = "config_value%d_%s_%s" % (i, os.path.basename(fam), key)
+        relink(name, fam, key, lambda _: v)
+        f.write("%s %s %s\n" % (name, key, json.dumps(v)))
 d = os.path.join(out, "no_weights"); os.makedirs(d, exist_ok=True); shutil.copy(os.path.join(good, "config.json"), d)
 
 spec = lambda body: 'return arch { name = "bad", hf = { "LlamaForCausalLM" }, build = function(cfg)\n' + body + '\nend }\n'
 open(os.path.join(out, "spec_lua_error.lua"), "w").write(spec("  local x = nil\n  return x.field"))
+# errors a library raises on a spec's behalf name the spec's line first, the library's after it
+open(os.path.join(out, "spec_lib_error.lua"), "w").write(spec("  local c = common(cfg)\n  rope_from_config(cfg, -16)"))
+open(os.path.join(out, "spec_lib_shape.lua"), "w").write(spec("  local d = llama_block(cfg)\n  d.hidden = 32\n  decoder(d)"))
 open(os.path.join(out, "spec_os_execute.lua"), "w").write(spec('  os.execute("touch /tmp/venus-pwned")'))
 open(os.path.join(out, "spec_io.lua"), "w").write(spec('  io.open("/etc/passwd")'))
 open(os.path.join(out, "spec_require.lua"), "w").write(spec('  require("os")'))

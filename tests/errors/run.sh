@@ -42,20 +42,26 @@ expect truncated 1 "truncated/model.safetensors: " -- $C $W/truncated $O
 expect tiny_file 1 "tiny_file/model.safetensors: not a safetensors file" -- $C $W/tiny_file $O
 expect shape_size_mismatch 1 "shape_size_mismatch/model.safetensors: tensor '.*': shape needs [0-9]+ bytes but data_offsets span" -- $C $W/shape_size_mismatch $O
 D="[0-9]+"
-expect config_hidden_negative 1 "config_hidden_negative/model.safetensors: tensor 'model.embed_tokens.weight' is \[$D, $D\], but .*config_hidden_negative/config.json implies \[$D, -$D\]" -- $C $W/config_hidden_negative $O
+expect config_hidden_negative 1 "config_hidden_negative/config.json: 'hidden_size' is -$D: it must be an integer from 1 to $D" -- $C $W/config_hidden_negative $O
 expect config_vocab_wrong 1 "config_vocab_wrong/model.safetensors: tensor 'model.embed_tokens.weight' is \[$D, $D\], but .*config_vocab_wrong/config.json implies \[$D, $D\]" -- $C $W/config_vocab_wrong $O
 expect config_heads_wrong 1 "config_heads_wrong/model.safetensors: tensor 'model.layers.0.self_attn.q_proj.weight' is \[$D, $D\], but .*config_heads_wrong/config.json implies \[$D, $D\]" -- $C $W/config_heads_wrong $O
 for fam in gpt2 bert; do
-  expect config_hidden_negative_$fam 1 "config_hidden_negative_$fam/model.safetensors: tensor '.*' is \[($D, )?$D\], but .*config_hidden_negative_$fam/config.json implies \[($D, )?-$D\]" -- $C $W/config_hidden_negative_$fam $O
+  expect config_hidden_negative_$fam 1 "config_hidden_negative_$fam/config.json: '(hidden_size|n_embd)' is -$D: it must be an integer from 1 to $D" -- $C $W/config_hidden_negative_$fam $O
 done
 # a size an SSM or MoE config states that its tensors disagree with
 while read -r n; do
-  expect "$n" 1 "$n/model.safetensors: tensor '.*' is \[$D(, $D)*\], but .*$n/config.json implies \[[-?0-9, ]*\]" -- $C $W/$n $O
+  expect "$n" 1 "$n/model.safetensors: tensor '.*' is \[$D(, $D)*\], but .*$n/config.json implies \[[-?0-9, ]*\] \(wanted by archspecs/[a-z0-9_]+.lua:$D(, in archspecs/lib/[a-z]+.lua:$D)?\)$" -- $C $W/$n $O
 done < "$W/ssm_moe_cases.txt"
+# a number no model can have: refused before the spec runs, naming the config and the key
+while read -r n key v; do
+  expect "$n" 1 "$n/config.json: '$key' is .*: it must be (an integer from -?$D to $D|a number|a token id)" -- $C $W/$n $O
+done < "$W/config_value_cases.txt"
 expect no_weights 1 "no_weights: no model.safetensors" -- $C $W/no_weights $O
 expect no_such_dir 1 "nonexistent: no such file or directory" -- $C $work/nonexistent $O
 expect not_a_dir 1 "config.json: not a model directory" -- $C $good/config.json $O
 expect spec_lua_error 1 "spec_lua_error.lua:3: attempt to index a nil value" -- $C $good --spec $W/spec_lua_error.lua $O
+expect spec_lib_error 1 "spec_lib_error.lua:3: rope_table: need 0 < rot_dim .* \(in archspecs/lib/rope.lua:[0-9]+\)$" -- $C $good --spec $W/spec_lib_error.lua $O
+expect spec_lib_shape 1 "model.safetensors: tensor 'model.embed_tokens.weight' is \[$D, $D\], but .*config.json implies \[$D, 32\] \(wanted by .*spec_lib_shape.lua:4, in archspecs/lib/decoder.lua:[0-9]+\)$" -- $C $good --spec $W/spec_lib_shape.lua $O
 expect spec_os_execute 1 "spec_os_execute.lua:2: attempt to index a nil value \(global 'os'\)" -- $C $good --spec $W/spec_os_execute.lua $O
 expect spec_io 1 "spec_io.lua:2: attempt to index a nil value \(global 'io'\)" -- $C $good --spec $W/spec_io.lua $O
 expect spec_require 1 "spec_require.lua:2: attempt to call a nil value \(global 'require'\)" -- $C $good --spec $W/spec_require.lua $O

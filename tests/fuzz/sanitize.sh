@@ -48,8 +48,16 @@ export LSAN_OPTIONS="exitcode=86"
 cd "$S/tree" || exit 2
 t0=$(date +%s)
 make -s -j2 venusc >"$S/build.log" 2>&1 || { tail -20 "$S/build.log"; echo "test-sanitize: building venusc failed"; exit 1; }
-# shellcheck disable=SC2086
-tests/run.sh $areas
-rc=$?
-echo "test-sanitize: $(( $(date +%s) - t0 )) s (areas: $areas)"
+# each area on its own, with its wall time and the CPU time of everything it
+# ran (what an area adds to CI, on a loaded machine too)
+# (times runs in this shell, not a subshell, to see its children's CPU)
+cpu() { times > "$S/times"; CPU=$(sed -n 2p "$S/times" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); n += p[1] * 60 + p[2] } printf "%d", n }'); }
+rc=0 fail=""
+for a in $areas; do
+  ta=$(date +%s); cpu; ca=$CPU
+  tests/run.sh "$a" || { rc=1; fail="$fail $a"; }
+  cpu
+  echo "test-sanitize: $a $(( $(date +%s) - ta )) s wall, $(( CPU - ca )) s CPU"
+done
+echo "test-sanitize: $(( $(date +%s) - t0 )) s (areas: $areas)${fail:+; FAILED:$fail}"
 exit $rc

@@ -25,9 +25,10 @@ python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c.update(json.load(
 "$work/plain" --serve 127.0.0.1:0 >/dev/null 2>"$work/err"; rc=$?
 check "--serve without --server exits 2" '[ $rc -eq 2 ] && grep -q "built without the server" "$work/err"'
 
-# start ADDR [BINARY] -> sets $url, $spid
+# start ADDR [BINARY [FLAGS...]] -> sets $url, $spid
 start() {
-  "${2:-$work/s}" --serve "$1" --temp 0 -t 1 2>"$work/srv.log" &
+  a=$1 b=${2:-$work/s}; shift; [ $# -gt 0 ] && shift
+  "$b" --serve "$a" --temp 0 -t 1 "$@" 2>"$work/srv.log" &
   spid=$!; pids="$pids $spid"
   for i in $(seq 1 100); do
     url=$(sed -n 's/.*listening on \(http:[^ ]*\)$/\1/p' "$work/srv.log")
@@ -235,6 +236,30 @@ PY'
   else no "openai client: not installed for the embeddings check"; fi
   kill $spid; wait $spid 2>/dev/null
 else no "the encoder server did not start"; fi
+
+# the context's boundary: a prompt of P tokens with --ctx C gets C - P + 1
+# tokens (the last position's logits give one more, sent but not fed back);
+# a prompt of exactly C tokens gets one
+comp() { curl -s -o "$work/body" -H 'Content-Type: application/json' "$url/v1/completions" -d "{\"prompt\": \"In the beginning God\", \"max_tokens\": $1}"; }
+if start 127.0.0.1:0 "$work/s" --ctx 64; then
+  comp 1; P=$(js 'd["usage"]["prompt_tokens"]'); kill $spid; wait $spid 2>/dev/null
+  check "boundary: the prompt has tokens ($P)" '[ "${P:-0}" -gt 0 ]'
+  if start 127.0.0.1:0 "$work/s" --ctx $((P + 2)); then
+    comp 20
+    check "--ctx P+2: 3 tokens, finish length" '[ "$(js "d[\"usage\"][\"completion_tokens\"], d[\"choices\"][0][\"finish_reason\"]")" = "3 length" ]'
+    kill $spid; wait $spid 2>/dev/null
+  else no "the server with --ctx P+2 did not start"; fi
+  if start 127.0.0.1:0 "$work/s" --ctx "$P"; then
+    comp 20
+    check "--ctx P: 1 token, finish length" '[ "$(js "d[\"usage\"][\"completion_tokens\"], d[\"choices\"][0][\"finish_reason\"]")" = "1 length" ]'
+    kill $spid; wait $spid 2>/dev/null
+  else no "the server with --ctx P did not start"; fi
+  if start 127.0.0.1:0 "$work/s" --ctx $((P - 1)); then
+    code=$(curl -s -o "$work/body" -w '%{http_code}' -H 'Content-Type: application/json' "$url/v1/completions" -d '{"prompt": "In the beginning God", "max_tokens": 1}')
+    check "--ctx P-1: 400 context_length_exceeded" '[ "$code" = 400 ] && [ "$(js "d[\"error\"][\"code\"]")" = context_length_exceeded ]'
+    kill $spid; wait $spid 2>/dev/null
+  else no "the server with --ctx P-1 did not start"; fi
+else no "the server with --ctx 64 did not start"; fi
 
 "$work/s" --serve 127.0.0.1:99999 2>"$work/err"; rc=$?
 check "a bad port: one line, exit 2" '[ $rc -eq 2 ] && [ $(wc -l < "$work/err") -eq 1 ]'
