@@ -174,6 +174,7 @@ set style histogram clustered gap 1
 set style fill solid 0.8
 set xtics rotate by -45
 set ylabel "tokens/s"
+set key outside top center horizontal
 set multiplot layout 1,2
 set title "prefill (128 tokens)"
 plot "$work/plot.dat" using 2:xtic(1) title "venus", "" using 3 title "llama.cpp"
