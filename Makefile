@@ -79,7 +79,8 @@ test-targets: deps
 	@$(MAKE) --no-print-directory venusc
 	tests/run.sh targets
 
-bench: deps
+bench:
+	@tools/deps.sh bench
 	@$(MAKE) --no-print-directory venusc
 	bench/run.sh
 

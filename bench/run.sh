@@ -12,12 +12,14 @@
 # best of REPS (default 2) with venus and llama.cpp (llama-bench -p 128 -n 64
 # -r 3 -mmp 0) alternating; decode against the bandwidth roofline (weight
 # bytes read per token); time to first token (start, map, 16-token prompt,
-# first token) and the binary's peak RSS at --ctx 2048. Results: a table per
-# shape on stdout, bench/out/results.csv, results.json and (with gnuplot)
-# results.png. Then the demo model's speed per dtype (bench/tiny.sh).
+# first token) and the binary's peak RSS at --ctx 2048 beside its bound
+# (weights + KV cache at 2048 positions + 64 MiB). Results: a table per
+# shape on stdout, bench/out/results.csv, results.json and (with gnuplot,
+# which make bench installs: tools/deps.sh bench) results.png. Then the demo model's speed per dtype (bench/tiny.sh).
 # Timings vary with the machine and its load: read them as ratios within
 # one run. Tests never time anything. Env: VENUSC (default ./venusc),
-# SHAPES, DTYPES, THREADS ("1 2"), REPS, LLAMA_CPP, BENCH_MODELS (where the
+# SHAPES ("110m"; "110m 1b" adds the 1.1B shape), DTYPES, THREADS ("1 2"),
+# REPS, KV_DTYPE (venusc --kv-dtype; default f32), LLAMA_CPP, BENCH_MODELS (where the
 # GGUF files are kept between runs; default bench/out/models), BENCH_NO_TINY,
 # VENUS_ONLY=1 (llama.cpp's files but not its timings: another venusc).
 cd "$(dirname "$0")/.." || exit 2
@@ -27,6 +29,7 @@ SHAPES=${SHAPES:-110m}
 DTYPES=${DTYPES:-"f32 f16 q8_0 q4_0"}
 THREADS=${THREADS:-"1 2"}
 REPS=${REPS:-2}
+KV_DTYPE=${KV_DTYPE:-f32}
 out=bench/out
 models=${BENCH_MODELS:-$out/models}
 mkdir -p "$out" "$models" || exit 2
@@ -60,7 +63,7 @@ if [ -n "$LQ" ]; then printf 'llama.cpp: %s (commit %s), q8_0/q4_0 by llama-quan
 else printf 'llama.cpp: not given (LLAMA_CPP=DIR); q8_0/q4_0 by venus --dtype\n'; fi
 
 csv=$out/results.csv
-echo "shape,dtype,threads,prefill_venus,prefill_llama,decode_venus,decode_llama,roofline,decode_fraction,sgemm_gflops,prefill_gflops,ttft_s,rss_mb,compile_s,compile_rss_mb,binary_bytes,weight_bytes" > "$csv"
+echo "shape,dtype,threads,prefill_venus,prefill_llama,decode_venus,decode_llama,roofline,decode_fraction,sgemm_gflops,prefill_gflops,ttft_s,rss_mb,rss_bound_mb,kv_dtype,compile_s,compile_rss_mb,binary_bytes,weight_bytes" > "$csv"
 IDS128=$(awk 'BEGIN { for (i = 0; i < 128; i++) printf "%s%d", i ? "," : "", 300 + (i * 7919) % 31000 }')
 IDS16=$(echo "$IDS128" | cut -d, -f1-16)
 TMAX=$(echo $THREADS | tr ' ' '\n' | sort -n | tail -1)
@@ -104,7 +107,7 @@ for shape in $SHAPES; do
     esac
     bin=$work/$shape-$d
     # shellcheck disable=SC2086
-    /usr/bin/time -f '%e %M' -o "$work/ct" "$VENUSC" compile "$src" -o "$bin" $dflag > "$work/cc.log" 2>&1 ||
+    /usr/bin/time -f '%e %M' -o "$work/ct" "$VENUSC" compile "$src" -o "$bin" $dflag --kv-dtype "$KV_DTYPE" > "$work/cc.log" 2>&1 ||
       { echo "bench: venusc compile $src failed: $(tail -1 "$work/cc.log")"; exit 1; }
     cs=$(cut -d' ' -f1 "$work/ct"); crss=$(( $(cut -d' ' -f2 "$work/ct") / 1024 ))
     bbytes=$(wc -c < "$bin"); wbytes=$(wc -c < "$bin.vnw")
@@ -115,6 +118,9 @@ for shape in $SHAPES; do
     ttft=$(printf "%s\n" $tt | sort -g | head -1 | awk "{ printf \"%.3f\", \$1 }")
     /usr/bin/time -f '%M' -o "$work/rss" "$bin" --ids "$IDS16" -n 1 --temp 0 --print-ids --ctx 2048 > /dev/null 2>&1
     rss=$(( $(cat "$work/rss") / 1024 ))
+    # the bound: weights + the KV cache at 2048 positions + 64 MiB
+    srow=$("$VENUSC" inspect "$src" --kv-dtype "$KV_DTYPE" 2>/dev/null | sed -n 's/^state: *\([0-9]*\) bytes per context position.*/\1/p')
+    rbound=$(( (wbytes + ${srow:-0} * 2048) / 1048576 + 64 ))
     for t in $THREADS; do
       pv="" dv="" pl="" dl=""
       for r in $(seq "$REPS"); do
@@ -127,13 +133,17 @@ for shape in $SHAPES; do
           set -- $(python3 - "$work/lb.csv" <<'EOF'
 import csv, sys
 pp = tg = "-"
+build = "?"
 for r in csv.DictReader(open(sys.argv[1])):
     if r.get("n_prompt") == "128" and r.get("n_gen") == "0": pp = "%.1f" % float(r["avg_ts"])
     if r.get("n_prompt") == "0" and r.get("n_gen") == "64": tg = "%.1f" % float(r["avg_ts"])
-print(pp, tg)
+    if r.get("build_commit"): build = "%s (build %s)" % (r["build_commit"], r.get("build_number", "?"))
+print(pp, tg, build.replace(" ", "_"))
 EOF
 )
           pl="$pl ${1:--}" dl="$dl ${2:--}"
+          # the commit llama-bench reports, when the build tree is not a git checkout
+          if [ -z "$lcommit" ] && [ "${3:-?}" != "?" ]; then lcommit=$(echo "$3" | tr _ ' '); fi
         fi
       done
       P=$(best $pv) D=$(best $dv) PL=$(best $pl) DL=$(best $dl)
@@ -141,9 +151,10 @@ EOF
       pg=$(case $P in -) echo - ;; *) echo "$P $flops" | awk '{ printf "%.1f", $1 * $2 / 1e9 }' ;; esac)
       printf '%-5s %3s | %9s %9s %6s | %8s %8s %6s | %8s %6s | %6.3f %7s\n' $d $t "$P" "$PL" "$(ratio "$P" "$PL")" \
         "$D" "$DL" "$(ratio "$D" "$DL")" "$roof" "$frac" "$ttft" "$rss"
-      echo "$shape,$d,$t,$P,$PL,$D,$DL,$roof,$frac,$sg,$pg,$ttft,$rss,$cs,$crss,$bbytes,$wbytes" >> "$csv"
+      echo "$shape,$d,$t,$P,$PL,$D,$DL,$roof,$frac,$sg,$pg,$ttft,$rss,$rbound,$KV_DTYPE,$cs,$crss,$bbytes,$wbytes" >> "$csv"
     done
-    printf '      compile %s s, %s MB peak; binary %s B, weights %s MB\n' "$cs" "$crss" "$bbytes" $((wbytes / 1048576))
+    printf '      compile %s s, %s MB peak; binary %s B, weights %s MB; peak RSS %s MB at --ctx 2048 (bound %s MB, KV %s)\n' \
+      "$cs" "$crss" "$bbytes" $((wbytes / 1048576)) "$rss" "$rbound" "$KV_DTYPE"
   done
 done
 
@@ -156,13 +167,14 @@ EOF
 if command -v gnuplot >/dev/null 2>&1; then
   awk -F, 'NR > 1 { print $1 "-" $2 "-t" $3, ($4 == "-" ? 0 : $4), ($5 == "-" ? 0 : $5), ($6 == "-" ? 0 : $6), ($7 == "-" ? 0 : $7), $8 }' "$csv" > "$work/plot.dat"
   gnuplot <<EOF 2>/dev/null && echo "chart: $out/results.png"
-set terminal png size 1400,700
+set terminal png size 1400,700 noenhanced
 set output "$out/results.png"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8
 set xtics rotate by -45
 set ylabel "tokens/s"
+set key outside top center horizontal
 set multiplot layout 1,2
 set title "prefill (128 tokens)"
 plot "$work/plot.dat" using 2:xtic(1) title "venus", "" using 3 title "llama.cpp"
@@ -171,5 +183,6 @@ plot "$work/plot.dat" using 4:xtic(1) title "venus", "" using 5 title "llama.cpp
 unset multiplot
 EOF
 else echo "chart: gnuplot is not installed (apt-get install gnuplot-nox); results.csv and results.json written"; fi
+[ -n "$LB" ] && echo "llama.cpp: commit ${lcommit:-?}"
 echo "results: $csv, $out/results.json"
 if [ -z "${BENCH_NO_TINY:-}" ]; then echo; bench/tiny.sh; fi

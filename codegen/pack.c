@@ -1,8 +1,11 @@
 /* pack.c: writes the weight file. Each WEIGHT node's expression (graph.h
  * VnWx) is evaluated row by row to float32 from the model file's tensors,
  * then converted to the node's packed dtype (f32, f16, bf16, q8_0, q4_0)
- * in the target's byte order and written at the offset plan gave it. The
- * file's id is a hash of everything written, stamped in the header and
+ * in the target's byte order and written at the offset plan gave it; rows
+ * already in that dtype are copied. The model file is read once, front to
+ * back, and what was read is let go after each weight (release_wx), so a
+ * compile holds one weight at a time, not the model. The file's id is a
+ * hash of everything written (of the tensor table and its checksums), stamped in the header and
  * into the binary, so a binary refuses any other weight file. After the
  * weights comes the tensor table, one checksum per tensor's bytes, and the
  * header carries checksums of itself and of the table (the format is
@@ -192,78 +195,62 @@ static VnStatus wx_read(Eval *e, const VnWx *w, int64_t off, int64_t n, float *d
 typedef struct Out {
   FILE *f;
   int be;
-  uint64_t h;  /* running hash */
   int err;
   VnHash part; /* checksum of the current tensor's bytes */
   uint8_t *mem; /* non-NULL: bytes go here (at mlen), unhashed, not to f */
   size_t mlen;
 } Out;
 
-static void hash_bytes(Out *o, const uint8_t *p, size_t n) {
-  uint64_t h = o->h;
-  for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 0x100000001b3ull; }
-  o->h = h;
-}
-
 static void put(Out *o, const void *p, size_t n) {
   if (o->mem) { memcpy(o->mem + o->mlen, p, n); o->mlen += n; return; }
-  hash_bytes(o, p, n);
   vn_hash_update(&o->part, p, n);
   if (fwrite(p, 1, n, o->f) != n) o->err = 1;
 }
 
-static void put16(Out *o, uint16_t v) {
-  uint8_t b[2];
-  if (o->be) { b[0] = (uint8_t)(v >> 8); b[1] = (uint8_t)v; } else { b[0] = (uint8_t)v; b[1] = (uint8_t)(v >> 8); }
-  put(o, b, 2);
+static void wr16(uint8_t *p, int be, uint16_t v) {
+  if (be) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; } else { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 }
 
-static void put32(Out *o, uint32_t v) {
-  uint8_t b[4];
-  for (int i = 0; i < 4; i++) b[o->be ? 3 - i : i] = (uint8_t)(v >> (8 * i));
-  put(o, b, 4);
+static void wr32(uint8_t *p, int be, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[be ? 3 - i : i] = (uint8_t)(v >> (8 * i));
 }
 
-static void put_row(Out *o, int dt, const float *x, int64_t n) {
+/* n floats as dtype dt into q (vn_dtype_row_bytes(dt, n) bytes), in the
+ * byte order be names */
+static void pack_row(int dt, const float *x, int64_t n, int be, uint8_t *q) {
   switch (dt) {
-  case VN_F32: for (int64_t i = 0; i < n; i++) { uint32_t u; memcpy(&u, &x[i], 4); put32(o, u); } break;
-  case VN_F16: for (int64_t i = 0; i < n; i++) put16(o, vn_half_f32_to_f16(x[i])); break;
-  case VN_BF16: for (int64_t i = 0; i < n; i++) put16(o, vn_half_f32_to_bf16(x[i])); break;
+  case VN_F32: for (int64_t i = 0; i < n; i++) { uint32_t u; memcpy(&u, &x[i], 4); wr32(q + 4 * i, be, u); } break;
+  case VN_F16: for (int64_t i = 0; i < n; i++) wr16(q + 2 * i, be, vn_half_f32_to_f16(x[i])); break;
+  case VN_BF16: for (int64_t i = 0; i < n; i++) wr16(q + 2 * i, be, vn_half_f32_to_bf16(x[i])); break;
   case VN_Q8_0:
-    for (int64_t b = 0; b < n / 32; b++) {
+    for (int64_t b = 0; b < n / 32; b++, q += 34) {
       float amax = 0;
       for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[b * 32 + j]));
       float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
-      put16(o, vn_half_f32_to_f16(d));
-      int8_t q[32];
-      for (int j = 0; j < 32; j++) q[j] = (int8_t)roundf(x[b * 32 + j] * id);
-      put(o, q, 32);
+      wr16(q, be, vn_half_f32_to_f16(d));
+      for (int j = 0; j < 32; j++) q[2 + j] = (uint8_t)(int8_t)roundf(x[b * 32 + j] * id);
     }
     break;
   case VN_Q4_0:
-    for (int64_t b = 0; b < n / 32; b++) {
+    for (int64_t b = 0; b < n / 32; b++, q += 18) {
       float amax = 0, mx = 0;
       for (int j = 0; j < 32; j++) { float v = x[b * 32 + j]; if (fabsf(v) > amax) { amax = fabsf(v); mx = v; } }
       float d = mx / -8.0f, id = d ? 1.0f / d : 0.0f;
-      put16(o, vn_half_f32_to_f16(d));
-      uint8_t q[16];
+      wr16(q, be, vn_half_f32_to_f16(d));
       for (int j = 0; j < 16; j++) {
         int a = (int)(x[b * 32 + j] * id + 8.5f), c = (int)(x[b * 32 + j + 16] * id + 8.5f);
         a = a < 0 ? 0 : a > 15 ? 15 : a;
         c = c < 0 ? 0 : c > 15 ? 15 : c;
-        q[j] = (uint8_t)(a | c << 4);
+        q[2 + j] = (uint8_t)(a | c << 4);
       }
-      put(o, q, 16);
     }
     break;
   default:
     if (vn_dtype_kept((VnDType)dt)) {  /* kernel tests only: model weights in these formats are copied */
       size_t nb = vn_dtype_row_bytes((VnDType)dt, n), bb = (size_t)vn_dtype_block_bytes((VnDType)dt);
-      uint8_t blk[256];
       for (size_t b = 0; b < nb; b += bb) {
-        vn_kq_quantize(dt, x + b / bb * (size_t)vn_dtype_block((VnDType)dt), vn_dtype_block((VnDType)dt), blk);
-        if (o->be) vn_kq_swap(dt, blk);
-        put(o, blk, bb);
+        vn_kq_quantize(dt, x + b / bb * (size_t)vn_dtype_block((VnDType)dt), vn_dtype_block((VnDType)dt), q + b);
+        if (be) vn_kq_swap(dt, q + b);
       }
     }
     break;
@@ -273,16 +260,7 @@ static void put_row(Out *o, int dt, const float *x, int64_t n) {
 /* Pack n floats as dtype dt into out (vn_dtype_row_bytes(dt, n) bytes),
  * in big-endian order when be is set: the kernel harness packs its
  * random weights with the very code that packs model weights. */
-void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  Out o = {f, be, 0, 0, {{0}, 0, {0}, 0}, NULL, 0};
-  put_row(&o, dt, x, n);
-  fclose(f);
-  memcpy(out, buf, len);
-  free(buf);
-}
+void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out) { pack_row(dt, x, n, be, out); }
 
 /* qr plain rows of n values (q8_0 or q4_0 blocks, scales already in the
  * target's order) as runtime/kernels.c's VN_QR kernels stream them: the
@@ -352,47 +330,70 @@ static void bar_draw(Bar *b, int64_t done) {
   fflush(stderr);
 }
 
-/* row r of weight node n, packed into dst (its row bytes, in the byte order of o) */
+static int is_float(int dt) { return dt == VN_F32 || dt == VN_F16 || dt == VN_BF16; }
+
+/* row r of weight node n, packed into dst (its row bytes, in the byte order be) */
 static VnStatus pack_one_row(Eval *e, const VnNode *n, const VnSource *src, int64_t r, int64_t cols, float *row,
-                             const Out *out, uint8_t *dst) {
-  Out mo = *out, *o = &mo;
-  mo.mem = dst;
-  mo.mlen = 0;
-  /* blocks the kernels read as stored are copied, not re-quantized */
+                             int be, uint8_t *dst) {
+  /* rows the kernels read as stored are copied, not converted: blocks, and
+   * float rows of the packed dtype (the same bytes a round trip through
+   * float32 gives, at the speed of a copy) */
   int64_t sr;
   int kq = vn_dtype_kept(n->dtype);
-  const VnWx *tw = ((n->dtype == VN_Q8_0 || n->dtype == VN_Q4_0) && n->nd == 2) || kq ? row_source(n->wx, r, &sr) : NULL;
+  const VnWx *tw = ((n->dtype == VN_Q8_0 || n->dtype == VN_Q4_0) && n->nd == 2) || kq || is_float(n->dtype)
+                       ? row_source(n->wx, r, &sr) : NULL;
   const VnTensorInfo *ti = tw ? vn_source_find(src, tw->tensor) : NULL;
   if (ti && (int)ti->dtype == (int)n->dtype && ti->nd >= 2 && ti->dim[ti->nd - 1] == cols) {
     size_t rb = vn_dtype_row_bytes(n->dtype, cols), bb = (size_t)vn_dtype_block_bytes(n->dtype);
     const uint8_t *sp = ti->data + (size_t)sr * rb;
+    if (is_float(n->dtype)) {  /* little-endian in the file; swapped for a big-endian target */
+      size_t es = n->dtype == VN_F32 ? 4 : 2;
+      if (!be) memcpy(dst, sp, rb);
+      else
+        for (size_t i = 0; i < rb; i += es)
+          for (size_t k = 0; k < es; k++) dst[i + k] = sp[i + es - 1 - k];
+      return VN_OK;
+    }
     if (kq) {  /* GGUF's blocks as they are, f16 fields in the target's order */
-      uint8_t blk[256];
       for (size_t b = 0; b < rb; b += bb) {
-        memcpy(blk, sp + b, bb);
-        if (vn_kq_check(n->dtype, blk))
+        memcpy(dst + b, sp + b, bb);
+        if (vn_kq_check(n->dtype, dst + b))
           return vn_errorf(e->ctx, VN_ERR_INPUT, (VnLoc){ti->file, 0}, "tensor '%s': malformed %s block %lld (its scale is not a finite number)",
                            ti->name, vn_dtype_name(n->dtype), (long long)(((size_t)sr * rb + b) / bb));
-        if (o->be) vn_kq_swap(n->dtype, blk);
-        put(o, blk, bb);
+        if (be) vn_kq_swap(n->dtype, dst + b);
       }
       return VN_OK;
     }
     for (size_t b = 0; b < rb; b += bb) {
-      put16(o, (uint16_t)(sp[b] | sp[b + 1] << 8));  /* the f16 scale, in the target's order */
-      put(o, sp + b + 2, bb - 2);
+      wr16(dst + b, be, (uint16_t)(sp[b] | sp[b + 1] << 8));  /* the f16 scale, in the target's order */
+      memcpy(dst + b + 2, sp + b + 2, bb - 2);
     }
     return VN_OK;
   }
   VN_TRY(wx_read(e, n->wx, r * cols, cols, row));
-  put_row(o, n->dtype, row, cols);
+  pack_row(n->dtype, row, cols, be, dst);
   return VN_OK;
+}
+
+/* The model file's pages of the tensors w reads leave this process's
+ * memory (they stay in the page cache): the packer streams the model from
+ * its mapping into the output, so its resident size stays at one weight's
+ * worth, not the whole file's. */
+#define RELEASE_BYTES (32ll << 20)  /* about this much of the model read between releases */
+static void release_wx(const VnSource *src, const VnWx *w) {
+  if (w->kind == VN_WX_TENSOR) {
+    const VnTensorInfo *ti = vn_source_find(src, w->tensor);
+    if (ti) vn_source_release(ti->data, ti->nbytes);
+    return;
+  }
+  for (int i = 0; i < w->nargs; i++) release_wx(src, w->args[i]);
 }
 
 VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, const VnTarget *t, const char *path, uint64_t *id) {
   FILE *f = fopen(path, "wb");
   if (!f) return vn_errorf(ctx, VN_ERR_IO, (VnLoc){path, 0}, "cannot write");
-  Out o = {f, t->big_endian, 0xcbf29ce484222325ull, 0, {{0}, 0, {0}, 0}, NULL, 0};
+  setvbuf(f, NULL, _IOFBF, 1 << 20);
+  Out o = {f, t->big_endian, 0, {{0}, 0, {0}, 0}, NULL, 0};
   uint8_t *gbuf = NULL, *rbuf = NULL;  /* qr plain rows, then the same repacked; one row */
   size_t gcap = 0, rbcap = 0;
   /* header placeholder; rewritten once the hash is known */
@@ -440,10 +441,13 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
       if (!rbuf) { rc = vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory"); break; }
     }
     int64_t grouped = qr ? rows - rows % qr : 0;
+    int64_t release_rows = RELEASE_BYTES / (cols * 4) + 1;  /* rows of at most 4 bytes a value read */
     for (int64_t r = 0; r < rows && rc == VN_OK; r++) {
       if (!(r & 255)) bar_draw(&bar, pos + r * (int64_t)vn_dtype_row_bytes(n->dtype, cols));
+      /* a large weight lets go of what it read as it goes (RELEASE_BYTES) */
+      if (r && r % release_rows == 0) release_wx(src, n->wx);
       /* a row is written (and hashed) whole: one call per row, not per value */
-      rc = pack_one_row(&e, n, src, r, cols, row, &o, r < grouped ? gbuf + (size_t)(r % qr) * rb : rbuf);
+      rc = pack_one_row(&e, n, src, r, cols, row, o.be, r < grouped ? gbuf + (size_t)(r % qr) * rb : rbuf);
       if (rc != VN_OK) break;
       if (r >= grouped) put(&o, rbuf, rb);
       else if (r % qr == qr - 1) {
@@ -453,6 +457,7 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
     }
     pos += (int64_t)vn_dtype_row_bytes(n->dtype, cols) * rows;
     bar_draw(&bar, pos);
+    release_wx(src, n->wx);
   }
   if (rc == VN_OK) pad_to(&o, pos, g->weight_bytes);
   if (rc == VN_OK) bar_draw(&bar, g->weight_bytes);
@@ -467,7 +472,9 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
     rc = vn_errorf(ctx, VN_ERR_NOMEM, VN_NOLOC, "out of memory writing the tensor table");
   free(parts);
   if (rc == VN_OK) {
-    *id = o.h ^ (uint64_t)g->weight_bytes * 0x9e3779b97f4a7c15ull;
+    /* the table holds every tensor's checksum (padding included), so its
+     * hash covers every byte written */
+    *id = thash ^ (uint64_t)g->weight_bytes * 0x9e3779b97f4a7c15ull;
     /* the header, in the target's byte order */
     vn_wfile_header(hdr, t->big_endian, *id, (uint64_t)g->weight_bytes, g->info.arch, tbytes, np, thash);
     if (fseek(f, 0, SEEK_SET) || fwrite(hdr, 1, sizeof hdr, f) != sizeof hdr) o.err = 1;

@@ -118,6 +118,9 @@ static const struct { const char *name, *text; } cmd_usage[] = {
    "      --dtype D           weight type of matrices: f32 f16 bf16 q8_0 q4_0\n"
    "                          (default: as the model file stores them, every GGUF\n"
    "                          block format included; -v lists what is kept)\n"
+   "      --kv-dtype D        the attention KV cache's type: f32 (default) or f16 (half the\n"
+   "                          memory and the bytes attention reads per step; keys and values\n"
+   "                          rounded to f16 as they are written)\n"
    "      --spec FILE.lua     use this architecture spec instead of the built-in choice\n"
    "      --emit-c DIR        keep the generated C source tree (with a Makefile) in DIR\n"
    "      --batch N           most tokens per forward step (prefill chunk; default 512,\n"
@@ -376,7 +379,7 @@ static VnStatus open_gguf(VnCtx *ctx, const char *path, VnModelDir *md, VnSpecs 
 }
 
 typedef struct Job {
-  const char *model, *out, *target, *dtype, *spec, *emit, *dump, *dot, *cc;
+  const char *model, *out, *target, *dtype, *spec, *emit, *dump, *dot, *cc, *kv_dtype;
   int batch, blas, server, edit, no_fuse, json;
   int batch_set, ctx;         /* --batch given; --ctx (bare metal) */
   int lib;                    /* --lib: out is the library's directory */
@@ -431,6 +434,7 @@ static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **g
       return vn_errorf(ctx, VN_ERR_USAGE, VN_NOLOC, "--dtype %s: not one of f32 f16 bf16 q8_0 q4_0", j->dtype);
     g->wdtype = dt;
   }
+  g->kv_dtype = j->kv_dtype && !strcmp(j->kv_dtype, "f16") ? VN_F16 : VN_F32;
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];
     if (n->op == VN_OP_ATTENTION && (n->p.head_dim > VN_MAX_HEAD_DIM_C || n->p.v_head_dim > VN_MAX_HEAD_DIM_C))
@@ -471,6 +475,11 @@ static int parse_job(int argc, char **argv, Job *j, int need_out) {
     if (!strcmp(a, "-o")) VAL(j->out);
     else if (!strcmp(a, "--target")) VAL(j->target);
     else if (!strcmp(a, "--dtype")) VAL(j->dtype);
+    else if (!strcmp(a, "--kv-dtype")) {
+      VAL(j->kv_dtype);
+      if (strcmp(j->kv_dtype, "f32") && strcmp(j->kv_dtype, "f16"))
+        return usage_error("--kv-dtype %s: not one of f32 f16", j->kv_dtype);
+    }
     else if (!strcmp(a, "--spec")) VAL(j->spec);
     else if (!strcmp(a, "--emit-c")) VAL(j->emit);
     else if (!strcmp(a, "-d")) VAL(j->dump);

@@ -1,7 +1,7 @@
 /* frontend.h: the model readers. A Hugging Face directory (config.json,
  * single or sharded safetensors; hf.c), a GGUF file (gguf.c) and the block
  * formats they store (quants.c) become one VnSource: every tensor under its
- * name, pointing into a read-only mapping. jansson stays behind this wall. */
+ * name, pointing into a read-only file mapping. jansson stays behind this wall. */
 #ifndef VN_FRONTEND_H
 #define VN_FRONTEND_H
 #include <stddef.h>
@@ -30,6 +30,9 @@ struct VnSource {
   void *priv;           /* frontend's own */
 };
 const VnTensorInfo *vn_source_find(const VnSource *s, const char *name);
+/* The pages of n bytes of tensor data at p leave the process's memory (the
+ * mapping stays valid: touched again, they are read back). */
+void vn_source_release(const uint8_t *p, uint64_t n);
 
 /* ---- hf.c: the Hugging Face model directory frontend ---- */
 typedef struct VnModelDir {

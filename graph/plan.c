@@ -101,6 +101,25 @@ static void liveness(VnGraph *g) {
   }
 }
 
+/* The per-position state that ATTENTION nodes alone read, as their K and
+ * V caches, takes g->kv_dtype; every other state stays float32. */
+static void kv_dtypes(VnGraph *g) {
+  for (uint32_t i = 0; i < g->n; i++) {
+    VnNode *n = &g->nodes[i];
+    if (n->op != VN_OP_STATE || n->dim[0] != VN_CTX) continue;
+    int kv = 0, other = 0;
+    for (uint32_t u = i + 1; u < g->n; u++) {
+      const VnNode *r = &g->nodes[u];
+      for (int k = 0; k < VN_MAXSRC; k++) {
+        if (r->src[k] != i) continue;
+        if (r->op == VN_OP_ATTENTION && (k == 3 || k == 4)) kv = 1;
+        else other = 1;
+      }
+    }
+    if (kv && !other) n->dtype = (VnDType)g->kv_dtype;
+  }
+}
+
 VnStatus vn_pass_plan(VnCtx *ctx, VnGraph *g) {
   assign_weight_dtypes(g);
   /* weights */
@@ -114,6 +133,7 @@ VnStatus vn_pass_plan(VnCtx *ctx, VnGraph *g) {
     woff = align_up(woff + (int64_t)vn_dtype_row_bytes(n->dtype, cols) * rows);
   }
   g->weight_bytes = woff;
+  kv_dtypes(g);
   /* state: per-position (KV cache) rows, then the fixed-size state */
   int64_t srow = 0, sfix = 0;
   for (uint32_t i = 0; i < g->n; i++) {
@@ -121,7 +141,7 @@ VnStatus vn_pass_plan(VnCtx *ctx, VnGraph *g) {
     if (n->op != VN_OP_STATE) continue;
     if (n->dim[0] == VN_CTX) {
       n->state_off = srow;
-      srow += vn_node_cols(n) * 4;
+      srow += vn_node_cols(n) * (n->dtype == VN_F16 ? 2 : 4);
     } else {
       n->state_off = sfix;
       sfix = align_up(sfix + n->dim[0] * vn_node_cols(n) * 4);

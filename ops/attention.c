@@ -244,8 +244,9 @@ VnStatus vn_emit_attention(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf 
   vn_op_flt(b, p->scale);
   vn_buf_puts(b, ", ");
   vn_op_flt(b, p->cap);
-  vn_buf_printf(b, ", %d, %s, %d, NULL, %d, %d, %d, NULL};\n", p->rope - 1, p->alibi ? "slopes" : "NULL", p->alibi == 2,
-                p->cross, p->rel_buckets, p->rel_max);
+  const VnNode *kc = vn_op_src(g, n, 3);
+  vn_buf_printf(b, ", %d, %s, %d, NULL, %d, %d, %d, NULL, %d};\n", p->rope - 1, p->alibi ? "slopes" : "NULL", p->alibi == 2,
+                p->cross, p->rel_buckets, p->rel_max, kc && kc->dtype == VN_F16);
   const char *ap = "&a";
   if (n->src[5] != VN_NONE || n->src[6] != VN_NONE) {  /* the sinks and the bias table are weights: known at run time */
     vn_buf_puts(b, "  VnAttn as = a;\n");
@@ -253,7 +254,7 @@ VnStatus vn_emit_attention(VnCtx *ctx, const VnGraph *g, const VnNode *n, VnBuf 
     if (n->src[6] != VN_NONE) vn_buf_puts(b, "  as.relb = " VN_IN(6) ";\n");
     ap = "&as";
   }
-  vn_buf_printf(b, "  vn_k_attention(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", %lld, " VN_IN(2) ", %lld, (float *)in3, (float *)in4, T, pos, %s);\n",
+  vn_buf_printf(b, "  vn_k_attention(rt, out, " VN_IN(0) ", %lld, " VN_IN(1) ", %lld, " VN_IN(2) ", %lld, (void *)in3, (void *)in4, T, pos, %s);\n",
                 (long long)vn_op_ld(g, n, 0), (long long)vn_op_ld(g, n, 1), (long long)vn_op_ld(g, n, 2), ap);
   return VN_OK;
 }

@@ -778,10 +778,11 @@ typedef struct {
   float *out;
   const float *q;
   int64_t ldq;
-  const float *kc, *vc;
-  int64_t ldk, ldv;         /* rows of kc, vc */
-  int T, pos, nk;           /* nk: keys without caches (else pos + T) */
+  const void *kc, *vc;        /* float32, or f16 when p->kv_f16 (caches only) */
+  int64_t ldk, ldv;           /* rows of kc, vc */
+  int T, pos, nk;             /* nk: keys without caches (else pos + T) */
   const VnAttn *p;
+  int per_kv;                 /* tasks are (row, KV head) pairs: a KV head's query heads together */
 } AttnArgs;
 
 /* The relative position bucket of rel = key - query, in float32 as torch
@@ -802,10 +803,19 @@ static int rel_bucket(int rel, int bidir, int nb, int max_dist) {
   return b + (large < nb - 1 ? large : nb - 1);
 }
 
+/* y += a * x, x f16 (an f16 V cache row) */
+static inline void axpy_f16(float *y, float a, const uint16_t *x, int64_t n) {
+  vn_vf av = vn_vf_set1(a);
+  int64_t i = 0;
+  for (; i + VN_VL <= n; i += VN_VL) vn_vf_st(y + i, vn_vf_fma(vn_vf_ld(y + i), av, vn_vf_ldh(x + i)));
+  for (; i < n; i++) y[i] += a * vn_f16_to_f32(x[i]);
+}
+
 /* x rounded to bfloat16 (nearest, ties to even), as torch's .bfloat16() */
 static inline float round_bf16(float x) { return vn_half_bf16_to_f32(vn_half_f32_to_bf16(x)); }
 
-/* (head, row) pairs [i0, i1): i = t * heads + h */
+/* (head, row) pairs [i0, i1): i = t * heads + h (with per_kv, (row, KV
+ * head) pairs) */
 static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
   const AttnArgs *a = arg;
   const VnAttn *p = a->p;
@@ -814,6 +824,7 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
   int group = p->heads / p->kv_heads;
   float *sc = a->rt->scratch + (int64_t)thread * (a->rt->sc_rows + VN_MAX_HEAD_DIM);
   float *qr = sc + a->rt->sc_rows;  /* rotated q (venusc checks head_dim <= VN_MAX_HEAD_DIM) */
+  if (a->per_kv) { i0 *= group; i1 *= group; }  /* (t, kh) is the pairs (t, kh*group ..) */
   for (int64_t i = i0; i < i1; i++) {
     int t = (int)(i / p->heads), h = (int)(i % p->heads), kh = h / group;
     int qpos = a->pos + t;
@@ -826,8 +837,11 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
       if (qpos + p->window < j1) j1 = qpos + p->window;
     }
     float mx = -INFINITY;
+    const float *kf = a->kc, *vf = a->vc;
+    const uint16_t *kb = a->kc, *vb = a->vc;
     for (int j = j0; j <= j1; j++) {
-      float s = vn_dot_f32(q, a->kc + (int64_t)j * kvw + (int64_t)kh * hd, hd);
+      int64_t ko = (int64_t)j * kvw + (int64_t)kh * hd;
+      float s = p->kv_f16 ? vn_dot_f16(q, kb + ko, hd) : vn_dot_f32(q, kf + ko, hd);
       if (p->alibi_bf16) s += round_bf16(p->alibi[h] * (float)j);
       s *= p->scale;
       if (p->cap > 0) s = p->cap * tanhf(s / p->cap);
@@ -842,36 +856,56 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
     float inv = 1.0f / sum;
     float *o = a->out + (int64_t)t * p->heads * vd + (int64_t)h * vd;
     for (int d = 0; d < vd; d++) o[d] = 0;
-    for (int j = j0; j <= j1; j++) vn_axpy_f32(o, sc[j] * inv, a->vc + (int64_t)j * vvw + (int64_t)kh * vd, vd);
+    for (int j = j0; j <= j1; j++) {
+      int64_t vo = (int64_t)j * vvw + (int64_t)kh * vd;
+      if (p->kv_f16) axpy_f16(o, sc[j] * inv, vb + vo, vd);
+      else vn_axpy_f32(o, sc[j] * inv, vf + vo, vd);
+    }
   }
 }
 
 void vn_k_attention(VnRt *rt, float *out, const float *q, int64_t ldq, const float *k, int64_t ldk, const float *v,
-                    int64_t ldv, float *kc, float *vc, int T, int pos, const VnAttn *p) {
+                    int64_t ldv, void *kc, void *vc, int T, int pos, const VnAttn *p) {
   int hd = p->head_dim, vd = p->v_head_dim ? p->v_head_dim : hd;
   int64_t kvw = (int64_t)p->kv_heads * hd, vvw = (int64_t)p->kv_heads * vd;
+  int group = p->heads / p->kv_heads;
+  int64_t n = (int64_t)T * p->heads;
   if (!kc) {  /* no caches: keys are k's rows, the encoder's (cross) or the step's */
     int nk = p->cross ? rt->enc_len : T;
-    AttnArgs a = {rt, out, q, ldq, k, v, ldk, ldv, T, pos, nk, p};
-    int64_t n = (int64_t)T * p->heads;
+    AttnArgs a = {rt, out, q, ldq, k, v, ldk, ldv, T, pos, nk, p, 0};
     if (n * nk * hd < 32768) attn_task(&a, 0, n, 0);
     else vn_parallel(rt, n, attn_task, &a);
     return;
   }
-  /* write this step's keys (rotated) and values into the cache */
+  /* write this step's keys (rotated) and values into the cache (an f16
+   * cache: rounded once, as they are written) */
   for (int t = 0; t < T; t++) {
-    float *kd = kc + (int64_t)(pos + t) * kvw;
-    const float *ks = k + (int64_t)t * ldk;
-    if (p->rope >= 0) {
-      const float *cs = rope_cs(rt, p->rope, t);
+    const float *ks = k + (int64_t)t * ldk, *vs = v + (int64_t)t * ldv;
+    const float *cs = p->rope >= 0 ? rope_cs(rt, p->rope, t) : NULL;
+    if (p->kv_f16) {
+      uint16_t *kh = (uint16_t *)kc + (int64_t)(pos + t) * kvw, *vh = (uint16_t *)vc + (int64_t)(pos + t) * vvw;
+      float *kr = rt->scratch;  /* one head's rotated key (thread 0's scratch; the tasks start after) */
+      for (int h = 0; h < p->kv_heads; h++) {
+        const float *x = ks + (int64_t)h * hd;
+        if (cs) { rotate(kr, x, cs, &rt->m->ropes[p->rope]); x = kr; }
+        for (int i = 0; i < hd; i++) kh[(int64_t)h * hd + i] = vn_half_f32_to_f16(x[i]);
+      }
+      for (int64_t i = 0; i < vvw; i++) vh[i] = vn_half_f32_to_f16(vs[i]);
+      continue;
+    }
+    float *kd = (float *)kc + (int64_t)(pos + t) * kvw;
+    if (cs)
       for (int h = 0; h < p->kv_heads; h++) rotate(kd + (int64_t)h * hd, ks + (int64_t)h * hd, cs, &rt->m->ropes[p->rope]);
-    } else memcpy(kd, ks, (size_t)kvw * 4);
-    memcpy(vc + (int64_t)(pos + t) * vvw, v + (int64_t)t * ldv, (size_t)vvw * 4);
+    else memcpy(kd, ks, (size_t)kvw * 4);
+    memcpy((float *)vc + (int64_t)(pos + t) * vvw, vs, (size_t)vvw * 4);
   }
-  AttnArgs a = {rt, out, q, ldq, kc, vc, kvw, vvw, T, pos, 0, p};
-  int64_t n = (int64_t)T * p->heads;
-  if (n * (pos + T) * hd < 32768) attn_task(&a, 0, n, 0);
-  else vn_parallel(rt, n, attn_task, &a);
+  /* the query heads of one KV head run one after the other in one thread,
+   * so each cached row comes from memory once a step and from cache for
+   * the rest of its group (grouped-query attention), when there are KV
+   * heads enough to keep every thread busy; each head's sums are the same */
+  AttnArgs a = {rt, out, q, ldq, kc, vc, kvw, vvw, T, pos, 0, p, group > 1 && (int64_t)T * p->kv_heads >= 2 * rt->nthreads};
+  if (n * (pos + T) * hd < 32768) attn_task(&a, 0, a.per_kv ? n / group : n, 0);
+  else vn_parallel(rt, a.per_kv ? n / group : n, attn_task, &a);
 }
 
 /* ---- elementwise ---- */

@@ -78,6 +78,7 @@ typedef struct VnAttn {
   int32_t cross;              /* no caches: keys are k's rows, the encoder's rt->enc_len (else the step's T) */
   int32_t rel_buckets, rel_max; /* bucketed relative position bias: buckets, max distance */
   const float *relb;          /* [rel_buckets][heads] bias table; NULL none */
+  int32_t kv_f16;             /* the caches hold f16 (venusc compile --kv-dtype f16), else float32 */
 } VnAttn;
 
 /* A chat format (archspecs/lib/chat.lua): "{}" marks the message; NULL absent */
@@ -287,8 +288,9 @@ void vn_k_layernorm(VnRt *rt, float *out, const float *x, int64_t ldx, const flo
 void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *W, int dt, const float *bias,
                  const float *res, int64_t ldres, int T, int64_t K, int64_t N, int act, int glu, float scale);
 void vn_k_rope(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int rope);
+/* kc, vc: the caches, float32 or (p->kv_f16) f16 values */
 void vn_k_attention(VnRt *rt, float *out, const float *q, int64_t ldq, const float *k, int64_t ldk, const float *v,
-                    int64_t ldv, float *kc, float *vc, int T, int pos, const VnAttn *p);
+                    int64_t ldv, void *kc, void *vc, int T, int pos, const VnAttn *p);
 void vn_k_act(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int act);
 /* b: rows of C (ldb 0: one row for all), or with bcol one value per row for every column */
 void vn_k_add(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C, int bcol);

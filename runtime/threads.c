@@ -7,8 +7,10 @@
  * that wakes late can never claim a chunk of a job it has not seen.
  * Between jobs a worker spins on the generation with a CPU pause for a few
  * tens of microseconds (the short kernels of a decode step follow each
- * other closely), then sleeps on a condition variable; nothing spins with
- * sched_yield against the threads doing the work. Built with VN_NO_THREADS
+ * other closely), then sleeps on a condition variable; the caller, done
+ * with its own chunks, waits for the others' the same way (pause, then
+ * sleep until the last chunk's thread wakes it), so nothing spins against
+ * a descheduled thread it waits for on a busy machine. Built with VN_NO_THREADS
  * (bare metal, wasm) it runs everything in the calling thread. */
 #include "runtime.h"
 #include <stdlib.h>
@@ -21,7 +23,6 @@ void vn_parallel(VnRt *rt, int64_t n, VnTask task, void *arg) { (void)rt; if (n 
 #else
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sched.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #define cpu_relax() __builtin_ia32_pause()
@@ -48,6 +49,8 @@ struct VnPool {
   Worker *w;
   pthread_mutex_t mu;
   pthread_cond_t cv;
+  pthread_cond_t done_cv;      /* the caller sleeps here for the job's last chunks */
+  atomic_int waiting;          /* the caller sleeps on done_cv */
   _Atomic uint32_t ticket;
   atomic_int done;             /* chunks finished in this job */
   atomic_int sleepers;         /* workers waiting on cv */
@@ -66,7 +69,12 @@ static void run_chunks(VnPool *p, uint32_t gen, int id) {
     int64_t c = (int64_t)T_NEXT(t), k = (int64_t)T_COUNT(t);
     int64_t b = p->njobs * c / k, e = p->njobs * (c + 1) / k;
     if (b < e) p->task(p->arg, b, e, id);
-    atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+    /* seq_cst, as the caller's store to waiting: one of the two sees the other */
+    if (atomic_fetch_add(&p->done, 1) + 1 == (int)k && atomic_load(&p->waiting)) {
+      pthread_mutex_lock(&p->mu);
+      pthread_cond_broadcast(&p->done_cv);
+      pthread_mutex_unlock(&p->mu);
+    }
     t = atomic_load_explicit(&p->ticket, memory_order_acquire);
   }
 }
@@ -101,6 +109,7 @@ VnPool *vn_pool_new(int nthreads) {
   if (!p->w) { free(p); return NULL; }
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
+  pthread_cond_init(&p->done_cv, NULL);
   for (int i = 1; i < nthreads; i++) {
     p->w[i].pool = p;
     p->w[i].id = i;
@@ -118,6 +127,7 @@ void vn_pool_free(VnPool *p) {
   for (int i = 1; i < p->n; i++) pthread_join(p->w[i].th, NULL);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
+  pthread_cond_destroy(&p->done_cv);
   free(p->w);
   free(p);
 }
@@ -141,9 +151,16 @@ void vn_parallel(VnRt *rt, int64_t n, VnTask task, void *arg) {
     pthread_mutex_unlock(&p->mu);
   }
   run_chunks(p, gen, 0);
-  /* wait only for chunks other threads are running */
-  for (int spins = 0; atomic_load_explicit(&p->done, memory_order_acquire) < k; spins++)
-    if (spins < SPINS) cpu_relax();
-    else sched_yield();
+  /* wait only for chunks other threads are running: a short pause-spin,
+   * then sleep until the thread that finishes the last one wakes us */
+  for (int spins = 0; spins < SPINS; spins++) {
+    if (atomic_load_explicit(&p->done, memory_order_acquire) >= k) return;
+    cpu_relax();
+  }
+  pthread_mutex_lock(&p->mu);
+  atomic_store(&p->waiting, 1);
+  while (atomic_load(&p->done) < k) pthread_cond_wait(&p->done_cv, &p->mu);
+  atomic_store(&p->waiting, 0);
+  pthread_mutex_unlock(&p->mu);
 }
 #endif

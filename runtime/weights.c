@@ -56,6 +56,34 @@ static void *alloc64(size_t n) {
 #endif
 }
 
+static void free64(void *p);
+
+/* n zero bytes, 64-byte aligned. Hosted, a large block comes fresh from
+ * the kernel (calloc of an mmapped chunk writes nothing), so a KV cache
+ * sized for --ctx costs memory only as positions are written, and start-up
+ * touches none of it; elsewhere it is cleared here. Freed with zfree64. */
+static void *zalloc64(size_t n) {
+#if defined(VN_BAREMETAL) || defined(VN_NO_MMAP)
+  void *p = alloc64(n);
+  if (p) memset(p, 0, n ? n : 64);
+  return p;
+#else
+  void *p = calloc(1, n + 64);
+  if (!p) return NULL;
+  uintptr_t a = ((uintptr_t)p + 64) & ~(uintptr_t)63;
+  ((void **)a)[-1] = p;
+  return (void *)a;
+#endif
+}
+
+static void zfree64(void *p) {
+#if defined(VN_BAREMETAL) || defined(VN_NO_MMAP)
+  free64(p);
+#else
+  if (p) free(((void **)p)[-1]);
+#endif
+}
+
 static void free64(void *p) {
   if (!p) return;
 #if defined(VN_BAREMETAL)
@@ -226,7 +254,7 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
   for (int i = 0; i < m->nropes; i++) rope_floats += (size_t)m->t_max * (size_t)m->ropes[i].rot_dim;
   rt->arena = alloc64((size_t)m->arena_bytes);
   size_t state_bytes = (size_t)ctx * (size_t)m->state_row_bytes + (size_t)m->state_fixed_bytes;
-  rt->state = alloc64(state_bytes);
+  rt->state = zalloc64(state_bytes);
   rt->rope_cs = alloc64(rope_floats * 4);
   rt->scratch = alloc64((size_t)rt->nthreads * (size_t)(rt->sc_rows + 3 * VN_MAX_HEAD_DIM) * 4);
   rt->qbuf = alloc64((size_t)m->qbuf_bytes);
@@ -242,7 +270,6 @@ int vn_rt_init(VnRt *rt, const VnModel *m, const char *path, int ctx, int nthrea
 #endif
     return -1;
   }
-  memset(rt->state, 0, state_bytes);
   rt->pool = vn_pool_new(rt->nthreads);
   if (!rt->pool) rt->nthreads = 1;
   return 0;
@@ -290,7 +317,7 @@ void vn_rt_free_sub(VnRt *sub) {
 void vn_rt_free(VnRt *rt) {
   vn_pool_free(rt->pool);
   free64(rt->arena);
-  free64(rt->state);
+  zfree64(rt->state);
   free64(rt->rope_cs);
   free64(rt->scratch);
   free64(rt->qbuf);

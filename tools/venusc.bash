@@ -11,13 +11,14 @@ _venusc() {
   case "$prev" in
     --target) COMPREPLY=($(compgen -W "native $(venusc targets --tsv 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$cur")); return ;;
     --dtype) COMPREPLY=($(compgen -W "f32 f16 bf16 q8_0 q4_0" -- "$cur")); return ;;
+    --kv-dtype) COMPREPLY=($(compgen -W "f32 f16" -- "$cur")); return ;;
     -d) COMPREPLY=($(compgen -W "build verify fuse dce plan" -- "$cur")); return ;;
     -o|--emit-c|--spec|--dot|--cc) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   case "$cmd" in
     compile)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-o --target --dtype --spec --emit-c --batch --ctx --blas --lib --name --server --line-editing --cc -d --dot --no-fuse -v --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "-o --target --dtype --kv-dtype --spec --emit-c --batch --ctx --blas --lib --name --server --line-editing --cc -d --dot --no-fuse -v --help" -- "$cur"))
       else COMPREPLY=($(compgen -f -- "$cur")); fi ;;
     inspect)
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--dtype --spec --json --help" -- "$cur"))
