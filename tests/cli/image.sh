@@ -29,7 +29,7 @@ ifails "image: a malformed --image-grid" 2 "--image-grid: '1,4' is not T,H,W" "$
 ifails "image: a grid that is not the pixels' patches" 2 "pixel_values.f32: .* with the patches of --image-grid" "$work/qwen2_vl" --ids "$QIDS" --pixels $Q/pixel_values.f32 --image-grid 1,4,4 --logits "$work/x"
 ifails "image: a grid not in merge windows" 2 "grid 1,3,8: H and W must be multiples of the merge size 2" "$work/qwen2_vl" --ids "$QIDS" --pixels $Q/pixel_values.f32 --image-grid 1,3,8 --logits "$work/x"
 ifails "image: --image-grid without --pixels" 2 "--image-grid goes with --pixels" "$work/qwen2_vl" --ids 5,6 --image-grid 1,4,6 --logits "$work/x"
-ifails "image: --pixels to a model without images" 2 "--pixels: this model \(llama\) takes no image" "$work/a" --ids 5,6 --pixels $V/pixel_values.f32 --logits "$work/x"
+ifails "image: --pixels to a model without images" 2 "--pixels: this model \(llama\) has no vision tower: it takes no image" "$work/a" --ids 5,6 --pixels $V/pixel_values.f32 --logits "$work/x"
 # a prompt split into steps of 4 tokens: the image rows and the M-RoPE walk go on across steps
 t "image: compile qwen2_vl --batch 4" ./venusc compile $Q -o "$work/qwen2_vl_b4" --batch 4
 t "image: qwen2_vl in steps of 4" "$work/qwen2_vl_b4" --ids "$QIDS" --pixels $Q/pixel_values.f32 --image-grid 1,4,6 --logits "$work/q4.f32"

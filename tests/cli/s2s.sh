@@ -30,10 +30,10 @@ if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); e=d['encoder']; 
 then ok "inspect --json: the encoder's input (docs/json.md)"; else no "inspect --json: the encoder's input (docs/json.md)"; fi
 t "inspect of an encoder-decoder" ./venusc inspect $T5
 has "inspect names the encoder's input" "^encoder: +up to 512 ids" "$work/out"
-# a tokenizer venus cannot compile (Unigram, as T5's): an error naming it, or left out with --no-tokenizer
-cp -r $T5 "$work/t5u" && echo '{"version": "1.0", "model": {"type": "Unigram", "vocab": [["<pad>", 0.0]]}}' > "$work/t5u/tokenizer.json"
-if ./venusc compile "$work/t5u" -o "$work/t5u.bin" >"$work/out" 2>"$work/err"; then no "a Unigram tokenizer.json is refused"
-else has "a Unigram tokenizer.json is refused, naming --no-tokenizer" "t5u/tokenizer.json: unsupported model type 'Unigram'.*--no-tokenizer" "$work/err"; fi
+# a tokenizer venus cannot compile (a WordLevel model): an error naming it, or left out with --no-tokenizer
+cp -r $T5 "$work/t5u" && echo '{"version": "1.0", "model": {"type": "WordLevel", "vocab": {"<pad>": 0}, "unk_token": "<pad>"}}' > "$work/t5u/tokenizer.json"
+if ./venusc compile "$work/t5u" -o "$work/t5u.bin" >"$work/out" 2>"$work/err"; then no "a WordLevel tokenizer.json is refused"
+else has "a WordLevel tokenizer.json is refused, naming --no-tokenizer" "t5u/tokenizer.json: unsupported model type 'WordLevel'.*--no-tokenizer" "$work/err"; fi
 t "compile --no-tokenizer" ./venusc compile "$work/t5u" -o "$work/t5u.bin" --no-tokenizer
 has "--no-tokenizer: a notice" "compiled without .*t5u's tokenizer \(--no-tokenizer\)" "$work/err"
 t "the --no-tokenizer binary takes ids" "$work/t5u.bin" --ids "$T5IDS" -n 4 --temp 0 --print-ids
