@@ -175,7 +175,8 @@ static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_o
     if (g->nodes[n->src[1]].dim[1] > maxk) maxk = g->nodes[n->src[1]].dim[1];
     if (n->p.glu && g->nodes[n->src[1]].dim[0] > maxn) maxn = g->nodes[n->src[1]].dim[0];
   }
-  qbuf += g->t_max * (maxk / 32 + 1) * 40;  /* VnBlockQ8x (36 bytes) or VnBlockQ8s (40) per 32 */
+  /* VnBlockQ8x (36 bytes) or VnBlockQ8s (40) per 32, or kquants.h's KqX (356 per 256) */
+  qbuf += g->t_max * (maxk / 32 + 1) * 48;
   if (o->blas && g->t_max * maxn * 4 > qbuf) qbuf = g->t_max * maxn * 4;
   *qbuf_out = qbuf;
   *ops_out = ops;

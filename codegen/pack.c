@@ -291,6 +291,7 @@ void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out) {
  * 4j..4j+3 for j = 0..7 (+ 128 when q8u), q4_0 bytes 4j..4j+3 for j = 0..3
  * (their low nibbles values 4j.., their high ones 16 + 4j..). */
 void vn_repack_rows(int dt, int qr, int q8u, int64_t n, const uint8_t *plain, uint8_t *out) {
+  if (vn_kq_repacked(dt)) { vn_kq_repack(dt, qr, n, plain, out); return; }
   int64_t nb = n / 32, bb = dt == VN_Q8_0 ? 34 : 18, nv = dt == VN_Q8_0 ? 8 : 4;
   uint8_t *q = out + nb * 2 * qr;
   for (int64_t b = 0; b < nb; b++)

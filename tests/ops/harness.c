@@ -1145,7 +1145,7 @@ static void run_kernel(const Case *c, const Lib *L, void *fn, ffi_cif *cif, cons
   m.nropes = nropes;
   m.ropes = ropes;
   /* x as q8_0 blocks, or with BLAS the raw [T][N] product of a glu matmul */
-  m.qbuf_bytes = 64 + (int64_t)c->T * (d->maxcols / 32 + 1) * 40 + (int64_t)c->T * d->maxrows * 4;
+  m.qbuf_bytes = 64 + (int64_t)c->T * (d->maxcols / 32 + 1) * 48 + (int64_t)c->T * d->maxrows * 4;
   /* op scratch as vn_emit_model sizes it (t_max = T): route's [2E], moe's gathered rows */
   m.op_scratch_bytes = 64;
   if (n->op == VN_OP_ROUTE) m.op_scratch_bytes = 2 * vn_node_cols(&g->nodes[n->src[0]]) * 4;
@@ -1379,6 +1379,20 @@ static void round_q8(float *x, int T, int64_t K) {
 
 static void round_row_q8(float *x, int64_t n) { round_q8(x, 1, n); }
 
+/* x rows [T][K] rounded as the repacked K-quant kernels quantize them
+ * (runtime/kquants.h KqX): int8 per 256 values, the scale a float */
+static void round_q8k(float *x, int T, int64_t K) {
+  for (int64_t b = 0; b < (int64_t)T * K / 256; b++) {
+    float *v = x + b * 256, amax = 0;
+    for (int j = 0; j < 256; j++) amax = fabsf(v[j]) > amax ? fabsf(v[j]) : amax;
+    float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
+    for (int j = 0; j < 256; j++) {
+      float q = truncf(v[j] * id + copysignf(0.49999997f, v[j] * id));
+      v[j] = d * (q < -127.0f ? -127.0f : q > 127.0f ? 127.0f : q);
+    }
+  }
+}
+
 typedef struct Opts {
   uint64_t seed;
   int want_case, verbose;
@@ -1428,7 +1442,11 @@ static int run_op(Build *b, int gi, Case *cases, const char *label, const Opts *
       } else {
         int64_t K = c->g->nodes[c->g->nodes[c->node].src[0]].dim[1];
         xq = fdup(d.rin[0], (int64_t)c->T * K);
-        round_q8(xq, c->T, K);
+        uint32_t wi = c->g->nodes[c->node].src[1];
+        if (op == VN_OP_MATMUL && d.qr && vn_dtype_block(c->g->nodes[wi].dtype) == 256 && vn_op_weight_repacked(c->g, wi))
+          round_q8k(xq, c->T, K);
+        else
+          round_q8(xq, c->T, K);
         rq.in[0] = xq;
       }
       vn_ref_kernel(op)(&rq);
