@@ -27,7 +27,7 @@ _Static_assert(SAME(VN_DT_F32, VN_F32) && SAME(VN_DT_F16, VN_F16) && SAME(VN_DT_
                SAME(VN_DT_Q4_0, VN_Q4_0) && SAME(VN_KERNEL_DTYPES, VN_DT_Q4_0 + 1), "runtime.h VN_DT_* = graph.h VnDType");
 _Static_assert(SAME(VN_DT_Q4_1, VN_Q4_1) && SAME(VN_DT_Q5_0, VN_Q5_0) && SAME(VN_DT_Q5_1, VN_Q5_1) && SAME(VN_DT_IQ4_NL, VN_IQ4_NL) &&
                SAME(VN_DT_Q2_K, VN_Q2_K) && SAME(VN_DT_Q3_K, VN_Q3_K) && SAME(VN_DT_Q4_K, VN_Q4_K) && SAME(VN_DT_Q5_K, VN_Q5_K) &&
-               SAME(VN_DT_Q6_K, VN_Q6_K), "runtime.h VN_DT_* of the kept GGUF formats = graph.h VnDType");
+               SAME(VN_DT_Q6_K, VN_Q6_K) && SAME(VN_DT_IQ4_XS, VN_IQ4_XS), "runtime.h VN_DT_* of the kept GGUF formats = graph.h VnDType");
 _Static_assert(SAME(VN_A_NONE, VN_ACT_NONE) && SAME(VN_A_SILU, VN_ACT_SILU) && SAME(VN_A_GELU, VN_ACT_GELU) &&
                SAME(VN_A_GELU_TANH, VN_ACT_GELU_TANH) && SAME(VN_A_RELU, VN_ACT_RELU) && SAME(VN_A_SIGMOID, VN_ACT_SIGMOID) &&
                SAME(VN_A_TANH, VN_ACT_TANH) && SAME(VN_A_SOFTPLUS, VN_ACT_SOFTPLUS) && SAME(VN_A_RELU2, VN_ACT_RELU2) &&

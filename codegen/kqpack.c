@@ -16,7 +16,7 @@
 static int f16_fields(int dt, int off[2]) {
   switch (dt) {
   case VN_Q4_1: case VN_Q5_1: case VN_Q4_K: case VN_Q5_K: off[0] = 0; off[1] = 2; return 2;
-  case VN_Q5_0: case VN_IQ4_NL: off[0] = 0; return 1;
+  case VN_Q5_0: case VN_IQ4_NL: case VN_IQ4_XS: off[0] = 0; return 1;
   case VN_Q2_K: off[0] = 80; off[1] = 82; return 2;
   case VN_Q3_K: off[0] = 108; return 1;
   case VN_Q6_K: off[0] = 208; return 1;
@@ -161,6 +161,28 @@ static void block256(int dt, const float *x, uint8_t *p) {
         qs[32 * j + l] = (uint8_t)((a & 15) | (b & 15) << 4);
         if (dt == VN_Q5_K) qh[l] |= (uint8_t)((a >> 4) << (2 * j) | (b >> 4) << (2 * j + 1));
       }
+  } break;
+  case VN_IQ4_XS: {  /* per 32: the signed absmax over -127 (IQ4_NL's grid), as 6-bit multiples of d */
+    float s[8], maxs = 0;
+    for (int g = 0; g < 8; g++) { s[g] = absmax(x + 32 * g, 32) / -127.0f; if (fabsf(s[g]) > maxs) maxs = fabsf(s[g]); }
+    float d = f16r(maxs / 31.0f);
+    int sh = 0;
+    for (int g = 0; g < 8; g++) {
+      int l = clampi(rnd(d ? s[g] / d : 0), -32, 31);
+      p[4 + g / 2] |= (uint8_t)(((l + 32) & 15) << (4 * (g % 2)));
+      sh |= ((l + 32) >> 4) << (2 * g);
+      float gd = d * (float)l, id = gd ? 1.0f / gd : 0.0f;
+      for (int j = 0; j < 32; j++) {
+        float v = x[32 * g + j] * id;
+        int best = 0;
+        for (int k = 1; k < 16; k++) if (fabsf(iq4nl[k] - v) < fabsf(iq4nl[best] - v)) best = k;
+        q[32 * g + j] = best;
+      }
+      for (int j = 0; j < 16; j++) p[8 + 16 * g + j] = (uint8_t)(q[32 * g + j] | q[32 * g + 16 + j] << 4);
+    }
+    put16le(p, d);
+    p[2] = (uint8_t)sh;
+    p[3] = (uint8_t)(sh >> 8);
   } break;
   case VN_Q6_K: {
     float s[16], maxs = 0;

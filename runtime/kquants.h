@@ -1,5 +1,5 @@
 /* kquants.h: kernels of the GGUF block formats kept as the file stores
- * them (Q4_1, Q5_0, Q5_1, IQ4_NL and the K-quants Q2_K ... Q6_K), included
+ * them (Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS and the K-quants Q2_K ... Q6_K), included
  * once by kernels.c after its vector vocabulary, MatmulArgs and epilogue:
  * every loop here is written in that vocabulary (vn_q32, vn_qi_dot, vn_qf)
  * and so runs on every target.
@@ -29,6 +29,7 @@ static int kq_block_bytes(int dt) {
   case VN_DT_Q4_K: return 144;
   case VN_DT_Q5_K: return 176;
   case VN_DT_Q6_K: return 210;
+  case VN_DT_IQ4_XS: return 136;
   }
   return 0;
 }
@@ -140,6 +141,17 @@ static void kq_unpack(int dt, const uint8_t *p, int8_t *w, float *sc, float *mn)
       mn[4 * j + 2] = mn[4 * j + 3] = -(dm * (float)m2);
     }
   } break;
+  case VN_DT_IQ4_XS: {  /* d scales_h scales_l[4] qs[128] */
+    float d = kq_h(p);
+    int sh = p[2] | p[3] << 8;
+    for (int ib = 0; ib < 8; ib++) {
+      const uint8_t *q = p + 8 + 16 * ib;
+      int ls = ((p[4 + ib / 2] >> (4 * (ib % 2))) & 15) | (((sh >> (2 * ib)) & 3) << 4);
+      for (int j = 0; j < 16; j++) { w[32 * ib + j] = kq_iq4nl[q[j] & 15]; w[32 * ib + j + 16] = kq_iq4nl[q[j] >> 4]; }
+      sc[2 * ib] = sc[2 * ib + 1] = d * (float)(ls - 32);
+      mn[2 * ib] = mn[2 * ib + 1] = 0.0f;
+    }
+  } break;
   case VN_DT_Q6_K: {  /* ql[128] qh[64] scales[16] d */
     const uint8_t *ql = p, *qh = p + 128;
     const int8_t *s = (const int8_t *)(p + 192);
@@ -221,7 +233,7 @@ static void kq_rowdot(int dt, const VnBlockQ8s *x, int64_t ldx, int R, const uin
  * values q, the format's offset folded into mn (Q6_K: q - 32, Q3_K: q - 4;
  * Q4_1 goes through vn_q32_q4, which gives x . (q - 8)). sc and mn [16] of
  * block p, per 16 values. */
-static int kq_vec_is(int dt) { return dt == VN_DT_Q4_1 || dt >= VN_DT_Q2_K; }
+static int kq_vec_is(int dt) { return dt == VN_DT_Q4_1 || (dt >= VN_DT_Q2_K && dt <= VN_DT_Q6_K); }
 
 static inline void kq_scales(int dt, const uint8_t *p, float *sc, float *mn) {
   switch (dt) {

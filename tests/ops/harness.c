@@ -143,8 +143,8 @@ static void op_node(Gen *G, VnOp op, const uint32_t *src, const VnParams *p) {
 #define DESC(...) snprintf(G->c->desc, sizeof G->c->desc, __VA_ARGS__)
 static const VnDType DTS[] = {VN_F32, VN_F16, VN_BF16, VN_Q8_0, VN_Q4_0};
 /* GGUF's block formats the kernels read as stored (runtime/kquants.h) */
-static const VnDType KEPT[] = {VN_Q4_1, VN_Q5_0, VN_Q5_1, VN_IQ4_NL, VN_Q2_K, VN_Q3_K, VN_Q4_K, VN_Q5_K, VN_Q6_K};
-#define NKEPT 9
+static const VnDType KEPT[] = {VN_Q4_1, VN_Q5_0, VN_Q5_1, VN_IQ4_NL, VN_Q2_K, VN_Q3_K, VN_Q4_K, VN_Q5_K, VN_Q6_K, VN_IQ4_XS};
+#define NKEPT 10
 #define NCOLS_ODD 1, 7, 31, 33, 100, 257   /* ragged tails around vector widths */
 
 /* A RoPE table for head_dim hd: partial rot_dim, interleaved, linear
