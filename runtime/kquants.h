@@ -369,20 +369,47 @@ typedef struct { float d; float s16[16]; float s32[8]; int8_t qs[256]; } KqX;  /
 
 static int kq_rp_is(int dt) { return dt >= VN_DT_Q2_K && dt <= VN_DT_Q6_K; }
 
+/* written in GCC's generic vectors (8 lanes; the VN_QR targets build with
+ * GCC or clang), so that it vectorizes at -O2: |x| as its bit pattern less
+ * the sign (an integer max; a NaN comes out NaN and its values -127), the
+ * rounding half away from zero of round_away, the clamp before the cast */
+typedef float kq_v8f __attribute__((vector_size(32)));
+typedef int32_t kq_v8i __attribute__((vector_size(32)));
+typedef int8_t kq_v8b __attribute__((vector_size(8)));
 static void kq_quantize_x(const float *x, KqX *y, int64_t K) {
+  const kq_v8i sign = {INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN};
   for (int64_t b = 0; b < K / 256; b++, x += 256, y++) {
-    float amax = 0;
-    for (int j = 0; j < 256; j++) { float v = fabsf(x[j]); amax = v > amax ? v : amax; }
+    kq_v8i m = {0};
+    for (int j = 0; j < 256; j += 8) {
+      kq_v8i u;
+      memcpy(&u, x + j, 32);
+      u &= ~sign;
+      kq_v8i gt = u > m;
+      m = (u & gt) | (m & ~gt);
+    }
+    int32_t mx = 0;
+    for (int l = 0; l < 8; l++) mx = m[l] > mx ? m[l] : mx;
+    float amax;
+    memcpy(&amax, &mx, 4);
     float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
     y->d = d;
-    for (int j = 0; j < 256; j++) {
-      float v = round_away(x[j] * id);
-      v = v >= -127.0f ? v : -127.0f;  /* NaN or Inf activations: never an out-of-range cast */
-      v = v <= 127.0f ? v : 127.0f;
-      y->qs[j] = (int8_t)(int)v;
+    kq_v8f vid = {id, id, id, id, id, id, id, id}, lo = {-127, -127, -127, -127, -127, -127, -127, -127}, hi = -lo;
+    kq_v8f half = {0.49999997f, 0.49999997f, 0.49999997f, 0.49999997f, 0.49999997f, 0.49999997f, 0.49999997f, 0.49999997f};
+    for (int j = 0; j < 256; j += 8) {
+      kq_v8f v;
+      memcpy(&v, x + j, 32);
+      v *= vid;
+      kq_v8i vi = (kq_v8i)v, hb = (kq_v8i)half | (vi & sign);
+      v += (kq_v8f)hb;
+      kq_v8i ok = v >= lo;
+      v = (kq_v8f)(((kq_v8i)v & ok) | ((kq_v8i)lo & ~ok));
+      ok = v <= hi;
+      v = (kq_v8f)(((kq_v8i)v & ok) | ((kq_v8i)hi & ~ok));
+      kq_v8b q = __builtin_convertvector(__builtin_convertvector(v, kq_v8i), kq_v8b);
+      memcpy(y->qs + j, &q, 8);
     }
     for (int g = 0; g < 16; g++) {
-      int s = 0;
+      int32_t s = 0;
       for (int j = 0; j < 16; j++) s += y->qs[16 * g + j];
       y->s16[g] = (float)s;
     }
