@@ -303,7 +303,10 @@ static void kq_decode(int dt, const uint8_t *p, KqBlock *k) {
       for (int l = 0; l < 32; l++) {
         q[64 * c + l] = qs[32 * c + l] & 15;
         q[64 * c + 32 + l] = qs[32 * c + l] >> 4;
-        if (dt == VN_Q5_K) { q[64 * c + l] |= ((qh[l] >> (2 * c)) & 1) << 4; q[64 * c + 32 + l] |= ((qh[l] >> (2 * c + 1)) & 1) << 4; }
+        if (dt == VN_Q5_K) {
+          q[64 * c + l] |= ((qh[l] >> (2 * c)) & 1) << 4;
+          q[64 * c + 32 + l] |= ((qh[l] >> (2 * c + 1)) & 1) << 4;
+        }
       }
   } break;
   case VN_Q6_K: {

@@ -14,7 +14,10 @@
  * scales every 16), scaled once per group, and the offsets are
  * mn * dx * sum(x) from the half sums. Unpacked into buffers, one block
  * serves 8 rows of x; where the vocabulary has bit fields (VN_V_QBITS) the
- * byte-aligned formats are unpacked in registers instead (kq_rowdot_v). */
+ * byte-aligned formats are unpacked in registers instead (kq_rowdot_v).
+ * On the targets with repacked weights (VN_QR) the K-quants' matmul
+ * weights are stored as codegen/kqpack.c vn_kq_repack writes them and go
+ * through the register-tiled kernels at the end (kq_rtile). */
 
 /* bytes of one block, values per block, and whether scales change every
  * 16 values (else every 32) */
@@ -558,7 +561,9 @@ KQ_AI void kq_rtile(int dt, int MR, const KqX *x, int64_t ldx, int64_t nb, const
 
 typedef void (*KqTileFn)(const KqX *x, int64_t ldx, int64_t nb, const uint8_t *w, float *o);
 #define KQ_TILE(S, DT, MR) \
-  static VN_NOINLINE void kq_t##MR##_##S(const KqX *x, int64_t ldx, int64_t nb, const uint8_t *w, float *o) { kq_rtile(DT, MR, x, ldx, nb, w, o); }
+  static VN_NOINLINE void kq_t##MR##_##S(const KqX *x, int64_t ldx, int64_t nb, const uint8_t *w, float *o) { \
+    kq_rtile(DT, MR, x, ldx, nb, w, o);                                                              \
+  }
 #if VN_NR >= 4
 #define KQ_MR 4
 #define KQ_TILES(S, DT) KQ_TILE(S, DT, 1) KQ_TILE(S, DT, 2) KQ_TILE(S, DT, 3) KQ_TILE(S, DT, 4)
