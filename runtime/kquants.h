@@ -580,6 +580,108 @@ KQ_TILES(q5k, VN_DT_Q5_K)
 KQ_TILES(q6k, VN_DT_Q6_K)
 static const KqTileFn kq_tiles[5][KQ_MR] = {KQ_FNS(q2k), KQ_FNS(q3k), KQ_FNS(q4k), KQ_FNS(q5k), KQ_FNS(q6k)};
 
+/* Prefill: a group's super-blocks decoded once for every tile of rows of x
+ * (kq_decode_group: per super-block its 64 value vectors, then sf and mf per
+ * sub-block as float lanes; KQ_CB at most), so that the tiles only load
+ * and multiply (kq_ctile) */
+#define KQ_CB 32
+#define KQ_CSTRIDE (64 * 4 * VN_QR + 2 * 16 * VN_QR * 4)
+KQ_AI void kq_decode_group(int dt, const uint8_t *w, int64_t nb, uint8_t *c) {
+  enum { Q = VN_QR };
+  int bb = kq_block_bytes(dt), s32 = dt == VN_DT_Q4_K || dt == VN_DT_Q5_K, mins = s32 || dt == VN_DT_Q2_K, nsub = s32 ? 8 : 16;
+  for (int64_t b = 0; b < nb; b++, w += (size_t)Q * (size_t)bb, c += KQ_CSTRIDE) {
+    vn_rf d = vn_rf_ldh((const uint16_t *)w), dm = mins ? vn_rf_muls(vn_rf_ldh((const uint16_t *)(w + 2 * Q)), -1.0f) : d;
+    for (int j = 0; j < 32; j++) {
+      vn_ri lo, hi;
+      kq_vals(dt, w, j, &lo, &hi);
+      memcpy(c + (size_t)j * 4 * Q, &lo, sizeof lo);
+      memcpy(c + (size_t)(j + 32) * 4 * Q, &hi, sizeof hi);
+    }
+    float *f = (float *)(c + 64 * 4 * Q);
+    for (int sb = 0; sb < nsub; sb++) {
+      vn_rf sf, mf;
+      kq_sub(dt, w, d, dm, sb, &sf, &mf);
+      vn_rf_st(f + sb * Q, sf);
+      vn_rf_st(f + (16 + sb) * Q, mf);
+    }
+  }
+}
+
+/* QR floats (vn_rf lanes; the vocabulary only loads f16 ones) */
+KQ_AI vn_rf kq_rf_ld(const float *p) {
+  vn_rf v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+KQ_AI void kq_ctile(int s32, int MR, const KqX *x, int64_t ldx, int64_t nb, const uint8_t *c, float *o) {
+  enum { Q = VN_QR };
+  int nstep = s32 ? 4 : 8, nv = 32 / nstep, half = s32 ? 4 : 8;
+  vn_rf A[4], F[4];
+  vn_ri iA[4], iB[4];
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++) A[r] = vn_rf_zero();
+  for (int64_t b = 0; b < nb; b++, c += KQ_CSTRIDE) {
+    const KqX *xb[4];
+    const float *f = (const float *)(c + 64 * 4 * Q);
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) { xb[r] = x + r * ldx + b; F[r] = vn_rf_zero(); }
+#pragma GCC unroll 8
+    for (int t = 0; t < nstep; t++) {
+#pragma GCC unroll 4
+      for (int r = 0; r < MR; r++) { iA[r] = vn_ri_zero(); iB[r] = vn_ri_zero(); }
+#pragma GCC unroll 8
+      for (int i = 0; i < nv; i++) {
+        int j = t * nv + i;
+        vn_ri lo = KQ_V(c, j), hi = KQ_V(c, j + 32);
+#pragma GCC unroll 4
+        for (int r = 0; r < MR; r++) {
+          iA[r] = vn_ri_dot_us(iA[r], lo, vn_ri_bc4(xb[r]->qs + 4 * j));
+          iB[r] = vn_ri_dot_us(iB[r], hi, vn_ri_bc4(xb[r]->qs + 128 + 4 * j));
+        }
+      }
+      vn_rf sfa = kq_rf_ld(f + t * Q), sfb = kq_rf_ld(f + (t + half) * Q);
+      vn_rf mfa = kq_rf_ld(f + (16 + t) * Q), mfb = kq_rf_ld(f + (16 + t + half) * Q);
+#pragma GCC unroll 4
+      for (int r = 0; r < MR; r++) {
+        const float *xs = s32 ? xb[r]->s32 : xb[r]->s16;
+        F[r] = vn_rf_fmav(F[r], sfa, vn_rf_cvt(iA[r]));
+        F[r] = vn_rf_fmav(F[r], sfb, vn_rf_cvt(iB[r]));
+        F[r] = vn_rf_fmas(F[r], mfa, xs[t]);
+        F[r] = vn_rf_fmas(F[r], mfb, xs[t + half]);
+      }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) A[r] = vn_rf_fmas(A[r], F[r], xb[r]->d);
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++) vn_rf_st(o + r * Q, A[r]);
+}
+
+typedef void (*KqDecFn)(const uint8_t *w, int64_t nb, uint8_t *c);
+typedef void (*KqCTileFn)(const KqX *x, int64_t ldx, int64_t nb, const uint8_t *c, float *o);
+#define KQ_DEC(S, DT) static VN_NOINLINE void kq_dec_##S(const uint8_t *w, int64_t nb, uint8_t *c) { kq_decode_group(DT, w, nb, c); }
+KQ_DEC(q2k, VN_DT_Q2_K)
+KQ_DEC(q3k, VN_DT_Q3_K)
+KQ_DEC(q4k, VN_DT_Q4_K)
+KQ_DEC(q5k, VN_DT_Q5_K)
+KQ_DEC(q6k, VN_DT_Q6_K)
+static const KqDecFn kq_decs[5] = {kq_dec_q2k, kq_dec_q3k, kq_dec_q4k, kq_dec_q5k, kq_dec_q6k};
+#define KQ_CTILE(S, S32, MR)                                                                        \
+  static VN_NOINLINE void kq_c##MR##_##S(const KqX *x, int64_t ldx, int64_t nb, const uint8_t *c, float *o) { \
+    kq_ctile(S32, MR, x, ldx, nb, c, o);                                                            \
+  }
+#if KQ_MR == 4
+#define KQ_CTILES(S, S32) KQ_CTILE(S, S32, 1) KQ_CTILE(S, S32, 2) KQ_CTILE(S, S32, 3) KQ_CTILE(S, S32, 4)
+#define KQ_CFNS(S) {kq_c1_##S, kq_c2_##S, kq_c3_##S, kq_c4_##S}
+#else
+#define KQ_CTILES(S, S32) KQ_CTILE(S, S32, 1) KQ_CTILE(S, S32, 2)
+#define KQ_CFNS(S) {kq_c1_##S, kq_c2_##S}
+#endif
+KQ_CTILES(s16, 0)
+KQ_CTILES(s32, 1)
+static const KqCTileFn kq_ctiles[2][KQ_MR] = {KQ_CFNS(s16), KQ_CFNS(s32)};
+
 /* units [u0, u1): unit u < N / VN_QR is group u, the one after the rows left over */
 static void kq_rtask(void *arg, int64_t u0, int64_t u1, int thread) {
   (void)thread;
@@ -599,6 +701,18 @@ static void kq_rtask(void *arg, int64_t u0, int64_t u1, int thread) {
       continue;
     }
     const uint8_t *w = W + (size_t)u * VN_QR * (size_t)rb;
+    if (a->T > KQ_MR && nb <= KQ_CB) {  /* prefill: the group decoded once */
+      _Alignas(64) uint8_t cache[KQ_CB * KQ_CSTRIDE];
+      int s32 = a->dt == VN_DT_Q4_K || a->dt == VN_DT_Q5_K;
+      kq_decs[a->dt - VN_DT_Q2_K](w, nb, cache);
+      for (int t = 0; t < a->T;) {
+        int mr = a->T - t < KQ_MR ? a->T - t : KQ_MR;
+        kq_ctiles[s32][mr - 1](xq + t * nb, nb, nb, cache, o);
+        store_rows(a, t, mr, u * VN_QR, VN_QR, o, VN_QR);
+        t += mr;
+      }
+      continue;
+    }
     for (int t = 0; t < a->T;) {
       int mr = a->T - t < KQ_MR ? a->T - t : KQ_MR;
       fn[mr - 1](xq + t * nb, nb, nb, w, o);
