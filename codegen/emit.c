@@ -162,6 +162,7 @@ static void emit_chat(const VnChatFormats *chat, VnBuf *b) {
  * route's scores */
 static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_out, int64_t *ops_out) {
   int64_t qbuf = 64, maxk = 0, maxn = 0, ops = 64;
+  int kq = 0;  /* a matmul on 256-value blocks (the K-quants, IQ4_XS) */
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];
     if (n->op == VN_OP_MOE) {
@@ -172,11 +173,12 @@ static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_o
     }
     if (n->op == VN_OP_ROUTE && 2 * g->nodes[n->src[0]].dim[1] * 4 > ops) ops = 2 * g->nodes[n->src[0]].dim[1] * 4;
     if (n->op != VN_OP_MATMUL) continue;
+    if (vn_dtype_block(g->nodes[n->src[1]].dtype) == 256) kq = 1;
     if (g->nodes[n->src[1]].dim[1] > maxk) maxk = g->nodes[n->src[1]].dim[1];
     if (n->p.glu && g->nodes[n->src[1]].dim[0] > maxn) maxn = g->nodes[n->src[1]].dim[0];
   }
   /* VnBlockQ8x (36 bytes) or VnBlockQ8s (40) per 32, or kquants.h's KqX (356 per 256) */
-  qbuf += g->t_max * (maxk / 32 + 1) * 48;
+  qbuf += g->t_max * (maxk / 32 + 1) * (kq ? 48 : 40);
   if (o->blas && g->t_max * maxn * 4 > qbuf) qbuf = g->t_max * maxn * 4;
   *qbuf_out = qbuf;
   *ops_out = ops;
