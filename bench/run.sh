@@ -3,7 +3,7 @@
 # Writes random-weight Llamas as GGUF files (bench/mkgguf.c; the 110M shape
 # by default, SHAPES="110m 1b" adds TinyLlama-1.1B's), f32 and f16, and
 # q8_0/q4_0 made by llama.cpp's llama-quantize --pure when LLAMA_CPP=DIR
-# (and q4_k_m, DTYPES="q4_k_m": its Q4_K_M mix, only then)
+# (and its K-quant mixes, only then: DTYPES="q4_k_m q5_k_m q6_k q3_k_m q2_k")
 # names a llama.cpp build (DIR/bin/llama-bench, DIR/bin/llama-quantize),
 # else by venus's own --dtype from the f32 file. Measures the streaming read
 # bandwidth and OpenBLAS sgemm (bench/probe.c), then per dtype: venusc
@@ -88,6 +88,7 @@ for shape in $SHAPES; do
   for d in $DTYPES; do
     case $d in
       f32) bpe=4 ;; f16) bpe=2 ;; q8_0) bpe=1.0625 ;; q4_0) bpe=0.5625 ;; q4_k_m) bpe=0.6 ;;
+      q5_k_m) bpe=0.7 ;; q6_k) bpe=0.82 ;; q3_k_m) bpe=0.5 ;; q2_k) bpe=0.42 ;;
       *) echo "bench: unknown dtype $d"; exit 2 ;;
     esac
     src=$models/$shape-f32.gguf dflag=""
@@ -99,10 +100,10 @@ for shape in $SHAPES; do
           [ -s "$src" ] || "$LQ" --pure "$models/$shape-f32.gguf" "$src" "$(echo $d | tr a-z A-Z)" > "$work/quant.log" 2>&1 ||
             { echo "bench: llama-quantize failed: $(tail -1 "$work/quant.log")"; exit 1; }
         else dflag="--dtype $d"; fi ;;
-      q4_k_m)  # llama.cpp's mixed K-quant file (Q4_K, Q6_K; Q5_0 where rows are not whole 256-blocks), kept as stored
-        [ -n "$LQ" ] || { echo "bench: q4_k_m needs LLAMA_CPP=DIR (llama-quantize)"; continue; }
+      q4_k_m|q5_k_m|q6_k|q3_k_m|q2_k)  # llama.cpp's K-quant mixes (Q4_K_M: Q4_K, Q6_K; Q5_0 where rows are not whole 256-blocks), kept as stored
+        [ -n "$LQ" ] || { echo "bench: $d needs LLAMA_CPP=DIR (llama-quantize)"; continue; }
         src=$models/$shape-$d.gguf
-        [ -s "$src" ] || "$LQ" "$models/$shape-f32.gguf" "$src" Q4_K_M > "$work/quant.log" 2>&1 ||
+        [ -s "$src" ] || "$LQ" "$models/$shape-f32.gguf" "$src" "$(echo $d | tr a-z A-Z)" > "$work/quant.log" 2>&1 ||
           { echo "bench: llama-quantize failed: $(tail -1 "$work/quant.log")"; exit 1; } ;;
     esac
     bin=$work/$shape-$d

@@ -30,8 +30,9 @@ const VnEmbedded *vn_embedded_find(const char *name);
 VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, const VnTarget *t,
                          const char *path, uint64_t *id);
 
-/* qr plain q8_0/q4_0 rows of n values as the target's VN_QR kernels read
- * them (vn_target_qrows; q8u: q8_0 values + 128); out holds qr rows' bytes. */
+/* qr plain q8_0/q4_0 (or K-quant: vn_kq_repack) rows of n values as the
+ * target's VN_QR kernels read them (vn_target_qrows; q8u: q8_0 values +
+ * 128); out holds qr rows' bytes. */
 void vn_repack_rows(int dt, int qr, int q8u, int64_t n, const uint8_t *plain, uint8_t *out);
 /* Pack one row of n floats as dtype dt (target byte order be) into out. */
 void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out);
@@ -39,6 +40,10 @@ void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out);
 void vn_kq_swap(int dt, uint8_t *blk);     /* its f16 fields byte-swapped */
 int vn_kq_check(int dt, const uint8_t *blk);  /* 0, or -1: a scale is not finite */
 void vn_kq_quantize(int dt, const float *x, int64_t n, uint8_t *out);  /* little-endian blocks */
+/* the K-quants (Q2_K..Q6_K) a VN_QR target streams repacked: qr plain rows
+ * of n values (little-endian) as its kernels read them (same bytes) */
+int vn_kq_repacked(int dt);
+void vn_kq_repack(int dt, int qr, int64_t n, const uint8_t *plain, uint8_t *out);
 
 /* ---- emit.c: graph -> C ---- */
 typedef struct VnEmitOpts {

@@ -28,7 +28,7 @@ _Static_assert(SAME(VN_DT_F32, VN_F32) && SAME(VN_DT_F16, VN_F16) && SAME(VN_DT_
                SAME(VN_DT_Q4_0, VN_Q4_0) && SAME(VN_KERNEL_DTYPES, VN_DT_Q4_0 + 1), "runtime.h VN_DT_* = graph.h VnDType");
 _Static_assert(SAME(VN_DT_Q4_1, VN_Q4_1) && SAME(VN_DT_Q5_0, VN_Q5_0) && SAME(VN_DT_Q5_1, VN_Q5_1) && SAME(VN_DT_IQ4_NL, VN_IQ4_NL) &&
                SAME(VN_DT_Q2_K, VN_Q2_K) && SAME(VN_DT_Q3_K, VN_Q3_K) && SAME(VN_DT_Q4_K, VN_Q4_K) && SAME(VN_DT_Q5_K, VN_Q5_K) &&
-               SAME(VN_DT_Q6_K, VN_Q6_K), "runtime.h VN_DT_* of the kept GGUF formats = graph.h VnDType");
+               SAME(VN_DT_Q6_K, VN_Q6_K) && SAME(VN_DT_IQ4_XS, VN_IQ4_XS), "runtime.h VN_DT_* of the kept GGUF formats = graph.h VnDType");
 _Static_assert(SAME(VN_A_NONE, VN_ACT_NONE) && SAME(VN_A_SILU, VN_ACT_SILU) && SAME(VN_A_GELU, VN_ACT_GELU) &&
                SAME(VN_A_GELU_TANH, VN_ACT_GELU_TANH) && SAME(VN_A_RELU, VN_ACT_RELU) && SAME(VN_A_SIGMOID, VN_ACT_SIGMOID) &&
                SAME(VN_A_TANH, VN_ACT_TANH) && SAME(VN_A_SOFTPLUS, VN_ACT_SOFTPLUS) && SAME(VN_A_RELU2, VN_ACT_RELU2) &&
@@ -166,6 +166,7 @@ static void emit_chat(const VnChatFormats *chat, VnBuf *b) {
 static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_out, int64_t *ops_out) {
   int64_t qbuf = 64, maxk = 0, maxn = 0, ops = 64;
   int64_t rows = g->info.enc_rows > g->t_max ? g->info.enc_rows : g->t_max;  /* the encoder's rows too */
+  int kq = 0;  /* a matmul on 256-value blocks (the K-quants, IQ4_XS) */
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];
     if (n->op == VN_OP_MOE) {
@@ -176,10 +177,12 @@ static void scratch_bytes(const VnGraph *g, const VnEmitOpts *o, int64_t *qbuf_o
     }
     if (n->op == VN_OP_ROUTE && 2 * g->nodes[n->src[0]].dim[1] * 4 > ops) ops = 2 * g->nodes[n->src[0]].dim[1] * 4;
     if (n->op != VN_OP_MATMUL) continue;
+    if (vn_dtype_block(g->nodes[n->src[1]].dtype) == 256) kq = 1;
     if (g->nodes[n->src[1]].dim[1] > maxk) maxk = g->nodes[n->src[1]].dim[1];
     if (n->p.glu && g->nodes[n->src[1]].dim[0] > maxn) maxn = g->nodes[n->src[1]].dim[0];
   }
-  qbuf += rows * (maxk / 32 + 1) * 40;  /* VnBlockQ8x (36 bytes) or VnBlockQ8s (40) per 32 */
+  /* VnBlockQ8x (36 bytes) or VnBlockQ8s (40) per 32, or kquants.h's KqX (356 per 256) */
+  qbuf += rows * (maxk / 32 + 1) * (kq ? 48 : 40);
   if (o->blas && rows * maxn * 4 > qbuf) qbuf = rows * maxn * 4;
   *qbuf_out = qbuf;
   *ops_out = ops;

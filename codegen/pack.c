@@ -95,7 +95,7 @@ static VnStatus wx_read(Eval *e, const VnWx *w, int64_t off, int64_t n, float *d
     case VN_BF16: for (int64_t i = 0; i < n; i++) dst[i] = vn_half_bf16_to_f32(rd16le(p + 2 * (off + i))); break;
     case VN_I32: for (int64_t i = 0; i < n; i++) dst[i] = (float)(int32_t)rd32le(p + 4 * (off + i)); break;
     case VN_Q8_0: case VN_Q4_0: case VN_Q4_1: case VN_Q5_0: case VN_Q5_1: case VN_IQ4_NL:
-    case VN_Q2_K: case VN_Q3_K: case VN_Q4_K: case VN_Q5_K: case VN_Q6_K: {
+    case VN_Q2_K: case VN_Q3_K: case VN_Q4_K: case VN_Q5_K: case VN_Q6_K: case VN_IQ4_XS: {
       /* decode the whole blocks that cover [off, off + n) */
       int64_t bs = vn_dtype_block(ti->dtype), bb = vn_dtype_block_bytes(ti->dtype);
       int64_t b0 = off / bs, b1 = (off + n + bs - 1) / bs;
@@ -269,6 +269,7 @@ void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out) { pack
  * 4j..4j+3 for j = 0..7 (+ 128 when q8u), q4_0 bytes 4j..4j+3 for j = 0..3
  * (their low nibbles values 4j.., their high ones 16 + 4j..). */
 void vn_repack_rows(int dt, int qr, int q8u, int64_t n, const uint8_t *plain, uint8_t *out) {
+  if (vn_kq_repacked(dt)) { vn_kq_repack(dt, qr, n, plain, out); return; }
   int64_t nb = n / 32, bb = dt == VN_Q8_0 ? 34 : 18, nv = dt == VN_Q8_0 ? 8 : 4;
   uint8_t *q = out + nb * 2 * qr;
   for (int64_t b = 0; b < nb; b++)

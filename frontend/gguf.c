@@ -127,7 +127,7 @@ static int ggml_dtype(uint32_t t) {
   case 0: return VN_F32;   case 1: return VN_F16;   case 2: return VN_Q4_0;  case 3: return VN_Q4_1;
   case 6: return VN_Q5_0;  case 7: return VN_Q5_1;  case 8: return VN_Q8_0;  case 10: return VN_Q2_K;
   case 11: return VN_Q3_K; case 12: return VN_Q4_K; case 13: return VN_Q5_K; case 14: return VN_Q6_K;
-  case 20: return VN_IQ4_NL; case 26: return VN_I32; case 30: return VN_BF16;
+  case 20: return VN_IQ4_NL; case 23: return VN_IQ4_XS; case 26: return VN_I32; case 30: return VN_BF16;
   }
   return -1;
 }

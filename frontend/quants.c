@@ -1,5 +1,5 @@
 /* quants.c: decoding the block formats GGUF files store (Q4_0 ... Q6_K,
- * IQ4_NL) into float32, at pack time. Blocks are read byte by byte as
+ * IQ4_NL, IQ4_XS) into float32, at pack time. Blocks are read byte by byte as
  * little-endian, so this is correct on any host. The kernels compute with
  * f32/f16/bf16/q8_0/q4_0 only; every other format is decoded here and
  * re-packed into the nearest of those (plan.c picks which). */
@@ -116,6 +116,16 @@ int vn_dequant_row(int t, const uint8_t *src, int64_t n, float *y) {
         for (int l = 0; l < 32; l++) *o++ = d2 * ((q[l] >> 4) + (five && (qh[l] & u2) ? 16 : 0)) - m2;
         u1 = (uint8_t)(u1 << 2);
         u2 = (uint8_t)(u2 << 2);
+      }
+    } break;
+    case VN_IQ4_XS: {  /* d scales_h scales_l[4] qs[128]: 6-bit scales - 32 per 32 values */
+      float d = h2f(p);
+      int sh = p[2] | p[3] << 8;
+      const uint8_t *q = p + 8;
+      for (int ib = 0; ib < 8; ib++, q += 16) {
+        int ls = ((p[4 + ib / 2] >> (4 * (ib % 2))) & 15) | (((sh >> (2 * ib)) & 3) << 4);
+        float dl = d * (float)(ls - 32);
+        for (int j = 0; j < 16; j++) { y[32 * ib + j] = dl * iq4nl_values[q[j] & 15]; y[32 * ib + j + 16] = dl * iq4nl_values[q[j] >> 4]; }
       }
     } break;
     case VN_Q6_K: {  /* ql[128] qh[64] scales[16] d */

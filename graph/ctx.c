@@ -80,6 +80,7 @@ static const struct { const char *name; int block; int bytes; } dtypes[VN_DTYPE_
   [VN_Q4_1] = {"q4_1", 32, 20},  [VN_Q5_0] = {"q5_0", 32, 22},  [VN_Q5_1] = {"q5_1", 32, 24},
   [VN_IQ4_NL] = {"iq4_nl", 32, 18}, [VN_Q2_K] = {"q2_k", 256, 84}, [VN_Q3_K] = {"q3_k", 256, 110},
   [VN_Q4_K] = {"q4_k", 256, 144}, [VN_Q5_K] = {"q5_k", 256, 176}, [VN_Q6_K] = {"q6_k", 256, 210},
+  [VN_IQ4_XS] = {"iq4_xs", 256, 136},
 };
 
 const char *vn_dtype_name(VnDType t) { return (unsigned)t < VN_DTYPE_COUNT ? dtypes[t].name : "?"; }
@@ -87,7 +88,7 @@ int vn_dtype_block_bytes(VnDType t) { return dtypes[t].bytes; }
 int vn_dtype_block(VnDType t) { return dtypes[t].block; }
 int vn_dtype_kept(VnDType t) {
   return t == VN_Q4_1 || t == VN_Q5_0 || t == VN_Q5_1 || t == VN_IQ4_NL || t == VN_Q2_K || t == VN_Q3_K ||
-         t == VN_Q4_K || t == VN_Q5_K || t == VN_Q6_K;
+         t == VN_Q4_K || t == VN_Q5_K || t == VN_Q6_K || t == VN_IQ4_XS;
 }
 
 int vn_dtype_parse(const char *s, VnDType *out) {

@@ -93,7 +93,7 @@ char *vn_read_file(const char *path, size_t *len);  /* malloc'ed, NUL-terminated
  * dtypes too (same numbers), the rest are converted at pack time. */
 typedef enum {
   VN_F32, VN_F16, VN_BF16, VN_Q8_0, VN_Q4_0, VN_I32,
-  VN_Q4_1, VN_Q5_0, VN_Q5_1, VN_IQ4_NL, VN_Q2_K, VN_Q3_K, VN_Q4_K, VN_Q5_K, VN_Q6_K,
+  VN_Q4_1, VN_Q5_0, VN_Q5_1, VN_IQ4_NL, VN_Q2_K, VN_Q3_K, VN_Q4_K, VN_Q5_K, VN_Q6_K, VN_IQ4_XS,
   VN_DTYPE_COUNT
 } VnDType;
 #define VN_KERNEL_DTYPES 5  /* dtypes below this the kernels read */

@@ -136,7 +136,7 @@ const char *vn_op_dt_c(int d) {
   static const char *n[] = {"VN_DT_F32", "VN_DT_F16", "VN_DT_BF16", "VN_DT_Q8_0", "VN_DT_Q4_0"};
   static const char *kept[VN_DTYPE_COUNT] = {[VN_Q4_1] = "VN_DT_Q4_1", [VN_Q5_0] = "VN_DT_Q5_0", [VN_Q5_1] = "VN_DT_Q5_1",
     [VN_IQ4_NL] = "VN_DT_IQ4_NL", [VN_Q2_K] = "VN_DT_Q2_K", [VN_Q3_K] = "VN_DT_Q3_K", [VN_Q4_K] = "VN_DT_Q4_K",
-    [VN_Q5_K] = "VN_DT_Q5_K", [VN_Q6_K] = "VN_DT_Q6_K"};
+    [VN_Q5_K] = "VN_DT_Q5_K", [VN_Q6_K] = "VN_DT_Q6_K", [VN_IQ4_XS] = "VN_DT_IQ4_XS"};
   _Static_assert(sizeof n / sizeof n[0] == VN_KERNEL_DTYPES, "one VN_DT_ name per dtype the kernels read");
   if (d >= 0 && d < VN_DTYPE_COUNT && vn_dtype_kept((VnDType)d)) return kept[d];
   return d >= 0 && d < VN_KERNEL_DTYPES ? n[d] : "VN_DT_F32";

@@ -700,7 +700,7 @@ void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *
   int rp = dt & VN_DT_RP;  /* W repacked for this target (a plain layout where it has no VN_QR) */
   dt &= ~VN_DT_RP;
   MatmulArgs a = {out, x, ldx, W, dt, bias, res, ldres, T, K, N, glu ? N / 2 : N, act, glu, scale, NULL, NULL};
-  if (kq_is(dt)) { kq_matmul(rt, &a); return; }
+  if (kq_is(dt)) { kq_matmul(rt, &a, rp); return; }
   if (dt == VN_DT_Q8_0 || dt == VN_DT_Q4_0) {
     a.xq = rt->qbuf;
 #ifdef VN_QR

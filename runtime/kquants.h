@@ -1,5 +1,5 @@
 /* kquants.h: kernels of the GGUF block formats kept as the file stores
- * them (Q4_1, Q5_0, Q5_1, IQ4_NL and the K-quants Q2_K ... Q6_K), included
+ * them (Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS and the K-quants Q2_K ... Q6_K), included
  * once by kernels.c after its vector vocabulary, MatmulArgs and epilogue:
  * every loop here is written in that vocabulary (vn_q32, vn_qi_dot, vn_qf)
  * and so runs on every target.
@@ -14,7 +14,10 @@
  * scales every 16), scaled once per group, and the offsets are
  * mn * dx * sum(x) from the half sums. Unpacked into buffers, one block
  * serves 8 rows of x; where the vocabulary has bit fields (VN_V_QBITS) the
- * byte-aligned formats are unpacked in registers instead (kq_rowdot_v). */
+ * byte-aligned formats are unpacked in registers instead (kq_rowdot_v).
+ * On the targets with repacked weights (VN_QR) the K-quants' matmul
+ * weights are stored as codegen/kqpack.c vn_kq_repack writes them and go
+ * through the register-tiled kernels at the end (kq_rtile). */
 
 /* bytes of one block, values per block, and whether scales change every
  * 16 values (else every 32) */
@@ -29,6 +32,7 @@ static int kq_block_bytes(int dt) {
   case VN_DT_Q4_K: return 144;
   case VN_DT_Q5_K: return 176;
   case VN_DT_Q6_K: return 210;
+  case VN_DT_IQ4_XS: return 136;
   }
   return 0;
 }
@@ -140,6 +144,17 @@ static void kq_unpack(int dt, const uint8_t *p, int8_t *w, float *sc, float *mn)
       mn[4 * j + 2] = mn[4 * j + 3] = -(dm * (float)m2);
     }
   } break;
+  case VN_DT_IQ4_XS: {  /* d scales_h scales_l[4] qs[128] */
+    float d = kq_h(p);
+    int sh = p[2] | p[3] << 8;
+    for (int ib = 0; ib < 8; ib++) {
+      const uint8_t *q = p + 8 + 16 * ib;
+      int ls = ((p[4 + ib / 2] >> (4 * (ib % 2))) & 15) | (((sh >> (2 * ib)) & 3) << 4);
+      for (int j = 0; j < 16; j++) { w[32 * ib + j] = kq_iq4nl[q[j] & 15]; w[32 * ib + j + 16] = kq_iq4nl[q[j] >> 4]; }
+      sc[2 * ib] = sc[2 * ib + 1] = d * (float)(ls - 32);
+      mn[2 * ib] = mn[2 * ib + 1] = 0.0f;
+    }
+  } break;
   case VN_DT_Q6_K: {  /* ql[128] qh[64] scales[16] d */
     const uint8_t *ql = p, *qh = p + 128;
     const int8_t *s = (const int8_t *)(p + 192);
@@ -221,7 +236,7 @@ static void kq_rowdot(int dt, const VnBlockQ8s *x, int64_t ldx, int R, const uin
  * values q, the format's offset folded into mn (Q6_K: q - 32, Q3_K: q - 4;
  * Q4_1 goes through vn_q32_q4, which gives x . (q - 8)). sc and mn [16] of
  * block p, per 16 values. */
-static int kq_vec_is(int dt) { return dt == VN_DT_Q4_1 || dt >= VN_DT_Q2_K; }
+static int kq_vec_is(int dt) { return dt == VN_DT_Q4_1 || (dt >= VN_DT_Q2_K && dt <= VN_DT_Q6_K); }
 
 static inline void kq_scales(int dt, const uint8_t *p, float *sc, float *mn) {
   switch (dt) {
@@ -337,7 +352,391 @@ static void kq_quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
   for (int64_t t = t0; t < t1; t++) kq_quantize_row(a->x + t * a->ldx, (VnBlockQ8s *)a->xq + t * (a->K / 32), a->K);
 }
 
-static void kq_matmul(VnRt *rt, MatmulArgs *a) {
+#ifdef VN_QR
+/* ---- K-quants repacked for this target (codegen/kqpack.c vn_kq_repack) ----
+ * Whole groups of VN_QR rows, super-block by super-block: each vector of
+ * the part holds 4 values of every row of the group, unsigned, and
+ * VN_QR_KQ's byte fields pull them out (nib: the low nibbles are group j,
+ * the high ones j + 32; hb, b2: the high bits). Activations are quantized
+ * per super-block (KqX: one scale per 256 values, the sums of every 16 and
+ * 32 as floats), so a product is per sub-block an integer dot of four bytes
+ * of x broadcast to every lane times the group's vector (vn_ri_dot_us),
+ * scaled in float lanes by the rows' sub-block scales (sf) and corrected
+ * for their mins or offsets (mf) by the activation sums, then by x's scale
+ * once per super-block. Tiles of MR rows of x by one group; the rows left
+ * over (N % VN_QR) are plain and go through kq_xdot. */
+#ifndef VN_QR_KQ
+#error "a target with repacked weights (VN_QR) streams the K-quants repacked: its header needs VN_QR_KQ"
+#endif
+typedef struct { float d; float s16[16]; float s32[8]; int8_t qs[256]; } KqX;  /* 356 bytes, as venusc sizes qbuf */
+
+static int kq_rp_is(int dt) { return dt >= VN_DT_Q2_K && dt <= VN_DT_Q6_K; }
+
+/* written in GCC's generic vectors (8 lanes; the VN_QR targets build with
+ * GCC or clang), so that it vectorizes at -O2: |x| as its bit pattern less
+ * the sign (an integer max; a NaN comes out NaN and its values -127), the
+ * rounding half away from zero of round_away, the clamp before the cast */
+typedef float kq_v8f __attribute__((vector_size(32)));
+typedef int32_t kq_v8i __attribute__((vector_size(32)));
+typedef int8_t kq_v8b __attribute__((vector_size(8)));
+static void kq_quantize_x(const float *x, KqX *y, int64_t K) {
+  const kq_v8i sign = {INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN};
+  for (int64_t b = 0; b < K / 256; b++, x += 256, y++) {
+    kq_v8i m = {0};
+    for (int j = 0; j < 256; j += 8) {
+      kq_v8i u;
+      memcpy(&u, x + j, 32);
+      u &= ~sign;
+      kq_v8i gt = u > m;
+      m = (u & gt) | (m & ~gt);
+    }
+    int32_t mx = 0;
+    for (int l = 0; l < 8; l++) mx = m[l] > mx ? m[l] : mx;
+    float amax;
+    memcpy(&amax, &mx, 4);
+    float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
+    y->d = d;
+    kq_v8f vid = {id, id, id, id, id, id, id, id}, lo = {-127, -127, -127, -127, -127, -127, -127, -127}, hi = -lo;
+    kq_v8f half = {0.49999997f, 0.49999997f, 0.49999997f, 0.49999997f, 0.49999997f, 0.49999997f, 0.49999997f, 0.49999997f};
+    for (int j = 0; j < 256; j += 8) {
+      kq_v8f v;
+      memcpy(&v, x + j, 32);
+      v *= vid;
+      kq_v8i vi = (kq_v8i)v, hb = (kq_v8i)half | (vi & sign);
+      v += (kq_v8f)hb;
+      kq_v8i ok = v >= lo;
+      v = (kq_v8f)(((kq_v8i)v & ok) | ((kq_v8i)lo & ~ok));
+      ok = v <= hi;
+      v = (kq_v8f)(((kq_v8i)v & ok) | ((kq_v8i)hi & ~ok));
+      kq_v8b q = __builtin_convertvector(__builtin_convertvector(v, kq_v8i), kq_v8b);
+      memcpy(y->qs + j, &q, 8);
+    }
+    for (int g = 0; g < 16; g++) {
+      int32_t s = 0;
+      for (int j = 0; j < 16; j++) s += y->qs[16 * g + j];
+      y->s16[g] = (float)s;
+    }
+    for (int g = 0; g < 8; g++) y->s32[g] = y->s16[2 * g] + y->s16[2 * g + 1];
+  }
+}
+
+static void kq_quantize_x_task(void *arg, int64_t t0, int64_t t1, int thread) {
+  (void)thread;
+  const MatmulArgs *a = arg;
+  for (int64_t t = t0; t < t1; t++) kq_quantize_x(a->x + t * a->ldx, (KqX *)a->xq + t * (a->K / 256), a->K);
+}
+
+/* a plain row w of type dt times x (K values) */
+static float kq_xdot(int dt, const KqX *x, const uint8_t *w, int64_t K) {
+  int8_t q[256];
+  float sc[16], mn[16], o = 0.0f;
+  for (int64_t b = 0; b < K / 256; b++, w += kq_block_bytes(dt), x++) {
+    kq_unpack(dt, w, q, sc, mn);
+    float s = 0.0f;
+    for (int g = 0; g < 16; g++) {
+      int32_t d = 0;
+      for (int j = 0; j < 16; j++) d += (int32_t)q[16 * g + j] * x->qs[16 * g + j];
+      s += sc[g] * (float)d + mn[g] * x->s16[g];
+    }
+    o += s * x->d;
+  }
+  return o;
+}
+
+#define KQ_AI static inline __attribute__((always_inline))
+#define KQ_V(p, k) vn_ri_ld((p) + (size_t)(k) * 4 * VN_QR)
+
+/* the lanes of groups j (lo) and j + 32 (hi), j < 32, of part p */
+KQ_AI void kq_vals(int dt, const uint8_t *p, int j, vn_ri *lo, vn_ri *hi) {
+  enum { Q = VN_QR };
+  switch (dt) {
+  case VN_DT_Q4_K: { vn_ri v = KQ_V(p + 16 * Q, j); *lo = vn_ri_lo4(v); *hi = vn_ri_hi4(v); } break;
+  case VN_DT_Q5_K: {
+    vn_ri v = KQ_V(p + 48 * Q, j), h = KQ_V(p + 16 * Q, j % 8);
+    int m = j / 8;
+    *lo = vn_ri_or_shl(vn_ri_lo4(v), vn_ri_bits(h, m, 1), 4);
+    *hi = vn_ri_or_shl(vn_ri_hi4(v), vn_ri_bits(h, m + 4, 1), 4);
+  } break;
+  case VN_DT_Q6_K: {
+    vn_ri v = KQ_V(p + 82 * Q, j), h = KQ_V(p + 18 * Q, j % 16);
+    int m = j / 16;
+    *lo = vn_ri_or_shl(vn_ri_lo4(v), vn_ri_bits(h, 2 * m, 3), 4);
+    *hi = vn_ri_or_shl(vn_ri_hi4(v), vn_ri_bits(h, 2 * m + 4, 3), 4);
+  } break;
+  case VN_DT_Q3_K: {
+    vn_ri l = KQ_V(p + 46 * Q, j % 16), h = KQ_V(p + 14 * Q, j % 8);
+    int m = j / 16, mh = j / 8;
+    *lo = vn_ri_or_shl(vn_ri_bits(l, 2 * m, 3), vn_ri_bits(h, mh, 1), 2);
+    *hi = vn_ri_or_shl(vn_ri_bits(l, 2 * m + 4, 3), vn_ri_bits(h, mh + 4, 1), 2);
+  } break;
+  default: {  /* Q2_K */
+    vn_ri l = KQ_V(p + 20 * Q, j % 16);
+    int m = j / 16;
+    *lo = vn_ri_bits(l, 2 * m, 3);
+    *hi = vn_ri_bits(l, 2 * m + 4, 3);
+  } break;
+  }
+}
+
+/* the 6-bit value i of the three scale words at p */
+KQ_AI vn_ri kq_six(const uint8_t *p, int i) {
+  if (i < 15) return vn_ri_and32(vn_ri_srl32(KQ_V(p, i / 5), 6 * (i % 5)), 63);
+  return vn_ri_or(vn_ri_srl32(KQ_V(p, 0), 30), vn_ri_or(vn_ri_sll32(vn_ri_srl32(KQ_V(p, 1), 30), 2),
+                                                       vn_ri_sll32(vn_ri_srl32(KQ_V(p, 2), 30), 4)));
+}
+
+/* sub-block s's scales sf and min or offset mf of part p (d, dm: its f16 fields) */
+KQ_AI void kq_sub(int dt, const uint8_t *p, vn_rf d, vn_rf dm, int s, vn_rf *sf, vn_rf *mf) {
+  enum { Q = VN_QR };
+  switch (dt) {
+  case VN_DT_Q4_K:
+  case VN_DT_Q5_K:
+    *sf = vn_rf_mul(d, vn_rf_cvt(kq_six(p + 4 * Q, s)));
+    *mf = vn_rf_mul(dm, vn_rf_cvt(kq_six(p + 4 * Q, s + 8)));
+    break;
+  case VN_DT_Q3_K:
+    *sf = vn_rf_mul(d, vn_rf_cvt(vn_ri_sub1(kq_six(p + 2 * Q, s), 32)));
+    *mf = vn_rf_muls(*sf, -4.0f);
+    break;
+  case VN_DT_Q6_K:
+    *sf = vn_rf_mul(d, vn_rf_cvt(vn_ri_sra32(vn_ri_sll32(KQ_V(p + 2 * Q, s / 4), 24 - 8 * (s % 4)), 24)));
+    *mf = vn_rf_muls(*sf, -32.0f);
+    break;
+  default: {  /* Q2_K */
+    vn_ri b = vn_ri_srl32(KQ_V(p + 4 * Q, s / 4), 8 * (s % 4));
+    *sf = vn_rf_mul(d, vn_rf_cvt(vn_ri_and32(b, 15)));
+    *mf = vn_rf_mul(dm, vn_rf_cvt(vn_ri_and32(vn_ri_srl32(b, 4), 15)));
+  } break;
+  }
+}
+
+/* o [MR][VN_QR] = MR rows of x (nb super-blocks each, ldx apart) times the
+ * group at w */
+KQ_AI void kq_rtile(int dt, int MR, const KqX *x, int64_t ldx, int64_t nb, const uint8_t *w, float *o) {
+  enum { Q = VN_QR };
+  int bb = kq_block_bytes(dt), s32 = dt == VN_DT_Q4_K || dt == VN_DT_Q5_K, mins = s32 || dt == VN_DT_Q2_K;
+  int nstep = s32 ? 4 : 8, nv = 32 / nstep, half = s32 ? 4 : 8;
+  vn_rf A[4], F[4];
+  vn_ri iA[4], iB[4];
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++) A[r] = vn_rf_zero();
+  for (int64_t b = 0; b < nb; b++, w += (size_t)Q * (size_t)bb) {
+    const KqX *xb[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) { xb[r] = x + r * ldx + b; F[r] = vn_rf_zero(); }
+    vn_rf d = vn_rf_ldh((const uint16_t *)w), dm = mins ? vn_rf_muls(vn_rf_ldh((const uint16_t *)(w + 2 * Q)), -1.0f) : d;
+#pragma GCC unroll 8
+    for (int t = 0; t < nstep; t++) {
+#pragma GCC unroll 4
+      for (int r = 0; r < MR; r++) { iA[r] = vn_ri_zero(); iB[r] = vn_ri_zero(); }
+#pragma GCC unroll 8
+      for (int i = 0; i < nv; i++) {
+        int j = t * nv + i;
+        vn_ri lo, hi;
+        kq_vals(dt, w, j, &lo, &hi);
+#pragma GCC unroll 4
+        for (int r = 0; r < MR; r++) {
+          iA[r] = vn_ri_dot_us(iA[r], lo, vn_ri_bc4(xb[r]->qs + 4 * j));
+          iB[r] = vn_ri_dot_us(iB[r], hi, vn_ri_bc4(xb[r]->qs + 128 + 4 * j));
+        }
+      }
+      vn_rf sfa, mfa, sfb, mfb;
+      kq_sub(dt, w, d, dm, t, &sfa, &mfa);
+      kq_sub(dt, w, d, dm, t + half, &sfb, &mfb);
+#pragma GCC unroll 4
+      for (int r = 0; r < MR; r++) {
+        const float *xs = s32 ? xb[r]->s32 : xb[r]->s16;
+        F[r] = vn_rf_fmav(F[r], sfa, vn_rf_cvt(iA[r]));
+        F[r] = vn_rf_fmav(F[r], sfb, vn_rf_cvt(iB[r]));
+        F[r] = vn_rf_fmas(F[r], mfa, xs[t]);
+        F[r] = vn_rf_fmas(F[r], mfb, xs[t + half]);
+      }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) A[r] = vn_rf_fmas(A[r], F[r], xb[r]->d);
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++) vn_rf_st(o + r * Q, A[r]);
+}
+
+typedef void (*KqTileFn)(const KqX *x, int64_t ldx, int64_t nb, const uint8_t *w, float *o);
+#define KQ_TILE(S, DT, MR) \
+  static VN_NOINLINE void kq_t##MR##_##S(const KqX *x, int64_t ldx, int64_t nb, const uint8_t *w, float *o) { \
+    kq_rtile(DT, MR, x, ldx, nb, w, o);                                                              \
+  }
+#if VN_NR >= 4
+#define KQ_MR 4
+#define KQ_TILES(S, DT) KQ_TILE(S, DT, 1) KQ_TILE(S, DT, 2) KQ_TILE(S, DT, 3) KQ_TILE(S, DT, 4)
+#define KQ_FNS(S) {kq_t1_##S, kq_t2_##S, kq_t3_##S, kq_t4_##S}
+#else
+#define KQ_MR 2
+#define KQ_TILES(S, DT) KQ_TILE(S, DT, 1) KQ_TILE(S, DT, 2)
+#define KQ_FNS(S) {kq_t1_##S, kq_t2_##S}
+#endif
+KQ_TILES(q2k, VN_DT_Q2_K)
+KQ_TILES(q3k, VN_DT_Q3_K)
+KQ_TILES(q4k, VN_DT_Q4_K)
+KQ_TILES(q5k, VN_DT_Q5_K)
+KQ_TILES(q6k, VN_DT_Q6_K)
+static const KqTileFn kq_tiles[5][KQ_MR] = {KQ_FNS(q2k), KQ_FNS(q3k), KQ_FNS(q4k), KQ_FNS(q5k), KQ_FNS(q6k)};
+
+/* Prefill: a group's super-blocks decoded once for every tile of rows of x
+ * (kq_decode_group: per super-block its 64 value vectors, then sf and mf per
+ * sub-block as float lanes; KQ_CB at most), so that the tiles only load
+ * and multiply (kq_ctile) */
+#define KQ_CB 32
+#define KQ_CSTRIDE (64 * 4 * VN_QR + 2 * 16 * VN_QR * 4)
+KQ_AI void kq_decode_group(int dt, const uint8_t *w, int64_t nb, uint8_t *c) {
+  enum { Q = VN_QR };
+  int bb = kq_block_bytes(dt), s32 = dt == VN_DT_Q4_K || dt == VN_DT_Q5_K, mins = s32 || dt == VN_DT_Q2_K, nsub = s32 ? 8 : 16;
+  for (int64_t b = 0; b < nb; b++, w += (size_t)Q * (size_t)bb, c += KQ_CSTRIDE) {
+    vn_rf d = vn_rf_ldh((const uint16_t *)w), dm = mins ? vn_rf_muls(vn_rf_ldh((const uint16_t *)(w + 2 * Q)), -1.0f) : d;
+    for (int j = 0; j < 32; j++) {
+      vn_ri lo, hi;
+      kq_vals(dt, w, j, &lo, &hi);
+      memcpy(c + (size_t)j * 4 * Q, &lo, sizeof lo);
+      memcpy(c + (size_t)(j + 32) * 4 * Q, &hi, sizeof hi);
+    }
+    float *f = (float *)(c + 64 * 4 * Q);
+    for (int sb = 0; sb < nsub; sb++) {
+      vn_rf sf, mf;
+      kq_sub(dt, w, d, dm, sb, &sf, &mf);
+      vn_rf_st(f + sb * Q, sf);
+      vn_rf_st(f + (16 + sb) * Q, mf);
+    }
+  }
+}
+
+/* QR floats (vn_rf lanes; the vocabulary only loads f16 ones) */
+KQ_AI vn_rf kq_rf_ld(const float *p) {
+  vn_rf v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+KQ_AI void kq_ctile(int s32, int MR, const KqX *x, int64_t ldx, int64_t nb, const uint8_t *c, float *o) {
+  enum { Q = VN_QR };
+  int nstep = s32 ? 4 : 8, nv = 32 / nstep, half = s32 ? 4 : 8;
+  vn_rf A[4], F[4];
+  vn_ri iA[4], iB[4];
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++) A[r] = vn_rf_zero();
+  for (int64_t b = 0; b < nb; b++, c += KQ_CSTRIDE) {
+    const KqX *xb[4];
+    const float *f = (const float *)(c + 64 * 4 * Q);
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) { xb[r] = x + r * ldx + b; F[r] = vn_rf_zero(); }
+#pragma GCC unroll 8
+    for (int t = 0; t < nstep; t++) {
+#pragma GCC unroll 4
+      for (int r = 0; r < MR; r++) { iA[r] = vn_ri_zero(); iB[r] = vn_ri_zero(); }
+#pragma GCC unroll 8
+      for (int i = 0; i < nv; i++) {
+        int j = t * nv + i;
+        vn_ri lo = KQ_V(c, j), hi = KQ_V(c, j + 32);
+#pragma GCC unroll 4
+        for (int r = 0; r < MR; r++) {
+          iA[r] = vn_ri_dot_us(iA[r], lo, vn_ri_bc4(xb[r]->qs + 4 * j));
+          iB[r] = vn_ri_dot_us(iB[r], hi, vn_ri_bc4(xb[r]->qs + 128 + 4 * j));
+        }
+      }
+      vn_rf sfa = kq_rf_ld(f + t * Q), sfb = kq_rf_ld(f + (t + half) * Q);
+      vn_rf mfa = kq_rf_ld(f + (16 + t) * Q), mfb = kq_rf_ld(f + (16 + t + half) * Q);
+#pragma GCC unroll 4
+      for (int r = 0; r < MR; r++) {
+        const float *xs = s32 ? xb[r]->s32 : xb[r]->s16;
+        F[r] = vn_rf_fmav(F[r], sfa, vn_rf_cvt(iA[r]));
+        F[r] = vn_rf_fmav(F[r], sfb, vn_rf_cvt(iB[r]));
+        F[r] = vn_rf_fmas(F[r], mfa, xs[t]);
+        F[r] = vn_rf_fmas(F[r], mfb, xs[t + half]);
+      }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) A[r] = vn_rf_fmas(A[r], F[r], xb[r]->d);
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++) vn_rf_st(o + r * Q, A[r]);
+}
+
+typedef void (*KqDecFn)(const uint8_t *w, int64_t nb, uint8_t *c);
+typedef void (*KqCTileFn)(const KqX *x, int64_t ldx, int64_t nb, const uint8_t *c, float *o);
+#define KQ_DEC(S, DT) static VN_NOINLINE void kq_dec_##S(const uint8_t *w, int64_t nb, uint8_t *c) { kq_decode_group(DT, w, nb, c); }
+KQ_DEC(q2k, VN_DT_Q2_K)
+KQ_DEC(q3k, VN_DT_Q3_K)
+KQ_DEC(q4k, VN_DT_Q4_K)
+KQ_DEC(q5k, VN_DT_Q5_K)
+KQ_DEC(q6k, VN_DT_Q6_K)
+static const KqDecFn kq_decs[5] = {kq_dec_q2k, kq_dec_q3k, kq_dec_q4k, kq_dec_q5k, kq_dec_q6k};
+#define KQ_CTILE(S, S32, MR)                                                                        \
+  static VN_NOINLINE void kq_c##MR##_##S(const KqX *x, int64_t ldx, int64_t nb, const uint8_t *c, float *o) { \
+    kq_ctile(S32, MR, x, ldx, nb, c, o);                                                            \
+  }
+#if KQ_MR == 4
+#define KQ_CTILES(S, S32) KQ_CTILE(S, S32, 1) KQ_CTILE(S, S32, 2) KQ_CTILE(S, S32, 3) KQ_CTILE(S, S32, 4)
+#define KQ_CFNS(S) {kq_c1_##S, kq_c2_##S, kq_c3_##S, kq_c4_##S}
+#else
+#define KQ_CTILES(S, S32) KQ_CTILE(S, S32, 1) KQ_CTILE(S, S32, 2)
+#define KQ_CFNS(S) {kq_c1_##S, kq_c2_##S}
+#endif
+KQ_CTILES(s16, 0)
+KQ_CTILES(s32, 1)
+static const KqCTileFn kq_ctiles[2][KQ_MR] = {KQ_CFNS(s16), KQ_CFNS(s32)};
+
+/* units [u0, u1): unit u < N / VN_QR is group u, the one after the rows left over */
+static void kq_rtask(void *arg, int64_t u0, int64_t u1, int thread) {
+  (void)thread;
+  const MatmulArgs *a = arg;
+  int64_t nb = a->K / 256, rb = nb * kq_block_bytes(a->dt), ng = a->N / VN_QR;
+  const KqX *xq = a->xq;
+  const uint8_t *W = a->W;
+  const KqTileFn *fn = kq_tiles[a->dt - VN_DT_Q2_K];
+  float o[KQ_MR * VN_QR];
+  for (int64_t u = u0; u < u1; u++) {
+    if (u == ng) {
+      int64_t n0 = ng * VN_QR, cnt = a->N - n0;
+      for (int t = 0; t < a->T; t++) {
+        for (int64_t n = 0; n < cnt; n++) o[n] = kq_xdot(a->dt, xq + t * nb, W + (size_t)(n0 + n) * (size_t)rb, a->K);
+        store_rows(a, t, 1, n0, cnt, o, cnt);
+      }
+      continue;
+    }
+    const uint8_t *w = W + (size_t)u * VN_QR * (size_t)rb;
+    if (a->T > KQ_MR && nb <= KQ_CB) {  /* prefill: the group decoded once */
+      _Alignas(64) uint8_t cache[KQ_CB * KQ_CSTRIDE];
+      int s32 = a->dt == VN_DT_Q4_K || a->dt == VN_DT_Q5_K;
+      kq_decs[a->dt - VN_DT_Q2_K](w, nb, cache);
+      for (int t = 0; t < a->T;) {
+        int mr = a->T - t < KQ_MR ? a->T - t : KQ_MR;
+        kq_ctiles[s32][mr - 1](xq + t * nb, nb, nb, cache, o);
+        store_rows(a, t, mr, u * VN_QR, VN_QR, o, VN_QR);
+        t += mr;
+      }
+      continue;
+    }
+    for (int t = 0; t < a->T;) {
+      int mr = a->T - t < KQ_MR ? a->T - t : KQ_MR;
+      fn[mr - 1](xq + t * nb, nb, nb, w, o);
+      store_rows(a, t, mr, u * VN_QR, VN_QR, o, VN_QR);
+      t += mr;
+    }
+  }
+}
+#endif
+
+static void kq_matmul(VnRt *rt, MatmulArgs *a, int rp) {
+#ifdef VN_QR
+  if (rp && kq_rp_is(a->dt)) {
+    a->xq = rt->qbuf;
+    if (a->T > 1) vn_parallel(rt, a->T, kq_quantize_x_task, a);
+    else kq_quantize_x_task(a, 0, 1, 0);
+    int64_t nu = a->N / VN_QR + (a->N % VN_QR != 0);
+    if ((int64_t)a->T * a->K * a->N < 65536) kq_rtask(a, 0, nu, 0);
+    else vn_parallel(rt, nu, kq_rtask, a);
+    return;
+  }
+#else
+  (void)rp;
+#endif
   a->xq = rt->qbuf;
   if (a->T > 1) vn_parallel(rt, a->T, kq_quantize_task, a);
   else kq_quantize_task(a, 0, 1, 0);

@@ -28,7 +28,7 @@ enum { VN_DT_RP = 0x100 };
 /* GGUF's other block formats, kept as the file stores them (kquants.h) */
 enum {
   VN_DT_Q4_1 = 6, VN_DT_Q5_0 = 7, VN_DT_Q5_1 = 8, VN_DT_IQ4_NL = 9, VN_DT_Q2_K = 10, VN_DT_Q3_K = 11,
-  VN_DT_Q4_K = 12, VN_DT_Q5_K = 13, VN_DT_Q6_K = 14
+  VN_DT_Q4_K = 12, VN_DT_Q5_K = 13, VN_DT_Q6_K = 14, VN_DT_IQ4_XS = 15
 };
 /* activations (same numbering as venusc's VnAct) */
 enum {

@@ -98,3 +98,19 @@ static inline vn_q32 vn_q32_or_shl(vn_q32 a, vn_q32 b, int up) { return _mm256_o
 static inline vn_q32 vn_q32_half(vn_q32 v, int hi) {
   return hi ? _mm256_blend_epi32(_mm256_setzero_si256(), v, 0xF0) : _mm256_blend_epi32(_mm256_setzero_si256(), v, 0x0F);
 }
+/* the repacked K-quant kernels (runtime/kquants.h, VN_QR_KQ): bit fields of
+ * bytes ((v >> s) & m per byte; a | b << up), 32-bit lane shifts and masks
+ * for the scale words, int32 lanes to float, float lane products */
+#define VN_QR_KQ 1
+static inline vn_ri vn_ri_bits(vn_ri v, int s, int m) { return _mm512_and_si512(_mm512_srli_epi16(v, s), _mm512_set1_epi8((char)m)); }
+static inline vn_ri vn_ri_or_shl(vn_ri a, vn_ri b, int up) { return _mm512_or_si512(a, _mm512_slli_epi16(b, up)); }
+static inline vn_ri vn_ri_srl32(vn_ri v, int s) { return _mm512_srli_epi32(v, s); }
+static inline vn_ri vn_ri_sll32(vn_ri v, int s) { return _mm512_slli_epi32(v, s); }
+static inline vn_ri vn_ri_sra32(vn_ri v, int s) { return _mm512_srai_epi32(v, s); }
+static inline vn_ri vn_ri_and32(vn_ri v, int32_t m) { return _mm512_and_si512(v, _mm512_set1_epi32(m)); }
+static inline vn_ri vn_ri_or(vn_ri a, vn_ri b) { return _mm512_or_si512(a, b); }
+static inline vn_rf vn_rf_cvt(vn_ri v) { return _mm512_cvtepi32_ps(v); }
+static inline vn_rf vn_rf_mul(vn_rf a, vn_rf b) { return _mm512_mul_ps(a, b); }
+static inline vn_rf vn_rf_muls(vn_rf a, float s) { return _mm512_mul_ps(a, _mm512_set1_ps(s)); }
+static inline vn_rf vn_rf_fmav(vn_rf acc, vn_rf a, vn_rf b) { return _mm512_fmadd_ps(a, b, acc); }
+static inline vn_rf vn_rf_fmas(vn_rf acc, vn_rf a, float s) { return _mm512_fmadd_ps(a, _mm512_set1_ps(s), acc); }

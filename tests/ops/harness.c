@@ -144,8 +144,8 @@ static void op_node(Gen *G, VnOp op, const uint32_t *src, const VnParams *p) {
 #define DESC(...) snprintf(G->c->desc, sizeof G->c->desc, __VA_ARGS__)
 static const VnDType DTS[] = {VN_F32, VN_F16, VN_BF16, VN_Q8_0, VN_Q4_0};
 /* GGUF's block formats the kernels read as stored (runtime/kquants.h) */
-static const VnDType KEPT[] = {VN_Q4_1, VN_Q5_0, VN_Q5_1, VN_IQ4_NL, VN_Q2_K, VN_Q3_K, VN_Q4_K, VN_Q5_K, VN_Q6_K};
-#define NKEPT 9
+static const VnDType KEPT[] = {VN_Q4_1, VN_Q5_0, VN_Q5_1, VN_IQ4_NL, VN_Q2_K, VN_Q3_K, VN_Q4_K, VN_Q5_K, VN_Q6_K, VN_IQ4_XS};
+#define NKEPT 10
 #define NCOLS_ODD 1, 7, 31, 33, 100, 257   /* ragged tails around vector widths */
 
 /* A RoPE table for head_dim hd: partial rot_dim, interleaved, linear
@@ -1243,7 +1243,7 @@ static void run_kernel(const Case *c, const Lib *L, void *fn, ffi_cif *cif, cons
   m.nropes = nropes;
   m.ropes = ropes;
   /* x as q8_0 blocks, or with BLAS the raw [T][N] product of a glu matmul */
-  m.qbuf_bytes = 64 + (int64_t)c->T * (d->maxcols / 32 + 1) * 40 + (int64_t)c->T * d->maxrows * 4;
+  m.qbuf_bytes = 64 + (int64_t)c->T * (d->maxcols / 32 + 1) * 48 + (int64_t)c->T * d->maxrows * 4;
   /* op scratch as vn_emit_model sizes it (t_max = T): route's [2E], moe's gathered rows */
   m.op_scratch_bytes = 64;
   if (n->op == VN_OP_ROUTE) m.op_scratch_bytes = 2 * vn_node_cols(&g->nodes[n->src[0]]) * 4;
@@ -1479,6 +1479,20 @@ static void round_q8(float *x, int T, int64_t K) {
 
 static void round_row_q8(float *x, int64_t n) { round_q8(x, 1, n); }
 
+/* x rows [T][K] rounded as the repacked K-quant kernels quantize them
+ * (runtime/kquants.h KqX): int8 per 256 values, the scale a float */
+static void round_q8k(float *x, int T, int64_t K) {
+  for (int64_t b = 0; b < (int64_t)T * K / 256; b++) {
+    float *v = x + b * 256, amax = 0;
+    for (int j = 0; j < 256; j++) amax = fabsf(v[j]) > amax ? fabsf(v[j]) : amax;
+    float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
+    for (int j = 0; j < 256; j++) {
+      float q = truncf(v[j] * id + copysignf(0.49999997f, v[j] * id));
+      v[j] = d * (q < -127.0f ? -127.0f : q > 127.0f ? 127.0f : q);
+    }
+  }
+}
+
 typedef struct Opts {
   uint64_t seed;
   int want_case, verbose;
@@ -1528,7 +1542,11 @@ static int run_op(Build *b, int gi, Case *cases, const char *label, const Opts *
       } else {
         int64_t K = c->g->nodes[c->g->nodes[c->node].src[0]].dim[1];
         xq = fdup(d.rin[0], (int64_t)c->T * K);
-        round_q8(xq, c->T, K);
+        uint32_t wi = c->g->nodes[c->node].src[1];
+        if (op == VN_OP_MATMUL && d.qr && vn_dtype_block(c->g->nodes[wi].dtype) == 256 && vn_op_weight_repacked(c->g, wi))
+          round_q8k(xq, c->T, K);
+        else
+          round_q8(xq, c->T, K);
         rq.in[0] = xq;
       }
       vn_ref_kernel(op)(&rq);

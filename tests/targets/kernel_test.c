@@ -241,13 +241,13 @@ static uint8_t KW[KN * (KK / 256) * 210];
 static VnBlockQ8s KQ[KT * (KK / 32 + 1)];
 
 static void test_kept(void) {
-  static const int dts[] = {VN_DT_Q4_1, VN_DT_Q5_0, VN_DT_Q5_1, VN_DT_IQ4_NL, VN_DT_Q2_K, VN_DT_Q3_K, VN_DT_Q4_K, VN_DT_Q5_K, VN_DT_Q6_K};
+  static const int dts[] = {VN_DT_Q4_1, VN_DT_Q5_0, VN_DT_Q5_1, VN_DT_IQ4_NL, VN_DT_Q2_K, VN_DT_Q3_K, VN_DT_Q4_K, VN_DT_Q5_K, VN_DT_Q6_K, VN_DT_IQ4_XS};
   static const int Ts[] = {1, 3, 9}, Ns[] = {2, 8};
   VnRt rt;
   memset(&rt, 0, sizeof rt);
   rt.nthreads = 1;
   rt.qbuf = KQ;
-  for (int di = 0; di < 9; di++)
+  for (int di = 0; di < (int)(sizeof dts / sizeof dts[0]); di++)
     for (int ti = 0; ti < 3; ti++)
       for (int ni = 0; ni < 2; ni++)
         for (int big = 0; big < 2; big++) {
@@ -257,7 +257,7 @@ static void test_kept(void) {
           int f16[2] = {-1, -1};  /* byte offsets of a block's f16 fields */
           switch (dt) {
           case VN_DT_Q4_1: case VN_DT_Q5_1: case VN_DT_Q4_K: case VN_DT_Q5_K: f16[0] = 0; f16[1] = 2; break;
-          case VN_DT_Q5_0: case VN_DT_IQ4_NL: f16[0] = 0; break;
+          case VN_DT_Q5_0: case VN_DT_IQ4_NL: case VN_DT_IQ4_XS: f16[0] = 0; break;
           case VN_DT_Q2_K: f16[0] = 80; f16[1] = 82; break;
           case VN_DT_Q3_K: f16[0] = 108; break;
           case VN_DT_Q6_K: f16[0] = 208; break;
