@@ -624,9 +624,34 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
     }                                                                                            \
     VN_TILE(MR, NG, VN_R_ST)                                                                     \
   }
+/* decode (one row of x): VN_QR_NGD groups a tile, so that as many weight
+ * streams are in flight, each load with a prefetch VN_R_PFD bytes ahead in
+ * its own stream (a hint: it never faults past the end) */
+#ifndef VN_QR_NGD
+#define VN_QR_NGD VN_QR_NG
+#endif
+#if VN_QR_NGD >= 4
+#define VN_QR_NGD_LIT 4
+#elif VN_QR_NGD > 1
+#define VN_QR_NGD_LIT 2
+#else
+#define VN_QR_NGD_LIT 1
+#endif
+#ifndef VN_R_PFD
+#define VN_R_PFD 1024
+#endif
+#if defined(VN_R_PF)
+#elif defined(__GNUC__) || defined(__clang__)
+#define VN_R_PF(p) __builtin_prefetch((const void *)((p) + VN_R_PFD), 0, 3)
+#else
+#define VN_R_PF(p) ((void)0)
+#endif
+#define VN_R_LD8P(c) VN_R_PF(q##c + (b * 8 + g) * 4 * VN_QR); VN_R_LD8(c)
+#define VN_R_LD4P(c) VN_R_PF(q##c + (b * 4 + g) * 4 * VN_QR); VN_R_LD4(c)
 #define VN_DEF_RTILES(S, G, LD, XB, DOT, OFFV)                                                    \
   VN_DEF_RTILE(vn_r4xg_##S, 4, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV)                               \
   VN_DEF_RTILE(vn_r1xg_##S, 1, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV)                               \
+  VN_DEF_RTILE(vn_r1xd_##S, 1, VN_QR_NGD_LIT, G, LD##P, XB, DOT, OFFV)                           \
   VN_DEF_RTILE(vn_r4x1_##S, 4, 1, G, LD, XB, DOT, OFFV)                                          \
   VN_DEF_RTILE(vn_r1x1_##S, 1, 1, G, LD, XB, DOT, OFFV)
 VN_DEF_RTILES(q8_0, 8, VN_R_LD8, VN_R_XB8, VN_R_DOT8, VN_R_Q8_OFF)
@@ -659,11 +684,12 @@ static void rmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
   (void)thread;
   const MatmulArgs *a = arg;
   int q8 = a->dt == VN_DT_Q8_0;
-  int64_t kb = a->K / 32, gb = kb * (q8 ? 34 : 18) * VN_QR, ng = a->N / VN_QR, nu = (ng + VN_QR_NG - 1) / VN_QR_NG;
+  int64_t kb = a->K / 32, gb = kb * (q8 ? 34 : 18) * VN_QR, ng = a->N / VN_QR;
+  int64_t per = a->T == 1 ? VN_QR_NGD_LIT : VN_QR_NG_LIT, nu = (ng + per - 1) / per;
   const VnBlockQ8x *xq = a->xq;
   const int32_t *xs = a->xs;
   for (int64_t u = u0; u < u1; u++) {
-    float o[4 * VN_QR_NG * VN_QR];
+    float o[4 * (VN_QR_NGD_LIT > VN_QR_NG_LIT ? VN_QR_NGD_LIT : VN_QR_NG_LIT) * VN_QR];
     if (u == nu) {  /* the rows left over, one by one (a glu pair: two) */
       int64_t n0 = ng * VN_QR, nt = a->N - n0;
       const uint8_t *w = (const uint8_t *)a->W + ng * gb;
@@ -678,8 +704,19 @@ static void rmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
         }
       continue;
     }
-    int64_t g0 = u * VN_QR_NG, gn = ng - g0 < VN_QR_NG ? ng - g0 : VN_QR_NG, ldo = gn * VN_QR;
+    int64_t g0 = u * per, gn = ng - g0 < per ? ng - g0 : per, ldo = gn * VN_QR;
     const uint8_t *w = (const uint8_t *)a->W + g0 * gb;
+    if (a->T == 1) {  /* decode: the widest tile, then what is left a group or two at a time */
+      for (int64_t g = 0; g < gn;) {
+        int64_t k = gn - g >= VN_QR_NGD_LIT ? VN_QR_NGD_LIT : gn - g >= VN_QR_NG_LIT ? VN_QR_NG_LIT : 1;
+        RTileFn f = k == VN_QR_NGD_LIT ? (q8 ? vn_r1xd_q8_0 : vn_r1xd_q4_0)
+                  : k == VN_QR_NG_LIT ? (q8 ? vn_r1xg_q8_0 : vn_r1xg_q4_0) : (q8 ? vn_r1x1_q8_0 : vn_r1x1_q4_0);
+        f(xq, xs, kb, w + g * gb, gb, o + g * VN_QR, ldo);
+        g += k;
+      }
+      store_rows(a, 0, 1, g0 * VN_QR, ldo, o, ldo);
+      continue;
+    }
     for (int t = 0; t < a->T;) {
       int mr = a->T - t >= 4 ? 4 : 1;
       RTileFn f = q8 ? (mr == 4 ? (gn == VN_QR_NG ? vn_r4xg_q8_0 : vn_r4x1_q8_0) : (gn == VN_QR_NG ? vn_r1xg_q8_0 : vn_r1x1_q8_0))
@@ -710,7 +747,7 @@ void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *
   }
 #ifdef VN_QR
   if (rp && (dt == VN_DT_Q8_0 || dt == VN_DT_Q4_0)) {
-    int64_t ng = N / VN_QR, nu = (ng + VN_QR_NG - 1) / VN_QR_NG + (N % VN_QR != 0);
+    int64_t ng = N / VN_QR, per = T == 1 ? VN_QR_NGD_LIT : VN_QR_NG_LIT, nu = (ng + per - 1) / per + (N % VN_QR != 0);
     if ((int64_t)T * K * N < 65536) rmatmul_task(&a, 0, nu, 0);
     else vn_parallel(rt, nu, rmatmul_task, &a);
     return;

@@ -59,9 +59,10 @@ static inline float vn_qf_sum(vn_qf acc) { return vn_vf_sum(acc); }
  * multiplied by four bytes of x broadcast to every lane (vpmaddubsw, then
  * vpmaddwd). Nibbles (0..15) times x cannot saturate 16 bits; q8_0 weights
  * stay signed and take x's sign (|x| unsigned), as vn_qi_dot. Tiles of 4
- * rows of x by 1 group. */
+ * rows of x by 1 group; decode (one row of x) by 2 groups. */
 #define VN_QR 8
 #define VN_QR_NG 1
+#define VN_QR_NGD 2
 typedef __m256i vn_ri;
 typedef __m256 vn_rf;
 static inline vn_ri vn_ri_zero(void) { return _mm256_setzero_si256(); }

@@ -66,9 +66,11 @@ static inline float vn_qf_sum(vn_qf acc) {
  * one VPDPBUSD multiplies them by four bytes of x broadcast to every lane.
  * q8_0 weights are stored + 128 (unsigned) so that x stays signed: the sum
  * of x times 128 is taken off once per block (VN_QR_Q8U). Tiles of 4 rows
- * of x by 2 groups (16 accumulators of 32). */
+ * of x by 2 groups (16 accumulators of 32); decode (one row of x) by 4
+ * groups, 64 weight rows streaming at once. */
 #define VN_QR 16
 #define VN_QR_NG 2
+#define VN_QR_NGD 4
 #define VN_QR_Q8U 1
 typedef __m512i vn_ri;
 typedef __m512 vn_rf;
