@@ -605,21 +605,41 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
 #define VN_R_LD8(c) vn_ri v##c = vn_ri_ld(q##c + (b * 8 + g) * 4 * VN_QR);
 #define VN_R_XB8(r) vn_ri u##r = vn_ri_bc4(x##r[b].qs + 4 * g);
 #define VN_R_DOT8(r, c) i##r##c = VN_R_Q8_DOT(i##r##c, v##c, u##r);
-#define VN_R_LD4(c) vn_ri v##c = vn_ri_ld(q##c + (b * 4 + g) * 4 * VN_QR), l##c = vn_ri_lo4(v##c), h##c = vn_ri_hi4(v##c);
 #define VN_R_XB4(r) vn_ri u##r = vn_ri_bc4(x##r[b].qs + 4 * g), y##r = vn_ri_bc4(x##r[b].qs + 16 + 4 * g);
+#ifdef VN_RI_HI16
+/* the high nibbles in place (16 times their value: no shift), into an
+ * accumulator of their own that is divided by 16 (exactly) once a block */
+#define VN_R_LD4(c) vn_ri v##c = vn_ri_ld(q##c + (b * 4 + g) * 4 * VN_QR), l##c = vn_ri_lo4(v##c), h##c = vn_ri_hi4x16(v##c);
+#define VN_R_DOT4(r, c) i##r##c = vn_ri_dot_us(i##r##c, l##c, u##r); j##r##c = vn_ri_dot_us(j##r##c, h##c, y##r);
+#define VN_R_IZ4(r, c) vn_ri i##r##c = vn_ri_zero(), j##r##c = i##r##c;
+#define VN_R_FIN4(r, c) i##r##c = vn_ri_add_sr4(i##r##c, j##r##c);
+#else
+#define VN_R_LD4(c) vn_ri v##c = vn_ri_ld(q##c + (b * 4 + g) * 4 * VN_QR), l##c = vn_ri_lo4(v##c), h##c = vn_ri_hi4(v##c);
 #define VN_R_DOT4(r, c) i##r##c = vn_ri_dot_us(vn_ri_dot_us(i##r##c, l##c, u##r), h##c, y##r);
+#define VN_R_IZ4 VN_R_IZ
+#define VN_R_FIN4(r, c)
+#endif
+#define VN_R_FIN8(r, c)
+#if defined(__GNUC__) && !defined(__clang__)
+#define VN_R_UNROLL _Pragma("GCC unroll 8")
+#elif defined(__clang__)
+#define VN_R_UNROLL _Pragma("unroll")
+#else
+#define VN_R_UNROLL
+#endif
 #define VN_R_SC(c) vn_rf f##c = vn_rf_ldh(e##c + b * VN_QR);
 #define VN_R_FMA(r, c) a##r##c = vn_rf_fma(a##r##c, f##c, x##r[b].d, OFF ? vn_ri_sub1(i##r##c, OFF * s##r[b]) : i##r##c);
 #define VN_R_ST(r, c) vn_rf_st(o + (r) * ldo + (c) * VN_QR, a##r##c);
-#define VN_DEF_RTILE(NAME, MR, NG, G, LD, XB, DOT, OFFV)                                             \
+#define VN_DEF_RTILE(NAME, MR, NG, G, LD, XB, DOT, OFFV, IZ, FIN)                                   \
   static VN_NOINLINE void NAME(const VnBlockQ8x *x, const int32_t *xs, int64_t kb, const uint8_t *w, int64_t gb, \
                                float *o, int64_t ldo) {                                          \
     enum { OFF = OFFV };                                                                         \
     (void)gb;                                                                                    \
     VN_ROWS(MR, VN_R_XP) VN_COLS(NG, VN_R_WP) VN_TILE(MR, NG, VN_R_ACC)                          \
     for (int64_t b = 0; b < kb; b++) {                                                           \
-      VN_TILE(MR, NG, VN_R_IZ)                                                                   \
-      for (int g = 0; g < G; g++) { VN_COLS(NG, LD) VN_ROWS(MR, XB) VN_TILE(MR, NG, DOT) }       \
+      VN_TILE(MR, NG, IZ)                                                                        \
+      VN_R_UNROLL for (int g = 0; g < G; g++) { VN_COLS(NG, LD) VN_ROWS(MR, XB) VN_TILE(MR, NG, DOT) } \
+      VN_TILE(MR, NG, FIN)                                                                       \
       VN_COLS(NG, VN_R_SC) VN_TILE(MR, NG, VN_R_FMA)                                             \
     }                                                                                            \
     VN_TILE(MR, NG, VN_R_ST)                                                                     \
@@ -648,14 +668,14 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
 #endif
 #define VN_R_LD8P(c) VN_R_PF(q##c + (b * 8 + g) * 4 * VN_QR); VN_R_LD8(c)
 #define VN_R_LD4P(c) VN_R_PF(q##c + (b * 4 + g) * 4 * VN_QR); VN_R_LD4(c)
-#define VN_DEF_RTILES(S, G, LD, XB, DOT, OFFV)                                                    \
-  VN_DEF_RTILE(vn_r4xg_##S, 4, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV)                               \
-  VN_DEF_RTILE(vn_r1xg_##S, 1, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV)                               \
-  VN_DEF_RTILE(vn_r1xd_##S, 1, VN_QR_NGD_LIT, G, LD##P, XB, DOT, OFFV)                           \
-  VN_DEF_RTILE(vn_r4x1_##S, 4, 1, G, LD, XB, DOT, OFFV)                                          \
-  VN_DEF_RTILE(vn_r1x1_##S, 1, 1, G, LD, XB, DOT, OFFV)
-VN_DEF_RTILES(q8_0, 8, VN_R_LD8, VN_R_XB8, VN_R_DOT8, VN_R_Q8_OFF)
-VN_DEF_RTILES(q4_0, 4, VN_R_LD4, VN_R_XB4, VN_R_DOT4, 8)
+#define VN_DEF_RTILES(S, G, LD, XB, DOT, OFFV, IZ, FIN)                                           \
+  VN_DEF_RTILE(vn_r4xg_##S, 4, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV, IZ, FIN)                      \
+  VN_DEF_RTILE(vn_r1xg_##S, 1, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV, IZ, FIN)                      \
+  VN_DEF_RTILE(vn_r1xd_##S, 1, VN_QR_NGD_LIT, G, LD##P, XB, DOT, OFFV, IZ, FIN)                  \
+  VN_DEF_RTILE(vn_r4x1_##S, 4, 1, G, LD, XB, DOT, OFFV, IZ, FIN)                                 \
+  VN_DEF_RTILE(vn_r1x1_##S, 1, 1, G, LD, XB, DOT, OFFV, IZ, FIN)
+VN_DEF_RTILES(q8_0, 8, VN_R_LD8, VN_R_XB8, VN_R_DOT8, VN_R_Q8_OFF, VN_R_IZ, VN_R_FIN8)
+VN_DEF_RTILES(q4_0, 4, VN_R_LD4, VN_R_XB4, VN_R_DOT4, 8, VN_R_IZ4, VN_R_FIN4)
 
 typedef void (*RTileFn)(const VnBlockQ8x *x, const int32_t *xs, int64_t kb, const uint8_t *w, int64_t gb, float *o,
                         int64_t ldo);

@@ -79,6 +79,11 @@ static inline vn_ri vn_ri_ld(const uint8_t *p) { return _mm512_loadu_si512((cons
 static inline vn_ri vn_ri_bc4(const int8_t *p) { return _mm512_broadcastd_epi32(_mm_loadu_si32((const void *)p)); }
 static inline vn_ri vn_ri_lo4(vn_ri v) { return _mm512_and_si512(v, _mm512_set1_epi8(0x0f)); }
 static inline vn_ri vn_ri_hi4(vn_ri v) { return _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(0x0f)); }
+/* the high nibbles in place (VN_RI_HI16: VPDPBUSD sums 32 bits, 16 times a
+ * nibble is still one unsigned byte), and a + b / 16 for b a multiple of 16 */
+#define VN_RI_HI16 1
+static inline vn_ri vn_ri_hi4x16(vn_ri v) { return _mm512_and_si512(v, _mm512_set1_epi8((char)0xf0)); }
+static inline vn_ri vn_ri_add_sr4(vn_ri a, vn_ri b) { return _mm512_add_epi32(a, _mm512_srai_epi32(b, 4)); }
 /* acc + per lane the four products of unsigned w and signed x bytes */
 static inline vn_ri vn_ri_dot_us(vn_ri acc, vn_ri w, vn_ri x) { return _mm512_dpbusd_epi32(acc, w, x); }
 static inline vn_ri vn_ri_sub1(vn_ri a, int32_t v) { return _mm512_sub_epi32(a, _mm512_set1_epi32(v)); }
