@@ -47,13 +47,27 @@ static void quantize_row_q8(const float *x, VnBlockQ8 *y, int64_t n) {
   }
 }
 
-/* activations: the same blocks, the scale kept as a float (its f16 value) */
-static void quantize_row_q8x(const float *x, VnBlockQ8x *y, int64_t n) {
+/* activations: the same blocks, the scale kept as a float (its f16 value);
+ * sums (when not NULL) gets each block's sum of values. A target may bring
+ * the two per-block loops in vector code (VN_HAVE_Q8_BLOCK): vn_q8_amax32
+ * (the largest |x| of 32, NaN never chosen) and vn_q8_quant32 (32 values
+ * as above, clamped, NaN to -127; returns their sum). */
+static void quantize_row_q8x(const float *x, VnBlockQ8x *y, int32_t *sums, int64_t n) {
   for (int64_t b = 0; b < n / 32; b++) {
+#ifdef VN_HAVE_Q8_BLOCK
+    float amax = vn_q8_amax32(x + b * 32);
+    float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
+    y[b].d = vn_f16_to_f32(vn_half_f32_to_f16(d));
+    int32_t sum = vn_q8_quant32(x + b * 32, id, y[b].qs);
+#else
     VnBlockQ8 q;
     quantize_row_q8(x + b * 32, &q, 32);
     y[b].d = vn_f16_to_f32(q.d);
     memcpy(y[b].qs, q.qs, 32);
+    int32_t sum = 0;
+    if (sums) for (int j = 0; j < 32; j++) sum += q.qs[j];
+#endif
+    if (sums) sums[b] = sum;
   }
 }
 
@@ -200,6 +214,17 @@ static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
 #else
 #define VN_F_PART(MR, NR)
 #endif
+/* one row of x (decode) streams its weight rows with a prefetch VN_PFD
+ * bytes ahead in each (a hint: it never faults past the end) */
+#ifndef VN_PFD
+#define VN_PFD 1024
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+#define VN_PF(p) __builtin_prefetch((const void *)((const char *)(p) + VN_PFD), 0, 3)
+#else
+#define VN_PF(p) ((void)0)
+#endif
+#define VN_F_PFW(c) VN_PF(w##c + i);
 #define VN_DEF_FTILE(NAME, MR, NR)                                                              \
   static void NAME(const float *x, int64_t ldx, const VN_T_WT *w, int64_t ldw, int64_t n, float *o) { \
     enum { NRV = NR };                                                                          \
@@ -207,6 +232,7 @@ static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
     VN_ROWS(MR, VN_F_XP) VN_COLS(NR, VN_F_WP) VN_TILE(MR, NR, VN_F_ACC)                         \
     int64_t i = 0;                                                                              \
     for (; i + VN_VL <= n; i += VN_VL) {                                                        \
+      if (MR == 1) { VN_COLS(NR, VN_F_PFW) }                                                    \
       VN_COLS(NR, VN_F_WLD) VN_ROWS(MR, VN_F_XLD) VN_TILE(MR, NR, VN_F_FMA)                     \
     }                                                                                           \
     VN_F_PART(MR, NR)                                                                           \
@@ -565,14 +591,7 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
   const MatmulArgs *a = arg;
   int64_t kb = a->K / 32;
   for (int64_t t = t0; t < t1; t++) {
-    VnBlockQ8x *q = (VnBlockQ8x *)a->xq + t * kb;
-    quantize_row_q8x(a->x + t * a->ldx, q, a->K);
-    if (a->xs)
-      for (int64_t b = 0; b < kb; b++) {
-        int32_t sum = 0;
-        for (int j = 0; j < 32; j++) sum += q[b].qs[j];
-        a->xs[t * kb + b] = sum;
-      }
+    quantize_row_q8x(a->x + t * a->ldx, (VnBlockQ8x *)a->xq + t * kb, a->xs ? a->xs + t * kb : NULL, a->K);
   }
 }
 
@@ -645,7 +664,7 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
     VN_TILE(MR, NG, VN_R_ST)                                                                     \
   }
 /* decode (one row of x): VN_QR_NGD groups a tile, so that as many weight
- * streams are in flight, each load with a prefetch VN_R_PFD bytes ahead in
+ * streams are in flight, each load with a prefetch VN_PFD bytes ahead in
  * its own stream (a hint: it never faults past the end) */
 #ifndef VN_QR_NGD
 #define VN_QR_NGD VN_QR_NG
@@ -657,15 +676,7 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
 #else
 #define VN_QR_NGD_LIT 1
 #endif
-#ifndef VN_R_PFD
-#define VN_R_PFD 1024
-#endif
-#if defined(VN_R_PF)
-#elif defined(__GNUC__) || defined(__clang__)
-#define VN_R_PF(p) __builtin_prefetch((const void *)((p) + VN_R_PFD), 0, 3)
-#else
-#define VN_R_PF(p) ((void)0)
-#endif
+#define VN_R_PF(p) VN_PF(p)
 #define VN_R_LD8P(c) VN_R_PF(q##c + (b * 8 + g) * 4 * VN_QR); VN_R_LD8(c)
 #define VN_R_LD4P(c) VN_R_PF(q##c + (b * 4 + g) * 4 * VN_QR); VN_R_LD4(c)
 #define VN_DEF_RTILES(S, G, LD, XB, DOT, OFFV, IZ, FIN)                                           \

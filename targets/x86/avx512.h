@@ -105,3 +105,26 @@ static inline vn_q32 vn_q32_or_shl(vn_q32 a, vn_q32 b, int up) { return _mm256_o
 static inline vn_q32 vn_q32_half(vn_q32 v, int hi) {
   return hi ? _mm256_blend_epi32(_mm256_setzero_si256(), v, 0xF0) : _mm256_blend_epi32(_mm256_setzero_si256(), v, 0x0F);
 }
+/* quantizing activations to q8_0 (runtime/kernels.c quantize_row_q8x):
+ * MAXPS gives its second operand when either is NaN, so |x| goes first
+ * (NaN never chosen) and the rounded value first against -127 (NaN to
+ * -127), as the scalar code's comparisons */
+#define VN_HAVE_Q8_BLOCK 1
+static inline float vn_q8_amax32(const float *x) {
+  __m512 a = _mm512_abs_ps(_mm512_loadu_ps(x)), b = _mm512_abs_ps(_mm512_loadu_ps(x + 16));
+  return _mm512_reduce_max_ps(_mm512_max_ps(b, _mm512_max_ps(a, _mm512_setzero_ps())));
+}
+static inline __m512i vn_q8_round16(__m512 p) {
+  __m512 h = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_castps_si512(p), _mm512_set1_epi32(INT32_MIN),
+                                                           _mm512_castps_si512(_mm512_set1_ps(0.49999997f)), 0xea));
+  __m512 r = _mm512_roundscale_ps(_mm512_add_ps(p, h), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  r = _mm512_min_ps(_mm512_max_ps(r, _mm512_set1_ps(-127.0f)), _mm512_set1_ps(127.0f));
+  return _mm512_cvttps_epi32(r);
+}
+static inline int32_t vn_q8_quant32(const float *x, float id, int8_t *q) {
+  __m512 s = _mm512_set1_ps(id);
+  __m512i a = vn_q8_round16(_mm512_mul_ps(_mm512_loadu_ps(x), s)), b = vn_q8_round16(_mm512_mul_ps(_mm512_loadu_ps(x + 16), s));
+  _mm_storeu_si128((__m128i *)q, _mm512_cvtepi32_epi8(a));
+  _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtepi32_epi8(b));
+  return _mm512_reduce_add_epi32(_mm512_add_epi32(a, b));
+}
