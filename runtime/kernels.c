@@ -47,13 +47,27 @@ static void quantize_row_q8(const float *x, VnBlockQ8 *y, int64_t n) {
   }
 }
 
-/* activations: the same blocks, the scale kept as a float (its f16 value) */
-static void quantize_row_q8x(const float *x, VnBlockQ8x *y, int64_t n) {
+/* activations: the same blocks, the scale kept as a float (its f16 value);
+ * sums (when not NULL) gets each block's sum of values. A target may bring
+ * the two per-block loops in vector code (VN_HAVE_Q8_BLOCK): vn_q8_amax32
+ * (the largest |x| of 32, NaN never chosen) and vn_q8_quant32 (32 values
+ * as above, clamped, NaN to -127; returns their sum). */
+static void quantize_row_q8x(const float *x, VnBlockQ8x *y, int32_t *sums, int64_t n) {
   for (int64_t b = 0; b < n / 32; b++) {
+#ifdef VN_HAVE_Q8_BLOCK
+    float amax = vn_q8_amax32(x + b * 32);
+    float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
+    y[b].d = vn_f16_to_f32(vn_half_f32_to_f16(d));
+    int32_t sum = vn_q8_quant32(x + b * 32, id, y[b].qs);
+#else
     VnBlockQ8 q;
     quantize_row_q8(x + b * 32, &q, 32);
     y[b].d = vn_f16_to_f32(q.d);
     memcpy(y[b].qs, q.qs, 32);
+    int32_t sum = 0;
+    if (sums) for (int j = 0; j < 32; j++) sum += q.qs[j];
+#endif
+    if (sums) sums[b] = sum;
   }
 }
 
@@ -200,6 +214,17 @@ static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
 #else
 #define VN_F_PART(MR, NR)
 #endif
+/* one row of x (decode) streams its weight rows with a prefetch VN_PFD
+ * bytes ahead in each (a hint: it never faults past the end) */
+#ifndef VN_PFD
+#define VN_PFD 1024
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+#define VN_PF(p) __builtin_prefetch((const void *)((const char *)(p) + VN_PFD), 0, 3)
+#else
+#define VN_PF(p) ((void)0)
+#endif
+#define VN_F_PFW(c) VN_PF(w##c + i);
 #define VN_DEF_FTILE(NAME, MR, NR)                                                              \
   static void NAME(const float *x, int64_t ldx, const VN_T_WT *w, int64_t ldw, int64_t n, float *o) { \
     enum { NRV = NR };                                                                          \
@@ -207,6 +232,7 @@ static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
     VN_ROWS(MR, VN_F_XP) VN_COLS(NR, VN_F_WP) VN_TILE(MR, NR, VN_F_ACC)                         \
     int64_t i = 0;                                                                              \
     for (; i + VN_VL <= n; i += VN_VL) {                                                        \
+      if (MR == 1) { VN_COLS(NR, VN_F_PFW) }                                                    \
       VN_COLS(NR, VN_F_WLD) VN_ROWS(MR, VN_F_XLD) VN_TILE(MR, NR, VN_F_FMA)                     \
     }                                                                                           \
     VN_F_PART(MR, NR)                                                                           \
@@ -566,14 +592,7 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
   const MatmulArgs *a = arg;
   int64_t kb = a->K / 32;
   for (int64_t t = t0; t < t1; t++) {
-    VnBlockQ8x *q = (VnBlockQ8x *)a->xq + t * kb;
-    quantize_row_q8x(a->x + t * a->ldx, q, a->K);
-    if (a->xs)
-      for (int64_t b = 0; b < kb; b++) {
-        int32_t sum = 0;
-        for (int j = 0; j < 32; j++) sum += q[b].qs[j];
-        a->xs[t * kb + b] = sum;
-      }
+    quantize_row_q8x(a->x + t * a->ldx, (VnBlockQ8x *)a->xq + t * kb, a->xs ? a->xs + t * kb : NULL, a->K);
   }
 }
 
@@ -606,32 +625,69 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
 #define VN_R_LD8(c) vn_ri v##c = vn_ri_ld(q##c + (b * 8 + g) * 4 * VN_QR);
 #define VN_R_XB8(r) vn_ri u##r = vn_ri_bc4(x##r[b].qs + 4 * g);
 #define VN_R_DOT8(r, c) i##r##c = VN_R_Q8_DOT(i##r##c, v##c, u##r);
-#define VN_R_LD4(c) vn_ri v##c = vn_ri_ld(q##c + (b * 4 + g) * 4 * VN_QR), l##c = vn_ri_lo4(v##c), h##c = vn_ri_hi4(v##c);
 #define VN_R_XB4(r) vn_ri u##r = vn_ri_bc4(x##r[b].qs + 4 * g), y##r = vn_ri_bc4(x##r[b].qs + 16 + 4 * g);
+#ifdef VN_RI_HI16
+/* the high nibbles in place (16 times their value: no shift), into an
+ * accumulator of their own that is divided by 16 (exactly) once a block */
+#define VN_R_LD4(c) vn_ri v##c = vn_ri_ld(q##c + (b * 4 + g) * 4 * VN_QR), l##c = vn_ri_lo4(v##c), h##c = vn_ri_hi4x16(v##c);
+#define VN_R_DOT4(r, c) i##r##c = vn_ri_dot_us(i##r##c, l##c, u##r); j##r##c = vn_ri_dot_us(j##r##c, h##c, y##r);
+#define VN_R_IZ4(r, c) vn_ri i##r##c = vn_ri_zero(), j##r##c = i##r##c;
+#define VN_R_FIN4(r, c) i##r##c = vn_ri_add_sr4(i##r##c, j##r##c);
+#else
+#define VN_R_LD4(c) vn_ri v##c = vn_ri_ld(q##c + (b * 4 + g) * 4 * VN_QR), l##c = vn_ri_lo4(v##c), h##c = vn_ri_hi4(v##c);
 #define VN_R_DOT4(r, c) i##r##c = vn_ri_dot_us(vn_ri_dot_us(i##r##c, l##c, u##r), h##c, y##r);
+#define VN_R_IZ4 VN_R_IZ
+#define VN_R_FIN4(r, c)
+#endif
+#define VN_R_FIN8(r, c)
+#if defined(__GNUC__) && !defined(__clang__)
+#define VN_R_UNROLL _Pragma("GCC unroll 8")
+#elif defined(__clang__)
+#define VN_R_UNROLL _Pragma("unroll")
+#else
+#define VN_R_UNROLL
+#endif
 #define VN_R_SC(c) vn_rf f##c = vn_rf_ldh(e##c + b * VN_QR);
 #define VN_R_FMA(r, c) a##r##c = vn_rf_fma(a##r##c, f##c, x##r[b].d, OFF ? vn_ri_sub1(i##r##c, OFF * s##r[b]) : i##r##c);
 #define VN_R_ST(r, c) vn_rf_st(o + (r) * ldo + (c) * VN_QR, a##r##c);
-#define VN_DEF_RTILE(NAME, MR, NG, G, LD, XB, DOT, OFFV)                                             \
+#define VN_DEF_RTILE(NAME, MR, NG, G, LD, XB, DOT, OFFV, IZ, FIN)                                   \
   static VN_NOINLINE void NAME(const VnBlockQ8x *x, const int32_t *xs, int64_t kb, const uint8_t *w, int64_t gb, \
                                float *o, int64_t ldo) {                                          \
     enum { OFF = OFFV };                                                                         \
     (void)gb;                                                                                    \
     VN_ROWS(MR, VN_R_XP) VN_COLS(NG, VN_R_WP) VN_TILE(MR, NG, VN_R_ACC)                          \
     for (int64_t b = 0; b < kb; b++) {                                                           \
-      VN_TILE(MR, NG, VN_R_IZ)                                                                   \
-      for (int g = 0; g < G; g++) { VN_COLS(NG, LD) VN_ROWS(MR, XB) VN_TILE(MR, NG, DOT) }       \
+      VN_TILE(MR, NG, IZ)                                                                        \
+      VN_R_UNROLL for (int g = 0; g < G; g++) { VN_COLS(NG, LD) VN_ROWS(MR, XB) VN_TILE(MR, NG, DOT) } \
+      VN_TILE(MR, NG, FIN)                                                                       \
       VN_COLS(NG, VN_R_SC) VN_TILE(MR, NG, VN_R_FMA)                                             \
     }                                                                                            \
     VN_TILE(MR, NG, VN_R_ST)                                                                     \
   }
-#define VN_DEF_RTILES(S, G, LD, XB, DOT, OFFV)                                                    \
-  VN_DEF_RTILE(vn_r4xg_##S, 4, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV)                               \
-  VN_DEF_RTILE(vn_r1xg_##S, 1, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV)                               \
-  VN_DEF_RTILE(vn_r4x1_##S, 4, 1, G, LD, XB, DOT, OFFV)                                          \
-  VN_DEF_RTILE(vn_r1x1_##S, 1, 1, G, LD, XB, DOT, OFFV)
-VN_DEF_RTILES(q8_0, 8, VN_R_LD8, VN_R_XB8, VN_R_DOT8, VN_R_Q8_OFF)
-VN_DEF_RTILES(q4_0, 4, VN_R_LD4, VN_R_XB4, VN_R_DOT4, 8)
+/* decode (one row of x): VN_QR_NGD groups a tile, so that as many weight
+ * streams are in flight, each load with a prefetch VN_PFD bytes ahead in
+ * its own stream (a hint: it never faults past the end) */
+#ifndef VN_QR_NGD
+#define VN_QR_NGD VN_QR_NG
+#endif
+#if VN_QR_NGD >= 4
+#define VN_QR_NGD_LIT 4
+#elif VN_QR_NGD > 1
+#define VN_QR_NGD_LIT 2
+#else
+#define VN_QR_NGD_LIT 1
+#endif
+#define VN_R_PF(p) VN_PF(p)
+#define VN_R_LD8P(c) VN_R_PF(q##c + (b * 8 + g) * 4 * VN_QR); VN_R_LD8(c)
+#define VN_R_LD4P(c) VN_R_PF(q##c + (b * 4 + g) * 4 * VN_QR); VN_R_LD4(c)
+#define VN_DEF_RTILES(S, G, LD, XB, DOT, OFFV, IZ, FIN)                                           \
+  VN_DEF_RTILE(vn_r4xg_##S, 4, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV, IZ, FIN)                      \
+  VN_DEF_RTILE(vn_r1xg_##S, 1, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV, IZ, FIN)                      \
+  VN_DEF_RTILE(vn_r1xd_##S, 1, VN_QR_NGD_LIT, G, LD##P, XB, DOT, OFFV, IZ, FIN)                  \
+  VN_DEF_RTILE(vn_r4x1_##S, 4, 1, G, LD, XB, DOT, OFFV, IZ, FIN)                                 \
+  VN_DEF_RTILE(vn_r1x1_##S, 1, 1, G, LD, XB, DOT, OFFV, IZ, FIN)
+VN_DEF_RTILES(q8_0, 8, VN_R_LD8, VN_R_XB8, VN_R_DOT8, VN_R_Q8_OFF, VN_R_IZ, VN_R_FIN8)
+VN_DEF_RTILES(q4_0, 4, VN_R_LD4, VN_R_XB4, VN_R_DOT4, 8, VN_R_IZ4, VN_R_FIN4)
 
 typedef void (*RTileFn)(const VnBlockQ8x *x, const int32_t *xs, int64_t kb, const uint8_t *w, int64_t gb, float *o,
                         int64_t ldo);
@@ -660,11 +716,12 @@ static void rmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
   (void)thread;
   const MatmulArgs *a = arg;
   int q8 = a->dt == VN_DT_Q8_0;
-  int64_t kb = a->K / 32, gb = kb * (q8 ? 34 : 18) * VN_QR, ng = a->N / VN_QR, nu = (ng + VN_QR_NG - 1) / VN_QR_NG;
+  int64_t kb = a->K / 32, gb = kb * (q8 ? 34 : 18) * VN_QR, ng = a->N / VN_QR;
+  int64_t per = a->T == 1 ? VN_QR_NGD_LIT : VN_QR_NG_LIT, nu = (ng + per - 1) / per;
   const VnBlockQ8x *xq = a->xq;
   const int32_t *xs = a->xs;
   for (int64_t u = u0; u < u1; u++) {
-    float o[4 * VN_QR_NG * VN_QR];
+    float o[4 * (VN_QR_NGD_LIT > VN_QR_NG_LIT ? VN_QR_NGD_LIT : VN_QR_NG_LIT) * VN_QR];
     if (u == nu) {  /* the rows left over, one by one (a glu pair: two) */
       int64_t n0 = ng * VN_QR, nt = a->N - n0;
       const uint8_t *w = (const uint8_t *)a->W + ng * gb;
@@ -679,8 +736,19 @@ static void rmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
         }
       continue;
     }
-    int64_t g0 = u * VN_QR_NG, gn = ng - g0 < VN_QR_NG ? ng - g0 : VN_QR_NG, ldo = gn * VN_QR;
+    int64_t g0 = u * per, gn = ng - g0 < per ? ng - g0 : per, ldo = gn * VN_QR;
     const uint8_t *w = (const uint8_t *)a->W + g0 * gb;
+    if (a->T == 1) {  /* decode: the widest tile, then what is left a group or two at a time */
+      for (int64_t g = 0; g < gn;) {
+        int64_t k = gn - g >= VN_QR_NGD_LIT ? VN_QR_NGD_LIT : gn - g >= VN_QR_NG_LIT ? VN_QR_NG_LIT : 1;
+        RTileFn f = k == VN_QR_NGD_LIT ? (q8 ? vn_r1xd_q8_0 : vn_r1xd_q4_0)
+                  : k == VN_QR_NG_LIT ? (q8 ? vn_r1xg_q8_0 : vn_r1xg_q4_0) : (q8 ? vn_r1x1_q8_0 : vn_r1x1_q4_0);
+        f(xq, xs, kb, w + g * gb, gb, o + g * VN_QR, ldo);
+        g += k;
+      }
+      store_rows(a, 0, 1, g0 * VN_QR, ldo, o, ldo);
+      continue;
+    }
     for (int t = 0; t < a->T;) {
       int mr = a->T - t >= 4 ? 4 : 1;
       RTileFn f = q8 ? (mr == 4 ? (gn == VN_QR_NG ? vn_r4xg_q8_0 : vn_r4x1_q8_0) : (gn == VN_QR_NG ? vn_r1xg_q8_0 : vn_r1x1_q8_0))
@@ -711,7 +779,7 @@ void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *
   }
 #ifdef VN_QR
   if (rp && (dt == VN_DT_Q8_0 || dt == VN_DT_Q4_0)) {
-    int64_t ng = N / VN_QR, nu = (ng + VN_QR_NG - 1) / VN_QR_NG + (N % VN_QR != 0);
+    int64_t ng = N / VN_QR, per = T == 1 ? VN_QR_NGD_LIT : VN_QR_NG_LIT, nu = (ng + per - 1) / per + (N % VN_QR != 0);
     if ((int64_t)T * K * N < 65536) rmatmul_task(&a, 0, nu, 0);
     else vn_parallel(rt, nu, rmatmul_task, &a);
     return;

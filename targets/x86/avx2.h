@@ -59,9 +59,10 @@ static inline float vn_qf_sum(vn_qf acc) { return vn_vf_sum(acc); }
  * multiplied by four bytes of x broadcast to every lane (vpmaddubsw, then
  * vpmaddwd). Nibbles (0..15) times x cannot saturate 16 bits; q8_0 weights
  * stay signed and take x's sign (|x| unsigned), as vn_qi_dot. Tiles of 4
- * rows of x by 1 group. */
+ * rows of x by 1 group; decode (one row of x) by 2 groups. */
 #define VN_QR 8
 #define VN_QR_NG 1
+#define VN_QR_NGD 2
 typedef __m256i vn_ri;
 typedef __m256 vn_rf;
 static inline vn_ri vn_ri_zero(void) { return _mm256_setzero_si256(); }
@@ -114,3 +115,33 @@ static inline vn_rf vn_rf_mul(vn_rf a, vn_rf b) { return _mm256_mul_ps(a, b); }
 static inline vn_rf vn_rf_muls(vn_rf a, float s) { return _mm256_mul_ps(a, _mm256_set1_ps(s)); }
 static inline vn_rf vn_rf_fmav(vn_rf acc, vn_rf a, vn_rf b) { return _mm256_fmadd_ps(a, b, acc); }
 static inline vn_rf vn_rf_fmas(vn_rf acc, vn_rf a, float s) { return _mm256_fmadd_ps(a, _mm256_set1_ps(s), acc); }
+/* quantizing activations to q8_0 (runtime/kernels.c quantize_row_q8x):
+ * MAXPS gives its second operand when either is NaN, so |x| goes first
+ * (NaN never chosen) and the rounded value first against -127 (NaN to
+ * -127), as the scalar code's comparisons */
+#define VN_HAVE_Q8_BLOCK 1
+static inline float vn_q8_amax32(const float *x) {
+  __m256 m = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)), z = _mm256_setzero_ps();
+  for (int i = 0; i < 32; i += 8) z = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + i), m), z);
+  __m128 h = _mm_max_ps(_mm256_castps256_ps128(z), _mm256_extractf128_ps(z, 1));
+  h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+  return _mm_cvtss_f32(_mm_max_ss(h, _mm_movehdup_ps(h)));
+}
+static inline __m256i vn_q8_round8(__m256 p) {
+  __m256 h = _mm256_or_ps(_mm256_and_ps(p, _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MIN))), _mm256_set1_ps(0.49999997f));
+  __m256 r = _mm256_round_ps(_mm256_add_ps(p, h), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps(-127.0f)), _mm256_set1_ps(127.0f));
+  return _mm256_cvttps_epi32(r);
+}
+static inline int32_t vn_q8_quant32(const float *x, float id, int8_t *q) {
+  __m256 s = _mm256_set1_ps(id);
+  __m256i a = vn_q8_round8(_mm256_mul_ps(_mm256_loadu_ps(x), s)), b = vn_q8_round8(_mm256_mul_ps(_mm256_loadu_ps(x + 8), s));
+  __m256i c = vn_q8_round8(_mm256_mul_ps(_mm256_loadu_ps(x + 16), s)), d = vn_q8_round8(_mm256_mul_ps(_mm256_loadu_ps(x + 24), s));
+  /* packs work within 128-bit lanes: 32-bit order 0,4,1,5,2,6,3,7 puts the bytes back in order */
+  __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
+  _mm256_storeu_si256((__m256i *)q, _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  __m256i t = _mm256_add_epi32(_mm256_add_epi32(a, b), _mm256_add_epi32(c, d));
+  __m128i u = _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+  u = _mm_add_epi32(u, _mm_shuffle_epi32(u, 0x4e));
+  return _mm_cvtsi128_si32(_mm_add_epi32(u, _mm_shuffle_epi32(u, 0xb1)));
+}

@@ -66,9 +66,11 @@ static inline float vn_qf_sum(vn_qf acc) {
  * one VPDPBUSD multiplies them by four bytes of x broadcast to every lane.
  * q8_0 weights are stored + 128 (unsigned) so that x stays signed: the sum
  * of x times 128 is taken off once per block (VN_QR_Q8U). Tiles of 4 rows
- * of x by 2 groups (16 accumulators of 32). */
+ * of x by 2 groups (16 accumulators of 32); decode (one row of x) by 4
+ * groups, 64 weight rows streaming at once. */
 #define VN_QR 16
 #define VN_QR_NG 2
+#define VN_QR_NGD 4
 #define VN_QR_Q8U 1
 typedef __m512i vn_ri;
 typedef __m512 vn_rf;
@@ -77,6 +79,11 @@ static inline vn_ri vn_ri_ld(const uint8_t *p) { return _mm512_loadu_si512((cons
 static inline vn_ri vn_ri_bc4(const int8_t *p) { return _mm512_broadcastd_epi32(_mm_loadu_si32((const void *)p)); }
 static inline vn_ri vn_ri_lo4(vn_ri v) { return _mm512_and_si512(v, _mm512_set1_epi8(0x0f)); }
 static inline vn_ri vn_ri_hi4(vn_ri v) { return _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(0x0f)); }
+/* the high nibbles in place (VN_RI_HI16: VPDPBUSD sums 32 bits, 16 times a
+ * nibble is still one unsigned byte), and a + b / 16 for b a multiple of 16 */
+#define VN_RI_HI16 1
+static inline vn_ri vn_ri_hi4x16(vn_ri v) { return _mm512_and_si512(v, _mm512_set1_epi8((char)0xf0)); }
+static inline vn_ri vn_ri_add_sr4(vn_ri a, vn_ri b) { return _mm512_add_epi32(a, _mm512_srai_epi32(b, 4)); }
 /* acc + per lane the four products of unsigned w and signed x bytes */
 static inline vn_ri vn_ri_dot_us(vn_ri acc, vn_ri w, vn_ri x) { return _mm512_dpbusd_epi32(acc, w, x); }
 static inline vn_ri vn_ri_sub1(vn_ri a, int32_t v) { return _mm512_sub_epi32(a, _mm512_set1_epi32(v)); }
@@ -114,3 +121,26 @@ static inline vn_rf vn_rf_mul(vn_rf a, vn_rf b) { return _mm512_mul_ps(a, b); }
 static inline vn_rf vn_rf_muls(vn_rf a, float s) { return _mm512_mul_ps(a, _mm512_set1_ps(s)); }
 static inline vn_rf vn_rf_fmav(vn_rf acc, vn_rf a, vn_rf b) { return _mm512_fmadd_ps(a, b, acc); }
 static inline vn_rf vn_rf_fmas(vn_rf acc, vn_rf a, float s) { return _mm512_fmadd_ps(a, _mm512_set1_ps(s), acc); }
+/* quantizing activations to q8_0 (runtime/kernels.c quantize_row_q8x):
+ * MAXPS gives its second operand when either is NaN, so |x| goes first
+ * (NaN never chosen) and the rounded value first against -127 (NaN to
+ * -127), as the scalar code's comparisons */
+#define VN_HAVE_Q8_BLOCK 1
+static inline float vn_q8_amax32(const float *x) {
+  __m512 a = _mm512_abs_ps(_mm512_loadu_ps(x)), b = _mm512_abs_ps(_mm512_loadu_ps(x + 16));
+  return _mm512_reduce_max_ps(_mm512_max_ps(b, _mm512_max_ps(a, _mm512_setzero_ps())));
+}
+static inline __m512i vn_q8_round16(__m512 p) {
+  __m512 h = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_castps_si512(p), _mm512_set1_epi32(INT32_MIN),
+                                                           _mm512_castps_si512(_mm512_set1_ps(0.49999997f)), 0xea));
+  __m512 r = _mm512_roundscale_ps(_mm512_add_ps(p, h), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  r = _mm512_min_ps(_mm512_max_ps(r, _mm512_set1_ps(-127.0f)), _mm512_set1_ps(127.0f));
+  return _mm512_cvttps_epi32(r);
+}
+static inline int32_t vn_q8_quant32(const float *x, float id, int8_t *q) {
+  __m512 s = _mm512_set1_ps(id);
+  __m512i a = vn_q8_round16(_mm512_mul_ps(_mm512_loadu_ps(x), s)), b = vn_q8_round16(_mm512_mul_ps(_mm512_loadu_ps(x + 16), s));
+  _mm_storeu_si128((__m128i *)q, _mm512_cvtepi32_epi8(a));
+  _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtepi32_epi8(b));
+  return _mm512_reduce_add_epi32(_mm512_add_epi32(a, b));
+}
