@@ -69,6 +69,8 @@ int vn_imgcfg_load(const char *path, VnImageProc *p, char *why, size_t wn) {
   json_t *o = json_load_file(path, 0, &je);
   if (!o) {
     snprintf(why, wn, "%s:%d: not valid JSON (%s)", path, je.line, je.text);
+    for (char *c = why; *c; c++)  /* jansson quotes the input: one line, as vn_errorf makes it */
+      if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
     return -1;
   }
   if (!json_is_object(o)) { json_decref(o); snprintf(why, wn, "%s: not a JSON object", path); return -1; }
