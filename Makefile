@@ -116,7 +116,7 @@ clean:
 #                   run with random flags (tests/cli/stress.py)
 FUZZ_S       ?= 20
 FUZZ_CC      ?= clang
-FUZZ_TARGETS ?= safetensors index config tokenizer gguf weights cli chat server
+FUZZ_TARGETS ?= safetensors index config tokenizer gguf weights cli chat server image wav imgcfg
 FUZZ_READERS := safetensors index config tokenizer gguf chat
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out codegen/venusc.c,$(VENUSC_SRC))) build/fuzz/obj/embedded.o
@@ -135,6 +135,19 @@ build/fuzz/libvenus.a: $(FUZZ_LIB_OBJ)
 
 $(FUZZ_READERS:%=build/fuzz/fuzz_%): build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) build/fuzz/libvenus.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(VN_CFLAGS) -Itests/fuzz -o $@ $< build/fuzz/libvenus.a $(PKG_LIBS) -lm -ldl
+
+# The readers of --image and --audio, and venusc's preprocessor_config.json
+# reader, link their own sources (image.c as a host model binary builds it,
+# PNG and JPEG in)
+build/fuzz/fuzz_image: tests/fuzz/fuzz_image.c runtime/image.c runtime/image.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(VN_CFLAGS) -DVN_IMAGE_PNG -DVN_IMAGE_JPEG -o $@ tests/fuzz/fuzz_image.c runtime/image.c -lpng -ljpeg -lm
+build/fuzz/fuzz_wav: tests/fuzz/fuzz_wav.c runtime/mel.c runtime/mel.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(VN_CFLAGS) -DVN_MEL_SAMPLES=1600 -DVN_MEL_FRAMES=10 -o $@ tests/fuzz/fuzz_wav.c runtime/mel.c -lm
+build/fuzz/fuzz_imgcfg: tests/fuzz/fuzz_imgcfg.c frontend/imgcfg.c runtime/image.c $(FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(VN_CFLAGS) -Itests/fuzz -o $@ tests/fuzz/fuzz_imgcfg.c frontend/imgcfg.c runtime/image.c $(PKG_LIBS) -lm
 
 # The weight-file and command-line targets link the C venusc generates for a
 # small model (the runtime as a model binary compiles it, with the target's

@@ -803,7 +803,11 @@ static int stage_image(Compile *c) {
   char *p = vn_arena_printf(&c->ctx.scratch, "%s/preprocessor_config.json", c->md.dir);
   if (access(p, F_OK)) return 0;
   char why[700];
-  if (vn_imgcfg_load(p, &c->img, why, sizeof why)) {
+  int rc = vn_imgcfg_load(p, &c->img, why, sizeof why);
+  char *name = (char *)c->img.name;  /* malloc'ed: the arena keeps it for the compile */
+  c->img.name = vn_arena_strdup(&c->ctx.arena, name ? name : "");
+  free(name);
+  if (rc) {
     fprintf(stderr, "venusc: warning: %s; the binary refuses --image\n", why);
     c->img.kind = VN_IMGPROC_UNKNOWN;
     c->img.problem = vn_arena_strdup(&c->ctx.arena, why);

@@ -607,7 +607,8 @@ int vn_image_preprocess(const VnImageProc *p, const VnImage *img, const char *na
   if (p->kind == VN_IMGPROC_CLIP && p->do_resize) {
     if (p->shortest_edge > 0) {  /* get_resize_output_image_size, default_to_square False */
       int s = p->shortest_edge, shrt = cur->w <= cur->h ? cur->w : cur->h, lng = cur->w <= cur->h ? cur->h : cur->w;
-      int nl = (int)((double)s * lng / shrt);
+      double nld = (double)s * lng / shrt;
+      int nl = nld < (double)(1 << 30) ? (int)nld : 1 << 30;  /* past any size: refused below */
       if (cur->w <= cur->h) { rw = s; rh = nl; } else { rh = s; rw = nl; }
     } else { rh = p->size_h; rw = p->size_w; }
   } else if (p->kind == VN_IMGPROC_QWEN2VL) {

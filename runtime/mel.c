@@ -31,74 +31,98 @@
 static uint32_t le32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static unsigned le16(const unsigned char *p) { return (unsigned)p[0] | (unsigned)p[1] << 8; }
 
-float *vn_wav_read(const char *path, long *n, char *err, size_t cap) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { snprintf(err, cap, "%s: cannot open the audio file", path); return NULL; }
-  unsigned char h[12];
-  if (fread(h, 1, 12, f) != 12 || memcmp(h, "RIFF", 4) || memcmp(h + 8, "WAVE", 4)) {
-    fclose(f);
+/* the largest WAV file read: over 2 hours at 16 kHz (the features take 30 s) */
+#define VN_WAV_MAX_FILE (256L << 20)
+
+float *vn_wav_parse(const char *path, const unsigned char *d, size_t len, long *n, char *err, size_t cap) {
+  if (len < 12 || memcmp(d, "RIFF", 4) || memcmp(d + 8, "WAVE", 4)) {
     snprintf(err, cap, "%s: not a WAV file (no RIFF/WAVE header)", path);
     return NULL;
   }
   int have_fmt = 0;
   unsigned fmt = 0, ch = 0, bits = 0;
   uint32_t rate = 0;
+  size_t at = 12;
   for (;;) {
-    unsigned char c[8];
-    if (fread(c, 1, 8, f) != 8) {
-      fclose(f);
+    if (len - at < 8) {
       snprintf(err, cap, "%s: WAV file without a %s chunk", path, have_fmt ? "data" : "fmt");
       return NULL;
     }
-    uint32_t len = le32(c + 4);
+    const unsigned char *c = d + at;
+    uint32_t clen = le32(c + 4);
+    at += 8;
+    size_t left = len - at, pad = clen & 1;
     if (!memcmp(c, "fmt ", 4)) {
       unsigned char b[40] = {0};
-      size_t k = len < sizeof b ? len : sizeof b;
-      if (len < 16 || fread(b, 1, k, f) != k || (len > k && fseek(f, (long)(len - k + (len & 1)), SEEK_CUR)) ||
-          (len <= k && (len & 1) && fseek(f, 1, SEEK_CUR))) {
-        fclose(f);
+      size_t k = clen < sizeof b ? clen : sizeof b;
+      if (clen < 16 || left < k || left - k < (size_t)clen - k + pad) {
         snprintf(err, cap, "%s: malformed WAV fmt chunk", path);
         return NULL;
       }
+      memcpy(b, d + at, k);
+      at += (size_t)clen + pad;
       fmt = le16(b);
       ch = le16(b + 2);
       rate = le32(b + 4);
       bits = le16(b + 14);
-      if (fmt == 0xFFFE && len >= 40) fmt = le16(b + 24);  /* WAVE_FORMAT_EXTENSIBLE: the sub-format's tag */
+      if (fmt == 0xFFFE && clen >= 40) fmt = le16(b + 24);  /* WAVE_FORMAT_EXTENSIBLE: the sub-format's tag */
       have_fmt = 1;
       continue;
     }
     if (memcmp(c, "data", 4)) {  /* LIST and the like: skipped */
-      if (fseek(f, (long)len + (long)(len & 1), SEEK_CUR)) {
-        fclose(f);
+      if (left < (size_t)clen + pad) {
         snprintf(err, cap, "%s: truncated WAV file", path);
         return NULL;
       }
+      at += (size_t)clen + pad;
       continue;
     }
-    if (!have_fmt) { fclose(f); snprintf(err, cap, "%s: WAV data before its fmt chunk", path); return NULL; }
+    if (!have_fmt) { snprintf(err, cap, "%s: WAV data before its fmt chunk", path); return NULL; }
     if (fmt != 1 || ch != 1 || rate != VN_MEL_RATE || bits != 16) {
-      fclose(f);
       snprintf(err, cap, "%s: WAV of format %u, %u channel%s, %lu Hz, %u bits; this takes 16 kHz mono 16-bit PCM", path, fmt, ch,
                ch == 1 ? "" : "s", (unsigned long)rate, bits);
       return NULL;
     }
-    long ns = (long)(len / 2);
-    unsigned char *raw = malloc((size_t)ns * 2 + 1);
-    float *x = malloc(((size_t)ns + 1) * sizeof *x);
-    size_t got = raw && x ? fread(raw, 1, (size_t)ns * 2, f) : 0;
-    fclose(f);
-    if (!raw || !x) { free(raw); free(x); snprintf(err, cap, "out of memory"); return NULL; }
-    if (got != (size_t)ns * 2) {
-      free(raw); free(x);
-      snprintf(err, cap, "%s: truncated WAV file (its data chunk says %lu bytes)", path, (unsigned long)len);
+    long ns = (long)(clen / 2);
+    if (left < (size_t)ns * 2) {
+      snprintf(err, cap, "%s: truncated WAV file (its data chunk says %lu bytes)", path, (unsigned long)clen);
       return NULL;
     }
-    for (long i = 0; i < ns; i++) x[i] = (float)(int16_t)le16(raw + 2 * i) / 32768.0f;
-    free(raw);
+    float *x = malloc(((size_t)ns + 1) * sizeof *x);
+    if (!x) { snprintf(err, cap, "out of memory"); return NULL; }
+    for (long i = 0; i < ns; i++) x[i] = (float)(int16_t)le16(d + at + 2 * (size_t)i) / 32768.0f;
     *n = ns;
     return x;
   }
+}
+
+float *vn_wav_read(const char *path, long *n, char *err, size_t cap) {
+  FILE *f = fopen(path, "rb");
+  if (!f) { snprintf(err, cap, "%s: cannot open the audio file", path); return NULL; }
+  size_t sz = 0, room = 1 << 16;
+  unsigned char *d = malloc(room);
+  for (size_t k; d && (k = fread(d + sz, 1, room - sz, f)) > 0;) {
+    sz += k;
+    if (sz == room) {
+      if (room >= (size_t)VN_WAV_MAX_FILE) {
+        free(d);
+        fclose(f);
+        snprintf(err, cap, "%s: too large: over %ld bytes of audio file", path, VN_WAV_MAX_FILE);
+        return NULL;
+      }
+      unsigned char *nd = realloc(d, room * 2);
+      if (!nd) { free(d); d = NULL; break; }
+      d = nd;
+      room *= 2;
+    }
+  }
+  int rerr = d && ferror(f);
+  fclose(f);
+  if (!d) { snprintf(err, cap, "out of memory"); return NULL; }
+  if (rerr) { free(d); snprintf(err, cap, "%s: cannot read the audio file", path); return NULL; }
+  float *x = vn_wav_parse(path, d, sz, n, err, cap);
+  free(d);
+  return x;
 }
 
 /* audio_utils' Slaney mel scale */

@@ -178,7 +178,7 @@ def gguf_to_f16(b):
     return out + blob
 
 
-import subprocess, tempfile
+import shutil, subprocess, tempfile
 with tempfile.TemporaryDirectory() as tmp:
     subprocess.run(["python3", "tests/gguf/hf_to_gguf.py", "tests/fixtures/hf/llama", tmp + "/l.gguf"], check=True)
     put("gguf", "llama-f16.gguf", gguf_to_f16(open(tmp + "/l.gguf", "rb").read()))
@@ -210,3 +210,50 @@ put("chat", "constructs.jinja",
     "{{ messages | tojson }}{{ 'a,b'.split(',') | join('-') }}{{ 3.5 // 2 }}{# c #}{{- raise_exception('no') if false }}")
 put("chat", "messages.jinja", "{% for m in messages %}{{ m.role }}:{{ m.content | upper }}\n{% endfor %}"
     + "\0sys\0one\0two")
+
+# ---- image: the vlm fixtures' PNGs, and the Qwen2-VL one as P6, P3, P5, P2
+# and a JPEG (written by tests/image/pixels.c, built here)
+tmp = tempfile.mkdtemp()
+try:
+    subprocess.run("cc -O1 -std=gnu11 -D_GNU_SOURCE -DVN_IMAGE_PNG -DVN_IMAGE_JPEG -I. -Igraph -Iops -Ifrontend -Iruntime "
+                   "$(pkg-config --cflags jansson) -o %s/pixels tests/image/pixels.c runtime/image.c frontend/imgcfg.c "
+                   "$(pkg-config --libs jansson) -lpng -ljpeg -lm" % tmp, shell=True, check=True)
+    for m in ("llava", "qwen2_vl"):
+        put("image", m + ".png", open("tests/fixtures/vlm/public/%s/image.png" % m, "rb").read())
+    src = "tests/fixtures/vlm/public/qwen2_vl/image.png"
+    for k in ("P6", "P3"):
+        subprocess.run([tmp + "/pixels", "--ppm", src, "%s/i.ppm" % tmp, k], check=True)
+        put("image", "qwen2_vl.%s.ppm" % k.lower(), open(tmp + "/i.ppm", "rb").read())
+    subprocess.run([tmp + "/pixels", "--ppm", src, "%s/i.ppm" % tmp, "P6"], check=True)
+    p6 = open(tmp + "/i.ppm", "rb").read()
+    w, h = [int(v) for v in p6.split(b"\n")[1].split()]
+    px = p6[-w * h * 3:]
+    grey = bytes(px[i * 3] for i in range(w * h))
+    put("image", "qwen2_vl.p5.pgm", b"P5\n# grey\n%d %d\n255\n" % (w, h) + grey)
+    put("image", "qwen2_vl.p2.pgm", b"P2\n%d %d\n255\n" % (w, h) + b" ".join(b"%d" % v for v in grey[:w * 4]) + b"\n")
+    subprocess.run([tmp + "/pixels", "--jpeg", src, tmp + "/i.jpg", "90"], check=True)
+    put("image", "qwen2_vl.jpg", open(tmp + "/i.jpg", "rb").read())
+finally:
+    shutil.rmtree(tmp)
+
+# ---- wav: the tone fixture cut to 0.1 s (its data chunk's size fixed), and
+# with a LIST chunk before an odd-sized fmt chunk of the extensible format
+wav = open("tests/fixtures/audio/tone440.wav", "rb").read()
+pcm = wav[44:44 + 3200]
+fmt = wav[20:36]
+put("wav", "tone440_short.wav", b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt
+    + b"data" + struct.pack("<I", len(pcm)) + pcm)
+ext = struct.pack("<HHIIHH", 0xFFFE, 1, 16000, 32000, 2, 16) + struct.pack("<HHI", 22, 16, 4) + struct.pack("<H", 1) + b"\0" * 14
+body = b"WAVE" + b"LIST" + struct.pack("<I", 5) + b"INFOx\0" + b"fmt " + struct.pack("<I", len(ext)) + ext \
+    + b"data" + struct.pack("<I", 801) + pcm[:801] + b"\0"
+put("wav", "extensible_list.wav", b"RIFF" + struct.pack("<I", len(body)) + body)
+
+# ---- imgcfg: the vlm fixtures' preprocessor_config.json, and the other
+# spellings of their settings
+for m in ("llava", "qwen2_vl"):
+    put("imgcfg", m + ".json", open("tests/fixtures/vlm/public/%s/preprocessor_config.json" % m).read())
+put("imgcfg", "clip_hw.json", json.dumps({"feature_extractor_type": "CLIPFeatureExtractor", "size": {"height": 20, "width": 12},
+                                          "crop_size": 16, "image_mean": 0.5, "image_std": [0.5, 0.25, 1.0], "resample": 2,
+                                          "do_center_crop": False}))
+put("imgcfg", "qwen_pixels.json", json.dumps({"image_processor_type": "Qwen2VLImageProcessor", "min_pixels": 256, "max_pixels": 1024.0,
+                                              "patch_size": 2, "merge_size": 4, "temporal_patch_size": 1, "do_rescale": False}))

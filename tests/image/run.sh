@@ -129,6 +129,22 @@ expect missing no-such-file.png "cannot open the image"
 echo '{"image_processor_type": "CLIPImageProcessor", "crop_size": "big"}' >"$w/badcfg.json"
 if $P "$w/badcfg.json" "$img" "$w/out.f32" 2>"$w/err" >/dev/null; then bad "bad crop_size taken"
 else ok "bad settings: $(sed "s|$w/||" "$w/err")"; fi
+# settings past what the binary's C can carry: an integer that would wrap
+# into a small one, a mean past float32, a zero rescale factor
+for c in '"size": {"shortest_edge": 4294967328}' '"crop_size": 4294967328' '"image_mean": [1e300, 0.5, 0.5]' \
+         '"image_std": 1e39' '"rescale_factor": 0' '"crop_size": {"height": 1e300, "width": 32}'; do
+  echo "{\"image_processor_type\": \"CLIPImageProcessor\", $c}" >"$w/badcfg.json"
+  if $P "$w/badcfg.json" "$img" "$w/out.f32" 2>"$w/err" >/dev/null; then bad "settings $c taken"
+  elif [ "$(wc -l <"$w/err")" -ne 1 ] || ! grep -q "badcfg.json: the CLIPImageProcessor settings are not valid" "$w/err"; then
+    bad "settings $c: $(cat "$w/err")"
+  else ok "settings $c: refused"; fi
+done
+# a shortest edge whose long edge passes int (aspect 1:64): refused, no overflow
+printf 'P6\n1 64\n255\n' >"$w/thin.ppm"; head -c 192 /dev/zero >>"$w/thin.ppm"
+echo '{"image_processor_type": "CLIPImageProcessor", "size": {"shortest_edge": 2000000000}}' >"$w/bigcfg.json"
+if $P "$w/bigcfg.json" "$w/thin.ppm" "$w/out.f32" 2>"$w/err" >/dev/null; then bad "a 2e9 x 1.28e11 resize taken"
+elif grep -q "the processor would make a" "$w/err" && [ "$(wc -l <"$w/err")" -eq 1 ]; then ok "shortest_edge 2e9 on a 1x64 image: $(sed "s|$w/||" "$w/err")"
+else bad "shortest_edge 2e9: $(cat "$w/err")"; fi
 
 # model binaries: the llama fixture with an image processor (no vision
 # tower); a vision-language fixture with its processor, without one, and with

@@ -92,6 +92,10 @@ def cases(target, path, data, d):
     if target == "server":  # "METHOD URL", newline, the body (fuzz_server.c), as an HTTP request
         b = model_binary("tiny-kjv-server", os.path.join(root, "examples", "tiny-kjv"), "--server")
         return [([sys.executable, os.path.join(here, "serve.py"), b, path], None, (0,))]
+    if target == "imgcfg":  # preprocessor_config.json (fuzz_imgcfg.c), beside hf/llama: venusc compile reads it
+        links = {f: os.path.join(llama, f) for f in ("config.json", "model.safetensors")}
+        m = linked_dir(d, links, {"preprocessor_config.json": data})
+        return [([venusc, "compile", m, "--emit-c", os.path.join(d, "c")], None, (0, 1))]
     sys.exit("regress: %s: no fuzz target of that name" % target)
 
 
@@ -116,6 +120,8 @@ for target in sorted(os.listdir(here)):
                 why = "exit %s" % rc
             elif rc != 0 and len(lines) != 1:
                 why = "%d stderr lines, want 1" % len(lines)
+            elif target == "imgcfg" and any(not l.startswith("venusc: ") for l in lines):
+                why = "a message of more than one line (its warning is one line)"
             elif cwd and set(os.listdir(cwd)) - before - {"out.f32"}:
                 why = "left files: %s" % sorted(set(os.listdir(cwd)) - before)
             if why:
