@@ -18,9 +18,18 @@ int main(int argc, char **argv) {
   size_t cnt = (size_t)mels * VN_MEL_FRAMES;
   float *got = malloc(cnt * sizeof *got), *want = malloc(cnt * sizeof *want);
   FILE *f = fopen(argv[2], "rb");
-  if (!got || !want || !f || fread(want, 4, cnt, f) != cnt) { fprintf(stderr, "mel_check: %s: cannot read %zu floats\n", argv[2], cnt); return 2; }
+  if (!got || !want || !f || fread(want, 4, cnt, f) != cnt) {
+    fprintf(stderr, "mel_check: %s: cannot read %zu floats\n", argv[2], cnt);
+    if (f) fclose(f);
+    free(pcm); free(got); free(want);
+    return 2;
+  }
   fclose(f);
-  if (vn_mel_features(pcm, n, mels, got)) { fprintf(stderr, "mel_check: out of memory\n"); return 2; }
+  if (vn_mel_features(pcm, n, mels, got)) {
+    fprintf(stderr, "mel_check: out of memory\n");
+    free(pcm); free(got); free(want);
+    return 2;
+  }
   double worst = 0;
   size_t at = 0;
   for (size_t i = 0; i < cnt; i++) {
@@ -29,5 +38,8 @@ int main(int argc, char **argv) {
   }
   printf("max |error| %.3g at bin %zu frame %zu (got %.7g, want %.7g), bound %.3g\n", worst, at / VN_MEL_FRAMES,
          at % VN_MEL_FRAMES, got[at], want[at], tol);
+  free(pcm);
+  free(got);
+  free(want);
   return worst <= tol ? 0 : 1;
 }
