@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
       int np = 0;
       if (!why) why = gen_prompt(g, req, &np);
       if (why) one_line(why, "generate");
-      else if (np <= 0 || np >= rt.ctx) { fprintf(stderr, "fuzz: a prompt of %d tokens passed\n", np); abort(); }
+      else if (np <= 0 || np > rt.ctx) { fprintf(stderr, "fuzz: a prompt of %d tokens passed\n", np); abort(); }
       gen_free(g);
     }
   } else if (ep == EP_EMB) {
