@@ -4,7 +4,7 @@
 usage: check.py VENUSC CASE_DIR WORKDIR [--target T] [--dtype D] [--runner "qemu-... -cpu max"]
                 [--model PATH]   (compile PATH, e.g. a GGUF file of the case, instead of CASE_DIR)
 
-The rule (tests/fixtures/README.md): with S = max(1, largest |reference logit|),
+The rule (tests/fixtures/README.md, tests/parity/rule.py): with S = max(1, largest |reference logit|),
   - logits at every prompt position within 1e-3 * S of the reference;
   - greedy ids equal to the reference up to the first step whose top-1/top-2
     margin is below 1e-3 * S (a near tie: both continuations are legitimate).
@@ -12,83 +12,39 @@ It runs the model binary only through its documented interface:
   OUT --ids a,b,c --logits FILE   and   OUT --ids a,b,c -n G --temp 0 --print-ids
 Prints "PASS name: ..." or "FAIL name: reason"; exit status 0 on PASS.
 """
-import json, math, os, shlex, struct, subprocess, sys
+import os, sys
 
-TOL = 1e-3
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rule import Case, compare, greedy, scale_of, floats  # noqa: E402
 
 
 def main(argv):
-    venusc, case, work = os.path.abspath(argv[0]), argv[1].rstrip("/"), argv[2]
-    opts = dict(zip(argv[3::2], argv[4::2]))
-    runner = shlex.split(opts.get("--runner", ""))
-    tag = "_".join(x for x in (opts.get("--target"), opts.get("--dtype")) if x)
-    name = os.path.basename(os.path.dirname(case)) + "/" + os.path.basename(case) + ("@" + tag if tag else "")
-    os.makedirs(work, exist_ok=True)
-    out = os.path.join(work, name.replace("/", "_").replace("@", "_"))
-    ref = json.load(open(os.path.join(case, "reference.json")))
-
-    def run(cmd, what, timeout=600):
-        try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None, "%s timed out" % what
-        if p.returncode != 0:
-            tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["(no output)"]
-            return None, "%s exit %d: %s" % (what, p.returncode, tail[0][:300])
-        return p.stdout, None
-
-    if "--model" in opts:
-        name += "@" + os.path.basename(opts["--model"])
-        out += "_" + os.path.basename(opts["--model"]).replace(".", "_")
-    cmd = [venusc, "compile", opts.get("--model", case), "-o", out]
-    for k in ("--target", "--dtype"):
-        if k in opts:
-            cmd += [k, opts[k]]
-    _, err = run(cmd, "compile")
+    c = Case(argv)
+    if "--model" in c.opts:
+        c.name += "@" + os.path.basename(c.opts["--model"])
+        c.out += "_" + os.path.basename(c.opts["--model"]).replace(".", "_")
+    err = c.compile(c.opts.get("--model"))
     if err:
-        return fail(name, err)
-    ids = ",".join(str(i) for i in ref["input_ids"])
-    lf = out + ".logits"
-    _, err = run(runner + [out, "--ids", ids, "--logits", lf], "logits run")
+        return c.fail(err)
+    ids = ",".join(str(i) for i in c.ref["input_ids"])
+    lf = c.out + ".logits"
+    _, err = c.binary("--ids", ids, "--logits", lf, what="logits run")
     if err:
-        return fail(name, err)
-    data = open(lf, "rb").read()
-    exp = open(os.path.join(case, "logits.f32"), "rb").read()
-    if len(data) != len(exp):
-        return fail(name, "logits file has %d bytes, expected %d" % (len(data), len(exp)))
-    n = len(exp) // 4
-    got = struct.unpack("<%df" % n, data)
-    want = struct.unpack("<%df" % n, exp)
-    scale = max(1.0, max(abs(x) for x in want))
-    worst = 0.0
-    for g, w in zip(got, want):
-        if not math.isfinite(g):
-            return fail(name, "non-finite logit")
-        worst = max(worst, abs(g - w))
-    if worst > TOL * scale:
-        return fail(name, "max logit error %.3g > %.3g (1e-3 x %.3g)" % (worst, TOL * scale, scale))
-    msg = "max logit error %.2g (bound %.2g)" % (worst, TOL * scale)
-    if not ref.get("encoder_only") and ref.get("greedy_tokens"):
-        want_ids = ref["greedy_tokens"]
-        so, err = run(runner + [out, "--ids", ids, "-n", str(len(want_ids)), "--temp", "0", "--print-ids"], "greedy run")
+        return c.fail(err)
+    worst, bound, why = compare(lf, c.path("logits.f32"))
+    if why:
+        return c.fail(why)
+    msg = "max logit error %.2g (bound %.2g)" % (worst, bound)
+    if not c.ref.get("encoder_only") and c.ref.get("greedy_tokens"):
+        n = len(c.ref["greedy_tokens"])
+        so, err = c.binary("--ids", ids, "-n", str(n), "--temp", "0", "--print-ids", what="greedy run")
         if err:
-            return fail(name, err)
-        toks = [int(t) for t in so.replace(",", " ").split()]
-        must = 0
-        for m in ref["greedy_margins"]:
-            if m < TOL * scale:
-                break
-            must += 1
-        if toks[:must] != want_ids[:must]:
-            return fail(name, "greedy ids %s, expected %s" % (toks[:must], want_ids[:must]))
-        msg += ", greedy %d/%d must match" % (must, len(want_ids))
-    print("PASS %s: %s" % (name, msg))
-    return 0
-
-
-def fail(name, why):
-    print("FAIL %s: %s" % (name, why))
-    return 1
+            return c.fail(err)
+        must, why = greedy(so, c.ref, scale_of(floats(c.path("logits.f32"))))
+        if why:
+            return c.fail(why)
+        msg += ", greedy %d/%d must match" % (must, n)
+    return c.passed(msg)
 
 
 if __name__ == "__main__":

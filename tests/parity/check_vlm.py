@@ -15,106 +15,44 @@ reference.json's image_grid_thw where the model has one):
 S = max(1, the largest |reference logit|). One compile, four runs of the
 binary. Prints "PASS name: ..." or "FAIL name: reason"; exit status 0 on PASS.
 """
-import json, math, os, shlex, struct, subprocess, sys
+import os, sys
 
-TOL = 1e-3
-
-
-def run(cmd, what, timeout=600):
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None, "%s timed out" % what
-    if p.returncode != 0:
-        tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["(no output)"]
-        return None, "%s exit %d: %s" % (what, p.returncode, tail[0][:300])
-    return p.stdout, None
-
-
-def floats(path):
-    data = open(path, "rb").read()
-    return struct.unpack("<%df" % (len(data) // 4), data)
-
-
-def compare(got_path, want_path):
-    """(max error, bound, None) or (.., .., reason)"""
-    got, want = floats(got_path), floats(want_path)
-    if len(got) != len(want):
-        return 0, 0, "logits file has %d floats, expected %d" % (len(got), len(want))
-    scale = max(1.0, max(abs(x) for x in want))
-    worst = 0.0
-    for g, w in zip(got, want):
-        if not math.isfinite(g):
-            return 0, 0, "non-finite logit"
-        worst = max(worst, abs(g - w))
-    if worst > TOL * scale:
-        return worst, TOL * scale, "max logit error %.3g > %.3g (1e-3 x %.3g)" % (worst, TOL * scale, scale)
-    return worst, TOL * scale, None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rule import Case, compare, greedy, scale_of, floats  # noqa: E402
 
 
 def main(argv):
-    venusc, case, work = os.path.abspath(argv[0]), argv[1].rstrip("/"), argv[2]
-    opts = dict(zip(argv[3::2], argv[4::2]))
-    runner = shlex.split(opts.get("--runner", ""))
-    tag = "_".join(x for x in (opts.get("--target"), opts.get("--dtype")) if x)
-    name = "vlm/" + os.path.basename(os.path.dirname(case)) + "/" + os.path.basename(case) + ("@" + tag if tag else "")
-    os.makedirs(work, exist_ok=True)
-    out = os.path.join(work, name.replace("/", "_").replace("@", "_"))
-    ref = json.load(open(os.path.join(case, "reference.json")))
-    cmd = [venusc, "compile", case, "-o", out]
-    for k in ("--target", "--dtype"):
-        if k in opts:
-            cmd += [k, opts[k]]
-    _, err = run(cmd, "compile")
+    c = Case(argv, "vlm/")
+    err = c.compile()
     if err:
-        return fail(name, err)
-    ids = ",".join(str(i) for i in ref["input_ids"])
-    grid = ["--image-grid", ",".join(str(x) for x in ref["image_grid_thw"])] if ref.get("image_grid_thw") else []
-    msgs = []
-    for pix, want, what in (("pixel_values.f32", "logits.f32", "pixel_values"),
-                            ("image_pixel_values.f32", "image_logits.f32", "image_pixel_values")):
-        lf = out + "." + what + ".logits"
-        _, err = run(runner + [out, "--ids", ids, "--pixels", os.path.join(case, pix)] + grid + ["--logits", lf],
-                     what + " logits run")
-        if err:
-            return fail(name, err)
-        worst, bound, why = compare(lf, os.path.join(case, want))
-        if why:
-            return fail(name, "%s: %s" % (what, why))
-        msgs.append("%s: max logit error %.2g (bound %.2g)" % (what, worst, bound))
+        return c.fail(err)
+    ids = ["--ids", ",".join(str(i) for i in c.ref["input_ids"])]
+    grid = ["--image-grid", ",".join(str(x) for x in c.ref["image_grid_thw"])] if c.ref.get("image_grid_thw") else []
+    runs = [(["--pixels", c.path("pixel_values.f32")] + grid, "logits.f32", "pixel_values"),
+            (["--pixels", c.path("image_pixel_values.f32")] + grid, "image_logits.f32", "image_pixel_values")]
     # the picture itself through --image (decoded and preprocessed by the binary; PNG needs a host build)
-    if os.path.exists(os.path.join(case, "image.png")) and "--target" not in opts:
-        lf = out + ".image.logits"
-        _, err = run(runner + [out, "--ids", ids, "--image", os.path.join(case, "image.png"), "--logits", lf], "--image logits run")
+    if os.path.exists(c.path("image.png")) and "--target" not in c.opts:
+        runs.append((["--image", c.path("image.png")], "image_logits.f32", "--image"))
+    msgs = []
+    for img, want, what in runs:
+        lf = c.out + "." + what.lstrip("-") + ".logits"
+        _, err = c.binary(*ids, *img, "--logits", lf, what=what + " logits run")
         if err:
-            return fail(name, err)
-        worst, bound, why = compare(lf, os.path.join(case, "image_logits.f32"))
+            return c.fail(err)
+        worst, bound, why = compare(lf, c.path(want))
         if why:
-            return fail(name, "--image: %s" % why)
-        msgs.append("--image: max logit error %.2g (bound %.2g)" % (worst, bound))
-    want_ids = ref.get("greedy_tokens") or []
-    if want_ids:
-        so, err = run(runner + [out, "--ids", ids, "--pixels", os.path.join(case, "pixel_values.f32")] + grid +
-                      ["-n", str(len(want_ids)), "--temp", "0", "--print-ids"], "greedy run")
+            return c.fail("%s: %s" % (what, why))
+        msgs.append("%s: max logit error %.2g (bound %.2g)" % (what, worst, bound))
+    if c.ref.get("greedy_tokens"):
+        n = len(c.ref["greedy_tokens"])
+        so, err = c.binary(*ids, *runs[0][0], "-n", str(n), "--temp", "0", "--print-ids", what="greedy run")
         if err:
-            return fail(name, err)
-        toks = [int(t) for t in so.replace(",", " ").split()]
-        scale = max(1.0, max(abs(x) for x in floats(os.path.join(case, "logits.f32"))))
-        must = 0
-        for m in ref["greedy_margins"]:
-            if m < TOL * scale:
-                break
-            must += 1
-        if toks[:must] != want_ids[:must]:
-            return fail(name, "greedy ids %s, expected %s" % (toks[:must], want_ids[:must]))
-        msgs.append("greedy %d/%d must match" % (must, len(want_ids)))
-    print("PASS %s: %s" % (name, "; ".join(msgs)))
-    return 0
-
-
-def fail(name, why):
-    print("FAIL %s: %s" % (name, why))
-    return 1
+            return c.fail(err)
+        must, why = greedy(so, c.ref, scale_of(floats(c.path("logits.f32"))))
+        if why:
+            return c.fail(why)
+        msgs.append("greedy %d/%d must match" % (must, n))
+    return c.passed("; ".join(msgs))
 
 
 if __name__ == "__main__":
