@@ -409,6 +409,50 @@ float vn_act_f(int act, float x) {
   }
 }
 
+/* silu(g[i]) * u[i] (u[i] = 1 without u) for n values: libm's expf one
+ * value at a time costs more than the products of a prefill's gate. In
+ * GCC's generic vectors (gcc and clang build every target) where they
+ * exist, exp as Cephes' expf (n = round(x log2 e), a degree-6 polynomial
+ * of the remainder, 2^n by the exponent bits; within 1 ulp of glibc's expf), the
+ * argument clamped where expf leaves float's range (the quotient is then
+ * 0 or g, as with expf's 0 or inf); a NaN stays NaN. */
+#if defined(__GNUC__) || defined(__clang__)
+typedef float vn_e8f __attribute__((vector_size(32)));
+typedef int32_t vn_e8i __attribute__((vector_size(32)));
+#define VN_E8(v) {v, v, v, v, v, v, v, v}
+static inline __attribute__((always_inline)) void vexp8(vn_e8f *px) {  /* by pointer: no vector in a call's ABI */
+  vn_e8f x = *px;
+  const vn_e8f hi = VN_E8(88.3762626647949f), lo = VN_E8(-87.3365447504019f), l2e = VN_E8(1.44269504088896341f);
+  const vn_e8f magic = VN_E8(12582912.0f), c1 = VN_E8(0.693359375f), c2 = VN_E8(-2.12194440e-4f), one = VN_E8(1.0f);
+  const vn_e8f p0 = VN_E8(1.9875691500e-4f), p1 = VN_E8(1.3981999507e-3f), p2 = VN_E8(8.3334519073e-3f);
+  const vn_e8f p3 = VN_E8(4.1665795894e-2f), p4 = VN_E8(1.6666665459e-1f), p5 = VN_E8(5.0000001201e-1f);
+  x = (vn_e8f)(((vn_e8i)hi & (vn_e8i)(x > hi)) | ((vn_e8i)x & ~(vn_e8i)(x > hi)));
+  x = (vn_e8f)(((vn_e8i)lo & (vn_e8i)(x < lo)) | ((vn_e8i)x & ~(vn_e8i)(x < lo)));
+  vn_e8f t = x * l2e + magic, n = t - magic;  /* round to nearest: |x log2 e| < 2^22 */
+  vn_e8f r = x - n * c1 - n * c2, r2 = r * r;
+  vn_e8f p = ((((p0 * r + p1) * r + p2) * r + p3) * r + p4) * r + p5;
+  vn_e8f e = p * r2 + r + one;
+  vn_e8i k = (vn_e8i)t - (vn_e8i)magic;  /* n as an integer (t's low mantissa bits) */
+  *px = (vn_e8f)((vn_e8i)e + (k << 23));
+}
+#endif
+static void silu_mul(float *y, const float *g, const float *u, int64_t n) {
+  int64_t i = 0;
+#if defined(__GNUC__) || defined(__clang__)
+  const vn_e8f one = VN_E8(1.0f);
+  for (; i + 8 <= n; i += 8) {
+    vn_e8f gv, uv = one;
+    memcpy(&gv, g + i, sizeof gv);
+    if (u) memcpy(&uv, u + i, sizeof uv);
+    vn_e8f v = -gv;
+    vexp8(&v);
+    v = gv / (one + v) * uv;
+    memcpy(y + i, &v, sizeof v);
+  }
+#endif
+  for (; i < n; i++) y[i] = vn_act_f(VN_A_SILU, g[i]) * (u ? u[i] : 1.0f);
+}
+
 /* ---- embed ---- */
 static int kq_is(int dt);  /* the kept GGUF formats: kquants.h */
 static void kq_dequant_row(const void *W, int dt, int64_t row, int64_t K, float *out);
@@ -633,6 +677,13 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
 #define VN_R_DOT4(r, c) i##r##c = vn_ri_dot_us(i##r##c, l##c, u##r); j##r##c = vn_ri_dot_us(j##r##c, h##c, y##r);
 #define VN_R_IZ4(r, c) vn_ri i##r##c = vn_ri_zero(), j##r##c = i##r##c;
 #define VN_R_FIN4(r, c) i##r##c = vn_ri_add_sr4(i##r##c, j##r##c);
+#elif defined(VN_RI_W16)
+/* the block's nibble products in 16-bit lanes (8 pair sums of at most
+ * 2 * 15 * 127 each: no overflow), widened to 32 bits once a block */
+#define VN_R_LD4(c) vn_ri v##c = vn_ri_ld(q##c + (b * 4 + g) * 4 * VN_QR), l##c = vn_ri_lo4(v##c), h##c = vn_ri_hi4(v##c);
+#define VN_R_DOT4(r, c) j##r##c = vn_rw_add(j##r##c, vn_rw_add(vn_rw_dot_us(l##c, u##r), vn_rw_dot_us(h##c, y##r)));
+#define VN_R_IZ4(r, c) vn_ri i##r##c = vn_ri_zero(); vn_rw j##r##c = vn_rw_zero();
+#define VN_R_FIN4(r, c) i##r##c = vn_ri_add_w(i##r##c, j##r##c);
 #else
 #define VN_R_LD4(c) vn_ri v##c = vn_ri_ld(q##c + (b * 4 + g) * 4 * VN_QR), l##c = vn_ri_lo4(v##c), h##c = vn_ri_hi4(v##c);
 #define VN_R_DOT4(r, c) i##r##c = vn_ri_dot_us(vn_ri_dot_us(i##r##c, l##c, u##r), h##c, y##r);
@@ -640,7 +691,11 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
 #define VN_R_FIN4(r, c)
 #endif
 #define VN_R_FIN8(r, c)
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(VN_RI_W16)
+/* 16 vector registers: with the block's loop unrolled GCC hoists every
+ * product and spills them (Zen 3: prefill 10% slower, decode no faster) */
+#define VN_R_UNROLL _Pragma("GCC unroll 1")
+#elif defined(__GNUC__) && !defined(__clang__)
 #define VN_R_UNROLL _Pragma("GCC unroll 8")
 #elif defined(__clang__)
 #define VN_R_UNROLL _Pragma("unroll")
@@ -681,10 +736,10 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
 #define VN_R_LD8P(c) VN_R_PF(q##c + (b * 8 + g) * 4 * VN_QR); VN_R_LD8(c)
 #define VN_R_LD4P(c) VN_R_PF(q##c + (b * 4 + g) * 4 * VN_QR); VN_R_LD4(c)
 #define VN_DEF_RTILES(S, G, LD, XB, DOT, OFFV, IZ, FIN)                                           \
-  VN_DEF_RTILE(vn_r4xg_##S, 4, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV, IZ, FIN)                      \
-  VN_DEF_RTILE(vn_r1xg_##S, 1, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV, IZ, FIN)                      \
-  VN_DEF_RTILE(vn_r1xd_##S, 1, VN_QR_NGD_LIT, G, LD##P, XB, DOT, OFFV, IZ, FIN)                  \
-  VN_DEF_RTILE(vn_r4x1_##S, 4, 1, G, LD, XB, DOT, OFFV, IZ, FIN)                                 \
+  VN_DEF_RTILE(vn_r4xg_##S, 4, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV, IZ, FIN)        \
+  VN_DEF_RTILE(vn_r1xg_##S, 1, VN_QR_NG_LIT, G, LD, XB, DOT, OFFV, IZ, FIN)         \
+  VN_DEF_RTILE(vn_r1xd_##S, 1, VN_QR_NGD_LIT, G, LD##P, XB, DOT, OFFV, IZ, FIN)     \
+  VN_DEF_RTILE(vn_r4x1_##S, 4, 1, G, LD, XB, DOT, OFFV, IZ, FIN)                   \
   VN_DEF_RTILE(vn_r1x1_##S, 1, 1, G, LD, XB, DOT, OFFV, IZ, FIN)
 VN_DEF_RTILES(q8_0, 8, VN_R_LD8, VN_R_XB8, VN_R_DOT8, VN_R_Q8_OFF, VN_R_IZ, VN_R_FIN8)
 VN_DEF_RTILES(q4_0, 4, VN_R_LD4, VN_R_XB4, VN_R_DOT4, 8, VN_R_IZ4, VN_R_FIN4)
@@ -695,12 +750,30 @@ typedef void (*RTileFn)(const VnBlockQ8x *x, const int32_t *xs, int64_t kb, cons
 /* the epilogue of rows t..t+mr-1 of x by weight rows n0..n0+cols-1 (o[r * ldo + j]) */
 static void store_rows(const MatmulArgs *a, int t, int mr, int64_t n0, int64_t cols, const float *o, int64_t ldo) {
   int plain = !a->bias && !a->act && a->scale == 0.0f;
+  if (a->glu && !a->bias && a->act == VN_A_SILU && a->scale == 0.0f && !a->res && cols % 2 == 0 && mr * cols <= 2 * 256) {
+    /* gate and up interleaved: every row's apart, the vector silu over all
+     * of them at once (a prefill tile's rows have 4 outputs each) */
+    float g[256], u[256], y[256];
+    int64_t h = cols / 2;
+    for (int r = 0; r < mr; r++)
+      for (int64_t j = 0; j < h; j++) { g[r * h + j] = o[r * ldo + 2 * j]; u[r * h + j] = o[r * ldo + 2 * j + 1]; }
+    silu_mul(y, g, u, mr * h);
+    for (int r = 0; r < mr; r++) {
+      float *orow = a->out + (int64_t)(t + r) * a->ncols + n0 / 2;
+      for (int64_t j = 0; j < h; j++) orow[j] = y[r * h + j];
+    }
+    return;
+  }
   for (int r = 0; r < mr; r++) {
     float *orow = a->out + (int64_t)(t + r) * a->ncols;
     const float *q = o + r * ldo;
     if (plain && !a->glu) {  /* the common case, in a loop that vectorizes */
       const float *res = a->res ? a->res + (int64_t)(t + r) * a->ldres + n0 : NULL;
-      if (res) for (int64_t j = 0; j < cols; j++) orow[n0 + j] = q[j] + res[j];
+      if (res) {
+        int64_t j = 0;
+        for (; j + VN_VL <= cols; j += VN_VL) vn_vf_st(orow + n0 + j, vn_vf_add(vn_vf_ld(q + j), vn_vf_ld(res + j)));
+        for (; j < cols; j++) orow[n0 + j] = q[j] + res[j];
+      }
       else memcpy(orow + n0, q, (size_t)cols * sizeof *q);
     } else if (a->glu)
       for (int64_t j = 0; j < cols; j += 2) orow[(n0 + j) / 2] = epilogue(a, t + r, (n0 + j) / 2, q[j], q[j + 1]);
@@ -980,7 +1053,9 @@ void vn_k_attention(VnRt *rt, float *out, const float *q, int64_t ldq, const flo
 void vn_k_act(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int act) {
   (void)rt;
   for (int t = 0; t < T; t++)
-    for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = vn_act_f(act, x[(int64_t)t * ldx + i]);
+    if (act == VN_A_SILU) silu_mul(out + (int64_t)t * C, x + (int64_t)t * ldx, NULL, C);
+    else
+      for (int64_t i = 0; i < C; i++) out[(int64_t)t * C + i] = vn_act_f(act, x[(int64_t)t * ldx + i]);
 }
 
 void vn_k_add(VnRt *rt, float *out, const float *a, int64_t lda, const float *b, int64_t ldb, int T, int64_t C, int bcol) {
@@ -998,8 +1073,10 @@ void vn_k_mul(VnRt *rt, float *out, const float *a, int64_t lda, const float *b,
 void vn_k_glu(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, int act) {
   (void)rt;
   for (int t = 0; t < T; t++)
-    for (int64_t i = 0; i < C; i++)
-      out[(int64_t)t * C + i] = vn_act_f(act, x[(int64_t)t * ldx + i]) * x[(int64_t)t * ldx + C + i];
+    if (act == VN_A_SILU) silu_mul(out + (int64_t)t * C, x + (int64_t)t * ldx, x + (int64_t)t * ldx + C, C);
+    else
+      for (int64_t i = 0; i < C; i++)
+        out[(int64_t)t * C + i] = vn_act_f(act, x[(int64_t)t * ldx + i]) * x[(int64_t)t * ldx + C + i];
 }
 
 void vn_k_scale(VnRt *rt, float *out, const float *x, int64_t ldx, int T, int64_t C, float s) {

@@ -446,6 +446,35 @@ static float kq_xdot(int dt, const KqX *x, const uint8_t *w, int64_t K) {
 #define KQ_AI static inline __attribute__((always_inline))
 #define KQ_V(p, k) vn_ri_ld((p) + (size_t)(k) * 4 * VN_QR)
 
+/* acc += w . x (vn_ri_dot_us), i the vector's index among nv of one
+ * sub-block; where the target adds pair sums in 16 bits (VN_RI_W16), ch
+ * vectors' at a time (kq_w16: as many as cannot overflow), widened once */
+#ifdef VN_RI_W16
+typedef vn_rw kq_w16_t;
+KQ_AI void kq_dot(vn_ri *acc, kq_w16_t *h, vn_ri w, vn_ri x, int i, int ch, int nv) {
+  vn_rw p = vn_rw_dot_us(w, x);
+  *h = i % ch ? vn_rw_add(*h, p) : p;
+  if (i % ch == ch - 1 || i == nv - 1) *acc = vn_ri_add_w(*acc, *h);
+}
+#else
+typedef vn_ri kq_w16_t;
+KQ_AI void kq_dot(vn_ri *acc, kq_w16_t *h, vn_ri w, vn_ri x, int i, int ch, int nv) {
+  (void)h; (void)i; (void)ch; (void)nv;
+  *acc = vn_ri_dot_us(*acc, w, x);
+}
+#endif
+/* vectors of pair sums (each at most 2 * vmax * 127) that 16 bits hold:
+ * unsigned values below 4, 8, 16, 32, 64 */
+static inline int kq_w16(int dt) {
+  switch (dt) {
+  case VN_DT_Q2_K: return 32;
+  case VN_DT_Q3_K: return 16;
+  case VN_DT_Q4_K: return 8;
+  case VN_DT_Q5_K: return 4;
+  }
+  return 2;
+}
+
 /* the lanes of groups j (lo) and j + 32 (hi), j < 32, of part p */
 KQ_AI void kq_vals(int dt, const uint8_t *p, int j, vn_ri *lo, vn_ri *hi) {
   enum { Q = VN_QR };
@@ -515,9 +544,10 @@ KQ_AI void kq_sub(int dt, const uint8_t *p, vn_rf d, vn_rf dm, int s, vn_rf *sf,
 KQ_AI void kq_rtile(int dt, int MR, const KqX *x, int64_t ldx, int64_t nb, const uint8_t *w, float *o) {
   enum { Q = VN_QR };
   int bb = kq_block_bytes(dt), s32 = dt == VN_DT_Q4_K || dt == VN_DT_Q5_K, mins = s32 || dt == VN_DT_Q2_K;
-  int nstep = s32 ? 4 : 8, nv = 32 / nstep, half = s32 ? 4 : 8;
+  int nstep = s32 ? 4 : 8, nv = 32 / nstep, half = s32 ? 4 : 8, ch = kq_w16(dt);
   vn_rf A[4], F[4];
   vn_ri iA[4], iB[4];
+  kq_w16_t hA[4], hB[4];
 #pragma GCC unroll 4
   for (int r = 0; r < MR; r++) A[r] = vn_rf_zero();
   for (int64_t b = 0; b < nb; b++, w += (size_t)Q * (size_t)bb) {
@@ -536,8 +566,8 @@ KQ_AI void kq_rtile(int dt, int MR, const KqX *x, int64_t ldx, int64_t nb, const
         kq_vals(dt, w, j, &lo, &hi);
 #pragma GCC unroll 4
         for (int r = 0; r < MR; r++) {
-          iA[r] = vn_ri_dot_us(iA[r], lo, vn_ri_bc4(xb[r]->qs + 4 * j));
-          iB[r] = vn_ri_dot_us(iB[r], hi, vn_ri_bc4(xb[r]->qs + 128 + 4 * j));
+          kq_dot(&iA[r], &hA[r], lo, vn_ri_bc4(xb[r]->qs + 4 * j), i, ch, nv);
+          kq_dot(&iB[r], &hB[r], hi, vn_ri_bc4(xb[r]->qs + 128 + 4 * j), i, ch, nv);
         }
       }
       vn_rf sfa, mfa, sfb, mfb;
@@ -614,11 +644,12 @@ KQ_AI vn_rf kq_rf_ld(const float *p) {
   return v;
 }
 
-KQ_AI void kq_ctile(int s32, int MR, const KqX *x, int64_t ldx, int64_t nb, const uint8_t *c, float *o) {
+KQ_AI void kq_ctile(int dt, int MR, const KqX *x, int64_t ldx, int64_t nb, const uint8_t *c, float *o) {
   enum { Q = VN_QR };
-  int nstep = s32 ? 4 : 8, nv = 32 / nstep, half = s32 ? 4 : 8;
+  int s32 = dt == VN_DT_Q4_K || dt == VN_DT_Q5_K, nstep = s32 ? 4 : 8, nv = 32 / nstep, half = s32 ? 4 : 8, ch = kq_w16(dt);
   vn_rf A[4], F[4];
   vn_ri iA[4], iB[4];
+  kq_w16_t hA[4], hB[4];
 #pragma GCC unroll 4
   for (int r = 0; r < MR; r++) A[r] = vn_rf_zero();
   for (int64_t b = 0; b < nb; b++, c += KQ_CSTRIDE) {
@@ -636,8 +667,8 @@ KQ_AI void kq_ctile(int s32, int MR, const KqX *x, int64_t ldx, int64_t nb, cons
         vn_ri lo = KQ_V(c, j), hi = KQ_V(c, j + 32);
 #pragma GCC unroll 4
         for (int r = 0; r < MR; r++) {
-          iA[r] = vn_ri_dot_us(iA[r], lo, vn_ri_bc4(xb[r]->qs + 4 * j));
-          iB[r] = vn_ri_dot_us(iB[r], hi, vn_ri_bc4(xb[r]->qs + 128 + 4 * j));
+          kq_dot(&iA[r], &hA[r], lo, vn_ri_bc4(xb[r]->qs + 4 * j), i, ch, nv);
+          kq_dot(&iB[r], &hB[r], hi, vn_ri_bc4(xb[r]->qs + 128 + 4 * j), i, ch, nv);
         }
       }
       vn_rf sfa = kq_rf_ld(f + t * Q), sfb = kq_rf_ld(f + (t + half) * Q);
@@ -667,20 +698,24 @@ KQ_DEC(q4k, VN_DT_Q4_K)
 KQ_DEC(q5k, VN_DT_Q5_K)
 KQ_DEC(q6k, VN_DT_Q6_K)
 static const KqDecFn kq_decs[5] = {kq_dec_q2k, kq_dec_q3k, kq_dec_q4k, kq_dec_q5k, kq_dec_q6k};
-#define KQ_CTILE(S, S32, MR)                                                                        \
+#define KQ_CTILE(S, DT, MR)                                                                         \
   static VN_NOINLINE void kq_c##MR##_##S(const KqX *x, int64_t ldx, int64_t nb, const uint8_t *c, float *o) { \
-    kq_ctile(S32, MR, x, ldx, nb, c, o);                                                            \
+    kq_ctile(DT, MR, x, ldx, nb, c, o);                                                             \
   }
 #if KQ_MR == 4
-#define KQ_CTILES(S, S32) KQ_CTILE(S, S32, 1) KQ_CTILE(S, S32, 2) KQ_CTILE(S, S32, 3) KQ_CTILE(S, S32, 4)
+#define KQ_CTILES(S, DT) KQ_CTILE(S, DT, 1) KQ_CTILE(S, DT, 2) KQ_CTILE(S, DT, 3) KQ_CTILE(S, DT, 4)
 #define KQ_CFNS(S) {kq_c1_##S, kq_c2_##S, kq_c3_##S, kq_c4_##S}
 #else
-#define KQ_CTILES(S, S32) KQ_CTILE(S, S32, 1) KQ_CTILE(S, S32, 2)
+#define KQ_CTILES(S, DT) KQ_CTILE(S, DT, 1) KQ_CTILE(S, DT, 2)
 #define KQ_CFNS(S) {kq_c1_##S, kq_c2_##S}
 #endif
-KQ_CTILES(s16, 0)
-KQ_CTILES(s32, 1)
-static const KqCTileFn kq_ctiles[2][KQ_MR] = {KQ_CFNS(s16), KQ_CFNS(s32)};
+/* a tile per format: the decoded values are alike, their ranges (kq_w16) not */
+KQ_CTILES(q2k, VN_DT_Q2_K)
+KQ_CTILES(q3k, VN_DT_Q3_K)
+KQ_CTILES(q4k, VN_DT_Q4_K)
+KQ_CTILES(q5k, VN_DT_Q5_K)
+KQ_CTILES(q6k, VN_DT_Q6_K)
+static const KqCTileFn kq_ctiles[5][KQ_MR] = {KQ_CFNS(q2k), KQ_CFNS(q3k), KQ_CFNS(q4k), KQ_CFNS(q5k), KQ_CFNS(q6k)};
 
 /* units [u0, u1): unit u < N / VN_QR is group u, the one after the rows left over */
 static void kq_rtask(void *arg, int64_t u0, int64_t u1, int thread) {
@@ -703,11 +738,10 @@ static void kq_rtask(void *arg, int64_t u0, int64_t u1, int thread) {
     const uint8_t *w = W + (size_t)u * VN_QR * (size_t)rb;
     if (a->T > KQ_MR && nb <= KQ_CB) {  /* prefill: the group decoded once */
       _Alignas(64) uint8_t cache[KQ_CB * KQ_CSTRIDE];
-      int s32 = a->dt == VN_DT_Q4_K || a->dt == VN_DT_Q5_K;
       kq_decs[a->dt - VN_DT_Q2_K](w, nb, cache);
       for (int t = 0; t < a->T;) {
         int mr = a->T - t < KQ_MR ? a->T - t : KQ_MR;
-        kq_ctiles[s32][mr - 1](xq + t * nb, nb, nb, cache, o);
+        kq_ctiles[a->dt - VN_DT_Q2_K][mr - 1](xq + t * nb, nb, nb, cache, o);
         store_rows(a, t, mr, u * VN_QR, VN_QR, o, VN_QR);
         t += mr;
       }

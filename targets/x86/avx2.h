@@ -80,6 +80,16 @@ static inline vn_ri vn_ri_dot_ss(vn_ri acc, vn_ri w, vn_ri x) {
   __m256i d16 = _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(w, x));
   return _mm256_add_epi32(acc, _mm256_madd_epi16(d16, _mm256_set1_epi16(1)));
 }
+/* VN_RI_W16: the pair sums of vpmaddubsw added in 16 bits (vpaddw) while
+ * they cannot overflow, widened to 32 once (vpmaddwd by ones): a multiply
+ * less per vector where the values are small (nibbles: 8 vectors of pair
+ * sums, at most 8 * 2 * 15 * 127 < 2^15) */
+#define VN_RI_W16 1
+typedef __m256i vn_rw;
+static inline vn_rw vn_rw_zero(void) { return _mm256_setzero_si256(); }
+static inline vn_rw vn_rw_dot_us(vn_ri w, vn_ri x) { return _mm256_maddubs_epi16(w, x); }
+static inline vn_rw vn_rw_add(vn_rw a, vn_rw b) { return _mm256_add_epi16(a, b); }
+static inline vn_ri vn_ri_add_w(vn_ri acc, vn_rw v) { return _mm256_add_epi32(acc, _mm256_madd_epi16(v, _mm256_set1_epi16(1))); }
 static inline vn_ri vn_ri_sub1(vn_ri a, int32_t v) { return _mm256_sub_epi32(a, _mm256_set1_epi32(v)); }
 static inline vn_rf vn_rf_zero(void) { return _mm256_setzero_ps(); }
 static inline vn_rf vn_rf_ldh(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
