@@ -10,8 +10,11 @@
 # compile time and peak RSS, binary and weight sizes, and per thread count
 # prefill (a 128-token prompt, one call) and decode (64 tokens) tokens/s,
 # best of REPS (default 2) with venus and llama.cpp (llama-bench -p 128 -n 64
-# -r 3 -mmp 0) alternating; decode against the bandwidth roofline (weight
-# bytes read per token); time to first token (start, map, 16-token prompt,
+# -r 3 -mmp 0) alternating; decode as llama-bench's tg64 counts it, from an
+# empty context (one prompt token, then 64 steps), and beside it venus's
+# decode after the 128-token prompt (dec@128: attention over 128-192
+# positions); decode against the bandwidth roofline (weight bytes read per
+# token); time to first token (start, map, 16-token prompt,
 # first token) and the binary's peak RSS at --ctx 2048 beside its bound
 # (weights + KV cache at 2048 positions + 64 MiB). Results: a table per
 # shape on stdout, bench/out/results.csv, results.json and (with gnuplot,
@@ -21,7 +24,9 @@
 # SHAPES ("110m"; "110m 1b" adds the 1.1B shape), DTYPES, THREADS ("1 2"),
 # REPS, KV_DTYPE (venusc --kv-dtype; default f32), LLAMA_CPP, BENCH_MODELS (where the
 # GGUF files are kept between runs; default bench/out/models), BENCH_NO_TINY,
-# VENUS_ONLY=1 (llama.cpp's files but not its timings: another venusc).
+# VENUS_ONLY=1 (llama.cpp's files but not its timings: another venusc),
+# LLAMA_CPP_COMMIT (printed as llama.cpp's commit where its tree is not a
+# git checkout and llama-bench does not know its own).
 cd "$(dirname "$0")/.." || exit 2
 VENUSC=${VENUSC:-./venusc}
 [ -x "$VENUSC" ] || { echo "bench: build ./venusc first (make)"; exit 2; }
@@ -56,14 +61,14 @@ flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|f16c
 bw=""; for t in $THREADS; do bw="$bw $("$work/probe" bw "$t")"; done
 BW=$(best $bw)
 lcommit=""
-[ -n "$LQ" ] && lcommit=$(git -C "$LLAMA_CPP/.." rev-parse --short HEAD 2>/dev/null)
+[ -n "$LQ" ] && lcommit=${LLAMA_CPP_COMMIT:-$(git -C "$LLAMA_CPP/.." rev-parse --short HEAD 2>/dev/null)}
 printf 'cpu: %s (%s), %s cores, load %s\n' "$cpu" "$flags" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'read bandwidth (GB/s, threads %s):%s -> roofline at %s GB/s\n' "$THREADS" "$bw" "$BW"
 if [ -n "$LQ" ]; then printf 'llama.cpp: %s (commit %s), q8_0/q4_0 by llama-quantize --pure%s\n' "$LLAMA_CPP" "${lcommit:-?}" "${VENUS_ONLY:+ (VENUS_ONLY: not timed)}"
 else printf 'llama.cpp: not given (LLAMA_CPP=DIR); q8_0/q4_0 by venus --dtype\n'; fi
 
 csv=$out/results.csv
-echo "shape,dtype,threads,prefill_venus,prefill_llama,decode_venus,decode_llama,roofline,decode_fraction,sgemm_gflops,prefill_gflops,ttft_s,rss_mb,rss_bound_mb,kv_dtype,compile_s,compile_rss_mb,binary_bytes,weight_bytes" > "$csv"
+echo "shape,dtype,threads,prefill_venus,prefill_llama,decode_venus,decode_llama,decode_venus_at128,roofline,decode_fraction,sgemm_gflops,prefill_gflops,ttft_s,rss_mb,rss_bound_mb,kv_dtype,compile_s,compile_rss_mb,binary_bytes,weight_bytes" > "$csv"
 IDS128=$(awk 'BEGIN { for (i = 0; i < 128; i++) printf "%s%d", i ? "," : "", 300 + (i * 7919) % 31000 }')
 IDS16=$(echo "$IDS128" | cut -d, -f1-16)
 TMAX=$(echo $THREADS | tr ' ' '\n' | sort -n | tail -1)
@@ -84,7 +89,7 @@ for shape in $SHAPES; do
   done
   printf '\nshape %s: hidden %s, %s layers, %s heads (%s KV), FFN %s, vocab %s; %s M matrix parameters; sgemm %s GFLOP/s (%s threads)\n' \
     $shape $H $L $NH $KV $F $V $((mat / 1000000)) "$sg" "$TMAX"
-  printf '%-5s %3s | %9s %9s %6s | %8s %8s %6s | %8s %6s | %6s %7s\n' dtype thr prefill llama.cpp ratio decode llama.cpp ratio roofline frac ttft_s rss_MB
+  printf '%-5s %3s | %9s %9s %6s | %8s %8s %6s %8s | %8s %6s | %6s %7s\n' dtype thr prefill llama.cpp ratio decode llama.cpp ratio dec@128 roofline frac ttft_s rss_MB
   for d in $DTYPES; do
     case $d in
       f32) bpe=4 ;; f16) bpe=2 ;; q8_0) bpe=1.0625 ;; q4_0) bpe=0.5625 ;; q4_k_m) bpe=0.6 ;;
@@ -123,10 +128,12 @@ for shape in $SHAPES; do
     srow=$("$VENUSC" inspect "$src" --kv-dtype "$KV_DTYPE" 2>/dev/null | sed -n 's/^state: *\([0-9]*\) bytes per context position.*/\1/p')
     rbound=$(( (wbytes + ${srow:-0} * 2048) / 1048576 + 64 ))
     for t in $THREADS; do
-      pv="" dv="" pl="" dl=""
+      pv="" dv="" d8="" pl="" dl=""
       for r in $(seq "$REPS"); do
         "$bin" --ids "$IDS128" -n 65 --temp 0 --print-ids --stats -t "$t" 2> "$work/st" > /dev/null
         pv="$pv $(sed -n 's/^prefill:.* \([0-9.]*\) tokens\/s/\1/p' "$work/st")"
+        d8="$d8 $(sed -n 's/^decode:.* \([0-9.]*\) tokens\/s/\1/p' "$work/st")"
+        "$bin" --ids "${IDS128%%,*}" -n 65 --temp 0 --print-ids --stats -t "$t" 2> "$work/st" > /dev/null
         dv="$dv $(sed -n 's/^decode:.* \([0-9.]*\) tokens\/s/\1/p' "$work/st")"
         if [ -n "$LB" ]; then
           "$LB" -m "$src" -p 128 -n 64 -r 3 -mmp 0 -t "$t" -o csv > "$work/lb.csv" 2> "$work/lb.err"
@@ -144,15 +151,15 @@ EOF
 )
           pl="$pl ${1:--}" dl="$dl ${2:--}"
           # the commit llama-bench reports, when the build tree is not a git checkout
-          if [ -z "$lcommit" ] && [ "${3:-?}" != "?" ]; then lcommit=$(echo "$3" | tr _ ' '); fi
+          if [ -z "$lcommit" ] && [ "${3:-?}" != "?" ] && [ "${3#unknown}" = "${3:-?}" ]; then lcommit=$(echo "$3" | tr _ ' '); fi
         fi
       done
-      P=$(best $pv) D=$(best $dv) PL=$(best $pl) DL=$(best $dl)
+      P=$(best $pv) D=$(best $dv) D8=$(best $d8) PL=$(best $pl) DL=$(best $dl)
       frac=$(ratio "$D" "$roof")
       pg=$(case $P in -) echo - ;; *) echo "$P $flops" | awk '{ printf "%.1f", $1 * $2 / 1e9 }' ;; esac)
-      printf '%-5s %3s | %9s %9s %6s | %8s %8s %6s | %8s %6s | %6.3f %7s\n' $d $t "$P" "$PL" "$(ratio "$P" "$PL")" \
-        "$D" "$DL" "$(ratio "$D" "$DL")" "$roof" "$frac" "$ttft" "$rss"
-      echo "$shape,$d,$t,$P,$PL,$D,$DL,$roof,$frac,$sg,$pg,$ttft,$rss,$rbound,$KV_DTYPE,$cs,$crss,$bbytes,$wbytes" >> "$csv"
+      printf '%-5s %3s | %9s %9s %6s | %8s %8s %6s %8s | %8s %6s | %6.3f %7s\n' $d $t "$P" "$PL" "$(ratio "$P" "$PL")" \
+        "$D" "$DL" "$(ratio "$D" "$DL")" "$D8" "$roof" "$frac" "$ttft" "$rss"
+      echo "$shape,$d,$t,$P,$PL,$D,$DL,$D8,$roof,$frac,$sg,$pg,$ttft,$rss,$rbound,$KV_DTYPE,$cs,$crss,$bbytes,$wbytes" >> "$csv"
     done
     printf '      compile %s s, %s MB peak; binary %s B, weights %s MB; peak RSS %s MB at --ctx 2048 (bound %s MB, KV %s)\n' \
       "$cs" "$crss" "$bbytes" $((wbytes / 1048576)) "$rss" "$rbound" "$KV_DTYPE"
@@ -166,7 +173,7 @@ json.dump({"cpu": sys.argv[4], "read_bandwidth_gbs": float(sys.argv[3]), "llama_
            "results": rows}, open(sys.argv[2], "w"), indent=1)
 EOF
 if command -v gnuplot >/dev/null 2>&1; then
-  awk -F, 'NR > 1 { print $1 "-" $2 "-t" $3, ($4 == "-" ? 0 : $4), ($5 == "-" ? 0 : $5), ($6 == "-" ? 0 : $6), ($7 == "-" ? 0 : $7), $8 }' "$csv" > "$work/plot.dat"
+  awk -F, 'NR > 1 { print $1 "-" $2 "-t" $3, ($4 == "-" ? 0 : $4), ($5 == "-" ? 0 : $5), ($6 == "-" ? 0 : $6), ($7 == "-" ? 0 : $7), $9 }' "$csv" > "$work/plot.dat"
   gnuplot <<EOF 2>/dev/null && echo "chart: $out/results.png"
 set terminal png size 1400,700 noenhanced
 set output "$out/results.png"
@@ -179,7 +186,7 @@ set key outside top center horizontal
 set multiplot layout 1,2
 set title "prefill (128 tokens)"
 plot "$work/plot.dat" using 2:xtic(1) title "venus", "" using 3 title "llama.cpp"
-set title "decode"
+set title "decode (64 tokens from an empty context)"
 plot "$work/plot.dat" using 4:xtic(1) title "venus", "" using 5 title "llama.cpp", "" using 6 title "roofline"
 unset multiplot
 EOF

@@ -555,6 +555,8 @@ KQ_AI void kq_rtile(int dt, int MR, const KqX *x, int64_t ldx, int64_t nb, const
 #pragma GCC unroll 4
     for (int r = 0; r < MR; r++) { xb[r] = x + r * ldx + b; F[r] = vn_rf_zero(); }
     vn_rf d = vn_rf_ldh((const uint16_t *)w), dm = mins ? vn_rf_muls(vn_rf_ldh((const uint16_t *)(w + 2 * Q)), -1.0f) : d;
+    if (MR == 1)  /* decode: the stream a super-block ahead (and VN_PFD bytes) */
+      for (int l = 0; l < Q * bb; l += 64) VN_PF(w + (size_t)Q * (size_t)bb + l);
 #pragma GCC unroll 8
     for (int t = 0; t < nstep; t++) {
 #pragma GCC unroll 4
