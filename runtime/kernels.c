@@ -221,8 +221,10 @@ static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
 #endif
 #if defined(__GNUC__) || defined(__clang__)
 #define VN_PF(p) __builtin_prefetch((const void *)((const char *)(p) + VN_PFD), 0, 3)
+#define VN_PF0(p) __builtin_prefetch((const void *)(p), 0, 3)
 #else
 #define VN_PF(p) ((void)0)
+#define VN_PF0(p) ((void)0)
 #endif
 #define VN_F_PFW(c) VN_PF(w##c + i);
 #define VN_DEF_FTILE(NAME, MR, NR)                                                              \
@@ -451,6 +453,28 @@ static void silu_mul(float *y, const float *g, const float *u, int64_t n) {
   }
 #endif
   for (; i < n; i++) y[i] = vn_act_f(VN_A_SILU, g[i]) * (u ? u[i] : 1.0f);
+}
+
+/* s[i] = exp(s[i] - mx) for n scores; returns their sum (a softmax's
+ * denominator), in vectors as silu_mul */
+static float exp_sum(float *s, int64_t n, float mx) {
+  int64_t i = 0;
+  float sum = 0.0f;
+#if defined(__GNUC__) || defined(__clang__)
+  vn_e8f acc = VN_E8(0.0f);
+  const vn_e8f m = VN_E8(mx);
+  for (; i + 8 <= n; i += 8) {
+    vn_e8f v;
+    memcpy(&v, s + i, sizeof v);
+    v -= m;
+    vexp8(&v);
+    acc += v;
+    memcpy(s + i, &v, sizeof v);
+  }
+  for (int l = 0; l < 8; l++) sum += acc[l];
+#endif
+  for (; i < n; i++) { s[i] = expf(s[i] - mx); sum += s[i]; }
+  return sum;
 }
 
 /* ---- embed ---- */
@@ -944,13 +968,41 @@ static int rel_bucket(int rel, int bidir, int nb, int max_dist) {
   return b + (large < nb - 1 ? large : nb - 1);
 }
 
-/* y += a * x, x f16 (an f16 V cache row) */
-static inline void axpy_f16(float *y, float a, const uint16_t *x, int64_t n) {
-  vn_vf av = vn_vf_set1(a);
-  int64_t i = 0;
-  for (; i + VN_VL <= n; i += VN_VL) vn_vf_st(y + i, vn_vf_fma(vn_vf_ld(y + i), av, vn_vf_ldh(x + i)));
-  for (; i < n; i++) y[i] += a * vn_f16_to_f32(x[i]);
-}
+/* o[d] = the sum over rows j of p[j] * v[j * ld + d], d < n (a softmax's
+ * weighted sum of V rows), each row added in order with one fma as
+ * vn_axpy_f32 would, with 8 vectors of o held in registers across the
+ * rows instead of loaded and stored for each */
+#define VN_DEF_WSUM(NAME, T, LD, CVT)                                                                 \
+  static void NAME(float *o, const float *p, const T *v, int64_t ld, int64_t rows, int64_t n) {    \
+    int64_t d = 0;                                                                                 \
+    for (; d + 8 * VN_VL <= n; d += 8 * VN_VL) {                                                   \
+      vn_vf a0 = vn_vf_zero(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;      \
+      for (int64_t j = 0; j < rows; j++) {                                                         \
+        vn_vf w = vn_vf_set1(p[j]);                                                                \
+        const T *x = v + j * ld + d;                                                               \
+        a0 = vn_vf_fma(a0, w, LD(x)); a1 = vn_vf_fma(a1, w, LD(x + VN_VL));                        \
+        a2 = vn_vf_fma(a2, w, LD(x + 2 * VN_VL)); a3 = vn_vf_fma(a3, w, LD(x + 3 * VN_VL));        \
+        a4 = vn_vf_fma(a4, w, LD(x + 4 * VN_VL)); a5 = vn_vf_fma(a5, w, LD(x + 5 * VN_VL));        \
+        a6 = vn_vf_fma(a6, w, LD(x + 6 * VN_VL)); a7 = vn_vf_fma(a7, w, LD(x + 7 * VN_VL));        \
+      }                                                                                            \
+      vn_vf_st(o + d, a0); vn_vf_st(o + d + VN_VL, a1); vn_vf_st(o + d + 2 * VN_VL, a2);             \
+      vn_vf_st(o + d + 3 * VN_VL, a3); vn_vf_st(o + d + 4 * VN_VL, a4); vn_vf_st(o + d + 5 * VN_VL, a5); \
+      vn_vf_st(o + d + 6 * VN_VL, a6); vn_vf_st(o + d + 7 * VN_VL, a7);                            \
+    }                                                                                              \
+    for (; d + VN_VL <= n; d += VN_VL) {                                                           \
+      vn_vf a0 = vn_vf_zero();                                                                     \
+      for (int64_t j = 0; j < rows; j++) a0 = vn_vf_fma(a0, vn_vf_set1(p[j]), LD(v + j * ld + d)); \
+      vn_vf_st(o + d, a0);                                                                         \
+    }                                                                                              \
+    for (; d < n; d++) {                                                                           \
+      float a0 = 0.0f;                                                                             \
+      for (int64_t j = 0; j < rows; j++) a0 += p[j] * CVT(v[j * ld + d]);                          \
+      o[d] = a0;                                                                                   \
+    }                                                                                              \
+  }
+static inline float wsum_id(float x) { return x; }
+VN_DEF_WSUM(wsum_f32, float, vn_vf_ld, wsum_id)
+VN_DEF_WSUM(wsum_f16, uint16_t, vn_vf_ldh, vn_f16_to_f32)
 
 /* x rounded to bfloat16 (nearest, ties to even), as torch's .bfloat16() */
 static inline float round_bf16(float x) { return vn_half_bf16_to_f32(vn_half_f32_to_bf16(x)); }
@@ -980,8 +1032,15 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
     float mx = -INFINITY;
     const float *kf = a->kc, *vf = a->vc;
     const uint16_t *kb = a->kc, *vb = a->vc;
+    int kbytes = hd * (p->kv_f16 ? 2 : 4);
     for (int j = j0; j <= j1; j++) {
       int64_t ko = (int64_t)j * kvw + (int64_t)kh * hd;
+      /* the key 4 rows on: rows lie kvw apart, a stride the hardware
+       * prefetchers follow late (decode: the first load of each row waited) */
+      if (j + 4 <= j1) {
+        const char *kn = p->kv_f16 ? (const char *)(kb + ko + 4 * kvw) : (const char *)(kf + ko + 4 * kvw);
+        for (int l = 0; l < kbytes; l += 64) VN_PF0(kn + l);
+      }
       float s = p->kv_f16 ? vn_dot_f16(q, kb + ko, hd) : vn_dot_f32(q, kf + ko, hd);
       if (p->alibi_bf16) s += round_bf16(p->alibi[h] * (float)j);
       s *= p->scale;
@@ -993,15 +1052,12 @@ static void attn_task(void *arg, int64_t i0, int64_t i1, int thread) {
     }
     if (p->sinks && p->sinks[h] > mx) mx = p->sinks[h];
     float sum = p->sinks ? expf(p->sinks[h] - mx) : 0;
-    for (int j = j0; j <= j1; j++) { sc[j] = expf(sc[j] - mx); sum += sc[j]; }
+    sum += exp_sum(sc + j0, j1 - j0 + 1, mx);
     float inv = 1.0f / sum;
     float *o = a->out + (int64_t)t * p->heads * vd + (int64_t)h * vd;
-    for (int d = 0; d < vd; d++) o[d] = 0;
-    for (int j = j0; j <= j1; j++) {
-      int64_t vo = (int64_t)j * vvw + (int64_t)kh * vd;
-      if (p->kv_f16) axpy_f16(o, sc[j] * inv, vb + vo, vd);
-      else vn_axpy_f32(o, sc[j] * inv, vf + vo, vd);
-    }
+    for (int j = j0; j <= j1; j++) sc[j] *= inv;
+    if (p->kv_f16) wsum_f16(o, sc + j0, vb + (int64_t)j0 * vvw + (int64_t)kh * vd, vvw, j1 - j0 + 1, vd);
+    else wsum_f32(o, sc + j0, vf + (int64_t)j0 * vvw + (int64_t)kh * vd, vvw, j1 - j0 + 1, vd);
   }
 }
 
