@@ -262,7 +262,7 @@ static void pack_row(int dt, const float *x, int64_t n, int be, uint8_t *q) {
  * random weights with the very code that packs model weights. */
 void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out) { pack_row(dt, x, n, be, out); }
 
-/* qr plain rows of n values (q8_0 or q4_0 blocks, scales already in the
+/* qr plain rows of n values (f32 or f16: see below; q8_0 or q4_0 blocks, scales already in the
  * target's order) as runtime/kernels.c's VN_QR kernels stream them: the
  * qr scales of block 0, of block 1, ...; then per block its values in
  * vectors of qr lanes of 4 bytes, a lane 4 bytes of one row: q8_0 values
@@ -270,6 +270,12 @@ void vn_pack_row(int dt, const float *x, int64_t n, int be, uint8_t *out) { pack
  * (their low nibbles values 4j.., their high ones 16 + 4j..). */
 void vn_repack_rows(int dt, int qr, int q8u, int64_t n, const uint8_t *plain, uint8_t *out) {
   if (vn_kq_repacked(dt)) { vn_kq_repack(dt, qr, n, plain, out); return; }
+  if (dt == VN_F32 || dt == VN_F16) {  /* per column k the qr rows' values (VN_FR), bytes as they are */
+    size_t es = dt == VN_F32 ? 4 : 2;
+    for (int64_t k = 0; k < n; k++)
+      for (int i = 0; i < qr; i++) memcpy(out + ((size_t)k * (size_t)qr + (size_t)i) * es, plain + ((size_t)i * (size_t)n + (size_t)k) * es, es);
+    return;
+  }
   int64_t nb = n / 32, bb = dt == VN_Q8_0 ? 34 : 18, nv = dt == VN_Q8_0 ? 8 : 4;
   uint8_t *q = out + nb * 2 * qr;
   for (int64_t b = 0; b < nb; b++)
@@ -426,9 +432,12 @@ VnStatus vn_pack_weights(VnCtx *ctx, const VnGraph *g, const VnSource *src, cons
     parts[np++] = (Part){(uint64_t)n->offset, (uint64_t)vn_dtype_row_bytes(n->dtype, cols) * (uint64_t)rows, 0,
                          n->name ? n->name : "?"};
     if (cols > rowcap) { free(row); rowcap = cols; row = malloc((size_t)cols * sizeof *row); }
-    /* a matmul-only q8_0/q4_0 weight: whole groups of qr rows repacked, the rest plain */
+    /* a matmul-only weight the target streams repacked (q8_0, q4_0, K-quants;
+     * f32 and f16 where it has VN_FR): whole groups of qr rows, the rest plain */
     size_t rb = vn_dtype_row_bytes(n->dtype, cols);
-    int q8u = 0, qr = vn_op_weight_repacked(gg, i) ? vn_target_qrows(t, &q8u) : 0;
+    int q8u = 0, qr = 0;
+    if (vn_op_weight_repacked(gg, i))
+      qr = n->dtype == VN_F32 || n->dtype == VN_F16 ? vn_target_frows(t) : vn_target_qrows(t, &q8u);
     if (qr && (size_t)qr * rb * 2 > gcap) {
       free(gbuf);
       gcap = (size_t)qr * rb * 2;

@@ -435,6 +435,7 @@ static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **g
     g->wdtype = dt;
   }
   g->kv_dtype = j->kv_dtype && !strcmp(j->kv_dtype, "f16") ? VN_F16 : VN_F32;
+  g->blas = j->blas;
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];
     if (n->op == VN_OP_ATTENTION && (n->p.head_dim > VN_MAX_HEAD_DIM_C || n->p.v_head_dim > VN_MAX_HEAD_DIM_C))
@@ -446,6 +447,7 @@ static VnStatus make_graph(VnCtx *ctx, const Job *j, VnModelDir *md, VnGraph **g
     VnGraph *vg = g->vision;
     vg->weight_base = g->weight_bytes;
     vg->wdtype = g->wdtype;
+    vg->blas = g->blas;
     for (uint32_t i = 0; i < vg->n; i++) {
       const VnNode *n = &vg->nodes[i];
       if (n->op == VN_OP_ATTENTION && n->p.head_dim > VN_MAX_HEAD_DIM_C)

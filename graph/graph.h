@@ -336,6 +336,7 @@ typedef struct VnGraph {
   int64_t weight_bytes;     /* packed weights, with alignment */
   int wdtype;               /* dtype for 2-D weights, or -1: as the model file stores them */
   int kv_dtype;             /* dtype of the attention KV cache: VN_F32 (default) or VN_F16 (--kv-dtype) */
+  int blas;                 /* --blas: float32 prefill products go to OpenBLAS, float weights stay plain rows */
   int nfused[8];            /* fusion counters for inspect (VN_FUSE_*) */
   /* vision-language models: the vision tower, a graph of its own over the
    * image's rows (its step runs once per image; T = its rows), whose weights

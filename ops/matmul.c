@@ -54,7 +54,8 @@ void vn_ref_matmul(const VnRefArgs *a) {
 int vn_op_weight_repacked(const VnGraph *g, uint32_t wi) {
   const VnNode *w = &g->nodes[wi];
   int kq = w->dtype == VN_Q2_K || w->dtype == VN_Q3_K || w->dtype == VN_Q4_K || w->dtype == VN_Q5_K || w->dtype == VN_Q6_K;
-  if (w->op != VN_OP_WEIGHT || w->nd != 2 || (w->dtype != VN_Q8_0 && w->dtype != VN_Q4_0 && !kq)) return 0;
+  int fl = (w->dtype == VN_F32 || w->dtype == VN_F16) && !g->blas;
+  if (w->op != VN_OP_WEIGHT || w->nd != 2 || (w->dtype != VN_Q8_0 && w->dtype != VN_Q4_0 && !kq && !fl)) return 0;
   int used = 0;
   for (uint32_t i = 0; i < g->n; i++) {
     const VnNode *n = &g->nodes[i];

@@ -190,6 +190,7 @@ static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
 #define VN_R4(F, N, M) F(0, N, M) F(1, N, M) F(2, N, M) F(3, N, M)
 #define VN_C1(M, r) M(r, 0)
 #define VN_C2(M, r) M(r, 0) M(r, 1)
+#define VN_C3(M, r) M(r, 0) M(r, 1) M(r, 2)
 #define VN_C4(M, r) M(r, 0) M(r, 1) M(r, 2) M(r, 3)
 #define VN_ROW_(r, N, M) VN_C##N(M, r)
 #define VN_TILE(MR, NR, M) VN_R##MR(VN_ROW_, NR, M)
@@ -858,6 +859,96 @@ static void rmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
 }
 #endif
 
+#if defined(VN_FR) && !defined(VN_USE_BLAS)
+#define VN_FR_ON 1
+/* ---- float weights repacked (VN_DT_RP; codegen/pack.c vn_repack_rows) ----
+ * Whole groups of VN_FR (the vector's lanes) weight rows, per column k the
+ * group's VN_FR values as one vector; then the rows left over, plain. A
+ * tile of MR rows of x by NG groups is an outer product per k: x[r][k]
+ * broadcast times the groups' vectors, into MR x NG accumulators of VN_FR
+ * outputs each, no horizontal sums: 4 x 3 (12 accumulators, 3 weight
+ * vectors and a broadcast in 16 registers). OpenBLAS builds read float
+ * weights as plain rows (venusc packs them so). */
+#define VN_W_XP(r) const float *x##r = x + (r) * ldx;
+#define VN_W_WP(c) const VN_W_WT *w##c = (const VN_W_WT *)wv + (c) * gs;
+#define VN_W_ACC(r, c) vn_vf a##r##c = vn_vf_zero();
+#define VN_W_LD(c) vn_vf v##c = VN_W_LDV(w##c + k * VN_FR);
+#define VN_W_PFC(c) VN_PF(w##c + k * VN_FR);
+#define VN_W_ST(r, c) vn_vf_st(o + (r) * ldo + (c) * VN_FR, a##r##c);
+#define VN_W_F0(c) a0##c = vn_vf_fma(a0##c, u, v##c);
+#define VN_W_F1(c) a1##c = vn_vf_fma(a1##c, u, v##c);
+#define VN_W_F2(c) a2##c = vn_vf_fma(a2##c, u, v##c);
+#define VN_W_F3(c) a3##c = vn_vf_fma(a3##c, u, v##c);
+/* a row of x at a time: its broadcast, then its products */
+#define VN_W_ROW1(r) { vn_vf u = vn_vf_set1(x##r[k]); VN_COLS(1, VN_W_F##r) }
+#define VN_W_ROW2(r) { vn_vf u = vn_vf_set1(x##r[k]); VN_COLS(2, VN_W_F##r) }
+#define VN_W_ROW3(r) { vn_vf u = vn_vf_set1(x##r[k]); VN_COLS(3, VN_W_F##r) }
+#define VN_DEF_WTILE(NAME, MR, NG)                                                                    \
+  static VN_NOINLINE void NAME(const float *x, int64_t ldx, const void *wv, int64_t gs, int64_t K, float *o, int64_t ldo) { \
+    (void)ldx;                                                                                       \
+    VN_ROWS(MR, VN_W_XP) VN_COLS(NG, VN_W_WP) VN_TILE(MR, NG, VN_W_ACC)                              \
+    for (int64_t k = 0; k < K; k++) {                                                                \
+      if (MR == 1 && k % (64 / (VN_FR * (int)sizeof(VN_W_WT))) == 0) { VN_COLS(NG, VN_W_PFC) }       \
+      VN_COLS(NG, VN_W_LD) VN_ROWS(MR, VN_W_ROW##NG)                                                 \
+    }                                                                                                \
+    VN_TILE(MR, NG, VN_W_ST)                                                                         \
+  }
+#define VN_DEF_WTILES(S)                                                                              \
+  VN_DEF_WTILE(vn_w4x1_##S, 4, 1) VN_DEF_WTILE(vn_w4x2_##S, 4, 2) VN_DEF_WTILE(vn_w4x3_##S, 4, 3)     \
+  VN_DEF_WTILE(vn_w1x1_##S, 1, 1) VN_DEF_WTILE(vn_w1x2_##S, 1, 2) VN_DEF_WTILE(vn_w1x3_##S, 1, 3)
+#define VN_W_WT float
+#define VN_W_LDV vn_vf_ld
+VN_DEF_WTILES(f32)
+#undef VN_W_WT
+#undef VN_W_LDV
+#define VN_W_WT uint16_t
+#define VN_W_LDV vn_vf_ldh
+VN_DEF_WTILES(f16)
+#undef VN_W_WT
+#undef VN_W_LDV
+typedef void (*WTileFn)(const float *x, int64_t ldx, const void *wv, int64_t gs, int64_t K, float *o, int64_t ldo);
+static const WTileFn vn_wtiles[2][2][3] = {
+  {{vn_w1x1_f32, vn_w1x2_f32, vn_w1x3_f32}, {vn_w4x1_f32, vn_w4x2_f32, vn_w4x3_f32}},
+  {{vn_w1x1_f16, vn_w1x2_f16, vn_w1x3_f16}, {vn_w4x1_f16, vn_w4x2_f16, vn_w4x3_f16}}};
+
+/* units [u0, u1): unit u < ceil(groups / 3) is 3 groups (every row of x
+ * passes them while they stay in cache), the unit after those the rows
+ * left over */
+static void fmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
+  (void)thread;
+  const MatmulArgs *a = arg;
+  int f16 = a->dt == VN_DT_F16;
+  int64_t K = a->K, ng = a->N / VN_FR, nu = (ng + 2) / 3;
+  size_t es = f16 ? 2 : 4, gb = (size_t)K * VN_FR * es;
+  const uint8_t *W = a->W;
+  float o[4 * 3 * VN_FR];
+  for (int64_t u = u0; u < u1; u++) {
+    if (u == nu) {  /* the rows left over, one by one (a glu pair: two) */
+      int64_t n0 = ng * VN_FR, nt = a->N - n0;
+      const uint8_t *w = W + (size_t)ng * gb;
+      for (int t = 0; t < a->T; t++)
+        for (int64_t j = 0; j < nt; j += 2) {
+          int64_t k = nt - j < 2 ? nt - j : 2;
+          const float *xt = a->x + (int64_t)t * a->ldx;
+          for (int64_t i = 0; i < k; i++)
+            o[i] = f16 ? vn_dot_f16(xt, (const uint16_t *)(w + (size_t)(j + i) * (size_t)K * es), K)
+                       : vn_dot_f32(xt, (const float *)(w + (size_t)(j + i) * (size_t)K * es), K);
+          store_rows(a, t, 1, n0 + j, k, o, 0);
+        }
+      continue;
+    }
+    int64_t g0 = u * 3, gn = ng - g0 < 3 ? ng - g0 : 3, ldo = gn * VN_FR;
+    const uint8_t *w = W + (size_t)g0 * gb;
+    for (int t = 0; t < a->T;) {
+      int mr = a->T - t >= 4 ? 4 : 1;
+      vn_wtiles[f16][mr == 4][gn - 1](a->x + (int64_t)t * a->ldx, a->ldx, w, K * VN_FR, K, o, ldo);
+      store_rows(a, t, mr, g0 * VN_FR, ldo, o, ldo);
+      t += mr;
+    }
+  }
+}
+#endif
+
 #include "kquants.h"
 
 void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *W, int dt, const float *bias,
@@ -883,6 +974,14 @@ void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *
   }
 #else
   (void)rp;
+#endif
+#ifdef VN_FR_ON
+  if (rp && (dt == VN_DT_F32 || dt == VN_DT_F16)) {
+    int64_t nu = (N / VN_FR + 2) / 3 + (N % VN_FR != 0);
+    if ((int64_t)T * K * N < 65536) fmatmul_task(&a, 0, nu, 0);
+    else vn_parallel(rt, nu, fmatmul_task, &a);
+    return;
+  }
 #endif
 #ifdef VN_USE_BLAS
   /* prefill with float32 weights: one sgemm, then the epilogue in place

@@ -45,5 +45,8 @@ const char *vn_target_cpu_cflags(const VnTarget *t);
 /* Rows per group of the repacked q8_0/q4_0 matmul weights (0: plain rows),
  * and whether q8_0 values are stored + 128 (runtime/kernels.c VN_QR). */
 int vn_target_qrows(const VnTarget *t, int *q8_unsigned);
+/* Rows per group of the repacked f32/f16 matmul weights (0: plain rows):
+ * runtime/kernels.c VN_FR, one vector of lanes per column of a group. */
+int vn_target_frows(const VnTarget *t);
 
 #endif

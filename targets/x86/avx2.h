@@ -61,6 +61,9 @@ static inline float vn_qf_sum(vn_qf acc) { return vn_vf_sum(acc); }
  * stay signed and take x's sign (|x| unsigned), as vn_qi_dot. Tiles of 4
  * rows of x by 1 group; decode (one row of x) by 2 groups. */
 #define VN_QR 8
+/* f32/f16 weights repacked for the matmul (VN_FR, runtime/kernels.c):
+ * groups of 8 rows, per column the group's 8 values, one vector */
+#define VN_FR 8
 #define VN_QR_NG 1
 #define VN_QR_NGD 2
 typedef __m256i vn_ri;

@@ -780,6 +780,7 @@ typedef struct Data {
   int64_t maxcols, maxrows; /* widest operand, most weight rows (scratch sizes) */
   int be;                   /* weights packed big-endian */
   int qr, q8u;              /* the target's repacked layout (vn_target_qrows) */
+  int fr;                   /* ... of f32/f16 weights (vn_target_frows; 0 with OpenBLAS) */
 } Data;
 
 static void *xalloc(size_t n) {
@@ -813,16 +814,17 @@ static void pack_weight(const Case *c, const Data *d, uint32_t wi, const float *
     vn_pack_row(s->dtype, w + i * cols, cols, d->be, pk + (size_t)i * rb);
     unpack_row(s->dtype, pk + (size_t)i * rb, cols, d->be, rin + i * cols);
   }
-  if (!d->qr || !vn_op_weight_repacked(c->g, wi)) return;
-  uint8_t *tmp = xalloc((size_t)d->qr * rb);
-  for (int64_t i = 0; i + d->qr <= rows; i += d->qr) {
-    memcpy(tmp, pk + (size_t)i * rb, (size_t)d->qr * rb);
-    vn_repack_rows(s->dtype, d->qr, d->q8u, cols, tmp, pk + (size_t)i * rb);
+  int qr = s->dtype == VN_F32 || s->dtype == VN_F16 ? d->fr : d->qr;
+  if (!qr || !vn_op_weight_repacked(c->g, wi)) return;
+  uint8_t *tmp = xalloc((size_t)qr * rb);
+  for (int64_t i = 0; i + qr <= rows; i += qr) {
+    memcpy(tmp, pk + (size_t)i * rb, (size_t)qr * rb);
+    vn_repack_rows(s->dtype, qr, d->q8u, cols, tmp, pk + (size_t)i * rb);
   }
   free(tmp);
 }
 
-static void make_data(const Case *c, const VnTarget *t, Data *d) {
+static void make_data(const Case *c, const VnTarget *t, int blas, Data *d) {
   const VnGraph *g = c->g;
   const VnNode *n = &g->nodes[c->node];
   uint64_t r = c->seed;
@@ -830,6 +832,7 @@ static void make_data(const Case *c, const VnTarget *t, Data *d) {
   int be = t->big_endian;
   d->be = be;
   d->qr = vn_target_qrows(t, &d->q8u);
+  d->fr = blas ? 0 : vn_target_frows(t);  /* OpenBLAS reads float weights as plain rows */
   for (int k = 0; k < vn_ops[n->op].nin; k++) {
     if (n->src[k] == VN_NONE) continue;
     const VnNode *s = &g->nodes[n->src[k]];
@@ -1524,7 +1527,7 @@ static int run_op(Build *b, int gi, Case *cases, const char *label, const Opts *
     void *fn = dlsym(b->L.h, name);
     if (!fn) { printf("     %s: no function %s\n", label, name); nbad++; continue; }
     Data d;
-    make_data(c, b->t, &d);
+    make_data(c, b->t, b->blas, &d);
     /* the reference, on its own copies (it updates the caches in place) */
     float *rout = xalloc((size_t)d.outn * sizeof *rout), *rout_q = NULL;
     VnRefArgs ra = {c->g, &c->g->nodes[c->node], rout, {0}, d.ids, c->T, c->pos, c->tout, c->enc_len};
