@@ -422,6 +422,7 @@ float vn_act_f(int act, float x) {
 #if defined(__GNUC__) || defined(__clang__)
 typedef float vn_e8f __attribute__((vector_size(32)));
 typedef int32_t vn_e8i __attribute__((vector_size(32)));
+typedef uint32_t vn_e8u __attribute__((vector_size(32)));
 #define VN_E8(v) {v, v, v, v, v, v, v, v}
 static inline __attribute__((always_inline)) void vexp8(vn_e8f *px) {  /* by pointer: no vector in a call's ABI */
   vn_e8f x = *px;
@@ -436,7 +437,7 @@ static inline __attribute__((always_inline)) void vexp8(vn_e8f *px) {  /* by poi
   vn_e8f p = ((((p0 * r + p1) * r + p2) * r + p3) * r + p4) * r + p5;
   vn_e8f e = p * r2 + r + one;
   vn_e8i k = (vn_e8i)t - (vn_e8i)magic;  /* n as an integer (t's low mantissa bits) */
-  *px = (vn_e8f)((vn_e8i)e + (k << 23));
+  *px = (vn_e8f)((vn_e8u)e + ((vn_e8u)k << 23));  /* unsigned: n < 0 shifts too */
 }
 #endif
 static void silu_mul(float *y, const float *g, const float *u, int64_t n) {
