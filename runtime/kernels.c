@@ -688,7 +688,7 @@ static void quantize_task(void *arg, int64_t t0, int64_t t1, int thread) {
 #define VN_R_Q8_OFF 0
 #define VN_R_Q8_DOT vn_ri_dot_ss
 #endif
-#define VN_R_XP(r) const VnBlockQ8x *x##r = x + (r) * kb; const int32_t *s##r = xs + (r) * kb; (void)s##r;
+#define VN_R_XP(r) const VnBlockQ8x *x##r = x + (r) * kb; const int32_t *s##r = xs ? xs + (r) * kb : NULL; (void)s##r;
 #define VN_R_WP(c) const uint16_t *e##c = (const uint16_t *)(w + (c) * gb); const uint8_t *q##c = w + (c) * gb + kb * 2 * VN_QR;
 #define VN_R_ACC(r, c) vn_rf a##r##c = vn_rf_zero();
 #define VN_R_IZ(r, c) vn_ri i##r##c = vn_ri_zero();
@@ -852,7 +852,7 @@ static void rmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
       int mr = a->T - t >= 4 ? 4 : 1;
       RTileFn f = q8 ? (mr == 4 ? (gn == VN_QR_NG ? vn_r4xg_q8_0 : vn_r4x1_q8_0) : (gn == VN_QR_NG ? vn_r1xg_q8_0 : vn_r1x1_q8_0))
                      : (mr == 4 ? (gn == VN_QR_NG ? vn_r4xg_q4_0 : vn_r4x1_q4_0) : (gn == VN_QR_NG ? vn_r1xg_q4_0 : vn_r1x1_q4_0));
-      f(xq + t * kb, xs + t * kb, kb, w, gb, o, ldo);
+      f(xq + t * kb, xs ? xs + t * kb : NULL, kb, w, gb, o, ldo);  /* xs: NULL for q8_0 without VN_QR_Q8U */
       store_rows(a, t, mr, g0 * VN_QR, ldo, o, ldo);
       t += mr;
     }
