@@ -166,7 +166,8 @@ int vn_target_qrows(const VnTarget *t, int *q8_unsigned) {
 }
 
 /* The repacked layout of f32/f16 matmul weights (runtime/kernels.c VN_FR):
- * rows per group, a vector's float lanes; 0: plain rows. On x86-64-avx2
- * alone, the one such target a machine here runs (AVX-512 keeps plain
- * rows until one tests it). */
-int vn_target_frows(const VnTarget *t) { return !strcmp(t->name, "x86-64-avx2") ? 8 : 0; }
+ * rows per group, a vector's float lanes; 0: plain rows. */
+int vn_target_frows(const VnTarget *t) {
+  if (!strcmp(t->name, "x86-64-avx512")) return 16;
+  return !strcmp(t->name, "x86-64-avx2") ? 8 : 0;
+}

@@ -69,6 +69,9 @@ static inline float vn_qf_sum(vn_qf acc) {
  * of x by 2 groups (16 accumulators of 32); decode (one row of x) by 4
  * groups, 64 weight rows streaming at once. */
 #define VN_QR 16
+/* f32/f16 weights repacked for the matmul (VN_FR, runtime/kernels.c):
+ * groups of 16 rows, per column the group's 16 values, one vector */
+#define VN_FR 16
 #define VN_QR_NG 2
 #define VN_QR_NGD 4
 #define VN_QR_Q8U 1
