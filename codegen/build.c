@@ -429,10 +429,54 @@ static VnStatus cached_object(VnCtx *ctx, const VnTarget *t, const char *cache, 
   return VN_OK;
 }
 
+/* whether macro m occurs in a preprocessor line of the n bytes at p */
+static int in_directive(const char *p, size_t n, const char *m) {
+  size_t ml = strlen(m);
+  for (size_t i = 0; i < n;) {
+    size_t e = i;
+    while (e < n && p[e] != '\n') e++;
+    size_t j = i;
+    while (j < e && (p[j] == ' ' || p[j] == '\t')) j++;
+    if (j < e && p[j] == '#')
+      for (size_t k = j; k + ml <= e; k++)
+        if (!memcmp(p + k, m, ml)) return 1;
+    i = e + 1;
+  }
+  return 0;
+}
+
+/* The feature flags one runtime source is compiled with: those whose macro
+ * its own conditionals, or any runtime header's, test. A feature changes
+ * only the sources that read it, so (say) an image-decoding build shares
+ * the kernels' object with every other build of its target. */
+static const char *source_flags(VnCtx *ctx, const VnEmbedded *src, int feat) {
+  static const struct { int bit; const char *macro, *flags; } fl[] = {
+    {VN_BUILD_BLAS, "VN_USE_BLAS", " -DVN_USE_BLAS"},
+    {VN_BUILD_SERVER, "VN_SERVER", " -DVN_SERVER"},
+    {VN_BUILD_EDIT, "VN_LINE_EDITING", " -DVN_LINE_EDITING"},
+    {VN_BUILD_IMAGE, "VN_IMAGE_", IMAGE_CFLAGS},
+  };
+  VnBuf b = {0};
+  vn_buf_puts(&b, "");
+  for (size_t i = 0; i < sizeof fl / sizeof fl[0]; i++) {
+    if (!(feat & fl[i].bit)) continue;
+    int used = in_directive(src->data, src->len, fl[i].macro);
+    for (const VnEmbedded *e = vn_embedded; e->name && !used; e++) {
+      const char *rn = runtime_name(e);
+      if (rn && !is_c(rn)) used = in_directive(e->data, e->len, fl[i].macro);
+    }
+    if (used) vn_buf_puts(&b, fl[i].flags);
+  }
+  char *s = vn_arena_strdup(&ctx->scratch, b.p ? b.p : "");
+  vn_buf_free(&b);
+  return s;
+}
+
 /* A Linux program from cached runtime objects: model.c compiled and linked with them */
 static VnStatus build_cached(VnCtx *ctx, const char *cache, const char *dir, const VnTarget *t, const char *out, int feat) {
   int blas = feat & VN_BUILD_BLAS, server = feat & VN_BUILD_SERVER, edit = feat & VN_BUILD_EDIT, image = feat & VN_BUILD_IMAGE;
-  const char *flags = vn_arena_printf(&ctx->scratch, "%s %s%s%s%s%s", common_cflags(ctx, t), t->cflags, blas ? " -DVN_USE_BLAS" : "",
+  const char *base = vn_arena_printf(&ctx->scratch, "%s %s", common_cflags(ctx, t), t->cflags);
+  const char *flags = vn_arena_printf(&ctx->scratch, "%s%s%s%s%s", base, blas ? " -DVN_USE_BLAS" : "",
                                       server ? " -DVN_SERVER" : "", edit ? " -DVN_LINE_EDITING" : "", image ? IMAGE_CFLAGS : "");
   const char *argv[160];
   int n = add_words(argv, 0, vn_arena_strdup(&ctx->scratch, t->cc));
@@ -445,7 +489,8 @@ static VnStatus build_cached(VnCtx *ctx, const char *cache, const char *dir, con
     const char *rn = runtime_name(e);
     if (!rn || !is_c(rn)) continue;
     if (n >= 140) return vn_internal(ctx, "too many runtime sources");
-    VN_TRY(cached_object(ctx, t, cache, dir, rn, !strcmp(rn, CPU_C) ? cpu_cflags(ctx, t) : flags, &argv[n]));
+    const char *f = !strcmp(rn, CPU_C) ? cpu_cflags(ctx, t) : vn_arena_printf(&ctx->scratch, "%s%s", base, source_flags(ctx, e, feat));
+    VN_TRY(cached_object(ctx, t, cache, dir, rn, f, &argv[n]));
     n++;
   }
   n = add_words(argv, n, vn_arena_strdup(&ctx->scratch, t->ldflags));
