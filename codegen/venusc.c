@@ -54,7 +54,10 @@ static void type_use(const VnGraph *g, TypeUse *u) {
   }
 }
 
-static const char *conv_why(int a, int b) {
+static const char *conv_why(const VnGraph *g, int a, int b) {
+  if (g->wdtype >= 0 && b == g->wdtype) return " (--dtype)";
+  if (g->wdtype == VN_Q4_0 && b == VN_Q8_0) return " (--dtype q4_0: the token embedding and output head stay at q8_0)";
+  if (g->wdtype >= 0 && vn_dtype_block((VnDType)b) == 1) return " (--dtype: rows are not whole blocks)";
   if (vn_dtype_block((VnDType)a) > 1 && vn_dtype_block((VnDType)b) == 1) return " (rows are not whole blocks)";
   if (vn_dtype_kept((VnDType)a) || a < VN_KERNEL_DTYPES) return " (not whole stored rows: fused with another type, or reordered within rows)";
   return " (the nearest format the kernels run)";
@@ -75,12 +78,12 @@ static void type_report(const VnGraph *g, FILE *f, int warn) {
     for (int b = 0; b < VN_DTYPE_COUNT; b++) {
       if (!u.conv[a][b]) continue;
       if (f) fprintf(f, "converted:   %d weights stored as %s are packed as %s%s\n", u.conv[a][b], vn_dtype_name((VnDType)a),
-                     vn_dtype_name((VnDType)b), conv_why(a, b));
+                     vn_dtype_name((VnDType)b), conv_why(g, a, b));
       else progress("converted: %d matrices stored as %s are packed as %s%s", u.conv[a][b], vn_dtype_name((VnDType)a),
-                    vn_dtype_name((VnDType)b), conv_why(a, b));
+                    vn_dtype_name((VnDType)b), conv_why(g, a, b));
       if (warn && g->wdtype < 0 && vn_dtype_block((VnDType)a) > 1)
         fprintf(stderr, "venusc: warning: %d matrices stored as %s are converted to %s%s\n", u.conv[a][b],
-                vn_dtype_name((VnDType)a), vn_dtype_name((VnDType)b), conv_why(a, b));
+                vn_dtype_name((VnDType)a), vn_dtype_name((VnDType)b), conv_why(g, a, b));
     }
 }
 
@@ -117,7 +120,8 @@ static const struct { const char *name, *text; } cmd_usage[] = {
    "      --cc CC             build with this C compiler (any target; before $CC)\n"
    "      --dtype D           weight type of matrices: f32 f16 bf16 q8_0 q4_0\n"
    "                          (default: as the model file stores them, every GGUF\n"
-   "                          block format included; -v lists what is kept)\n"
+   "                          block format included; -v lists what is kept);\n"
+   "                          q4_0 keeps the token embedding and output head at q8_0\n"
    "      --kv-dtype D        the attention KV cache's type: f32 (default) or f16 (half the\n"
    "                          memory and the bytes attention reads per step; keys and values\n"
    "                          rounded to f16 as they are written)\n"
