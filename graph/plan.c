@@ -56,7 +56,7 @@ static uint32_t head_matmul(const VnGraph *g) {
 
 /* --dtype q4_0 stores the token embedding and the output head at q8_0, as
  * GGML's quantizer keeps a Q4_0 file's head at Q6_K: the two carry most of q4_0's
- * loss (the demo model's perplexity: +6.7% with them at q4_0, +4.8% at
+ * loss (the demo model's perplexity: +6.7% with them at q4_0, +4.9% at
  * q8_0); the embedding costs no time (one row a token), the head its
  * larger rows. */
 static void assign_weight_dtypes(VnGraph *g) {
