@@ -192,7 +192,6 @@ static inline vn_qi vn_qi_dot_q4(vn_q32 x, vn_q32 w) { return vn_qi_dot(x, w); }
 #define VN_C2(M, r) M(r, 0) M(r, 1)
 #define VN_C3(M, r) M(r, 0) M(r, 1) M(r, 2)
 #define VN_C4(M, r) M(r, 0) M(r, 1) M(r, 2) M(r, 3)
-#define VN_C6(M, r) M(r, 0) M(r, 1) M(r, 2) M(r, 3) M(r, 4) M(r, 5)
 #define VN_ROW_(r, N, M) VN_C##N(M, r)
 #define VN_TILE(MR, NR, M) VN_R##MR(VN_ROW_, NR, M)
 #define VN_ROWS(MR, M) VN_R##MR(VN_ONE_, 0, M)
@@ -885,7 +884,6 @@ static void rmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
 #define VN_W_ROW1(r) { vn_vf u = vn_vf_set1(x##r[k]); VN_COLS(1, VN_W_F##r) }
 #define VN_W_ROW2(r) { vn_vf u = vn_vf_set1(x##r[k]); VN_COLS(2, VN_W_F##r) }
 #define VN_W_ROW3(r) { vn_vf u = vn_vf_set1(x##r[k]); VN_COLS(3, VN_W_F##r) }
-#define VN_W_ROW6(r) { vn_vf u = vn_vf_set1(x##r[k]); VN_COLS(6, VN_W_F##r) }
 #define VN_DEF_WTILE(NAME, MR, NG)                                                                    \
   static VN_NOINLINE void NAME(const float *x, int64_t ldx, const void *wv, int64_t gs, int64_t K, float *o, int64_t ldo) { \
     (void)ldx;                                                                                       \
@@ -898,8 +896,7 @@ static void rmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
   }
 #define VN_DEF_WTILES(S)                                                                              \
   VN_DEF_WTILE(vn_w4x1_##S, 4, 1) VN_DEF_WTILE(vn_w4x2_##S, 4, 2) VN_DEF_WTILE(vn_w4x3_##S, 4, 3)     \
-  VN_DEF_WTILE(vn_w1x1_##S, 1, 1) VN_DEF_WTILE(vn_w1x2_##S, 1, 2) VN_DEF_WTILE(vn_w1x3_##S, 1, 3)     \
-  VN_DEF_WTILE(vn_w1x6_##S, 1, 6)
+  VN_DEF_WTILE(vn_w1x1_##S, 1, 1) VN_DEF_WTILE(vn_w1x2_##S, 1, 2) VN_DEF_WTILE(vn_w1x3_##S, 1, 3)
 #define VN_W_WT float
 #define VN_W_LDV vn_vf_ld
 VN_DEF_WTILES(f32)
@@ -915,19 +912,14 @@ static const WTileFn vn_wtiles[2][2][3] = {
   {{vn_w1x1_f32, vn_w1x2_f32, vn_w1x3_f32}, {vn_w4x1_f32, vn_w4x2_f32, vn_w4x3_f32}},
   {{vn_w1x1_f16, vn_w1x2_f16, vn_w1x3_f16}, {vn_w4x1_f16, vn_w4x2_f16, vn_w4x3_f16}}};
 
-/* groups a unit: prefill tiles take 3 (every row of x passes them while
- * they stay in cache); decode (one row) 6, as many weight streams and
- * independent sums in flight (3 left f16 decode waiting on its loads:
- * a 16-lane AVX-512 group of f16 rows is half a cache line per column) */
-#define VN_FR_PER(T) ((T) == 1 ? 6 : 3)
-
-/* units [u0, u1): unit u < ceil(groups / VN_FR_PER) is that many groups,
- * the unit after those the rows left over */
+/* units [u0, u1): unit u < ceil(groups / 3) is 3 groups (every row of x
+ * passes them while they stay in cache), the unit after those the rows
+ * left over */
 static void fmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
   (void)thread;
   const MatmulArgs *a = arg;
   int f16 = a->dt == VN_DT_F16;
-  int64_t per = VN_FR_PER(a->T), K = a->K, ng = a->N / VN_FR, nu = (ng + per - 1) / per;
+  int64_t K = a->K, ng = a->N / VN_FR, nu = (ng + 2) / 3;
   size_t es = f16 ? 2 : 4, gb = (size_t)K * VN_FR * es;
   const uint8_t *W = a->W;
   float o[4 * 3 * VN_FR];
@@ -946,18 +938,8 @@ static void fmatmul_task(void *arg, int64_t u0, int64_t u1, int thread) {
         }
       continue;
     }
-    int64_t g0 = u * per, gn = ng - g0 < per ? ng - g0 : per, ldo = gn * VN_FR;
+    int64_t g0 = u * 3, gn = ng - g0 < 3 ? ng - g0 : 3, ldo = gn * VN_FR;
     const uint8_t *w = W + (size_t)g0 * gb;
-    if (a->T == 1) {  /* decode: six groups at once, what is left up to three at a time */
-      for (int64_t g = 0; g < gn;) {
-        int64_t k = gn - g >= 6 ? 6 : gn - g >= 3 ? 3 : gn - g;
-        if (k == 6) (f16 ? vn_w1x6_f16 : vn_w1x6_f32)(a->x, a->ldx, w + (size_t)g * gb, K * VN_FR, K, o + g * VN_FR, ldo);
-        else vn_wtiles[f16][0][k - 1](a->x, a->ldx, w + (size_t)g * gb, K * VN_FR, K, o + g * VN_FR, ldo);
-        g += k;
-      }
-      store_rows(a, 0, 1, g0 * VN_FR, ldo, o, ldo);
-      continue;
-    }
     for (int t = 0; t < a->T;) {
       int mr = a->T - t >= 4 ? 4 : 1;
       vn_wtiles[f16][mr == 4][gn - 1](a->x + (int64_t)t * a->ldx, a->ldx, w, K * VN_FR, K, o, ldo);
@@ -996,7 +978,7 @@ void vn_k_matmul(VnRt *rt, float *out, const float *x, int64_t ldx, const void *
 #endif
 #ifdef VN_FR_ON
   if (rp && (dt == VN_DT_F32 || dt == VN_DT_F16)) {
-    int64_t nu = (N / VN_FR + VN_FR_PER(T) - 1) / VN_FR_PER(T) + (N % VN_FR != 0);
+    int64_t nu = (N / VN_FR + 2) / 3 + (N % VN_FR != 0);
     if ((int64_t)T * K * N < 65536) fmatmul_task(&a, 0, nu, 0);
     else vn_parallel(rt, nu, fmatmul_task, &a);
     return;
